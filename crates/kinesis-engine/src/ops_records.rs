@@ -1,0 +1,329 @@
+//! Data-plane operations: puts, shard iterators and reads.
+
+use std::sync::Arc;
+
+use crate::hash::partition_key_hash;
+use crate::iterator::{ITERATOR_TTL_MS, IteratorToken, aws_utc_string};
+use crate::journal::encode_batch;
+use crate::sequence::SequenceNumber;
+use crate::shard::{Shard, parse_shard_id};
+use crate::{
+    ChildShard, Engine, EngineError, GetRecordsOutput, IteratorStart, MAX_GET_BYTES, PutEntry,
+    PutOutcome, Result, Stream, StreamStatus,
+};
+
+thread_local! {
+    /// Reused frame buffer, so a put does not allocate one per call.
+    static FRAME: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Engine {
+    /// A stream that accepts data: CREATING streams do not exist yet for reads and writes.
+    fn data_stream(&self, name: &str) -> Result<Arc<Stream>> {
+        let stream = self.stream(name)?;
+        if stream.state.read().status_at(self.now_ms()) == StreamStatus::Creating {
+            return Err(self.not_found(name));
+        }
+        Ok(stream)
+    }
+
+    fn throttle_message(&self, shard: &Shard, stream: &str) -> String {
+        format!(
+            "Rate exceeded for shard {} in stream {stream} under account {}.",
+            shard.id,
+            self.account()
+        )
+    }
+
+    /// Stores records, each routed to the open shard owning its hash key. Records over a
+    /// shard's throughput limit come back as [`PutOutcome::Throttled`]; the others are
+    /// durable (per the fsync policy) when this returns.
+    pub fn put_records(&self, name: &str, entries: &[PutEntry<'_>]) -> Result<Vec<PutOutcome>> {
+        let stream = self.data_stream(name)?;
+        let st = stream.state.read();
+        let now = self.now_ms();
+        let now_sec = now / 1000;
+
+        // Route every record first, then visit each shard once, in order of first use,
+        // taking its lock once for all of its records.
+        let mut route: Vec<usize> = Vec::with_capacity(entries.len());
+        let mut order: Vec<usize> = Vec::new();
+        for e in entries {
+            let key = e
+                .explicit_hash_key
+                .unwrap_or_else(|| partition_key_hash(e.partition_key));
+            let shard = st.route(key).ok_or_else(|| {
+                EngineError::Internal(format!("no open shard owns hash key {key}"))
+            })?;
+            let idx = shard.index as usize;
+            if !order.contains(&idx) {
+                order.push(idx);
+            }
+            route.push(idx);
+        }
+
+        let mut outcomes: Vec<Option<PutOutcome>> = vec![None; entries.len()];
+        let limits = self.inner.config.shard_limits;
+        for shard_idx in order {
+            let shard = &st.shards[shard_idx];
+            let mut log = shard.log.write();
+            let mut admitted: Vec<usize> = Vec::new();
+            for (i, e) in entries
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| route[*i] == shard_idx)
+            {
+                let size = (e.partition_key.len() + e.data.len()) as u64;
+                if limits && !log.admit_write(now_sec, size) {
+                    outcomes[i] = Some(PutOutcome::Throttled {
+                        message: self.throttle_message(shard, name),
+                    });
+                } else {
+                    admitted.push(i);
+                }
+            }
+            if admitted.is_empty() {
+                continue;
+            }
+            if let Some(journal) = &self.inner.journal {
+                FRAME
+                    .with(|buf| {
+                        let mut buf = buf.borrow_mut();
+                        buf.clear();
+                        encode_batch(
+                            &mut buf,
+                            name,
+                            stream.created_ms,
+                            shard.index,
+                            log.next_index(),
+                            admitted
+                                .iter()
+                                .map(|&i| (now, entries[i].partition_key, entries[i].data)),
+                        );
+                        journal.append(&buf, now)
+                    })
+                    .map_err(|e| EngineError::Internal(format!("journal write failed: {e}")))?;
+            }
+            for &i in &admitted {
+                let e = &entries[i];
+                let index = log.append(e.partition_key, e.data, now);
+                outcomes[i] = Some(PutOutcome::Stored {
+                    shard_id: shard.id.clone(),
+                    sequence_number: shard.sequence(index, now).format(),
+                });
+            }
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or(PutOutcome::Throttled {
+                    message: "InternalFailure".into(),
+                })
+            })
+            .collect())
+    }
+
+    /// Stores one record; a throttled record is an error, as PutRecord reports it.
+    /// `sequence_for_ordering`, when given, must be a sequence number of this stream.
+    pub fn put_record(
+        &self,
+        name: &str,
+        entry: PutEntry<'_>,
+        sequence_for_ordering: Option<&str>,
+    ) -> Result<(String, String)> {
+        if let Some(seq) = sequence_for_ordering {
+            let valid = SequenceNumber::parse(seq)
+                .is_some_and(|s| s.arrival_secs <= self.now_ms() / 1000 + 1);
+            if !valid {
+                return Err(EngineError::InvalidArgument(format!(
+                    "ExclusiveMinimumSequenceNumber {seq} used in PutRecord on stream {name} under account {} is invalid.",
+                    self.account()
+                )));
+            }
+        }
+        match self.put_records(name, &[entry])?.pop() {
+            Some(PutOutcome::Stored {
+                shard_id,
+                sequence_number,
+            }) => Ok((shard_id, sequence_number)),
+            Some(PutOutcome::Throttled { message }) => {
+                Err(EngineError::ThroughputExceeded(message))
+            }
+            None => Err(EngineError::Internal("put returned no outcome".into())),
+        }
+    }
+
+    fn shard_missing(&self, shard_id: &str, stream: &str) -> EngineError {
+        EngineError::ResourceNotFound(format!(
+            "Shard {shard_id} in stream {stream} under account {} does not exist",
+            self.account()
+        ))
+    }
+
+    /// Issues a shard iterator.
+    pub fn get_shard_iterator(
+        &self,
+        name: &str,
+        shard_id: &str,
+        start: IteratorStart,
+    ) -> Result<String> {
+        let stream = self.data_stream(name)?;
+        let st = stream.state.read();
+        let shard = parse_shard_id(shard_id)
+            .and_then(|i| st.shards.get(i as usize))
+            .ok_or_else(|| self.shard_missing(shard_id, name))?;
+        let now = self.now_ms();
+        let log = shard.log.read();
+        let position = match start {
+            IteratorStart::TrimHorizon => log.first_index(),
+            IteratorStart::Latest => log.next_index(),
+            IteratorStart::AtTimestamp(ts) => {
+                if ts > now as i64 {
+                    return Err(EngineError::InvalidArgument(format!(
+                        "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {ts}, currentTimestampInMillis: {now}"
+                    )));
+                }
+                log.index_at_timestamp(ts.max(0) as u64)
+            }
+            IteratorStart::AtSequence(ref seq) | IteratorStart::AfterSequence(ref seq) => {
+                let invalid = |suffix: &str| {
+                    EngineError::InvalidArgument(format!(
+                        "StartingSequenceNumber {seq} used in GetShardIterator on shard {} in stream {name} under account {} is invalid{suffix}.",
+                        shard.id,
+                        self.account()
+                    ))
+                };
+                let parsed = SequenceNumber::parse(seq).ok_or_else(|| invalid(""))?;
+                if parsed.shard_index != shard.index {
+                    return Err(EngineError::InvalidArgument(format!(
+                        "Invalid StartingSequenceNumber. It encodes {}, while it was used in a call to a shard with {}",
+                        crate::shard_id(parsed.shard_index),
+                        shard.id
+                    )));
+                }
+                if parsed.shard_created_secs != shard.created_secs {
+                    return Err(invalid(" because it did not come from this stream"));
+                }
+                let after = matches!(start, IteratorStart::AfterSequence(_));
+                let pos = parsed.record_index.saturating_add(u64::from(after));
+                pos.clamp(log.first_index(), log.next_index())
+            }
+        };
+        Ok(IteratorToken {
+            stream_name: stream.name.clone(),
+            stream_created_ms: stream.created_ms,
+            shard_index: shard.index,
+            position,
+            issued_ms: now,
+        }
+        .encode())
+    }
+
+    /// Reads records at an iterator.
+    pub fn get_records(&self, iterator: &str, limit: usize) -> Result<GetRecordsOutput> {
+        let token = IteratorToken::decode(iterator)
+            .ok_or_else(|| EngineError::InvalidArgument("Invalid ShardIterator.".into()))?;
+        let now = self.now_ms();
+        if token.issued_ms > now + 1000 {
+            return Err(EngineError::InvalidArgument(
+                "Invalid ShardIterator.".into(),
+            ));
+        }
+        if now.saturating_sub(token.issued_ms) > ITERATOR_TTL_MS {
+            return Err(EngineError::ExpiredIterator(format!(
+                "Iterator expired. The iterator was created at time {} while right now it is {} which is further in the future than the tolerated delay of {ITERATOR_TTL_MS} milliseconds.",
+                aws_utc_string(token.issued_ms),
+                aws_utc_string(now)
+            )));
+        }
+        let name = token.stream_name.as_str();
+        let shard_id = crate::shard_id(token.shard_index);
+        let stream = self
+            .stream(name)
+            .ok()
+            .filter(|s| s.created_ms == token.stream_created_ms)
+            .ok_or_else(|| self.shard_missing(&shard_id, name))?;
+        let st = stream.state.read();
+        let shard = st
+            .shards
+            .get(token.shard_index as usize)
+            .ok_or_else(|| self.shard_missing(&shard_id, name))?;
+
+        if self.inner.config.shard_limits && !shard.read_gauge.lock().admit_call(now) {
+            return Err(EngineError::ThroughputExceeded(format!(
+                "Rate exceeded for Shard - {}/{name}/{}",
+                self.account(),
+                shard.id
+            )));
+        }
+
+        let retention_cutoff = now.saturating_sub(u64::from(st.retention_hours) * 3_600_000);
+        let log = shard.log.read();
+        let mut from = token.position;
+        if log
+            .arrival_ms(log.first_index())
+            .is_some_and(|t| t < retention_cutoff)
+        {
+            // Records past retention that housekeeping has not dropped yet are never served.
+            from = from.max(log.index_at_timestamp(retention_cutoff));
+        }
+        let (records, next) = log.read(from, limit, MAX_GET_BYTES, |i, arrival| {
+            shard.sequence(i, arrival)
+        });
+        let bytes: u64 = records
+            .iter()
+            .map(|r| (r.partition_key().len() + r.data().len()) as u64)
+            .sum();
+        if self.inner.config.shard_limits {
+            shard.read_gauge.lock().charge(bytes);
+        }
+        let at_end = log.end_index().is_some_and(|end| next >= end);
+        let millis_behind_latest = if at_end || next >= log.next_index() {
+            0
+        } else {
+            let reference = records
+                .last()
+                .map(|r| r.arrival_ms)
+                .or_else(|| log.arrival_ms(next));
+            reference.map_or(0, |t| now.saturating_sub(t))
+        };
+        let (next_iterator, child_shards) = if at_end {
+            let children = st
+                .shards
+                .iter()
+                .filter(|c| {
+                    c.parent.as_deref() == Some(shard.id.as_str())
+                        || c.adjacent_parent.as_deref() == Some(shard.id.as_str())
+                })
+                .map(|c| ChildShard {
+                    shard_id: c.id.clone(),
+                    parent_shards: c
+                        .parent
+                        .iter()
+                        .chain(c.adjacent_parent.iter())
+                        .cloned()
+                        .collect(),
+                    hash_range: c.range,
+                })
+                .collect();
+            (None, Some(children))
+        } else {
+            let next_token = IteratorToken {
+                stream_name: token.stream_name.clone(),
+                stream_created_ms: token.stream_created_ms,
+                shard_index: token.shard_index,
+                position: next,
+                issued_ms: now,
+            };
+            (Some(next_token.encode()), None)
+        };
+        Ok(GetRecordsOutput {
+            records,
+            next_iterator,
+            millis_behind_latest,
+            child_shards,
+            shard_id: shard.id.clone(),
+            bytes,
+        })
+    }
+}

@@ -1,0 +1,255 @@
+//! Resharding: SplitShard, MergeShards and UpdateShardCount.
+//!
+//! Every change closes parent shards and opens children under the stream's exclusive lock,
+//! then writes the new layout to disk before the lock is released, so no put can reach a
+//! child shard the metadata does not know yet. Children are created with a creation time
+//! later than their parents', which makes their sequence numbers sort after the parents'.
+
+use std::sync::Arc;
+
+use crate::hash::HashRange;
+use crate::shard::{Shard, parse_shard_id};
+use crate::{Engine, EngineError, Result, Stream, StreamMode, StreamState, StreamStatus};
+
+/// UpdateShardCount calls allowed per stream in a rolling 24 hours.
+pub const SCALING_CALLS_PER_DAY: usize = 10;
+/// Shards a stream may have open.
+pub const MAX_SHARDS_PER_STREAM: u32 = 10_000;
+
+impl Engine {
+    fn on_demand_refusal(&self, stream: &Stream) -> EngineError {
+        EngineError::Validation(format!(
+            "Request is invalid. Stream {} under account {} is in On-Demand mode.",
+            stream.name,
+            self.account()
+        ))
+    }
+
+    fn begin_update(&self, st: &mut StreamState) {
+        let now = self.now_ms();
+        st.settles_at_ms = now + self.inner.config.transition_delay.as_millis() as u64;
+        st.status = if st.settles_at_ms > now {
+            StreamStatus::Updating
+        } else {
+            StreamStatus::Active
+        };
+    }
+
+    fn find_open_shard<'a>(
+        &self,
+        stream: &Stream,
+        st: &'a StreamState,
+        shard_id: &str,
+    ) -> Result<&'a Arc<Shard>> {
+        let shard = parse_shard_id(shard_id)
+            .and_then(|i| st.shards.get(i as usize))
+            .ok_or_else(|| {
+                EngineError::ResourceNotFound(format!(
+                    "Could not find shard {shard_id} in stream {} under account {}.",
+                    stream.name,
+                    self.account()
+                ))
+            })?;
+        if shard.log.read().is_closed() {
+            return Err(EngineError::InvalidArgument(format!(
+                "Shard {} in stream {} under account {} has already been merged or split, and thus is not eligible for merging or splitting.",
+                shard.id,
+                stream.name,
+                self.account()
+            )));
+        }
+        Ok(shard)
+    }
+
+    /// Creation time (epoch seconds) for children of `parents`: now, but always after them.
+    fn child_created_secs(&self, parents: &[&Arc<Shard>]) -> u64 {
+        let newest_parent = parents.iter().map(|p| p.created_secs).max().unwrap_or(0);
+        (self.now_ms() / 1000).max(newest_parent + 1)
+    }
+
+    fn split_locked(&self, st: &mut StreamState, shard: &Arc<Shard>, at: u128) {
+        let created = self.child_created_secs(&[shard]);
+        shard.log.write().close();
+        let next = st.shards.len() as u32;
+        let lower = HashRange {
+            start: shard.range.start,
+            end: at - 1,
+        };
+        let upper = HashRange {
+            start: at,
+            end: shard.range.end,
+        };
+        st.shards.push(Arc::new(Shard::new(
+            next,
+            lower,
+            Some(shard.id.clone()),
+            None,
+            created,
+        )));
+        st.shards.push(Arc::new(Shard::new(
+            next + 1,
+            upper,
+            Some(shard.id.clone()),
+            None,
+            created,
+        )));
+        st.rebuild_open();
+    }
+
+    fn merge_locked(&self, st: &mut StreamState, a: &Arc<Shard>, b: &Arc<Shard>) {
+        let created = self.child_created_secs(&[a, b]);
+        a.log.write().close();
+        b.log.write().close();
+        let next = st.shards.len() as u32;
+        let range = HashRange {
+            start: a.range.start.min(b.range.start),
+            end: a.range.end.max(b.range.end),
+        };
+        st.shards.push(Arc::new(Shard::new(
+            next,
+            range,
+            Some(a.id.clone()),
+            Some(b.id.clone()),
+            created,
+        )));
+        st.rebuild_open();
+    }
+
+    /// Splits an open shard in two at `new_starting_hash_key`.
+    pub fn split_shard(
+        &self,
+        name: &str,
+        shard_id: &str,
+        new_starting_hash_key: u128,
+    ) -> Result<()> {
+        let stream = self.stream(name)?;
+        let st = stream.state.write();
+        if st.mode == StreamMode::OnDemand {
+            return Err(self.on_demand_refusal(&stream));
+        }
+        self.require_active(&stream, &st)?;
+        let shard = self.find_open_shard(&stream, &st, shard_id)?.clone();
+        let r = shard.range;
+        if new_starting_hash_key <= r.start.saturating_add(1) || new_starting_hash_key >= r.end {
+            return Err(EngineError::InvalidArgument(format!(
+                "NewStartingHashKey {new_starting_hash_key} used in SplitShard() on shard {} in stream {name} under account {} is not both greater than one plus the shard's StartingHashKey {} and less than the shard's EndingHashKey {}.",
+                shard.id,
+                self.account(),
+                r.start,
+                r.end
+            )));
+        }
+        drop(st);
+        let open = self.open_shards_in_account();
+        let mut st = stream.state.write();
+        if open + 1 > self.inner.config.shard_quota {
+            return Err(self.shard_limit_error(open, 1));
+        }
+        if shard.log.read().is_closed() {
+            return Err(self
+                .find_open_shard(&stream, &st, shard_id)
+                .err()
+                .unwrap_or_else(|| EngineError::Internal("shard closed concurrently".into())));
+        }
+        self.split_locked(&mut st, &shard, new_starting_hash_key);
+        self.begin_update(&mut st);
+        self.persist(&stream, &st)
+    }
+
+    /// Merges two adjacent open shards into one.
+    pub fn merge_shards(&self, name: &str, shard_id: &str, adjacent_id: &str) -> Result<()> {
+        let stream = self.stream(name)?;
+        let mut st = stream.state.write();
+        if st.mode == StreamMode::OnDemand {
+            return Err(self.on_demand_refusal(&stream));
+        }
+        self.require_active(&stream, &st)?;
+        let a = self.find_open_shard(&stream, &st, shard_id)?.clone();
+        let b = self.find_open_shard(&stream, &st, adjacent_id)?.clone();
+        let adjacent = a.index != b.index
+            && (a.range.end.checked_add(1) == Some(b.range.start)
+                || b.range.end.checked_add(1) == Some(a.range.start));
+        if !adjacent {
+            return Err(EngineError::InvalidArgument(format!(
+                "Shards {} and {} in stream {name} under account {} are not an adjacent pair of shards eligible for merging",
+                a.id,
+                b.id,
+                self.account()
+            )));
+        }
+        self.merge_locked(&mut st, &a, &b);
+        self.begin_update(&mut st);
+        self.persist(&stream, &st)
+    }
+
+    /// Scales a stream to `target` open shards of equal size, through splits and merges so
+    /// that every shard keeps at most two parents. Returns the open shard count before.
+    pub fn update_shard_count(&self, name: &str, target: u32) -> Result<u32> {
+        let stream = self.stream(name)?;
+        let mut st = stream.state.write();
+        if st.mode == StreamMode::OnDemand {
+            return Err(self.on_demand_refusal(&stream));
+        }
+        self.require_active(&stream, &st)?;
+        let current = st.open_count();
+        if target > current.saturating_mul(2) {
+            return Err(EngineError::LimitExceeded(format!(
+                "UpdateShardCount cannot scale up over double your current open shard count. Current open shard count: {current}, Target shard count: {target}"
+            )));
+        }
+        if target.saturating_mul(2) < current {
+            return Err(EngineError::LimitExceeded(format!(
+                "UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: {current}, Target shard count: {target}"
+            )));
+        }
+        if target > MAX_SHARDS_PER_STREAM {
+            return Err(EngineError::LimitExceeded(format!(
+                "Target shard count or number of open shards cannot be greater than {MAX_SHARDS_PER_STREAM}. Current open shard count: {current}, Target shard count: {target}"
+            )));
+        }
+        let now = self.now_ms();
+        st.scaling_calls_ms
+            .retain(|&t| now.saturating_sub(t) < 86_400_000);
+        if st.scaling_calls_ms.len() >= SCALING_CALLS_PER_DAY {
+            return Err(EngineError::LimitExceeded(format!(
+                "Stream {name} under account {} has already been scaled {SCALING_CALLS_PER_DAY} times in the last 24 hours.",
+                self.account()
+            )));
+        }
+        drop(st);
+        let others = self.open_shards_in_account() - current;
+        let mut st = stream.state.write();
+        if others + target > self.inner.config.shard_quota {
+            return Err(self.shard_limit_error(others + current, target.saturating_sub(current)));
+        }
+        let goal = HashRange::split_evenly(target);
+        // Split wherever a goal boundary falls inside an open shard.
+        for g in goal.iter().skip(1) {
+            let owner = st.route(g.start).cloned();
+            if let Some(shard) = owner
+                && shard.range.start != g.start
+            {
+                self.split_locked(&mut st, &shard, g.start);
+            }
+        }
+        // Merge neighbours that fall inside the same goal range until each is one shard.
+        for g in &goal {
+            loop {
+                let inside: Vec<Arc<Shard>> = st
+                    .open
+                    .iter()
+                    .map(|&i| st.shards[i].clone())
+                    .filter(|s| s.range.start >= g.start && s.range.end <= g.end)
+                    .collect();
+                if inside.len() < 2 {
+                    break;
+                }
+                self.merge_locked(&mut st, &inside[0], &inside[1]);
+            }
+        }
+        st.scaling_calls_ms.push(now);
+        self.begin_update(&mut st);
+        self.persist(&stream, &st)?;
+        Ok(current)
+    }
+}

@@ -1,0 +1,189 @@
+//! Sequence numbers: 56-digit decimal strings laid out like the ones AWS issues.
+//!
+//! The number is a 188-bit integer whose hexadecimal digits are, from the most significant:
+//!
+//! | hex digits | field |
+//! |---|---|
+//! | 1 | version, always 2 |
+//! | 9 | shard creation time, epoch seconds |
+//! | 1 | low nibble of the shard index |
+//! | 16 | record index within the shard |
+//! | 2 | reserved, 0 |
+//! | 9 | record arrival time, epoch seconds |
+//! | 8 | shard index |
+//! | 1 | version again, 2 |
+//!
+//! Within a shard the record index dominates everything below it, so numbers strictly increase.
+//! A child shard is always given a creation time later than its parents', so every child
+//! number is greater than every parent number: numbers stay comparable across resharding.
+//! All numbers have 56 digits, so comparing them as strings agrees with comparing them as integers.
+
+/// The decoded fields of a sequence number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SequenceNumber {
+    /// Epoch seconds at which the shard was created.
+    pub shard_created_secs: u64,
+    /// The shard's index (the number in its `shardId-000000000000` id).
+    pub shard_index: u32,
+    /// The record's position in its shard, counting from 0.
+    pub record_index: u64,
+    /// Epoch seconds at which the record arrived.
+    pub arrival_secs: u64,
+}
+
+const SECS_MASK: u64 = (1 << 36) - 1;
+
+impl SequenceNumber {
+    /// The 192-bit value as three 64-bit limbs, most significant first.
+    fn limbs(&self) -> [u64; 3] {
+        let created = self.shard_created_secs & SECS_MASK;
+        let arrival = self.arrival_secs & SECS_MASK;
+        let nibble = u64::from(self.shard_index & 0xf);
+        let idx = self.record_index;
+        // Bit layout from bit 0: 4 version | 32 shard | 36 arrival | 8 reserved | 64 index |
+        // 4 nibble | 36 created | 4 version.
+        let lo = 2 | (u64::from(self.shard_index) << 4) | ((arrival & 0xfff_ffff) << 36);
+        let mid = (arrival >> 28) | (idx << 16);
+        let hi = (idx >> 48) | (nibble << 16) | (created << 20) | (2u64 << 56);
+        [hi, mid, lo]
+    }
+
+    fn from_limbs([hi, mid, lo]: [u64; 3]) -> Option<SequenceNumber> {
+        if lo & 0xf != 2 || hi >> 56 != 2 {
+            return None;
+        }
+        let shard_index = ((lo >> 4) & 0xffff_ffff) as u32;
+        let arrival_secs = (lo >> 36) | ((mid & 0xff) << 28);
+        if (mid >> 8) & 0xff != 0 {
+            return None;
+        }
+        let record_index = (mid >> 16) | ((hi & 0xffff) << 48);
+        let nibble = ((hi >> 16) & 0xf) as u32;
+        let shard_created_secs = (hi >> 20) & SECS_MASK;
+        if nibble != shard_index & 0xf {
+            return None;
+        }
+        Some(SequenceNumber {
+            shard_created_secs,
+            shard_index,
+            record_index,
+            arrival_secs,
+        })
+    }
+
+    /// Parses a decimal sequence number issued by this engine. `None` for anything else,
+    /// including numbers that merely match AWS's `0|([1-9]\d{0,128})` pattern.
+    pub fn parse(text: &str) -> Option<SequenceNumber> {
+        if text.is_empty() || text.len() > 60 || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        // Multiply-accumulate into 32-bit limbs (least significant first).
+        let mut limbs = [0u32; 6];
+        for b in text.bytes() {
+            let mut carry = u64::from(b - b'0');
+            for limb in limbs.iter_mut() {
+                let v = u64::from(*limb) * 10 + carry;
+                *limb = v as u32;
+                carry = v >> 32;
+            }
+            if carry != 0 {
+                return None;
+            }
+        }
+        let join = |hi: u32, lo: u32| (u64::from(hi) << 32) | u64::from(lo);
+        SequenceNumber::from_limbs([
+            join(limbs[5], limbs[4]),
+            join(limbs[3], limbs[2]),
+            join(limbs[1], limbs[0]),
+        ])
+    }
+
+    /// Formats the number as its decimal string.
+    pub fn format(&self) -> String {
+        let [hi, mid, lo] = self.limbs();
+        let mut limbs = [
+            lo as u32,
+            (lo >> 32) as u32,
+            mid as u32,
+            (mid >> 32) as u32,
+            hi as u32,
+            (hi >> 32) as u32,
+        ];
+        // Repeated division by 10^9 yields base-10^9 digits, least significant first.
+        let mut chunks = Vec::with_capacity(7);
+        while limbs.iter().any(|&l| l != 0) {
+            let mut rem = 0u64;
+            for limb in limbs.iter_mut().rev() {
+                let v = (rem << 32) | u64::from(*limb);
+                *limb = (v / 1_000_000_000) as u32;
+                rem = v % 1_000_000_000;
+            }
+            chunks.push(rem as u32);
+        }
+        let mut out = String::with_capacity(60);
+        let mut iter = chunks.iter().rev();
+        if let Some(first) = iter.next() {
+            out.push_str(&first.to_string());
+        }
+        for c in iter {
+            out.push_str(&format!("{c:09}"));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn seq(created: u64, shard: u32, idx: u64, arrival: u64) -> SequenceNumber {
+        SequenceNumber {
+            shard_created_secs: created,
+            shard_index: shard,
+            record_index: idx,
+            arrival_secs: arrival,
+        }
+    }
+
+    #[test]
+    fn looks_like_an_aws_sequence_number() {
+        let s = seq(1_700_000_000, 0, 0, 1_700_000_000).format();
+        assert_eq!(s.len(), 56);
+        assert!(s.starts_with("49"), "{s}");
+    }
+
+    #[test]
+    fn rejects_foreign_numbers() {
+        assert_eq!(SequenceNumber::parse("0"), None);
+        assert_eq!(SequenceNumber::parse("12345"), None);
+        assert_eq!(SequenceNumber::parse(&"9".repeat(129)), None);
+        assert_eq!(SequenceNumber::parse("49a"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn round_trips(created in 0u64..(1 << 36), shard in any::<u32>(), idx in any::<u64>(), arrival in 0u64..(1 << 36)) {
+            let s = seq(created, shard, idx, arrival);
+            prop_assert_eq!(SequenceNumber::parse(&s.format()), Some(s));
+        }
+
+        #[test]
+        fn ordered_by_index_within_a_shard(created in 1_000_000_000u64..2_000_000_000, shard in 0u32..10_000,
+                                           a in any::<u64>(), b in any::<u64>(), ta in 1_000_000_000u64..2_000_000_000, tb in 1_000_000_000u64..2_000_000_000) {
+            prop_assume!(a < b);
+            let x = seq(created, shard, a, ta).format();
+            let y = seq(created, shard, b, tb).format();
+            prop_assert_eq!(x.len(), 56);
+            prop_assert!(x < y);
+        }
+
+        #[test]
+        fn children_sort_after_parents(created in 1_000_000_000u64..2_000_000_000, a in any::<u64>(), b in any::<u64>(),
+                                       ps in 0u32..100_000, cs in 0u32..100_000) {
+            let parent = seq(created, ps, a, created + 100).format();
+            let child = seq(created + 1, cs, b, created).format();
+            prop_assert!(parent < child);
+        }
+    }
+}
