@@ -23,6 +23,9 @@ pub enum EngineError {
     /// The shard iterator is older than five minutes (`ExpiredIteratorException`).
     #[error("{0}")]
     ExpiredIterator(String),
+    /// A pagination token is older than five minutes (`ExpiredNextTokenException`).
+    #[error("{0}")]
+    ExpiredNextToken(String),
     /// The request failed a constraint that AWS reports as `ValidationException`.
     #[error("{0}")]
     Validation(String),
@@ -41,6 +44,7 @@ impl EngineError {
             EngineError::InvalidArgument(_) => "InvalidArgumentException",
             EngineError::ThroughputExceeded(_) => "ProvisionedThroughputExceededException",
             EngineError::ExpiredIterator(_) => "ExpiredIteratorException",
+            EngineError::ExpiredNextToken(_) => "ExpiredNextTokenException",
             EngineError::Validation(_) => "ValidationException",
             EngineError::Internal(_) => "InternalFailure",
         }
@@ -55,6 +59,7 @@ impl EngineError {
             | EngineError::InvalidArgument(m)
             | EngineError::ThroughputExceeded(m)
             | EngineError::ExpiredIterator(m)
+            | EngineError::ExpiredNextToken(m)
             | EngineError::Validation(m)
             | EngineError::Internal(m) => m,
         }

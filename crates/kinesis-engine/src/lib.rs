@@ -207,7 +207,8 @@ impl Engine {
         &self.inner.config
     }
 
-    pub(crate) fn now_ms(&self) -> u64 {
+    /// The engine clock's current time, epoch milliseconds.
+    pub fn now_ms(&self) -> u64 {
         self.inner.clock.now_ms()
     }
 

@@ -492,6 +492,14 @@ impl Engine {
             .collect())
     }
 
+    /// `KMS` when the stream is encrypted, else `NONE`; unknown streams read as `NONE`.
+    pub fn describe_encryption(&self, name: &str) -> &'static str {
+        match self.stream(name) {
+            Ok(s) if s.state.read().encryption.is_some() => "KMS",
+            _ => "NONE",
+        }
+    }
+
     /// The stream's creation time in epoch ms.
     pub fn stream_created_ms(&self, name: &str) -> Result<u64> {
         Ok(self.stream(name)?.created_ms)

@@ -1,0 +1,86 @@
+//! Which wire encoding a request uses, chosen from its `Content-Type`.
+
+/// The two body encodings of the AWS JSON protocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// AWS JSON 1.0 / 1.1: blobs are base64 strings, timestamps epoch seconds.
+    Json,
+    /// AWS CBOR 1.1 (the Java SDK v2 default for Kinesis): blobs are byte strings, timestamps
+    /// epoch milliseconds.
+    Cbor,
+}
+
+const JSON_1_0: &str = "application/x-amz-json-1.0";
+const JSON_1_1: &str = "application/x-amz-json-1.1";
+const CBOR_1_1: &str = "application/x-amz-cbor-1.1";
+
+impl Encoding {
+    /// The encoding named by a `Content-Type` header value, if it is one we speak.
+    ///
+    /// Parameters after `;`, surrounding whitespace and letter case are ignored, as AWS does.
+    pub fn from_content_type(content_type: &str) -> Option<Encoding> {
+        let media = content_type.split(';').next().unwrap_or("").trim();
+        if media.eq_ignore_ascii_case(JSON_1_1) || media.eq_ignore_ascii_case(JSON_1_0) {
+            Some(Encoding::Json)
+        } else if media.eq_ignore_ascii_case(CBOR_1_1) {
+            Some(Encoding::Cbor)
+        } else {
+            None
+        }
+    }
+
+    /// The `Content-Type` to answer with. `json_version` is the service's JSON protocol
+    /// version ("1.0" for CloudWatch, "1.1" for Kinesis); CBOR is always 1.1.
+    pub fn content_type(self, json_version: &str) -> &'static str {
+        match self {
+            Encoding::Json if json_version == "1.0" => JSON_1_0,
+            Encoding::Json => JSON_1_1,
+            Encoding::Cbor => CBOR_1_1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types() {
+        let json = Some(Encoding::Json);
+        let cbor = Some(Encoding::Cbor);
+        assert_eq!(
+            Encoding::from_content_type("application/x-amz-json-1.1"),
+            json
+        );
+        assert_eq!(
+            Encoding::from_content_type("application/x-amz-json-1.0"),
+            json
+        );
+        assert_eq!(
+            Encoding::from_content_type("application/x-amz-cbor-1.1"),
+            cbor
+        );
+        assert_eq!(
+            Encoding::from_content_type("  Application/X-Amz-JSON-1.1 ; charset=utf-8"),
+            json
+        );
+        assert_eq!(
+            Encoding::from_content_type("application/x-amz-cbor-1.1;"),
+            cbor
+        );
+        assert_eq!(Encoding::from_content_type("application/json"), None);
+        assert_eq!(Encoding::from_content_type("application/cbor"), None);
+        assert_eq!(Encoding::from_content_type(""), None);
+        assert_eq!(
+            Encoding::from_content_type("application/x-amz-json-1.1x"),
+            None
+        );
+    }
+
+    #[test]
+    fn answers() {
+        assert_eq!(Encoding::Json.content_type("1.1"), JSON_1_1);
+        assert_eq!(Encoding::Json.content_type("1.0"), JSON_1_0);
+        assert_eq!(Encoding::Cbor.content_type("1.0"), CBOR_1_1);
+    }
+}

@@ -1,0 +1,77 @@
+//! AWS wire encodings for the services streamwatch serves: AWS JSON 1.0/1.1 and AWS CBOR 1.1
+//! bodies, request validation with AWS's own error texts, and error documents. No I/O.
+//!
+//! A request travels through three steps, each its own module:
+//!
+//! - [`decode`] turns a body into a [`Value`] tree, borrowing strings from the body where it
+//!   can. Anything unreadable is a [`WireError::Serialization`].
+//! - [`validate`] checks a [`Value`] against a static schema of [`Member`]s and [`Shape`]s and
+//!   yields an [`Input`] with typed getters: blobs decoded, timestamps in epoch milliseconds,
+//!   numbers clamped. Type mismatches are [`WireError::Serialization`]s and constraint
+//!   failures one [`WireError::Validation`], with the texts AWS's Coral front end uses.
+//!   [`parse`] does both steps.
+//! - A response goes out through a [`Writer`], token by token, with no tree in between;
+//!   [`error_body`] builds the `{"__type", "message"}` error document.
+//!
+//! **Invariants.** Nothing here panics on any input bytes, and nesting is bounded at
+//! [`MAX_DEPTH`] in both encodings. The crate knows nothing of HTTP beyond the status code of
+//! its own errors, and nothing of any particular service: schemas belong to the API crates.
+//!
+//! ```
+//! use aws_wire::{Encoding, Member, Pattern, Shape, Writer, parse};
+//!
+//! static NAME: Pattern = Pattern {
+//!     text: "[a-zA-Z0-9_.-]+",
+//!     matches: |s| {
+//!         !s.is_empty()
+//!             && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+//!     },
+//! };
+//! static STREAM_NAME: Shape = Shape::String {
+//!     min_len: Some(1),
+//!     max_len: Some(128),
+//!     pattern: Some(&NAME),
+//!     enum_values: &[],
+//! };
+//! static LIMIT: Shape = Shape::Integer { min: Some(1), max: Some(10_000) };
+//! static DESCRIBE_STREAM: [Member; 2] = [
+//!     Member::optional("Limit", &LIMIT),
+//!     Member::required("StreamName", &STREAM_NAME),
+//! ];
+//!
+//! let input = parse(Encoding::Json, br#"{"StreamName":"orders","Limit":10.7}"#, &DESCRIBE_STREAM)?;
+//! assert_eq!(input.str("StreamName"), Some("orders"));
+//! assert_eq!(input.int("Limit"), Some(10));
+//!
+//! let err = parse(Encoding::Json, br#"{"StreamName":"a b"}"#, &DESCRIBE_STREAM).unwrap_err();
+//! assert_eq!(err.code(), "ValidationException");
+//! assert_eq!(
+//!     err.message(),
+//!     Some("1 validation error detected: Value 'a b' at 'streamName' failed to satisfy \
+//!           constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+//! );
+//!
+//! let mut w = Writer::new(Encoding::Json);
+//! w.begin_map(Some(1));
+//! w.key("StreamName");
+//! w.str(input.str("StreamName").unwrap_or_default());
+//! w.end_map();
+//! assert_eq!(w.finish(), br#"{"StreamName":"orders"}"#);
+//! # Ok::<(), aws_wire::WireError>(())
+//! ```
+
+#![deny(missing_docs)]
+
+mod encoding;
+mod error;
+mod schema;
+mod validate;
+mod value;
+mod writer;
+
+pub use encoding::Encoding;
+pub use error::WireError;
+pub use schema::{Member, Pattern, Shape};
+pub use validate::{Input, Item, parse, validate};
+pub use value::{MAX_DEPTH, Value, decode};
+pub use writer::{Writer, error_body};

@@ -1,0 +1,208 @@
+//! Writer -> decode -> validate round trips, and decoding arbitrary bytes without panics.
+
+mod common;
+
+use aws_wire::{Encoding, Value, Writer, decode, parse};
+use common::EVERYTHING;
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+struct Doc {
+    text: String,
+    int: i32,
+    long: i64,
+    double: f64,
+    flag: bool,
+    blob: Vec<u8>,
+    time_ms: i64,
+    list: Vec<String>,
+    map: Vec<(String, String)>,
+    inner: Option<(String, i32)>,
+}
+
+fn doc() -> impl Strategy<Value = Doc> {
+    (
+        (
+            any::<String>(),
+            any::<i32>(),
+            any::<i64>(),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()),
+        ),
+        (
+            any::<bool>(),
+            proptest::collection::vec(any::<u8>(), 0..300),
+        ),
+        // Year 1653 to 2286: JSON carries seconds as a double, exact to the millisecond here.
+        -10_000_000_000_000i64..10_000_000_000_000,
+        proptest::collection::vec(any::<String>(), 0..5),
+        proptest::collection::btree_map(any::<String>(), any::<String>(), 0..5),
+        proptest::option::of((any::<String>(), any::<i32>())),
+    )
+        .prop_map(
+            |((text, int, long, double), (flag, blob), time_ms, list, map, inner)| Doc {
+                text,
+                int,
+                long,
+                double,
+                flag,
+                blob,
+                time_ms,
+                list,
+                map: map.into_iter().collect(),
+                inner,
+            },
+        )
+}
+
+fn write(enc: Encoding, d: &Doc, definite: bool) -> Vec<u8> {
+    let len = |n: usize| definite.then_some(n);
+    let mut w = Writer::with_capacity(enc, 1024);
+    w.begin_map(len(11));
+    w.key("Str");
+    w.str(&d.text);
+    w.key("Int");
+    w.int(d.int.into());
+    w.key("Long");
+    w.int(d.long);
+    w.key("Double");
+    w.float(d.double);
+    w.key("Bool");
+    w.bool(d.flag);
+    w.key("Blob");
+    w.bytes(&d.blob);
+    w.key("Time");
+    w.timestamp_ms(d.time_ms);
+    w.key("List");
+    w.begin_array(len(d.list.len()));
+    for s in &d.list {
+        w.str(s);
+    }
+    w.end_array();
+    w.key("Map");
+    w.begin_map(len(d.map.len()));
+    for (k, v) in &d.map {
+        w.key(k);
+        w.str(v);
+    }
+    w.end_map();
+    w.key("Struct");
+    match &d.inner {
+        Some((name, count)) => {
+            w.begin_map(len(2));
+            w.key("Name");
+            w.str(name);
+            w.key("Count");
+            w.int((*count).into());
+            w.end_map();
+        }
+        None => w.null(),
+    }
+    w.key("Unknown");
+    w.begin_array(len(2));
+    w.uint(u64::MAX);
+    w.null();
+    w.end_array();
+    w.end_map();
+    w.finish()
+}
+
+fn check(enc: Encoding, d: &Doc, definite: bool) -> Result<(), TestCaseError> {
+    let body = write(enc, d, definite);
+    let input = parse(enc, &body, &EVERYTHING).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(input.str("Str"), Some(d.text.as_str()));
+    prop_assert_eq!(input.int("Int"), Some(i64::from(d.int)));
+    prop_assert_eq!(input.int("Long"), Some(d.long));
+    prop_assert_eq!(input.float("Double"), Some(d.double));
+    prop_assert_eq!(input.bool("Bool"), Some(d.flag));
+    prop_assert_eq!(input.blob("Blob"), Some(d.blob.as_slice()));
+    prop_assert_eq!(input.timestamp_ms("Time"), Some(d.time_ms));
+    let list: Vec<&str> = d.list.iter().map(String::as_str).collect();
+    prop_assert_eq!(input.str_list("List"), Some(list));
+    let map: Vec<(&str, &str)> = d
+        .map
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    prop_assert_eq!(input.map_str("Map"), Some(map));
+    match &d.inner {
+        Some((name, count)) => {
+            let s = input.structure("Struct").expect("struct present");
+            prop_assert_eq!(s.str("Name"), Some(name.as_str()));
+            prop_assert_eq!(s.int("Count"), Some(i64::from(*count)));
+        }
+        None => prop_assert!(!input.has("Struct")),
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn json_round_trip(d in doc()) {
+        check(Encoding::Json, &d, true)?;
+    }
+
+    #[test]
+    fn cbor_round_trip_definite(d in doc()) {
+        check(Encoding::Cbor, &d, true)?;
+    }
+
+    #[test]
+    fn cbor_round_trip_indefinite(d in doc()) {
+        check(Encoding::Cbor, &d, false)?;
+    }
+
+    #[test]
+    fn json_strings_agree_with_serde_json(s in any::<String>()) {
+        let mut w = Writer::new(Encoding::Json);
+        w.str(&s);
+        let out = w.finish();
+        let back: String = serde_json::from_slice(&out).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(back, s);
+    }
+
+    #[test]
+    fn integers_round_trip(i in any::<i64>(), u in any::<u64>()) {
+        for enc in [Encoding::Json, Encoding::Cbor] {
+            let mut w = Writer::new(enc);
+            w.begin_map(Some(2));
+            w.key("i");
+            w.int(i);
+            w.key("u");
+            w.uint(u);
+            w.end_map();
+            let body = w.finish();
+            let v = decode(enc, &body).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(v, Value::Map(vec![
+                ("i".into(), Value::Int(i.into())),
+                ("u".into(), Value::Int(u.into())),
+            ]));
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        for enc in [Encoding::Json, Encoding::Cbor] {
+            if let Ok(v) = decode(enc, &bytes) {
+                let _ = aws_wire::validate(v, &EVERYTHING, enc);
+            }
+        }
+    }
+
+    #[test]
+    fn mutated_documents_never_panic(
+        d in doc(),
+        cuts in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+    ) {
+        for enc in [Encoding::Json, Encoding::Cbor] {
+            let mut body = write(enc, &d, enc == Encoding::Json);
+            for (at, byte) in &cuts {
+                let i = at.index(body.len());
+                body[i] = *byte;
+            }
+            let _ = parse(enc, &body, &EVERYTHING);
+            let _ = parse(enc, &body[..body.len() / 2], &EVERYTHING);
+        }
+    }
+}

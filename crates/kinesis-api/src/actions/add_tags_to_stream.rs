@@ -1,0 +1,27 @@
+//! AddTagsToStream.
+
+use aws_wire::{Input, Member, Writer};
+use kinesis_engine::Engine;
+
+use crate::ApiResult;
+use crate::common::stream_name;
+use crate::shapes::{STREAM_ARN, STREAM_ID, STREAM_NAME, TAG_MAP};
+
+pub(crate) static INPUT: [Member; 4] = [
+    Member::required("Tags", &TAG_MAP),
+    Member::optional("StreamName", &STREAM_NAME),
+    Member::optional("StreamARN", &STREAM_ARN),
+    Member::optional("StreamId", &STREAM_ID),
+];
+
+pub(crate) fn run(engine: &Engine, input: Input<'_>, _w: &mut Writer) -> ApiResult {
+    let name = stream_name(engine, &input)?;
+    let tags: Vec<(String, String)> = input
+        .map_str("Tags")
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    engine.add_tags(name, &tags)?;
+    Ok(())
+}

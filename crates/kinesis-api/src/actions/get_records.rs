@@ -1,0 +1,69 @@
+//! GetRecords: up to 10,000 records or 10 MiB from an iterator.
+
+use aws_wire::{Input, Member, Shape, Writer};
+use kinesis_engine::{Engine, MAX_GET_RECORDS};
+
+use crate::ApiResult;
+use crate::common::write_hash_range;
+use crate::shapes::{STREAM_ARN, STREAM_ID, int_range};
+
+static ITERATOR: Shape = Shape::String {
+    min_len: Some(1),
+    max_len: Some(512),
+    pattern: None,
+    enum_values: &[],
+};
+static LIMIT: Shape = int_range(1, 10_000);
+
+pub(crate) static INPUT: [Member; 4] = [
+    Member::optional("Limit", &LIMIT),
+    Member::required("ShardIterator", &ITERATOR),
+    Member::optional("StreamARN", &STREAM_ARN),
+    Member::optional("StreamId", &STREAM_ID),
+];
+
+pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
+    let limit = input.int("Limit").map_or(MAX_GET_RECORDS, |l| l as usize);
+    let out = engine.get_records(input.str("ShardIterator").unwrap_or_default(), limit)?;
+    // Base64 grows data by a third; reserve for it and the per-record framing.
+    w.reserve(out.bytes as usize * 4 / 3 + out.records.len() * 160 + 512);
+    w.begin_map(None);
+    w.key("Records");
+    w.begin_array(Some(out.records.len()));
+    for r in &out.records {
+        w.begin_map(Some(4));
+        w.key("SequenceNumber");
+        w.str(&r.sequence.format());
+        w.key("ApproximateArrivalTimestamp");
+        w.timestamp_ms(r.arrival_ms as i64);
+        w.key("Data");
+        w.bytes(r.data());
+        w.key("PartitionKey");
+        w.str(r.partition_key());
+        w.end_map();
+    }
+    w.end_array();
+    if let Some(next) = &out.next_iterator {
+        w.key("NextShardIterator");
+        w.str(next);
+    }
+    w.key("MillisBehindLatest");
+    w.uint(out.millis_behind_latest);
+    if let Some(children) = &out.child_shards {
+        w.key("ChildShards");
+        w.begin_array(Some(children.len()));
+        for c in children {
+            w.begin_map(Some(3));
+            w.key("ShardId");
+            w.str(&c.shard_id);
+            w.key("ParentShards");
+            crate::common::write_str_list(w, &c.parent_shards);
+            w.key("HashKeyRange");
+            write_hash_range(w, &c.hash_range);
+            w.end_map();
+        }
+        w.end_array();
+    }
+    w.end_map();
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! The Kinesis Data Streams API (`Kinesis_20131202`), mapped onto [`kinesis_engine`].
+//!
+//! [`KinesisApi::handle`] takes what the HTTP layer read off a request (the `X-Amz-Target`
+//! header, the content type, whether it carried credentials, and the body) and returns the
+//! status, content type and body to send. Each action lives in its own module under
+//! `actions/`, holding its input schema and a `run` function that calls the engine and writes
+//! the output. Requests are validated in the order AWS's front end applies: content type,
+//! body syntax, operation name, authentication, member types, member constraints, then the
+//! action's own checks.
+//!
+//! This crate does no I/O and knows nothing of HTTP beyond status codes.
+
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+mod actions;
+mod common;
+mod shapes;
+
+use aws_wire::{Encoding, WireError, Writer};
+use kinesis_engine::{Engine, EngineError};
+
+pub use actions::Action;
+
+/// The service prefix of every `X-Amz-Target`.
+pub const TARGET_PREFIX: &str = "Kinesis_20131202";
+
+/// What the HTTP layer hands over from a request.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The `X-Amz-Target` header, e.g. `Kinesis_20131202.PutRecord`.
+    pub target: Option<&'a str>,
+    /// The `Content-Type` header.
+    pub content_type: Option<&'a str>,
+    /// Whether the request carried an `Authorization` header or presigned query credentials.
+    /// Any signature is accepted; only its absence is an error, as on AWS.
+    pub authenticated: bool,
+    /// The request body.
+    pub body: &'a [u8],
+}
+
+/// What to send back.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type` of the body (empty for a bare status).
+    pub content_type: &'static str,
+    /// The body.
+    pub body: Vec<u8>,
+    /// The action, when the target named a known one.
+    pub action: Option<Action>,
+    /// The AWS error code, when the call failed.
+    pub error_code: Option<&'static str>,
+}
+
+/// An error on the way through an action, with its AWS code and HTTP status.
+#[derive(Debug)]
+pub(crate) enum ApiError {
+    /// The body could not be read or broke the schema.
+    Wire(WireError),
+    /// The engine refused the call.
+    Engine(EngineError),
+}
+
+impl From<WireError> for ApiError {
+    fn from(e: WireError) -> Self {
+        ApiError::Wire(e)
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        ApiError::Engine(e)
+    }
+}
+
+impl ApiError {
+    pub(crate) fn invalid(message: impl Into<String>) -> ApiError {
+        ApiError::Engine(EngineError::InvalidArgument(message.into()))
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::Wire(e) => e.code(),
+            ApiError::Engine(e) => e.code(),
+        }
+    }
+
+    fn status(&self) -> u16 {
+        match self {
+            ApiError::Engine(e) if e.is_server_error() => 500,
+            _ => 400,
+        }
+    }
+
+    fn body(&self, enc: Encoding) -> Vec<u8> {
+        match self {
+            ApiError::Wire(e) => e.to_body(enc),
+            ApiError::Engine(e) => aws_wire::error_body(enc, e.code(), Some(e.message())),
+        }
+    }
+}
+
+/// Result of an action.
+pub(crate) type ApiResult<T = ()> = Result<T, ApiError>;
+
+/// The Kinesis API over one engine.
+#[derive(Clone)]
+pub struct KinesisApi {
+    engine: Engine,
+}
+
+fn content_type_of(enc: Encoding) -> &'static str {
+    match enc {
+        Encoding::Json => "application/x-amz-json-1.1",
+        Encoding::Cbor => "application/x-amz-cbor-1.1",
+    }
+}
+
+impl KinesisApi {
+    /// The API over `engine`.
+    pub fn new(engine: Engine) -> KinesisApi {
+        KinesisApi { engine }
+    }
+
+    /// The engine behind the API.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Answers one request. Never panics, whatever the bytes.
+    pub fn handle(&self, req: &Request<'_>) -> Response {
+        let action = req
+            .target
+            .and_then(|t| t.strip_prefix(TARGET_PREFIX))
+            .and_then(|t| t.strip_prefix('.'))
+            .and_then(Action::from_name);
+        let Some(enc) = req.content_type.and_then(Encoding::from_content_type) else {
+            // AWS answers an unknown content type outside the JSON protocol entirely.
+            return Response {
+                status: 404,
+                content_type: "application/xml",
+                body: b"<UnknownOperationException/>\n".to_vec(),
+                action,
+                error_code: Some("UnknownOperationException"),
+            };
+        };
+        let error = |status: u16, code: &'static str, message: Option<&str>| Response {
+            status,
+            content_type: content_type_of(enc),
+            body: aws_wire::error_body(enc, code, message),
+            action,
+            error_code: Some(code),
+        };
+        if req.body.is_empty() {
+            let code = if action.is_some() {
+                "SerializationException"
+            } else {
+                "UnknownOperationException"
+            };
+            return error(400, code, None);
+        }
+        let value = match aws_wire::decode(enc, req.body) {
+            Ok(v) => v,
+            Err(e) => return error(400, e.code(), e.message()),
+        };
+        let Some(action) = action else {
+            return error(400, "UnknownOperationException", None);
+        };
+        if !req.authenticated {
+            return error(
+                400,
+                "MissingAuthenticationTokenException",
+                Some("Missing Authentication Token"),
+            );
+        }
+        let mut w = Writer::new(enc);
+        match actions::run(action, &self.engine, value, enc, &mut w) {
+            Ok(()) => Response {
+                status: 200,
+                content_type: content_type_of(enc),
+                body: w.finish(),
+                action: Some(action),
+                error_code: None,
+            },
+            Err(e) => Response {
+                status: e.status(),
+                content_type: content_type_of(enc),
+                body: e.body(enc),
+                action: Some(action),
+                error_code: Some(e.code()),
+            },
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The HTTP front of streamwatch: one port, every AWS API the embedded engine speaks.
+//!
+//! The server is the only crate that knows HTTP. It reads the headers AWS protocols route on
+//! (`X-Amz-Target`, `Content-Type`, `Authorization`), caps the body size, hands the rest to the
+//! protocol crates and writes their answer with a request id. HTTP/1.1 and HTTP/2 (including
+//! cleartext prior-knowledge HTTP/2, which the AWS SDK for JavaScript v3 uses) are both served.
+//!
+//! [`start`] binds and returns a [`RunningServer`], which tests use with port 0.
+
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use kinesis_api::{KinesisApi, Request};
+use kinesis_engine::Engine;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The largest request body accepted (7 MiB): room for a full 5 MiB PutRecords in base64.
+/// Larger bodies get a bare HTTP 413, as AWS sends.
+pub const MAX_BODY_BYTES: usize = 7 * 1024 * 1024;
+
+/// How often housekeeping (retention trimming, journal cleanup and sync) runs.
+const MAINTENANCE_EVERY: Duration = Duration::from_secs(1);
+
+/// Errors starting or running the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Binding or serving the socket failed.
+    #[error("server I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// The serving task ended abnormally.
+    #[error("server task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+#[derive(Clone)]
+struct AppState {
+    kinesis: KinesisApi,
+}
+
+/// The router with every service mounted.
+pub fn router(engine: Engine) -> Router {
+    let state = AppState {
+        kinesis: KinesisApi::new(engine),
+    };
+    Router::new()
+        .fallback(dispatch)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn dispatch(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) => {
+            let status = rejection.status();
+            return with_request_id(status.into_response(), &request_id);
+        }
+    };
+    if method != Method::POST {
+        let resp = (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "application/xml")],
+            "<AccessDeniedException>\n  <Message>Unable to determine service/operation name to be authorized</Message>\n</AccessDeniedException>\n",
+        );
+        return with_request_id(resp.into_response(), &request_id);
+    }
+    let authenticated = headers.contains_key(header::AUTHORIZATION)
+        || uri.query().is_some_and(|q| q.contains("X-Amz-Algorithm="));
+    let req = Request {
+        target: header_str(&headers, "x-amz-target"),
+        content_type: header_str(&headers, "content-type"),
+        authenticated,
+        body: &body,
+    };
+    let out = state.kinesis.handle(&req);
+    if let Some(code) = out.error_code {
+        tracing::debug!(action = ?out.action, code, status = out.status, "request failed");
+    }
+    let mut resp = Response::new(Body::from(out.body));
+    *resp.status_mut() =
+        StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if !out.content_type.is_empty() {
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(out.content_type),
+        );
+    }
+    with_request_id(resp, &request_id)
+}
+
+fn with_request_id(mut resp: Response, id: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(id) {
+        resp.headers_mut().insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
+/// A server running in the background.
+pub struct RunningServer {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+    engine: Engine,
+}
+
+impl RunningServer {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`, ready for an SDK's endpoint setting.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The engine it serves.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and syncs the journal.
+    pub async fn shutdown(mut self) -> Result<(), ServerError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await??;
+        if let Err(e) = self.engine.sync() {
+            tracing::error!(error = %e, "final journal sync failed");
+        }
+        Ok(())
+    }
+}
+
+/// Binds `addr` and serves `engine` until [`RunningServer::shutdown`].
+pub async fn start(addr: SocketAddr, engine: Engine) -> Result<RunningServer, ServerError> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, engine.clone(), async {
+        let _ = stopped.await;
+    }));
+    Ok(RunningServer {
+        addr,
+        stop: Some(stop),
+        task,
+        engine,
+    })
+}
+
+/// Serves on `listener` until `shutdown` completes, running housekeeping alongside.
+pub async fn serve(
+    listener: TcpListener,
+    engine: Engine,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let housekeeping = tokio::spawn(maintain(engine.clone()));
+    let result = axum::serve(listener, router(engine))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    housekeeping.abort();
+    result
+}
+
+async fn maintain(engine: Engine) {
+    let mut tick = tokio::time::interval(MAINTENANCE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let e = engine.clone();
+        match tokio::task::spawn_blocking(move || e.maintain()).await {
+            Ok(Err(err)) => tracing::error!(error = %err, "housekeeping failed"),
+            Err(err) => tracing::error!(error = %err, "housekeeping task failed"),
+            Ok(Ok(())) => {}
+        }
+    }
+}

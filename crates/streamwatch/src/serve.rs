@@ -1,0 +1,135 @@
+//! `streamwatch serve`: the embedded engine behind the AWS wire protocols.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use kinesis_engine::{Engine, EngineConfig, FsyncPolicy};
+
+/// Whether per-shard throughput limits apply.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ShardLimits {
+    /// AWS's limits: 1 MiB/s and 1000 records/s written, 2 MiB/s and 5 calls/s read, per shard.
+    Aws,
+    /// No throughput limits (quotas on shard counts still apply).
+    Off,
+}
+
+/// When the journal is synced to disk.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Fsync {
+    /// Before every acknowledgement: survives power loss.
+    Always,
+    /// Every --fsync-interval-ms: survives a crash of the process, power loss may lose the last interval.
+    Interval,
+    /// Left to the operating system: survives a crash of the process.
+    Never,
+}
+
+/// Options of `streamwatch serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Port to listen on.
+    #[arg(long, default_value_t = 4567)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Keep streams and records here; without it everything is in memory.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Region reported in ARNs.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// Account id reported in ARNs and messages.
+    #[arg(long, default_value = "000000000000")]
+    account_id: String,
+    /// How long streams stay CREATING (and UPDATING, DELETING) before they settle.
+    #[arg(long, default_value_t = 500)]
+    create_stream_delay_ms: u64,
+    /// Per-shard throughput limits.
+    #[arg(long, value_enum, default_value_t = ShardLimits::Aws)]
+    shard_limits: ShardLimits,
+    /// Open shards allowed in the account (DescribeLimits ShardLimit).
+    #[arg(long, default_value_t = 500)]
+    shard_quota: u32,
+    /// Journal sync policy (with --data-dir).
+    #[arg(long, value_enum, default_value_t = Fsync::Interval)]
+    fsync: Fsync,
+    /// Sync interval for --fsync interval.
+    #[arg(long, default_value_t = 1000)]
+    fsync_interval_ms: u64,
+}
+
+impl ServeArgs {
+    fn engine_config(&self) -> EngineConfig {
+        EngineConfig {
+            region: self.region.clone(),
+            account_id: self.account_id.clone(),
+            transition_delay: Duration::from_millis(self.create_stream_delay_ms),
+            shard_limits: matches!(self.shard_limits, ShardLimits::Aws),
+            shard_quota: self.shard_quota,
+            data_dir: self.data_dir.clone(),
+            fsync: match self.fsync {
+                Fsync::Always => FsyncPolicy::Always,
+                Fsync::Interval => {
+                    FsyncPolicy::Interval(Duration::from_millis(self.fsync_interval_ms))
+                }
+                Fsync::Never => FsyncPolicy::Never,
+            },
+            ..EngineConfig::default()
+        }
+    }
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let config = args.engine_config();
+    let (engine, report) = tokio::task::spawn_blocking(move || {
+        Engine::open_with_report(config, std::sync::Arc::new(kinesis_engine::SystemClock))
+    })
+    .await?
+    .context("opening the engine")?;
+    if args.data_dir.is_some() {
+        tracing::info!(
+            segments = report.segments,
+            records = report.records,
+            truncated_bytes = report.truncated_bytes,
+            "recovered journal"
+        );
+    }
+    let addr = SocketAddr::new(args.host, args.port);
+    let server = streamwatch_server::start(addr, engine)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    tracing::info!(endpoint = %server.endpoint(), "streamwatch is serving the Kinesis API");
+    // Machine-readable line for scripts that start the server and wait for it.
+    println!("listening on {}", server.endpoint());
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.shutdown().await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
