@@ -29,6 +29,8 @@ pub(crate) struct ShardMeta {
     adjacent_parent: Option<String>,
     created_secs: u64,
     end_index: Option<u64>,
+    #[serde(default)]
+    closed_ms: Option<u64>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize, Clone)]
@@ -119,6 +121,7 @@ pub(crate) fn snapshot(stream: &Stream, st: &StreamState) -> StreamMeta {
                 adjacent_parent: s.adjacent_parent.clone(),
                 created_secs: s.created_secs,
                 end_index: s.log.read().end_index(),
+                closed_ms: s.log.read().closed_ms(),
             })
             .collect(),
     }
@@ -137,14 +140,18 @@ impl Engine {
 fn restore_stream(
     config: &EngineConfig,
     m: StreamMeta,
-) -> (Arc<Stream>, Vec<(usize, Option<u64>)>) {
+) -> (Arc<Stream>, Vec<(usize, Option<(u64, u64)>)>) {
     let mut ends = Vec::new();
     let shards = m
         .shards
         .iter()
         .enumerate()
         .map(|(pos, s)| {
-            ends.push((pos, s.end_index));
+            ends.push((
+                pos,
+                s.end_index
+                    .map(|e| (e, s.closed_ms.unwrap_or(s.created_secs * 1000))),
+            ));
             Arc::new(Shard::new(
                 s.index,
                 s.range,
@@ -249,13 +256,13 @@ pub(crate) fn open(
     for (stream, ends) in closed_ends {
         let mut st = stream.state.write();
         for (pos, end) in ends {
-            if let Some(end) = end {
+            if let Some((end, closed_ms)) = end {
                 let mut log = st.shards[pos].log.write();
                 // A shard closes only after its last record was journaled; should the journal
                 // hold fewer (power loss under a lax fsync policy), end where the records end
                 // so readers still reach the children.
                 let end = end.min(log.next_index());
-                log.set_end_index(Some(end));
+                log.set_closed(end, closed_ms);
             }
         }
         st.rebuild_open();

@@ -86,7 +86,7 @@ pub struct ShardInfo {
     pub created_ms: u64,
     /// Arrival time of the oldest retained record, if any (for ShardFilter AT_TRIM_HORIZON).
     pub oldest_record_ms: Option<u64>,
-    /// When the shard was closed, if it was (epoch ms of its last record or of the close).
+    /// When the shard was closed, if it was (epoch ms).
     pub closed_ms: Option<u64>,
 }
 

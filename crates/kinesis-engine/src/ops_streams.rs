@@ -518,8 +518,6 @@ pub(crate) fn shard_info(s: &Shard) -> ShardInfo {
         ending_sequence_number: ending.map(|e| e.format()),
         created_ms: s.created_secs * 1000,
         oldest_record_ms: log.arrival_ms(log.first_index()),
-        closed_ms: log
-            .end_index()
-            .map(|_| log.last_arrival_ms().unwrap_or(s.created_secs * 1000)),
+        closed_ms: log.closed_ms(),
     }
 }

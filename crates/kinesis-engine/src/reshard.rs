@@ -69,7 +69,7 @@ impl Engine {
 
     fn split_locked(&self, st: &mut StreamState, shard: &Arc<Shard>, at: u128) {
         let created = self.child_created_secs(&[shard]);
-        shard.log.write().close();
+        shard.log.write().close(self.now_ms());
         let next = st.shards.len() as u32;
         let lower = HashRange {
             start: shard.range.start,
@@ -98,8 +98,8 @@ impl Engine {
 
     fn merge_locked(&self, st: &mut StreamState, a: &Arc<Shard>, b: &Arc<Shard>) {
         let created = self.child_created_secs(&[a, b]);
-        a.log.write().close();
-        b.log.write().close();
+        a.log.write().close(self.now_ms());
+        b.log.write().close(self.now_ms());
         let next = st.shards.len() as u32;
         let range = HashRange {
             start: a.range.start.min(b.range.start),

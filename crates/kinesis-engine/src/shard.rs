@@ -123,6 +123,8 @@ pub(crate) struct ShardLog {
     arena: BytesMut,
     /// Set when the shard is closed by resharding: the index one past its last record.
     end_index: Option<u64>,
+    /// When the shard was closed, epoch ms.
+    closed_ms: Option<u64>,
     /// Sum of payload bytes retained.
     retained_bytes: u64,
     write_window: Window,
@@ -142,6 +144,7 @@ impl ShardLog {
             entries: EntryStore::default(),
             arena: BytesMut::new(),
             end_index: None,
+            closed_ms: None,
             retained_bytes: 0,
             write_window: Window::default(),
         }
@@ -164,14 +167,23 @@ impl ShardLog {
         self.end_index.is_some()
     }
 
-    pub(crate) fn close(&mut self) -> u64 {
+    /// Closes the shard at `now_ms`: no record is appended after this.
+    pub(crate) fn close(&mut self, now_ms: u64) -> u64 {
         let end = self.next_index();
         self.end_index = Some(end);
+        self.closed_ms = Some(now_ms);
         end
     }
 
-    pub(crate) fn set_end_index(&mut self, end: Option<u64>) {
-        self.end_index = end;
+    /// Restores the closed state read from metadata.
+    pub(crate) fn set_closed(&mut self, end: u64, closed_ms: u64) {
+        self.end_index = Some(end);
+        self.closed_ms = Some(closed_ms);
+    }
+
+    /// When the shard was closed, epoch ms.
+    pub(crate) fn closed_ms(&self) -> Option<u64> {
+        self.closed_ms
     }
 
     /// Moves an empty log to start at `index` (used by recovery when older records are gone).
@@ -236,13 +248,6 @@ impl ShardLog {
     /// Arrival time of the record at `index`, if retained.
     pub(crate) fn arrival_ms(&self, index: u64) -> Option<u64> {
         self.entry(index).map(|e| e.arrival_ms)
-    }
-
-    /// Arrival time of the newest record.
-    pub(crate) fn last_arrival_ms(&self) -> Option<u64> {
-        self.next_index()
-            .checked_sub(1)
-            .and_then(|i| self.arrival_ms(i))
     }
 
     /// The first retained index whose record arrived at or after `ts_ms`

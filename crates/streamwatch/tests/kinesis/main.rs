@@ -1,3 +1,7 @@
-//! End-to-end tests of the Kinesis API with the official AWS SDK for Rust.
+//! End-to-end tests of the Kinesis API with the official AWS SDK for Rust
+//! (aws-sdk-kinesis), the first judge of our server.
 
 mod harness;
+mod records;
+mod resharding;
+mod streams;
