@@ -1,0 +1,73 @@
+//! The server judged by independent clients: boto3 and the AWS CLI, from PyPI.
+//!
+//! `.ci/run` installs them into `<workspace>/.venv` (see tests/peers/requirements.txt);
+//! `STREAMWATCH_PYTHON` may point at another interpreter that has them. These tests fail,
+//! rather than skip, when the clients are missing.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use kinesis_engine::{Engine, EngineConfig};
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn venv_bin(name: &str) -> PathBuf {
+    workspace().join(".venv/bin").join(name)
+}
+
+fn python() -> PathBuf {
+    std::env::var_os("STREAMWATCH_PYTHON").map(PathBuf::from).unwrap_or_else(|| venv_bin("python"))
+}
+
+async fn server() -> streamwatch_server::RunningServer {
+    let engine = Engine::open(EngineConfig {
+        transition_delay: Duration::from_millis(200),
+        ..EngineConfig::default()
+    })
+    .unwrap();
+    streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine).await.unwrap()
+}
+
+fn run(cmd: &mut Command, what: &str) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what} could not start ({e}); run .ci/run to install it"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{what} failed\nstdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn boto3_client() {
+    let s = server().await;
+    let script = workspace().join("tests/peers/boto3_kinesis.py");
+    let endpoint = s.endpoint();
+    let out = tokio::task::spawn_blocking(move || {
+        run(Command::new(python()).arg(script).arg(endpoint), "boto3 script")
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("boto3 ok"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aws_cli() {
+    let s = server().await;
+    let script = workspace().join("tests/peers/aws_cli_kinesis.sh");
+    let endpoint = s.endpoint();
+    let dir = tempfile::tempdir().unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        run(
+            Command::new("bash").arg(script).arg(endpoint).arg(venv_bin("aws")).current_dir(dir.path()),
+            "AWS CLI script",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("aws cli ok"));
+}
