@@ -100,6 +100,12 @@ impl SequenceNumber {
 
     /// Formats the number as its decimal string.
     pub fn format(&self) -> String {
+        self.to_decimal().as_str().to_owned()
+    }
+
+    /// Formats the number into a stack buffer, without allocating (the read path formats one
+    /// per record).
+    pub fn to_decimal(&self) -> Decimal {
         let [hi, mid, lo] = self.limbs();
         let mut limbs = [
             lo as u32,
@@ -109,26 +115,48 @@ impl SequenceNumber {
             hi as u32,
             (hi >> 32) as u32,
         ];
-        // Repeated division by 10^9 yields base-10^9 digits, least significant first.
-        let mut chunks = Vec::with_capacity(7);
-        while limbs.iter().any(|&l| l != 0) {
+        let mut out = Decimal { digits: [b'0'; DECIMAL_CAP], start: DECIMAL_CAP };
+        // Repeated division by 10^9 yields base-10^9 chunks, least significant first; each is
+        // written as nine digits, then leading zeros are skipped.
+        let mut top = limbs.len();
+        while top > 0 {
             let mut rem = 0u64;
-            for limb in limbs.iter_mut().rev() {
+            for limb in limbs[..top].iter_mut().rev() {
                 let v = (rem << 32) | u64::from(*limb);
                 *limb = (v / 1_000_000_000) as u32;
                 rem = v % 1_000_000_000;
             }
-            chunks.push(rem as u32);
+            while top > 0 && limbs[top - 1] == 0 {
+                top -= 1;
+            }
+            let mut chunk = rem as u32;
+            for _ in 0..9 {
+                out.start -= 1;
+                out.digits[out.start] = b'0' + (chunk % 10) as u8;
+                chunk /= 10;
+            }
         }
-        let mut out = String::with_capacity(60);
-        let mut iter = chunks.iter().rev();
-        if let Some(first) = iter.next() {
-            out.push_str(&first.to_string());
-        }
-        for c in iter {
-            out.push_str(&format!("{c:09}"));
+        while out.start < DECIMAL_CAP - 1 && out.digits[out.start] == b'0' {
+            out.start += 1;
         }
         out
+    }
+}
+
+const DECIMAL_CAP: usize = 63;
+
+/// A sequence number's decimal digits in a fixed buffer.
+#[derive(Clone, Copy)]
+pub struct Decimal {
+    digits: [u8; DECIMAL_CAP],
+    start: usize,
+}
+
+impl Decimal {
+    /// The digits.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits are ever written.
+        std::str::from_utf8(&self.digits[self.start..]).unwrap_or("0")
     }
 }
 

@@ -33,7 +33,7 @@ pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResul
     for r in &out.records {
         w.begin_map(Some(4));
         w.key("SequenceNumber");
-        w.str(&r.sequence.format());
+        w.str(r.sequence.to_decimal().as_str());
         w.key("ApproximateArrivalTimestamp");
         w.timestamp_ms(r.arrival_ms as i64);
         w.key("Data");
