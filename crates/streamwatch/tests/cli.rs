@@ -1,0 +1,144 @@
+//! The `streamwatch serve` command as a user runs it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `streamwatch serve` with `args` and waits for its "listening on" line.
+fn serve(args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let endpoint = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("listening line")
+        .to_owned();
+    (child, endpoint)
+}
+
+fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "server did not exit in {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn interrupt(child: &Child) {
+    let ok = Command::new("kill")
+        .arg("-INT")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+fn client(endpoint: &str) -> aws_sdk_kinesis::Client {
+    use aws_sdk_kinesis::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_kinesis::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .endpoint_url(endpoint)
+        .build();
+    aws_sdk_kinesis::Client::from_conf(config)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_shuts_down_cleanly_and_data_survives() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port().to_string();
+    let data_dir = dir.path().to_str().unwrap();
+    let common = [
+        "--port",
+        &port,
+        "--data-dir",
+        data_dir,
+        "--create-stream-delay-ms",
+        "0",
+    ];
+    let (mut child, endpoint) = serve(&common);
+    let c = client(&endpoint);
+    c.create_stream()
+        .stream_name("keep")
+        .shard_count(1)
+        .send()
+        .await
+        .unwrap();
+    let put = c
+        .put_record()
+        .stream_name("keep")
+        .partition_key("k")
+        .data(aws_sdk_kinesis::primitives::Blob::new("persisted"))
+        .send()
+        .await
+        .unwrap();
+    interrupt(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(10));
+    assert!(status.success(), "exit status {status:?}");
+
+    let (mut child, endpoint) = serve(&common);
+    let c = client(&endpoint);
+    let it = c
+        .get_shard_iterator()
+        .stream_name("keep")
+        .shard_id("shardId-000000000000")
+        .shard_iterator_type(aws_sdk_kinesis::types::ShardIteratorType::AtSequenceNumber)
+        .starting_sequence_number(put.sequence_number())
+        .send()
+        .await
+        .unwrap();
+    let r = c
+        .get_records()
+        .shard_iterator(it.shard_iterator().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.records()[0].data().as_ref(), b"persisted");
+    interrupt(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}
+
+#[test]
+fn help_lists_the_serve_flags() {
+    let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for flag in [
+        "--port",
+        "--host",
+        "--data-dir",
+        "--region",
+        "--account-id",
+        "--create-stream-delay-ms",
+        "--shard-limits",
+        "--fsync",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from:\n{help}");
+    }
+}
