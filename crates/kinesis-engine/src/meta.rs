@@ -140,10 +140,7 @@ impl Engine {
 /// A shard's position and, if closed, its end index and close time.
 type ClosedShard = (usize, Option<(u64, u64)>);
 
-fn restore_stream(
-    config: &EngineConfig,
-    m: StreamMeta,
-) -> (Arc<Stream>, Vec<ClosedShard>) {
+fn restore_stream(config: &EngineConfig, m: StreamMeta) -> (Arc<Stream>, Vec<ClosedShard>) {
     let mut ends = Vec::new();
     let shards = m
         .shards

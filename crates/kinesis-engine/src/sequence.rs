@@ -115,7 +115,10 @@ impl SequenceNumber {
             hi as u32,
             (hi >> 32) as u32,
         ];
-        let mut out = Decimal { digits: [b'0'; DECIMAL_CAP], start: DECIMAL_CAP };
+        let mut out = Decimal {
+            digits: [b'0'; DECIMAL_CAP],
+            start: DECIMAL_CAP,
+        };
         // Repeated division by 10^9 yields base-10^9 chunks, least significant first; each is
         // written as nine digits, then leading zeros are skipped.
         let mut top = limbs.len();

@@ -19,7 +19,9 @@ fn venv_bin(name: &str) -> PathBuf {
 }
 
 fn python() -> PathBuf {
-    std::env::var_os("STREAMWATCH_PYTHON").map(PathBuf::from).unwrap_or_else(|| venv_bin("python"))
+    std::env::var_os("STREAMWATCH_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| venv_bin("python"))
 }
 
 async fn server() -> streamwatch_server::RunningServer {
@@ -28,11 +30,15 @@ async fn server() -> streamwatch_server::RunningServer {
         ..EngineConfig::default()
     })
     .unwrap();
-    streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine).await.unwrap()
+    streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine)
+        .await
+        .unwrap()
 }
 
 fn run(cmd: &mut Command, what: &str) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what} could not start ({e}); run .ci/run to install it"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what} could not start ({e}); run .ci/run to install it"));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -48,7 +54,10 @@ async fn boto3_client() {
     let script = workspace().join("tests/peers/boto3_kinesis.py");
     let endpoint = s.endpoint();
     let out = tokio::task::spawn_blocking(move || {
-        run(Command::new(python()).arg(script).arg(endpoint), "boto3 script")
+        run(
+            Command::new(python()).arg(script).arg(endpoint),
+            "boto3 script",
+        )
     })
     .await
     .unwrap();
@@ -63,7 +72,11 @@ async fn aws_cli() {
     let dir = tempfile::tempdir().unwrap();
     let out = tokio::task::spawn_blocking(move || {
         run(
-            Command::new("bash").arg(script).arg(endpoint).arg(venv_bin("aws")).current_dir(dir.path()),
+            Command::new("bash")
+                .arg(script)
+                .arg(endpoint)
+                .arg(venv_bin("aws"))
+                .current_dir(dir.path()),
             "AWS CLI script",
         )
     })
