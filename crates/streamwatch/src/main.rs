@@ -1,5 +1,6 @@
 //! The `streamwatch` command.
 
+mod bench;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -16,6 +17,8 @@ struct Cli {
 enum Command {
     /// Run the embedded engine: the Kinesis API on one port.
     Serve(serve::ServeArgs),
+    /// Measure ingest, read and memory over HTTP, side by side with kinesalite.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -32,5 +35,6 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve::run(args)),
+        Command::Bench(args) => runtime.block_on(bench::run(args)),
     }
 }
