@@ -1,0 +1,269 @@
+//! The catalogue: every metric streamwatch publishes, defined once.
+//!
+//! A [`MetricDef`] names a metric (namespace and name), its unit, the dimension sets it is
+//! published with, and what it means. The engine records, the CloudWatch API lists and the
+//! exporters name metrics only through these definitions; the table in `docs/metrics.md` is
+//! generated from them ([`markdown`]) and a test keeps it in step.
+//!
+//! Units and dimension sets are AWS's, from the CloudWatch documentation of the `AWS/Kinesis`
+//! and `AWS/Lambda` namespaces; the descriptions are ours.
+
+use crate::{Error, MetricKey, Unit};
+
+/// One metric's definition.
+#[derive(Debug, PartialEq, Eq)]
+pub struct MetricDef {
+    /// The CloudWatch namespace, e.g. `AWS/Kinesis`.
+    pub namespace: &'static str,
+    /// The metric name, e.g. `IncomingBytes`.
+    pub name: &'static str,
+    /// The unit its datapoints carry.
+    pub unit: Unit,
+    /// The dimension sets it is published with (an empty set means account-wide).
+    pub dimension_sets: &'static [&'static [&'static str]],
+    /// What one datapoint means and how its statistics read.
+    pub description: &'static str,
+}
+
+impl MetricDef {
+    /// The series key for the given dimension values, which must name one of the metric's
+    /// dimension sets.
+    pub fn key(&self, dimensions: &[(&str, &str)]) -> Result<MetricKey, Error> {
+        let known = self.dimension_sets.iter().any(|set| {
+            set.len() == dimensions.len()
+                && set.iter().all(|d| dimensions.iter().any(|(k, _)| k == d))
+        });
+        if !known {
+            return Err(Error::UnknownDimensionSet {
+                metric: self.name,
+                dimensions: dimensions.iter().map(|(k, _)| (*k).to_owned()).collect(),
+            });
+        }
+        MetricKey::new(self.namespace, self.name, dimensions.iter().copied())
+    }
+}
+
+macro_rules! catalogue {
+    ($(
+        $(#[$doc:meta])*
+        $namespace_mod:ident ($namespace:literal) {
+            $($const_name:ident: $name:literal, $unit:ident, [$([$($dim:literal),*]),*], $desc:literal;)*
+        }
+    )*) => {
+        $(
+            $(#[$doc])*
+            pub mod $namespace_mod {
+                use super::MetricDef;
+                use crate::Unit;
+
+                /// The namespace.
+                pub const NAMESPACE: &str = $namespace;
+
+                $(
+                    #[doc = $desc]
+                    pub static $const_name: MetricDef = MetricDef {
+                        namespace: $namespace,
+                        name: $name,
+                        unit: Unit::$unit,
+                        dimension_sets: &[$(&[$($dim),*]),*],
+                        description: $desc,
+                    };
+                )*
+
+                /// Every metric of the namespace, in documentation order.
+                pub static ALL: &[&MetricDef] = &[$(&$const_name),*];
+            }
+        )*
+
+        /// Every metric of every namespace.
+        pub fn all() -> impl Iterator<Item = &'static MetricDef> {
+            std::iter::empty()$(.chain($namespace_mod::ALL.iter().copied()))*
+        }
+    };
+}
+
+catalogue! {
+    /// `AWS/Kinesis`: stream-level metrics (dimension StreamName), shard-level metrics
+    /// (StreamName, ShardId; published only when enhanced monitoring enables them) and
+    /// enhanced fan-out consumer metrics (StreamName, ConsumerName).
+    kinesis ("AWS/Kinesis") {
+        GET_RECORDS_BYTES: "GetRecords.Bytes", Bytes, [["StreamName"]],
+            "Bytes returned by one GetRecords call; Sum is the bytes read from the stream.";
+        GET_RECORDS_ITERATOR_AGE: "GetRecords.IteratorAgeMilliseconds", Milliseconds, [["StreamName"]],
+            "Age of the last record a GetRecords call returned (now minus its arrival); 0 when the reader is at the tip.";
+        GET_RECORDS_LATENCY: "GetRecords.Latency", Milliseconds, [["StreamName"]],
+            "Time taken by one GetRecords call.";
+        GET_RECORDS_RECORDS: "GetRecords.Records", Count, [["StreamName"]],
+            "Records returned by one GetRecords call; Sum is the records read from the stream.";
+        GET_RECORDS_SUCCESS: "GetRecords.Success", Count, [["StreamName"]],
+            "1 for each successful GetRecords call, 0 for a failed one; Average is the success rate.";
+        INCOMING_BYTES: "IncomingBytes", Bytes, [["StreamName"], ["StreamName", "ShardId"]],
+            "Bytes stored by one put call (PutRecord or PutRecords), per stream or per shard; Sum is the bytes written.";
+        INCOMING_RECORDS: "IncomingRecords", Count, [["StreamName"], ["StreamName", "ShardId"]],
+            "Records stored by one put call, per stream or per shard; Sum is the records written.";
+        OUTGOING_BYTES: "OutgoingBytes", Bytes, [["StreamName", "ShardId"]],
+            "Bytes returned from a shard by one GetRecords call.";
+        OUTGOING_RECORDS: "OutgoingRecords", Count, [["StreamName", "ShardId"]],
+            "Records returned from a shard by one GetRecords call.";
+        ITERATOR_AGE: "IteratorAgeMilliseconds", Milliseconds, [["StreamName", "ShardId"]],
+            "Age of the last record a GetRecords call returned from the shard.";
+        PUT_RECORD_BYTES: "PutRecord.Bytes", Bytes, [["StreamName"]],
+            "Bytes stored by one PutRecord call.";
+        PUT_RECORD_LATENCY: "PutRecord.Latency", Milliseconds, [["StreamName"]],
+            "Time taken by one PutRecord call.";
+        PUT_RECORD_SUCCESS: "PutRecord.Success", Count, [["StreamName"]],
+            "1 for each successful PutRecord call, 0 for a failed one; Average is the success rate.";
+        PUT_RECORDS_BYTES: "PutRecords.Bytes", Bytes, [["StreamName"]],
+            "Bytes stored by one PutRecords call.";
+        PUT_RECORDS_LATENCY: "PutRecords.Latency", Milliseconds, [["StreamName"]],
+            "Time taken by one PutRecords call.";
+        PUT_RECORDS_SUCCESS: "PutRecords.Success", Count, [["StreamName"]],
+            "1 for each PutRecords call that stored at least one record, else 0.";
+        PUT_RECORDS_TOTAL_RECORDS: "PutRecords.TotalRecords", Count, [["StreamName"]],
+            "Records sent in one PutRecords call.";
+        PUT_RECORDS_SUCCESSFUL_RECORDS: "PutRecords.SuccessfulRecords", Count, [["StreamName"]],
+            "Records stored by one PutRecords call.";
+        PUT_RECORDS_FAILED_RECORDS: "PutRecords.FailedRecords", Count, [["StreamName"]],
+            "Records of one PutRecords call refused by an internal failure.";
+        PUT_RECORDS_THROTTLED_RECORDS: "PutRecords.ThrottledRecords", Count, [["StreamName"]],
+            "Records of one PutRecords call refused by a shard's throughput limit.";
+        READ_THROTTLED: "ReadProvisionedThroughputExceeded", Count, [["StreamName"], ["StreamName", "ShardId"]],
+            "1 for each GetRecords call refused by a shard's read limit, 0 for each admitted; Sum counts throttled calls, Average is the throttled share.";
+        WRITE_THROTTLED: "WriteProvisionedThroughputExceeded", Count, [["StreamName"], ["StreamName", "ShardId"]],
+            "1 for each record refused by a shard's write limit, 0 for each stored; Sum counts throttled records, Average is the throttled share.";
+        SUBSCRIBE_RATE_EXCEEDED: "SubscribeToShard.RateExceeded", Count, [["StreamName", "ConsumerName"]],
+            "1 for each SubscribeToShard call refused because the consumer already has a subscription to the shard.";
+        SUBSCRIBE_SUCCESS: "SubscribeToShard.Success", Count, [["StreamName", "ConsumerName"]],
+            "1 for each successful SubscribeToShard call, 0 for a failed one.";
+        SUBSCRIBE_EVENT_BYTES: "SubscribeToShardEvent.Bytes", Bytes, [["StreamName", "ConsumerName"]],
+            "Bytes delivered in one SubscribeToShard event.";
+        SUBSCRIBE_EVENT_MILLIS_BEHIND: "SubscribeToShardEvent.MillisBehindLatest", Milliseconds, [["StreamName", "ConsumerName"]],
+            "How far behind the tip of the shard one SubscribeToShard event is.";
+        SUBSCRIBE_EVENT_RECORDS: "SubscribeToShardEvent.Records", Count, [["StreamName", "ConsumerName"]],
+            "Records delivered in one SubscribeToShard event.";
+        SUBSCRIBE_EVENT_SUCCESS: "SubscribeToShardEvent.Success", Count, [["StreamName", "ConsumerName"]],
+            "1 for each SubscribeToShard event delivered, 0 for each that failed.";
+    }
+
+    /// `AWS/Lambda`: per function (FunctionName), per version or alias (FunctionName,
+    /// Resource), per executed version (FunctionName, Resource, ExecutedVersion) and for the
+    /// account (no dimensions).
+    lambda ("AWS/Lambda") {
+        INVOCATIONS: "Invocations", Count, [[], ["FunctionName"], ["FunctionName", "Resource"], ["FunctionName", "Resource", "ExecutedVersion"]],
+            "Times the function code ran, successful or not; throttled requests are not counted.";
+        ERRORS: "Errors", Count, [[], ["FunctionName"], ["FunctionName", "Resource"], ["FunctionName", "Resource", "ExecutedVersion"]],
+            "Invocations that ended in a function error (an exception, a timeout, a crash).";
+        THROTTLES: "Throttles", Count, [[], ["FunctionName"], ["FunctionName", "Resource"], ["FunctionName", "Resource", "ExecutedVersion"]],
+            "Invocation requests refused for lack of concurrency.";
+        DEAD_LETTER_ERRORS: "DeadLetterErrors", Count, [[], ["FunctionName"], ["FunctionName", "Resource"]],
+            "Asynchronous events that could not be sent to the dead-letter queue.";
+        DESTINATION_DELIVERY_FAILURES: "DestinationDeliveryFailures", Count, [[], ["FunctionName"], ["FunctionName", "Resource"]],
+            "Events that could not be sent to an on-failure destination (including an event source mapping's).";
+        PROVISIONED_CONCURRENCY_INVOCATIONS: "ProvisionedConcurrencyInvocations", Count, [["FunctionName"], ["FunctionName", "Resource"]],
+            "Invocations that ran on provisioned concurrency.";
+        PROVISIONED_CONCURRENCY_SPILLOVER: "ProvisionedConcurrencySpilloverInvocations", Count, [["FunctionName"], ["FunctionName", "Resource"]],
+            "Invocations that ran on standard concurrency because provisioned concurrency was in use.";
+        RECURSIVE_INVOCATIONS_DROPPED: "RecursiveInvocationsDropped", Count, [["FunctionName"]],
+            "Invocations stopped because the function was found in a recursive loop.";
+        ASYNC_EVENTS_RECEIVED: "AsyncEventsReceived", Count, [["FunctionName"], ["FunctionName", "Resource"]],
+            "Asynchronous events queued for the function.";
+        ASYNC_EVENTS_DROPPED: "AsyncEventsDropped", Count, [["FunctionName"], ["FunctionName", "Resource"]],
+            "Asynchronous events dropped without running the function.";
+        DURATION: "Duration", Milliseconds, [[], ["FunctionName"], ["FunctionName", "Resource"], ["FunctionName", "Resource", "ExecutedVersion"]],
+            "Time the function code spent on one invocation; percentiles are supported.";
+        POST_RUNTIME_EXTENSIONS_DURATION: "PostRuntimeExtensionsDuration", Milliseconds, [["FunctionName"], ["FunctionName", "Resource"]],
+            "Time extensions ran after the function code finished an invocation.";
+        ITERATOR_AGE: "IteratorAge", Milliseconds, [["FunctionName"], ["FunctionName", "Resource"]],
+            "For stream event sources: age of the last record of a batch when the batch was sent to the function.";
+        ASYNC_EVENT_AGE: "AsyncEventAge", Milliseconds, [["FunctionName"], ["FunctionName", "Resource"]],
+            "Time between queueing an asynchronous event and invoking the function with it.";
+        CONCURRENT_EXECUTIONS: "ConcurrentExecutions", Count, [[], ["FunctionName"], ["FunctionName", "Resource"]],
+            "Function instances processing events at the same time; read with Maximum.";
+        PROVISIONED_CONCURRENT_EXECUTIONS: "ProvisionedConcurrentExecutions", Count, [["FunctionName"], ["FunctionName", "Resource"]],
+            "Instances on provisioned concurrency processing events at the same time.";
+        PROVISIONED_CONCURRENCY_UTILIZATION: "ProvisionedConcurrencyUtilization", None, [["FunctionName", "Resource"]],
+            "Provisioned concurrent executions divided by the provisioned concurrency configured.";
+        UNRESERVED_CONCURRENT_EXECUTIONS: "UnreservedConcurrentExecutions", Count, [[]],
+            "Concurrent executions of functions without reserved concurrency.";
+        CLAIMED_ACCOUNT_CONCURRENCY: "ClaimedAccountConcurrency", Count, [[]],
+            "Concurrency not available for on-demand invocations (reserved plus provisioned plus unreserved in use).";
+    }
+}
+
+/// The definition of `namespace`/`name`, if the catalogue has it.
+pub fn find(namespace: &str, name: &str) -> Option<&'static MetricDef> {
+    all().find(|d| d.namespace == namespace && d.name == name)
+}
+
+/// The catalogue as a Markdown page (the contents of `docs/metrics.md`).
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Metrics\n\nGenerated from `crates/metric-store/src/catalog.rs` by `streamwatch metrics catalog`; do not edit by hand.\n",
+    );
+    let mut namespace = "";
+    for d in all() {
+        if d.namespace != namespace {
+            namespace = d.namespace;
+            out.push_str(&format!(
+                "\n## {namespace}\n\n| metric | unit | dimensions | meaning |\n|---|---|---|---|\n"
+            ));
+        }
+        let sets: Vec<String> = d
+            .dimension_sets
+            .iter()
+            .map(|s| {
+                if s.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    s.join(", ")
+                }
+            })
+            .collect();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            d.name,
+            d.unit.as_str(),
+            sets.join("; "),
+            d.description
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_within_a_namespace() {
+        let mut seen = std::collections::BTreeSet::new();
+        for d in all() {
+            assert!(seen.insert((d.namespace, d.name)), "{} twice", d.name);
+        }
+    }
+
+    #[test]
+    fn keys_only_for_documented_dimension_sets() {
+        let k = kinesis::INCOMING_BYTES
+            .key(&[("StreamName", "s"), ("ShardId", "shardId-000000000000")])
+            .unwrap();
+        assert_eq!(k.dimension("ShardId"), Some("shardId-000000000000"));
+        assert!(
+            kinesis::PUT_RECORD_LATENCY
+                .key(&[("StreamName", "s"), ("ShardId", "x")])
+                .is_err()
+        );
+        assert!(lambda::INVOCATIONS.key(&[]).is_ok());
+    }
+
+    #[test]
+    fn kinesis_units_are_awss() {
+        assert_eq!(kinesis::GET_RECORDS_ITERATOR_AGE.unit, Unit::Milliseconds);
+        assert_eq!(kinesis::PUT_RECORDS_BYTES.unit, Unit::Bytes);
+        assert_eq!(kinesis::WRITE_THROTTLED.unit, Unit::Count);
+        assert_eq!(
+            find("AWS/Lambda", "Duration").map(|d| d.unit),
+            Some(Unit::Milliseconds)
+        );
+    }
+}
