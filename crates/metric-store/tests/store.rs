@@ -560,7 +560,7 @@ fn put_rejects_what_cloudwatch_rejects() {
             counts: 1
         }
         .aws_code(),
-        "InvalidParameterCombination"
+        "InvalidParameterValue"
     );
     assert!(matches!(
         put(
