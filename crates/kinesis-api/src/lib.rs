@@ -15,12 +15,17 @@
 
 mod actions;
 mod common;
+mod metrics;
 mod shapes;
 
 use aws_wire::{Encoding, WireError, Writer};
 use kinesis_engine::{Engine, EngineError};
 
 pub use actions::Action;
+pub use metrics::KinesisMetrics;
+
+use std::sync::Arc;
+use std::time::Instant;
 
 /// The service prefix of every `X-Amz-Target`.
 pub const TARGET_PREFIX: &str = "Kinesis_20131202";
@@ -109,6 +114,7 @@ pub(crate) type ApiResult<T = ()> = Result<T, ApiError>;
 #[derive(Clone)]
 pub struct KinesisApi {
     engine: Engine,
+    metrics: Option<Arc<KinesisMetrics>>,
 }
 
 fn content_type_of(enc: Encoding) -> &'static str {
@@ -121,7 +127,18 @@ fn content_type_of(enc: Encoding) -> &'static str {
 impl KinesisApi {
     /// The API over `engine`.
     pub fn new(engine: Engine) -> KinesisApi {
-        KinesisApi { engine }
+        KinesisApi {
+            engine,
+            metrics: None,
+        }
+    }
+
+    /// The API over `engine`, recording the `AWS/Kinesis` metrics into `metrics`.
+    pub fn with_metrics(engine: Engine, metrics: Arc<KinesisMetrics>) -> KinesisApi {
+        KinesisApi {
+            engine,
+            metrics: Some(metrics),
+        }
     }
 
     /// The engine behind the API.
@@ -176,7 +193,15 @@ impl KinesisApi {
             );
         }
         let mut w = Writer::new(enc);
-        match actions::run(action, &self.engine, value, enc, &mut w) {
+        let mut observed = metrics::Observed::default();
+        let started = Instant::now();
+        let result = actions::run(action, &self.engine, value, enc, &mut w, &mut observed);
+        if let Some(m) = &self.metrics {
+            let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let code = result.as_ref().err().map(ApiError::code);
+            m.record(&self.engine, action, &observed, code, latency_ms);
+        }
+        match result {
             Ok(()) => Response {
                 status: 200,
                 content_type: content_type_of(enc),

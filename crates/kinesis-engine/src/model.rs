@@ -157,6 +157,8 @@ pub enum PutOutcome {
     },
     /// Refused by the shard's throughput limit.
     Throttled {
+        /// The shard that refused it.
+        shard_id: String,
         /// AWS's message, naming shard, stream and account.
         message: String,
     },

@@ -76,6 +76,7 @@ impl Engine {
                 let size = (e.partition_key.len() + e.data.len()) as u64;
                 if limits && !log.admit_write(now_sec, size) {
                     outcomes[i] = Some(PutOutcome::Throttled {
+                        shard_id: shard.id.clone(),
                         message: self.throttle_message(shard, name),
                     });
                 } else {
@@ -113,24 +114,22 @@ impl Engine {
                 });
             }
         }
-        Ok(outcomes
+        // Every record was routed to a shard and every shard visited, so each has an outcome.
+        outcomes
             .into_iter()
-            .map(|o| {
-                o.unwrap_or(PutOutcome::Throttled {
-                    message: "InternalFailure".into(),
-                })
-            })
-            .collect())
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| EngineError::Internal("a record was not routed".into()))
     }
 
-    /// Stores one record; a throttled record is an error, as PutRecord reports it.
-    /// `sequence_for_ordering`, when given, must be a sequence number of this stream.
+    /// Stores one record, as PutRecord does: the outcome is [`PutOutcome::Throttled`] when the
+    /// shard's limit refuses it. `sequence_for_ordering`, when given, must be a sequence number
+    /// of this engine.
     pub fn put_record(
         &self,
         name: &str,
         entry: PutEntry<'_>,
         sequence_for_ordering: Option<&str>,
-    ) -> Result<(String, String)> {
+    ) -> Result<PutOutcome> {
         if let Some(seq) = sequence_for_ordering {
             let valid = SequenceNumber::parse(seq)
                 .is_some_and(|s| s.arrival_secs <= self.now_ms() / 1000 + 1);
@@ -141,16 +140,9 @@ impl Engine {
                 )));
             }
         }
-        match self.put_records(name, &[entry])?.pop() {
-            Some(PutOutcome::Stored {
-                shard_id,
-                sequence_number,
-            }) => Ok((shard_id, sequence_number)),
-            Some(PutOutcome::Throttled { message }) => {
-                Err(EngineError::ThroughputExceeded(message))
-            }
-            None => Err(EngineError::Internal("put returned no outcome".into())),
-        }
+        self.put_records(name, &[entry])?
+            .pop()
+            .ok_or_else(|| EngineError::Internal("put returned no outcome".into()))
     }
 
     fn shard_missing(&self, shard_id: &str, stream: &str) -> EngineError {

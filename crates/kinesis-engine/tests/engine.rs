@@ -34,7 +34,7 @@ fn stored(o: &PutOutcome) -> (&str, &str) {
             shard_id,
             sequence_number,
         } => (shard_id, sequence_number),
-        PutOutcome::Throttled { message } => panic!("throttled: {message}"),
+        PutOutcome::Throttled { message, .. } => panic!("throttled: {message}"),
     }
 }
 
@@ -215,10 +215,14 @@ fn write_throttling_per_shard() {
         .filter(|o| matches!(o, PutOutcome::Throttled { .. }))
         .count();
     assert_eq!(throttled, 500);
-    let err = e.put_record("s", entry("k", b"x"), None).unwrap_err();
+    let refused = e.put_record("s", entry("k", b"x"), None).unwrap();
     assert_eq!(
-        err.message(),
-        "Rate exceeded for shard shardId-000000000000 in stream s under account 000000000000."
+        refused,
+        PutOutcome::Throttled {
+            shard_id: "shardId-000000000000".into(),
+            message: "Rate exceeded for shard shardId-000000000000 in stream s under account 000000000000."
+                .into()
+        }
     );
 }
 

@@ -12,6 +12,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -19,8 +20,10 @@ use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use kinesis_api::{KinesisApi, Request};
+
+use kinesis_api::{KinesisApi, KinesisMetrics, Request};
 use kinesis_engine::Engine;
+use metric_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -48,10 +51,12 @@ struct AppState {
     kinesis: KinesisApi,
 }
 
-/// The router with every service mounted.
-pub fn router(engine: Engine) -> Router {
+/// The router with every service mounted: the Kinesis API over `engine`, recording its
+/// metrics into `metrics`.
+pub fn router(engine: Engine, metrics: Arc<Store>) -> Router {
+    let kinesis_metrics = Arc::new(KinesisMetrics::new(metrics));
     let state = AppState {
-        kinesis: KinesisApi::new(engine),
+        kinesis: KinesisApi::with_metrics(engine, kinesis_metrics),
     };
     Router::new()
         .fallback(dispatch)
@@ -123,6 +128,7 @@ pub struct RunningServer {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     engine: Engine,
+    metrics: Arc<Store>,
 }
 
 impl RunningServer {
@@ -141,6 +147,11 @@ impl RunningServer {
         &self.engine
     }
 
+    /// The metric store its services record into and the CloudWatch API reads.
+    pub fn metrics(&self) -> &Arc<Store> {
+        &self.metrics
+    }
+
     /// Stops accepting, lets in-flight requests finish, and syncs the journal.
     pub async fn shutdown(mut self) -> Result<(), ServerError> {
         if let Some(stop) = self.stop.take() {
@@ -154,12 +165,22 @@ impl RunningServer {
     }
 }
 
-/// Binds `addr` and serves `engine` until [`RunningServer::shutdown`].
+/// Binds `addr` and serves `engine` until [`RunningServer::shutdown`], with a new metric
+/// store on the system clock.
 pub async fn start(addr: SocketAddr, engine: Engine) -> Result<RunningServer, ServerError> {
+    start_with_metrics(addr, engine, Arc::new(Store::new())).await
+}
+
+/// Binds `addr` and serves `engine`, recording metrics into `metrics`.
+pub async fn start_with_metrics(
+    addr: SocketAddr,
+    engine: Engine,
+    metrics: Arc<Store>,
+) -> Result<RunningServer, ServerError> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, engine.clone(), async {
+    let task = tokio::spawn(serve(listener, engine.clone(), metrics.clone(), async {
         let _ = stopped.await;
     }));
     Ok(RunningServer {
@@ -167,6 +188,7 @@ pub async fn start(addr: SocketAddr, engine: Engine) -> Result<RunningServer, Se
         stop: Some(stop),
         task,
         engine,
+        metrics,
     })
 }
 
@@ -174,21 +196,23 @@ pub async fn start(addr: SocketAddr, engine: Engine) -> Result<RunningServer, Se
 pub async fn serve(
     listener: TcpListener,
     engine: Engine,
+    metrics: Arc<Store>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let housekeeping = tokio::spawn(maintain(engine.clone()));
-    let result = axum::serve(listener, router(engine))
+    let housekeeping = tokio::spawn(maintain(engine.clone(), metrics.clone()));
+    let result = axum::serve(listener, router(engine, metrics))
         .with_graceful_shutdown(shutdown)
         .await;
     housekeeping.abort();
     result
 }
 
-async fn maintain(engine: Engine) {
+async fn maintain(engine: Engine, metrics: Arc<Store>) {
     let mut tick = tokio::time::interval(MAINTENANCE_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
+        metrics.maintain(engine.now_ms());
         let e = engine.clone();
         match tokio::task::spawn_blocking(move || e.maintain()).await {
             Ok(Err(err)) => tracing::error!(error = %err, "housekeeping failed"),

@@ -4,6 +4,7 @@ use aws_wire::{Input, Member, Shape, Writer};
 use kinesis_engine::{Engine, StreamMode};
 
 use crate::common::int_u32;
+use crate::metrics::Observed;
 use crate::shapes::{STREAM_NAME, TAG_MAP};
 use crate::{ApiError, ApiResult};
 
@@ -37,8 +38,14 @@ pub(crate) static INPUT: [Member; 6] = [
     Member::optional("MaxRecordSizeInKiB", &MAX_RECORD_KIB),
 ];
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, _w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    _w: &mut Writer,
+    obs: &mut Observed,
+) -> ApiResult {
     let name = input.str("StreamName").unwrap_or_default();
+    obs.stream = Some(name.to_owned());
     let mode = input
         .structure("StreamModeDetails")
         .and_then(|d| d.str("StreamMode"))

@@ -4,6 +4,7 @@ use aws_wire::{Input, Member, Writer};
 use kinesis_engine::Engine;
 
 use crate::ApiResult;
+use crate::metrics::Observed;
 use crate::shapes::{CONSUMER_ARN, CONSUMER_NAME, STREAM_ARN, STREAM_ID, parse_stream_arn};
 
 pub(crate) static INPUT: [Member; 4] = [
@@ -21,7 +22,12 @@ pub(crate) fn arn_stream(input: &Input<'_>) -> Option<String> {
         .map(|(_, _, n)| n.to_owned())
 }
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, _w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    _w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let stream = arn_stream(&input);
     engine.deregister_consumer(
         stream.as_deref(),

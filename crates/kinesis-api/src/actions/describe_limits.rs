@@ -4,10 +4,16 @@ use aws_wire::{Input, Member, Writer};
 use kinesis_engine::Engine;
 
 use crate::ApiResult;
+use crate::metrics::Observed;
 
 pub(crate) static INPUT: [Member; 0] = [];
 
-pub(crate) fn run(engine: &Engine, _input: Input<'_>, w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    _input: Input<'_>,
+    w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let l = engine.limits();
     w.begin_map(Some(4));
     w.key("ShardLimit");

@@ -5,6 +5,7 @@ use kinesis_engine::{Engine, parse_shard_id};
 
 use crate::ApiResult;
 use crate::common::{stream_name, write_enhanced_monitoring, write_mode, write_shard};
+use crate::metrics::Observed;
 use crate::shapes::{SHARD_ID, STREAM_ARN, STREAM_ID, STREAM_NAME, int_range};
 
 static LIMIT: aws_wire::Shape = int_range(1, 10_000);
@@ -20,7 +21,12 @@ pub(crate) static INPUT: [Member; 5] = [
 /// DescribeStream returns at most this many shards, whatever Limit says.
 const PAGE: usize = 100;
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let name = stream_name(engine, &input)?;
     let info = engine.describe_stream(name)?;
     let limit = input.int("Limit").map_or(PAGE, |l| (l as usize).min(PAGE));

@@ -6,6 +6,7 @@ use kinesis_engine::Engine;
 use super::deregister_stream_consumer::arn_stream;
 use super::register_stream_consumer::write_consumer;
 use crate::ApiResult;
+use crate::metrics::Observed;
 use crate::shapes::{CONSUMER_ARN, CONSUMER_NAME, STREAM_ARN, STREAM_ID};
 
 pub(crate) static INPUT: [Member; 4] = [
@@ -15,7 +16,12 @@ pub(crate) static INPUT: [Member; 4] = [
     Member::optional("StreamId", &STREAM_ID),
 ];
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let stream = arn_stream(&input);
     let c = engine.describe_consumer(
         stream.as_deref(),

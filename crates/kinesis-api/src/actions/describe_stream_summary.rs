@@ -5,6 +5,7 @@ use kinesis_engine::Engine;
 
 use crate::ApiResult;
 use crate::common::{stream_name, write_enhanced_monitoring, write_mode};
+use crate::metrics::Observed;
 use crate::shapes::{STREAM_ARN, STREAM_ID, STREAM_NAME};
 
 pub(crate) static INPUT: [Member; 3] = [
@@ -13,7 +14,12 @@ pub(crate) static INPUT: [Member; 3] = [
     Member::optional("StreamId", &STREAM_ID),
 ];
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let name = stream_name(engine, &input)?;
     let info = engine.describe_stream(name)?;
     w.begin_map(Some(1));

@@ -5,6 +5,7 @@ use kinesis_engine::Engine;
 
 use crate::ApiResult;
 use crate::common::{stream_name, write_str_list};
+use crate::metrics::Observed;
 use crate::shapes::{METRICS_LIST, STREAM_ARN, STREAM_ID, STREAM_NAME};
 
 pub(crate) static INPUT: [Member; 4] = [
@@ -14,8 +15,15 @@ pub(crate) static INPUT: [Member; 4] = [
     Member::optional("StreamId", &STREAM_ID),
 ];
 
-fn change(engine: &Engine, input: &Input<'_>, w: &mut Writer, enable: bool) -> ApiResult {
+fn change(
+    engine: &Engine,
+    input: &Input<'_>,
+    w: &mut Writer,
+    obs: &mut Observed,
+    enable: bool,
+) -> ApiResult {
     let name = stream_name(engine, input)?;
+    obs.stream = Some(name.to_owned());
     let metrics: Vec<String> = input
         .str_list("ShardLevelMetrics")
         .unwrap_or_default()
@@ -36,10 +44,20 @@ fn change(engine: &Engine, input: &Input<'_>, w: &mut Writer, enable: bool) -> A
     Ok(())
 }
 
-pub(crate) fn enable(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
-    change(engine, &input, w, true)
+pub(crate) fn enable(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    obs: &mut Observed,
+) -> ApiResult {
+    change(engine, &input, w, obs, true)
 }
 
-pub(crate) fn disable(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
-    change(engine, &input, w, false)
+pub(crate) fn disable(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    obs: &mut Observed,
+) -> ApiResult {
+    change(engine, &input, w, obs, false)
 }

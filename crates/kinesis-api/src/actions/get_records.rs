@@ -1,10 +1,12 @@
 //! GetRecords: up to 10,000 records or 10 MiB from an iterator.
 
 use aws_wire::{Input, Member, Shape, Writer};
+use kinesis_engine::iterator::IteratorToken;
 use kinesis_engine::{Engine, MAX_GET_RECORDS};
 
 use crate::ApiResult;
 use crate::common::write_hash_range;
+use crate::metrics::Observed;
 use crate::shapes::{STREAM_ARN, STREAM_ID, int_range};
 
 static ITERATOR: Shape = Shape::String {
@@ -22,9 +24,24 @@ pub(crate) static INPUT: [Member; 4] = [
     Member::optional("StreamId", &STREAM_ID),
 ];
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    obs: &mut Observed,
+) -> ApiResult {
     let limit = input.int("Limit").map_or(MAX_GET_RECORDS, |l| l as usize);
-    let out = engine.get_records(input.str("ShardIterator").unwrap_or_default(), limit)?;
+    let iterator = input.str("ShardIterator").unwrap_or_default();
+    if let Some(token) = IteratorToken::decode(iterator) {
+        obs.shard_id = Some(kinesis_engine::shard_id(token.shard_index));
+        obs.stream = Some(token.stream_name);
+    }
+    let out = engine.get_records(iterator, limit)?;
+    let age = out
+        .records
+        .last()
+        .map_or(0, |r| engine.now_ms().saturating_sub(r.arrival_ms));
+    obs.read = Some((out.records.len() as u64, out.bytes, age));
     // Base64 grows data by a third; reserve for it and the per-record framing.
     w.reserve(out.bytes as usize * 4 / 3 + out.records.len() * 160 + 512);
     w.begin_map(None);

@@ -4,6 +4,7 @@ use aws_wire::{Input, Member, Shape, Writer};
 use kinesis_engine::{Engine, IteratorStart};
 
 use crate::common::stream_name;
+use crate::metrics::Observed;
 use crate::shapes::{SEQUENCE_NUMBER, SHARD_ID, STREAM_ARN, STREAM_ID, STREAM_NAME, TIMESTAMP};
 use crate::{ApiError, ApiResult};
 
@@ -30,7 +31,12 @@ pub(crate) static INPUT: [Member; 7] = [
     Member::optional("StreamId", &STREAM_ID),
 ];
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let name = stream_name(engine, &input)?;
     let kind = input.str("ShardIteratorType").unwrap_or_default();
     let seq = input.str("StartingSequenceNumber");

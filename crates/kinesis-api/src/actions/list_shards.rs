@@ -5,6 +5,7 @@ use kinesis_engine::{Engine, EngineError, ShardInfo, parse_shard_id};
 use token::{decode, encode};
 
 use crate::common::{stream_name, write_shard};
+use crate::metrics::Observed;
 use crate::shapes::{
     NEXT_TOKEN, SHARD_ID, STREAM_ARN, STREAM_ID, STREAM_NAME, TIMESTAMP, int_range,
 };
@@ -63,7 +64,12 @@ fn keep(s: &ShardInfo, f: &Filter) -> bool {
     }
 }
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let limit = input
         .int("MaxResults")
         .map_or(PAGE, |l| (l as usize).min(PAGE));

@@ -5,6 +5,7 @@ use kinesis_engine::Engine;
 
 use super::register_stream_consumer::write_consumer;
 use crate::common::stream_name;
+use crate::metrics::Observed;
 use crate::shapes::{NEXT_TOKEN, STREAM_ARN, STREAM_ID, TIMESTAMP, int_range};
 use crate::{ApiError, ApiResult};
 
@@ -20,7 +21,12 @@ pub(crate) static INPUT: [Member; 5] = [
 
 const PAGE: usize = 100;
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let name = stream_name(engine, &input)?;
     let limit = input
         .int("MaxResults")

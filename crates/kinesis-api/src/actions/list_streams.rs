@@ -3,6 +3,7 @@
 use aws_wire::{Input, Member, Writer};
 use kinesis_engine::Engine;
 
+use crate::metrics::Observed;
 use crate::shapes::{NEXT_TOKEN, STREAM_NAME, int_range};
 use crate::{ApiError, ApiResult};
 
@@ -17,7 +18,12 @@ pub(crate) static INPUT: [Member; 3] = [
 /// At most this many streams come back per call, as AWS documents.
 const PAGE: usize = 100;
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let limit = input.int("Limit").map_or(PAGE, |l| (l as usize).min(PAGE));
     // The token is the last name of the previous page: the list is in name order, so
     // streams created or deleted between pages neither repeat nor shift the rest.

@@ -5,6 +5,7 @@ use kinesis_engine::Engine;
 
 use crate::ApiResult;
 use crate::common::stream_name;
+use crate::metrics::Observed;
 use crate::shapes::{STREAM_ARN, STREAM_ID, STREAM_NAME, TAG_KEY, int_range};
 
 static LIMIT: aws_wire::Shape = int_range(1, 50);
@@ -17,7 +18,12 @@ pub(crate) static INPUT: [Member; 5] = [
     Member::optional("StreamId", &STREAM_ID),
 ];
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let name = stream_name(engine, &input)?;
     let tags = engine.tags(name)?;
     let limit = input.int("Limit").map_or(50, |l| l as usize);

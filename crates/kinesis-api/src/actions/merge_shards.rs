@@ -5,6 +5,7 @@ use kinesis_engine::Engine;
 
 use crate::ApiResult;
 use crate::common::stream_name;
+use crate::metrics::Observed;
 use crate::shapes::{SHARD_ID, STREAM_ARN, STREAM_ID, STREAM_NAME};
 
 pub(crate) static INPUT: [Member; 5] = [
@@ -15,7 +16,12 @@ pub(crate) static INPUT: [Member; 5] = [
     Member::optional("StreamId", &STREAM_ID),
 ];
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, _w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    _w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let name = stream_name(engine, &input)?;
     engine.merge_shards(
         name,

@@ -4,6 +4,7 @@ use aws_wire::{Encoding, Member, Value, Writer};
 use kinesis_engine::Engine;
 
 use crate::ApiResult;
+use crate::metrics::Observed;
 
 mod add_tags_to_stream;
 mod create_stream;
@@ -74,10 +75,11 @@ macro_rules! actions {
             value: Value<'_>,
             enc: Encoding,
             w: &mut Writer,
+            obs: &mut Observed,
         ) -> ApiResult {
             let input = aws_wire::validate(value, action.schema(), enc)?;
             match action {
-                $(Action::$variant => $run(engine, input, w),)*
+                $(Action::$variant => $run(engine, input, w, obs),)*
             }
         }
     };

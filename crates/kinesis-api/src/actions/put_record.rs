@@ -1,9 +1,10 @@
 //! PutRecord: one record; a throttled record is an error.
 
 use aws_wire::{Input, Member, Writer};
-use kinesis_engine::{Engine, PutEntry};
+use kinesis_engine::{Engine, EngineError, PutEntry, PutOutcome};
 
 use crate::common::stream_name;
+use crate::metrics::Observed;
 use crate::shapes::{
     DATA, HASH_KEY, PARTITION_KEY, SEQUENCE_NUMBER, STREAM_ARN, STREAM_ID, STREAM_NAME,
 };
@@ -31,14 +32,34 @@ pub(crate) fn explicit_hash_key(text: Option<&str>) -> ApiResult<Option<u128>> {
     }
 }
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    obs: &mut Observed,
+) -> ApiResult {
     let name = stream_name(engine, &input)?;
+    obs.stream = Some(name.to_owned());
     let entry = PutEntry {
         partition_key: input.str("PartitionKey").unwrap_or_default(),
         explicit_hash_key: explicit_hash_key(input.str("ExplicitHashKey"))?,
         data: input.blob("Data").unwrap_or_default(),
     };
-    let (shard_id, seq) = engine.put_record(name, entry, input.str("SequenceNumberForOrdering"))?;
+    let size = (entry.partition_key.len() + entry.data.len()) as u64;
+    let (shard_id, seq) =
+        match engine.put_record(name, entry, input.str("SequenceNumberForOrdering"))? {
+            PutOutcome::Stored {
+                shard_id,
+                sequence_number,
+            } => {
+                obs.put_to(&shard_id, size, false);
+                (shard_id, sequence_number)
+            }
+            PutOutcome::Throttled { shard_id, message } => {
+                obs.put_to(&shard_id, size, true);
+                return Err(ApiError::Engine(EngineError::ThroughputExceeded(message)));
+            }
+        };
     let encrypted = engine.describe_encryption(name);
     w.begin_map(Some(3));
     w.key("ShardId");

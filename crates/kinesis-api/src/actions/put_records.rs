@@ -5,6 +5,7 @@ use kinesis_engine::{Engine, PutEntry, PutOutcome};
 
 use super::put_record::explicit_hash_key;
 use crate::common::stream_name;
+use crate::metrics::Observed;
 use crate::shapes::{DATA, HASH_KEY, PARTITION_KEY, STREAM_ARN, STREAM_ID, STREAM_NAME};
 use crate::{ApiError, ApiResult};
 
@@ -31,8 +32,14 @@ pub(crate) static INPUT: [Member; 4] = [
 /// The most a PutRecords request may carry, partition keys included (5 MiB).
 const MAX_REQUEST_BYTES: usize = 5 * 1024 * 1024;
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    obs: &mut Observed,
+) -> ApiResult {
     let name = stream_name(engine, &input)?;
+    obs.stream = Some(name.to_owned());
     let records = input.list("Records").unwrap_or_default();
     let mut entries = Vec::with_capacity(records.len());
     let mut total = 0usize;
@@ -49,6 +56,13 @@ pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResul
         return Err(ApiError::invalid("Records size exceeds 5 MB limit"));
     }
     let outcomes = engine.put_records(name, &entries)?;
+    for (e, o) in entries.iter().zip(&outcomes) {
+        let size = (e.partition_key.len() + e.data.len()) as u64;
+        match o {
+            PutOutcome::Stored { shard_id, .. } => obs.put_to(shard_id, size, false),
+            PutOutcome::Throttled { shard_id, .. } => obs.put_to(shard_id, size, true),
+        }
+    }
     let encrypted = engine.describe_encryption(name);
     let failed = outcomes
         .iter()
@@ -72,7 +86,7 @@ pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResul
                 w.key("ShardId");
                 w.str(shard_id);
             }
-            PutOutcome::Throttled { message } => {
+            PutOutcome::Throttled { message, .. } => {
                 w.key("ErrorCode");
                 w.str("ProvisionedThroughputExceededException");
                 w.key("ErrorMessage");

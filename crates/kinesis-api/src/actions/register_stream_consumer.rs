@@ -5,6 +5,7 @@ use kinesis_engine::{ConsumerInfo, Engine};
 
 use crate::ApiResult;
 use crate::common::stream_name;
+use crate::metrics::Observed;
 use crate::shapes::{CONSUMER_NAME, STREAM_ARN, STREAM_ID, TAG_MAP};
 
 pub(crate) static INPUT: [Member; 4] = [
@@ -32,7 +33,12 @@ pub(crate) fn write_consumer(w: &mut Writer, c: &ConsumerInfo, with_stream_arn: 
     w.end_map();
 }
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let name = stream_name(engine, &input)?;
     let c = engine.register_consumer(name, input.str("ConsumerName").unwrap_or_default())?;
     w.begin_map(Some(1));

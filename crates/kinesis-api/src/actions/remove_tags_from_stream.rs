@@ -5,6 +5,7 @@ use kinesis_engine::Engine;
 
 use crate::ApiResult;
 use crate::common::stream_name;
+use crate::metrics::Observed;
 use crate::shapes::{STREAM_ARN, STREAM_ID, STREAM_NAME, TAG_KEY};
 
 static TAG_KEYS: Shape = Shape::List {
@@ -21,7 +22,12 @@ pub(crate) static INPUT: [Member; 4] = [
     Member::optional("StreamId", &STREAM_ID),
 ];
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, _w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    _w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let name = stream_name(engine, &input)?;
     let keys: Vec<String> = input
         .str_list("TagKeys")

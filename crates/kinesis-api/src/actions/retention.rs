@@ -5,6 +5,7 @@ use kinesis_engine::Engine;
 
 use crate::ApiResult;
 use crate::common::stream_name;
+use crate::metrics::Observed;
 use crate::shapes::{RETENTION_HOURS, STREAM_ARN, STREAM_ID, STREAM_NAME};
 
 pub(crate) static INPUT: [Member; 4] = [
@@ -24,10 +25,20 @@ fn set(engine: &Engine, input: &Input<'_>, increase: bool) -> ApiResult {
     Ok(())
 }
 
-pub(crate) fn increase(engine: &Engine, input: Input<'_>, _w: &mut Writer) -> ApiResult {
+pub(crate) fn increase(
+    engine: &Engine,
+    input: Input<'_>,
+    _w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     set(engine, &input, true)
 }
 
-pub(crate) fn decrease(engine: &Engine, input: Input<'_>, _w: &mut Writer) -> ApiResult {
+pub(crate) fn decrease(
+    engine: &Engine,
+    input: Input<'_>,
+    _w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     set(engine, &input, false)
 }

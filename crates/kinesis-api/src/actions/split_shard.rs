@@ -4,6 +4,7 @@ use aws_wire::{Input, Member, Writer};
 use kinesis_engine::Engine;
 
 use crate::common::stream_name;
+use crate::metrics::Observed;
 use crate::shapes::{HASH_KEY, SHARD_ID, STREAM_ARN, STREAM_ID, STREAM_NAME};
 use crate::{ApiError, ApiResult};
 
@@ -15,7 +16,12 @@ pub(crate) static INPUT: [Member; 5] = [
     Member::optional("StreamId", &STREAM_ID),
 ];
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, _w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    _w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let name = stream_name(engine, &input)?;
     let shard = input.str("ShardToSplit").unwrap_or_default();
     let key_text = input.str("NewStartingHashKey").unwrap_or_default();

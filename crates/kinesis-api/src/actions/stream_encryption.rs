@@ -4,6 +4,7 @@ use aws_wire::{Input, Member, Writer};
 use kinesis_engine::Engine;
 
 use crate::common::stream_name;
+use crate::metrics::Observed;
 use crate::shapes::{ENCRYPTION_TYPE, KEY_ID, STREAM_ARN, STREAM_ID, STREAM_NAME};
 use crate::{ApiError, ApiResult};
 
@@ -15,7 +16,12 @@ pub(crate) static INPUT: [Member; 5] = [
     Member::optional("StreamId", &STREAM_ID),
 ];
 
-pub(crate) fn start(engine: &Engine, input: Input<'_>, _w: &mut Writer) -> ApiResult {
+pub(crate) fn start(
+    engine: &Engine,
+    input: Input<'_>,
+    _w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let name = stream_name(engine, &input)?;
     let kind = input.str("EncryptionType").unwrap_or_default();
     if kind != "KMS" {
@@ -28,7 +34,12 @@ pub(crate) fn start(engine: &Engine, input: Input<'_>, _w: &mut Writer) -> ApiRe
     Ok(())
 }
 
-pub(crate) fn stop(engine: &Engine, input: Input<'_>, _w: &mut Writer) -> ApiResult {
+pub(crate) fn stop(
+    engine: &Engine,
+    input: Input<'_>,
+    _w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let name = stream_name(engine, &input)?;
     engine.set_encryption(name, None)?;
     Ok(())

@@ -5,6 +5,7 @@ use kinesis_engine::Engine;
 
 use crate::ApiResult;
 use crate::common::{int_u32, stream_name};
+use crate::metrics::Observed;
 use crate::shapes::{STREAM_ARN, STREAM_ID, STREAM_NAME};
 
 static TARGET: Shape = Shape::Integer {
@@ -26,7 +27,12 @@ pub(crate) static INPUT: [Member; 5] = [
     Member::optional("StreamId", &STREAM_ID),
 ];
 
-pub(crate) fn run(engine: &Engine, input: Input<'_>, w: &mut Writer) -> ApiResult {
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
     let name = stream_name(engine, &input)?;
     let target = int_u32(&input, "TargetShardCount").unwrap_or(1);
     let current = engine.update_shard_count(name, target)?;

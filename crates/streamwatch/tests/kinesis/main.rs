@@ -2,6 +2,7 @@
 //! (aws-sdk-kinesis), the first judge of our server.
 
 mod harness;
+mod metrics;
 mod records;
 mod resharding;
 mod streams;
