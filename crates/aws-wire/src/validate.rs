@@ -20,7 +20,6 @@
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
-
 use crate::{Encoding, Member, Shape, Value, WireError, decode};
 
 pub(crate) const LIST_START: &str = "Start of list found where not expected";
@@ -438,7 +437,9 @@ fn type_error(value: &Value<'_>, shape: &Shape) -> WireError {
 /// accepts, so the slower diagnosis below runs only for bad input.
 fn base64_blob(text: &str) -> Result<Vec<u8>, WireError> {
     // SIMD decoding: record data is most of a PutRecords body.
-    base64_simd::STANDARD.decode_to_vec(text).map_err(|_| blob_error(text))
+    base64_simd::STANDARD
+        .decode_to_vec(text)
+        .map_err(|_| blob_error(text))
 }
 
 fn blob_error(text: &str) -> WireError {

@@ -3,7 +3,6 @@
 
 use std::io::Write as _;
 
-
 use crate::Encoding;
 
 /// Writes one JSON or CBOR document, token by token.

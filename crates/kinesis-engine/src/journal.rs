@@ -38,6 +38,8 @@ use parking_lot::Mutex;
 pub const SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
 
 const KIND_RECORDS: u8 = 1;
+/// The highest record index a frame may carry; far beyond any real shard.
+const MAX_RECORD_INDEX: u64 = 1 << 63;
 const FRAME_HEADER: usize = 8;
 
 /// When the journal forces its writes to stable storage.
@@ -333,6 +335,11 @@ pub(crate) fn parse_frame(bytes: &[u8]) -> Option<(Batch<'_>, usize)> {
     let shard_index = c.u32()?;
     let first_index = c.u64()?;
     let count = c.u32()? as usize;
+    // Indexes are positions in a shard; a frame whose records would run past 2^63 was not
+    // written by this engine, whatever its checksum says.
+    if first_index.checked_add(count as u64)? > MAX_RECORD_INDEX {
+        return None;
+    }
     let mut records = Vec::with_capacity(count.min(body_len / 14 + 1));
     for _ in 0..count {
         let arrival = c.u64()?;
@@ -429,6 +436,20 @@ mod tests {
         // The first segment's newest record arrived at 2: a cutoff of 3 removes it.
         assert_eq!(j.remove_segments_before(3).unwrap(), 1);
         assert_eq!(list_segments(dir.path()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn frames_with_impossible_indexes_are_corrupt() {
+        let mut buf = Vec::new();
+        encode_batch(
+            &mut buf,
+            "s",
+            5,
+            0,
+            u64::MAX - 1,
+            [(1, "a", &b"x"[..]), (2, "a", &b"y"[..])].into_iter(),
+        );
+        assert!(parse_frame(&buf).is_none());
     }
 
     proptest! {

@@ -267,3 +267,16 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod docs_tests {
+    #[test]
+    fn docs_page_matches_the_catalogue() {
+        let on_disk = include_str!("../../../docs/metrics.md");
+        assert_eq!(
+            on_disk,
+            super::markdown(),
+            "docs/metrics.md is stale: run `streamwatch metrics catalog > docs/metrics.md`"
+        );
+    }
+}

@@ -383,6 +383,11 @@ impl Store {
         SeriesHandle { series }
     }
 
+    /// The store clock's current time, epoch milliseconds.
+    pub fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
     /// Stores one PutMetricData datum taken at `ts_ms` (epoch ms).
     ///
     /// The timestamp must be at most two weeks old and at most two hours ahead of the store's
@@ -520,7 +525,7 @@ impl Store {
 /// Which data answers a query, and where its periods start (epoch seconds).
 fn plan(start_ms: u64, end_ms: u64, period_s: u32, now_ms: u64) -> Result<(Source, u64), Error> {
     let sub_minute = matches!(period_s, 1 | 5 | 10 | 20 | 30);
-    if !sub_minute && (period_s == 0 || period_s % 60 != 0) {
+    if !sub_minute && (period_s == 0 || !period_s.is_multiple_of(60)) {
         return Err(Error::InvalidPeriod(period_s));
     }
     if start_ms >= end_ms {

@@ -21,6 +21,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
+use cloudwatch_api::{CloudWatchApi, Protocol};
 use kinesis_api::{KinesisApi, KinesisMetrics, Request};
 use kinesis_engine::Engine;
 use metric_store::Store;
@@ -31,6 +32,9 @@ use tokio::task::JoinHandle;
 /// The largest request body accepted (7 MiB): room for a full 5 MiB PutRecords in base64.
 /// Larger bodies get a bare HTTP 413, as AWS sends.
 pub const MAX_BODY_BYTES: usize = 7 * 1024 * 1024;
+
+/// The most a gzip-compressed body (PutMetricData) may inflate to.
+pub const MAX_INFLATED_BYTES: usize = 10 * 1024 * 1024;
 
 /// How often housekeeping (retention trimming, journal cleanup and sync) runs.
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(1);
@@ -49,14 +53,17 @@ pub enum ServerError {
 #[derive(Clone)]
 struct AppState {
     kinesis: KinesisApi,
+    cloudwatch: CloudWatchApi,
 }
 
 /// The router with every service mounted: the Kinesis API over `engine`, recording its
 /// metrics into `metrics`.
 pub fn router(engine: Engine, metrics: Arc<Store>) -> Router {
-    let kinesis_metrics = Arc::new(KinesisMetrics::new(metrics));
+    let kinesis_metrics = Arc::new(KinesisMetrics::new(metrics.clone()));
+    let cloudwatch = CloudWatchApi::new(metrics, engine.config().account_id.clone());
     let state = AppState {
         kinesis: KinesisApi::with_metrics(engine, kinesis_metrics),
+        cloudwatch,
     };
     Router::new()
         .fallback(dispatch)
@@ -93,6 +100,20 @@ async fn dispatch(
     }
     let authenticated = headers.contains_key(header::AUTHORIZATION)
         || uri.query().is_some_and(|q| q.contains("X-Amz-Algorithm="));
+    if let Some((protocol, operation)) = cloudwatch_route(&uri, &headers) {
+        return with_request_id(
+            cloudwatch(
+                &state.cloudwatch,
+                protocol,
+                operation,
+                authenticated,
+                &headers,
+                &body,
+                &request_id,
+            ),
+            &request_id,
+        );
+    }
     let req = Request {
         target: header_str(&headers, "x-amz-target"),
         content_type: header_str(&headers, "content-type"),
@@ -113,6 +134,85 @@ async fn dispatch(
         );
     }
     with_request_id(resp, &request_id)
+}
+
+/// Which CloudWatch protocol and operation a request is, if it is one: RPC v2 CBOR by its
+/// path, JSON 1.0 by its target, query by its form body.
+fn cloudwatch_route<'a>(
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+) -> Option<(Protocol, Option<&'a str>)> {
+    let segments: Vec<&str> = uri.path().rsplit('/').take(4).collect();
+    if let [op, "operation", service, "service"] = segments.as_slice()
+        && service.ends_with(cloudwatch_api::SERVICE)
+    {
+        return Some((Protocol::RpcV2Cbor, Some(op)));
+    }
+    if let Some(op) = header_str(headers, "x-amz-target")
+        .and_then(|t| t.strip_prefix(cloudwatch_api::SERVICE))
+        .and_then(|t| t.strip_prefix('.'))
+    {
+        return Some((Protocol::Json, Some(op)));
+    }
+    let form = header_str(headers, "content-type").is_some_and(|c| {
+        c.trim_start()
+            .starts_with("application/x-www-form-urlencoded")
+    });
+    form.then_some((Protocol::Query, None))
+}
+
+/// Undoes `Content-Encoding: gzip`, refusing to inflate past [`MAX_INFLATED_BYTES`].
+fn inflate(headers: &HeaderMap, body: &Bytes) -> Result<Bytes, ()> {
+    let gzipped = header_str(headers, "content-encoding")
+        .is_some_and(|e| e.split(',').any(|p| p.trim() == "gzip"));
+    if !gzipped {
+        return Ok(body.clone());
+    }
+    let mut out = Vec::new();
+    let decoder = flate2::read::GzDecoder::new(&body[..]);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(decoder, MAX_INFLATED_BYTES as u64 + 1),
+        &mut out,
+    )
+    .map_err(|_| ())?;
+    if out.len() > MAX_INFLATED_BYTES {
+        return Err(());
+    }
+    Ok(Bytes::from(out))
+}
+
+fn cloudwatch(
+    api: &CloudWatchApi,
+    protocol: Protocol,
+    operation: Option<&str>,
+    authenticated: bool,
+    headers: &HeaderMap,
+    body: &Bytes,
+    request_id: &str,
+) -> Response {
+    let Ok(body) = inflate(headers, body) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let out = api.handle(&cloudwatch_api::Request {
+        protocol,
+        operation,
+        authenticated,
+        body: &body,
+        request_id,
+    });
+    let mut resp = Response::new(Body::from(out.body));
+    *resp.status_mut() =
+        StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Some(ct) = out.content_type {
+        resp.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    }
+    for (name, value) in out.headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            resp.headers_mut().insert(name, v);
+        }
+    }
+    resp
 }
 
 fn with_request_id(mut resp: Response, id: &str) -> Response {

@@ -1,6 +1,7 @@
 //! The `streamwatch` command.
 
 mod bench;
+mod metrics_cmd;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -19,6 +20,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Measure ingest, read and memory over HTTP, side by side with kinesalite.
     Bench(bench::BenchArgs),
+    /// List metrics and print a statistic over time, from the engine or any CloudWatch endpoint.
+    Metrics(metrics_cmd::MetricsArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,5 +39,6 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve::run(args)),
         Command::Bench(args) => runtime.block_on(bench::run(args)),
+        Command::Metrics(args) => runtime.block_on(metrics_cmd::run(args)),
     }
 }

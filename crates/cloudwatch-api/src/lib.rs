@@ -1,0 +1,195 @@
+//! The CloudWatch metrics API (`GraniteServiceVersion20100801`, 2010-08-01) over the
+//! [`metric_store`]: ListMetrics, GetMetricData (with metric math), GetMetricStatistics and
+//! PutMetricData.
+//!
+//! CloudWatch is served in the three protocols clients send today: Smithy RPC v2 CBOR
+//! (aws-sdk-rust, the JS and .NET SDKs), AWS JSON 1.0 (boto3 and the AWS CLI), and the query
+//! protocol with XML answers (older SDKs). The service is query-compatible, so JSON and CBOR
+//! errors carry the `x-amzn-query-error` header with the query error code. Each operation
+//! lives in `actions/` with its schema and a `run` that reads the store and writes the output
+//! through a token writer, the same for every protocol.
+//!
+//! No I/O and no HTTP here beyond status codes and header values.
+
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+mod actions;
+mod error;
+mod math;
+mod shapes;
+
+use std::sync::Arc;
+
+use aws_wire::{Encoding, Writer};
+use metric_store::Store;
+
+pub use actions::Operation;
+pub use error::{CwError, CwResult, ERROR_NAMESPACE};
+
+/// The service name in RPC v2 CBOR paths and the JSON 1.0 target prefix.
+pub const SERVICE: &str = "GraniteServiceVersion20100801";
+/// The query protocol's API version.
+pub const API_VERSION: &str = "2010-08-01";
+/// The XML namespace of query answers.
+pub const XML_NAMESPACE: &str = "http://monitoring.amazonaws.com/doc/2010-08-01/";
+
+/// Which wire protocol a request arrived in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// Smithy RPC v2 CBOR: `POST /service/GraniteServiceVersion20100801/operation/<Op>`.
+    RpcV2Cbor,
+    /// AWS JSON 1.0: `X-Amz-Target: GraniteServiceVersion20100801.<Op>`.
+    Json,
+    /// The query protocol: a form body with `Action` and `Version`; XML answers.
+    Query,
+}
+
+/// What the HTTP layer hands over.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The protocol, from the path, the target header or the content type.
+    pub protocol: Protocol,
+    /// The operation named by the path or the target header (the query protocol names it in
+    /// the body).
+    pub operation: Option<&'a str>,
+    /// Whether credentials were present (any signature is accepted).
+    pub authenticated: bool,
+    /// The body, already decompressed.
+    pub body: &'a [u8],
+    /// The request id, echoed in XML answers.
+    pub request_id: &'a str,
+}
+
+/// What to send back.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// The `Content-Type`, or `None` for a bodiless RPC v2 answer.
+    pub content_type: Option<&'static str>,
+    /// Extra headers (`smithy-protocol`, `x-amzn-query-error`).
+    pub headers: Vec<(&'static str, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// The operation, when known.
+    pub operation: Option<Operation>,
+    /// The query error code when the call failed.
+    pub error_code: Option<&'static str>,
+}
+
+/// What an action needs.
+pub(crate) struct Ctx<'a> {
+    pub(crate) store: &'a Store,
+    pub(crate) account_id: &'a str,
+}
+
+/// The CloudWatch API over one store.
+#[derive(Clone)]
+pub struct CloudWatchApi {
+    store: Arc<Store>,
+    account_id: String,
+}
+
+impl CloudWatchApi {
+    /// The API over `store`, answering for `account_id`.
+    pub fn new(store: Arc<Store>, account_id: impl Into<String>) -> CloudWatchApi {
+        CloudWatchApi {
+            store,
+            account_id: account_id.into(),
+        }
+    }
+
+    /// The store behind the API.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Answers one request. Never panics, whatever the bytes.
+    pub fn handle(&self, req: &Request<'_>) -> Response {
+        let encoding = match req.protocol {
+            Protocol::RpcV2Cbor => Encoding::Cbor,
+            Protocol::Json | Protocol::Query => Encoding::Json,
+        };
+        let op = req.operation.and_then(Operation::from_name);
+        let result = self.run(req, op, encoding);
+        match result {
+            Ok(body) => self.success(req, op, body),
+            Err(e) => self.failure(req, op, encoding, &e),
+        }
+    }
+
+    fn run(
+        &self,
+        req: &Request<'_>,
+        op: Option<Operation>,
+        encoding: Encoding,
+    ) -> CwResult<Vec<u8>> {
+        let Some(op) = op else {
+            return Err(CwError::unknown_operation(req.operation.unwrap_or("")));
+        };
+        if !req.authenticated {
+            return Err(CwError::missing_authentication());
+        }
+        let body: &[u8] = if req.body.is_empty() { b"{}" } else { req.body };
+        let value = aws_wire::decode(encoding, body)?;
+        let input = aws_wire::validate(value, op.schema(), encoding)?;
+        let mut w = Writer::new(encoding);
+        let cx = Ctx {
+            store: &self.store,
+            account_id: &self.account_id,
+        };
+        op.run(&cx, input, &mut w)?;
+        Ok(if op.has_output() {
+            w.finish()
+        } else {
+            Vec::new()
+        })
+    }
+
+    fn success(&self, req: &Request<'_>, op: Option<Operation>, body: Vec<u8>) -> Response {
+        let (content_type, headers) = match req.protocol {
+            Protocol::RpcV2Cbor if body.is_empty() => {
+                (None, vec![("smithy-protocol", "rpc-v2-cbor".to_owned())])
+            }
+            Protocol::RpcV2Cbor => (
+                Some("application/cbor"),
+                vec![("smithy-protocol", "rpc-v2-cbor".to_owned())],
+            ),
+            Protocol::Json | Protocol::Query => (Some("application/x-amz-json-1.0"), Vec::new()),
+        };
+        Response {
+            status: 200,
+            content_type,
+            headers,
+            body,
+            operation: op,
+            error_code: None,
+        }
+    }
+
+    fn failure(
+        &self,
+        req: &Request<'_>,
+        op: Option<Operation>,
+        encoding: Encoding,
+        e: &CwError,
+    ) -> Response {
+        let mut headers = vec![("x-amzn-query-error", e.query_error_header())];
+        if req.protocol == Protocol::RpcV2Cbor {
+            headers.push(("smithy-protocol", "rpc-v2-cbor".to_owned()));
+        }
+        let content_type = match req.protocol {
+            Protocol::RpcV2Cbor => "application/cbor",
+            Protocol::Json | Protocol::Query => "application/x-amz-json-1.0",
+        };
+        Response {
+            status: e.status,
+            content_type: Some(content_type),
+            headers,
+            body: aws_wire::error_body(encoding, &e.type_id, e.message.as_deref()),
+            operation: op,
+            error_code: Some(e.query_code),
+        }
+    }
+}
