@@ -1,18 +1,22 @@
 //! Which wire encoding a request uses, chosen from its `Content-Type`.
 
-/// The two body encodings of the AWS JSON protocols.
+/// The body encodings of the AWS JSON-style protocols.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Encoding {
     /// AWS JSON 1.0 / 1.1: blobs are base64 strings, timestamps epoch seconds.
     Json,
     /// AWS CBOR 1.1 (the Java SDK v2 default for Kinesis): blobs are byte strings, timestamps
-    /// epoch milliseconds.
+    /// tag 1 and epoch milliseconds.
     Cbor,
+    /// Smithy RPC v2 CBOR (`application/cbor`; CloudWatch): blobs are byte strings,
+    /// timestamps tag 1 and epoch seconds, integer or float.
+    RpcV2Cbor,
 }
 
 const JSON_1_0: &str = "application/x-amz-json-1.0";
 const JSON_1_1: &str = "application/x-amz-json-1.1";
 const CBOR_1_1: &str = "application/x-amz-cbor-1.1";
+const RPC_V2_CBOR: &str = "application/cbor";
 
 impl Encoding {
     /// The encoding named by a `Content-Type` header value, if it is one we speak.
@@ -24,6 +28,8 @@ impl Encoding {
             Some(Encoding::Json)
         } else if media.eq_ignore_ascii_case(CBOR_1_1) {
             Some(Encoding::Cbor)
+        } else if media.eq_ignore_ascii_case(RPC_V2_CBOR) {
+            Some(Encoding::RpcV2Cbor)
         } else {
             None
         }
@@ -36,6 +42,7 @@ impl Encoding {
             Encoding::Json if json_version == "1.0" => JSON_1_0,
             Encoding::Json => JSON_1_1,
             Encoding::Cbor => CBOR_1_1,
+            Encoding::RpcV2Cbor => RPC_V2_CBOR,
         }
     }
 }
@@ -69,7 +76,10 @@ mod tests {
             cbor
         );
         assert_eq!(Encoding::from_content_type("application/json"), None);
-        assert_eq!(Encoding::from_content_type("application/cbor"), None);
+        assert_eq!(
+            Encoding::from_content_type("application/cbor"),
+            Some(Encoding::RpcV2Cbor)
+        );
         assert_eq!(Encoding::from_content_type(""), None);
         assert_eq!(
             Encoding::from_content_type("application/x-amz-json-1.1x"),

@@ -337,14 +337,20 @@ fn convert<'a>(
         // JSON's only blob form; CBOR senders that base64 anyway are accepted too.
         (Shape::Blob { .. }, Value::Str(s)) => Item::Blob(base64_blob(&s)?),
         (Shape::Timestamp, Value::Int(n)) => Item::Timestamp(match enc {
-            Encoding::Json => saturate(n.saturating_mul(1000)),
+            Encoding::Json | Encoding::RpcV2Cbor => saturate(n.saturating_mul(1000)),
             Encoding::Cbor => saturate(n),
         }),
         (Shape::Timestamp, Value::Float(f)) => Item::Timestamp(match enc {
             // Rounded, not floored: 1700000000.123 * 1000 is 1700000000122.9998.
-            Encoding::Json => (f * 1000.0).round() as i64,
+            Encoding::Json | Encoding::RpcV2Cbor => (f * 1000.0).round() as i64,
             Encoding::Cbor => f.round() as i64,
         }),
+        // AWS JSON 1.0 sends non-finite doubles as strings.
+        (Shape::Double { .. }, Value::Str(s))
+            if enc == Encoding::Json && non_finite(&s).is_some() =>
+        {
+            Item::Float(non_finite(&s).unwrap_or(f64::NAN))
+        }
         (Shape::List { member, .. }, Value::Array(items)) => list(items, member, enc)?,
         (Shape::Map { value: shape, .. }, Value::Map(entries)) => {
             let mut out = Vec::with_capacity(entries.len());
@@ -431,6 +437,16 @@ fn type_error(value: &Value<'_>, shape: &Shape) -> WireError {
         },
     };
     WireError::Serialization(message)
+}
+
+/// The value of JSON 1.0's spellings of the non-finite doubles.
+fn non_finite(s: &str) -> Option<f64> {
+    match s {
+        "NaN" => Some(f64::NAN),
+        "Infinity" => Some(f64::INFINITY),
+        "-Infinity" => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
 }
 
 /// Decodes a JSON blob. The base64 engine accepts exactly the canonical encodings Coral

@@ -52,7 +52,7 @@ pub fn decode(enc: Encoding, body: &[u8]) -> Result<Value<'_>, WireError> {
     }
     let value = match enc {
         Encoding::Json => decode_json(body)?,
-        Encoding::Cbor => decode_cbor(body)?,
+        Encoding::Cbor | Encoding::RpcV2Cbor => decode_cbor(body)?,
     };
     match value {
         Value::Map(_) => Ok(value),

@@ -130,7 +130,7 @@ impl Writer {
         self.before_value();
         match self.enc {
             Encoding::Json => self.buf.push(if in_map { b'{' } else { b'[' }),
-            Encoding::Cbor => {
+            Encoding::Cbor | Encoding::RpcV2Cbor => {
                 let major = if in_map { MAP } else { ARRAY };
                 match len {
                     Some(n) => cbor_head(&mut self.buf, major, n as u64),
@@ -149,7 +149,7 @@ impl Writer {
         let frame = self.stack.pop();
         match self.enc {
             Encoding::Json => self.buf.push(if in_map { b'}' } else { b']' }),
-            Encoding::Cbor => {
+            Encoding::Cbor | Encoding::RpcV2Cbor => {
                 if frame.is_some_and(|f| f.indefinite) {
                     self.buf.push(0xff);
                 }
@@ -192,7 +192,7 @@ impl Writer {
                 json_str(&mut self.buf, key);
                 self.buf.push(b':');
             }
-            Encoding::Cbor => cbor_text(&mut self.buf, key),
+            Encoding::Cbor | Encoding::RpcV2Cbor => cbor_text(&mut self.buf, key),
         }
     }
 
@@ -201,7 +201,7 @@ impl Writer {
         self.before_value();
         match self.enc {
             Encoding::Json => json_str(&mut self.buf, value),
-            Encoding::Cbor => cbor_text(&mut self.buf, value),
+            Encoding::Cbor | Encoding::RpcV2Cbor => cbor_text(&mut self.buf, value),
         }
     }
 
@@ -210,7 +210,7 @@ impl Writer {
         self.before_value();
         match self.enc {
             Encoding::Json => json_base64(&mut self.buf, value),
-            Encoding::Cbor => {
+            Encoding::Cbor | Encoding::RpcV2Cbor => {
                 cbor_head(&mut self.buf, BYTES, value.len() as u64);
                 self.buf.extend_from_slice(value);
             }
@@ -228,8 +228,12 @@ impl Writer {
                 decimal(&mut self.buf, value.unsigned_abs());
             }
             // CBOR stores a negative n as -1 - n, which is !n in two's complement.
-            Encoding::Cbor if value < 0 => cbor_head(&mut self.buf, NEGATIVE, !value as u64),
-            Encoding::Cbor => cbor_head(&mut self.buf, UNSIGNED, value as u64),
+            Encoding::Cbor | Encoding::RpcV2Cbor if value < 0 => {
+                cbor_head(&mut self.buf, NEGATIVE, !value as u64)
+            }
+            Encoding::Cbor | Encoding::RpcV2Cbor => {
+                cbor_head(&mut self.buf, UNSIGNED, value as u64)
+            }
         }
     }
 
@@ -238,7 +242,7 @@ impl Writer {
         self.before_value();
         match self.enc {
             Encoding::Json => decimal(&mut self.buf, value),
-            Encoding::Cbor => cbor_head(&mut self.buf, UNSIGNED, value),
+            Encoding::Cbor | Encoding::RpcV2Cbor => cbor_head(&mut self.buf, UNSIGNED, value),
         }
     }
 
@@ -267,7 +271,7 @@ impl Writer {
                 };
                 json_str(&mut self.buf, text);
             }
-            Encoding::Cbor => {
+            Encoding::Cbor | Encoding::RpcV2Cbor => {
                 self.buf.push(0xfb);
                 self.buf.extend_from_slice(&value.to_be_bytes());
             }
@@ -281,7 +285,7 @@ impl Writer {
             Encoding::Json => self
                 .buf
                 .extend_from_slice(if value { b"true" } else { b"false" }),
-            Encoding::Cbor => self.buf.push(if value { 0xf5 } else { 0xf4 }),
+            Encoding::Cbor | Encoding::RpcV2Cbor => self.buf.push(if value { 0xf5 } else { 0xf4 }),
         }
     }
 
@@ -290,7 +294,7 @@ impl Writer {
         self.before_value();
         match self.enc {
             Encoding::Json => self.buf.extend_from_slice(b"null"),
-            Encoding::Cbor => self.buf.push(0xf6),
+            Encoding::Cbor | Encoding::RpcV2Cbor => self.buf.push(0xf6),
         }
     }
 
@@ -327,6 +331,12 @@ impl Writer {
             Encoding::Cbor => {
                 cbor_head(&mut self.buf, TAG, TAG_EPOCH);
                 self.int(epoch_ms);
+            }
+            Encoding::RpcV2Cbor => {
+                cbor_head(&mut self.buf, TAG, TAG_EPOCH);
+                self.buf.push(0xfb);
+                self.buf
+                    .extend_from_slice(&(epoch_ms as f64 / 1000.0).to_be_bytes());
             }
         }
     }

@@ -206,3 +206,62 @@ proptest! {
         }
     }
 }
+
+/// RPC v2 CBOR timestamps are tag 1 and epoch seconds (integer or float), unlike AWS CBOR 1.1's
+/// milliseconds; both directions.
+#[test]
+fn rpc_v2_cbor_timestamps_are_seconds() {
+    use aws_wire::{Member, Shape, Writer, parse};
+    static TS: Shape = Shape::Timestamp;
+    static MEMBERS: [Member; 1] = [Member::optional("T", &TS)];
+    let tagged = |v: ciborium::Value| {
+        let map = ciborium::Value::Map(vec![(
+            ciborium::Value::Text("T".into()),
+            ciborium::Value::Tag(1, Box::new(v)),
+        )]);
+        let mut out = Vec::new();
+        ciborium::ser::into_writer(&map, &mut out).unwrap();
+        out
+    };
+    let int = tagged(ciborium::Value::Integer(1_700_000_000.into()));
+    let input = parse(Encoding::RpcV2Cbor, &int, &MEMBERS).unwrap();
+    assert_eq!(input.timestamp_ms("T"), Some(1_700_000_000_000));
+    let float = tagged(ciborium::Value::Float(1_700_000_000.25));
+    let input = parse(Encoding::RpcV2Cbor, &float, &MEMBERS).unwrap();
+    assert_eq!(input.timestamp_ms("T"), Some(1_700_000_000_250));
+    // The same bytes in AWS CBOR 1.1 are milliseconds.
+    let input = parse(Encoding::Cbor, &int, &MEMBERS).unwrap();
+    assert_eq!(input.timestamp_ms("T"), Some(1_700_000_000));
+
+    let mut w = Writer::new(Encoding::RpcV2Cbor);
+    w.begin_map(Some(1));
+    w.key("T");
+    w.timestamp_ms(1_700_000_000_250);
+    w.end_map();
+    let back: ciborium::Value = ciborium::de::from_reader(&w.finish()[..]).unwrap();
+    let ciborium::Value::Map(entries) = back else {
+        panic!("map")
+    };
+    assert_eq!(
+        entries[0].1,
+        ciborium::Value::Tag(1, Box::new(ciborium::Value::Float(1_700_000_000.25)))
+    );
+}
+
+/// AWS JSON 1.0 spells non-finite doubles as strings, both ways.
+#[test]
+fn json_non_finite_doubles() {
+    use aws_wire::{Member, Shape, Writer, parse};
+    static D: Shape = Shape::DOUBLE;
+    static MEMBERS: [Member; 1] = [Member::optional("V", &D)];
+    let input = parse(Encoding::Json, br#"{"V":"NaN"}"#, &MEMBERS).unwrap();
+    assert!(input.float("V").unwrap().is_nan());
+    let input = parse(Encoding::Json, br#"{"V":"-Infinity"}"#, &MEMBERS).unwrap();
+    assert_eq!(input.float("V"), Some(f64::NEG_INFINITY));
+    assert!(parse(Encoding::Json, br#"{"V":"nope"}"#, &MEMBERS).is_err());
+    let mut w = Writer::new(Encoding::Json);
+    w.begin_array(None);
+    w.float(f64::INFINITY);
+    w.end_array();
+    assert_eq!(w.finish(), br#"["Infinity"]"#);
+}

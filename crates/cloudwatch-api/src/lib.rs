@@ -108,7 +108,7 @@ impl CloudWatchApi {
     /// Answers one request. Never panics, whatever the bytes.
     pub fn handle(&self, req: &Request<'_>) -> Response {
         let encoding = match req.protocol {
-            Protocol::RpcV2Cbor => Encoding::Cbor,
+            Protocol::RpcV2Cbor => Encoding::RpcV2Cbor,
             Protocol::Json | Protocol::Query => Encoding::Json,
         };
         let op = req.operation.and_then(Operation::from_name);

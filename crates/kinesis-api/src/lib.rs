@@ -121,6 +121,7 @@ fn content_type_of(enc: Encoding) -> &'static str {
     match enc {
         Encoding::Json => "application/x-amz-json-1.1",
         Encoding::Cbor => "application/x-amz-cbor-1.1",
+        Encoding::RpcV2Cbor => "application/cbor",
     }
 }
 
@@ -153,7 +154,12 @@ impl KinesisApi {
             .and_then(|t| t.strip_prefix(TARGET_PREFIX))
             .and_then(|t| t.strip_prefix('.'))
             .and_then(Action::from_name);
-        let Some(enc) = req.content_type.and_then(Encoding::from_content_type) else {
+        // Kinesis speaks JSON 1.1 and CBOR 1.1; RPC v2 CBOR is another service's protocol.
+        let enc = req
+            .content_type
+            .and_then(Encoding::from_content_type)
+            .filter(|e| *e != Encoding::RpcV2Cbor);
+        let Some(enc) = enc else {
             // AWS answers an unknown content type outside the JSON protocol entirely.
             return Response {
                 status: 404,

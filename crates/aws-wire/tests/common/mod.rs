@@ -218,7 +218,7 @@ pub fn cbor_bytes(v: &ciborium::Value) -> Vec<u8> {
 pub fn body(enc: Encoding, v: &serde_json::Value) -> Vec<u8> {
     match enc {
         Encoding::Json => serde_json::to_vec(v).unwrap(),
-        Encoding::Cbor => cbor_bytes(&to_cbor_value(v)),
+        Encoding::Cbor | Encoding::RpcV2Cbor => cbor_bytes(&to_cbor_value(v)),
     }
 }
 
