@@ -11,6 +11,9 @@ pub enum Encoding {
     /// Smithy RPC v2 CBOR (`application/cbor`; CloudWatch): blobs are byte strings,
     /// timestamps tag 1 and epoch seconds, integer or float.
     RpcV2Cbor,
+    /// The query protocol: form-encoded requests whose scalars are text (timestamps ISO 8601),
+    /// answered in XML.
+    Query,
 }
 
 const JSON_1_0: &str = "application/x-amz-json-1.0";
@@ -43,6 +46,7 @@ impl Encoding {
             Encoding::Json => JSON_1_1,
             Encoding::Cbor => CBOR_1_1,
             Encoding::RpcV2Cbor => RPC_V2_CBOR,
+            Encoding::Query => "text/xml",
         }
     }
 }

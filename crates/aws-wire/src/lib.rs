@@ -64,14 +64,19 @@
 
 mod encoding;
 mod error;
+mod query;
 mod schema;
+mod time;
 mod validate;
 mod value;
 mod writer;
+mod xml;
 
 pub use encoding::Encoding;
 pub use error::WireError;
+pub use query::decode_query;
 pub use schema::{Member, Pattern, Shape};
 pub use validate::{Input, Item, parse, validate};
 pub use value::{MAX_DEPTH, Value, decode};
 pub use writer::{Writer, error_body};
+pub use xml::{query_error, query_response};

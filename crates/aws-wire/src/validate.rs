@@ -322,6 +322,10 @@ fn convert<'a>(
 ) -> Result<Option<Item<'a>>, WireError> {
     let item = match (shape, value) {
         (_, Value::Null) => return Ok(None),
+        // The query protocol sends every scalar as text; the schema says what it must be.
+        (_, Value::Str(s)) if enc == Encoding::Query && !matches!(shape, Shape::String { .. }) => {
+            return query_scalar(s, shape, enc);
+        }
         (Shape::String { .. }, Value::Str(s)) => Item::Str(s),
         (Shape::Integer { .. }, Value::Int(n)) => Item::Int(saturate(n.min(i32::MAX.into()))),
         (Shape::Integer { .. }, Value::Float(f)) => {
@@ -337,12 +341,14 @@ fn convert<'a>(
         // JSON's only blob form; CBOR senders that base64 anyway are accepted too.
         (Shape::Blob { .. }, Value::Str(s)) => Item::Blob(base64_blob(&s)?),
         (Shape::Timestamp, Value::Int(n)) => Item::Timestamp(match enc {
-            Encoding::Json | Encoding::RpcV2Cbor => saturate(n.saturating_mul(1000)),
+            Encoding::Json | Encoding::RpcV2Cbor | Encoding::Query => {
+                saturate(n.saturating_mul(1000))
+            }
             Encoding::Cbor => saturate(n),
         }),
         (Shape::Timestamp, Value::Float(f)) => Item::Timestamp(match enc {
             // Rounded, not floored: 1700000000.123 * 1000 is 1700000000122.9998.
-            Encoding::Json | Encoding::RpcV2Cbor => (f * 1000.0).round() as i64,
+            Encoding::Json | Encoding::RpcV2Cbor | Encoding::Query => (f * 1000.0).round() as i64,
             Encoding::Cbor => f.round() as i64,
         }),
         // AWS JSON 1.0 sends non-finite doubles as strings.
@@ -437,6 +443,56 @@ fn type_error(value: &Value<'_>, shape: &Shape) -> WireError {
         },
     };
     WireError::Serialization(message)
+}
+
+/// Converts one query-protocol text value to the type its shape wants.
+fn query_scalar<'a>(
+    s: Cow<'a, str>,
+    shape: &'static Shape,
+    enc: Encoding,
+) -> Result<Option<Item<'a>>, WireError> {
+    let invalid = |kind: &str| WireError::Serialization(format!("'{s}' is not a valid {kind}"));
+    let item = match shape {
+        Shape::Integer { .. } | Shape::Long { .. } => {
+            let n = match s.parse::<i64>() {
+                Ok(n) => n,
+                Err(_) => s
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite())
+                    .map(|f| f.floor() as i64)
+                    .ok_or_else(|| invalid("integer"))?,
+            };
+            let n = if matches!(shape, Shape::Integer { .. }) {
+                n.min(i32::MAX.into())
+            } else {
+                n
+            };
+            Item::Int(n)
+        }
+        Shape::Double { .. } => Item::Float(s.parse::<f64>().map_err(|_| invalid("number"))?),
+        Shape::Boolean => match s.as_ref() {
+            "true" => Item::Bool(true),
+            "false" => Item::Bool(false),
+            _ => return Err(invalid("boolean")),
+        },
+        Shape::Timestamp => match crate::time::parse_iso8601(&s) {
+            Some(ms) => Item::Timestamp(ms),
+            None => match s.parse::<f64>() {
+                Ok(secs) if secs.is_finite() => Item::Timestamp((secs * 1000.0).round() as i64),
+                _ => return Err(invalid("timestamp")),
+            },
+        },
+        Shape::Blob { .. } => Item::Blob(base64_blob(&s)?),
+        // `Name=` with nothing after it is how the query protocol sends an empty list or map.
+        Shape::List { member, .. } if s.is_empty() => list(Vec::new(), member, enc)?,
+        Shape::Map { .. } if s.is_empty() => Item::Map(Vec::new()),
+        Shape::Structure(_) | Shape::List { .. } | Shape::Map { .. } => {
+            return Err(invalid("structure"));
+        }
+        Shape::String { .. } => Item::Str(s),
+    };
+    Ok(Some(item))
 }
 
 /// The value of JSON 1.0's spellings of the non-finite doubles.

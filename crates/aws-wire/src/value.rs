@@ -53,6 +53,7 @@ pub fn decode(enc: Encoding, body: &[u8]) -> Result<Value<'_>, WireError> {
     let value = match enc {
         Encoding::Json => decode_json(body)?,
         Encoding::Cbor | Encoding::RpcV2Cbor => decode_cbor(body)?,
+        Encoding::Query => crate::query::decode_query(body)?,
     };
     match value {
         Value::Map(_) => Ok(value),

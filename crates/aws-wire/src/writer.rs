@@ -4,6 +4,7 @@
 use std::io::Write as _;
 
 use crate::Encoding;
+use crate::xml::{self, Kind, XmlState};
 
 /// Writes one JSON or CBOR document, token by token.
 ///
@@ -27,6 +28,8 @@ pub struct Writer {
     enc: Encoding,
     buf: Vec<u8>,
     stack: Vec<Frame>,
+    /// Element names and container kinds for the query protocol's XML.
+    xml: XmlState,
 }
 
 /// One open map or array.
@@ -82,6 +85,7 @@ impl Writer {
             enc,
             buf: Vec::with_capacity(capacity),
             stack: Vec::with_capacity(8),
+            xml: XmlState::default(),
         }
     }
 
@@ -137,6 +141,10 @@ impl Writer {
                     None => self.buf.push((major << 5) | 31),
                 }
             }
+            Encoding::Query => {
+                let kind = if in_map { Kind::Struct } else { Kind::List };
+                self.xml.open(&mut self.buf, kind);
+            }
         }
         self.stack.push(Frame {
             in_map,
@@ -154,6 +162,7 @@ impl Writer {
                     self.buf.push(0xff);
                 }
             }
+            Encoding::Query => self.xml.close(&mut self.buf),
         }
     }
 
@@ -165,6 +174,27 @@ impl Writer {
 
     /// Closes the innermost map.
     pub fn end_map(&mut self) {
+        self.close(true);
+    }
+
+    /// Opens a map with string keys chosen by data, not by a schema (e.g. a Datapoint's
+    /// ExtendedStatistics). The same as [`Writer::begin_map`] in JSON and CBOR; in XML its
+    /// entries are `<entry><key>..</key><value>..</value></entry>`.
+    pub fn begin_dict(&mut self, len: Option<usize>) {
+        if self.enc == Encoding::Query {
+            self.stack.push(Frame {
+                in_map: true,
+                started: false,
+                indefinite: false,
+            });
+            self.xml.open(&mut self.buf, Kind::Dict);
+        } else {
+            self.open(true, len);
+        }
+    }
+
+    /// Closes the innermost map opened by [`Writer::begin_dict`].
+    pub fn end_dict(&mut self) {
         self.close(true);
     }
 
@@ -193,6 +223,7 @@ impl Writer {
                 self.buf.push(b':');
             }
             Encoding::Cbor | Encoding::RpcV2Cbor => cbor_text(&mut self.buf, key),
+            Encoding::Query => self.xml.key(&mut self.buf, key),
         }
     }
 
@@ -202,6 +233,7 @@ impl Writer {
         match self.enc {
             Encoding::Json => json_str(&mut self.buf, value),
             Encoding::Cbor | Encoding::RpcV2Cbor => cbor_text(&mut self.buf, value),
+            Encoding::Query => self.xml.scalar(&mut self.buf, value),
         }
     }
 
@@ -213,6 +245,10 @@ impl Writer {
             Encoding::Cbor | Encoding::RpcV2Cbor => {
                 cbor_head(&mut self.buf, BYTES, value.len() as u64);
                 self.buf.extend_from_slice(value);
+            }
+            Encoding::Query => {
+                let text = base64_simd::STANDARD.encode_to_string(value);
+                self.xml.scalar(&mut self.buf, &text);
             }
         }
     }
@@ -234,6 +270,7 @@ impl Writer {
             Encoding::Cbor | Encoding::RpcV2Cbor => {
                 cbor_head(&mut self.buf, UNSIGNED, value as u64)
             }
+            Encoding::Query => self.xml.scalar(&mut self.buf, &value.to_string()),
         }
     }
 
@@ -243,6 +280,7 @@ impl Writer {
         match self.enc {
             Encoding::Json => decimal(&mut self.buf, value),
             Encoding::Cbor | Encoding::RpcV2Cbor => cbor_head(&mut self.buf, UNSIGNED, value),
+            Encoding::Query => self.xml.scalar(&mut self.buf, &value.to_string()),
         }
     }
 
@@ -275,6 +313,7 @@ impl Writer {
                 self.buf.push(0xfb);
                 self.buf.extend_from_slice(&value.to_be_bytes());
             }
+            Encoding::Query => self.xml.scalar(&mut self.buf, &xml::java_double(value)),
         }
     }
 
@@ -286,6 +325,9 @@ impl Writer {
                 .buf
                 .extend_from_slice(if value { b"true" } else { b"false" }),
             Encoding::Cbor | Encoding::RpcV2Cbor => self.buf.push(if value { 0xf5 } else { 0xf4 }),
+            Encoding::Query => self
+                .xml
+                .scalar(&mut self.buf, if value { "true" } else { "false" }),
         }
     }
 
@@ -295,6 +337,8 @@ impl Writer {
         match self.enc {
             Encoding::Json => self.buf.extend_from_slice(b"null"),
             Encoding::Cbor | Encoding::RpcV2Cbor => self.buf.push(0xf6),
+            // XML leaves an absent value out; the element still closes a map entry.
+            Encoding::Query => self.xml.scalar(&mut self.buf, ""),
         }
     }
 
@@ -332,6 +376,7 @@ impl Writer {
                 cbor_head(&mut self.buf, TAG, TAG_EPOCH);
                 self.int(epoch_ms);
             }
+            Encoding::Query => self.xml.scalar(&mut self.buf, &xml::iso8601(epoch_ms)),
             Encoding::RpcV2Cbor => {
                 cbor_head(&mut self.buf, TAG, TAG_EPOCH);
                 self.buf.push(0xfb);

@@ -78,6 +78,33 @@ pub struct Response {
     pub error_code: Option<&'static str>,
 }
 
+/// A query parameter given at the top level of the request.
+fn query_param<'v>(value: &'v aws_wire::Value<'_>, name: &str) -> Option<&'v str> {
+    let aws_wire::Value::Map(entries) = value else {
+        return None;
+    };
+    entries
+        .iter()
+        .find(|(k, _)| k == name)
+        .and_then(|(_, v)| match v {
+            aws_wire::Value::Str(s) => Some(s.as_ref()),
+            _ => None,
+        })
+}
+
+/// A query request whose parameters do not read as their types: AWS answers these with
+/// `InvalidParameterValue` (constraint failures keep their ValidationError).
+fn query_input_error(e: &aws_wire::WireError) -> CwError {
+    match e {
+        aws_wire::WireError::Validation(m) => CwError::validation(m.clone()),
+        aws_wire::WireError::Serialization(m) => CwError::invalid_value(if m.is_empty() {
+            "The request could not be read.".to_owned()
+        } else {
+            m.clone()
+        }),
+    }
+}
+
 /// What an action needs.
 pub(crate) struct Ctx<'a> {
     pub(crate) store: &'a Store,
@@ -109,10 +136,12 @@ impl CloudWatchApi {
     pub fn handle(&self, req: &Request<'_>) -> Response {
         let encoding = match req.protocol {
             Protocol::RpcV2Cbor => Encoding::RpcV2Cbor,
-            Protocol::Json | Protocol::Query => Encoding::Json,
+            Protocol::Json => Encoding::Json,
+            Protocol::Query => Encoding::Query,
         };
-        let op = req.operation.and_then(Operation::from_name);
-        let result = self.run(req, op, encoding);
+        let mut op_name = req.operation.map(str::to_owned);
+        let result = self.run(req, &mut op_name, encoding);
+        let op = op_name.as_deref().and_then(Operation::from_name);
         match result {
             Ok(body) => self.success(req, op, body),
             Err(e) => self.failure(req, op, encoding, &e),
@@ -122,41 +151,71 @@ impl CloudWatchApi {
     fn run(
         &self,
         req: &Request<'_>,
-        op: Option<Operation>,
+        op_name: &mut Option<String>,
         encoding: Encoding,
     ) -> CwResult<Vec<u8>> {
-        let Some(op) = op else {
-            return Err(CwError::unknown_operation(req.operation.unwrap_or("")));
+        let query = encoding == Encoding::Query;
+        let body: &[u8] = if req.body.is_empty() && !query {
+            b"{}"
+        } else {
+            req.body
+        };
+        let decoded = if query {
+            // The query protocol names the operation in the body.
+            let value = aws_wire::decode(encoding, body).map_err(|e| query_input_error(&e))?;
+            *op_name = query_param(&value, "Action").map(str::to_owned);
+            if op_name.is_none() {
+                return Err(CwError::missing(
+                    "The request must contain the parameter Action.",
+                ));
+            }
+            Some(value)
+        } else {
+            None
+        };
+        let name = op_name.clone().unwrap_or_default();
+        let Some(op) = Operation::from_name(&name) else {
+            return Err(CwError::unknown_operation(&name));
         };
         if !req.authenticated {
             return Err(CwError::missing_authentication());
         }
-        let body: &[u8] = if req.body.is_empty() { b"{}" } else { req.body };
-        let value = aws_wire::decode(encoding, body)?;
-        let input = aws_wire::validate(value, op.schema(), encoding)?;
+        let value = match decoded {
+            Some(v) => v,
+            None => aws_wire::decode(encoding, body)?,
+        };
+        let input = aws_wire::validate(value, op.schema(), encoding).map_err(|e| {
+            if query {
+                query_input_error(&e)
+            } else {
+                CwError::from(e)
+            }
+        })?;
         let mut w = Writer::new(encoding);
         let cx = Ctx {
             store: &self.store,
             account_id: &self.account_id,
         };
         op.run(&cx, input, &mut w)?;
-        Ok(if op.has_output() {
-            w.finish()
-        } else {
-            Vec::new()
+        let result = op.has_output().then(|| w.finish());
+        Ok(match (query, result) {
+            (true, result) => aws_wire::query_response(
+                op.name(),
+                XML_NAMESPACE,
+                result.as_deref(),
+                req.request_id,
+            ),
+            (false, result) => result.unwrap_or_default(),
         })
     }
 
     fn success(&self, req: &Request<'_>, op: Option<Operation>, body: Vec<u8>) -> Response {
+        let rpc = || vec![("smithy-protocol", "rpc-v2-cbor".to_owned())];
         let (content_type, headers) = match req.protocol {
-            Protocol::RpcV2Cbor if body.is_empty() => {
-                (None, vec![("smithy-protocol", "rpc-v2-cbor".to_owned())])
-            }
-            Protocol::RpcV2Cbor => (
-                Some("application/cbor"),
-                vec![("smithy-protocol", "rpc-v2-cbor".to_owned())],
-            ),
-            Protocol::Json | Protocol::Query => (Some("application/x-amz-json-1.0"), Vec::new()),
+            Protocol::RpcV2Cbor if body.is_empty() => (None, rpc()),
+            Protocol::RpcV2Cbor => (Some("application/cbor"), rpc()),
+            Protocol::Json => (Some("application/x-amz-json-1.0"), Vec::new()),
+            Protocol::Query => (Some("text/xml"), Vec::new()),
         };
         Response {
             status: 200,
@@ -175,19 +234,39 @@ impl CloudWatchApi {
         encoding: Encoding,
         e: &CwError,
     ) -> Response {
-        let mut headers = vec![("x-amzn-query-error", e.query_error_header())];
-        if req.protocol == Protocol::RpcV2Cbor {
-            headers.push(("smithy-protocol", "rpc-v2-cbor".to_owned()));
-        }
-        let content_type = match req.protocol {
-            Protocol::RpcV2Cbor => "application/cbor",
-            Protocol::Json | Protocol::Query => "application/x-amz-json-1.0",
+        let message = e.message.as_deref();
+        let (content_type, headers, body) = match req.protocol {
+            Protocol::Query => (
+                "text/xml",
+                Vec::new(),
+                aws_wire::query_error(
+                    XML_NAMESPACE,
+                    e.sender,
+                    e.query_code,
+                    message,
+                    req.request_id,
+                ),
+            ),
+            Protocol::RpcV2Cbor | Protocol::Json => {
+                let mut headers = vec![("x-amzn-query-error", e.query_error_header())];
+                let content_type = if req.protocol == Protocol::RpcV2Cbor {
+                    headers.push(("smithy-protocol", "rpc-v2-cbor".to_owned()));
+                    "application/cbor"
+                } else {
+                    "application/x-amz-json-1.0"
+                };
+                (
+                    content_type,
+                    headers,
+                    aws_wire::error_body(encoding, &e.type_id, message),
+                )
+            }
         };
         Response {
             status: e.status,
             content_type: Some(content_type),
             headers,
-            body: aws_wire::error_body(encoding, &e.type_id, e.message.as_deref()),
+            body,
             operation: op,
             error_code: Some(e.query_code),
         }

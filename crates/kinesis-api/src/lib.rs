@@ -122,6 +122,7 @@ fn content_type_of(enc: Encoding) -> &'static str {
         Encoding::Json => "application/x-amz-json-1.1",
         Encoding::Cbor => "application/x-amz-cbor-1.1",
         Encoding::RpcV2Cbor => "application/cbor",
+        Encoding::Query => "text/xml",
     }
 }
 

@@ -81,6 +81,22 @@ async fn boto3_cloudwatch_client() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn boto3_cloudwatch_query_protocol() {
+    let s = server().await;
+    let script = workspace().join("tests/peers/boto3_cloudwatch_query.py");
+    let endpoint = s.endpoint();
+    let out = tokio::task::spawn_blocking(move || {
+        run(
+            Command::new(python()).arg(script).arg(endpoint),
+            "boto3 CloudWatch query script",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("boto3 cloudwatch query ok"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn aws_cli() {
     let s = server().await;
     let script = workspace().join("tests/peers/aws_cli_kinesis.sh");

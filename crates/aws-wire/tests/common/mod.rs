@@ -219,6 +219,7 @@ pub fn body(enc: Encoding, v: &serde_json::Value) -> Vec<u8> {
     match enc {
         Encoding::Json => serde_json::to_vec(v).unwrap(),
         Encoding::Cbor | Encoding::RpcV2Cbor => cbor_bytes(&to_cbor_value(v)),
+        Encoding::Query => panic!("query bodies are form text, not built from JSON"),
     }
 }
 

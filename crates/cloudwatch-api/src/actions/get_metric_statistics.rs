@@ -148,12 +148,12 @@ pub(crate) fn run(cx: &Ctx<'_>, input: Input<'_>, w: &mut Writer) -> CwResult {
                 .zip(&p.values)
                 .filter_map(|(n, v)| v.map(|v| (n, v)))
                 .collect();
-            w.begin_map(Some(present.len()));
+            w.begin_dict(Some(present.len()));
             for (n, v) in present {
                 w.key(n);
                 w.float(v);
             }
-            w.end_map();
+            w.end_dict();
         } else {
             for (n, v) in names.iter().zip(&p.values) {
                 if let Some(v) = v {
