@@ -142,3 +142,79 @@ fn help_lists_the_serve_flags() {
         assert!(help.contains(flag), "{flag} missing from:\n{help}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_command_reads_the_engine() {
+    let port = free_port().to_string();
+    let (mut child, endpoint) = serve(&["--port", &port, "--create-stream-delay-ms", "0"]);
+    let c = client(&endpoint);
+    c.create_stream()
+        .stream_name("watched")
+        .shard_count(1)
+        .send()
+        .await
+        .unwrap();
+    for i in 0..7 {
+        c.put_record()
+            .stream_name("watched")
+            .partition_key(format!("k{i}"))
+            .data(aws_sdk_kinesis::primitives::Blob::new("v"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+            .arg("metrics")
+            .args(args)
+            .args(["--endpoint", &endpoint])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let list = run(&["list", "--namespace", "AWS/Kinesis"]);
+    assert!(
+        list.contains("IncomingRecords") && list.contains("StreamName=watched"),
+        "{list}"
+    );
+    let table = run(&[
+        "get",
+        "--metric",
+        "IncomingRecords",
+        "--dimension",
+        "StreamName=watched",
+        "--stat",
+        "Sum",
+    ]);
+    assert!(table.starts_with("IncomingRecords (Sum, 60 s)"), "{table}");
+    let json = run(&[
+        "get",
+        "--metric",
+        "IncomingRecords",
+        "--dimension",
+        "StreamName=watched",
+        "--stat",
+        "Sum",
+        "--period",
+        "3600",
+        "--json",
+    ]);
+    let total: f64 = json
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["value"]
+                .as_f64()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(total, 7.0, "{json}");
+    let catalog = run(&["catalog"]);
+    assert!(catalog.contains("| PutRecords.Latency | Milliseconds | StreamName |"));
+    interrupt(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}

@@ -4,3 +4,5 @@
 mod custom;
 mod harness;
 mod kinesis;
+mod math;
+mod raw;
