@@ -1,7 +1,7 @@
 //! Pieces many actions share: finding the stream a request names, and writing shards.
 
 use aws_wire::{Input, Writer};
-use kinesis_engine::{Engine, EngineError, HashRange, ShardInfo, StreamMode};
+use kinesis_engine::{Engine, EngineError, HashRange, ShardInfo, StreamInfo, StreamMode};
 
 use crate::shapes::parse_stream_arn;
 use crate::{ApiError, ApiResult};
@@ -67,6 +67,34 @@ pub(crate) fn write_shard(w: &mut Writer, s: &ShardInfo) {
     }
     w.end_map();
     w.end_map();
+}
+
+/// Writes the members that name a stream and its state (DescribeStream and its summary).
+pub(crate) fn write_stream_identity(w: &mut Writer, info: &StreamInfo) {
+    w.key("StreamName");
+    w.str(&info.name);
+    w.key("StreamARN");
+    w.str(&info.arn);
+    w.key("StreamStatus");
+    w.str(info.status.as_str());
+    w.key("StreamModeDetails");
+    write_mode(w, info.mode);
+}
+
+/// Writes a stream's retention, creation time, monitoring and encryption members.
+pub(crate) fn write_stream_settings(w: &mut Writer, info: &StreamInfo) {
+    w.key("RetentionPeriodHours");
+    w.int(i64::from(info.retention_hours));
+    w.key("StreamCreationTimestamp");
+    w.timestamp_ms(info.created_ms as i64);
+    w.key("EnhancedMonitoring");
+    write_enhanced_monitoring(w, &info.enhanced_metrics);
+    w.key("EncryptionType");
+    w.str(info.encryption_type.as_deref().unwrap_or("NONE"));
+    if let Some(k) = &info.key_id {
+        w.key("KeyId");
+        w.str(k);
+    }
 }
 
 /// Writes `{"StreamMode": ...}`.

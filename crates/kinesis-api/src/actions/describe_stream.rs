@@ -4,7 +4,7 @@ use aws_wire::{Input, Member, Writer};
 use kinesis_engine::{Engine, parse_shard_id};
 
 use crate::ApiResult;
-use crate::common::{stream_name, write_enhanced_monitoring, write_mode, write_shard};
+use crate::common::{stream_name, write_shard, write_stream_identity, write_stream_settings};
 use crate::metrics::Observed;
 use crate::shapes::{SHARD_ID, STREAM_ARN, STREAM_ID, STREAM_NAME, int_range};
 
@@ -41,14 +41,7 @@ pub(crate) fn run(
     w.begin_map(Some(1));
     w.key("StreamDescription");
     w.begin_map(None);
-    w.key("StreamName");
-    w.str(&info.name);
-    w.key("StreamARN");
-    w.str(&info.arn);
-    w.key("StreamStatus");
-    w.str(info.status.as_str());
-    w.key("StreamModeDetails");
-    write_mode(w, info.mode);
+    write_stream_identity(w, &info);
     w.key("Shards");
     w.begin_array(Some(page.len()));
     for s in page {
@@ -57,18 +50,7 @@ pub(crate) fn run(
     w.end_array();
     w.key("HasMoreShards");
     w.bool(has_more);
-    w.key("RetentionPeriodHours");
-    w.int(i64::from(info.retention_hours));
-    w.key("StreamCreationTimestamp");
-    w.timestamp_ms(info.created_ms as i64);
-    w.key("EnhancedMonitoring");
-    write_enhanced_monitoring(w, &info.enhanced_metrics);
-    w.key("EncryptionType");
-    w.str(info.encryption_type.as_deref().unwrap_or("NONE"));
-    if let Some(k) = &info.key_id {
-        w.key("KeyId");
-        w.str(k);
-    }
+    write_stream_settings(w, &info);
     w.end_map();
     w.end_map();
     Ok(())
