@@ -1,18 +1,23 @@
 //! Which wire encoding a request uses, chosen from its `Content-Type`.
 
-/// The body encodings of the AWS JSON-style protocols.
+/// The body encodings of the AWS protocols streamwatch speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Encoding {
-    /// AWS JSON 1.0 / 1.1: blobs are base64 strings, timestamps epoch seconds.
+    /// AWS JSON 1.0 / 1.1 (the two differ only in the Content-Type): blobs are base64
+    /// strings, timestamps epoch seconds (integer or fractional), and a Double may arrive as
+    /// the string `"NaN"`, `"Infinity"` or `"-Infinity"` (and is written that way).
     Json,
     /// AWS CBOR 1.1 (the Java SDK v2 default for Kinesis): blobs are byte strings, timestamps
     /// tag 1 and epoch milliseconds.
     Cbor,
     /// Smithy RPC v2 CBOR (`application/cbor`; CloudWatch): blobs are byte strings,
-    /// timestamps tag 1 and epoch seconds, integer or float.
+    /// timestamps tag 1 and epoch seconds (integer or float, read to the millisecond),
+    /// integers accepted where doubles are modeled, `undefined` read as null.
     RpcV2Cbor,
-    /// The query protocol: form-encoded requests whose scalars are text (timestamps ISO 8601),
-    /// answered in XML.
+    /// The query protocol: `application/x-www-form-urlencoded` requests whose scalars are text
+    /// (timestamps ISO 8601), answered in XML. Not returned by
+    /// [`Encoding::from_content_type`]: a form body is a query request only for a service
+    /// that speaks the protocol, which the HTTP layer knows.
     Query,
 }
 
@@ -39,7 +44,8 @@ impl Encoding {
     }
 
     /// The `Content-Type` to answer with. `json_version` is the service's JSON protocol
-    /// version ("1.0" for CloudWatch, "1.1" for Kinesis); CBOR is always 1.1.
+    /// version ("1.0" for CloudWatch, "1.1" for Kinesis); AWS CBOR is always 1.1, RPC v2 CBOR
+    /// `application/cbor` and the query protocol's XML `text/xml`.
     pub fn content_type(self, json_version: &str) -> &'static str {
         match self {
             Encoding::Json if json_version == "1.0" => JSON_1_0,

@@ -1,21 +1,32 @@
-//! AWS wire encodings for the services streamwatch serves: AWS JSON 1.0/1.1 and AWS CBOR 1.1
-//! bodies, request validation with AWS's own error texts, and error documents. No I/O.
+//! AWS wire encodings for the services streamwatch serves: AWS JSON 1.0/1.1, AWS CBOR 1.1,
+//! Smithy RPC v2 CBOR and the query protocol (form requests, XML answers); request validation
+//! with AWS's own error texts; and error documents. No I/O.
 //!
 //! A request travels through three steps, each its own module:
 //!
 //! - [`decode`] turns a body into a [`Value`] tree, borrowing strings from the body where it
-//!   can. Anything unreadable is a [`WireError::Serialization`].
+//!   can. Anything unreadable is a [`WireError::Serialization`]. Query bodies become the same
+//!   tree, every scalar a string; [`decode_query`] also splits off `Action` and `Version`.
 //! - [`validate`] checks a [`Value`] against a static schema of [`Member`]s and [`Shape`]s and
 //!   yields an [`Input`] with typed getters: blobs decoded, timestamps in epoch milliseconds,
-//!   numbers clamped. Type mismatches are [`WireError::Serialization`]s and constraint
-//!   failures one [`WireError::Validation`], with the texts AWS's Coral front end uses.
-//!   [`parse`] does both steps.
-//! - A response goes out through a [`Writer`], token by token, with no tree in between;
-//!   [`error_body`] builds the `{"__type", "message"}` error document.
+//!   numbers clamped, query text converted by the schema. Type mismatches are
+//!   [`WireError::Serialization`]s and constraint failures one [`WireError::Validation`], with
+//!   the texts AWS's Coral front end uses ([`INVALID_QUERY_VALUE`] for query text that does
+//!   not convert). [`parse`] does both steps.
+//! - A response goes out through a [`Writer`], token by token, with no tree in between, in any
+//!   of the encodings (XML for the query protocol, wrapped by [`query_response`]).
+//!   [`error_body`] builds the `{"__type", "message"}` error document,
+//!   [`query_compatible_error`] the same plus the `x-amzn-query-error` header value, and
+//!   [`query_error`] the query protocol's `<ErrorResponse>`.
+//!
+//! Each [`Encoding`] has its own rules for timestamps (epoch seconds in JSON and RPC v2 CBOR,
+//! epoch milliseconds in AWS CBOR 1.1, ISO 8601 in the query protocol) and non-finite doubles
+//! (strings in JSON, floats in CBOR); the [`Encoding`] and [`Writer`] documentation list them.
 //!
 //! **Invariants.** Nothing here panics on any input bytes, and nesting is bounded at
-//! [`MAX_DEPTH`] in both encodings. The crate knows nothing of HTTP beyond the status code of
-//! its own errors, and nothing of any particular service: schemas belong to the API crates.
+//! [`MAX_DEPTH`] in every encoding. The crate knows nothing of HTTP beyond the status code of
+//! its own errors and the name of one header, and nothing of any particular service: schemas,
+//! namespaces and error codes belong to the API crates.
 //!
 //! ```
 //! use aws_wire::{Encoding, Member, Pattern, Shape, Writer, parse};
@@ -74,9 +85,9 @@ mod xml;
 
 pub use encoding::Encoding;
 pub use error::WireError;
-pub use query::decode_query;
+pub use query::{INVALID_QUERY_VALUE, QueryRequest, decode_query};
 pub use schema::{Member, Pattern, Shape};
 pub use validate::{Input, Item, parse, validate};
 pub use value::{MAX_DEPTH, Value, decode};
-pub use writer::{Writer, error_body};
+pub use writer::{QUERY_ERROR_HEADER, Writer, error_body, query_compatible_error};
 pub use xml::{query_error, query_response};

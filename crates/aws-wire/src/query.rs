@@ -10,14 +10,16 @@
 //! - every scalar stays a string, `X=` (empty) included: [`crate::validate`] converts it by the
 //!   schema (`X=` is how clients send an empty list).
 //!
-//! Indexes are decimal, count from 1 and have no sign or leading zero. **Gaps are closed up**:
-//! `member.1` and `member.3` make a two-element list, in that order (clients never send gaps,
-//! and which element AWS would keep is not known). **A key given twice is an error**, and so is
-//! a key that is both a value and a prefix of other keys (`A=1&A.B=2`), an index that breaks
-//! the rules above, a map entry without both `key` and `value`, bad `%XX` escapes, text that is
-//! not UTF-8, and more than [`MAX_DEPTH`] parts in one key. Every such failure is a
-//! [`WireError::Serialization`]. `+` is a space. A structure member named `member` or `entry`
-//! whose only child is indexed would read as a list or map; no AWS query service has one.
+//! Indexes are decimal without sign or leading zero, and a list's or map's indexes must be
+//! exactly 1, 2, 3, ... in any order. **A gap is an error** (`member.1` and `member.3` alone),
+//! as is **a key given twice** (the only way to repeat an index): clients never send either,
+//! AWS's handling of them is not documented, and refusing them keeps every parameter name in
+//! an error text the one the client sent. A key that is both a value and a prefix of other
+//! keys (`A=1&A.B=2`), a map entry without both `key` and `value`, a bad `%XX` escape, text
+//! that is not UTF-8 and more than [`MAX_DEPTH`] parts in one key are errors too. Every such
+//! failure is a [`WireError::Serialization`]. `+` is a space. A structure member named
+//! `member` or `entry` whose only child is indexed would read as a list or map; no AWS query
+//! service has one (and at the top level both are ordinary names).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -174,12 +176,14 @@ fn insert(root: &mut BTreeMap<String, Node>, key: &str, value: String) -> Result
             node.insert((*part).to_owned(), Node::Leaf(value));
             return Ok(());
         }
-        let child = node
-            .entry((*part).to_owned())
-            .or_insert_with(|| Node::Branch(BTreeMap::new()));
-        match child {
-            Node::Branch(map) => node = map,
-            Node::Leaf(_) => {
+        // Look up before inserting: most parts already exist, and a key costs an allocation.
+        if !node.contains_key(*part) {
+            node.insert((*part).to_owned(), Node::Branch(BTreeMap::new()));
+        }
+        match node.get_mut(*part) {
+            None => return Err(bad(format!("Invalid parameter name '{key}'"))),
+            Some(Node::Branch(map)) => node = map,
+            Some(Node::Leaf(_)) => {
                 return Err(bad(format!(
                     "Parameter '{key}' conflicts with a value given for a prefix of it"
                 )));
@@ -203,7 +207,9 @@ fn index(part: &str, path: &str) -> Result<usize, WireError> {
 fn convert(node: Node, path: &mut String) -> Result<Value<'static>, WireError> {
     match node {
         Node::Leaf(s) => Ok(Value::Str(Cow::Owned(s))),
-        Node::Branch(map) if map.len() == 1 && (map.contains_key("member") || map.contains_key("entry")) => {
+        Node::Branch(map)
+            if map.len() == 1 && (map.contains_key("member") || map.contains_key("entry")) =>
+        {
             indexed(map, path)
         }
         Node::Branch(map) => fields(map, path),
@@ -242,6 +248,16 @@ fn indexed(map: BTreeMap<String, Node>, path: &mut String) -> Result<Value<'stat
         ordered.push((index(&k, path)?, k, v));
     }
     ordered.sort_unstable_by_key(|(n, _, _)| *n);
+    // Distinct indexes (distinct keys), sorted: any gap shows as a mismatch.
+    if let Some(missing) = ordered
+        .iter()
+        .enumerate()
+        .find_map(|(i, (n, _, _))| (*n != i + 1).then_some(i + 1))
+    {
+        return Err(bad(format!(
+            "'{path}.{missing}' is missing: indexes must run 1, 2, 3, ... without gaps"
+        )));
+    }
     let list = word == "member";
     let mut elements = Vec::new();
     let mut entries = Vec::new();
@@ -332,11 +348,25 @@ mod tests {
     }
 
     #[test]
-    fn indexes_are_ordered_numerically_and_gaps_close_up() {
-        let v = decode_form(b"L.member.10=c&L.member.2=b&L.member.1=a&L.member.30=d").unwrap();
+    fn indexes_are_ordered_numerically() {
+        let v = decode_form(b"L.member.10=j&L.member.2=b&L.member.1=a&L.member.3=c&L.member.4=d&L.member.5=e&L.member.6=f&L.member.7=g&L.member.8=h&L.member.9=i").unwrap();
+        let expected: Vec<Value<'_>> = "abcdefghij".chars().map(|c| s(&c.to_string())).collect();
+        assert_eq!(get(&v, "L"), &Value::Array(expected));
+    }
+
+    #[test]
+    fn gaps_are_errors() {
         assert_eq!(
-            get(&v, "L"),
-            &Value::Array(vec![s("a"), s("b"), s("c"), s("d")])
+            err("X.L.member.1=a&X.L.member.3=c"),
+            "'X.L.member.2' is missing: indexes must run 1, 2, 3, ... without gaps"
+        );
+        assert_eq!(
+            err("L.member.2=b"),
+            "'L.member.1' is missing: indexes must run 1, 2, 3, ... without gaps"
+        );
+        assert_eq!(
+            err("M.entry.2.key=k&M.entry.2.value=v"),
+            "'M.entry.1' is missing: indexes must run 1, 2, 3, ... without gaps"
         );
     }
 
@@ -346,13 +376,18 @@ mod tests {
             err("A=1&A=2"),
             "Parameter 'A' is given more than once, or also as a prefix of others"
         );
-        assert_eq!(
-            err("L.member.0=1"),
-            "Invalid index '0' in 'L.member'"
-        );
-        for bad_index in ["x", "01", "+1", "-1", "1e0", "99999999999999999999999"] {
-            let m = err(&format!("Outer.L.member.{bad_index}=1"));
-            assert_eq!(m, format!("Invalid index '{bad_index}' in 'Outer.L.member'"));
+        assert_eq!(err("L.member.0=1"), "Invalid index '0' in 'L.member'");
+        for (sent, read) in [
+            ("x", "x"),
+            ("01", "01"),
+            ("%2B1", "+1"),
+            ("+1", " 1"),
+            ("-1", "-1"),
+            ("1e0", "1e0"),
+            ("99999999999999999999999", "99999999999999999999999"),
+        ] {
+            let m = err(&format!("Outer.L.member.{sent}=1"));
+            assert_eq!(m, format!("Invalid index '{read}' in 'Outer.L.member'"));
         }
         assert_eq!(
             err("M.entry.1.key=k&M.entry.0.key=j&M.entry.0.value=v"),
@@ -369,7 +404,10 @@ mod tests {
         assert_eq!(err("L.member=1"), "'L.member' needs an index");
         assert_eq!(err("M.entry=1"), "'M.entry' needs an index");
         // At the top level `member` is an ordinary name.
-        assert_eq!(get(&decode_form(b"member.1=x").unwrap(), "member"), &Value::Map(vec![(Cow::Borrowed("1"), s("x"))]));
+        assert_eq!(
+            get(&decode_form(b"member.1=x").unwrap(), "member"),
+            &Value::Map(vec![(Cow::Borrowed("1"), s("x"))])
+        );
         assert_eq!(err("A=%zz"), "Invalid percent-encoding in '%zz'");
         assert_eq!(err("A=%+f"), "Invalid percent-encoding in '%+f'");
         assert_eq!(err("A=%4"), "Invalid percent-encoding in '%4'");
@@ -386,7 +424,10 @@ mod tests {
         assert_eq!(err("=1"), "Invalid parameter name ''");
         assert!(decode_form(&[b'A', b'=', 0xff, 0xfe]).is_err());
         let deep = format!("{}=1", vec!["a"; MAX_DEPTH + 1].join("."));
-        assert_eq!(err(&deep), format!("Invalid parameter name '{}'", &deep[..deep.len() - 2]));
+        assert_eq!(
+            err(&deep),
+            format!("Invalid parameter name '{}'", &deep[..deep.len() - 2])
+        );
         let fits = format!("{}=1", vec!["a"; MAX_DEPTH].join("."));
         assert!(decode_form(fits.as_bytes()).is_ok());
     }

@@ -274,7 +274,7 @@ pub fn validate<'a>(
     enc: Encoding,
 ) -> Result<Input<'a>, WireError> {
     let input = match value {
-        Value::Map(entries) => structure(entries, members, enc)?,
+        Value::Map(entries) => structure(entries, members, enc, &Path::Root)?,
         other => return Err(type_error(&other, &Shape::Structure(members))),
     };
     let mut checks = Checks::default();
@@ -294,10 +294,14 @@ pub fn parse<'a>(
 
 // ---- pass 1: types ----
 
+// Each step carries the path it is at, so that a query parameter that does not convert can be
+// named in the error; JSON and CBOR errors do not print it, and it costs them nothing more than
+// a reference on the stack.
 fn structure<'a>(
     entries: Vec<(Cow<'a, str>, Value<'a>)>,
     members: &'static [Member],
     enc: Encoding,
+    path: &Path<'_>,
 ) -> Result<Input<'a>, WireError> {
     let mut fields = Vec::with_capacity(members.len());
     fields.resize_with(members.len(), || None);
@@ -310,7 +314,7 @@ fn structure<'a>(
             continue; // AWS ignores members it does not know
         };
         // A repeated key overwrites, and a later null clears, as a JSON object would.
-        *slot = convert(value, member.shape, enc)?;
+        *slot = convert(value, member.shape, enc, &Path::Member(path, member.name))?;
     }
     Ok(Input { members, fields })
 }
@@ -319,12 +323,13 @@ fn convert<'a>(
     value: Value<'a>,
     shape: &'static Shape,
     enc: Encoding,
+    path: &Path<'_>,
 ) -> Result<Option<Item<'a>>, WireError> {
     let item = match (shape, value) {
         (_, Value::Null) => return Ok(None),
         // The query protocol sends every scalar as text; the schema says what it must be.
         (_, Value::Str(s)) if enc == Encoding::Query && !matches!(shape, Shape::String { .. }) => {
-            return query_scalar(s, shape, enc);
+            return query_scalar(s, shape, enc, path);
         }
         (Shape::String { .. }, Value::Str(s)) => Item::Str(s),
         (Shape::Integer { .. }, Value::Int(n)) => Item::Int(saturate(n.min(i32::MAX.into()))),
@@ -357,18 +362,18 @@ fn convert<'a>(
         {
             Item::Float(non_finite(&s).unwrap_or(f64::NAN))
         }
-        (Shape::List { member, .. }, Value::Array(items)) => list(items, member, enc)?,
+        (Shape::List { member, .. }, Value::Array(items)) => list(items, member, enc, path)?,
         (Shape::Map { value: shape, .. }, Value::Map(entries)) => {
             let mut out = Vec::with_capacity(entries.len());
-            for (key, value) in entries {
-                if let Some(item) = convert(value, shape, enc)? {
+            for (n, (key, value)) in entries.into_iter().enumerate() {
+                if let Some(item) = convert(value, shape, enc, &Path::Entry(path, n))? {
                     out.push((key, item));
                 }
             }
             Item::Map(out)
         }
         (Shape::Structure(members), Value::Map(entries)) => {
-            Item::Structure(structure(entries, members, enc)?)
+            Item::Structure(structure(entries, members, enc, path)?)
         }
         (shape, value) => return Err(type_error(&value, shape)),
     };
@@ -379,21 +384,27 @@ fn list<'a>(
     items: Vec<Value<'a>>,
     member: &'static Shape,
     enc: Encoding,
+    path: &Path<'_>,
 ) -> Result<Item<'a>, WireError> {
     if let Shape::Structure(members) = member {
         let mut out = Vec::with_capacity(items.len());
-        for value in items {
+        for (n, value) in items.into_iter().enumerate() {
             match value {
                 Value::Null => {}
-                Value::Map(entries) => out.push(structure(entries, members, enc)?),
+                Value::Map(entries) => {
+                    out.push(structure(entries, members, enc, &Path::Index(path, n))?)
+                }
+                Value::Str(s) if enc == Encoding::Query => {
+                    return Err(invalid_query(&s, &Path::Index(path, n)));
+                }
                 other => return Err(type_error(&other, member)),
             }
         }
         Ok(Item::Structures(out))
     } else {
         let mut out = Vec::with_capacity(items.len());
-        for value in items {
-            if let Some(item) = convert(value, member, enc)? {
+        for (n, value) in items.into_iter().enumerate() {
+            if let Some(item) = convert(value, member, enc, &Path::Index(path, n))? {
                 out.push(item);
             }
         }
@@ -445,54 +456,111 @@ fn type_error(value: &Value<'_>, shape: &Shape) -> WireError {
     WireError::Serialization(message)
 }
 
-/// Converts one query-protocol text value to the type its shape wants.
+/// Converts one query-protocol text value to the type its shape wants, or fails with
+/// [`INVALID_QUERY_VALUE`](crate::INVALID_QUERY_VALUE) naming the parameter.
+///
+/// Integers are decimal; like Coral's JSON numbers, a fraction is floored and an Integer
+/// above `i32::MAX` clamped. Doubles take the usual float syntax (`1.5`, `1e-05`, `1.0E-5`,
+/// `.5`) and Java's `NaN`, `Infinity` and `-Infinity` (the service decides whether those are
+/// acceptable). Booleans are `true` or `false`. Timestamps are ISO 8601 only: AWS rejects
+/// epoch numbers in the query protocol. `X=` is an empty list or map.
 fn query_scalar<'a>(
     s: Cow<'a, str>,
     shape: &'static Shape,
     enc: Encoding,
+    path: &Path<'_>,
 ) -> Result<Option<Item<'a>>, WireError> {
-    let invalid = |kind: &str| WireError::Serialization(format!("'{s}' is not a valid {kind}"));
     let item = match shape {
         Shape::Integer { .. } | Shape::Long { .. } => {
-            let n = match s.parse::<i64>() {
-                Ok(n) => n,
-                Err(_) => s
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|f| f.is_finite())
-                    .map(|f| f.floor() as i64)
-                    .ok_or_else(|| invalid("integer"))?,
-            };
-            let n = if matches!(shape, Shape::Integer { .. }) {
-                n.min(i32::MAX.into())
+            let n = query_integer(&s).ok_or_else(|| invalid_query(&s, path))?;
+            if matches!(shape, Shape::Integer { .. }) {
+                Item::Int(n.min(i32::MAX.into()))
             } else {
-                n
-            };
-            Item::Int(n)
+                Item::Int(n)
+            }
         }
-        Shape::Double { .. } => Item::Float(s.parse::<f64>().map_err(|_| invalid("number"))?),
+        Shape::Double { .. } => {
+            Item::Float(query_double(&s).ok_or_else(|| invalid_query(&s, path))?)
+        }
         Shape::Boolean => match s.as_ref() {
             "true" => Item::Bool(true),
             "false" => Item::Bool(false),
-            _ => return Err(invalid("boolean")),
+            _ => return Err(invalid_query(&s, path)),
         },
-        Shape::Timestamp => match crate::time::parse_iso8601(&s) {
-            Some(ms) => Item::Timestamp(ms),
-            None => match s.parse::<f64>() {
-                Ok(secs) if secs.is_finite() => Item::Timestamp((secs * 1000.0).round() as i64),
-                _ => return Err(invalid("timestamp")),
-            },
-        },
+        Shape::Timestamp => {
+            Item::Timestamp(crate::time::parse_iso8601(&s).ok_or_else(|| invalid_query(&s, path))?)
+        }
         Shape::Blob { .. } => Item::Blob(base64_blob(&s)?),
         // `Name=` with nothing after it is how the query protocol sends an empty list or map.
-        Shape::List { member, .. } if s.is_empty() => list(Vec::new(), member, enc)?,
+        Shape::List { member, .. } if s.is_empty() => list(Vec::new(), member, enc, path)?,
         Shape::Map { .. } if s.is_empty() => Item::Map(Vec::new()),
         Shape::Structure(_) | Shape::List { .. } | Shape::Map { .. } => {
-            return Err(invalid("structure"));
+            return Err(invalid_query(&s, path));
         }
         Shape::String { .. } => Item::Str(s),
     };
     Ok(Some(item))
+}
+
+fn invalid_query(text: &str, path: &Path<'_>) -> WireError {
+    let mut name = String::new();
+    path.render_query(&mut name);
+    crate::query::invalid_query_value(text, &name)
+}
+
+/// A query Integer or Long: decimal, or a finite float floored.
+fn query_integer(s: &str) -> Option<i64> {
+    if let Ok(n) = s.parse::<i64>() {
+        return Some(n);
+    }
+    float_syntax(s)
+        .then(|| s.parse::<f64>().ok())
+        .flatten()
+        .filter(|f| f.is_finite())
+        .map(|f| f.floor() as i64)
+}
+
+/// A query Double: float syntax, or Java's spellings of the non-finite values.
+fn query_double(s: &str) -> Option<f64> {
+    match s {
+        "NaN" => Some(f64::NAN),
+        "Infinity" | "+Infinity" => Some(f64::INFINITY),
+        "-Infinity" => Some(f64::NEG_INFINITY),
+        // Rust's parser alone would also take `inf` and `nan`.
+        _ if float_syntax(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`
+fn float_syntax(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    let mut mantissa = digits(&mut i);
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        mantissa += digits(&mut i);
+    }
+    if mantissa == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
 }
 
 /// The value of JSON 1.0's spellings of the non-finite doubles.
@@ -557,6 +625,8 @@ enum Path<'p> {
     Member(&'p Path<'p>, &'p str),
     Index(&'p Path<'p>, usize),
     Key(&'p Path<'p>, &'p str),
+    /// The value of a map's entry by position (the type pass, which names query parameters).
+    Entry(&'p Path<'p>, usize),
 }
 
 impl Path<'_> {
@@ -570,7 +640,7 @@ impl Path<'_> {
                 }
                 lower_first(name, out);
             }
-            Path::Index(parent, i) => {
+            Path::Index(parent, i) | Path::Entry(parent, i) => {
                 parent.render(out);
                 let _ = write!(out, ".{}", i + 1);
             }
@@ -578,6 +648,29 @@ impl Path<'_> {
                 parent.render(out);
                 out.push('.');
                 out.push_str(key);
+            }
+        }
+    }
+
+    /// The query parameter's name: `MetricData.member.1.Dimensions.member.2.Value`,
+    /// `Tags.entry.1.value`.
+    fn render_query(&self, out: &mut String) {
+        match *self {
+            Path::Root => {}
+            Path::Member(parent, name) | Path::Key(parent, name) => {
+                parent.render_query(out);
+                if !matches!(parent, Path::Root) {
+                    out.push('.');
+                }
+                out.push_str(name);
+            }
+            Path::Index(parent, i) => {
+                parent.render_query(out);
+                let _ = write!(out, ".member.{}", i + 1);
+            }
+            Path::Entry(parent, i) => {
+                parent.render_query(out);
+                let _ = write!(out, ".entry.{}.value", i + 1);
             }
         }
     }

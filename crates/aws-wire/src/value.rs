@@ -3,7 +3,8 @@
 //! JSON goes through `serde_json` (whose recursion limit stays on) and borrows every string
 //! that has no escapes. CBOR goes through `ciborium`, which only hands out owned strings; its
 //! recursion limit is set to match, see [`MAX_DEPTH`]. CBOR tags are dropped and the tagged item kept:
-//! the schema, not the tag, says which members are timestamps.
+//! the schema, not the tag, says which members are timestamps. Query bodies go through the
+//! hand-written form decoder in `query`, whose keys are held to the same depth.
 
 use std::borrow::Cow;
 
@@ -43,17 +44,26 @@ pub enum Value<'a> {
 
 /// Decodes a request body. The top-level value must be a map.
 ///
-/// Every failure is a [`WireError::Serialization`]: an empty body, malformed or truncated
-/// input, bytes after the top-level value, nesting deeper than [`MAX_DEPTH`], a CBOR map key
-/// that is not a text string, or a top-level value that is not a map.
+/// Every failure is a [`WireError::Serialization`]: an empty JSON or AWS CBOR body, malformed
+/// or truncated input, bytes after the top-level value, nesting deeper than [`MAX_DEPTH`], a
+/// CBOR map key that is not a text string, or a top-level value that is not a map.
+///
+/// In RPC v2 CBOR and the query protocol an empty body is a request without members (an
+/// empty map), as those protocols allow. CBOR maps and arrays may be definite or indefinite,
+/// floats half, single or double precision, and `undefined` reads as null. Query bodies are
+/// read as [`decode_query`](crate::decode_query) describes, with `Action` and `Version` kept
+/// in the map.
 pub fn decode(enc: Encoding, body: &[u8]) -> Result<Value<'_>, WireError> {
     if body.is_empty() {
-        return Err(WireError::Serialization(String::new()));
+        return match enc {
+            Encoding::RpcV2Cbor | Encoding::Query => Ok(Value::Map(Vec::new())),
+            Encoding::Json | Encoding::Cbor => Err(WireError::Serialization(String::new())),
+        };
     }
     let value = match enc {
         Encoding::Json => decode_json(body)?,
         Encoding::Cbor | Encoding::RpcV2Cbor => decode_cbor(body)?,
-        Encoding::Query => crate::query::decode_query(body)?,
+        Encoding::Query => crate::query::decode_form(body)?,
     };
     match value {
         Value::Map(_) => Ok(value),

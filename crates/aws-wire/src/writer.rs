@@ -1,15 +1,28 @@
 //! Streaming response encoder: responses are written straight into one buffer, with no tree in
 //! between, because a GetRecords answer can hold 10,000 records and ~13 MiB of base64.
+//!
+//! One token API for every encoding, so that an operation writes its output once: JSON, AWS
+//! CBOR 1.1, RPC v2 CBOR, and the query protocol's XML (see the `xml` module for how tokens
+//! become elements).
 
 use std::io::Write as _;
 
 use crate::Encoding;
 use crate::xml::{self, Kind, XmlState};
 
-/// Writes one JSON or CBOR document, token by token.
+/// Writes one JSON, CBOR or XML document, token by token.
 ///
 /// Calls must nest properly (`key` only directly inside a map, one value after each key);
 /// the writer does not check, and a misuse yields a malformed document, never a panic.
+///
+/// What differs by encoding:
+///
+/// | | JSON | AWS CBOR 1.1 | RPC v2 CBOR | Query (XML) |
+/// |---|---|---|---|---|
+/// | timestamp | epoch seconds, ≤ 3 decimals | tag 1 + integer ms | tag 1 + f64 seconds | ISO 8601 UTC |
+/// | NaN, ±∞ | `"NaN"`, `"Infinity"`, `"-Infinity"` | f64 | f64 | `NaN`, `Infinity`, `-Infinity` |
+/// | blob | base64 string | byte string | byte string | base64 text |
+/// | null | `null` | null | null | element left out |
 ///
 /// ```
 /// use aws_wire::{Encoding, Writer};
@@ -32,7 +45,7 @@ pub struct Writer {
     xml: XmlState,
 }
 
-/// One open map or array.
+/// One open map or array (XML keeps its own stack of elements besides).
 #[derive(Debug, Clone, Copy)]
 struct Frame {
     in_map: bool,
@@ -89,7 +102,7 @@ impl Writer {
         }
     }
 
-    /// The encoding being written.
+    /// The encoding being written (`Query` is XML).
     pub fn encoding(&self) -> Encoding {
         self.enc
     }
@@ -177,9 +190,10 @@ impl Writer {
         self.close(true);
     }
 
-    /// Opens a map with string keys chosen by data, not by a schema (e.g. a Datapoint's
-    /// ExtendedStatistics). The same as [`Writer::begin_map`] in JSON and CBOR; in XML its
-    /// entries are `<entry><key>..</key><value>..</value></entry>`.
+    /// Opens a map with string keys chosen by data, not by a schema (a Smithy `map`, e.g. a
+    /// Datapoint's ExtendedStatistics), where [`Writer::begin_map`] is for structures. The same
+    /// as `begin_map` in JSON and CBOR; in XML its entries are
+    /// `<entry><key>..</key><value>..</value></entry>`.
     pub fn begin_dict(&mut self, len: Option<usize>) {
         if self.enc == Encoding::Query {
             self.stack.push(Frame {
@@ -223,7 +237,7 @@ impl Writer {
                 self.buf.push(b':');
             }
             Encoding::Cbor | Encoding::RpcV2Cbor => cbor_text(&mut self.buf, key),
-            Encoding::Query => self.xml.key(&mut self.buf, key),
+            Encoding::Query => self.xml.key(key),
         }
     }
 
@@ -337,8 +351,8 @@ impl Writer {
         match self.enc {
             Encoding::Json => self.buf.extend_from_slice(b"null"),
             Encoding::Cbor | Encoding::RpcV2Cbor => self.buf.push(0xf6),
-            // XML leaves an absent value out; the element still closes a map entry.
-            Encoding::Query => self.xml.scalar(&mut self.buf, ""),
+            // XML leaves an absent value out.
+            Encoding::Query => self.xml.null(),
         }
     }
 
@@ -346,8 +360,11 @@ impl Writer {
     ///
     /// JSON: epoch seconds as a plain decimal with at most three fraction digits and no
     /// exponent (`1700000000.123`, `1700000000`), which botocore, aws-smithy-json and the Java
-    /// SDK all read. CBOR: tag 1 over the integer milliseconds, which is what the Java SDK v2
-    /// reads for AWS CBOR 1.1.
+    /// SDK all read. AWS CBOR 1.1: tag 1 over the integer milliseconds, which is what the Java
+    /// SDK v2 reads. RPC v2 CBOR: tag 1 over f64 epoch seconds, the smallest double not below
+    /// the exact value, so that readers that truncate to the millisecond (smithy-rs) read the
+    /// same millisecond back. Query: ISO 8601 in UTC, `.sss` only when the milliseconds are not
+    /// zero.
     pub fn timestamp_ms(&mut self, epoch_ms: i64) {
         match self.enc {
             Encoding::Json => {
@@ -376,12 +393,16 @@ impl Writer {
                 cbor_head(&mut self.buf, TAG, TAG_EPOCH);
                 self.int(epoch_ms);
             }
-            Encoding::Query => self.xml.scalar(&mut self.buf, &xml::iso8601(epoch_ms)),
+            Encoding::Query => {
+                let mut text = String::with_capacity(24);
+                crate::time::format_iso8601(&mut text, epoch_ms);
+                self.xml.scalar(&mut self.buf, &text);
+            }
             Encoding::RpcV2Cbor => {
                 cbor_head(&mut self.buf, TAG, TAG_EPOCH);
                 self.buf.push(0xfb);
                 self.buf
-                    .extend_from_slice(&(epoch_ms as f64 / 1000.0).to_be_bytes());
+                    .extend_from_slice(&epoch_seconds(epoch_ms).to_be_bytes());
             }
         }
     }
@@ -389,7 +410,14 @@ impl Writer {
 
 /// `{"__type": code, "message": message}` in the given encoding; without a message, the code
 /// alone (as AWS sends for an unreadable body).
+///
+/// For [`Encoding::Query`] this is `<ErrorResponse><Error><Type>Sender</Type><Code>..`
+/// without a namespace or request id, which this function does not know: the query protocol's
+/// answers should come from [`query_error`](crate::query_error).
 pub fn error_body(enc: Encoding, code: &str, message: Option<&str>) -> Vec<u8> {
+    if enc == Encoding::Query {
+        return crate::xml::error_document(None, true, code, message, None);
+    }
     let extra = message.map_or(0, str::len);
     let mut w = Writer::with_capacity(enc, 32 + code.len() + extra + extra / 8);
     w.begin_map(Some(if message.is_some() { 2 } else { 1 }));
@@ -401,6 +429,54 @@ pub fn error_body(enc: Encoding, code: &str, message: Option<&str>) -> Vec<u8> {
     }
     w.end_map();
     w.finish()
+}
+
+/// The name of the header that carries a query-compatible service's query error code in its
+/// JSON and CBOR answers.
+pub const QUERY_ERROR_HEADER: &str = "x-amzn-query-error";
+
+/// An error answer of a query-compatible service (such as CloudWatch) in AWS JSON 1.0 or RPC
+/// v2 CBOR: the body `{"__type": "{namespace}#{shape}", "message": message}` and the value of
+/// the [`QUERY_ERROR_HEADER`], `{query_code};Sender` or `{query_code};Receiver`, which SDKs
+/// use as the error code. An empty `namespace` leaves `__type` as the bare shape name.
+///
+/// For [`Encoding::Query`] the body is a bare `<ErrorResponse>` carrying `query_code` (see
+/// [`error_body`]); query answers should come from [`query_error`](crate::query_error) and
+/// need no header.
+///
+/// ```
+/// use aws_wire::{Encoding, query_compatible_error};
+///
+/// let (body, header) = query_compatible_error(
+///     Encoding::Json,
+///     "com.amazonaws.cloudwatch.v2010_08_01",
+///     "InvalidParameterValueException",
+///     "InvalidParameterValue",
+///     true,
+///     Some("The parameter StartTime must be less than the parameter EndTime."),
+/// );
+/// assert_eq!(header, "InvalidParameterValue;Sender");
+/// assert_eq!(
+///     body,
+///     br#"{"__type":"com.amazonaws.cloudwatch.v2010_08_01#InvalidParameterValueException","message":"The parameter StartTime must be less than the parameter EndTime."}"#
+/// );
+/// ```
+pub fn query_compatible_error(
+    enc: Encoding,
+    namespace: &str,
+    shape: &str,
+    query_code: &str,
+    sender: bool,
+    message: Option<&str>,
+) -> (Vec<u8>, String) {
+    let fault = if sender { "Sender" } else { "Receiver" };
+    let header = format!("{query_code};{fault}");
+    let body = match enc {
+        Encoding::Query => crate::xml::error_document(None, sender, query_code, message, None),
+        _ if namespace.is_empty() => error_body(enc, shape, message),
+        _ => error_body(enc, &format!("{namespace}#{shape}"), message),
+    };
+    (body, header)
 }
 
 fn json_str(buf: &mut Vec<u8>, text: &str) {
@@ -436,6 +512,23 @@ fn json_base64(buf: &mut Vec<u8>, bytes: &[u8]) {
     // GetRecords answer.
     base64_simd::STANDARD.encode_append(bytes, buf);
     buf.push(b'"');
+}
+
+/// Epoch milliseconds as f64 seconds for RPC v2 CBOR: the smallest double not below the exact
+/// value. The nearest double is below it for about half of all milliseconds (1.007 is
+/// 1.00699999...), and smithy-rs (aws-sdk-rust) reads a float timestamp by truncating to the
+/// millisecond, so it would read those one millisecond early; readers that round are not
+/// affected by the difference of one unit in the last place.
+fn epoch_seconds(epoch_ms: i64) -> f64 {
+    let ms = epoch_ms as f64;
+    let secs = ms / 1000.0;
+    // `mul_add` rounds once, so the sign of secs * 1000 - ms is exact (ms is exact below
+    // 2^53, some 285,000 years).
+    if secs.mul_add(1000.0, -ms) < 0.0 {
+        secs.next_up()
+    } else {
+        secs
+    }
 }
 
 fn decimal(buf: &mut Vec<u8>, mut n: u64) {

@@ -106,8 +106,62 @@ fn write(enc: Encoding, d: &Doc, definite: bool) -> Vec<u8> {
     w.finish()
 }
 
+/// The same document as a query request, as botocore would send it: `member.N` lists,
+/// `entry.N` maps, `X=` for an empty list or map, ISO 8601 timestamps (formatted by smithy-rs),
+/// doubles in either notation, and everything form-encoded by the `url` crate.
+fn query_body(d: &Doc) -> Vec<u8> {
+    use aws_smithy_types::DateTime;
+    use aws_smithy_types::date_time::Format;
+    use base64::Engine as _;
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    form.append_pair("Action", "Everything");
+    form.append_pair("Version", "2010-08-01");
+    form.append_pair("Str", &d.text);
+    form.append_pair("Int", &d.int.to_string());
+    form.append_pair("Long", &d.long.to_string());
+    let double = if d.flag {
+        format!("{:e}", d.double)
+    } else {
+        format!("{}", d.double)
+    };
+    form.append_pair("Double", &double);
+    form.append_pair("Bool", if d.flag { "true" } else { "false" });
+    form.append_pair(
+        "Blob",
+        &base64::engine::general_purpose::STANDARD.encode(&d.blob),
+    );
+    let time = DateTime::from_millis(d.time_ms)
+        .fmt(Format::DateTime)
+        .map_err(|e| e.to_string())
+        .unwrap_or_default();
+    form.append_pair("Time", &time);
+    if d.list.is_empty() {
+        form.append_pair("List", "");
+    }
+    for (i, s) in d.list.iter().enumerate() {
+        form.append_pair(&format!("List.member.{}", i + 1), s);
+    }
+    if d.map.is_empty() {
+        form.append_pair("Map", "");
+    }
+    for (i, (k, v)) in d.map.iter().enumerate() {
+        form.append_pair(&format!("Map.entry.{}.key", i + 1), k);
+        form.append_pair(&format!("Map.entry.{}.value", i + 1), v);
+    }
+    if let Some((name, count)) = &d.inner {
+        form.append_pair("Struct.Name", name);
+        form.append_pair("Struct.Count", &count.to_string());
+    }
+    form.append_pair("Unknown.member.1", "x");
+    form.finish().into_bytes()
+}
+
 fn check(enc: Encoding, d: &Doc, definite: bool) -> Result<(), TestCaseError> {
-    let body = write(enc, d, definite);
+    let body = if enc == Encoding::Query {
+        query_body(d)
+    } else {
+        write(enc, d, definite)
+    };
     let input = parse(enc, &body, &EVERYTHING).map_err(|e| TestCaseError::fail(e.to_string()))?;
     prop_assert_eq!(input.str("Str"), Some(d.text.as_str()));
     prop_assert_eq!(input.int("Int"), Some(i64::from(d.int)));
@@ -154,6 +208,21 @@ proptest! {
     }
 
     #[test]
+    fn rpc_v2_cbor_round_trip_definite(d in doc()) {
+        check(Encoding::RpcV2Cbor, &d, true)?;
+    }
+
+    #[test]
+    fn rpc_v2_cbor_round_trip_indefinite(d in doc()) {
+        check(Encoding::RpcV2Cbor, &d, false)?;
+    }
+
+    #[test]
+    fn query_round_trip(d in doc()) {
+        check(Encoding::Query, &d, true)?;
+    }
+
+    #[test]
     fn json_strings_agree_with_serde_json(s in any::<String>()) {
         let mut w = Writer::new(Encoding::Json);
         w.str(&s);
@@ -164,7 +233,7 @@ proptest! {
 
     #[test]
     fn integers_round_trip(i in any::<i64>(), u in any::<u64>()) {
-        for enc in [Encoding::Json, Encoding::Cbor] {
+        for enc in [Encoding::Json, Encoding::Cbor, Encoding::RpcV2Cbor] {
             let mut w = Writer::new(enc);
             w.begin_map(Some(2));
             w.key("i");
@@ -188,6 +257,9 @@ proptest! {
                 let _ = aws_wire::validate(v, &EVERYTHING, enc);
             }
         }
+        if let Ok(q) = aws_wire::decode_query(&bytes) {
+            let _ = aws_wire::validate(q.params, &EVERYTHING, Encoding::Query);
+        }
     }
 
     #[test]
@@ -195,8 +267,12 @@ proptest! {
         d in doc(),
         cuts in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
     ) {
-        for enc in [Encoding::Json, Encoding::Cbor] {
-            let mut body = write(enc, &d, enc == Encoding::Json);
+        for enc in [Encoding::Json, Encoding::Cbor, Encoding::RpcV2Cbor, Encoding::Query] {
+            let mut body = if enc == Encoding::Query {
+                query_body(&d)
+            } else {
+                write(enc, &d, enc == Encoding::Json)
+            };
             for (at, byte) in &cuts {
                 let i = at.index(body.len());
                 body[i] = *byte;
@@ -323,7 +399,7 @@ fn query_protocol_in_and_out() {
     let xml = String::from_utf8(query_response("Op", "ns", Some(&w.finish()), "id")).unwrap();
     assert_eq!(
         xml,
-        "<OpResponse xmlns=\"ns\"><OpResult><Label>a&lt;b</Label><Values><member>41.0</member><member>1.0E-5</member></Values><Empty></Empty><Stats><entry><key>p99</key><value>2.5</value></entry></Stats><At>2025-09-19T22:46:00Z</At></OpResult><ResponseMetadata><RequestId>id</RequestId></ResponseMetadata></OpResponse>"
+        "<OpResponse xmlns=\"ns\"><OpResult><Label>a&lt;b</Label><Values><member>41.0</member><member>1.0E-5</member></Values><Empty/><Stats><entry><key>p99</key><value>2.5</value></entry></Stats><At>2025-09-19T22:46:00Z</At></OpResult><ResponseMetadata><RequestId>id</RequestId></ResponseMetadata></OpResponse>"
     );
 }
 

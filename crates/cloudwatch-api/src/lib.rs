@@ -78,20 +78,6 @@ pub struct Response {
     pub error_code: Option<&'static str>,
 }
 
-/// A query parameter given at the top level of the request.
-fn query_param<'v>(value: &'v aws_wire::Value<'_>, name: &str) -> Option<&'v str> {
-    let aws_wire::Value::Map(entries) = value else {
-        return None;
-    };
-    entries
-        .iter()
-        .find(|(k, _)| k == name)
-        .and_then(|(_, v)| match v {
-            aws_wire::Value::Str(s) => Some(s.as_ref()),
-            _ => None,
-        })
-}
-
 /// A query request whose parameters do not read as their types: AWS answers these with
 /// `InvalidParameterValue` (constraint failures keep their ValidationError).
 fn query_input_error(e: &aws_wire::WireError) -> CwError {
@@ -155,21 +141,22 @@ impl CloudWatchApi {
         encoding: Encoding,
     ) -> CwResult<Vec<u8>> {
         let query = encoding == Encoding::Query;
-        let body: &[u8] = if req.body.is_empty() && !query {
+        // An empty body is an empty input in RPC v2 CBOR and query; JSON needs at least `{}`.
+        let body: &[u8] = if req.body.is_empty() && req.protocol == Protocol::Json {
             b"{}"
         } else {
             req.body
         };
         let decoded = if query {
             // The query protocol names the operation in the body.
-            let value = aws_wire::decode(encoding, body).map_err(|e| query_input_error(&e))?;
-            *op_name = query_param(&value, "Action").map(str::to_owned);
+            let request = aws_wire::decode_query(body).map_err(|e| query_input_error(&e))?;
+            *op_name = request.action.map(|a| a.into_owned());
             if op_name.is_none() {
                 return Err(CwError::missing(
                     "The request must contain the parameter Action.",
                 ));
             }
-            Some(value)
+            Some(request.params)
         } else {
             None
         };
