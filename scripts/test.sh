@@ -63,7 +63,8 @@ fi
 
 if [[ -z "${STREAMWATCH_TEST_DYNAMODB_ENDPOINT:-}" ]]; then
   moto_port="$(free_port)"
-  .venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" >"$peers_dir/moto.log" 2>&1 &
+  # Single-threaded, so conditional writes are atomic as on DynamoDB (see the script).
+  .venv/bin/python tests/peers/moto_dynamodb.py "$moto_port" >"$peers_dir/moto.log" 2>&1 &
   peer_pids+=($!)
   wait_for moto_server "$peers_dir/moto.log" \
     .venv/bin/python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$moto_port/moto-api/', timeout=1)"

@@ -327,6 +327,8 @@ impl Drop for Consumer {
 struct ShardInfo {
     parents: Vec<String>,
     closed: bool,
+    /// Its hash key range, first and last.
+    range: Option<(u128, u128)>,
 }
 
 /// A lease this worker holds and the reader working on it.
@@ -669,6 +671,11 @@ impl Coordinator {
             progress: self.progress.clone(),
             queued: self.queued.clone(),
             stop: stop.clone(),
+            range: self
+                .known_shards
+                .as_ref()
+                .and_then(|k| k.get(&lease.shard_id))
+                .and_then(|i| i.range),
         };
         let handle = tokio::spawn(async move {
             if !delay.is_zero() {
@@ -791,7 +798,20 @@ async fn list_all_shards(
                 .sequence_number_range()
                 .and_then(|r| r.ending_sequence_number())
                 .is_some();
-            out.insert(shard.shard_id().to_string(), ShardInfo { parents, closed });
+            let range = shard.hash_key_range().and_then(|r| {
+                Some((
+                    r.starting_hash_key().parse().ok()?,
+                    r.ending_hash_key().parse().ok()?,
+                ))
+            });
+            out.insert(
+                shard.shard_id().to_string(),
+                ShardInfo {
+                    parents,
+                    closed,
+                    range,
+                },
+            );
         }
         token = resp.next_token().map(str::to_string);
         if token.is_none() {
@@ -817,6 +837,8 @@ struct Reader {
     progress: Arc<Mutex<Progress>>,
     queued: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
+    /// The shard's hash key range: de-aggregated records outside it are dropped, as KCL does.
+    range: Option<(u128, u128)>,
 }
 
 /// Where an iterator is asked for.
@@ -955,6 +977,15 @@ impl Reader {
                                 if skip_below.is_some_and(|s| u.sub_sequence_number <= s) {
                                     continue;
                                 }
+                                if !self.owns(&u) {
+                                    tracing::warn!(
+                                        shard = %self.shard_id,
+                                        sequence = %seq,
+                                        partition_key = %u.partition_key,
+                                        "dropping a de-aggregated record outside the shard's hash range, as KCL does"
+                                    );
+                                    continue;
+                                }
                                 bytes += u.data.len() as u64;
                                 items.push(ConsumedRecord {
                                     shard_id: self.shard_id.clone(),
@@ -1038,6 +1069,21 @@ impl Reader {
                 tokio::time::sleep(self.config.idle_poll_interval).await;
             }
         }
+    }
+
+    /// Whether a de-aggregated record's hash key lies in this shard's range.
+    fn owns(&self, record: &kpl::DeaggregatedRecord) -> bool {
+        let Some((start, end)) = self.range else {
+            return true;
+        };
+        let hash = match &record.explicit_hash_key {
+            Some(k) => match k.parse::<u128>() {
+                Ok(h) => h,
+                Err(_) => return false,
+            },
+            None => crate::shards::hash_key(&record.partition_key),
+        };
+        hash >= start && hash <= end
     }
 
     fn count_error(&self, code: &str) {

@@ -256,6 +256,7 @@ impl Producer {
             waiting: 0,
             waiting_bytes: 0,
             refresh_due: false,
+            misrouted: Vec::new(),
             last_refresh: Instant::now(),
         };
         let task = tokio::spawn(sender.run(rx));
@@ -485,6 +486,9 @@ struct Sender {
     waiting: usize,
     waiting_bytes: usize,
     refresh_due: bool,
+    /// Aggregates that reached a shard other than the one they were packed for, with that
+    /// shard's id; settled at the next shard refresh.
+    misrouted: Vec<(Outgoing, String)>,
     last_refresh: Instant,
 }
 
@@ -503,7 +507,12 @@ impl Sender {
             let now = Instant::now();
             self.wake_delayed(now);
             let urgent = !self.flushes.is_empty() || closing.is_some() || !receiving;
-            while in_flight.len() < self.config.max_in_flight && self.should_send(now, urgent) {
+            // While a refresh is due no batch leaves, so the in-flight calls drain and the
+            // refresh runs against a quiet queue.
+            while !self.refresh_due
+                && in_flight.len() < self.config.max_in_flight
+                && self.should_send(now, urgent)
+            {
                 let batch = self.form_batch(now);
                 if batch.is_empty() {
                     break;
@@ -855,9 +864,14 @@ impl Sender {
                             if let Some(actual) = r.and_then(|r| r.shard_id())
                                 && actual != out.shard_id
                             {
-                                // The stream was resharded under us: aggregates must follow
-                                // the new hash ranges.
+                                // The stream was resharded under us: routing must follow the
+                                // new hash ranges, and an aggregate's records are delivered
+                                // only if they belong to the shard it reached.
                                 self.refresh_due = true;
+                                if self.config.aggregation && out.entries.len() > 1 {
+                                    self.misrouted.push((out, actual.to_string()));
+                                    continue;
+                                }
                             }
                             sent += out.entries.len() as u64;
                             sent_bytes += out.user_bytes();
@@ -1050,26 +1064,78 @@ impl Sender {
     }
 
     /// Reads the open shards again and re-files every waiting record under its new shard.
+    ///
+    /// Aggregates that landed on a shard other than the one they were packed for (the stream
+    /// was resharded meanwhile) are settled here: their user records inside the shard's hash
+    /// range are delivered; the others are sent again, since KCL (and our consumer) drops
+    /// records of an aggregate that fall outside the shard it was read from.
     async fn refresh_shards(&mut self) {
         self.refresh_due = false;
         self.last_refresh = Instant::now();
-        let shards = match list_open_shards(&self.client, &self.stream_name).await {
-            Ok(s) if !s.is_empty() => s,
-            Ok(_) => return,
+        let listed = list_open_shards(&self.client, &self.stream_name).await;
+        let shards = match listed {
+            Ok(s) => s,
             Err(e) => {
                 tracing::warn!(stream = %self.stream_name, error = %e, "refreshing shards");
-                return;
+                Vec::new()
             }
         };
-        let same = shards.len() == self.shards.len()
-            && shards.iter().all(|s| {
-                (0..self.shards.len()).any(|i| {
-                    self.shards
-                        .shard(i)
-                        .is_some_and(|o| o.shard_id == s.shard_id)
-                })
-            });
+        let misrouted = std::mem::take(&mut self.misrouted);
+        let same = shards.is_empty()
+            || (shards.len() == self.shards.len()
+                && shards.iter().all(|s| {
+                    (0..self.shards.len()).any(|i| {
+                        self.shards
+                            .shard(i)
+                            .is_some_and(|o| o.shard_id == s.shard_id)
+                    })
+                }));
+        let mut resend: Vec<Entry> = Vec::new();
+        let mut sent = 0u64;
+        let mut sent_bytes = 0u64;
+        for (mut out, actual) in misrouted {
+            let range = shards
+                .iter()
+                .find(|s| s.shard_id == actual)
+                .map(|s| (s.start, s.end));
+            if let Some((start, end)) = range {
+                let (inside, outside): (Vec<Entry>, Vec<Entry>) = out
+                    .entries
+                    .drain(..)
+                    .partition(|e| e.hash >= start && e.hash <= end);
+                tracing::info!(
+                    stream = %self.stream_name,
+                    shard = %actual,
+                    resent = outside.len(),
+                    "aggregate landed on a new shard after resharding"
+                );
+                out.entries = inside;
+                resend.extend(outside);
+            }
+            sent += out.entries.len() as u64;
+            sent_bytes += out.user_bytes();
+            self.finished(&out);
+            if same {
+                self.release_keys_of(&out);
+            }
+        }
+        self.stats.records_sent += sent;
+        self.stats.bytes_sent += sent_bytes;
+        if sent > 0 && self.metrics.enabled() {
+            let l = self.labels();
+            self.metrics
+                .increment(names::PRODUCER_RECORDS_SENT_TOTAL, sent, &l);
+            self.metrics
+                .increment(names::PRODUCER_BYTES_SENT_TOTAL, sent_bytes, &l);
+        }
         if same {
+            for e in resend.into_iter().rev() {
+                let shard = self.shards.route(e.hash).unwrap_or(0);
+                self.waiting += 1;
+                self.waiting_bytes += e.size();
+                self.push_front(shard, e);
+            }
+            self.first_waiting = Some(self.first_waiting.unwrap_or(self.last_refresh));
             return;
         }
         let old = std::mem::take(&mut self.shard_queues);
@@ -1079,9 +1145,12 @@ impl Sender {
             .map(|_| ShardQueue::default())
             .collect();
         // Re-file in id order per key; keys that were waiting out a backoff keep waiting.
+        self.waiting += resend.len();
+        self.waiting_bytes += resend.iter().map(Entry::size).sum::<usize>();
         let mut entries: Vec<Entry> = old
             .into_iter()
             .flat_map(|q| q.keys.into_values().flat_map(|kq| kq.entries))
+            .chain(resend)
             .collect();
         entries.sort_by_key(|e| e.id);
         for e in entries {
@@ -1089,7 +1158,13 @@ impl Sender {
             self.push_back(shard, e);
         }
         for (until, _, key) in old_delayed {
-            let shard = self.shard_of_key(&key);
+            let Some(shard) = self
+                .shard_queues
+                .iter()
+                .position(|q| q.keys.contains_key(&*key))
+            else {
+                continue;
+            };
             if let Some(queue) = self.shard_queues.get_mut(shard)
                 && let Some(kq) = queue.keys.get_mut(&*key)
             {
@@ -1101,10 +1176,25 @@ impl Sender {
                 }
             }
         }
+        self.first_waiting = Some(self.first_waiting.unwrap_or(self.last_refresh));
     }
 
-    fn shard_of_key(&self, key: &str) -> usize {
-        self.shards.route(hash_key(key)).unwrap_or(0)
+    /// Puts a record back at the front of its key's queue.
+    fn push_front(&mut self, shard: usize, entry: Entry) {
+        let Some(queue) = self.shard_queues.get_mut(shard) else {
+            return;
+        };
+        let existing = queue
+            .keys
+            .get_key_value(entry.record.partition_key.as_str())
+            .map(|(k, _)| k.clone());
+        let key = existing.unwrap_or_else(|| Arc::from(entry.record.partition_key.as_str()));
+        let kq = queue.keys.entry(key.clone()).or_default();
+        let was_idle = kq.entries.is_empty() && !kq.busy;
+        kq.entries.push_front(entry);
+        if was_idle {
+            queue.ready.push_back(key);
+        }
     }
 }
 

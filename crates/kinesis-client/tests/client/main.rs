@@ -34,7 +34,8 @@ on_both!(
     ordered_delivery,
     kpl_round_trip,
     restart_resumes_after_checkpoint,
-    resharding_mid_stream
+    resharding_mid_stream,
+    resharding_mid_stream_kpl,
 );
 
 fn producer_config(metrics: &Arc<InMemoryCollector>) -> ProducerConfig {
@@ -347,10 +348,25 @@ pub async fn restart_with(
 }
 
 async fn resharding_mid_stream(t: Target) {
+    resharding(t, false).await;
+}
+
+/// With aggregation the first aggregates after the split are packed for the parent and land
+/// on one child holding records of both; the consumer drops the foreign ones, as KCL does,
+/// and the producer sends them again, so each record still arrives once.
+async fn resharding_mid_stream_kpl(t: Target) {
+    resharding(t, true).await;
+}
+
+async fn resharding(t: Target, aggregation: bool) {
     let stream = harness::unique("reshard");
     harness::create_stream(&t.client, &stream, 1).await;
     let pm = harness::collector();
-    let producer = Producer::with_config(t.client.clone(), &stream, producer_config(&pm))
+    let config = ProducerConfig {
+        aggregation,
+        ..producer_config(&pm)
+    };
+    let producer = Producer::with_config(t.client.clone(), &stream, config)
         .await
         .expect("producer");
     let cm = harness::collector();
