@@ -151,8 +151,25 @@ async fn lease_takeover_when_a_worker_is_killed() {
     let server = streamwatch_server::start("127.0.0.1:0".parse().expect("addr"), engine)
         .await
         .expect("server");
-    let kinesis = client(&server.endpoint());
-    let stream = format!("leases-{}", std::process::id());
+    takeover(&server.endpoint()).await;
+    server.shutdown().await.expect("shutdown");
+}
+
+/// The same against kinesalite, which scripts/test.sh starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lease_takeover_on_kinesalite() {
+    if std::env::var("STREAMWATCH_LEASE_WORKER").is_ok() {
+        return;
+    }
+    let endpoint = std::env::var("STREAMWATCH_TEST_KINESALITE_ENDPOINT").expect(
+        "STREAMWATCH_TEST_KINESALITE_ENDPOINT is not set: run the tests with scripts/test.sh",
+    );
+    takeover(&endpoint).await;
+}
+
+async fn takeover(endpoint: &str) {
+    let kinesis = client(endpoint);
+    let stream = format!("leases-{}-{:08x}", std::process::id(), fastrand::u32(..));
     kinesis
         .create_stream()
         .stream_name(&stream)
@@ -160,6 +177,20 @@ async fn lease_takeover_when_a_worker_is_killed() {
         .send()
         .await
         .expect("create");
+    for _ in 0..200 {
+        let d = kinesis
+            .describe_stream_summary()
+            .stream_name(&stream)
+            .send()
+            .await
+            .expect("describe");
+        if d.stream_description_summary().map(|s| s.stream_status())
+            == Some(&aws_sdk_kinesis::types::StreamStatus::Active)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     let prefix = format!(
         "streamwatch-test:{}:{:x}",
         std::process::id(),
@@ -172,15 +203,11 @@ async fn lease_takeover_when_a_worker_is_killed() {
 
     let (tx, rx) = std_mpsc::channel();
     let a = spawn(
-        &format!("{} {stream} a {prefix}", server.endpoint()),
+        &format!("{} {stream} a {prefix}", endpoint),
         "a",
         tx.clone(),
     );
-    let b = spawn(
-        &format!("{} {stream} b {prefix}", server.endpoint()),
-        "b",
-        tx,
-    );
+    let b = spawn(&format!("{} {stream} b {prefix}", endpoint), "b", tx);
 
     let producer = Producer::new(kinesis.clone(), &stream)
         .await
@@ -301,5 +328,4 @@ async fn lease_takeover_when_a_worker_is_killed() {
         }
     }
     drop(b);
-    server.shutdown().await.expect("shutdown");
 }
