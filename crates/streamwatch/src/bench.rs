@@ -236,10 +236,10 @@ fn put_bodies(batch: usize, record_size: usize, seed: u64) -> Vec<Bytes> {
 
 /// A small, fast, seedable generator (SplitMix64); the bench needs repeatable bytes, not
 /// cryptographic ones.
-struct SplitMix64(u64);
+pub(crate) struct SplitMix64(pub(crate) u64);
 
 impl SplitMix64 {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -281,7 +281,7 @@ impl Server {
     }
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     let listener =
         std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("finding a free port")?;
     Ok(listener.local_addr()?.port())
@@ -1050,7 +1050,7 @@ fn rss_kib(pid: u32) -> anyhow::Result<u64> {
 }
 
 /// User plus system CPU seconds of a process and all its threads (`self` or a pid).
-fn cpu_seconds(pid: &str) -> anyhow::Result<f64> {
+pub(crate) fn cpu_seconds(pid: &str) -> anyhow::Result<f64> {
     let path = format!("/proc/{pid}/stat");
     let stat = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
     // Fields after the parenthesised command name start at field 3 (state); utime and stime

@@ -1,6 +1,7 @@
 //! The `streamwatch` command.
 
 mod bench;
+mod bench_client;
 mod metrics_cmd;
 mod serve;
 
@@ -18,8 +19,9 @@ struct Cli {
 enum Command {
     /// Run the embedded engine: the Kinesis API on one port.
     Serve(serve::ServeArgs),
-    /// Measure ingest, read and memory over HTTP, side by side with kinesalite.
-    Bench(bench::BenchArgs),
+    /// Measure ingest, read and memory over HTTP, side by side with kinesalite
+    /// (`bench client`: our client library against async-kinesis).
+    Bench(bench_client::BenchCommand),
     /// List metrics and print a statistic over time, from the engine or any CloudWatch endpoint.
     Metrics(metrics_cmd::MetricsArgs),
 }
@@ -38,7 +40,7 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve::run(args)),
-        Command::Bench(args) => runtime.block_on(bench::run(args)),
+        Command::Bench(cmd) => runtime.block_on(cmd.run()),
         Command::Metrics(args) => runtime.block_on(metrics_cmd::run(args)),
     }
 }

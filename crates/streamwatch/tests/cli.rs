@@ -143,6 +143,48 @@ fn help_lists_the_serve_flags() {
     }
 }
 
+#[test]
+fn bench_client_help_lists_its_flags_and_bench_keeps_its_own() {
+    let help = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let client = help(&["bench", "client", "--help"]);
+    for flag in [
+        "--shards",
+        "--records",
+        "--peer-records",
+        "--record-size",
+        "--cost-runs",
+        "--python",
+        "--script",
+        "--skip-peer",
+        "--json",
+    ] {
+        assert!(client.contains(flag), "{flag} missing from:\n{client}");
+    }
+    let bench = help(&["bench", "--help"]);
+    for flag in [
+        "--target",
+        "--clients",
+        "--duration",
+        "--kinesalite-dir",
+        "client",
+    ] {
+        assert!(bench.contains(flag), "{flag} missing from:\n{bench}");
+    }
+    // The HTTP bench's options do not mix with the subcommand.
+    let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args(["bench", "--duration", "1", "client"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn metrics_command_reads_the_engine() {
     let port = free_port().to_string();
