@@ -41,11 +41,23 @@ pub enum StartingPosition {
     AtTimestamp(SystemTime),
 }
 
+/// Where one named shard starts when it has no checkpoint yet, overriding
+/// [`StartingPosition`] for that shard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShardPosition {
+    /// At this record (`AT_SEQUENCE_NUMBER`).
+    AtSequenceNumber(String),
+    /// Just after this record (`AFTER_SEQUENCE_NUMBER`).
+    AfterSequenceNumber(String),
+}
+
 /// How the consumer reads, leases and checkpoints.
 #[derive(Clone)]
 pub struct ConsumerConfig {
     /// Where shards without a checkpoint start.
     pub starting_position: StartingPosition,
+    /// Where particular shards without a checkpoint start, by shard id.
+    pub shard_positions: HashMap<String, ShardPosition>,
     /// Records asked for per GetRecords call (AWS allows up to 10,000).
     pub records_per_call: i32,
     /// Shortest time between two GetRecords calls on one shard. AWS allows 5 calls per second
@@ -75,6 +87,7 @@ impl Default for ConsumerConfig {
     fn default() -> ConsumerConfig {
         ConsumerConfig {
             starting_position: StartingPosition::TrimHorizon,
+            shard_positions: HashMap::new(),
             records_per_call: 10_000,
             min_poll_interval: Duration::from_millis(200),
             idle_poll_interval: Duration::from_millis(500),
@@ -847,6 +860,8 @@ enum Position {
     TrimHorizon,
     Latest,
     AtTimestamp(SystemTime),
+    /// At this sequence number, the record included.
+    AtRecord(String),
     /// After this sequence number; records of its aggregate with a higher sub-sequence number
     /// are still to come, so the aggregate is read again from it and the rest skipped.
     At(String, Option<u64>),
@@ -858,6 +873,17 @@ impl Reader {
             Checkpoint::ShardEnd => {
                 let _ = self.tx.send(Item::ShardEnd(self.shard_id.clone())).await;
                 return;
+            }
+            Checkpoint::TrimHorizon | Checkpoint::Latest
+                if self.config.shard_positions.contains_key(&self.shard_id) =>
+            {
+                match self.config.shard_positions.get(&self.shard_id) {
+                    Some(ShardPosition::AtSequenceNumber(seq)) => Position::AtRecord(seq.clone()),
+                    Some(ShardPosition::AfterSequenceNumber(seq)) => {
+                        Position::At(seq.clone(), None)
+                    }
+                    None => Position::TrimHorizon,
+                }
             }
             Checkpoint::TrimHorizon => match self.config.starting_position {
                 StartingPosition::AtTimestamp(t) => Position::AtTimestamp(t),
@@ -1115,6 +1141,9 @@ impl Reader {
             // A checkpoint is read again from its own record, skipping what was processed
             // (the record itself, or the aggregate's user records up to its sub-sequence
             // number), as KCL does; a position we read past resumes after it.
+            Position::AtRecord(seq) => req
+                .shard_iterator_type(ShardIteratorType::AtSequenceNumber)
+                .starting_sequence_number(seq),
             Position::At(seq, Some(_)) => req
                 .shard_iterator_type(ShardIteratorType::AtSequenceNumber)
                 .starting_sequence_number(seq),

@@ -173,6 +173,6 @@ pub mod metrics;
 pub mod producer;
 pub mod shards;
 
-pub use consumer::{ConsumedRecord, Consumer, ConsumerConfig, StartingPosition};
+pub use consumer::{ConsumedRecord, Consumer, ConsumerConfig, ShardPosition, StartingPosition};
 pub use error::ClientError;
 pub use producer::{Producer, ProducerConfig, Record};

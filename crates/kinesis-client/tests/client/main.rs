@@ -36,6 +36,7 @@ on_both!(
     restart_resumes_after_checkpoint,
     resharding_mid_stream,
     resharding_mid_stream_kpl,
+    every_iterator_type,
 );
 
 fn producer_config(metrics: &Arc<InMemoryCollector>) -> ProducerConfig {
@@ -493,4 +494,115 @@ async fn fenced_after_lease_taken() {
         lease.checkpoint, theirs,
         "the new owner's checkpoint was not overwritten"
     );
+}
+
+/// Each starting position reads exactly the records it names: TRIM_HORIZON, LATEST,
+/// AT_TIMESTAMP, and per shard AT_SEQUENCE_NUMBER and AFTER_SEQUENCE_NUMBER.
+async fn every_iterator_type(t: Target) {
+    use kinesis_client::{ShardPosition, StartingPosition};
+    let stream = harness::unique("positions");
+    harness::create_stream(&t.client, &stream, 1).await;
+    let pm = harness::collector();
+    let producer = Producer::with_config(t.client.clone(), &stream, producer_config(&pm))
+        .await
+        .expect("producer");
+    for i in 0..10 {
+        producer
+            .put(Record::new("k", format!("k:{i}")))
+            .await
+            .expect("put");
+    }
+    producer.flush().await.expect("flush");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let between = std::time::SystemTime::now();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for i in 10..15 {
+        producer
+            .put(Record::new("k", format!("k:{i}")))
+            .await
+            .expect("put");
+    }
+    producer.flush().await.expect("flush");
+
+    let cm = harness::collector();
+    let base = consumer_config(&cm);
+    let data = |r: &ConsumedRecord| String::from_utf8_lossy(&r.data).to_string();
+    let first = |mut config: ConsumerConfig| {
+        let client = t.client.clone();
+        let stream = stream.clone();
+        config.worker_id = format!("w{}", fastrand::u32(..));
+        async move {
+            let mut c = Consumer::with_config(client, &stream, config);
+            let r = tokio::time::timeout(Duration::from_secs(20), c.next())
+                .await
+                .expect("a record in time")
+                .expect("open")
+                .expect("record");
+            c.close().await;
+            r
+        }
+    };
+
+    let all = {
+        let mut c = Consumer::with_config(t.client.clone(), &stream, base.clone());
+        let got = read(&mut c, 15).await;
+        c.close().await;
+        got
+    };
+    assert_eq!(
+        data(&all[0]),
+        "k:0",
+        "TRIM_HORIZON starts at the oldest record"
+    );
+
+    let r = first(ConsumerConfig {
+        starting_position: StartingPosition::AtTimestamp(between),
+        ..base.clone()
+    })
+    .await;
+    assert_eq!(
+        data(&r),
+        "k:10",
+        "AT_TIMESTAMP starts at the first record after the time"
+    );
+
+    let shard = all[0].shard_id.clone();
+    let seq3 = all[3].sequence_number.clone();
+    let r = first(ConsumerConfig {
+        shard_positions: [(shard.clone(), ShardPosition::AtSequenceNumber(seq3.clone()))].into(),
+        ..base.clone()
+    })
+    .await;
+    assert_eq!(data(&r), "k:3", "AT_SEQUENCE_NUMBER includes the record");
+    let r = first(ConsumerConfig {
+        shard_positions: [(shard.clone(), ShardPosition::AfterSequenceNumber(seq3))].into(),
+        ..base.clone()
+    })
+    .await;
+    assert_eq!(data(&r), "k:4", "AFTER_SEQUENCE_NUMBER starts after it");
+
+    // LATEST: nothing already there; a record written once the consumer reads is.
+    let mut latest = Consumer::with_config(
+        t.client.clone(),
+        &stream,
+        ConsumerConfig {
+            starting_position: StartingPosition::Latest,
+            worker_id: "latest".into(),
+            ..base.clone()
+        },
+    );
+    let quiet = tokio::time::timeout(Duration::from_millis(700), latest.next()).await;
+    assert!(
+        quiet.is_err(),
+        "LATEST skips what was written before it started"
+    );
+    producer.put(Record::new("k", "k:15")).await.expect("put");
+    producer.close().await.expect("close");
+    let r = tokio::time::timeout(Duration::from_secs(20), latest.next())
+        .await
+        .expect("in time")
+        .expect("open")
+        .expect("record");
+    assert_eq!(data(&r), "k:15");
+    latest.close().await;
 }
