@@ -998,18 +998,19 @@ impl Reader {
                 };
                 if self.config.deaggregate && kpl::is_aggregated(&data) {
                     match kpl::deaggregate(&data) {
+                        // An aggregate holding a record outside this shard's hash range is
+                        // dropped whole, as KCL does (its producer must send it again).
+                        Ok(users) if !users.iter().all(|u| self.owns(u)) => {
+                            tracing::warn!(
+                                shard = %self.shard_id,
+                                sequence = %seq,
+                                "dropping a KPL aggregate with records outside the shard's hash range, as KCL does"
+                            );
+                            continue;
+                        }
                         Ok(users) => {
                             for u in users {
                                 if skip_below.is_some_and(|s| u.sub_sequence_number <= s) {
-                                    continue;
-                                }
-                                if !self.owns(&u) {
-                                    tracing::warn!(
-                                        shard = %self.shard_id,
-                                        sequence = %seq,
-                                        partition_key = %u.partition_key,
-                                        "dropping a de-aggregated record outside the shard's hash range, as KCL does"
-                                    );
                                     continue;
                                 }
                                 bytes += u.data.len() as u64;

@@ -1066,9 +1066,9 @@ impl Sender {
     /// Reads the open shards again and re-files every waiting record under its new shard.
     ///
     /// Aggregates that landed on a shard other than the one they were packed for (the stream
-    /// was resharded meanwhile) are settled here: their user records inside the shard's hash
-    /// range are delivered; the others are sent again, since KCL (and our consumer) drops
-    /// records of an aggregate that fall outside the shard it was read from.
+    /// was resharded meanwhile) are settled here: one whose records all lie in that shard's
+    /// hash range is delivered; any other is sent again record by record, since KCL (and our
+    /// consumer) drops a whole aggregate holding a record outside the shard it was read from.
     async fn refresh_shards(&mut self) {
         self.refresh_due = false;
         self.last_refresh = Instant::now();
@@ -1099,18 +1099,23 @@ impl Sender {
                 .find(|s| s.shard_id == actual)
                 .map(|s| (s.start, s.end));
             if let Some((start, end)) = range {
-                let (inside, outside): (Vec<Entry>, Vec<Entry>) = out
+                // KCL drops a whole aggregate when any of its records lies outside the
+                // shard's range, so then every record of it is sent again.
+                let foreign = out
                     .entries
-                    .drain(..)
-                    .partition(|e| e.hash >= start && e.hash <= end);
-                tracing::info!(
-                    stream = %self.stream_name,
-                    shard = %actual,
-                    resent = outside.len(),
-                    "aggregate landed on a new shard after resharding"
-                );
-                out.entries = inside;
-                resend.extend(outside);
+                    .iter()
+                    .filter(|e| e.hash < start || e.hash > end)
+                    .count();
+                if foreign > 0 {
+                    tracing::info!(
+                        stream = %self.stream_name,
+                        shard = %actual,
+                        foreign,
+                        resent = out.entries.len(),
+                        "aggregate landed on a new shard after resharding"
+                    );
+                    resend.append(&mut out.entries);
+                }
             }
             sent += out.entries.len() as u64;
             sent_bytes += out.user_bytes();

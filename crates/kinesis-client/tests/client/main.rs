@@ -606,3 +606,60 @@ async fn every_iterator_type(t: Target) {
     assert_eq!(data(&r), "k:15");
     latest.close().await;
 }
+
+/// An aggregate holding a record outside the hash range of the shard it was read from is
+/// dropped whole, as KCL drops it; a sound aggregate next to it is read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_aggregates_are_dropped_whole() {
+    use kinesis_client::kpl::{Aggregator, UserRecord};
+    let t = harness::engine().await;
+    let stream = harness::unique("foreign");
+    harness::create_stream(&t.client, &stream, 2).await;
+    let low = (0..)
+        .map(|i| format!("low{i}"))
+        .find(|k| kinesis_client::shards::hash_key(k) < 1 << 127)
+        .expect("key");
+    let high = (0..)
+        .map(|i| format!("high{i}"))
+        .find(|k| kinesis_client::shards::hash_key(k) >= 1 << 127)
+        .expect("key");
+    let user = |pk: &str, data: &str| UserRecord {
+        partition_key: pk.into(),
+        explicit_hash_key: None,
+        data: bytes::Bytes::from(data.to_string()),
+    };
+    for records in [
+        vec![user(&low, "bad-1"), user(&high, "bad-2")],
+        vec![user(&low, "good-1"), user(&low, "good-2")],
+    ] {
+        let mut agg = Aggregator::new();
+        for r in records {
+            agg.push(r);
+        }
+        let out = agg.finish().expect("aggregate");
+        t.client
+            .put_record()
+            .stream_name(&stream)
+            .partition_key(out.partition_key)
+            .set_explicit_hash_key(out.explicit_hash_key)
+            .data(aws_sdk_kinesis::primitives::Blob::new(out.data.to_vec()))
+            .send()
+            .await
+            .expect("put");
+    }
+    let cm = harness::collector();
+    let mut consumer = Consumer::with_config(t.client.clone(), &stream, consumer_config(&cm));
+    let got = read(&mut consumer, 2).await;
+    let data: Vec<_> = got
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.data).to_string())
+        .collect();
+    assert_eq!(data, ["good-1", "good-2"]);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), consumer.next())
+            .await
+            .is_err(),
+        "nothing of the foreign aggregate"
+    );
+    consumer.close().await;
+}
