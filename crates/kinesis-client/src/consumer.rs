@@ -29,6 +29,10 @@ use crate::error::{ClientError, error_type};
 use crate::kpl;
 use crate::metrics::{self, MetricsCollector, labels, names};
 
+/// The consumer's queue and lag gauges are set on every this many records taken (and always
+/// when they reach zero), not on each one.
+const GAUGE_EVERY: u64 = 64;
+
 /// Where to start reading a shard that has no checkpoint yet.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum StartingPosition {
@@ -256,7 +260,9 @@ impl Consumer {
             let pending = *pending;
             progress.processed.insert(shard_id.clone(), checkpoint);
             drop(progress);
-            if self.metrics.enabled() {
+            // Sampled (every 64th record, and when the backlog empties) to keep the per-record
+            // cost of metrics to the one histogram observation.
+            if self.metrics.enabled() && pending.is_multiple_of(GAUGE_EVERY) {
                 self.metrics.gauge(
                     names::CONSUMER_LAG_RECORDS,
                     pending as f64,
@@ -308,7 +314,7 @@ impl futures::Stream for Consumer {
                         .queued
                         .fetch_sub(1, Ordering::Relaxed)
                         .saturating_sub(1);
-                    if this.metrics.enabled() {
+                    if this.metrics.enabled() && queued.is_multiple_of(GAUGE_EVERY) {
                         this.metrics.gauge(
                             names::CONSUMER_QUEUE_SIZE,
                             queued as f64,

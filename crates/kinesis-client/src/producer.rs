@@ -198,7 +198,6 @@ pub struct Producer {
     room: Arc<Semaphore>,
     next_id: AtomicU64,
     queued: Arc<AtomicU64>,
-    metrics: Arc<dyn MetricsCollector>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
@@ -241,7 +240,7 @@ impl Producer {
             client,
             stream_name: stream_name.clone(),
             config,
-            metrics: metrics.clone(),
+            metrics,
             room: room.clone(),
             queued: queued.clone(),
             shards: ShardMap::new(shards),
@@ -266,7 +265,6 @@ impl Producer {
             room,
             next_id: AtomicU64::new(0),
             queued,
-            metrics,
             task: Mutex::new(Some(task)),
         })
     }
@@ -309,14 +307,9 @@ impl Producer {
 
     fn enqueue(&self, record: Record, hash: u128) -> Result<(), ClientError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let queued = self.queued.fetch_add(1, Ordering::Relaxed) + 1;
-        if self.metrics.enabled() {
-            self.metrics.gauge(
-                names::PRODUCER_QUEUE_SIZE,
-                queued as f64,
-                &[(labels::STREAM_NAME, &self.stream_name)],
-            );
-        }
+        // The queue-size gauge is set by the background task as batches leave and settle,
+        // not here: one gauge call per record would be most of the collector's cost.
+        self.queued.fetch_add(1, Ordering::Relaxed);
         self.tx
             .send(Command::Put(id, record, hash))
             .map_err(|_| ClientError::Closed)
@@ -517,6 +510,7 @@ impl Sender {
                 if batch.is_empty() {
                     break;
                 }
+                self.update_queue_gauge();
                 in_flight.push(Box::pin(put_records(
                     self.client.clone(),
                     self.stream_name.clone(),
