@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_client;
+mod collect;
 mod metrics_cmd;
 mod serve;
 
@@ -22,6 +23,9 @@ enum Command {
     /// Measure ingest, read and memory over HTTP, side by side with kinesalite
     /// (`bench client`: our client library against async-kinesis).
     Bench(bench_client::BenchCommand),
+    /// Collect the AWS/Kinesis metrics and the stream inventory from an endpoint, once or
+    /// continuously, as Prometheus, InfluxDB line protocol or JSON lines.
+    Collect(collect::CollectArgs),
     /// List metrics and print a statistic over time, from the engine or any CloudWatch endpoint.
     Metrics(metrics_cmd::MetricsArgs),
 }
@@ -42,5 +46,6 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => runtime.block_on(serve::run(args)),
         Command::Bench(cmd) => runtime.block_on(cmd.run()),
         Command::Metrics(args) => runtime.block_on(metrics_cmd::run(args)),
+        Command::Collect(args) => runtime.block_on(collect::run(args)),
     }
 }

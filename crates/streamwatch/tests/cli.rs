@@ -260,3 +260,80 @@ async fn metrics_command_reads_the_engine() {
     interrupt(&child);
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }
+
+/// `collect --once` prints the engine's AWS/Kinesis metrics and inventory in each format.
+#[tokio::test(flavor = "multi_thread")]
+async fn collect_once_prints_each_format() {
+    let port = free_port().to_string();
+    let (mut child, endpoint) = serve(&["--port", &port, "--create-stream-delay-ms", "0"]);
+    let c = client(&endpoint);
+    c.create_stream()
+        .stream_name("orders")
+        .shard_count(2)
+        .send()
+        .await
+        .unwrap();
+    for i in 0..9 {
+        c.put_record()
+            .stream_name("orders")
+            .partition_key(format!("k{i}"))
+            .data(aws_sdk_kinesis::primitives::Blob::new("vvvv"))
+            .send()
+            .await
+            .unwrap();
+    }
+    // Let the second holding the puts end; one-second periods, no delay.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let run = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+            .args([
+                "collect",
+                "--once",
+                "--interval",
+                "1s",
+                "--delay",
+                "0s",
+                "--period",
+                "1",
+            ])
+            .args(["--endpoint", &endpoint, "--format", format])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The puts may straddle a second: add up the series' samples per format.
+    let prom = run("prometheus");
+    let sum: f64 = prom
+        .lines()
+        .filter(|l| l.starts_with("aws_kinesis_incoming_records_sum{"))
+        .filter_map(|l| l.split(' ').nth(1))
+        .map(|v| v.parse::<f64>().unwrap())
+        .sum();
+    assert!(sum > 0.0, "{prom}");
+    assert!(
+        prom.contains(r#"aws_kinesis_info{"#) && prom.contains(r#"open_shard_count="2""#),
+        "{prom}"
+    );
+    assert!(prom.contains("streamwatch_collector_api_calls{"), "{prom}");
+    let json = run("json");
+    let records: f64 = json
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["metric"] == "IncomingRecords" && v["statistic"] == "Sum")
+        .map(|v| v["value"].as_f64().unwrap())
+        .sum();
+    assert_eq!(records, 9.0, "{json}");
+    let line = run("line");
+    assert!(
+        line.lines()
+            .any(|l| l.starts_with("aws_kinesis,region=us-east-1,stream_name=orders ")),
+        "{line}"
+    );
+    interrupt(&child);
+    wait_exit(&mut child, Duration::from_secs(10));
+}

@@ -1,0 +1,481 @@
+//! Collects the `AWS/Kinesis` namespace and the stream inventory from any endpoint: AWS
+//! itself or the embedded engine, through the same SDK calls.
+//!
+//! One cycle:
+//! 1. discovery: ListStreams (every page), so untagged streams are found too;
+//! 2. one `MetricDataQuery` per stream, metric and statistic, sent in GetMetricData calls of
+//!    at most 500 queries (AWS's limit), every page followed;
+//! 3. the window is whole periods only, from where the last cycle stopped to the last period
+//!    that ended at least `delay` ago, so each datapoint is fetched once and no window
+//!    overlaps the previous one.
+//!
+//! The inventory (DescribeStreamSummary and ListTagsForStream per stream) is refreshed by
+//! [`Collector::inventory`], on its own schedule. Every cycle reports its API calls and the
+//! estimated CloudWatch cost (GetMetricData is billed per metric requested).
+
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_cloudwatch::primitives::DateTime;
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
+use metric_export::{FieldValue, InventoryObject, Sample, Statistic};
+
+/// Most queries in one GetMetricData call.
+pub const MAX_QUERIES_PER_CALL: usize = 500;
+/// What AWS charges per metric requested through GetMetricData, in US dollars (standard
+/// pricing: $0.01 per 1,000 metrics requested).
+pub const USD_PER_METRIC_REQUESTED: f64 = 0.01 / 1000.0;
+/// The CloudWatch namespace this collector reads.
+pub const KINESIS_NAMESPACE: &str = "AWS/Kinesis";
+
+/// One metric to fetch for every stream, with its statistics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSpec {
+    /// The metric name, e.g. `IncomingBytes`.
+    pub name: String,
+    /// The statistics wanted.
+    pub statistics: Vec<Statistic>,
+}
+
+/// The default set: every stream-level `AWS/Kinesis` metric (those published with the
+/// `StreamName` dimension alone), with Sum, Average, Maximum and SampleCount, as AWS defines
+/// them in the metric catalogue.
+pub fn default_kinesis_metrics() -> Vec<MetricSpec> {
+    metric_store::catalog::kinesis::ALL
+        .iter()
+        .filter(|m| m.dimension_sets.iter().any(|set| *set == ["StreamName"]))
+        .map(|m| MetricSpec {
+            name: m.name.to_string(),
+            statistics: vec![
+                Statistic::Sum,
+                Statistic::Average,
+                Statistic::Maximum,
+                Statistic::SampleCount,
+            ],
+        })
+        .collect()
+}
+
+/// How the collector fetches.
+#[derive(Debug, Clone)]
+pub struct CollectorConfig {
+    /// The region named in every sample.
+    pub region: String,
+    /// The period of every datapoint, in seconds (1, 5, 10, 30 or a multiple of 60).
+    pub period_secs: i64,
+    /// A period is fetched only once it ended at least this long ago, so late datapoints are
+    /// in before it is read.
+    pub delay: Duration,
+    /// How far back the first cycle reaches.
+    pub first_window: Duration,
+    /// The metrics fetched for every stream.
+    pub metrics: Vec<MetricSpec>,
+}
+
+impl Default for CollectorConfig {
+    fn default() -> CollectorConfig {
+        CollectorConfig {
+            region: "us-east-1".to_string(),
+            period_secs: 60,
+            delay: Duration::from_secs(10),
+            first_window: Duration::from_secs(60),
+            metrics: default_kinesis_metrics(),
+        }
+    }
+}
+
+/// What went wrong in a cycle. A cycle with errors still returns what it got.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum CollectError {
+    /// An API call failed.
+    #[error("{operation} failed: {message}")]
+    Call {
+        /// The operation, e.g. `ListStreams`.
+        operation: &'static str,
+        /// The error code, or `timeout` / `connection` / `unknown`.
+        message: String,
+    },
+}
+
+/// API calls made, by operation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApiCalls {
+    /// ListStreams pages.
+    pub list_streams: u64,
+    /// GetMetricData calls (pages included).
+    pub get_metric_data: u64,
+    /// DescribeStreamSummary calls.
+    pub describe_stream_summary: u64,
+    /// ListTagsForStream calls.
+    pub list_tags_for_stream: u64,
+}
+
+impl ApiCalls {
+    /// All calls.
+    pub fn total(&self) -> u64 {
+        self.list_streams
+            + self.get_metric_data
+            + self.describe_stream_summary
+            + self.list_tags_for_stream
+    }
+}
+
+/// One collection cycle's result.
+#[derive(Debug, Clone, Default)]
+pub struct Cycle {
+    /// The datapoints fetched, oldest first per series.
+    pub samples: Vec<Sample>,
+    /// Streams found by discovery.
+    pub streams: Vec<String>,
+    /// The window read, `[start, end)` in epoch ms; `None` when no new period had ended.
+    pub window: Option<(i64, i64)>,
+    /// API calls made.
+    pub calls: ApiCalls,
+    /// Metrics requested from GetMetricData (what AWS bills).
+    pub metrics_requested: u64,
+    /// Errors met; the cycle carries on past them.
+    pub errors: Vec<CollectError>,
+}
+
+impl Cycle {
+    /// The estimated CloudWatch cost of the cycle, in US dollars.
+    pub fn estimated_cost_usd(&self) -> f64 {
+        self.metrics_requested as f64 * USD_PER_METRIC_REQUESTED
+    }
+}
+
+/// The collector: clients, configuration, and where the last window ended.
+#[derive(Debug)]
+pub struct Collector {
+    kinesis: aws_sdk_kinesis::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+    config: CollectorConfig,
+    /// End of the last window fetched, epoch ms.
+    watermark: Option<i64>,
+}
+
+impl Collector {
+    /// A collector over these clients (pointed at AWS or at the embedded engine).
+    pub fn new(
+        kinesis: aws_sdk_kinesis::Client,
+        cloudwatch: aws_sdk_cloudwatch::Client,
+        config: CollectorConfig,
+    ) -> Collector {
+        Collector {
+            kinesis,
+            cloudwatch,
+            config,
+            watermark: None,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &CollectorConfig {
+        &self.config
+    }
+
+    /// The window the next cycle at `now_ms` reads: whole periods from the last window's
+    /// end (or `first_window` back) to the last period that ended `delay` before now.
+    pub fn next_window(&self, now_ms: i64) -> Option<(i64, i64)> {
+        let period = self.config.period_secs.max(1) * 1000;
+        let ready = now_ms - self.config.delay.as_millis() as i64;
+        let end = ready.div_euclid(period) * period;
+        let start = match self.watermark {
+            Some(w) => w,
+            None => {
+                let back = (self.config.first_window.as_millis() as i64).max(period);
+                (end - back).div_euclid(period) * period
+            }
+        };
+        (end > start).then_some((start, end))
+    }
+
+    /// Lists every stream, following every page.
+    pub async fn discover(&self, calls: &mut ApiCalls) -> Result<Vec<String>, CollectError> {
+        let mut names = Vec::new();
+        let mut token: Option<String> = None;
+        let mut last_name: Option<String> = None;
+        loop {
+            let mut req = self.kinesis.list_streams();
+            req = match (&token, &last_name) {
+                (Some(t), _) => req.next_token(t),
+                // Servers that page by ExclusiveStartStreamName rather than NextToken.
+                (None, Some(n)) => req.exclusive_start_stream_name(n),
+                (None, None) => req,
+            };
+            calls.list_streams += 1;
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| call_error("ListStreams", &e))?;
+            let page: Vec<String> = resp.stream_names().to_vec();
+            last_name = page.last().cloned();
+            names.extend(page);
+            token = resp.next_token().map(str::to_string);
+            if !resp.has_more_streams() || (token.is_none() && last_name.is_none()) {
+                break;
+            }
+        }
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    /// Runs one cycle at `now_ms` (epoch ms): discovery, then the metrics of every stream
+    /// over the next window. The window advances only if every GetMetricData call succeeded,
+    /// so a failed cycle is read again next time.
+    pub async fn collect(&mut self, now_ms: i64) -> Cycle {
+        let mut cycle = Cycle::default();
+        let streams = match self.discover(&mut cycle.calls).await {
+            Ok(s) => s,
+            Err(e) => {
+                cycle.errors.push(e);
+                return cycle;
+            }
+        };
+        cycle.streams = streams.clone();
+        let Some((start, end)) = self.next_window(now_ms) else {
+            return cycle;
+        };
+        cycle.window = Some((start, end));
+        let queries = self.queries(&streams);
+        let mut ok = true;
+        for chunk in queries.chunks(MAX_QUERIES_PER_CALL) {
+            cycle.metrics_requested += chunk.len() as u64;
+            if let Err(e) = self.fetch(chunk, start, end, &mut cycle).await {
+                cycle.errors.push(e);
+                ok = false;
+            }
+        }
+        if ok {
+            self.watermark = Some(end);
+        }
+        cycle
+    }
+
+    /// One query per stream, metric and statistic, with ids that index into `specs`.
+    fn queries(&self, streams: &[String]) -> Vec<Query> {
+        let mut out = Vec::new();
+        for stream in streams {
+            for spec in &self.config.metrics {
+                for stat in &spec.statistics {
+                    out.push(Query {
+                        stream: stream.clone(),
+                        metric: spec.name.clone(),
+                        statistic: *stat,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    async fn fetch(
+        &self,
+        chunk: &[Query],
+        start: i64,
+        end: i64,
+        cycle: &mut Cycle,
+    ) -> Result<(), CollectError> {
+        let period = self.config.period_secs as i32;
+        let queries: Vec<MetricDataQuery> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                let metric = Metric::builder()
+                    .namespace(KINESIS_NAMESPACE)
+                    .metric_name(&q.metric)
+                    .dimensions(
+                        Dimension::builder()
+                            .name("StreamName")
+                            .value(&q.stream)
+                            .build(),
+                    )
+                    .build();
+                MetricDataQuery::builder()
+                    .id(format!("q{i}"))
+                    .metric_stat(
+                        MetricStat::builder()
+                            .metric(metric)
+                            .period(period)
+                            .stat(q.statistic.as_cloudwatch())
+                            .build(),
+                    )
+                    .build()
+            })
+            .collect();
+        let mut token: Option<String> = None;
+        loop {
+            let req = self
+                .cloudwatch
+                .get_metric_data()
+                .set_metric_data_queries(Some(queries.clone()))
+                .start_time(DateTime::from_millis(start))
+                .end_time(DateTime::from_millis(end))
+                .scan_by(ScanBy::TimestampAscending)
+                .set_next_token(token.clone());
+            cycle.calls.get_metric_data += 1;
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| call_error("GetMetricData", &e))?;
+            for result in resp.metric_data_results() {
+                let Some(q) = result
+                    .id()
+                    .and_then(|id| id.strip_prefix('q'))
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .and_then(|i| chunk.get(i))
+                else {
+                    continue;
+                };
+                let unit = metric_store::catalog::find(KINESIS_NAMESPACE, &q.metric)
+                    .map(|m| m.unit.as_str().to_string());
+                for (t, v) in result.timestamps().iter().zip(result.values()) {
+                    let Ok(ms) = t.to_millis() else { continue };
+                    cycle.samples.push(Sample {
+                        namespace: KINESIS_NAMESPACE.to_string(),
+                        metric: q.metric.clone(),
+                        statistic: q.statistic,
+                        unit: unit.clone(),
+                        dimensions: vec![("StreamName".to_string(), q.stream.clone())],
+                        region: self.config.region.clone(),
+                        timestamp_ms: ms,
+                        value: *v,
+                    });
+                }
+            }
+            token = resp.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The inventory of every stream: DescribeStreamSummary and ListTagsForStream each.
+    /// Streams that vanish between listing and describing are left out.
+    pub async fn inventory(
+        &self,
+        streams: &[String],
+        calls: &mut ApiCalls,
+    ) -> Result<Vec<InventoryObject>, CollectError> {
+        let mut out = Vec::new();
+        for name in streams {
+            calls.describe_stream_summary += 1;
+            let summary = match self
+                .kinesis
+                .describe_stream_summary()
+                .stream_name(name)
+                .send()
+                .await
+            {
+                Ok(r) => r,
+                Err(e) if code(&e) == "ResourceNotFoundException" => continue,
+                Err(e) => return Err(call_error("DescribeStreamSummary", &e)),
+            };
+            let Some(d) = summary.stream_description_summary() else {
+                continue;
+            };
+            let mut fields: BTreeMap<String, FieldValue> = BTreeMap::new();
+            fields.insert("StreamName".into(), d.stream_name().into());
+            fields.insert("StreamARN".into(), d.stream_arn().into());
+            fields.insert("StreamStatus".into(), d.stream_status().as_str().into());
+            if let Some(mode) = d.stream_mode_details() {
+                fields.insert(
+                    "StreamModeDetails".into(),
+                    mode.stream_mode().as_str().into(),
+                );
+            }
+            fields.insert(
+                "RetentionPeriodHours".into(),
+                i64::from(d.retention_period_hours()).into(),
+            );
+            if let Some(e) = d.encryption_type() {
+                fields.insert("EncryptionType".into(), e.as_str().into());
+            }
+            if let Some(k) = d.key_id() {
+                fields.insert("KeyId".into(), k.into());
+            }
+            fields.insert(
+                "OpenShardCount".into(),
+                i64::from(d.open_shard_count()).into(),
+            );
+            if let Some(c) = d.consumer_count() {
+                fields.insert("ConsumerCount".into(), i64::from(c).into());
+            }
+            if let Ok(ms) = d.stream_creation_timestamp().to_millis() {
+                fields.insert("StreamCreationTimestamp".into(), ms.into());
+            }
+            fields.insert("RegionId".into(), self.config.region.clone().into());
+            let mut tags = BTreeMap::new();
+            calls.list_tags_for_stream += 1;
+            match self
+                .kinesis
+                .list_tags_for_stream()
+                .stream_name(name)
+                .send()
+                .await
+            {
+                Ok(r) => {
+                    for t in r.tags() {
+                        tags.insert(
+                            t.key().to_string(),
+                            t.value().unwrap_or_default().to_string(),
+                        );
+                    }
+                }
+                Err(e) if code(&e) == "ResourceNotFoundException" => continue,
+                Err(e) => return Err(call_error("ListTagsForStream", &e)),
+            }
+            out.push(InventoryObject {
+                class: "aws_kinesis".into(),
+                name: name.clone(),
+                fields,
+                tags,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// One query of a GetMetricData call.
+#[derive(Debug, Clone)]
+struct Query {
+    stream: String,
+    metric: String,
+    statistic: Statistic,
+}
+
+fn code<E, R>(err: &aws_smithy_types_error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_kinesis::error::ProvideErrorMetadata,
+{
+    use aws_smithy_types_error::SdkError;
+    match err {
+        SdkError::ServiceError(e) => e.err().code().unwrap_or("unknown").to_string(),
+        SdkError::TimeoutError(_) => "timeout".to_string(),
+        SdkError::DispatchFailure(e) if e.is_timeout() => "timeout".to_string(),
+        SdkError::DispatchFailure(_) => "connection".to_string(),
+        _ => "unknown".to_string(),
+    }
+}
+
+fn call_error<E, R>(
+    operation: &'static str,
+    err: &aws_smithy_types_error::SdkError<E, R>,
+) -> CollectError
+where
+    E: aws_sdk_kinesis::error::ProvideErrorMetadata,
+{
+    CollectError::Call {
+        operation,
+        message: code(err),
+    }
+}
+
+/// The SDKs share one `SdkError` type; this names it once.
+mod aws_smithy_types_error {
+    pub use aws_sdk_kinesis::error::SdkError;
+}

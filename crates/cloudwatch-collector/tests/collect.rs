@@ -1,0 +1,403 @@
+//! The collector against the embedded engine with known traffic: exact sums, windows that
+//! never overlap, batching at 500 queries, paginated discovery, streams that come and go,
+//! the inventory, and an endpoint that fails.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_sdk_kinesis::primitives::Blob;
+use aws_sdk_kinesis::types::PutRecordsRequestEntry;
+use cloudwatch_collector::{CollectError, Collector, CollectorConfig, Cycle, MetricSpec};
+use metric_export::{FieldValue, Statistic};
+
+struct Env {
+    #[allow(dead_code)]
+    server: streamwatch_server::RunningServer,
+    kinesis: aws_sdk_kinesis::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+}
+
+fn clients(endpoint: &str) -> (aws_sdk_kinesis::Client, aws_sdk_cloudwatch::Client) {
+    let kinesis = aws_sdk_kinesis::Client::from_conf(
+        aws_sdk_kinesis::Config::builder()
+            .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
+            .region(aws_sdk_kinesis::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
+                "AKID", "secret", None, None, "test",
+            ))
+            .endpoint_url(endpoint)
+            .build(),
+    );
+    let cloudwatch = aws_sdk_cloudwatch::Client::from_conf(
+        aws_sdk_cloudwatch::Config::builder()
+            .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new(
+                "AKID", "secret", None, None, "test",
+            ))
+            .endpoint_url(endpoint)
+            .build(),
+    );
+    (kinesis, cloudwatch)
+}
+
+async fn start() -> Env {
+    let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
+        transition_delay: Duration::ZERO,
+        shard_limits: false,
+        ..kinesis_engine::EngineConfig::default()
+    })
+    .expect("engine");
+    let server = streamwatch_server::start("127.0.0.1:0".parse().expect("addr"), engine)
+        .await
+        .expect("server");
+    let (kinesis, cloudwatch) = clients(&server.endpoint());
+    Env {
+        server,
+        kinesis,
+        cloudwatch,
+    }
+}
+
+fn config(metrics: Vec<MetricSpec>) -> CollectorConfig {
+    CollectorConfig {
+        period_secs: 1,
+        delay: Duration::ZERO,
+        first_window: Duration::from_secs(60),
+        metrics,
+        ..CollectorConfig::default()
+    }
+}
+
+fn spec(name: &str, stats: &[Statistic]) -> MetricSpec {
+    MetricSpec {
+        name: name.into(),
+        statistics: stats.to_vec(),
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("time")
+        .as_millis() as i64
+}
+
+/// Sleeps past the end of the current second, so the period holding what was just written
+/// has ended.
+async fn next_second() {
+    let ms = now_ms();
+    tokio::time::sleep(Duration::from_millis((1000 - ms % 1000) as u64 + 30)).await;
+}
+
+async fn put(kinesis: &aws_sdk_kinesis::Client, stream: &str, n: usize) {
+    let entries: Vec<_> = (0..n)
+        .map(|i| {
+            PutRecordsRequestEntry::builder()
+                .partition_key("p")
+                .data(Blob::new(format!("record-{i:03}")))
+                .build()
+                .expect("entry")
+        })
+        .collect();
+    kinesis
+        .put_records()
+        .stream_name(stream)
+        .set_records(Some(entries))
+        .send()
+        .await
+        .expect("put");
+}
+
+fn total(cycle: &Cycle, stream: &str, metric: &str, stat: Statistic) -> f64 {
+    cycle
+        .samples
+        .iter()
+        .filter(|s| {
+            s.metric == metric
+                && s.statistic == stat
+                && s.dimensions == [("StreamName".to_string(), stream.to_string())]
+        })
+        .map(|s| s.value)
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exact_values_in_windows_that_never_overlap() {
+    let env = start().await;
+    for (name, shards) in [("alpha", 2), ("beta", 1)] {
+        env.kinesis
+            .create_stream()
+            .stream_name(name)
+            .shard_count(shards)
+            .send()
+            .await
+            .expect("create");
+    }
+    put(&env.kinesis, "alpha", 7).await;
+    put(&env.kinesis, "beta", 3).await;
+    next_second().await;
+    let mut collector = Collector::new(
+        env.kinesis.clone(),
+        env.cloudwatch.clone(),
+        config(vec![
+            spec("IncomingRecords", &[Statistic::Sum]),
+            spec("IncomingBytes", &[Statistic::Sum, Statistic::Maximum]),
+            spec("PutRecords.Latency", &[Statistic::SampleCount]),
+        ]),
+    );
+    let first = collector.collect(now_ms()).await;
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    assert_eq!(first.streams, ["alpha", "beta"]);
+    assert_eq!(
+        total(&first, "alpha", "IncomingRecords", Statistic::Sum),
+        7.0
+    );
+    assert_eq!(
+        total(&first, "beta", "IncomingRecords", Statistic::Sum),
+        3.0
+    );
+    // IncomingBytes counts partition key and data: 1 + 10 bytes a record.
+    assert_eq!(
+        total(&first, "alpha", "IncomingBytes", Statistic::Sum),
+        77.0
+    );
+    assert_eq!(
+        total(&first, "alpha", "IncomingBytes", Statistic::Maximum),
+        77.0
+    );
+    assert_eq!(
+        total(
+            &first,
+            "alpha",
+            "PutRecords.Latency",
+            Statistic::SampleCount
+        ),
+        1.0
+    );
+    assert!(
+        first
+            .samples
+            .iter()
+            .all(|s| s.region == "us-east-1" && s.namespace == "AWS/Kinesis")
+    );
+    assert_eq!(
+        first
+            .samples
+            .iter()
+            .find(|s| s.metric == "IncomingBytes")
+            .and_then(|s| s.unit.clone())
+            .as_deref(),
+        Some("Bytes")
+    );
+    // 2 streams x 4 queries in one GetMetricData call, one ListStreams page.
+    assert_eq!(
+        (first.calls.list_streams, first.calls.get_metric_data),
+        (1, 1)
+    );
+    assert_eq!(first.metrics_requested, 8);
+    assert!((first.estimated_cost_usd() - 8.0 * 0.01 / 1000.0).abs() < 1e-12);
+
+    // The next cycle reads only what came after the last window.
+    put(&env.kinesis, "alpha", 5).await;
+    next_second().await;
+    let second = collector.collect(now_ms()).await;
+    let (a, b) = (
+        first.window.expect("window"),
+        second.window.expect("window"),
+    );
+    assert_eq!(b.0, a.1, "windows meet exactly");
+    assert_eq!(
+        total(&second, "alpha", "IncomingRecords", Statistic::Sum),
+        5.0,
+        "nothing fetched twice"
+    );
+    assert_eq!(
+        total(&second, "beta", "IncomingRecords", Statistic::Sum),
+        0.0
+    );
+
+    // Nothing has ended since: no window, no GetMetricData call.
+    let third = collector.collect(b.1).await;
+    assert_eq!(third.window, None);
+    assert_eq!(third.calls.get_metric_data, 0);
+
+    // A stream deleted and one created between cycles.
+    env.kinesis
+        .delete_stream()
+        .stream_name("beta")
+        .send()
+        .await
+        .expect("delete");
+    env.kinesis
+        .create_stream()
+        .stream_name("gamma")
+        .shard_count(1)
+        .send()
+        .await
+        .expect("create");
+    put(&env.kinesis, "gamma", 2).await;
+    next_second().await;
+    let fourth = collector.collect(now_ms()).await;
+    assert!(fourth.errors.is_empty(), "{:?}", fourth.errors);
+    assert_eq!(fourth.streams, ["alpha", "gamma"]);
+    assert_eq!(
+        total(&fourth, "gamma", "IncomingRecords", Statistic::Sum),
+        2.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_pages_and_queries_batch_at_500() {
+    let env = start().await;
+    for i in 0..130 {
+        env.kinesis
+            .create_stream()
+            .stream_name(format!("s{i:03}"))
+            .shard_count(1)
+            .send()
+            .await
+            .expect("create");
+    }
+    put(&env.kinesis, "s129", 4).await;
+    next_second().await;
+    let stats = [
+        Statistic::Sum,
+        Statistic::Average,
+        Statistic::Maximum,
+        Statistic::Minimum,
+    ];
+    let mut collector = Collector::new(
+        env.kinesis.clone(),
+        env.cloudwatch.clone(),
+        config(vec![spec("IncomingRecords", &stats)]),
+    );
+    let cycle = collector.collect(now_ms()).await;
+    assert!(cycle.errors.is_empty(), "{:?}", cycle.errors);
+    assert_eq!(cycle.streams.len(), 130);
+    assert!(
+        cycle.calls.list_streams >= 2,
+        "ListStreams pages: {}",
+        cycle.calls.list_streams
+    );
+    // 130 x 4 = 520 queries: two calls, never one per metric.
+    assert_eq!(cycle.metrics_requested, 520);
+    assert_eq!(cycle.calls.get_metric_data, 2);
+    assert_eq!(
+        total(&cycle, "s129", "IncomingRecords", Statistic::Sum),
+        4.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inventory_of_streams() {
+    let env = start().await;
+    env.kinesis
+        .create_stream()
+        .stream_name("orders")
+        .shard_count(3)
+        .send()
+        .await
+        .expect("create");
+    env.kinesis
+        .add_tags_to_stream()
+        .stream_name("orders")
+        .tags("team", "payments")
+        .send()
+        .await
+        .expect("tag");
+    let collector = Collector::new(env.kinesis.clone(), env.cloudwatch.clone(), config(vec![]));
+    let mut calls = Default::default();
+    let streams = collector.discover(&mut calls).await.expect("discover");
+    let objects = collector
+        .inventory(&streams, &mut calls)
+        .await
+        .expect("inventory");
+    assert_eq!(objects.len(), 1);
+    let o = &objects[0];
+    assert_eq!(
+        (o.class.as_str(), o.name.as_str()),
+        ("aws_kinesis", "orders")
+    );
+    assert_eq!(o.fields["OpenShardCount"], FieldValue::Int(3));
+    assert_eq!(o.fields["StreamStatus"], FieldValue::Str("ACTIVE".into()));
+    assert_eq!(
+        o.fields["StreamModeDetails"],
+        FieldValue::Str("PROVISIONED".into())
+    );
+    assert_eq!(o.fields["RetentionPeriodHours"], FieldValue::Int(24));
+    assert_eq!(
+        o.fields["StreamARN"],
+        FieldValue::Str("arn:aws:kinesis:us-east-1:000000000000:stream/orders".into())
+    );
+    assert_eq!(o.tags["team"], "payments");
+    assert_eq!(
+        (calls.describe_stream_summary, calls.list_tags_for_stream),
+        (1, 1)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_endpoint_is_reported_and_recovered_from() {
+    // Nothing listens on this port.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = dead.local_addr().expect("addr").port();
+    drop(dead);
+    let (kinesis, cloudwatch) = clients(&format!("http://127.0.0.1:{port}"));
+    let mut down = Collector::new(
+        kinesis,
+        cloudwatch,
+        config(vec![spec("IncomingRecords", &[Statistic::Sum])]),
+    );
+    let cycle = down.collect(now_ms()).await;
+    assert_eq!(
+        cycle.errors,
+        [CollectError::Call {
+            operation: "ListStreams",
+            message: "connection".into()
+        }]
+    );
+    assert!(cycle.samples.is_empty());
+
+    // Metrics unreachable but discovery fine: the window does not advance, so the next
+    // cycle reads it again.
+    let env = start().await;
+    env.kinesis
+        .create_stream()
+        .stream_name("alpha")
+        .shard_count(1)
+        .send()
+        .await
+        .expect("create");
+    put(&env.kinesis, "alpha", 6).await;
+    next_second().await;
+    let (_, dead_cloudwatch) = clients(&format!("http://127.0.0.1:{port}"));
+    let mut half = Collector::new(
+        env.kinesis.clone(),
+        dead_cloudwatch,
+        config(vec![spec("IncomingRecords", &[Statistic::Sum])]),
+    );
+    let t = now_ms();
+    let failed = half.collect(t).await;
+    assert_eq!(
+        failed.errors,
+        [CollectError::Call {
+            operation: "GetMetricData",
+            message: "connection".into()
+        }]
+    );
+    assert_eq!(
+        half.next_window(t),
+        failed.window,
+        "the failed window is read again"
+    );
+    let mut whole = Collector::new(
+        env.kinesis.clone(),
+        env.cloudwatch.clone(),
+        config(vec![spec("IncomingRecords", &[Statistic::Sum])]),
+    );
+    let recovered = whole.collect(t).await;
+    assert_eq!(
+        total(&recovered, "alpha", "IncomingRecords", Statistic::Sum),
+        6.0
+    );
+}

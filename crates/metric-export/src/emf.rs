@@ -1,0 +1,344 @@
+//! CloudWatch Embedded Metric Format (EMF): one JSON document per log event, from which
+//! CloudWatch Logs extracts metrics. The document is
+//!
+//! ```json
+//! {"_aws":{"Timestamp":1700000000000,"CloudWatchMetrics":[{"Namespace":"Streamwatch",
+//!   "Dimensions":[["StreamName"]],"Metrics":[{"Name":"Lag","Unit":"Milliseconds"}]}]},
+//!  "StreamName":"orders","Lag":120.0}
+//! ```
+//!
+//! one metric directive whose single dimension set holds every dimension given; each dimension
+//! is a top-level string member and each metric a top-level number member (the spec's "target
+//! members"). Limits checked, from the EMF specification and the CloudWatch API: at most 100
+//! metrics per directive, at most 30 keys per dimension set, names 1..=255 characters, dimension
+//! values 1..=1024 characters, units from CloudWatch's `StandardUnit` list, finite values, no
+//! two members of the same name, and no `AWS/` namespace (reserved for AWS's own metrics).
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+/// Most metric definitions in one metric directive.
+pub const MAX_METRICS: usize = 100;
+/// Most keys in one dimension set.
+pub const MAX_DIMENSIONS: usize = 30;
+/// Longest namespace, metric name or dimension name, in characters.
+pub const MAX_NAME_LEN: usize = 255;
+/// Longest dimension value, in characters.
+pub const MAX_DIMENSION_VALUE_LEN: usize = 1024;
+
+/// The units CloudWatch accepts (`StandardUnit`).
+pub const UNITS: &[&str] = &[
+    "Seconds",
+    "Microseconds",
+    "Milliseconds",
+    "Bytes",
+    "Kilobytes",
+    "Megabytes",
+    "Gigabytes",
+    "Terabytes",
+    "Bits",
+    "Kilobits",
+    "Megabits",
+    "Gigabits",
+    "Terabits",
+    "Percent",
+    "Count",
+    "Bytes/Second",
+    "Kilobytes/Second",
+    "Megabytes/Second",
+    "Gigabytes/Second",
+    "Terabytes/Second",
+    "Bits/Second",
+    "Kilobits/Second",
+    "Megabits/Second",
+    "Gigabits/Second",
+    "Terabits/Second",
+    "Count/Second",
+    "None",
+];
+
+/// Why a document could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmfError {
+    /// No metric was given; a directive needs at least one.
+    #[error("an EMF directive needs at least one metric")]
+    NoMetrics,
+    /// More than [`MAX_METRICS`] metrics.
+    #[error("{0} metrics, more than the {MAX_METRICS} an EMF directive allows")]
+    TooManyMetrics(usize),
+    /// More than [`MAX_DIMENSIONS`] dimensions.
+    #[error("{0} dimensions, more than the {MAX_DIMENSIONS} keys an EMF dimension set allows")]
+    TooManyDimensions(usize),
+    /// An empty or over-long namespace, metric name, dimension name or dimension value.
+    #[error("invalid {what} {value:?}: must be 1..={max} characters")]
+    InvalidLength {
+        /// What was invalid: `namespace`, `metric name`, `dimension name` or `dimension value`.
+        what: &'static str,
+        /// The offending text.
+        value: String,
+        /// Its maximum length.
+        max: usize,
+    },
+    /// A namespace starting with `AWS/`.
+    #[error("namespace {0:?} is reserved for AWS (starts with \"AWS/\")")]
+    ReservedNamespace(String),
+    /// A unit CloudWatch does not know.
+    #[error("metric {metric:?}: unknown unit {unit:?}")]
+    InvalidUnit {
+        /// The metric.
+        metric: String,
+        /// The unit given.
+        unit: String,
+    },
+    /// A NaN or infinite value, which JSON cannot carry.
+    #[error("metric {0:?}: value is not finite")]
+    NonFiniteValue(String),
+    /// Two members of the document would share a name (two metrics, two dimensions, a metric
+    /// and a dimension, or either named `_aws`).
+    #[error("duplicate member {0:?}: metric and dimension names must be distinct")]
+    DuplicateMember(String),
+}
+
+fn check_len(what: &'static str, value: &str, max: usize) -> Result<(), EmfError> {
+    let len = value.chars().count();
+    if len == 0 || len > max {
+        return Err(EmfError::InvalidLength {
+            what,
+            value: value.to_owned(),
+            max,
+        });
+    }
+    Ok(())
+}
+
+/// JSON text of a string.
+fn quoted(s: &str) -> String {
+    Value::from(s).to_string()
+}
+
+/// Builds one EMF document (a single line, no trailing newline) for `metrics`
+/// (`(name, unit, value)`) under `namespace`, with one dimension set made of all `dimensions`,
+/// at `timestamp_ms` (epoch milliseconds). Members appear in the order: `_aws`, dimensions,
+/// metrics, each in the order given.
+pub fn encode(
+    namespace: &str,
+    dimensions: &[(&str, &str)],
+    metrics: &[(&str, Option<&str>, f64)],
+    timestamp_ms: i64,
+) -> Result<String, EmfError> {
+    check_len("namespace", namespace, MAX_NAME_LEN)?;
+    if namespace.starts_with("AWS/") {
+        return Err(EmfError::ReservedNamespace(namespace.to_owned()));
+    }
+    if metrics.is_empty() {
+        return Err(EmfError::NoMetrics);
+    }
+    if metrics.len() > MAX_METRICS {
+        return Err(EmfError::TooManyMetrics(metrics.len()));
+    }
+    if dimensions.len() > MAX_DIMENSIONS {
+        return Err(EmfError::TooManyDimensions(dimensions.len()));
+    }
+    let mut members: BTreeSet<&str> = BTreeSet::from(["_aws"]);
+    for (name, value) in dimensions {
+        check_len("dimension name", name, MAX_NAME_LEN)?;
+        check_len("dimension value", value, MAX_DIMENSION_VALUE_LEN)?;
+        if !members.insert(name) {
+            return Err(EmfError::DuplicateMember((*name).to_owned()));
+        }
+    }
+    for (name, unit, value) in metrics {
+        check_len("metric name", name, MAX_NAME_LEN)?;
+        if !members.insert(name) {
+            return Err(EmfError::DuplicateMember((*name).to_owned()));
+        }
+        if let Some(unit) = unit
+            && !UNITS.contains(unit)
+        {
+            return Err(EmfError::InvalidUnit {
+                metric: (*name).to_owned(),
+                unit: (*unit).to_owned(),
+            });
+        }
+        if !value.is_finite() {
+            return Err(EmfError::NonFiniteValue((*name).to_owned()));
+        }
+    }
+
+    let keys: Vec<String> = dimensions.iter().map(|(k, _)| quoted(k)).collect();
+    let definitions: Vec<String> = metrics
+        .iter()
+        .map(|(name, unit, _)| match unit {
+            Some(unit) => format!("{{\"Name\":{},\"Unit\":{}}}", quoted(name), quoted(unit)),
+            None => format!("{{\"Name\":{}}}", quoted(name)),
+        })
+        .collect();
+    let mut out = format!(
+        "{{\"_aws\":{{\"Timestamp\":{timestamp_ms},\"CloudWatchMetrics\":[{{\"Namespace\":{},\
+         \"Dimensions\":[[{}]],\"Metrics\":[{}]}}]}}",
+        quoted(namespace),
+        keys.join(","),
+        definitions.join(",")
+    );
+    for (name, value) in dimensions {
+        out.push_str(&format!(",{}:{}", quoted(name), quoted(value)));
+    }
+    for (name, _, value) in metrics {
+        out.push_str(&format!(",{}:{}", quoted(name), Value::from(*value)));
+    }
+    out.push('}');
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn document_structure() {
+        let doc = encode(
+            "Streamwatch",
+            &[
+                ("StreamName", "orders"),
+                ("ShardId", "shardId-000000000000"),
+            ],
+            &[
+                ("IteratorLag", Some("Milliseconds"), 120.0),
+                ("Records", Some("Count"), 8.0),
+                ("Ratio", None, 0.5),
+            ],
+            1_700_000_000_000,
+        )
+        .unwrap();
+        assert_eq!(
+            doc,
+            concat!(
+                r#"{"_aws":{"Timestamp":1700000000000,"CloudWatchMetrics":[{"Namespace":"Streamwatch","#,
+                r#""Dimensions":[["StreamName","ShardId"]],"Metrics":[{"Name":"IteratorLag","Unit":"Milliseconds"},"#,
+                r#"{"Name":"Records","Unit":"Count"},{"Name":"Ratio"}]}]},"StreamName":"orders","#,
+                r#""ShardId":"shardId-000000000000","IteratorLag":120.0,"Records":8.0,"Ratio":0.5}"#,
+            )
+        );
+        let value: Value = serde_json::from_str(&doc).unwrap();
+        assert_eq!(
+            value,
+            json!({
+                "_aws": {
+                    "Timestamp": 1_700_000_000_000_i64,
+                    "CloudWatchMetrics": [{
+                        "Namespace": "Streamwatch",
+                        "Dimensions": [["StreamName", "ShardId"]],
+                        "Metrics": [
+                            {"Name": "IteratorLag", "Unit": "Milliseconds"},
+                            {"Name": "Records", "Unit": "Count"},
+                            {"Name": "Ratio"}
+                        ]
+                    }]
+                },
+                "StreamName": "orders",
+                "ShardId": "shardId-000000000000",
+                "IteratorLag": 120.0,
+                "Records": 8.0,
+                "Ratio": 0.5
+            })
+        );
+    }
+
+    #[test]
+    fn escapes_and_no_dimensions() {
+        let doc = encode(
+            "Stream\"watch",
+            &[],
+            &[("a\\b", Some("Bytes/Second"), 1.0)],
+            0,
+        )
+        .unwrap();
+        assert_eq!(
+            doc,
+            r#"{"_aws":{"Timestamp":0,"CloudWatchMetrics":[{"Namespace":"Stream\"watch","Dimensions":[[]],"Metrics":[{"Name":"a\\b","Unit":"Bytes/Second"}]}]},"a\\b":1.0}"#
+        );
+        let value: Value = serde_json::from_str(&doc).unwrap();
+        assert_eq!(value["a\\b"], json!(1.0));
+    }
+
+    #[test]
+    fn limits() {
+        let names: Vec<String> = (0..101).map(|i| format!("m{i}")).collect();
+        let metrics: Vec<(&str, Option<&str>, f64)> = names
+            .iter()
+            .map(|n| (n.as_str(), Some("Count"), 1.0))
+            .collect();
+        assert!(encode("N", &[], &metrics[..100], 0).is_ok());
+        assert_eq!(
+            encode("N", &[], &metrics, 0),
+            Err(EmfError::TooManyMetrics(101))
+        );
+        assert_eq!(encode("N", &[], &[], 0), Err(EmfError::NoMetrics));
+
+        let dim_names: Vec<String> = (0..31).map(|i| format!("d{i}")).collect();
+        let dims: Vec<(&str, &str)> = dim_names.iter().map(|n| (n.as_str(), "v")).collect();
+        let one = [("m", None, 1.0)];
+        assert!(encode("N", &dims[..30], &one, 0).is_ok());
+        assert_eq!(
+            encode("N", &dims, &one, 0),
+            Err(EmfError::TooManyDimensions(31))
+        );
+
+        assert_eq!(
+            encode("AWS/Kinesis", &[], &one, 0),
+            Err(EmfError::ReservedNamespace("AWS/Kinesis".to_owned()))
+        );
+        assert!(matches!(
+            encode("", &[], &one, 0),
+            Err(EmfError::InvalidLength {
+                what: "namespace",
+                ..
+            })
+        ));
+        let long = "x".repeat(256);
+        assert!(matches!(
+            encode("N", &[], &[(long.as_str(), None, 1.0)], 0),
+            Err(EmfError::InvalidLength {
+                what: "metric name",
+                max: 255,
+                ..
+            })
+        ));
+        assert!(matches!(
+            encode("N", &[("StreamName", "")], &one, 0),
+            Err(EmfError::InvalidLength {
+                what: "dimension value",
+                ..
+            })
+        ));
+        assert_eq!(
+            encode("N", &[], &[("m", Some("Bananas"), 1.0)], 0),
+            Err(EmfError::InvalidUnit {
+                metric: "m".to_owned(),
+                unit: "Bananas".to_owned()
+            })
+        );
+        assert_eq!(
+            encode("N", &[], &[("m", None, f64::NAN)], 0),
+            Err(EmfError::NonFiniteValue("m".to_owned()))
+        );
+        assert_eq!(
+            encode("N", &[("m", "v")], &one, 0),
+            Err(EmfError::DuplicateMember("m".to_owned()))
+        );
+        assert_eq!(
+            encode("N", &[], &[("m", None, 1.0), ("m", None, 2.0)], 0),
+            Err(EmfError::DuplicateMember("m".to_owned()))
+        );
+        assert_eq!(
+            encode("N", &[], &[("_aws", None, 1.0)], 0),
+            Err(EmfError::DuplicateMember("_aws".to_owned()))
+        );
+        assert_eq!(
+            EmfError::TooManyMetrics(101).to_string(),
+            "101 metrics, more than the 100 an EMF directive allows"
+        );
+    }
+}

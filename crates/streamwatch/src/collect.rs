@@ -1,0 +1,316 @@
+//! `streamwatch collect`: the `AWS/Kinesis` metrics and the stream inventory from an endpoint
+//! (the embedded engine by default), printed once or served as Prometheus `/metrics`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use cloudwatch_collector::{ApiCalls, Collector, CollectorConfig, Cycle};
+use metric_export::{Gauge, InventoryObject};
+use parking_lot::RwLock;
+
+/// How output is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Prometheus text exposition.
+    Prometheus,
+    /// InfluxDB line protocol.
+    Line,
+    /// JSON lines: samples, then inventory objects.
+    Json,
+}
+
+/// Arguments of `streamwatch collect`.
+#[derive(Args, Debug)]
+pub struct CollectArgs {
+    /// The endpoint serving Kinesis and CloudWatch: the embedded engine by default.
+    #[arg(long, default_value = "http://127.0.0.1:4567")]
+    endpoint: String,
+    /// Region to sign for and to name in every sample.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    region: String,
+    /// Namespaces to collect, comma-separated (`aws_kinesis`; `aws_lambda` is not served yet).
+    #[arg(long, value_delimiter = ',', default_value = "aws_kinesis")]
+    namespace: Vec<String>,
+    /// Time between cycles, e.g. `60s`, `1s`, `2m`.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    interval: Duration,
+    /// Datapoint period in seconds (1, 5, 10, 30 or a multiple of 60); the interval's by
+    /// default.
+    #[arg(long)]
+    period: Option<i64>,
+    /// How long after a period ends it is fetched, so late datapoints are in.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    delay: Duration,
+    /// How often the inventory is refreshed.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    inventory_interval: Duration,
+    /// Print one cycle to stdout and exit.
+    #[arg(long)]
+    once: bool,
+    /// Output format with `--once` (and on stdout for line/json without it).
+    #[arg(long, value_enum, default_value_t = Format::Prometheus)]
+    format: Format,
+    /// Where `/metrics` is served without `--once`.
+    #[arg(long, default_value = "127.0.0.1:9107")]
+    listen: SocketAddr,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (num, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("not a duration: {text:?} (e.g. 60s, 500ms, 2m)"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "" | "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        "h" => Ok(Duration::from_secs(n * 3600)),
+        _ => Err(format!("unknown unit in {text:?}: use ms, s, m or h")),
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn clients(args: &CollectArgs) -> (aws_sdk_kinesis::Client, aws_sdk_cloudwatch::Client) {
+    // Credentials from the environment when set; any value works for the embedded engine.
+    let key = std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_else(|_| "streamwatch".into());
+    let secret = std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|_| "streamwatch".into());
+    let token = std::env::var("AWS_SESSION_TOKEN").ok();
+    let kinesis = aws_sdk_kinesis::Config::builder()
+        .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
+        .region(aws_sdk_kinesis::config::Region::new(args.region.clone()))
+        .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
+            key.clone(),
+            secret.clone(),
+            token.clone(),
+            None,
+            "environment",
+        ))
+        .endpoint_url(&args.endpoint)
+        .build();
+    let cloudwatch = aws_sdk_cloudwatch::Config::builder()
+        .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
+        .region(aws_sdk_cloudwatch::config::Region::new(args.region.clone()))
+        .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new(
+            key,
+            secret,
+            token,
+            None,
+            "environment",
+        ))
+        .endpoint_url(&args.endpoint)
+        .build();
+    (
+        aws_sdk_kinesis::Client::from_conf(kinesis),
+        aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
+    )
+}
+
+/// The collector's own health as gauges.
+fn health(cycle: &Cycle, totals: &ApiCalls, errors: u64, region: &str) -> Vec<Gauge> {
+    let gauge = |name: &str, help: &str, labels: Vec<(String, String)>, value: f64| Gauge {
+        name: name.to_string(),
+        help: help.to_string(),
+        labels,
+        value,
+    };
+    let region = ("region".to_string(), region.to_string());
+    let mut out = Vec::new();
+    for (op, n) in [
+        ("ListStreams", totals.list_streams),
+        ("GetMetricData", totals.get_metric_data),
+        ("DescribeStreamSummary", totals.describe_stream_summary),
+        ("ListTagsForStream", totals.list_tags_for_stream),
+    ] {
+        out.push(gauge(
+            "streamwatch_collector_api_calls",
+            "API calls the collector made since it started, by operation.",
+            vec![("operation".to_string(), op.to_string()), region.clone()],
+            n as f64,
+        ));
+    }
+    out.push(gauge(
+        "streamwatch_collector_errors",
+        "Failed API calls since the collector started.",
+        vec![region.clone()],
+        errors as f64,
+    ));
+    out.push(gauge(
+        "streamwatch_collector_cycle_metrics_requested",
+        "Metrics the last cycle requested from GetMetricData (what CloudWatch bills).",
+        vec![region.clone()],
+        cycle.metrics_requested as f64,
+    ));
+    out.push(gauge(
+        "streamwatch_collector_cycle_cost_usd",
+        "Estimated CloudWatch cost of the last cycle, in US dollars.",
+        vec![region.clone()],
+        cycle.estimated_cost_usd(),
+    ));
+    out.push(gauge(
+        "streamwatch_collector_streams",
+        "Streams found by the last discovery.",
+        vec![region],
+        cycle.streams.len() as f64,
+    ));
+    out
+}
+
+fn render(format: Format, cycle: &Cycle, objects: &[InventoryObject], health: &[Gauge]) -> String {
+    match format {
+        Format::Prometheus => metric_export::prometheus::encode(&cycle.samples, objects, health),
+        Format::Line => metric_export::line::encode(&cycle.samples, objects),
+        Format::Json => {
+            let mut out = metric_export::json::encode_samples(&cycle.samples);
+            out.push_str(&metric_export::json::encode_objects(objects));
+            out
+        }
+    }
+}
+
+fn add(totals: &mut ApiCalls, calls: &ApiCalls) {
+    totals.list_streams += calls.list_streams;
+    totals.get_metric_data += calls.get_metric_data;
+    totals.describe_stream_summary += calls.describe_stream_summary;
+    totals.list_tags_for_stream += calls.list_tags_for_stream;
+}
+
+/// Runs `streamwatch collect`.
+pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
+    for ns in &args.namespace {
+        match ns.as_str() {
+            "aws_kinesis" => {}
+            "aws_lambda" => bail!("--namespace aws_lambda is not collected yet; use aws_kinesis"),
+            other => bail!("unknown namespace {other:?}: use aws_kinesis"),
+        }
+    }
+    let (kinesis, cloudwatch) = clients(&args);
+    let period = args
+        .period
+        .unwrap_or_else(|| args.interval.as_secs().max(1) as i64);
+    let config = CollectorConfig {
+        region: args.region.clone(),
+        period_secs: period,
+        delay: args.delay,
+        first_window: Duration::from_secs(period.max(1) as u64),
+        ..CollectorConfig::default()
+    };
+    let mut collector = Collector::new(kinesis, cloudwatch, config);
+    let mut totals = ApiCalls::default();
+    let mut errors = 0u64;
+
+    if args.once {
+        let cycle = collector.collect(now_ms()).await;
+        let mut calls = cycle.calls.clone();
+        let objects = collector.inventory(&cycle.streams, &mut calls).await;
+        add(&mut totals, &calls);
+        let objects = match objects {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("streamwatch collect: inventory: {e}");
+                errors += 1;
+                Vec::new()
+            }
+        };
+        for e in &cycle.errors {
+            eprintln!("streamwatch collect: {e}");
+        }
+        errors += cycle.errors.len() as u64;
+        print!(
+            "{}",
+            render(
+                args.format,
+                &cycle,
+                &objects,
+                &health(&cycle, &totals, errors, &args.region)
+            )
+        );
+        eprintln!(
+            "streamwatch collect: {} streams, {} samples, {} API calls, {} metrics requested (~${:.6})",
+            cycle.streams.len(),
+            cycle.samples.len(),
+            totals.total(),
+            cycle.metrics_requested,
+            cycle.estimated_cost_usd()
+        );
+        if !cycle.errors.is_empty() {
+            bail!("the cycle had {} errors", cycle.errors.len());
+        }
+        return Ok(());
+    }
+
+    let page = Arc::new(RwLock::new(String::new()));
+    let served = page.clone();
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let page = served.clone();
+            async move {
+                let body = page.read().clone();
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    body,
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    eprintln!(
+        "streamwatch collect: serving http://{}/metrics",
+        listener.local_addr()?
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let mut objects: Vec<InventoryObject> = Vec::new();
+    let mut last_inventory: Option<Instant> = None;
+    let mut ticker = tokio::time::interval(args.interval);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+        let cycle = collector.collect(now_ms()).await;
+        add(&mut totals, &cycle.calls);
+        for e in &cycle.errors {
+            eprintln!("streamwatch collect: {e}");
+        }
+        errors += cycle.errors.len() as u64;
+        if last_inventory.is_none_or(|t| t.elapsed() >= args.inventory_interval) {
+            let mut calls = ApiCalls::default();
+            match collector.inventory(&cycle.streams, &mut calls).await {
+                Ok(o) => {
+                    objects = o;
+                    last_inventory = Some(Instant::now());
+                }
+                Err(e) => {
+                    eprintln!("streamwatch collect: inventory: {e}");
+                    errors += 1;
+                }
+            }
+            add(&mut totals, &calls);
+        }
+        let health = health(&cycle, &totals, errors, &args.region);
+        let text = render(Format::Prometheus, &cycle, &objects, &health);
+        *page.write() = text;
+        if args.format != Format::Prometheus {
+            print!("{}", render(args.format, &cycle, &objects, &health));
+        }
+    }
+}
