@@ -73,6 +73,8 @@ pub struct CollectorConfig {
     pub first_window: Duration,
     /// The metrics fetched for every stream.
     pub metrics: Vec<MetricSpec>,
+    /// Queries per GetMetricData call: AWS's maximum, 500, unless a benchmark asks for fewer.
+    pub queries_per_call: usize,
 }
 
 impl Default for CollectorConfig {
@@ -83,6 +85,7 @@ impl Default for CollectorConfig {
             delay: Duration::from_secs(10),
             first_window: Duration::from_secs(60),
             metrics: default_kinesis_metrics(),
+            queries_per_call: MAX_QUERIES_PER_CALL,
         }
     }
 }
@@ -243,7 +246,8 @@ impl Collector {
         cycle.window = Some((start, end));
         let queries = self.queries(&streams);
         let mut ok = true;
-        for chunk in queries.chunks(MAX_QUERIES_PER_CALL) {
+        let per_call = self.config.queries_per_call.clamp(1, MAX_QUERIES_PER_CALL);
+        for chunk in queries.chunks(per_call) {
             cycle.metrics_requested += chunk.len() as u64;
             if let Err(e) = self.fetch(chunk, start, end, &mut cycle).await {
                 cycle.errors.push(e);

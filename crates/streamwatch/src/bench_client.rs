@@ -84,6 +84,9 @@ enum BenchSubcommand {
     /// Measure our producer and consumer (kinesis-client) against the Python library
     /// async-kinesis, and the cost of the Prometheus collector.
     Client(ClientArgs),
+    /// Time one `collect` cycle over many streams with the default metric set: batched at
+    /// 500 queries a call, and one query per call as a naive exporter would.
+    Collect(crate::bench_collect::CollectBenchArgs),
 }
 
 impl BenchCommand {
@@ -91,6 +94,7 @@ impl BenchCommand {
     pub async fn run(self) -> anyhow::Result<()> {
         match self.command {
             Some(BenchSubcommand::Client(args)) => run(args).await,
+            Some(BenchSubcommand::Collect(args)) => crate::bench_collect::run(args).await,
             None => bench::run(self.http).await,
         }
     }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_client;
+mod bench_collect;
 mod collect;
 mod metrics_cmd;
 mod serve;
