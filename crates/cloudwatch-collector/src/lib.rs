@@ -1,10 +1,14 @@
-//! Collects the `AWS/Kinesis` namespace and the stream inventory from any endpoint: AWS
-//! itself or the embedded engine, through the same SDK calls.
+//! Collects the `AWS/Kinesis` and `AWS/Lambda` namespaces and the inventory of streams and
+//! functions from any endpoint: AWS itself, the embedded engine, or another implementation of
+//! the AWS APIs, through the same SDK calls.
 //!
 //! One cycle:
-//! 1. discovery: ListStreams (every page), so untagged streams are found too;
-//! 2. one `MetricDataQuery` per stream, metric and statistic, sent in GetMetricData calls of
-//!    at most 500 queries (AWS's limit), every page followed;
+//! 1. discovery: ListStreams and ListFunctions (every page), so untagged resources are found
+//!    too; a namespace whose discovery fails is reported and the others go on;
+//! 2. one `MetricDataQuery` per resource, metric and statistic, sent in GetMetricData calls
+//!    of at most 500 queries (AWS's limit), every page followed. Lambda series are asked for
+//!    with the `FunctionName` dimension set only, so none is counted twice under the
+//!    `FunctionName` + `Resource` sets;
 //! 3. the window is whole periods only, from where the last cycle stopped to the last period
 //!    that ended at least `delay` ago, so each datapoint is fetched once and no window
 //!    overlaps the previous one.
@@ -28,8 +32,46 @@ pub const MAX_QUERIES_PER_CALL: usize = 500;
 /// What AWS charges per metric requested through GetMetricData, in US dollars (standard
 /// pricing: $0.01 per 1,000 metrics requested).
 pub const USD_PER_METRIC_REQUESTED: f64 = 0.01 / 1000.0;
-/// The CloudWatch namespace this collector reads.
+/// The CloudWatch namespace of Kinesis Data Streams.
 pub const KINESIS_NAMESPACE: &str = "AWS/Kinesis";
+/// The CloudWatch namespace of Lambda.
+pub const LAMBDA_NAMESPACE: &str = "AWS/Lambda";
+
+/// A namespace the collector can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Namespace {
+    /// `AWS/Kinesis`, per stream (`StreamName`).
+    Kinesis,
+    /// `AWS/Lambda`, per function (`FunctionName`).
+    Lambda,
+}
+
+impl Namespace {
+    /// The CloudWatch name, e.g. `AWS/Kinesis`.
+    pub fn cloudwatch(self) -> &'static str {
+        match self {
+            Namespace::Kinesis => KINESIS_NAMESPACE,
+            Namespace::Lambda => LAMBDA_NAMESPACE,
+        }
+    }
+
+    /// The dimension naming one resource.
+    pub fn dimension(self) -> &'static str {
+        match self {
+            Namespace::Kinesis => "StreamName",
+            Namespace::Lambda => "FunctionName",
+        }
+    }
+
+    /// Parses the command-line name: `aws_kinesis` or `aws_lambda`.
+    pub fn from_flag(text: &str) -> Option<Namespace> {
+        match text {
+            "aws_kinesis" | "AWS/Kinesis" => Some(Namespace::Kinesis),
+            "aws_lambda" | "AWS/Lambda" => Some(Namespace::Lambda),
+            _ => None,
+        }
+    }
+}
 
 /// One metric to fetch for every stream, with its statistics.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +101,35 @@ pub fn default_kinesis_metrics() -> Vec<MetricSpec> {
         .collect()
 }
 
+/// The default `AWS/Lambda` set per function: the invocation, performance, concurrency and
+/// asynchronous-invocation metrics AWS publishes with the `FunctionName` dimension, each with
+/// the statistics AWS recommends for it (Sum for counts, Average/Maximum/p99 for times).
+pub fn default_lambda_metrics() -> Vec<MetricSpec> {
+    use Statistic::{Average, Maximum, Percentile, Sum};
+    let spec = |name: &str, statistics: &[Statistic]| MetricSpec {
+        name: name.to_string(),
+        statistics: statistics.to_vec(),
+    };
+    vec![
+        // Invocation metrics.
+        spec("Invocations", &[Sum]),
+        spec("Errors", &[Sum]),
+        spec("Throttles", &[Sum]),
+        spec("DeadLetterErrors", &[Sum]),
+        spec("DestinationDeliveryFailures", &[Sum]),
+        spec("RecursiveInvocationsDropped", &[Sum]),
+        // Performance metrics.
+        spec("Duration", &[Average, Maximum, Percentile(99.0)]),
+        spec("IteratorAge", &[Average, Maximum]),
+        // Concurrency metrics.
+        spec("ConcurrentExecutions", &[Maximum]),
+        // Asynchronous invocation metrics.
+        spec("AsyncEventsReceived", &[Sum]),
+        spec("AsyncEventAge", &[Average, Maximum]),
+        spec("AsyncEventsDropped", &[Sum]),
+    ]
+}
+
 /// How the collector fetches.
 #[derive(Debug, Clone)]
 pub struct CollectorConfig {
@@ -71,8 +142,12 @@ pub struct CollectorConfig {
     pub delay: Duration,
     /// How far back the first cycle reaches.
     pub first_window: Duration,
+    /// The namespaces read.
+    pub namespaces: Vec<Namespace>,
     /// The metrics fetched for every stream.
     pub metrics: Vec<MetricSpec>,
+    /// The metrics fetched for every function.
+    pub lambda_metrics: Vec<MetricSpec>,
     /// Queries per GetMetricData call: AWS's maximum, 500, unless a benchmark asks for fewer.
     pub queries_per_call: usize,
 }
@@ -84,7 +159,9 @@ impl Default for CollectorConfig {
             period_secs: 60,
             delay: Duration::from_secs(10),
             first_window: Duration::from_secs(60),
+            namespaces: vec![Namespace::Kinesis],
             metrics: default_kinesis_metrics(),
+            lambda_metrics: default_lambda_metrics(),
             queries_per_call: MAX_QUERIES_PER_CALL,
         }
     }
@@ -114,6 +191,12 @@ pub struct ApiCalls {
     pub describe_stream_summary: u64,
     /// ListTagsForStream calls.
     pub list_tags_for_stream: u64,
+    /// ListFunctions pages.
+    pub list_functions: u64,
+    /// Lambda ListTags calls.
+    pub list_tags: u64,
+    /// ListEventSourceMappings pages.
+    pub list_event_source_mappings: u64,
 }
 
 impl ApiCalls {
@@ -123,6 +206,20 @@ impl ApiCalls {
             + self.get_metric_data
             + self.describe_stream_summary
             + self.list_tags_for_stream
+            + self.list_functions
+            + self.list_tags
+            + self.list_event_source_mappings
+    }
+
+    /// Adds another count to this one.
+    pub fn add(&mut self, other: &ApiCalls) {
+        self.list_streams += other.list_streams;
+        self.get_metric_data += other.get_metric_data;
+        self.describe_stream_summary += other.describe_stream_summary;
+        self.list_tags_for_stream += other.list_tags_for_stream;
+        self.list_functions += other.list_functions;
+        self.list_tags += other.list_tags;
+        self.list_event_source_mappings += other.list_event_source_mappings;
     }
 }
 
@@ -133,6 +230,8 @@ pub struct Cycle {
     pub samples: Vec<Sample>,
     /// Streams found by discovery.
     pub streams: Vec<String>,
+    /// Functions found by discovery.
+    pub functions: Vec<String>,
     /// The window read, `[start, end)` in epoch ms; `None` when no new period had ended.
     pub window: Option<(i64, i64)>,
     /// API calls made.
@@ -154,6 +253,7 @@ impl Cycle {
 #[derive(Debug)]
 pub struct Collector {
     kinesis: aws_sdk_kinesis::Client,
+    lambda: Option<aws_sdk_lambda::Client>,
     cloudwatch: aws_sdk_cloudwatch::Client,
     config: CollectorConfig,
     /// End of the last window fetched, epoch ms.
@@ -169,10 +269,17 @@ impl Collector {
     ) -> Collector {
         Collector {
             kinesis,
+            lambda: None,
             cloudwatch,
             config,
             watermark: None,
         }
+    }
+
+    /// Adds the Lambda client that `AWS/Lambda` discovery and inventory use.
+    pub fn with_lambda(mut self, lambda: aws_sdk_lambda::Client) -> Collector {
+        self.lambda = Some(lambda);
+        self
     }
 
     /// The configuration.
@@ -232,20 +339,34 @@ impl Collector {
     /// so a failed cycle is read again next time.
     pub async fn collect(&mut self, now_ms: i64) -> Cycle {
         let mut cycle = Cycle::default();
-        let streams = match self.discover(&mut cycle.calls).await {
-            Ok(s) => s,
-            Err(e) => {
-                cycle.errors.push(e);
-                return cycle;
+        let mut discovered = false;
+        if self.config.namespaces.contains(&Namespace::Kinesis) {
+            match self.discover(&mut cycle.calls).await {
+                Ok(s) => {
+                    cycle.streams = s;
+                    discovered = true;
+                }
+                Err(e) => cycle.errors.push(e),
             }
-        };
-        cycle.streams = streams.clone();
+        }
+        if self.config.namespaces.contains(&Namespace::Lambda) {
+            match self.discover_functions(&mut cycle.calls).await {
+                Ok(f) => {
+                    cycle.functions = f.into_iter().map(|f| f.name).collect();
+                    discovered = true;
+                }
+                Err(e) => cycle.errors.push(e),
+            }
+        }
+        if !discovered {
+            return cycle;
+        }
         let Some((start, end)) = self.next_window(now_ms) else {
             return cycle;
         };
         cycle.window = Some((start, end));
-        let queries = self.queries(&streams);
-        let mut ok = true;
+        let queries = self.queries(&cycle.streams, &cycle.functions);
+        let mut ok = cycle.errors.is_empty();
         let per_call = self.config.queries_per_call.clamp(1, MAX_QUERIES_PER_CALL);
         for chunk in queries.chunks(per_call) {
             cycle.metrics_requested += chunk.len() as u64;
@@ -260,17 +381,24 @@ impl Collector {
         cycle
     }
 
-    /// One query per stream, metric and statistic, with ids that index into `specs`.
-    fn queries(&self, streams: &[String]) -> Vec<Query> {
+    /// One query per resource, metric and statistic.
+    fn queries(&self, streams: &[String], functions: &[String]) -> Vec<Query> {
         let mut out = Vec::new();
-        for stream in streams {
-            for spec in &self.config.metrics {
-                for stat in &spec.statistics {
-                    out.push(Query {
-                        stream: stream.clone(),
-                        metric: spec.name.clone(),
-                        statistic: *stat,
-                    });
+        let sets = [
+            (Namespace::Kinesis, streams, &self.config.metrics),
+            (Namespace::Lambda, functions, &self.config.lambda_metrics),
+        ];
+        for (namespace, resources, specs) in sets {
+            for resource in resources {
+                for spec in specs.iter() {
+                    for stat in &spec.statistics {
+                        out.push(Query {
+                            namespace,
+                            resource: resource.clone(),
+                            metric: spec.name.clone(),
+                            statistic: *stat,
+                        });
+                    }
                 }
             }
         }
@@ -290,12 +418,12 @@ impl Collector {
             .enumerate()
             .map(|(i, q)| {
                 let metric = Metric::builder()
-                    .namespace(KINESIS_NAMESPACE)
+                    .namespace(q.namespace.cloudwatch())
                     .metric_name(&q.metric)
                     .dimensions(
                         Dimension::builder()
-                            .name("StreamName")
-                            .value(&q.stream)
+                            .name(q.namespace.dimension())
+                            .value(&q.resource)
                             .build(),
                     )
                     .build();
@@ -335,16 +463,17 @@ impl Collector {
                 else {
                     continue;
                 };
-                let unit = metric_store::catalog::find(KINESIS_NAMESPACE, &q.metric)
-                    .map(|m| m.unit.as_str().to_string());
+                let unit = metric_store::catalog::find(q.namespace.cloudwatch(), &q.metric)
+                    .map(|m| m.unit.as_str().to_string())
+                    .or_else(|| lambda_unit(q.namespace, &q.metric).map(str::to_string));
                 for (t, v) in result.timestamps().iter().zip(result.values()) {
                     let Ok(ms) = t.to_millis() else { continue };
                     cycle.samples.push(Sample {
-                        namespace: KINESIS_NAMESPACE.to_string(),
+                        namespace: q.namespace.cloudwatch().to_string(),
                         metric: q.metric.clone(),
                         statistic: q.statistic,
                         unit: unit.clone(),
-                        dimensions: vec![("StreamName".to_string(), q.stream.clone())],
+                        dimensions: vec![(q.namespace.dimension().to_string(), q.resource.clone())],
                         region: self.config.region.clone(),
                         timestamp_ms: ms,
                         value: *v,
@@ -444,12 +573,167 @@ impl Collector {
     }
 }
 
+impl Collector {
+    fn lambda_client(&self) -> Result<&aws_sdk_lambda::Client, CollectError> {
+        self.lambda.as_ref().ok_or(CollectError::Call {
+            operation: "ListFunctions",
+            message: "no Lambda client configured".to_string(),
+        })
+    }
+
+    /// Lists every function (following `NextMarker`), with its configuration.
+    pub async fn discover_functions(
+        &self,
+        calls: &mut ApiCalls,
+    ) -> Result<Vec<FunctionSummary>, CollectError> {
+        let lambda = self.lambda_client()?;
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            calls.list_functions += 1;
+            let resp = lambda
+                .list_functions()
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| call_error("ListFunctions", &e))?;
+            for f in resp.functions() {
+                let Some(name) = f.function_name() else {
+                    continue;
+                };
+                let mut fields: BTreeMap<String, FieldValue> = BTreeMap::new();
+                let mut put = |k: &str, v: Option<FieldValue>| {
+                    if let Some(v) = v {
+                        fields.insert(k.to_string(), v);
+                    }
+                };
+                put("FunctionName", Some(name.into()));
+                put("FunctionArn", f.function_arn().map(Into::into));
+                put("Runtime", f.runtime().map(|r| r.as_str().into()));
+                put("Role", f.role().map(Into::into));
+                put("Handler", f.handler().map(Into::into));
+                put("PackageType", f.package_type().map(|p| p.as_str().into()));
+                put("Version", f.version().map(Into::into));
+                put("RevisionId", f.revision_id().map(Into::into));
+                put("MemorySize", f.memory_size().map(|m| i64::from(m).into()));
+                put("Timeout", f.timeout().map(|t| i64::from(t).into()));
+                let arch: Vec<&str> = f.architectures().iter().map(|a| a.as_str()).collect();
+                put(
+                    "Architectures",
+                    (!arch.is_empty()).then(|| arch.join(",").into()),
+                );
+                put("LastModified", f.last_modified().map(Into::into));
+                put("CodeSize", Some(f.code_size().into()));
+                put("RegionId", Some(self.config.region.clone().into()));
+                out.push(FunctionSummary {
+                    name: name.to_string(),
+                    fields,
+                    arn: f.function_arn().map(str::to_string),
+                });
+            }
+            marker = resp.next_marker().map(str::to_string);
+            if marker.is_none() {
+                break;
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// The inventory of every function: its configuration (from ListFunctions), tags
+    /// (ListTags) and event source mappings (ListEventSourceMappings, as
+    /// `uuid state source-arn` entries joined by `;`).
+    pub async fn inventory_functions(
+        &self,
+        calls: &mut ApiCalls,
+    ) -> Result<Vec<InventoryObject>, CollectError> {
+        let functions = self.discover_functions(calls).await?;
+        let lambda = self.lambda_client()?;
+        let mut out = Vec::new();
+        for f in functions {
+            let mut tags = BTreeMap::new();
+            if let Some(arn) = &f.arn {
+                calls.list_tags += 1;
+                let resp = lambda
+                    .list_tags()
+                    .resource(arn)
+                    .send()
+                    .await
+                    .map_err(|e| call_error("ListTags", &e))?;
+                if let Some(t) = resp.tags() {
+                    tags.extend(t.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+            }
+            let mut mappings = Vec::new();
+            let mut marker: Option<String> = None;
+            loop {
+                calls.list_event_source_mappings += 1;
+                let resp = lambda
+                    .list_event_source_mappings()
+                    .function_name(&f.name)
+                    .set_marker(marker.clone())
+                    .send()
+                    .await
+                    .map_err(|e| call_error("ListEventSourceMappings", &e))?;
+                for m in resp.event_source_mappings() {
+                    mappings.push(format!(
+                        "{} {} {}",
+                        m.uuid().unwrap_or_default(),
+                        m.state().unwrap_or_default(),
+                        m.event_source_arn().unwrap_or_default()
+                    ));
+                }
+                marker = resp.next_marker().map(str::to_string);
+                if marker.is_none() {
+                    break;
+                }
+            }
+            let mut fields = f.fields;
+            if !mappings.is_empty() {
+                fields.insert("EventSourceMappings".into(), mappings.join(";").into());
+            }
+            out.push(InventoryObject {
+                class: "aws_lambda".into(),
+                name: f.name,
+                fields,
+                tags,
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// One query of a GetMetricData call.
 #[derive(Debug, Clone)]
 struct Query {
-    stream: String,
+    namespace: Namespace,
+    resource: String,
     metric: String,
     statistic: Statistic,
+}
+
+/// The unit AWS gives an `AWS/Lambda` metric.
+fn lambda_unit(namespace: Namespace, metric: &str) -> Option<&'static str> {
+    if namespace != Namespace::Lambda {
+        return None;
+    }
+    Some(match metric {
+        "Duration" | "IteratorAge" | "AsyncEventAge" | "PostRuntimeExtensionsDuration" => {
+            "Milliseconds"
+        }
+        _ => "Count",
+    })
+}
+
+/// A function as ListFunctions describes it.
+#[derive(Debug, Clone)]
+pub struct FunctionSummary {
+    /// The function name.
+    pub name: String,
+    /// Its fields for the inventory.
+    pub fields: BTreeMap<String, FieldValue>,
+    /// Its ARN, for ListTags.
+    pub arn: Option<String>,
 }
 
 fn code<E, R>(err: &aws_smithy_types_error::SdkError<E, R>) -> String
@@ -471,8 +755,14 @@ fn call_error<E, R>(
     err: &aws_smithy_types_error::SdkError<E, R>,
 ) -> CollectError
 where
-    E: aws_sdk_kinesis::error::ProvideErrorMetadata,
+    E: aws_sdk_kinesis::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
 {
+    tracing::warn!(
+        operation,
+        error = %aws_sdk_kinesis::error::DisplayErrorContext(err),
+        "call failed"
+    );
     CollectError::Call {
         operation,
         message: code(err),

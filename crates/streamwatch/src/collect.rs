@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use cloudwatch_collector::{ApiCalls, Collector, CollectorConfig, Cycle};
+use cloudwatch_collector::{ApiCalls, Collector, CollectorConfig, Cycle, Namespace};
 use metric_export::{Gauge, InventoryObject};
 use parking_lot::RwLock;
 
@@ -31,7 +31,7 @@ pub struct CollectArgs {
     /// Region to sign for and to name in every sample.
     #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
     region: String,
-    /// Namespaces to collect, comma-separated (`aws_kinesis`; `aws_lambda` is not served yet).
+    /// Namespaces to collect, comma-separated: `aws_kinesis`, `aws_lambda`.
     #[arg(long, value_delimiter = ',', default_value = "aws_kinesis")]
     namespace: Vec<String>,
     /// Time between cycles, e.g. `60s`, `1s`, `2m`.
@@ -82,7 +82,13 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn clients(args: &CollectArgs) -> (aws_sdk_kinesis::Client, aws_sdk_cloudwatch::Client) {
+fn clients(
+    args: &CollectArgs,
+) -> (
+    aws_sdk_kinesis::Client,
+    aws_sdk_cloudwatch::Client,
+    aws_sdk_lambda::Client,
+) {
     // Credentials from the environment when set; any value works for the embedded engine.
     let key = std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_else(|_| "streamwatch".into());
     let secret = std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|_| "streamwatch".into());
@@ -111,9 +117,22 @@ fn clients(args: &CollectArgs) -> (aws_sdk_kinesis::Client, aws_sdk_cloudwatch::
         ))
         .endpoint_url(&args.endpoint)
         .build();
+    let lambda = aws_sdk_lambda::Config::builder()
+        .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
+        .region(aws_sdk_lambda::config::Region::new(args.region.clone()))
+        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+            std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_else(|_| "streamwatch".into()),
+            std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|_| "streamwatch".into()),
+            std::env::var("AWS_SESSION_TOKEN").ok(),
+            None,
+            "environment",
+        ))
+        .endpoint_url(&args.endpoint)
+        .build();
     (
         aws_sdk_kinesis::Client::from_conf(kinesis),
         aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
+        aws_sdk_lambda::Client::from_conf(lambda),
     )
 }
 
@@ -132,6 +151,9 @@ fn health(cycle: &Cycle, totals: &ApiCalls, errors: u64, region: &str) -> Vec<Ga
         ("GetMetricData", totals.get_metric_data),
         ("DescribeStreamSummary", totals.describe_stream_summary),
         ("ListTagsForStream", totals.list_tags_for_stream),
+        ("ListFunctions", totals.list_functions),
+        ("ListTags", totals.list_tags),
+        ("ListEventSourceMappings", totals.list_event_source_mappings),
     ] {
         out.push(gauge(
             "streamwatch_collector_api_calls",
@@ -180,22 +202,36 @@ fn render(format: Format, cycle: &Cycle, objects: &[InventoryObject], health: &[
 }
 
 fn add(totals: &mut ApiCalls, calls: &ApiCalls) {
-    totals.list_streams += calls.list_streams;
-    totals.get_metric_data += calls.get_metric_data;
-    totals.describe_stream_summary += calls.describe_stream_summary;
-    totals.list_tags_for_stream += calls.list_tags_for_stream;
+    totals.add(calls);
+}
+
+/// The inventory of the namespaces collected.
+async fn inventory(
+    collector: &Collector,
+    namespaces: &[Namespace],
+    cycle: &Cycle,
+    calls: &mut ApiCalls,
+) -> Result<Vec<InventoryObject>, cloudwatch_collector::CollectError> {
+    let mut objects = Vec::new();
+    if namespaces.contains(&Namespace::Kinesis) {
+        objects.extend(collector.inventory(&cycle.streams, calls).await?);
+    }
+    if namespaces.contains(&Namespace::Lambda) {
+        objects.extend(collector.inventory_functions(calls).await?);
+    }
+    Ok(objects)
 }
 
 /// Runs `streamwatch collect`.
 pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
+    let mut namespaces = Vec::new();
     for ns in &args.namespace {
-        match ns.as_str() {
-            "aws_kinesis" => {}
-            "aws_lambda" => bail!("--namespace aws_lambda is not collected yet; use aws_kinesis"),
-            other => bail!("unknown namespace {other:?}: use aws_kinesis"),
+        match Namespace::from_flag(ns) {
+            Some(n) => namespaces.push(n),
+            None => bail!("unknown namespace {ns:?}: use aws_kinesis and/or aws_lambda"),
         }
     }
-    let (kinesis, cloudwatch) = clients(&args);
+    let (kinesis, cloudwatch, lambda) = clients(&args);
     let period = args
         .period
         .unwrap_or_else(|| args.interval.as_secs().max(1) as i64);
@@ -204,16 +240,17 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
         period_secs: period,
         delay: args.delay,
         first_window: Duration::from_secs(period.max(1) as u64),
+        namespaces: namespaces.clone(),
         ..CollectorConfig::default()
     };
-    let mut collector = Collector::new(kinesis, cloudwatch, config);
+    let mut collector = Collector::new(kinesis, cloudwatch, config).with_lambda(lambda);
     let mut totals = ApiCalls::default();
     let mut errors = 0u64;
 
     if args.once {
         let cycle = collector.collect(now_ms()).await;
         let mut calls = cycle.calls.clone();
-        let objects = collector.inventory(&cycle.streams, &mut calls).await;
+        let objects = inventory(&collector, &namespaces, &cycle, &mut calls).await;
         add(&mut totals, &calls);
         let objects = match objects {
             Ok(o) => o,
@@ -294,7 +331,7 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
         errors += cycle.errors.len() as u64;
         if last_inventory.is_none_or(|t| t.elapsed() >= args.inventory_interval) {
             let mut calls = ApiCalls::default();
-            match collector.inventory(&cycle.streams, &mut calls).await {
+            match inventory(&collector, &namespaces, &cycle, &mut calls).await {
                 Ok(o) => {
                     objects = o;
                     last_inventory = Some(Instant::now());
