@@ -9,6 +9,8 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use cloudwatch_collector::{ApiCalls, Collector, CollectorConfig, Cycle, Namespace};
 use metric_export::{Gauge, InventoryObject};
+
+use crate::collect_config::Output;
 use parking_lot::RwLock;
 
 /// How output is written.
@@ -56,6 +58,72 @@ pub struct CollectArgs {
     /// Where `/metrics` is served without `--once`.
     #[arg(long, default_value = "127.0.0.1:9107")]
     listen: SocketAddr,
+    /// A TOML file with these settings, per-namespace metric sets and several outputs; what
+    /// it names replaces the flags (see `collect_config.rs` for the format).
+    #[arg(long)]
+    config: Option<std::path::PathBuf>,
+}
+
+/// The settings of a run, from the flags and the config file.
+struct Plan {
+    endpoint: String,
+    region: String,
+    interval: Duration,
+    period: i64,
+    delay: Duration,
+    inventory_interval: Duration,
+    namespaces: Vec<Namespace>,
+    kinesis_metrics: Option<Vec<cloudwatch_collector::MetricSpec>>,
+    lambda_metrics: Option<Vec<cloudwatch_collector::MetricSpec>>,
+    outputs: Vec<Output>,
+}
+
+impl Plan {
+    fn new(args: &CollectArgs) -> anyhow::Result<Plan> {
+        let mut namespaces = Vec::new();
+        for ns in &args.namespace {
+            match Namespace::from_flag(ns) {
+                Some(n) => namespaces.push(n),
+                None => bail!("unknown namespace {ns:?}: use aws_kinesis and/or aws_lambda"),
+            }
+        }
+        let mut plan = Plan {
+            endpoint: args.endpoint.clone(),
+            region: args.region.clone(),
+            interval: args.interval,
+            period: 0,
+            delay: args.delay,
+            inventory_interval: args.inventory_interval,
+            namespaces,
+            kinesis_metrics: None,
+            lambda_metrics: None,
+            outputs: vec![Output::Prometheus(args.listen)],
+        };
+        let mut period = args.period;
+        if let Some(path) = &args.config {
+            let file = crate::collect_config::load(path, parse_duration)?;
+            plan.endpoint = file.endpoint.unwrap_or(plan.endpoint);
+            plan.region = file.region.unwrap_or(plan.region);
+            plan.interval = file.interval.unwrap_or(plan.interval);
+            period = file.period.or(period);
+            plan.delay = file.delay.unwrap_or(plan.delay);
+            plan.inventory_interval = file.inventory_interval.unwrap_or(plan.inventory_interval);
+            if !file.namespaces.is_empty() {
+                plan.namespaces = file.namespaces.iter().map(|(n, _)| *n).collect();
+                for (ns, metrics) in file.namespaces {
+                    match ns {
+                        Namespace::Kinesis => plan.kinesis_metrics = metrics,
+                        Namespace::Lambda => plan.lambda_metrics = metrics,
+                    }
+                }
+            }
+            if !file.outputs.is_empty() {
+                plan.outputs = file.outputs;
+            }
+        }
+        plan.period = period.unwrap_or_else(|| plan.interval.as_secs().max(1) as i64);
+        Ok(plan)
+    }
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -83,7 +151,7 @@ fn now_ms() -> i64 {
 }
 
 fn clients(
-    args: &CollectArgs,
+    args: &Plan,
 ) -> (
     aws_sdk_kinesis::Client,
     aws_sdk_cloudwatch::Client,
@@ -224,25 +292,24 @@ async fn inventory(
 
 /// Runs `streamwatch collect`.
 pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
-    let mut namespaces = Vec::new();
-    for ns in &args.namespace {
-        match Namespace::from_flag(ns) {
-            Some(n) => namespaces.push(n),
-            None => bail!("unknown namespace {ns:?}: use aws_kinesis and/or aws_lambda"),
-        }
-    }
-    let (kinesis, cloudwatch, lambda) = clients(&args);
-    let period = args
-        .period
-        .unwrap_or_else(|| args.interval.as_secs().max(1) as i64);
-    let config = CollectorConfig {
-        region: args.region.clone(),
+    let plan = Plan::new(&args)?;
+    let namespaces = plan.namespaces.clone();
+    let (kinesis, cloudwatch, lambda) = clients(&plan);
+    let period = plan.period;
+    let mut config = CollectorConfig {
+        region: plan.region.clone(),
         period_secs: period,
-        delay: args.delay,
+        delay: plan.delay,
         first_window: Duration::from_secs(period.max(1) as u64),
         namespaces: namespaces.clone(),
         ..CollectorConfig::default()
     };
+    if let Some(m) = plan.kinesis_metrics.clone() {
+        config.metrics = m;
+    }
+    if let Some(m) = plan.lambda_metrics.clone() {
+        config.lambda_metrics = m;
+    }
     let mut collector = Collector::new(kinesis, cloudwatch, config).with_lambda(lambda);
     let mut totals = ApiCalls::default();
     let mut errors = 0u64;
@@ -264,18 +331,13 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
             eprintln!("streamwatch collect: {e}");
         }
         errors += cycle.errors.len() as u64;
-        print!(
-            "{}",
-            render(
-                args.format,
-                &cycle,
-                &objects,
-                &health(&cycle, &totals, errors, &args.region)
-            )
-        );
+        let health = health(&cycle, &totals, errors, &plan.region);
+        print!("{}", render(args.format, &cycle, &objects, &health));
+        write_files(&plan.outputs, &cycle, &objects, &health)?;
         eprintln!(
-            "streamwatch collect: {} streams, {} samples, {} API calls, {} metrics requested (~${:.6})",
+            "streamwatch collect: {} streams, {} functions, {} samples, {} API calls, {} metrics requested (~${:.6})",
             cycle.streams.len(),
+            cycle.functions.len(),
             cycle.samples.len(),
             totals.total(),
             cycle.metrics_requested,
@@ -288,36 +350,41 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
     }
 
     let page = Arc::new(RwLock::new(String::new()));
-    let served = page.clone();
-    let app = axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let page = served.clone();
-            async move {
-                let body = page.read().clone();
-                (
-                    [(
-                        axum::http::header::CONTENT_TYPE,
-                        "text/plain; version=0.0.4; charset=utf-8",
-                    )],
-                    body,
-                )
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("binding {}", args.listen))?;
-    eprintln!(
-        "streamwatch collect: serving http://{}/metrics",
-        listener.local_addr()?
-    );
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    for output in &plan.outputs {
+        let Output::Prometheus(addr) = output else {
+            continue;
+        };
+        let served = page.clone();
+        let app = axum::Router::new().route(
+            "/metrics",
+            axum::routing::get(move || {
+                let page = served.clone();
+                async move {
+                    let body = page.read().clone();
+                    (
+                        [(
+                            axum::http::header::CONTENT_TYPE,
+                            "text/plain; version=0.0.4; charset=utf-8",
+                        )],
+                        body,
+                    )
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr}"))?;
+        eprintln!(
+            "streamwatch collect: serving http://{}/metrics",
+            listener.local_addr()?
+        );
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+    }
     let mut objects: Vec<InventoryObject> = Vec::new();
     let mut last_inventory: Option<Instant> = None;
-    let mut ticker = tokio::time::interval(args.interval);
+    let mut ticker = tokio::time::interval(plan.interval);
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
@@ -329,7 +396,7 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
             eprintln!("streamwatch collect: {e}");
         }
         errors += cycle.errors.len() as u64;
-        if last_inventory.is_none_or(|t| t.elapsed() >= args.inventory_interval) {
+        if last_inventory.is_none_or(|t| t.elapsed() >= plan.inventory_interval) {
             let mut calls = ApiCalls::default();
             match inventory(&collector, &namespaces, &cycle, &mut calls).await {
                 Ok(o) => {
@@ -343,11 +410,41 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
             }
             add(&mut totals, &calls);
         }
-        let health = health(&cycle, &totals, errors, &args.region);
-        let text = render(Format::Prometheus, &cycle, &objects, &health);
-        *page.write() = text;
-        if args.format != Format::Prometheus {
-            print!("{}", render(args.format, &cycle, &objects, &health));
+        let health = health(&cycle, &totals, errors, &plan.region);
+        *page.write() = render(Format::Prometheus, &cycle, &objects, &health);
+        if let Err(e) = write_files(&plan.outputs, &cycle, &objects, &health) {
+            eprintln!("streamwatch collect: {e:#}");
+            errors += 1;
         }
     }
+}
+
+/// Appends the cycle to every file output (`-` is stdout).
+fn write_files(
+    outputs: &[Output],
+    cycle: &Cycle,
+    objects: &[InventoryObject],
+    health: &[Gauge],
+) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    for output in outputs {
+        let (format, path) = match output {
+            Output::Prometheus(_) => continue,
+            Output::Line(path) => (Format::Line, path),
+            Output::Json(path) => (Format::Json, path),
+        };
+        let text = render(format, cycle, objects, health);
+        if path == "-" {
+            print!("{text}");
+        } else {
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening {path}"))?;
+            file.write_all(text.as_bytes())
+                .with_context(|| format!("writing {path}"))?;
+        }
+    }
+    Ok(())
 }

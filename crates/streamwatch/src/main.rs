@@ -4,6 +4,7 @@ mod bench;
 mod bench_client;
 mod bench_collect;
 mod collect;
+mod collect_config;
 mod metrics_cmd;
 mod serve;
 
