@@ -5,6 +5,7 @@ mod bench_client;
 mod bench_collect;
 mod collect;
 mod collect_config;
+mod demo;
 mod metrics_cmd;
 mod serve;
 
@@ -30,6 +31,10 @@ enum Command {
     Collect(collect::CollectArgs),
     /// List metrics and print a statistic over time, from the engine or any CloudWatch endpoint.
     Metrics(metrics_cmd::MetricsArgs),
+    /// The whole pipeline in one command, no AWS account: the engine in-process, a stream, a
+    /// steady producer load and a consumer, its metrics collected every second and shown live
+    /// (and served as Prometheus /metrics); Ctrl-C prints a summary.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -49,5 +54,6 @@ fn main() -> anyhow::Result<()> {
         Command::Bench(cmd) => runtime.block_on(cmd.run()),
         Command::Metrics(args) => runtime.block_on(metrics_cmd::run(args)),
         Command::Collect(args) => runtime.block_on(collect::run(args)),
+        Command::Demo(args) => runtime.block_on(demo::run(args)),
     }
 }

@@ -337,3 +337,63 @@ async fn collect_once_prints_each_format() {
     interrupt(&child);
     wait_exit(&mut child, Duration::from_secs(10));
 }
+
+#[test]
+fn demo_shows_throttling_above_capacity_and_none_without_limits() {
+    let run = |rate: &str, limits: &str, listen: &str| {
+        Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+            .args(["demo", "--duration", "4s", "--shards", "1", "--rate", rate])
+            .args(["--shard-limits", limits])
+            .args(["--port", &free_port().to_string(), "--listen", listen])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let listen = format!("127.0.0.1:{}", free_port());
+    // Both at once, to keep the test short.
+    let above = run("3000", "aws", &listen);
+    let unlimited = run("200", "off", &format!("127.0.0.1:{}", free_port()));
+    // /metrics serves the latest cycle while the demo runs.
+    let deadline = Instant::now() + Duration::from_secs(4);
+    let mut page = String::new();
+    while Instant::now() < deadline && !page.contains("aws_kinesis_incoming_records_sum{") {
+        std::thread::sleep(Duration::from_millis(300));
+        if let Ok(mut s) = std::net::TcpStream::connect(&listen) {
+            use std::io::{Read, Write};
+            let _ = s.write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n");
+            page.clear();
+            let _ = s.read_to_string(&mut page);
+        }
+    }
+    assert!(
+        page.contains("aws_kinesis_incoming_records_sum{") && page.contains("stream_name=\"demo\""),
+        "{page}"
+    );
+    let summary = |child: Child| {
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let field = |name: &str| -> u64 {
+            stdout
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(name))
+                .unwrap_or_else(|| panic!("no {name:?} in:\n{stdout}"))
+                .trim()
+                .parse()
+                .unwrap()
+        };
+        // Not a terminal: one plain line a second, then the summary.
+        assert!(stdout.lines().any(|l| l.starts_with("t=")), "{stdout}");
+        (field("records sent:"), field("throttled:"), stdout)
+    };
+    let (sent, throttled, out) = summary(above);
+    assert!(sent > 0 && throttled > 0, "{out}");
+    let (sent, throttled, out) = summary(unlimited);
+    assert!(sent > 0, "{out}");
+    assert_eq!(throttled, 0, "{out}");
+}

@@ -1,0 +1,722 @@
+//! `streamwatch demo`: the whole pipeline in one command, no AWS account. Starts the embedded
+//! engine in this process, creates a stream, drives a steady producer load through
+//! `kinesis_client::Producer`, reads it back with a `Consumer`, collects the stream's
+//! `AWS/Kinesis` metrics every second with the CloudWatch collector and shows them live
+//! (rates and sparklines) while serving them as Prometheus `/metrics`. Ctrl-C (or the end of
+//! `--duration`) prints a summary.
+
+use std::collections::VecDeque;
+use std::io::{IsTerminal, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use bytes::Bytes;
+use clap::Args;
+use cloudwatch_collector::{Collector, CollectorConfig, MetricSpec};
+use futures::StreamExt;
+use kinesis_client::metrics::{Labels, MetricsCollector, labels, names};
+use kinesis_client::{
+    Consumer, ConsumerConfig, Producer, ProducerConfig, Record, StartingPosition,
+};
+use metric_export::{Gauge, Sample, Statistic};
+use parking_lot::RwLock;
+use tokio::sync::watch;
+
+use crate::serve::ShardLimits;
+
+/// Options of `streamwatch demo`.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Port of the embedded engine (Kinesis and CloudWatch APIs), so SDKs and the AWS CLI can
+    /// reach it too; 0 picks a free one.
+    #[arg(long, default_value_t = 4567)]
+    port: u16,
+    /// Address the engine listens on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Per-shard throughput limits of the engine.
+    #[arg(long, value_enum, default_value_t = ShardLimits::Aws)]
+    shard_limits: ShardLimits,
+    /// Stream to create and load.
+    #[arg(long, default_value = "demo")]
+    stream: String,
+    /// Shards of the stream.
+    #[arg(long, default_value_t = 2)]
+    shards: i32,
+    /// Records per second offered to the producer.
+    #[arg(long, default_value_t = 500)]
+    rate: u64,
+    /// Bytes of data per record.
+    #[arg(long, default_value_t = 1024)]
+    record_size: usize,
+    /// How long to run, e.g. `10s`, `2m`; until Ctrl-C without it.
+    #[arg(long, value_parser = parse_duration)]
+    duration: Option<Duration>,
+    /// Where Prometheus `/metrics` (the latest collection cycle) is served.
+    #[arg(long, default_value = "127.0.0.1:9107")]
+    listen: SocketAddr,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (num, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("not a duration: {text:?} (e.g. 10s, 500ms, 2m)"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "" | "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        "h" => Ok(Duration::from_secs(n * 3600)),
+        _ => Err(format!("unknown unit in {text:?}: use ms, s, m or h")),
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The producer's and consumer's own counters, read live (the client reports through the
+/// `MetricsCollector` trait; `ProducerStats` only comes at close).
+#[derive(Default)]
+struct Counters {
+    sent: AtomicU64,
+    bytes: AtomicU64,
+    throttled: AtomicU64,
+    errors: AtomicU64,
+    received: AtomicU64,
+    consumer_errors: AtomicU64,
+}
+
+impl MetricsCollector for Counters {
+    fn increment(&self, name: &'static str, value: u64, l: Labels<'_>) {
+        let counter = match name {
+            names::PRODUCER_RECORDS_SENT_TOTAL => &self.sent,
+            names::PRODUCER_BYTES_SENT_TOTAL => &self.bytes,
+            names::PRODUCER_THROTTLES_TOTAL => &self.throttled,
+            names::PRODUCER_ERRORS_TOTAL => {
+                // Throttled records are counted (and retried) above, not as errors.
+                let throttle = l.iter().any(|(k, v)| {
+                    *k == labels::ERROR_TYPE && *v == "ProvisionedThroughputExceededException"
+                });
+                if throttle {
+                    return;
+                }
+                &self.errors
+            }
+            names::CONSUMER_RECORDS_RECEIVED_TOTAL => &self.received,
+            names::CONSUMER_ERRORS_TOTAL => &self.consumer_errors,
+            _ => return,
+        };
+        counter.fetch_add(value, Ordering::Relaxed);
+    }
+    fn gauge(&self, _: &'static str, _: f64, _: Labels<'_>) {}
+    fn histogram(&self, _: &'static str, _: f64, _: Labels<'_>) {}
+}
+
+/// A row of the live table: one stream-level metric and statistic.
+struct Row {
+    label: &'static str,
+    metric: &'static str,
+    statistic: Statistic,
+    /// Missing datapoints of a Sum are zero; of a latency or age, no data.
+    zero_when_missing: bool,
+    unit: Unit,
+    history: VecDeque<Option<f64>>,
+    total: f64,
+    max: Option<f64>,
+}
+
+#[derive(Clone, Copy)]
+enum Unit {
+    PerSecond,
+    BytesPerSecond,
+    Millis,
+}
+
+const HISTORY: usize = 30;
+const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+fn rows() -> Vec<Row> {
+    let row = |label, metric, statistic, zero_when_missing, unit| Row {
+        label,
+        metric,
+        statistic,
+        zero_when_missing,
+        unit,
+        history: VecDeque::new(),
+        total: 0.0,
+        max: None,
+    };
+    vec![
+        row(
+            "IncomingRecords/s",
+            "IncomingRecords",
+            Statistic::Sum,
+            true,
+            Unit::PerSecond,
+        ),
+        row(
+            "IncomingBytes/s",
+            "IncomingBytes",
+            Statistic::Sum,
+            true,
+            Unit::BytesPerSecond,
+        ),
+        row(
+            "PutRecords.Latency p99",
+            "PutRecords.Latency",
+            Statistic::Percentile(99.0),
+            false,
+            Unit::Millis,
+        ),
+        row(
+            "GetRecords.IteratorAge max",
+            "GetRecords.IteratorAgeMilliseconds",
+            Statistic::Maximum,
+            false,
+            Unit::Millis,
+        ),
+        row(
+            "PutRecords.ThrottledRecords/s",
+            "PutRecords.ThrottledRecords",
+            Statistic::Sum,
+            true,
+            Unit::PerSecond,
+        ),
+        row(
+            "WriteProvisionedThroughputExceeded/s",
+            "WriteProvisionedThroughputExceeded",
+            Statistic::Sum,
+            true,
+            Unit::PerSecond,
+        ),
+    ]
+}
+
+fn metric_specs(rows: &[Row]) -> Vec<MetricSpec> {
+    rows.iter()
+        .map(|r| MetricSpec {
+            name: r.metric.to_string(),
+            statistics: vec![r.statistic],
+        })
+        .collect()
+}
+
+fn same_statistic(a: Statistic, b: Statistic) -> bool {
+    a.as_cloudwatch() == b.as_cloudwatch()
+}
+
+impl Row {
+    fn push(&mut self, samples: &[Sample], stream: &str, t: i64) {
+        let value = samples
+            .iter()
+            .find(|s| {
+                s.timestamp_ms == t
+                    && s.metric == self.metric
+                    && same_statistic(s.statistic, self.statistic)
+                    && s.dimensions
+                        .iter()
+                        .any(|(k, v)| k == "StreamName" && v == stream)
+            })
+            .map(|s| s.value)
+            .or(self.zero_when_missing.then_some(0.0));
+        if let Some(v) = value {
+            self.total += v;
+            self.max = Some(self.max.map_or(v, |m: f64| m.max(v)));
+        }
+        self.history.push_back(value);
+        while self.history.len() > HISTORY {
+            self.history.pop_front();
+        }
+    }
+
+    fn last(&self) -> Option<f64> {
+        self.history.back().copied().flatten()
+    }
+
+    fn sparkline(&self) -> String {
+        let max = self.history.iter().flatten().fold(0.0f64, |m, v| m.max(*v));
+        self.history
+            .iter()
+            .map(|v| match v {
+                None => ' ',
+                Some(_) if max <= 0.0 => SPARKS[0],
+                Some(v) => {
+                    let i = ((v / max) * (SPARKS.len() - 1) as f64).round() as usize;
+                    SPARKS[i.min(SPARKS.len() - 1)]
+                }
+            })
+            .collect()
+    }
+}
+
+fn format_value(unit: Unit, v: Option<f64>) -> String {
+    let Some(v) = v else {
+        return "-".to_string();
+    };
+    match unit {
+        Unit::PerSecond => format!("{v:.0}"),
+        Unit::BytesPerSecond => {
+            if v >= 1024.0 * 1024.0 {
+                format!("{:.2} MiB", v / (1024.0 * 1024.0))
+            } else if v >= 1024.0 {
+                format!("{:.1} KiB", v / 1024.0)
+            } else {
+                format!("{v:.0} B")
+            }
+        }
+        Unit::Millis => format!("{v:.1} ms"),
+    }
+}
+
+/// A small xorshift generator for partition keys (no dependency needed for this).
+struct Keys(u64);
+
+impl Keys {
+    fn next(&mut self) -> String {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        format!("pk-{x:016x}")
+    }
+}
+
+/// What the load loop did.
+#[derive(Default)]
+struct Offered {
+    offered: AtomicU64,
+    queue_full: AtomicU64,
+}
+
+/// Offers `rate` records a second in bursts every 20 ms until `stop`, then closes the producer.
+async fn drive(
+    producer: Producer,
+    rate: u64,
+    record_size: usize,
+    offered: Arc<Offered>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<kinesis_client::producer::ProducerStats, kinesis_client::ClientError> {
+    let data = Bytes::from(
+        (0..record_size)
+            .map(|i| b"streamwatch-demo "[i % 17])
+            .collect::<Vec<u8>>(),
+    );
+    let mut keys = Keys(now_ms() as u64 | 1);
+    let started = Instant::now();
+    let mut ticker = tokio::time::interval(Duration::from_millis(20));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut done: u64 = 0;
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stop.changed() => break,
+        }
+        let due = (started.elapsed().as_secs_f64() * rate as f64) as u64;
+        // At most a second's worth in one burst, should the loop have stalled.
+        let burst = due.saturating_sub(done).min(rate.max(1));
+        for _ in 0..burst {
+            match producer.try_put(Record::new(keys.next(), data.clone())) {
+                Ok(()) => {}
+                Err(kinesis_client::ClientError::QueueFull) => {
+                    offered.queue_full.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        offered.offered.fetch_add(burst, Ordering::Relaxed);
+        done += burst;
+        if due > done + rate {
+            // Too far behind: skip rather than burst later.
+            done = due;
+        }
+    }
+    producer.close().await
+}
+
+fn metrics_app(page: Arc<RwLock<String>>) -> axum::Router {
+    axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let page = page.clone();
+            async move {
+                let body = page.read().clone();
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    body,
+                )
+            }
+        }),
+    )
+}
+
+fn own_gauges(stream: &str, counters: &Counters, offered: &Offered) -> Vec<Gauge> {
+    let stream = ("stream_name".to_string(), stream.to_string());
+    [
+        (
+            "streamwatch_demo_producer_records_offered",
+            "Records the demo load offered to the producer.",
+            offered.offered.load(Ordering::Relaxed),
+        ),
+        (
+            "streamwatch_demo_producer_records_sent",
+            "Records the producer delivered.",
+            counters.sent.load(Ordering::Relaxed),
+        ),
+        (
+            "streamwatch_demo_producer_throttled_records",
+            "Records the producer saw throttled (and retried).",
+            counters.throttled.load(Ordering::Relaxed),
+        ),
+        (
+            "streamwatch_demo_consumer_records_received",
+            "Records the consumer read.",
+            counters.received.load(Ordering::Relaxed),
+        ),
+    ]
+    .into_iter()
+    .map(|(name, help, v)| Gauge {
+        name: name.to_string(),
+        help: help.to_string(),
+        labels: vec![stream.clone()],
+        value: v as f64,
+    })
+    .collect()
+}
+
+/// Runs `streamwatch demo`.
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.shards >= 1, "--shards must be at least 1");
+    anyhow::ensure!(args.record_size >= 1, "--record-size must be at least 1");
+    let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
+        transition_delay: Duration::ZERO,
+        shard_limits: matches!(args.shard_limits, ShardLimits::Aws),
+        ..kinesis_engine::EngineConfig::default()
+    })?;
+    let addr = SocketAddr::new(args.host, args.port);
+    let server = streamwatch_server::start(addr, engine)
+        .await
+        .with_context(|| format!("binding {addr} (pass --port 0 for a free port)"))?;
+    let endpoint = server.endpoint();
+    let creds = aws_sdk_kinesis::config::Credentials::new("demo", "demo", None, None, "demo");
+    let kinesis = aws_sdk_kinesis::Client::from_conf(
+        aws_sdk_kinesis::Config::builder()
+            .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
+            .region(aws_sdk_kinesis::config::Region::new("us-east-1"))
+            .credentials_provider(creds.clone())
+            .endpoint_url(&endpoint)
+            .build(),
+    );
+    let cloudwatch = aws_sdk_cloudwatch::Client::from_conf(
+        aws_sdk_cloudwatch::Config::builder()
+            .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
+            .credentials_provider(creds)
+            .endpoint_url(&endpoint)
+            .build(),
+    );
+    kinesis
+        .create_stream()
+        .stream_name(&args.stream)
+        .shard_count(args.shards)
+        .send()
+        .await
+        .with_context(|| format!("creating stream {:?}", args.stream))?;
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let metrics_url = format!("http://{}/metrics", listener.local_addr()?);
+    let page = Arc::new(RwLock::new(String::new()));
+    let app = metrics_app(page.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+
+    let counters = Arc::new(Counters::default());
+    let offered = Arc::new(Offered::default());
+    let producer = Producer::with_config(
+        kinesis.clone(),
+        args.stream.clone(),
+        ProducerConfig {
+            // The engine throttles, the producer retries: throttling shows in the metrics.
+            shard_rate_limit: false,
+            max_attempts: 1000,
+            backoff_max: Duration::from_secs(1),
+            // About half a second of backlog, so closing does not drain a long queue.
+            max_queued_records: (args.rate as usize / 2).clamp(100, 100_000),
+            metrics: Some(counters.clone()),
+            ..ProducerConfig::default()
+        },
+    )
+    .await
+    .context("starting the producer")?;
+    let mut consumer = Consumer::with_config(
+        kinesis.clone(),
+        args.stream.clone(),
+        ConsumerConfig {
+            starting_position: StartingPosition::Latest,
+            min_poll_interval: Duration::from_millis(200),
+            metrics: Some(counters.clone()),
+            ..ConsumerConfig::default()
+        },
+    );
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let load = tokio::spawn(drive(
+        producer,
+        args.rate,
+        args.record_size,
+        offered.clone(),
+        stop_rx.clone(),
+    ));
+    let mut consumer_stop = stop_rx.clone();
+    let reader = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                r = consumer.next() => match r {
+                    Some(_) => {}
+                    None => break,
+                },
+                _ = consumer_stop.changed() => break,
+            }
+        }
+        consumer.close().await;
+    });
+
+    let terminal = std::io::stdout().is_terminal();
+    let shard_limits = match args.shard_limits {
+        ShardLimits::Aws => "aws",
+        ShardLimits::Off => "off",
+    };
+    eprintln!(
+        "streamwatch demo: engine on {endpoint}, stream {:?} ({} shard(s), shard limits {shard_limits}), {} records/s of {} bytes, /metrics on {metrics_url}{}",
+        args.stream,
+        args.shards,
+        args.rate,
+        args.record_size,
+        if args.duration.is_none() {
+            "; Ctrl-C to stop"
+        } else {
+            ""
+        }
+    );
+
+    let mut rows = rows();
+    let mut collector = Collector::new(
+        kinesis.clone(),
+        cloudwatch,
+        CollectorConfig {
+            period_secs: 1,
+            delay: Duration::ZERO,
+            first_window: Duration::from_secs(1),
+            metrics: metric_specs(&rows),
+            ..CollectorConfig::default()
+        },
+    );
+    let started = Instant::now();
+    let deadline = args.duration.map(|d| tokio::time::Instant::now() + d);
+    let until_deadline = async {
+        match deadline {
+            Some(d) => tokio::time::sleep_until(d).await,
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::pin!(until_deadline);
+    // Collect a quarter second after each wall-clock second, once the period has ended.
+    let first = 1250 - now_ms().rem_euclid(1000);
+    let mut ticker = tokio::time::interval_at(
+        tokio::time::Instant::now() + Duration::from_millis(first as u64),
+        Duration::from_secs(1),
+    );
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut collector_errors = 0u64;
+    let mut seen_periods = 0u64;
+    let mut interrupted = false;
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = &mut until_deadline => break,
+            _ = tokio::signal::ctrl_c() => { interrupted = true; break }
+        }
+        let cycle = collector.collect(now_ms()).await;
+        for e in &cycle.errors {
+            eprintln!("streamwatch demo: {e}");
+        }
+        collector_errors += cycle.errors.len() as u64;
+        if let Some((start, end)) = cycle.window {
+            let mut t = start;
+            while t < end {
+                for row in &mut rows {
+                    row.push(&cycle.samples, &args.stream, t);
+                }
+                seen_periods += 1;
+                t += 1000;
+            }
+        }
+        *page.write() = metric_export::prometheus::encode(
+            &cycle.samples,
+            &[],
+            &own_gauges(&args.stream, &counters, &offered),
+        );
+        let elapsed = started.elapsed().as_secs_f64().round() as u64;
+        let sent = counters.sent.load(Ordering::Relaxed);
+        let throttled = counters.throttled.load(Ordering::Relaxed);
+        let received = counters.received.load(Ordering::Relaxed);
+        let errors = counters.errors.load(Ordering::Relaxed);
+        let queue_full = offered.queue_full.load(Ordering::Relaxed);
+        if terminal {
+            let mut out = String::from("\x1b[2J\x1b[H");
+            out.push_str(&format!(
+                "streamwatch demo  {}s  engine {endpoint}  /metrics {metrics_url}\n\
+                 stream {:?}: {} shard(s), shard limits {shard_limits}, offering {} records/s of {} bytes\n\n",
+                elapsed, args.stream, args.shards, args.rate, args.record_size
+            ));
+            out.push_str(&format!(
+                "{:<38} {:>12}  last {HISTORY} s\n",
+                "metric (AWS/Kinesis, 1 s periods)", "now"
+            ));
+            for row in &rows {
+                out.push_str(&format!(
+                    "{:<38} {:>12}  {}\n",
+                    row.label,
+                    format_value(row.unit, row.last()),
+                    row.sparkline()
+                ));
+            }
+            out.push_str(&format!(
+                "\nproducer: {sent} sent, {throttled} throttled (retried), {errors} errors, {queue_full} dropped (queue full)\n\
+                 consumer: {received} received\n\
+                 collector: {collector_errors} errors\n"
+            ));
+            if args.duration.is_none() {
+                out.push_str("\nCtrl-C to stop\n");
+            }
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(out.as_bytes());
+            let _ = stdout.flush();
+        } else {
+            let mut line = format!("t={elapsed}s");
+            for row in &rows {
+                line.push_str(&format!(
+                    " {}={}",
+                    row.label.replace(' ', "_"),
+                    format_value(row.unit, row.last()).replace(' ', "")
+                ));
+            }
+            line.push_str(&format!(
+                " sent={sent} throttled={throttled} received={received} errors={errors}"
+            ));
+            println!("{line}");
+        }
+    }
+
+    // Stop the load and the reader, then one last cycle for the periods that ended since.
+    let _ = stop_tx.send(true);
+    let stats = load.await.context("the producer task")?;
+    // Sending ends once the producer has drained its queue.
+    let elapsed = started.elapsed();
+    let _ = reader.await;
+    // Let the period with the last records end before the last cycle reads it.
+    let wait = 1100 - now_ms().rem_euclid(1000);
+    tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+    let cycle = collector.collect(now_ms()).await;
+    collector_errors += cycle.errors.len() as u64;
+    if let Some((start, end)) = cycle.window {
+        let mut t = start;
+        while t < end {
+            for row in &mut rows {
+                row.push(&cycle.samples, &args.stream, t);
+            }
+            seen_periods += 1;
+            t += 1000;
+        }
+    }
+    server.shutdown().await.context("stopping the engine")?;
+
+    let (stats, close_error) = match stats {
+        Ok(s) => (Some(s), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let secs = elapsed.as_secs_f64().max(1e-3);
+    let sent = counters.sent.load(Ordering::Relaxed);
+    let bytes = counters.bytes.load(Ordering::Relaxed);
+    let throttled = counters.throttled.load(Ordering::Relaxed);
+    let errors = counters.errors.load(Ordering::Relaxed)
+        + counters.consumer_errors.load(Ordering::Relaxed)
+        + collector_errors
+        + u64::from(close_error.is_some());
+    let row = |metric: &str| rows.iter().find(|r| r.metric == metric);
+    let cw_total = |metric: &str| row(metric).map_or(0.0, |r| r.total);
+    let p99 = row("PutRecords.Latency").and_then(|r| r.max);
+    let age = row("GetRecords.IteratorAgeMilliseconds").and_then(|r| r.max);
+    println!();
+    println!(
+        "summary ({}{:.1} s, {} one-second periods collected)",
+        if interrupted {
+            "interrupted after "
+        } else {
+            ""
+        },
+        secs,
+        seen_periods
+    );
+    println!(
+        "  records offered: {}",
+        offered.offered.load(Ordering::Relaxed)
+    );
+    println!("  records sent: {sent}");
+    println!("  bytes sent: {bytes}");
+    println!("  throttled: {throttled}");
+    println!(
+        "  dropped (producer queue full): {}",
+        offered.queue_full.load(Ordering::Relaxed)
+    );
+    if let Some(s) = &stats {
+        println!("  undelivered: {}", s.undelivered);
+        println!("  PutRecords calls: {}", s.put_calls);
+    }
+    println!(
+        "  records received by the consumer: {}",
+        counters.received.load(Ordering::Relaxed)
+    );
+    println!(
+        "  mean rate: {:.0} records/s, {}/s sent",
+        sent as f64 / secs,
+        format_value(Unit::BytesPerSecond, Some(bytes as f64 / secs))
+    );
+    println!(
+        "  CloudWatch: IncomingRecords {:.0} ({:.0}/s), IncomingBytes {:.0}, PutRecords.ThrottledRecords {:.0}, WriteProvisionedThroughputExceeded {:.0}",
+        cw_total("IncomingRecords"),
+        cw_total("IncomingRecords") / secs,
+        cw_total("IncomingBytes"),
+        cw_total("PutRecords.ThrottledRecords"),
+        cw_total("WriteProvisionedThroughputExceeded"),
+    );
+    println!(
+        "  PutRecords.Latency p99 (highest per second): {}",
+        format_value(Unit::Millis, p99)
+    );
+    println!(
+        "  GetRecords.IteratorAgeMilliseconds (highest): {}",
+        format_value(Unit::Millis, age)
+    );
+    println!("  errors: {errors}");
+    if let Some(e) = close_error {
+        println!("  closing the producer: {e}");
+    }
+    Ok(())
+}
