@@ -795,48 +795,18 @@ async fn list_all_shards(
     client: &Client,
     stream_name: &str,
 ) -> Result<HashMap<String, ShardInfo>, ClientError> {
-    let mut out = HashMap::new();
-    let mut token: Option<String> = None;
-    loop {
-        let req = match &token {
-            Some(t) => client.list_shards().next_token(t),
-            None => client.list_shards().stream_name(stream_name),
-        };
-        let resp = req.send().await.map_err(|e| ClientError::Service {
-            operation: "ListShards",
-            message: error_type(&e),
-        })?;
-        for shard in resp.shards() {
-            let parents = shard
-                .parent_shard_id()
-                .into_iter()
-                .chain(shard.adjacent_parent_shard_id())
-                .map(str::to_string)
-                .collect();
-            let closed = shard
-                .sequence_number_range()
-                .and_then(|r| r.ending_sequence_number())
-                .is_some();
-            let range = shard.hash_key_range().and_then(|r| {
-                Some((
-                    r.starting_hash_key().parse().ok()?,
-                    r.ending_hash_key().parse().ok()?,
-                ))
-            });
-            out.insert(
-                shard.shard_id().to_string(),
-                ShardInfo {
-                    parents,
-                    closed,
-                    range,
-                },
-            );
-        }
-        token = resp.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    let mut out: HashMap<String, ShardInfo> = crate::shards::list_shards(client, stream_name)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let info = ShardInfo {
+                parents: s.parents,
+                closed: s.closed,
+                range: s.range,
+            };
+            (s.shard_id, info)
+        })
+        .collect();
     // A parent that is no longer listed (trimmed) cannot be waited for.
     let ids: HashSet<String> = out.keys().cloned().collect();
     for info in out.values_mut() {

@@ -30,7 +30,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use crate::error::{ClientError, error_type};
 use crate::kpl;
 use crate::metrics::{self, MetricsCollector, labels, names};
-use crate::shards::{ShardMap, ShardRange, hash_key};
+use crate::shards::{ShardMap, ShardRange, hash_key, list_shards};
 
 /// Largest data plus partition key of one Kinesis record.
 pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
@@ -348,43 +348,19 @@ pub(crate) async fn list_open_shards(
     client: &Client,
     stream_name: &str,
 ) -> Result<Vec<ShardRange>, ClientError> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let req = match &token {
-            Some(t) => client.list_shards().next_token(t),
-            None => client.list_shards().stream_name(stream_name),
-        };
-        let resp = req.send().await.map_err(|e| ClientError::Service {
-            operation: "ListShards",
-            message: error_type(&e),
-        })?;
-        for shard in resp.shards() {
-            let range = shard.sequence_number_range();
-            if range.and_then(|r| r.ending_sequence_number()).is_some() {
-                continue;
-            }
-            let Some(hash) = shard.hash_key_range() else {
-                continue;
-            };
-            let (Ok(start), Ok(end)) = (
-                hash.starting_hash_key().parse::<u128>(),
-                hash.ending_hash_key().parse::<u128>(),
-            ) else {
-                continue;
-            };
-            out.push(ShardRange {
-                shard_id: shard.shard_id().to_string(),
+    Ok(list_shards(client, stream_name)
+        .await?
+        .into_iter()
+        .filter(|s| !s.closed)
+        .filter_map(|s| {
+            let (start, end) = s.range?;
+            Some(ShardRange {
+                shard_id: s.shard_id,
                 start,
                 end,
-            });
-        }
-        token = resp.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
-    Ok(out)
+            })
+        })
+        .collect())
 }
 
 /// A user record waiting in the background task.

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use md5::{Digest, Md5};
 
+use crate::error::{ClientError, error_type};
+
 /// Bytes a shard accepts per second.
 pub const SHARD_BYTES_PER_SEC: f64 = 1024.0 * 1024.0;
 /// Records a shard accepts per second.
@@ -165,6 +167,64 @@ impl ShardMap {
     pub fn next_refill(&self) -> Duration {
         Duration::from_millis(5)
     }
+}
+
+/// A shard as ListShards describes it.
+#[derive(Debug, Clone)]
+pub(crate) struct ListedShard {
+    /// The shard id.
+    pub shard_id: String,
+    /// Its parent and adjacent parent, when it has them.
+    pub parents: Vec<String>,
+    /// Whether it has an ending sequence number (closed by resharding).
+    pub closed: bool,
+    /// Its hash key range, first and last.
+    pub range: Option<(u128, u128)>,
+}
+
+/// Lists every shard of a stream, open and closed, following every page.
+pub(crate) async fn list_shards(
+    client: &aws_sdk_kinesis::Client,
+    stream_name: &str,
+) -> Result<Vec<ListedShard>, ClientError> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let req = match &token {
+            Some(t) => client.list_shards().next_token(t),
+            None => client.list_shards().stream_name(stream_name),
+        };
+        let resp = req.send().await.map_err(|e| ClientError::Service {
+            operation: "ListShards",
+            message: error_type(&e),
+        })?;
+        for shard in resp.shards() {
+            out.push(ListedShard {
+                shard_id: shard.shard_id().to_string(),
+                parents: shard
+                    .parent_shard_id()
+                    .into_iter()
+                    .chain(shard.adjacent_parent_shard_id())
+                    .map(str::to_string)
+                    .collect(),
+                closed: shard
+                    .sequence_number_range()
+                    .and_then(|r| r.ending_sequence_number())
+                    .is_some(),
+                range: shard.hash_key_range().and_then(|r| {
+                    Some((
+                        r.starting_hash_key().parse().ok()?,
+                        r.ending_hash_key().parse().ok()?,
+                    ))
+                }),
+            });
+        }
+        token = resp.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

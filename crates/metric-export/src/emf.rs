@@ -27,37 +27,6 @@ pub const MAX_NAME_LEN: usize = 255;
 /// Longest dimension value, in characters.
 pub const MAX_DIMENSION_VALUE_LEN: usize = 1024;
 
-/// The units CloudWatch accepts (`StandardUnit`).
-pub const UNITS: &[&str] = &[
-    "Seconds",
-    "Microseconds",
-    "Milliseconds",
-    "Bytes",
-    "Kilobytes",
-    "Megabytes",
-    "Gigabytes",
-    "Terabytes",
-    "Bits",
-    "Kilobits",
-    "Megabits",
-    "Gigabits",
-    "Terabits",
-    "Percent",
-    "Count",
-    "Bytes/Second",
-    "Kilobytes/Second",
-    "Megabytes/Second",
-    "Gigabytes/Second",
-    "Terabytes/Second",
-    "Bits/Second",
-    "Kilobits/Second",
-    "Megabits/Second",
-    "Gigabits/Second",
-    "Terabits/Second",
-    "Count/Second",
-    "None",
-];
-
 /// Why a document could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmfError {
@@ -154,7 +123,7 @@ pub fn encode(
             return Err(EmfError::DuplicateMember((*name).to_owned()));
         }
         if let Some(unit) = unit
-            && !UNITS.contains(unit)
+            && metric_store::Unit::parse(unit).is_err()
         {
             return Err(EmfError::InvalidUnit {
                 metric: (*name).to_owned(),

@@ -269,10 +269,6 @@ fn render(format: Format, cycle: &Cycle, objects: &[InventoryObject], health: &[
     }
 }
 
-fn add(totals: &mut ApiCalls, calls: &ApiCalls) {
-    totals.add(calls);
-}
-
 /// The inventory of the namespaces collected.
 async fn inventory(
     collector: &Collector,
@@ -318,7 +314,7 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
         let cycle = collector.collect(now_ms()).await;
         let mut calls = cycle.calls.clone();
         let objects = inventory(&collector, &namespaces, &cycle, &mut calls).await;
-        add(&mut totals, &calls);
+        totals.add(&calls);
         let objects = match objects {
             Ok(o) => o,
             Err(e) => {
@@ -391,7 +387,7 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
             _ = tokio::signal::ctrl_c() => return Ok(()),
         }
         let cycle = collector.collect(now_ms()).await;
-        add(&mut totals, &cycle.calls);
+        totals.add(&cycle.calls);
         for e in &cycle.errors {
             eprintln!("streamwatch collect: {e}");
         }
@@ -408,7 +404,7 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
                     errors += 1;
                 }
             }
-            add(&mut totals, &calls);
+            totals.add(&calls);
         }
         let health = health(&cycle, &totals, errors, &plan.region);
         *page.write() = render(Format::Prometheus, &cycle, &objects, &health);
