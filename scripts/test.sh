@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The test suite. Installs the third-party peers the tests drive (boto3, the AWS CLI, moto and
 # aws-kinesis-agg from PyPI into ./.venv; kinesalite from npm into bench/node_modules;
-# redis-server from Debian's packages) when they are missing, starts a redis-server, a
-# moto_server (DynamoDB) and kinesalite on free loopback ports, then runs every test of the
-# workspace. Set STREAMWATCH_TEST_REDIS_URL, STREAMWATCH_TEST_DYNAMODB_ENDPOINT or
-# STREAMWATCH_TEST_KINESALITE_ENDPOINT beforehand to use servers of your own instead.
+# redis-server and influxdb from Debian's packages) when they are missing, starts a
+# redis-server, a moto_server (DynamoDB, Lambda), kinesalite and an InfluxDB 1.x server on free
+# loopback ports, then runs every test of the workspace. Set STREAMWATCH_TEST_REDIS_URL,
+# STREAMWATCH_TEST_DYNAMODB_ENDPOINT, STREAMWATCH_TEST_KINESALITE_ENDPOINT or
+# STREAMWATCH_TEST_INFLUXDB_URL beforehand to use servers of your own instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,8 +15,12 @@ cd "$(dirname "$0")/.."
 
 [[ -d bench/node_modules/kinesalite ]] || npm ci --prefix bench --silent --no-audit --no-fund
 
-if ! command -v redis-server >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
+missing_debs=()
+command -v redis-server >/dev/null || missing_debs+=(redis-server)
+command -v influxd >/dev/null || missing_debs+=(influxdb)
+if ((${#missing_debs[@]})); then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_debs[@]}" >/dev/null
 fi
 
 # Servers for the checkpointer tests, stopped on exit.
@@ -79,6 +84,31 @@ if [[ -z "${STREAMWATCH_TEST_KINESALITE_ENDPOINT:-}" ]]; then
   wait_for kinesalite "$peers_dir/kinesalite.log" \
     .venv/bin/python -c "import socket; socket.create_connection(('127.0.0.1', $kinesalite_port), timeout=1)"
   export STREAMWATCH_TEST_KINESALITE_ENDPOINT="http://127.0.0.1:$kinesalite_port"
+fi
+
+if [[ -z "${STREAMWATCH_TEST_INFLUXDB_URL:-}" ]]; then
+  influx_port="$(free_port)"
+  influx_rpc_port="$(free_port)"
+  cat >"$peers_dir/influxdb.conf" <<CONF
+reporting-disabled = true
+bind-address = "127.0.0.1:$influx_rpc_port"
+[meta]
+  dir = "$peers_dir/influxdb/meta"
+[data]
+  dir = "$peers_dir/influxdb/data"
+  wal-dir = "$peers_dir/influxdb/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:$influx_port"
+  log-enabled = false
+[monitor]
+  store-enabled = false
+CONF
+  influxd -config "$peers_dir/influxdb.conf" >"$peers_dir/influxdb.log" 2>&1 &
+  peer_pids+=($!)
+  wait_for influxd "$peers_dir/influxdb.log" \
+    .venv/bin/python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$influx_port/ping', timeout=1)"
+  export STREAMWATCH_TEST_INFLUXDB_URL="http://127.0.0.1:$influx_port"
 fi
 
 cargo test --workspace "$@"

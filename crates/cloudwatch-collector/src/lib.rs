@@ -13,6 +13,13 @@
 //!    that ended at least `delay` ago, so each datapoint is fetched once and no window
 //!    overlaps the previous one.
 //!
+//! On request, finer series too: shard-level `AWS/Kinesis` series (`StreamName` + `ShardId`)
+//! and `AWS/Lambda` series per alias or version (`FunctionName` + `Resource`). Which of them
+//! exist is asked of ListMetrics (one call per metric and 500 series, recently active ones
+//! only), so no query is billed for a shard whose enhanced monitoring is off. Tag filters
+//! narrow every namespace to the resources whose tags match; tags are read once per
+//! `tag_refresh` and cached.
+//!
 //! The inventory (DescribeStreamSummary and ListTagsForStream per stream) is refreshed by
 //! [`Collector::inventory`], on its own schedule. Every cycle reports its API calls and the
 //! estimated CloudWatch cost (GetMetricData is billed per metric requested).
@@ -20,11 +27,13 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use aws_sdk_cloudwatch::primitives::DateTime;
-use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
+use aws_sdk_cloudwatch::types::{
+    Dimension, DimensionFilter, Metric, MetricDataQuery, MetricStat, RecentlyActive, ScanBy,
+};
 use metric_export::{FieldValue, InventoryObject, Sample, Statistic};
 
 /// Most queries in one GetMetricData call.
@@ -60,6 +69,15 @@ impl Namespace {
         match self {
             Namespace::Kinesis => "StreamName",
             Namespace::Lambda => "FunctionName",
+        }
+    }
+
+    /// The dimension that, next to [`Namespace::dimension`], names the finer series asked
+    /// for on request: `ShardId` for streams, `Resource` (an alias or version) for functions.
+    pub fn finer_dimension(self) -> &'static str {
+        match self {
+            Namespace::Kinesis => "ShardId",
+            Namespace::Lambda => "Resource",
         }
     }
 
@@ -99,6 +117,42 @@ pub fn default_kinesis_metrics() -> Vec<MetricSpec> {
             ],
         })
         .collect()
+}
+
+/// The default shard-level set: every `AWS/Kinesis` metric AWS publishes per shard
+/// (`StreamName` + `ShardId`, once enhanced monitoring enables it), with Sum, Average and
+/// Maximum.
+pub fn default_shard_metrics() -> Vec<MetricSpec> {
+    metric_store::catalog::kinesis::ALL
+        .iter()
+        .filter(|m| {
+            m.dimension_sets
+                .iter()
+                .any(|set| *set == ["StreamName", "ShardId"])
+        })
+        .map(|m| MetricSpec {
+            name: m.name.to_string(),
+            statistics: vec![Statistic::Sum, Statistic::Average, Statistic::Maximum],
+        })
+        .collect()
+}
+
+/// A tag a resource must carry to be collected: the key, with one of `values` (any value
+/// when `values` is empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagFilter {
+    /// The tag key.
+    pub key: String,
+    /// The accepted values; empty accepts any.
+    pub values: Vec<String>,
+}
+
+impl TagFilter {
+    /// Whether these tags pass the filter.
+    pub fn matches(&self, tags: &BTreeMap<String, String>) -> bool {
+        tags.get(&self.key)
+            .is_some_and(|v| self.values.is_empty() || self.values.iter().any(|want| want == v))
+    }
 }
 
 /// The default `AWS/Lambda` set per function: the invocation, performance, concurrency and
@@ -148,6 +202,21 @@ pub struct CollectorConfig {
     pub metrics: Vec<MetricSpec>,
     /// The metrics fetched for every function.
     pub lambda_metrics: Vec<MetricSpec>,
+    /// Shard-level metrics (`StreamName` + `ShardId`) fetched for every shard ListMetrics
+    /// names; empty for none (the default).
+    pub shard_metrics: Vec<MetricSpec>,
+    /// Metrics fetched per function alias or version (`FunctionName` + `Resource`), for
+    /// every such series ListMetrics names; empty for none (the default), so no series is
+    /// counted under both dimension sets unless asked.
+    pub lambda_resource_metrics: Vec<MetricSpec>,
+    /// Tags a stream must carry to be collected (all of them); empty collects every stream.
+    pub kinesis_tag_filters: Vec<TagFilter>,
+    /// Tags a function must carry to be collected (all of them); empty collects every one.
+    pub lambda_tag_filters: Vec<TagFilter>,
+    /// How long tags read for the filters are trusted before they are read again.
+    pub tag_refresh: Duration,
+    /// The account's name in the inventory (`AccountName`); its ID, from the ARNs, when unset.
+    pub account_name: Option<String>,
     /// Queries per GetMetricData call: AWS's maximum, 500, unless a benchmark asks for fewer.
     pub queries_per_call: usize,
 }
@@ -162,6 +231,12 @@ impl Default for CollectorConfig {
             namespaces: vec![Namespace::Kinesis],
             metrics: default_kinesis_metrics(),
             lambda_metrics: default_lambda_metrics(),
+            shard_metrics: Vec::new(),
+            lambda_resource_metrics: Vec::new(),
+            kinesis_tag_filters: Vec::new(),
+            lambda_tag_filters: Vec::new(),
+            tag_refresh: Duration::from_secs(300),
+            account_name: None,
             queries_per_call: MAX_QUERIES_PER_CALL,
         }
     }
@@ -197,6 +272,8 @@ pub struct ApiCalls {
     pub list_tags: u64,
     /// ListEventSourceMappings pages.
     pub list_event_source_mappings: u64,
+    /// ListMetrics pages (finer series discovery).
+    pub list_metrics: u64,
 }
 
 impl ApiCalls {
@@ -209,6 +286,21 @@ impl ApiCalls {
             + self.list_functions
             + self.list_tags
             + self.list_event_source_mappings
+            + self.list_metrics
+    }
+
+    /// Each operation's CloudWatch, Kinesis or Lambda name with its count.
+    pub fn by_operation(&self) -> [(&'static str, u64); 8] {
+        [
+            ("ListStreams", self.list_streams),
+            ("GetMetricData", self.get_metric_data),
+            ("DescribeStreamSummary", self.describe_stream_summary),
+            ("ListTagsForStream", self.list_tags_for_stream),
+            ("ListFunctions", self.list_functions),
+            ("ListTags", self.list_tags),
+            ("ListEventSourceMappings", self.list_event_source_mappings),
+            ("ListMetrics", self.list_metrics),
+        ]
     }
 
     /// Adds another count to this one.
@@ -220,6 +312,7 @@ impl ApiCalls {
         self.list_functions += other.list_functions;
         self.list_tags += other.list_tags;
         self.list_event_source_mappings += other.list_event_source_mappings;
+        self.list_metrics += other.list_metrics;
     }
 }
 
@@ -228,9 +321,9 @@ impl ApiCalls {
 pub struct Cycle {
     /// The datapoints fetched, oldest first per series.
     pub samples: Vec<Sample>,
-    /// Streams found by discovery.
+    /// Streams found by discovery (those passing the tag filters).
     pub streams: Vec<String>,
-    /// Functions found by discovery.
+    /// Functions found by discovery (those passing the tag filters).
     pub functions: Vec<String>,
     /// The window read, `[start, end)` in epoch ms; `None` when no new period had ended.
     pub window: Option<(i64, i64)>,
@@ -258,6 +351,8 @@ pub struct Collector {
     config: CollectorConfig,
     /// End of the last window fetched, epoch ms.
     watermark: Option<i64>,
+    /// Tags read for the filters: resource name to (read at, epoch ms; tags).
+    tags: HashMap<(Namespace, String), (i64, BTreeMap<String, String>)>,
 }
 
 impl Collector {
@@ -273,6 +368,7 @@ impl Collector {
             cloudwatch,
             config,
             watermark: None,
+            tags: HashMap::new(),
         }
     }
 
@@ -334,12 +430,15 @@ impl Collector {
         Ok(names)
     }
 
-    /// Runs one cycle at `now_ms` (epoch ms): discovery, then the metrics of every stream
-    /// over the next window. The window advances only if every GetMetricData call succeeded,
-    /// so a failed cycle is read again next time.
+    /// Runs one cycle at `now_ms` (epoch ms): discovery, the tag filters, the finer series
+    /// asked for, then the metrics of every resource over the next window. The window
+    /// advances only if every call succeeded, so a failed cycle is read again next time
+    /// (datapoints read twice carry the same series and timestamp, so stores that key on
+    /// them, as Prometheus and InfluxDB do, keep one).
     pub async fn collect(&mut self, now_ms: i64) -> Cycle {
         let mut cycle = Cycle::default();
         let mut discovered = false;
+        let mut arns: HashMap<String, String> = HashMap::new();
         if self.config.namespaces.contains(&Namespace::Kinesis) {
             match self.discover(&mut cycle.calls).await {
                 Ok(s) => {
@@ -351,8 +450,13 @@ impl Collector {
         }
         if self.config.namespaces.contains(&Namespace::Lambda) {
             match self.discover_functions(&mut cycle.calls).await {
-                Ok(f) => {
-                    cycle.functions = f.into_iter().map(|f| f.name).collect();
+                Ok(found) => {
+                    for f in found {
+                        if let Some(arn) = f.arn {
+                            arns.insert(f.name.clone(), arn);
+                        }
+                        cycle.functions.push(f.name);
+                    }
                     discovered = true;
                 }
                 Err(e) => cycle.errors.push(e),
@@ -361,11 +465,47 @@ impl Collector {
         if !discovered {
             return cycle;
         }
+        if !self.config.kinesis_tag_filters.is_empty() {
+            let listed = std::mem::take(&mut cycle.streams);
+            cycle.streams = self
+                .filter_by_tags(Namespace::Kinesis, listed, &arns, now_ms, &mut cycle)
+                .await;
+        }
+        if !self.config.lambda_tag_filters.is_empty() {
+            let listed = std::mem::take(&mut cycle.functions);
+            cycle.functions = self
+                .filter_by_tags(Namespace::Lambda, listed, &arns, now_ms, &mut cycle)
+                .await;
+        }
         let Some((start, end)) = self.next_window(now_ms) else {
             return cycle;
         };
         cycle.window = Some((start, end));
-        let queries = self.queries(&cycle.streams, &cycle.functions);
+        let mut queries = self.queries(&cycle.streams, &cycle.functions);
+        let finer = [
+            (
+                Namespace::Kinesis,
+                &self.config.shard_metrics,
+                &cycle.streams,
+            ),
+            (
+                Namespace::Lambda,
+                &self.config.lambda_resource_metrics,
+                &cycle.functions,
+            ),
+        ];
+        for (namespace, specs, parents) in finer {
+            if specs.is_empty() || !self.config.namespaces.contains(&namespace) {
+                continue;
+            }
+            match self
+                .finer_series(namespace, specs, parents, &mut cycle.calls)
+                .await
+            {
+                Ok(q) => queries.extend(q),
+                Err(e) => cycle.errors.push(e),
+            }
+        }
         let mut ok = cycle.errors.is_empty();
         let per_call = self.config.queries_per_call.clamp(1, MAX_QUERIES_PER_CALL);
         for chunk in queries.chunks(per_call) {
@@ -381,7 +521,127 @@ impl Collector {
         cycle
     }
 
-    /// One query per resource, metric and statistic.
+    /// Keeps the resources whose tags pass every filter of the namespace. Tags come from
+    /// the cache while younger than `tag_refresh`, else ListTagsForStream / ListTags. A
+    /// resource whose tags cannot be read is left out of this cycle and the error reported
+    /// (the window then stays, so it is read again next cycle).
+    async fn filter_by_tags(
+        &mut self,
+        namespace: Namespace,
+        listed: Vec<String>,
+        arns: &HashMap<String, String>,
+        now_ms: i64,
+        cycle: &mut Cycle,
+    ) -> Vec<String> {
+        let filters = match namespace {
+            Namespace::Kinesis => self.config.kinesis_tag_filters.clone(),
+            Namespace::Lambda => self.config.lambda_tag_filters.clone(),
+        };
+        let refresh = self.config.tag_refresh.as_millis() as i64;
+        let listed_set: BTreeSet<String> = listed.iter().cloned().collect();
+        self.tags
+            .retain(|(ns, name), _| *ns != namespace || listed_set.contains(name));
+        let mut kept = Vec::new();
+        for name in listed {
+            let key = (namespace, name.clone());
+            let cached = self
+                .tags
+                .get(&key)
+                .filter(|(at, _)| now_ms - at < refresh)
+                .map(|(_, tags)| tags.clone());
+            let tags = match cached {
+                Some(tags) => tags,
+                None => {
+                    let read = match namespace {
+                        Namespace::Kinesis => self.stream_tags(&name, &mut cycle.calls).await,
+                        Namespace::Lambda => match arns.get(&name) {
+                            Some(arn) => self.function_tags(arn, &mut cycle.calls).await,
+                            None => Ok(Some(BTreeMap::new())),
+                        },
+                    };
+                    match read {
+                        Ok(Some(tags)) => {
+                            self.tags.insert(key, (now_ms, tags.clone()));
+                            tags
+                        }
+                        // Deleted since it was listed.
+                        Ok(None) => continue,
+                        Err(e) => {
+                            cycle.errors.push(e);
+                            continue;
+                        }
+                    }
+                }
+            };
+            if filters.iter().all(|f| f.matches(&tags)) {
+                kept.push(name);
+            }
+        }
+        kept
+    }
+
+    /// The finer series of a namespace (per shard, or per function alias or version) that
+    /// ListMetrics names for these metrics, recently active and under a listed parent.
+    async fn finer_series(
+        &self,
+        namespace: Namespace,
+        specs: &[MetricSpec],
+        parents: &[String],
+        calls: &mut ApiCalls,
+    ) -> Result<Vec<Query>, CollectError> {
+        let parents: BTreeSet<&str> = parents.iter().map(String::as_str).collect();
+        let mut out = Vec::new();
+        for spec in specs {
+            let mut token: Option<String> = None;
+            loop {
+                calls.list_metrics += 1;
+                let resp = self
+                    .cloudwatch
+                    .list_metrics()
+                    .namespace(namespace.cloudwatch())
+                    .metric_name(&spec.name)
+                    .dimensions(
+                        DimensionFilter::builder()
+                            .name(namespace.finer_dimension())
+                            .build(),
+                    )
+                    .recently_active(RecentlyActive::Pt3H)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| call_error("ListMetrics", &e))?;
+                for metric in resp.metrics() {
+                    let dimensions: Vec<(String, String)> = metric
+                        .dimensions()
+                        .iter()
+                        .filter_map(|d| Some((d.name()?.to_string(), d.value()?.to_string())))
+                        .collect();
+                    let under_listed = dimensions
+                        .iter()
+                        .any(|(n, v)| n == namespace.dimension() && parents.contains(v.as_str()));
+                    if !under_listed {
+                        continue;
+                    }
+                    for statistic in &spec.statistics {
+                        out.push(Query {
+                            namespace,
+                            dimensions: dimensions.clone(),
+                            metric: spec.name.clone(),
+                            statistic: *statistic,
+                        });
+                    }
+                }
+                token = resp.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// One query per resource, metric and statistic, with the namespace's resource
+    /// dimension alone.
     fn queries(&self, streams: &[String], functions: &[String]) -> Vec<Query> {
         let mut out = Vec::new();
         let sets = [
@@ -394,7 +654,7 @@ impl Collector {
                     for stat in &spec.statistics {
                         out.push(Query {
                             namespace,
-                            resource: resource.clone(),
+                            dimensions: vec![(namespace.dimension().to_string(), resource.clone())],
                             metric: spec.name.clone(),
                             statistic: *stat,
                         });
@@ -420,12 +680,14 @@ impl Collector {
                 let metric = Metric::builder()
                     .namespace(q.namespace.cloudwatch())
                     .metric_name(&q.metric)
-                    .dimensions(
-                        Dimension::builder()
-                            .name(q.namespace.dimension())
-                            .value(&q.resource)
-                            .build(),
-                    )
+                    .set_dimensions(Some(
+                        q.dimensions
+                            .iter()
+                            .map(|(name, value)| {
+                                Dimension::builder().name(name).value(value).build()
+                            })
+                            .collect(),
+                    ))
                     .build();
                 MetricDataQuery::builder()
                     .id(format!("q{i}"))
@@ -473,7 +735,7 @@ impl Collector {
                         metric: q.metric.clone(),
                         statistic: q.statistic,
                         unit: unit.clone(),
-                        dimensions: vec![(q.namespace.dimension().to_string(), q.resource.clone())],
+                        dimensions: q.dimensions.clone(),
                         region: self.config.region.clone(),
                         timestamp_ms: ms,
                         value: *v,
@@ -542,26 +804,14 @@ impl Collector {
                 fields.insert("StreamCreationTimestamp".into(), ms.into());
             }
             fields.insert("RegionId".into(), self.config.region.clone().into());
-            let mut tags = BTreeMap::new();
-            calls.list_tags_for_stream += 1;
-            match self
-                .kinesis
-                .list_tags_for_stream()
-                .stream_name(name)
-                .send()
-                .await
-            {
-                Ok(r) => {
-                    for t in r.tags() {
-                        tags.insert(
-                            t.key().to_string(),
-                            t.value().unwrap_or_default().to_string(),
-                        );
-                    }
-                }
-                Err(e) if code(&e) == "ResourceNotFoundException" => continue,
-                Err(e) => return Err(call_error("ListTagsForStream", &e)),
-            }
+            self.account_fields(d.stream_arn(), &mut fields);
+            let tags = match self.cached_tags(Namespace::Kinesis, name) {
+                Some(tags) => tags,
+                None => match self.stream_tags(name, calls).await? {
+                    Some(tags) => tags,
+                    None => continue,
+                },
+            };
             out.push(InventoryObject {
                 class: "aws_kinesis".into(),
                 name: name.clone(),
@@ -574,6 +824,78 @@ impl Collector {
 }
 
 impl Collector {
+    /// A stream's tags (ListTagsForStream, every page); `None` when it no longer exists.
+    async fn stream_tags(
+        &self,
+        name: &str,
+        calls: &mut ApiCalls,
+    ) -> Result<Option<BTreeMap<String, String>>, CollectError> {
+        let mut tags = BTreeMap::new();
+        let mut after: Option<String> = None;
+        loop {
+            calls.list_tags_for_stream += 1;
+            let resp = match self
+                .kinesis
+                .list_tags_for_stream()
+                .stream_name(name)
+                .set_exclusive_start_tag_key(after.clone())
+                .limit(50)
+                .send()
+                .await
+            {
+                Ok(r) => r,
+                Err(e) if code(&e) == "ResourceNotFoundException" => return Ok(None),
+                Err(e) => return Err(call_error("ListTagsForStream", &e)),
+            };
+            for t in resp.tags() {
+                tags.insert(
+                    t.key().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                );
+            }
+            after = resp.tags().last().map(|t| t.key().to_string());
+            if !resp.has_more_tags() || after.is_none() {
+                return Ok(Some(tags));
+            }
+        }
+    }
+
+    /// A function's tags (ListTags); `None` when it no longer exists.
+    async fn function_tags(
+        &self,
+        arn: &str,
+        calls: &mut ApiCalls,
+    ) -> Result<Option<BTreeMap<String, String>>, CollectError> {
+        let lambda = self.lambda_client()?;
+        calls.list_tags += 1;
+        match lambda.list_tags().resource(arn).send().await {
+            Ok(resp) => Ok(Some(
+                resp.tags()
+                    .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            )),
+            Err(e) if code(&e) == "ResourceNotFoundException" => Ok(None),
+            Err(e) => Err(call_error("ListTags", &e)),
+        }
+    }
+
+    /// Tags the filters read this cycle or lately, so the inventory need not read them again.
+    fn cached_tags(&self, namespace: Namespace, name: &str) -> Option<BTreeMap<String, String>> {
+        self.tags
+            .get(&(namespace, name.to_string()))
+            .map(|(_, tags)| tags.clone())
+    }
+
+    /// `AccountId` from a resource's ARN and `AccountName` (the configured name, else the ID).
+    fn account_fields(&self, arn: &str, fields: &mut BTreeMap<String, FieldValue>) {
+        let Some(id) = arn.split(':').nth(4).filter(|id| !id.is_empty()) else {
+            return;
+        };
+        fields.insert("AccountId".into(), id.into());
+        let name = self.config.account_name.as_deref().unwrap_or(id);
+        fields.insert("AccountName".into(), name.into());
+    }
+
     fn lambda_client(&self) -> Result<&aws_sdk_lambda::Client, CollectError> {
         self.lambda.as_ref().ok_or(CollectError::Call {
             operation: "ListFunctions",
@@ -640,30 +962,30 @@ impl Collector {
         Ok(out)
     }
 
-    /// The inventory of every function: its configuration (from ListFunctions), tags
-    /// (ListTags) and event source mappings (ListEventSourceMappings, as
-    /// `uuid state source-arn` entries joined by `;`).
+    /// The inventory of these functions (those a cycle collected): configuration (from
+    /// ListFunctions), tags (ListTags, or the tag filters' cache) and event source mappings
+    /// (ListEventSourceMappings, as `uuid state source-arn` entries joined by `;`).
     pub async fn inventory_functions(
         &self,
+        functions: &[String],
         calls: &mut ApiCalls,
     ) -> Result<Vec<InventoryObject>, CollectError> {
-        let functions = self.discover_functions(calls).await?;
+        let wanted: BTreeSet<&str> = functions.iter().map(String::as_str).collect();
+        let listed = self.discover_functions(calls).await?;
         let lambda = self.lambda_client()?;
         let mut out = Vec::new();
-        for f in functions {
-            let mut tags = BTreeMap::new();
-            if let Some(arn) = &f.arn {
-                calls.list_tags += 1;
-                let resp = lambda
-                    .list_tags()
-                    .resource(arn)
-                    .send()
-                    .await
-                    .map_err(|e| call_error("ListTags", &e))?;
-                if let Some(t) = resp.tags() {
-                    tags.extend(t.iter().map(|(k, v)| (k.clone(), v.clone())));
-                }
-            }
+        for f in listed
+            .into_iter()
+            .filter(|f| wanted.contains(f.name.as_str()))
+        {
+            let tags = match (self.cached_tags(Namespace::Lambda, &f.name), &f.arn) {
+                (Some(tags), _) => tags,
+                (None, Some(arn)) => match self.function_tags(arn, calls).await? {
+                    Some(tags) => tags,
+                    None => continue,
+                },
+                (None, None) => BTreeMap::new(),
+            };
             let mut mappings = Vec::new();
             let mut marker: Option<String> = None;
             loop {
@@ -689,6 +1011,9 @@ impl Collector {
                 }
             }
             let mut fields = f.fields;
+            if let Some(arn) = &f.arn {
+                self.account_fields(arn, &mut fields);
+            }
             if !mappings.is_empty() {
                 fields.insert("EventSourceMappings".into(), mappings.join(";").into());
             }
@@ -707,7 +1032,8 @@ impl Collector {
 #[derive(Debug, Clone)]
 struct Query {
     namespace: Namespace,
-    resource: String,
+    /// The series' dimensions, as sent and as labelled.
+    dimensions: Vec<(String, String)>,
     metric: String,
     statistic: Statistic,
 }

@@ -401,3 +401,174 @@ async fn a_failing_endpoint_is_reported_and_recovered_from() {
         6.0
     );
 }
+
+/// Puts `n` records with an explicit hash key, so they land on the shard owning it.
+async fn put_at(kinesis: &aws_sdk_kinesis::Client, stream: &str, hash_key: &str, n: usize) {
+    let entries: Vec<_> = (0..n)
+        .map(|i| {
+            PutRecordsRequestEntry::builder()
+                .partition_key("p")
+                .explicit_hash_key(hash_key)
+                .data(Blob::new(format!("record-{i:03}")))
+                .build()
+                .expect("entry")
+        })
+        .collect();
+    kinesis
+        .put_records()
+        .stream_name(stream)
+        .set_records(Some(entries))
+        .send()
+        .await
+        .expect("put");
+}
+
+fn shard_total(cycle: &Cycle, stream: &str, shard: &str, metric: &str) -> Option<f64> {
+    let want = [
+        ("ShardId".to_string(), shard.to_string()),
+        ("StreamName".to_string(), stream.to_string()),
+    ];
+    let found: Vec<f64> = cycle
+        .samples
+        .iter()
+        .filter(|s| {
+            let mut dims = s.dimensions.clone();
+            dims.sort();
+            s.metric == metric && s.statistic == Statistic::Sum && dims == want
+        })
+        .map(|s| s.value)
+        .collect();
+    (!found.is_empty()).then(|| found.iter().sum())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shard_level_series_and_tag_filters() {
+    let env = start().await;
+    for (name, shards, team) in [
+        ("hot", 2, Some("data")),
+        ("cold", 1, Some("web")),
+        ("bare", 1, None),
+    ] {
+        env.kinesis
+            .create_stream()
+            .stream_name(name)
+            .shard_count(shards)
+            .send()
+            .await
+            .expect("create");
+        if let Some(team) = team {
+            env.kinesis
+                .add_tags_to_stream()
+                .stream_name(name)
+                .tags("team", team)
+                .send()
+                .await
+                .expect("tag");
+        }
+    }
+    // Enhanced monitoring: IncomingRecords per shard on "hot"; everything on "cold".
+    env.kinesis
+        .enable_enhanced_monitoring()
+        .stream_name("hot")
+        .shard_level_metrics(aws_sdk_kinesis::types::MetricsName::IncomingRecords)
+        .send()
+        .await
+        .expect("enhanced monitoring");
+    env.kinesis
+        .enable_enhanced_monitoring()
+        .stream_name("cold")
+        .shard_level_metrics(aws_sdk_kinesis::types::MetricsName::All)
+        .send()
+        .await
+        .expect("enhanced monitoring");
+    put_at(&env.kinesis, "hot", "0", 3).await;
+    put_at(
+        &env.kinesis,
+        "hot",
+        "170141183460469231731687303715884105728",
+        4,
+    )
+    .await;
+    put_at(&env.kinesis, "cold", "0", 5).await;
+    put(&env.kinesis, "bare", 2).await;
+    next_second().await;
+
+    let mut config = config(vec![spec("IncomingRecords", &[Statistic::Sum])]);
+    config.shard_metrics = vec![
+        spec("IncomingRecords", &[Statistic::Sum]),
+        spec("IncomingBytes", &[Statistic::Sum]),
+    ];
+    config.kinesis_tag_filters = vec![cloudwatch_collector::TagFilter {
+        key: "team".into(),
+        values: vec!["data".into(), "ml".into()],
+    }];
+    config.tag_refresh = Duration::from_secs(600);
+    config.account_name = Some("dev".into());
+    let mut collector = Collector::new(env.kinesis.clone(), env.cloudwatch.clone(), config);
+    let first = collector.collect(now_ms()).await;
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    assert_eq!(
+        first.streams,
+        ["hot"],
+        "only streams tagged team=data or team=ml"
+    );
+    assert_eq!(
+        first.calls.list_tags_for_stream, 3,
+        "each stream's tags read once"
+    );
+    assert_eq!(total(&first, "hot", "IncomingRecords", Statistic::Sum), 7.0);
+    assert_eq!(
+        shard_total(&first, "hot", "shardId-000000000000", "IncomingRecords"),
+        Some(3.0)
+    );
+    assert_eq!(
+        shard_total(&first, "hot", "shardId-000000000001", "IncomingRecords"),
+        Some(4.0)
+    );
+    // IncomingBytes is not enabled per shard on "hot": ListMetrics names no such series,
+    // so none is requested (and billed); "cold" is filtered out.
+    assert_eq!(
+        shard_total(&first, "hot", "shardId-000000000000", "IncomingBytes"),
+        None
+    );
+    assert!(
+        first
+            .samples
+            .iter()
+            .all(|s| s.dimensions.iter().any(|(_, v)| v == "hot"))
+    );
+    assert_eq!(
+        first.calls.list_metrics, 2,
+        "one ListMetrics page per shard metric"
+    );
+    assert_eq!(first.metrics_requested, 1 + 2);
+
+    // The next cycle takes tags from the cache.
+    put_at(&env.kinesis, "hot", "0", 1).await;
+    next_second().await;
+    let second = collector.collect(now_ms()).await;
+    assert!(second.errors.is_empty(), "{:?}", second.errors);
+    assert_eq!(second.calls.list_tags_for_stream, 0);
+    assert_eq!(
+        shard_total(&second, "hot", "shardId-000000000000", "IncomingRecords"),
+        Some(1.0)
+    );
+
+    // The inventory reuses the cached tags and names the account.
+    let mut calls = Default::default();
+    let objects = collector
+        .inventory(&second.streams, &mut calls)
+        .await
+        .expect("inventory");
+    assert_eq!(calls.list_tags_for_stream, 0);
+    assert_eq!(objects.len(), 1);
+    assert_eq!(objects[0].tags["team"], "data");
+    assert_eq!(
+        objects[0].fields["AccountId"],
+        FieldValue::Str("000000000000".into())
+    );
+    assert_eq!(
+        objects[0].fields["AccountName"],
+        FieldValue::Str("dev".into())
+    );
+}

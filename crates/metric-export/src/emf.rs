@@ -160,10 +160,161 @@ pub fn encode(
     Ok(out)
 }
 
+/// EMF documents (one per line) re-publishing collected samples under a namespace of one's
+/// own, `<prefix>/<service>` (`AWS/Kinesis` becomes `Streamwatch/Kinesis` for the prefix
+/// `Streamwatch`), since `AWS/` is reserved. One document per source namespace, series
+/// dimensions, region and timestamp, with the region as dimension `Region` (so regions stay
+/// apart) and each statistic a metric named `<metric>.<statistic>`, e.g. `IncomingBytes.Sum`
+/// or `Duration.p99`; a document holding more than [`MAX_METRICS`] metrics is split.
+pub fn encode_samples(samples: &[crate::Sample], prefix: &str) -> Result<String, EmfError> {
+    // (source namespace, dimensions, region, timestamp) -> (name, unit, value) per statistic.
+    type Series<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, i64);
+    type Metrics<'a> = Vec<(String, Option<&'a str>, f64)>;
+    let mut groups: std::collections::BTreeMap<Series<'_>, Metrics<'_>> =
+        std::collections::BTreeMap::new();
+    for s in samples {
+        let mut dimensions: Vec<(&str, &str)> = s
+            .dimensions
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        dimensions.sort();
+        groups
+            .entry((
+                s.namespace.as_str(),
+                dimensions,
+                s.region.as_str(),
+                s.timestamp_ms,
+            ))
+            .or_default()
+            .push((
+                format!("{}.{}", s.metric, s.statistic.as_cloudwatch()),
+                s.unit.as_deref(),
+                s.value,
+            ));
+    }
+    let mut out = String::new();
+    for ((namespace, mut dimensions, region, timestamp), metrics) in groups {
+        let service = namespace.strip_prefix("AWS/").unwrap_or(namespace);
+        let target = format!("{prefix}/{service}");
+        if !region.is_empty() && !dimensions.iter().any(|(k, _)| *k == "Region") {
+            dimensions.push(("Region", region));
+        }
+        for chunk in metrics.chunks(MAX_METRICS) {
+            let metrics: Vec<(&str, Option<&str>, f64)> = chunk
+                .iter()
+                .map(|(name, unit, value)| (name.as_str(), *unit, *value))
+                .collect();
+            out.push_str(&encode(&target, &dimensions, &metrics, timestamp)?);
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn samples_are_republished_per_series_and_timestamp() {
+        let sample = |metric: &str, statistic, dims: &[(&str, &str)], t, value| crate::Sample {
+            namespace: "AWS/Kinesis".into(),
+            metric: metric.into(),
+            statistic,
+            unit: Some("Bytes".into()),
+            dimensions: dims
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            region: "eu-west-1".into(),
+            timestamp_ms: t,
+            value,
+        };
+        let stream = [("StreamName", "orders")];
+        let shard = [
+            ("StreamName", "orders"),
+            ("ShardId", "shardId-000000000001"),
+        ];
+        let text = encode_samples(
+            &[
+                sample(
+                    "IncomingBytes",
+                    crate::Statistic::Sum,
+                    &stream,
+                    60_000,
+                    77.0,
+                ),
+                sample(
+                    "IncomingBytes",
+                    crate::Statistic::Maximum,
+                    &stream,
+                    60_000,
+                    40.0,
+                ),
+                sample("IncomingBytes", crate::Statistic::Sum, &shard, 60_000, 30.0),
+                sample(
+                    "IncomingBytes",
+                    crate::Statistic::Sum,
+                    &stream,
+                    120_000,
+                    5.0,
+                ),
+            ],
+            "Streamwatch",
+        )
+        .unwrap();
+        let docs: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(docs.len(), 3, "{text}");
+        let first = &docs[0];
+        assert_eq!(
+            first["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+            "Streamwatch/Kinesis"
+        );
+        assert_eq!(first["_aws"]["Timestamp"], 60_000);
+        assert_eq!(first["IncomingBytes.Sum"], 30.0);
+        assert_eq!(first["ShardId"], "shardId-000000000001");
+        assert_eq!(first["Region"], "eu-west-1");
+        let second = &docs[1];
+        assert_eq!(second["IncomingBytes.Sum"], 77.0);
+        assert_eq!(second["IncomingBytes.Maximum"], 40.0);
+        assert_eq!(
+            second["_aws"]["CloudWatchMetrics"][0]["Metrics"][0],
+            json!({"Name": "IncomingBytes.Sum", "Unit": "Bytes"}),
+            "metrics in the order collected"
+        );
+        assert_eq!(docs[2]["IncomingBytes.Sum"], 5.0);
+        assert_eq!(docs[2]["_aws"]["Timestamp"], 120_000);
+
+        // 150 statistics of one series and timestamp: two documents, none over the limit.
+        let many: Vec<crate::Sample> = (0..150)
+            .map(|i| {
+                sample(
+                    &format!("M{i:03}"),
+                    crate::Statistic::Sum,
+                    &stream,
+                    60_000,
+                    i as f64,
+                )
+            })
+            .collect();
+        let text = encode_samples(&many, "Streamwatch").unwrap();
+        let sizes: Vec<usize> = text
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                v["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+                    .as_array()
+                    .unwrap()
+                    .len()
+            })
+            .collect();
+        assert_eq!(sizes, [100, 50]);
+    }
 
     #[test]
     fn document_structure() {

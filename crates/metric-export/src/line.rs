@@ -10,9 +10,13 @@
 //! the `cloudwatch_`). Samples of one measurement, tag set and timestamp are merged into one line.
 //! The timestamp is the CloudWatch timestamp in nanoseconds.
 //!
-//! Objects: the measurement is the class (`aws_kinesis`, `aws_lambda`), the tags are `name` and
-//! the resource tags as `tag_<key in snake case>`, and the fields are the attributes with their
-//! keys in snake case, typed (`"string"`, `24i`, `1.5`, `true`). Object lines carry no
+//! Objects: the measurement is the class (`aws_kinesis`, `aws_lambda`), the tags are `name`,
+//! the resource tags as `tag_<key in snake case>`, and the attributes that name the resource as
+//! samples' tags do (`StreamName` -> `stream_name`, `FunctionName` -> `function_name`,
+//! `RegionId` -> `region`), so an object and its samples share those tag keys and no key is a
+//! tag in one line and a field in another (InfluxDB would rename one of them). The other
+//! attributes are fields with their keys in snake case, typed (`"string"`, `24i`, `1.5`,
+//! `true`). Object lines carry no
 //! timestamp (the receiver stamps them); an object with no writable field has no line.
 //!
 //! Escaping, per the InfluxDB line-protocol reference: in measurements `,` and space; in tag
@@ -100,6 +104,16 @@ pub fn field_key(sample: &Sample) -> String {
     )
 }
 
+/// The tag an object attribute becomes because samples carry it as a tag.
+fn object_tag(attribute: &str) -> Option<&'static str> {
+    match attribute {
+        "StreamName" => Some("stream_name"),
+        "FunctionName" => Some("function_name"),
+        "RegionId" => Some("region"),
+        _ => None,
+    }
+}
+
 /// Encodes samples and inventory objects as line protocol, one point per line, each line ending
 /// in `\n`.
 pub fn encode(samples: &[Sample], objects: &[InventoryObject]) -> String {
@@ -134,19 +148,27 @@ pub fn encode(samples: &[Sample], objects: &[InventoryObject]) -> String {
     let mut sorted: Vec<&InventoryObject> = objects.iter().collect();
     sorted.sort_by(|a, b| (&a.class, &a.name).cmp(&(&b.class, &b.name)));
     for object in sorted {
-        let fields: BTreeMap<String, String> = object
-            .fields
-            .iter()
-            .filter_map(|(k, v)| Some((snake_case(k), format_field(v)?)))
-            .collect();
-        if fields.is_empty() {
-            continue;
-        }
         let mut tags: BTreeMap<String, String> = object
             .tags
             .iter()
             .map(|(k, v)| (format!("tag_{}", snake_case(k)), v.clone()))
             .collect();
+        let mut fields: BTreeMap<String, String> = BTreeMap::new();
+        for (key, value) in &object.fields {
+            match object_tag(key) {
+                Some(tag) => {
+                    tags.insert(tag.to_owned(), value.to_text());
+                }
+                None => {
+                    if let Some(v) = format_field(value) {
+                        fields.insert(snake_case(key), v);
+                    }
+                }
+            }
+        }
+        if fields.is_empty() {
+            continue;
+        }
         tags.insert("name".to_owned(), object.name.clone());
         let _ = writeln!(
             out,
@@ -278,6 +300,12 @@ mod tests {
             "{\"StreamMode\": \"ON_DEMAND\"}".into(),
         );
         stream.fields.insert("Encrypted".to_owned(), false.into());
+        stream
+            .fields
+            .insert("StreamName".to_owned(), "orders".into());
+        stream
+            .fields
+            .insert("RegionId".to_owned(), "eu-west-1".into());
         stream.fields.insert("Ratio".to_owned(), 0.75.into());
         stream.fields.insert("Bad".to_owned(), f64::INFINITY.into());
         stream
@@ -296,7 +324,7 @@ mod tests {
             tags: BTreeMap::new(),
         };
         let expected = concat!(
-            "aws_kinesis,name=orders,tag_cost_center=a\\=b encrypted=false,ratio=0.75,",
+            "aws_kinesis,name=orders,region=eu-west-1,stream_name=orders,tag_cost_center=a\\=b encrypted=false,ratio=0.75,",
             "retention_period_hours=24i,stream_arn=\"arn:aws:kinesis:eu-west-1:1:stream/orders\",",
             "stream_mode_details=\"{\\\"StreamMode\\\": \\\"ON_DEMAND\\\"}\"\n",
             "aws_lambda,name=f memory_size=128i\n",

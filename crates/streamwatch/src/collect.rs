@@ -1,16 +1,24 @@
-//! `streamwatch collect`: the `AWS/Kinesis` metrics and the stream inventory from an endpoint
-//! (the embedded engine by default), printed once or served as Prometheus `/metrics`.
+//! `streamwatch collect`: the `AWS/Kinesis` and `AWS/Lambda` metrics and the inventory of
+//! streams and functions, from one or several regions of an endpoint (the embedded engine by
+//! default, AWS itself with `--endpoint aws`), printed once or served as Prometheus
+//! `/metrics` and written to files and InfluxDB write endpoints every cycle.
+//!
+//! Credentials come from the standard AWS chain (environment, shared profile, SSO, web
+//! identity, container and instance metadata) through aws-config. Against an endpoint URL
+//! with no credentials configured anywhere, fixed local ones are used, so the embedded
+//! engine needs no setup. Secrets are never logged.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use cloudwatch_collector::{ApiCalls, Collector, CollectorConfig, Cycle, Namespace};
-use metric_export::{Gauge, InventoryObject};
+use cloudwatch_collector::{ApiCalls, Collector, CollectorConfig, Cycle, Namespace, TagFilter};
+use metric_export::{Gauge, InventoryObject, Sample};
 
-use crate::collect_config::Output;
+use crate::collect_config::{NamespaceSettings, Output};
 use parking_lot::RwLock;
 
 /// How output is written.
@@ -22,20 +30,44 @@ pub enum Format {
     Line,
     /// JSON lines: samples, then inventory objects.
     Json,
+    /// CloudWatch Embedded Metric Format, one document a line, re-publishing the samples
+    /// under `Streamwatch/<service>` (e.g. `Streamwatch/Kinesis`).
+    Emf,
 }
+
+/// The `--endpoint` value that means AWS's own endpoints for each region.
+const AWS: &str = "aws";
 
 /// Arguments of `streamwatch collect`.
 #[derive(Args, Debug)]
 pub struct CollectArgs {
-    /// The endpoint serving Kinesis and CloudWatch: the embedded engine by default.
+    /// The endpoint serving Kinesis, CloudWatch and Lambda: the embedded engine by default,
+    /// `aws` for AWS's endpoints in each region.
     #[arg(long, default_value = "http://127.0.0.1:4567")]
     endpoint: String,
-    /// Region to sign for and to name in every sample.
-    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
-    region: String,
+    /// Regions to collect, comma-separated; each is collected on its own, and one failing
+    /// does not stop the others.
+    #[arg(
+        long,
+        env = "AWS_REGION",
+        value_delimiter = ',',
+        default_value = "us-east-1"
+    )]
+    region: Vec<String>,
     /// Namespaces to collect, comma-separated: `aws_kinesis`, `aws_lambda`.
     #[arg(long, value_delimiter = ',', default_value = "aws_kinesis")]
     namespace: Vec<String>,
+    /// Also collect every shard's series (StreamName + ShardId) that enhanced monitoring
+    /// publishes, with the default shard-level metric set.
+    #[arg(long)]
+    shard_level: bool,
+    /// Only resources carrying this tag: `KEY=VALUE`, or `KEY` for any value. Repeat for
+    /// several (all must match).
+    #[arg(long = "tag", value_name = "KEY[=VALUE]")]
+    tags: Vec<String>,
+    /// The account's name in the inventory (its ID, from the ARNs, by default).
+    #[arg(long)]
+    account_name: Option<String>,
     /// Time between cycles, e.g. `60s`, `1s`, `2m`.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     interval: Duration,
@@ -46,9 +78,12 @@ pub struct CollectArgs {
     /// How long after a period ends it is fetched, so late datapoints are in.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     delay: Duration,
-    /// How often the inventory is refreshed.
+    /// How often the inventory is refreshed (and the tags the filters read).
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     inventory_interval: Duration,
+    /// How far back the first cycle reaches; one period by default.
+    #[arg(long, value_parser = parse_duration)]
+    lookback: Option<Duration>,
     /// Print one cycle to stdout and exit.
     #[arg(long)]
     once: bool,
@@ -58,8 +93,8 @@ pub struct CollectArgs {
     /// Where `/metrics` is served without `--once`.
     #[arg(long, default_value = "127.0.0.1:9107")]
     listen: SocketAddr,
-    /// A TOML file with these settings, per-namespace metric sets and several outputs; what
-    /// it names replaces the flags (see `collect_config.rs` for the format).
+    /// A TOML file with these settings, per-namespace metric sets, tag filters, regions and
+    /// several outputs; what it names replaces the flags (see `collect_config.rs`).
     #[arg(long)]
     config: Option<std::path::PathBuf>,
 }
@@ -67,66 +102,136 @@ pub struct CollectArgs {
 /// The settings of a run, from the flags and the config file.
 struct Plan {
     endpoint: String,
-    region: String,
+    regions: Vec<String>,
+    endpoints: BTreeMap<String, String>,
+    account_name: Option<String>,
     interval: Duration,
     period: i64,
     delay: Duration,
     inventory_interval: Duration,
-    namespaces: Vec<Namespace>,
-    kinesis_metrics: Option<Vec<cloudwatch_collector::MetricSpec>>,
-    lambda_metrics: Option<Vec<cloudwatch_collector::MetricSpec>>,
+    lookback: Option<Duration>,
+    namespaces: Vec<NamespaceSettings>,
     outputs: Vec<Output>,
 }
 
 impl Plan {
     fn new(args: &CollectArgs) -> anyhow::Result<Plan> {
+        let tags = args
+            .tags
+            .iter()
+            .map(|t| match t.split_once('=') {
+                Some((key, value)) => TagFilter {
+                    key: key.to_string(),
+                    values: vec![value.to_string()],
+                },
+                None => TagFilter {
+                    key: t.clone(),
+                    values: Vec::new(),
+                },
+            })
+            .collect::<Vec<_>>();
         let mut namespaces = Vec::new();
         for ns in &args.namespace {
-            match Namespace::from_flag(ns) {
-                Some(n) => namespaces.push(n),
-                None => bail!("unknown namespace {ns:?}: use aws_kinesis and/or aws_lambda"),
-            }
+            let Some(namespace) = Namespace::from_flag(ns) else {
+                bail!("unknown namespace {ns:?}: use aws_kinesis and/or aws_lambda");
+            };
+            namespaces.push(NamespaceSettings {
+                namespace,
+                metrics: None,
+                finer_metrics: (args.shard_level && namespace == Namespace::Kinesis)
+                    .then(cloudwatch_collector::default_shard_metrics),
+                tags: tags.clone(),
+            });
         }
         let mut plan = Plan {
             endpoint: args.endpoint.clone(),
-            region: args.region.clone(),
+            regions: args.region.clone(),
+            endpoints: BTreeMap::new(),
+            account_name: args.account_name.clone(),
             interval: args.interval,
             period: 0,
             delay: args.delay,
             inventory_interval: args.inventory_interval,
+            lookback: args.lookback,
             namespaces,
-            kinesis_metrics: None,
-            lambda_metrics: None,
             outputs: vec![Output::Prometheus(args.listen)],
         };
         let mut period = args.period;
         if let Some(path) = &args.config {
             let file = crate::collect_config::load(path, parse_duration)?;
             plan.endpoint = file.endpoint.unwrap_or(plan.endpoint);
-            plan.region = file.region.unwrap_or(plan.region);
+            plan.regions = file.regions.unwrap_or(plan.regions);
+            plan.endpoints = file.endpoints;
+            plan.account_name = file.account_name.or(plan.account_name);
             plan.interval = file.interval.unwrap_or(plan.interval);
             period = file.period.or(period);
             plan.delay = file.delay.unwrap_or(plan.delay);
             plan.inventory_interval = file.inventory_interval.unwrap_or(plan.inventory_interval);
+            plan.lookback = file.lookback.or(plan.lookback);
             if !file.namespaces.is_empty() {
-                plan.namespaces = file.namespaces.iter().map(|(n, _)| *n).collect();
-                for (ns, metrics) in file.namespaces {
-                    match ns {
-                        Namespace::Kinesis => plan.kinesis_metrics = metrics,
-                        Namespace::Lambda => plan.lambda_metrics = metrics,
-                    }
-                }
+                plan.namespaces = file.namespaces;
             }
             if !file.outputs.is_empty() {
                 plan.outputs = file.outputs;
             }
         }
+        plan.regions.retain(|r| !r.is_empty());
+        plan.regions.dedup();
+        if plan.regions.is_empty() {
+            bail!("no region to collect");
+        }
         plan.period = period.unwrap_or_else(|| plan.interval.as_secs().max(1) as i64);
         Ok(plan)
     }
+
+    /// The endpoint URL for a region, or `None` for AWS's own.
+    fn endpoint(&self, region: &str) -> Option<&str> {
+        let url = self.endpoints.get(region).unwrap_or(&self.endpoint);
+        (url != AWS).then_some(url.as_str())
+    }
+
+    fn namespaces(&self) -> Vec<Namespace> {
+        self.namespaces.iter().map(|n| n.namespace).collect()
+    }
+
+    /// The collector's configuration for one region.
+    fn collector_config(&self, region: &str) -> CollectorConfig {
+        let mut config = CollectorConfig {
+            region: region.to_string(),
+            period_secs: self.period,
+            delay: self.delay,
+            first_window: self
+                .lookback
+                .unwrap_or(Duration::from_secs(self.period.max(1) as u64)),
+            namespaces: self.namespaces(),
+            tag_refresh: self.inventory_interval,
+            account_name: self.account_name.clone(),
+            ..CollectorConfig::default()
+        };
+        for ns in &self.namespaces {
+            let finer = ns.finer_metrics.clone().unwrap_or_default();
+            match ns.namespace {
+                Namespace::Kinesis => {
+                    if let Some(m) = &ns.metrics {
+                        config.metrics = m.clone();
+                    }
+                    config.shard_metrics = finer;
+                    config.kinesis_tag_filters = ns.tags.clone();
+                }
+                Namespace::Lambda => {
+                    if let Some(m) = &ns.metrics {
+                        config.lambda_metrics = m.clone();
+                    }
+                    config.lambda_resource_metrics = finer;
+                    config.lambda_tag_filters = ns.tags.clone();
+                }
+            }
+        }
+        config
+    }
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let (num, unit) = text.split_at(
         text.find(|c: char| !c.is_ascii_digit())
             .unwrap_or(text.len()),
@@ -150,197 +255,294 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn clients(
-    args: &Plan,
+/// Whether the AWS credential chain has anything to find besides instance metadata: the
+/// variables and files its providers read.
+fn credentials_configured() -> bool {
+    let vars = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ];
+    if vars.iter().any(|v| std::env::var_os(v).is_some()) {
+        return true;
+    }
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let file = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .map(std::path::PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(default)))
+            .is_some_and(|p| p.is_file())
+    };
+    file("AWS_SHARED_CREDENTIALS_FILE", "credentials") || file("AWS_CONFIG_FILE", "config")
+}
+
+/// Clients for one region, from aws-config's standard chain.
+pub(crate) async fn clients(
+    region: &str,
+    endpoint: Option<&str>,
 ) -> (
     aws_sdk_kinesis::Client,
     aws_sdk_cloudwatch::Client,
     aws_sdk_lambda::Client,
 ) {
-    // Credentials from the environment when set; any value works for the embedded engine.
-    let key = std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_else(|_| "streamwatch".into());
-    let secret = std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|_| "streamwatch".into());
-    let token = std::env::var("AWS_SESSION_TOKEN").ok();
-    let kinesis = aws_sdk_kinesis::Config::builder()
-        .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
-        .region(aws_sdk_kinesis::config::Region::new(args.region.clone()))
-        .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
-            key.clone(),
-            secret.clone(),
-            token.clone(),
-            None,
-            "environment",
-        ))
-        .endpoint_url(&args.endpoint)
-        .build();
-    let cloudwatch = aws_sdk_cloudwatch::Config::builder()
-        .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
-        .region(aws_sdk_cloudwatch::config::Region::new(args.region.clone()))
-        .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new(
-            key,
-            secret,
-            token,
-            None,
-            "environment",
-        ))
-        .endpoint_url(&args.endpoint)
-        .build();
-    let lambda = aws_sdk_lambda::Config::builder()
-        .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
-        .region(aws_sdk_lambda::config::Region::new(args.region.clone()))
-        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_else(|_| "streamwatch".into()),
-            std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|_| "streamwatch".into()),
-            std::env::var("AWS_SESSION_TOKEN").ok(),
-            None,
-            "environment",
-        ))
-        .endpoint_url(&args.endpoint)
-        .build();
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()));
+    if let Some(url) = endpoint {
+        loader = loader.endpoint_url(url);
+        if !credentials_configured() {
+            // Any key works for the embedded engine; this spares the chain's metadata probe.
+            loader = loader.credentials_provider(aws_sdk_kinesis::config::Credentials::new(
+                "streamwatch",
+                "streamwatch",
+                None,
+                None,
+                "streamwatch-local",
+            ));
+        }
+    }
+    let shared = loader.load().await;
     (
-        aws_sdk_kinesis::Client::from_conf(kinesis),
-        aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
-        aws_sdk_lambda::Client::from_conf(lambda),
+        aws_sdk_kinesis::Client::new(&shared),
+        aws_sdk_cloudwatch::Client::new(&shared),
+        aws_sdk_lambda::Client::new(&shared),
     )
 }
 
-/// The collector's own health as gauges.
-fn health(cycle: &Cycle, totals: &ApiCalls, errors: u64, region: &str) -> Vec<Gauge> {
-    let gauge = |name: &str, help: &str, labels: Vec<(String, String)>, value: f64| Gauge {
-        name: name.to_string(),
-        help: help.to_string(),
-        labels,
-        value,
-    };
-    let region = ("region".to_string(), region.to_string());
-    let mut out = Vec::new();
-    for (op, n) in [
-        ("ListStreams", totals.list_streams),
-        ("GetMetricData", totals.get_metric_data),
-        ("DescribeStreamSummary", totals.describe_stream_summary),
-        ("ListTagsForStream", totals.list_tags_for_stream),
-        ("ListFunctions", totals.list_functions),
-        ("ListTags", totals.list_tags),
-        ("ListEventSourceMappings", totals.list_event_source_mappings),
-    ] {
-        out.push(gauge(
-            "streamwatch_collector_api_calls",
-            "API calls the collector made since it started, by operation.",
-            vec![("operation".to_string(), op.to_string()), region.clone()],
-            n as f64,
-        ));
-    }
-    out.push(gauge(
-        "streamwatch_collector_errors",
-        "Failed API calls since the collector started.",
-        vec![region.clone()],
-        errors as f64,
-    ));
-    out.push(gauge(
-        "streamwatch_collector_cycle_metrics_requested",
-        "Metrics the last cycle requested from GetMetricData (what CloudWatch bills).",
-        vec![region.clone()],
-        cycle.metrics_requested as f64,
-    ));
-    out.push(gauge(
-        "streamwatch_collector_cycle_cost_usd",
-        "Estimated CloudWatch cost of the last cycle, in US dollars.",
-        vec![region.clone()],
-        cycle.estimated_cost_usd(),
-    ));
-    out.push(gauge(
-        "streamwatch_collector_streams",
-        "Streams found by the last discovery.",
-        vec![region],
-        cycle.streams.len() as f64,
-    ));
-    out
+/// One region's collector and what it has gathered.
+struct RegionRun {
+    region: String,
+    collector: Collector,
+    namespaces: Vec<Namespace>,
+    last: Cycle,
+    objects: Vec<InventoryObject>,
+    last_inventory: Option<Instant>,
+    totals: ApiCalls,
+    errors: u64,
+    last_success_ms: Option<i64>,
+    last_duration: Duration,
 }
 
-fn render(format: Format, cycle: &Cycle, objects: &[InventoryObject], health: &[Gauge]) -> String {
+impl RegionRun {
+    async fn new(plan: &Plan, region: &str) -> RegionRun {
+        let (kinesis, cloudwatch, lambda) = clients(region, plan.endpoint(region)).await;
+        let collector =
+            Collector::new(kinesis, cloudwatch, plan.collector_config(region)).with_lambda(lambda);
+        RegionRun {
+            region: region.to_string(),
+            collector,
+            namespaces: plan.namespaces(),
+            last: Cycle::default(),
+            objects: Vec::new(),
+            last_inventory: None,
+            totals: ApiCalls::default(),
+            errors: 0,
+            last_success_ms: None,
+            last_duration: Duration::ZERO,
+        }
+    }
+
+    /// One cycle, and the inventory when it is due. Errors are reported and counted; the
+    /// next cycle reads again what failed.
+    async fn step(&mut self, inventory_interval: Duration) {
+        let started = Instant::now();
+        let cycle = self.collector.collect(now_ms()).await;
+        self.totals.add(&cycle.calls);
+        for e in &cycle.errors {
+            eprintln!("streamwatch collect: {}: {e}", self.region);
+        }
+        self.errors += cycle.errors.len() as u64;
+        if self
+            .last_inventory
+            .is_none_or(|t| t.elapsed() >= inventory_interval)
+        {
+            let mut calls = ApiCalls::default();
+            match self.inventory(&cycle, &mut calls).await {
+                Ok(o) => {
+                    self.objects = o;
+                    self.last_inventory = Some(Instant::now());
+                }
+                Err(e) => {
+                    eprintln!("streamwatch collect: {}: inventory: {e}", self.region);
+                    self.errors += 1;
+                }
+            }
+            self.totals.add(&calls);
+        }
+        if cycle.errors.is_empty() {
+            self.last_success_ms = Some(now_ms());
+        }
+        self.last_duration = started.elapsed();
+        self.last = cycle;
+    }
+
+    /// The inventory of the namespaces collected.
+    async fn inventory(
+        &self,
+        cycle: &Cycle,
+        calls: &mut ApiCalls,
+    ) -> Result<Vec<InventoryObject>, cloudwatch_collector::CollectError> {
+        let mut objects = Vec::new();
+        if self.namespaces.contains(&Namespace::Kinesis) {
+            objects.extend(self.collector.inventory(&cycle.streams, calls).await?);
+        }
+        if self.namespaces.contains(&Namespace::Lambda) {
+            objects.extend(
+                self.collector
+                    .inventory_functions(&cycle.functions, calls)
+                    .await?,
+            );
+        }
+        Ok(objects)
+    }
+
+    /// The collector's own health in this region, as gauges.
+    fn health(&self) -> Vec<Gauge> {
+        let gauge = |name: &str, help: &str, labels: Vec<(String, String)>, value: f64| Gauge {
+            name: name.to_string(),
+            help: help.to_string(),
+            labels,
+            value,
+        };
+        let region = ("region".to_string(), self.region.clone());
+        let mut out = Vec::new();
+        for (op, n) in self.totals.by_operation() {
+            out.push(gauge(
+                "streamwatch_collector_api_calls",
+                "API calls the collector made since it started, by operation.",
+                vec![("operation".to_string(), op.to_string()), region.clone()],
+                n as f64,
+            ));
+        }
+        let cycle = &self.last;
+        let mut one = |name: &str, help: &str, value: f64| {
+            out.push(gauge(name, help, vec![region.clone()], value));
+        };
+        one(
+            "streamwatch_collector_errors",
+            "Failed API calls since the collector started.",
+            self.errors as f64,
+        );
+        one(
+            "streamwatch_collector_cycle_metrics_requested",
+            "Metrics the last cycle requested from GetMetricData (what CloudWatch bills).",
+            cycle.metrics_requested as f64,
+        );
+        one(
+            "streamwatch_collector_cycle_cost_usd",
+            "Estimated CloudWatch cost of the last cycle, in US dollars.",
+            cycle.estimated_cost_usd(),
+        );
+        one(
+            "streamwatch_collector_cycle_duration_seconds",
+            "How long the last cycle took, inventory included.",
+            self.last_duration.as_secs_f64(),
+        );
+        one(
+            "streamwatch_collector_streams",
+            "Streams found by the last discovery.",
+            cycle.streams.len() as f64,
+        );
+        one(
+            "streamwatch_collector_functions",
+            "Functions found by the last discovery.",
+            cycle.functions.len() as f64,
+        );
+        if let Some(ms) = self.last_success_ms {
+            one(
+                "streamwatch_collector_last_success_timestamp_seconds",
+                "When the last cycle without errors ended (Unix seconds); time() minus this is the age of the data.",
+                ms as f64 / 1000.0,
+            );
+        }
+        out
+    }
+}
+
+/// What all regions gathered, ready to render.
+struct Gathered {
+    samples: Vec<Sample>,
+    objects: Vec<InventoryObject>,
+    health: Vec<Gauge>,
+}
+
+fn gather(runs: &[RegionRun]) -> Gathered {
+    let mut g = Gathered {
+        samples: Vec::new(),
+        objects: Vec::new(),
+        health: Vec::new(),
+    };
+    for run in runs {
+        g.samples.extend(run.last.samples.iter().cloned());
+        g.objects.extend(run.objects.iter().cloned());
+        g.health.extend(run.health());
+    }
+    g
+}
+
+/// The namespace prefix EMF output re-publishes under unless the config names another.
+const EMF_PREFIX: &str = "Streamwatch";
+
+fn render(format: Format, g: &Gathered) -> String {
+    render_emf_as(format, g, EMF_PREFIX)
+}
+
+fn render_emf_as(format: Format, g: &Gathered, emf_prefix: &str) -> String {
     match format {
-        Format::Prometheus => metric_export::prometheus::encode(&cycle.samples, objects, health),
-        Format::Line => metric_export::line::encode(&cycle.samples, objects),
+        Format::Emf => match metric_export::emf::encode_samples(&g.samples, emf_prefix) {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!("streamwatch collect: emf output: {e}");
+                String::new()
+            }
+        },
+        Format::Prometheus => metric_export::prometheus::encode(&g.samples, &g.objects, &g.health),
+        Format::Line => metric_export::line::encode(&g.samples, &g.objects),
         Format::Json => {
-            let mut out = metric_export::json::encode_samples(&cycle.samples);
-            out.push_str(&metric_export::json::encode_objects(objects));
+            let mut out = metric_export::json::encode_samples(&g.samples);
+            out.push_str(&metric_export::json::encode_objects(&g.objects));
             out
         }
     }
 }
 
-/// The inventory of the namespaces collected.
-async fn inventory(
-    collector: &Collector,
-    namespaces: &[Namespace],
-    cycle: &Cycle,
-    calls: &mut ApiCalls,
-) -> Result<Vec<InventoryObject>, cloudwatch_collector::CollectError> {
-    let mut objects = Vec::new();
-    if namespaces.contains(&Namespace::Kinesis) {
-        objects.extend(collector.inventory(&cycle.streams, calls).await?);
-    }
-    if namespaces.contains(&Namespace::Lambda) {
-        objects.extend(collector.inventory_functions(calls).await?);
-    }
-    Ok(objects)
+/// Runs one cycle in every region at once.
+async fn step_all(runs: &mut [RegionRun], inventory_interval: Duration) {
+    futures::future::join_all(runs.iter_mut().map(|r| r.step(inventory_interval))).await;
 }
 
 /// Runs `streamwatch collect`.
 pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
     let plan = Plan::new(&args)?;
-    let namespaces = plan.namespaces.clone();
-    let (kinesis, cloudwatch, lambda) = clients(&plan);
-    let period = plan.period;
-    let mut config = CollectorConfig {
-        region: plan.region.clone(),
-        period_secs: period,
-        delay: plan.delay,
-        first_window: Duration::from_secs(period.max(1) as u64),
-        namespaces: namespaces.clone(),
-        ..CollectorConfig::default()
-    };
-    if let Some(m) = plan.kinesis_metrics.clone() {
-        config.metrics = m;
+    let mut runs = Vec::new();
+    for region in &plan.regions {
+        runs.push(RegionRun::new(&plan, region).await);
     }
-    if let Some(m) = plan.lambda_metrics.clone() {
-        config.lambda_metrics = m;
-    }
-    let mut collector = Collector::new(kinesis, cloudwatch, config).with_lambda(lambda);
-    let mut totals = ApiCalls::default();
-    let mut errors = 0u64;
+    let writers = influx_writers(&plan.outputs)?;
 
     if args.once {
-        let cycle = collector.collect(now_ms()).await;
-        let mut calls = cycle.calls.clone();
-        let objects = inventory(&collector, &namespaces, &cycle, &mut calls).await;
-        totals.add(&calls);
-        let objects = match objects {
-            Ok(o) => o,
-            Err(e) => {
-                eprintln!("streamwatch collect: inventory: {e}");
-                errors += 1;
-                Vec::new()
-            }
-        };
-        for e in &cycle.errors {
-            eprintln!("streamwatch collect: {e}");
+        // The inventory is always read with --once.
+        step_all(&mut runs, Duration::ZERO).await;
+        let g = gather(&runs);
+        print!("{}", render(args.format, &g));
+        let mut failed = write_outputs(&plan.outputs, &writers, &g).await;
+        for run in &runs {
+            let c = &run.last;
+            eprintln!(
+                "streamwatch collect: {}: {} streams, {} functions, {} samples, {} API calls, {} metrics requested (~${:.6})",
+                run.region,
+                c.streams.len(),
+                c.functions.len(),
+                c.samples.len(),
+                run.totals.total(),
+                c.metrics_requested,
+                c.estimated_cost_usd()
+            );
+            failed += run.errors;
         }
-        errors += cycle.errors.len() as u64;
-        let health = health(&cycle, &totals, errors, &plan.region);
-        print!("{}", render(args.format, &cycle, &objects, &health));
-        write_files(&plan.outputs, &cycle, &objects, &health)?;
-        eprintln!(
-            "streamwatch collect: {} streams, {} functions, {} samples, {} API calls, {} metrics requested (~${:.6})",
-            cycle.streams.len(),
-            cycle.functions.len(),
-            cycle.samples.len(),
-            totals.total(),
-            cycle.metrics_requested,
-            cycle.estimated_cost_usd()
-        );
-        if !cycle.errors.is_empty() {
-            bail!("the cycle had {} errors", cycle.errors.len());
+        if failed > 0 {
+            bail!("the cycle had {failed} errors");
         }
         return Ok(());
     }
@@ -350,86 +552,112 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
         let Output::Prometheus(addr) = output else {
             continue;
         };
-        let served = page.clone();
-        let app = axum::Router::new().route(
-            "/metrics",
-            axum::routing::get(move || {
-                let page = served.clone();
-                async move {
-                    let body = page.read().clone();
-                    (
-                        [(
-                            axum::http::header::CONTENT_TYPE,
-                            "text/plain; version=0.0.4; charset=utf-8",
-                        )],
-                        body,
-                    )
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("binding {addr}"))?;
-        eprintln!(
-            "streamwatch collect: serving http://{}/metrics",
-            listener.local_addr()?
-        );
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        serve_page(*addr, page.clone()).await?;
     }
-    let mut objects: Vec<InventoryObject> = Vec::new();
-    let mut last_inventory: Option<Instant> = None;
     let mut ticker = tokio::time::interval(plan.interval);
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
             _ = tokio::signal::ctrl_c() => return Ok(()),
         }
-        let cycle = collector.collect(now_ms()).await;
-        totals.add(&cycle.calls);
-        for e in &cycle.errors {
-            eprintln!("streamwatch collect: {e}");
-        }
-        errors += cycle.errors.len() as u64;
-        if last_inventory.is_none_or(|t| t.elapsed() >= plan.inventory_interval) {
-            let mut calls = ApiCalls::default();
-            match inventory(&collector, &namespaces, &cycle, &mut calls).await {
-                Ok(o) => {
-                    objects = o;
-                    last_inventory = Some(Instant::now());
-                }
-                Err(e) => {
-                    eprintln!("streamwatch collect: inventory: {e}");
-                    errors += 1;
-                }
-            }
-            totals.add(&calls);
-        }
-        let health = health(&cycle, &totals, errors, &plan.region);
-        *page.write() = render(Format::Prometheus, &cycle, &objects, &health);
-        if let Err(e) = write_files(&plan.outputs, &cycle, &objects, &health) {
-            eprintln!("streamwatch collect: {e:#}");
-            errors += 1;
+        step_all(&mut runs, plan.inventory_interval).await;
+        let g = gather(&runs);
+        *page.write() = render(Format::Prometheus, &g);
+        let failed = write_outputs(&plan.outputs, &writers, &g).await;
+        if let Some(first) = runs.first_mut() {
+            // Output failures are the collector's own; they count in the first region.
+            first.errors += failed;
         }
     }
 }
 
-/// Appends the cycle to every file output (`-` is stdout).
-fn write_files(
+/// Serves the latest rendered page as `/metrics` on `addr`.
+async fn serve_page(addr: SocketAddr, page: Arc<RwLock<String>>) -> anyhow::Result<()> {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let page = page.clone();
+            async move {
+                let body = page.read().clone();
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    body,
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    eprintln!(
+        "streamwatch collect: serving http://{}/metrics",
+        listener.local_addr()?
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(())
+}
+
+/// A writer per InfluxDB output, in output order.
+fn influx_writers(outputs: &[Output]) -> anyhow::Result<Vec<influx_write::InfluxWriter>> {
+    let mut writers = Vec::new();
+    for output in outputs {
+        if let Output::Influx(o) = output {
+            writers.push(
+                influx_write::InfluxWriter::new(influx_write::WriterConfig {
+                    url: o.url.clone(),
+                    token: o.token.clone(),
+                    username: o.username.clone(),
+                    password: o.password.clone(),
+                    timeout: Duration::from_secs(10),
+                    gzip: o.gzip,
+                })
+                .with_context(|| format!("influxdb output {}", o.url))?,
+            );
+        }
+    }
+    Ok(writers)
+}
+
+/// Writes the cycle to every file and InfluxDB output; returns how many failed (each is
+/// reported, and the others still written).
+async fn write_outputs(
     outputs: &[Output],
-    cycle: &Cycle,
-    objects: &[InventoryObject],
-    health: &[Gauge],
-) -> anyhow::Result<()> {
+    writers: &[influx_write::InfluxWriter],
+    g: &Gathered,
+) -> u64 {
+    let mut failed = 0;
+    if let Err(e) = write_files(outputs, g) {
+        eprintln!("streamwatch collect: {e:#}");
+        failed += 1;
+    }
+    if !writers.is_empty() {
+        let lines = render(Format::Line, g);
+        for writer in writers {
+            if let Err(e) = writer.write(&lines).await {
+                eprintln!("streamwatch collect: influxdb output: {e}");
+                failed += 1;
+            }
+        }
+    }
+    failed
+}
+
+/// Appends the cycle to every file output (`-` is stdout).
+fn write_files(outputs: &[Output], g: &Gathered) -> anyhow::Result<()> {
     use std::io::Write as _;
     for output in outputs {
-        let (format, path) = match output {
-            Output::Prometheus(_) => continue,
-            Output::Line(path) => (Format::Line, path),
-            Output::Json(path) => (Format::Json, path),
+        let (format, path, prefix) = match output {
+            Output::Prometheus(_) | Output::Influx(_) => continue,
+            Output::Line(path) => (Format::Line, path, EMF_PREFIX),
+            Output::Json(path) => (Format::Json, path, EMF_PREFIX),
+            Output::Emf { path, prefix } => (Format::Emf, path, prefix.as_str()),
         };
-        let text = render(format, cycle, objects, health);
+        let text = render_emf_as(format, g, prefix);
         if path == "-" {
             print!("{text}");
         } else {

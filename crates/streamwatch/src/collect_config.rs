@@ -2,20 +2,28 @@
 //! plus per-namespace metric sets and several outputs at once.
 //!
 //! ```toml
-//! endpoint = "http://127.0.0.1:4567"   # the embedded engine; any AWS-compatible endpoint
-//! region = "us-east-1"
+//! endpoint = "http://127.0.0.1:4567"   # the embedded engine (default); "aws" for AWS itself
+//! regions = ["us-east-1", "eu-west-1"] # or region = "us-east-1"; each is collected on its own
+//! account_name = "prod"                # AccountName in the inventory (the account ID if unset)
 //! interval = "60s"
 //! period = 60                          # seconds; the interval's by default
 //! delay = "10s"
-//! inventory_interval = "5m"
+//! inventory_interval = "5m"             # also how long tags read for the filters are trusted
+//! lookback = "10m"                     # how far back the first cycle reaches (one period)
+//!
+//! [endpoints]                          # optional endpoints per region
+//! eu-west-1 = "http://127.0.0.1:4568"
 //!
 //! [[namespaces]]
 //! name = "aws_kinesis"                 # the default metric set when `metrics` is left out
+//! shard_level = true                   # also every shard (StreamName + ShardId), default set
+//! tags = { team = "data", env = ["prod", "staging"] }   # only streams with these tags
 //!
 //! [[namespaces]]
 //! name = "aws_lambda"
 //! metrics = [{ name = "Invocations", statistics = ["Sum"] },
 //!            { name = "Duration", statistics = ["Average", "p99"] }]
+//! resource_metrics = [{ name = "Invocations", statistics = ["Sum"] }]  # per alias/version
 //!
 //! [[outputs]]
 //! type = "prometheus"
@@ -24,14 +32,25 @@
 //! [[outputs]]
 //! type = "line"                        # or "json"
 //! path = "metrics.lp"                  # appended every cycle; "-" is stdout
+//!
+//! [[outputs]]
+//! type = "emf"                         # CloudWatch Embedded Metric Format, for the agent
+//! path = "emf.log"                     # to re-publish under Streamwatch/Kinesis, ...
+//! namespace_prefix = "Streamwatch"     # the default
+//!
+//! [[outputs]]
+//! type = "influxdb"                    # line protocol POSTed to an HTTP write endpoint
+//! url = "http://127.0.0.1:8086/write?db=aws"   # or /api/v2/write?org=..&bucket=..
+//! token_env = "INFLUX_TOKEN"           # or token = "..."; or username/password
 //! ```
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use cloudwatch_collector::{MetricSpec, Namespace};
+use cloudwatch_collector::{MetricSpec, Namespace, TagFilter};
 use metric_export::Statistic;
 use serde::Deserialize;
 
@@ -41,10 +60,15 @@ use serde::Deserialize;
 pub struct CollectFile {
     endpoint: Option<String>,
     region: Option<String>,
+    regions: Option<Vec<String>>,
+    #[serde(default)]
+    endpoints: BTreeMap<String, String>,
+    account_name: Option<String>,
     interval: Option<String>,
     period: Option<i64>,
     delay: Option<String>,
     inventory_interval: Option<String>,
+    lookback: Option<String>,
     #[serde(default)]
     namespaces: Vec<NamespaceEntry>,
     #[serde(default)]
@@ -56,6 +80,20 @@ pub struct CollectFile {
 struct NamespaceEntry {
     name: String,
     metrics: Option<Vec<MetricEntry>>,
+    shard_level: Option<bool>,
+    shard_metrics: Option<Vec<MetricEntry>>,
+    resource_level: Option<bool>,
+    resource_metrics: Option<Vec<MetricEntry>>,
+    #[serde(default)]
+    tags: BTreeMap<String, TagValues>,
+}
+
+/// A tag filter's accepted values: one, or a list (an empty list accepts any value).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum TagValues {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,9 +106,56 @@ struct MetricEntry {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, tag = "type", rename_all = "lowercase")]
 enum OutputEntry {
-    Prometheus { listen: SocketAddr },
-    Line { path: String },
-    Json { path: String },
+    Prometheus {
+        listen: SocketAddr,
+    },
+    Line {
+        path: String,
+    },
+    Json {
+        path: String,
+    },
+    Emf {
+        path: String,
+        namespace_prefix: Option<String>,
+    },
+    Influxdb {
+        url: String,
+        token: Option<String>,
+        token_env: Option<String>,
+        username: Option<String>,
+        password: Option<String>,
+        #[serde(default)]
+        gzip: bool,
+    },
+}
+
+/// Where InfluxDB line protocol is POSTed, and how to authenticate.
+#[derive(Clone, PartialEq)]
+pub struct InfluxOutput {
+    /// The write URL.
+    pub url: String,
+    /// `Authorization: Token ...` (InfluxDB 2, DataKit).
+    pub token: Option<String>,
+    /// Basic authentication (InfluxDB 1).
+    pub username: Option<String>,
+    /// Basic authentication (InfluxDB 1).
+    pub password: Option<String>,
+    /// Compress bodies with gzip.
+    pub gzip: bool,
+}
+
+impl std::fmt::Debug for InfluxOutput {
+    // Secrets are never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InfluxOutput")
+            .field("url", &self.url)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("gzip", &self.gzip)
+            .finish()
+    }
 }
 
 /// Where a cycle's output goes.
@@ -82,6 +167,30 @@ pub enum Output {
     Line(String),
     /// JSON lines appended to a file (`-` is stdout).
     Json(String),
+    /// InfluxDB line protocol POSTed to an HTTP write endpoint.
+    Influx(InfluxOutput),
+    /// Embedded Metric Format documents appended to a file (`-` is stdout), re-publishing
+    /// under `<prefix>/<service>`.
+    Emf {
+        /// The file.
+        path: String,
+        /// The namespace prefix.
+        prefix: String,
+    },
+}
+
+/// What the file says of one namespace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamespaceSettings {
+    /// The namespace.
+    pub namespace: Namespace,
+    /// Its metric set (`None` for the default set).
+    pub metrics: Option<Vec<MetricSpec>>,
+    /// The finer series' metric set (per shard, or per function alias or version); `None`
+    /// for none.
+    pub finer_metrics: Option<Vec<MetricSpec>>,
+    /// Tags a resource must carry.
+    pub tags: Vec<TagFilter>,
 }
 
 /// Settings from a file, each `None` where the file is silent.
@@ -89,8 +198,12 @@ pub enum Output {
 pub struct FileSettings {
     /// The endpoint.
     pub endpoint: Option<String>,
-    /// The region.
-    pub region: Option<String>,
+    /// The regions (`region` or `regions`).
+    pub regions: Option<Vec<String>>,
+    /// Endpoints per region.
+    pub endpoints: BTreeMap<String, String>,
+    /// The account's name in the inventory.
+    pub account_name: Option<String>,
     /// Time between cycles.
     pub interval: Option<Duration>,
     /// Datapoint period, seconds.
@@ -99,8 +212,10 @@ pub struct FileSettings {
     pub delay: Option<Duration>,
     /// Inventory refresh interval.
     pub inventory_interval: Option<Duration>,
-    /// Namespaces, each with its metric set (`None` for the default set).
-    pub namespaces: Vec<(Namespace, Option<Vec<MetricSpec>>)>,
+    /// How far back the first cycle reaches.
+    pub lookback: Option<Duration>,
+    /// Namespaces with their settings.
+    pub namespaces: Vec<NamespaceSettings>,
     /// Outputs.
     pub outputs: Vec<Output>,
 }
@@ -135,47 +250,138 @@ pub fn parse(
                 entry.name
             );
         };
-        let metrics = match &entry.metrics {
-            None => None,
-            Some(list) => {
-                let mut specs = Vec::new();
-                for m in list {
-                    let mut statistics = Vec::new();
-                    for s in &m.statistics {
-                        statistics.push(s.parse::<Statistic>().map_err(anyhow::Error::msg)?);
-                    }
-                    if statistics.is_empty() {
-                        bail!("metric {} names no statistics", m.name);
-                    }
-                    specs.push(MetricSpec {
-                        name: m.name.clone(),
-                        statistics,
-                    });
-                }
-                Some(specs)
-            }
+        let (level, finer, wrong) = match ns {
+            Namespace::Kinesis => (
+                entry.shard_level,
+                &entry.shard_metrics,
+                entry.resource_level.is_some() || entry.resource_metrics.is_some(),
+            ),
+            Namespace::Lambda => (
+                entry.resource_level,
+                &entry.resource_metrics,
+                entry.shard_level.is_some() || entry.shard_metrics.is_some(),
+            ),
         };
-        namespaces.push((ns, metrics));
+        if wrong {
+            bail!(
+                "{}: shard_level/shard_metrics belong to aws_kinesis, resource_level/resource_metrics to aws_lambda",
+                entry.name
+            );
+        }
+        let finer_metrics = match (finer, level) {
+            (Some(list), Some(false)) if !list.is_empty() => {
+                bail!("{}: metrics listed for a level switched off", entry.name)
+            }
+            (Some(list), _) => Some(metric_specs(list)?),
+            (None, Some(true)) => Some(match ns {
+                Namespace::Kinesis => cloudwatch_collector::default_shard_metrics(),
+                Namespace::Lambda => cloudwatch_collector::default_lambda_metrics(),
+            }),
+            (None, _) => None,
+        };
+        let tags = entry
+            .tags
+            .iter()
+            .map(|(key, values)| TagFilter {
+                key: key.clone(),
+                values: match values {
+                    TagValues::One(v) => vec![v.clone()],
+                    TagValues::Many(v) => v.clone(),
+                },
+            })
+            .collect();
+        namespaces.push(NamespaceSettings {
+            namespace: ns,
+            metrics: entry.metrics.as_deref().map(metric_specs).transpose()?,
+            finer_metrics,
+            tags,
+        });
     }
-    let outputs = file
-        .outputs
-        .into_iter()
-        .map(|o| match o {
+    let mut outputs = Vec::new();
+    for o in file.outputs {
+        outputs.push(match o {
             OutputEntry::Prometheus { listen } => Output::Prometheus(listen),
             OutputEntry::Line { path } => Output::Line(path),
             OutputEntry::Json { path } => Output::Json(path),
-        })
-        .collect();
+            OutputEntry::Emf {
+                path,
+                namespace_prefix,
+            } => {
+                let prefix = namespace_prefix.unwrap_or_else(|| "Streamwatch".to_string());
+                if prefix.is_empty() || prefix == "AWS" || prefix.starts_with("AWS/") {
+                    bail!("emf output: namespace_prefix {prefix:?} is empty or reserved for AWS");
+                }
+                Output::Emf { path, prefix }
+            }
+            OutputEntry::Influxdb {
+                url,
+                token,
+                token_env,
+                username,
+                password,
+                gzip,
+            } => {
+                let token = match (token, token_env) {
+                    (Some(_), Some(_)) => {
+                        bail!("influxdb output: give token or token_env, not both")
+                    }
+                    (Some(t), None) => Some(t),
+                    (None, Some(var)) => Some(std::env::var(&var).with_context(|| {
+                        format!("influxdb output: token_env names {var}, which is not set")
+                    })?),
+                    (None, None) => None,
+                };
+                if username.is_some() != password.is_some() {
+                    bail!("influxdb output: username and password go together");
+                }
+                Output::Influx(InfluxOutput {
+                    url,
+                    token,
+                    username,
+                    password,
+                    gzip,
+                })
+            }
+        });
+    }
+    let regions = match (file.region, file.regions) {
+        (Some(_), Some(_)) => bail!("give region or regions, not both"),
+        (Some(r), None) => Some(vec![r]),
+        (None, Some(list)) if list.is_empty() => bail!("regions is empty"),
+        (None, list) => list,
+    };
     Ok(FileSettings {
         endpoint: file.endpoint,
-        region: file.region,
+        regions,
+        endpoints: file.endpoints,
+        account_name: file.account_name,
         interval: duration(&file.interval)?,
         period: file.period,
         delay: duration(&file.delay)?,
         inventory_interval: duration(&file.inventory_interval)?,
+        lookback: duration(&file.lookback)?,
         namespaces,
         outputs,
     })
+}
+
+/// Metric entries as specs, each with at least one known statistic.
+fn metric_specs(list: &[MetricEntry]) -> anyhow::Result<Vec<MetricSpec>> {
+    let mut specs = Vec::new();
+    for m in list {
+        let mut statistics = Vec::new();
+        for s in &m.statistics {
+            statistics.push(s.parse::<Statistic>().map_err(anyhow::Error::msg)?);
+        }
+        if statistics.is_empty() {
+            bail!("metric {} names no statistics", m.name);
+        }
+        specs.push(MetricSpec {
+            name: m.name.clone(),
+            statistics,
+        });
+    }
+    Ok(specs)
 }
 
 #[cfg(test)]
@@ -213,11 +419,13 @@ mod tests {
             secs,
         )
         .unwrap();
-        assert_eq!(s.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(s.regions, Some(vec!["eu-west-1".to_string()]));
         assert_eq!(s.interval, Some(Duration::from_secs(30)));
         assert_eq!(s.delay, Some(Duration::from_secs(5)));
-        assert_eq!(s.namespaces[0], (Namespace::Kinesis, None));
-        let lambda = s.namespaces[1].1.as_ref().unwrap();
+        assert_eq!(s.namespaces[0].namespace, Namespace::Kinesis);
+        assert_eq!(s.namespaces[0].metrics, None);
+        assert_eq!(s.namespaces[0].finer_metrics, None);
+        let lambda = s.namespaces[1].metrics.as_ref().unwrap();
         assert_eq!(
             lambda[0].statistics,
             [Statistic::Average, Statistic::Percentile(99.0)]
@@ -238,5 +446,82 @@ mod tests {
         assert!(err("[[namespaces]]\nname = \"aws_sqs\"").contains("aws_sqs"));
         assert!(err("[[namespaces]]\nname = \"aws_lambda\"\nmetrics = [{ name = \"Errors\", statistics = [\"Median\"] }]").contains("Median"));
         assert!(err("[[outputs]]\ntype = \"graphite\"").contains("graphite"));
+        assert!(err("region = \"a\"\nregions = [\"b\"]").contains("not both"));
+        assert!(
+            err("[[namespaces]]\nname = \"aws_lambda\"\nshard_level = true")
+                .contains("aws_kinesis")
+        );
+        assert!(
+            err("[[outputs]]\ntype = \"influxdb\"\nurl = \"http://x\"\ntoken_env = \"STREAMWATCH_SURELY_UNSET\"")
+                .contains("STREAMWATCH_SURELY_UNSET")
+        );
+        assert!(
+            err("[[outputs]]\ntype = \"influxdb\"\nurl = \"http://x\"\nusername = \"u\"")
+                .contains("together")
+        );
+    }
+
+    #[test]
+    fn regions_levels_tags_and_influx() {
+        let s = parse(
+            r#"
+            regions = ["us-east-1", "eu-west-1"]
+            account_name = "prod"
+            [endpoints]
+            eu-west-1 = "http://127.0.0.1:4568"
+            [[namespaces]]
+            name = "aws_kinesis"
+            shard_level = true
+            tags = { team = "data", env = ["prod", "staging"], owner = [] }
+            [[namespaces]]
+            name = "aws_lambda"
+            resource_metrics = [{ name = "Invocations", statistics = ["Sum"] }]
+            [[outputs]]
+            type = "influxdb"
+            url = "http://127.0.0.1:8086/write?db=aws"
+            token = "s3cret"
+            gzip = true
+            "#,
+            secs,
+        )
+        .unwrap();
+        assert_eq!(s.regions.as_deref().unwrap(), ["us-east-1", "eu-west-1"]);
+        assert_eq!(s.endpoints["eu-west-1"], "http://127.0.0.1:4568");
+        assert_eq!(s.account_name.as_deref(), Some("prod"));
+        let kinesis = &s.namespaces[0];
+        assert_eq!(
+            kinesis.finer_metrics.as_ref().unwrap(),
+            &cloudwatch_collector::default_shard_metrics()
+        );
+        // Tags in key order (a TOML table), each with its accepted values.
+        assert_eq!(
+            kinesis.tags,
+            [
+                TagFilter {
+                    key: "env".into(),
+                    values: vec!["prod".into(), "staging".into()]
+                },
+                TagFilter {
+                    key: "owner".into(),
+                    values: vec![]
+                },
+                TagFilter {
+                    key: "team".into(),
+                    values: vec!["data".into()]
+                },
+            ]
+        );
+        let lambda = &s.namespaces[1];
+        assert_eq!(
+            lambda.finer_metrics.as_ref().unwrap()[0].name,
+            "Invocations"
+        );
+        let Output::Influx(influx) = &s.outputs[0] else {
+            panic!("{:?}", s.outputs)
+        };
+        assert_eq!(influx.token.as_deref(), Some("s3cret"));
+        assert!(influx.gzip);
+        // The token never shows in logs.
+        assert!(!format!("{influx:?}").contains("s3cret"));
     }
 }

@@ -2,10 +2,11 @@
 //! engine in this process, creates a stream, drives a steady producer load through
 //! `kinesis_client::Producer`, reads it back with a `Consumer`, collects the stream's
 //! `AWS/Kinesis` metrics every second with the CloudWatch collector and shows them live
-//! (rates and sparklines) while serving them as Prometheus `/metrics`. Ctrl-C (or the end of
+//! (rates and sparklines), for the stream and for each shard (enhanced monitoring is switched
+//! on, as on AWS), while serving them as Prometheus `/metrics`. Ctrl-C (or the end of
 //! `--duration`) prints a summary.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -135,7 +136,7 @@ struct Row {
     max: Option<f64>,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Unit {
     PerSecond,
     BytesPerSecond,
@@ -211,21 +212,111 @@ fn metric_specs(rows: &[Row]) -> Vec<MetricSpec> {
         .collect()
 }
 
+/// The per-shard rows: what enhanced monitoring publishes per shard that tells a hot or
+/// throttled shard apart.
+fn shard_rows() -> Vec<Row> {
+    let row = |label, metric, statistic, zero_when_missing, unit| Row {
+        label,
+        metric,
+        statistic,
+        zero_when_missing,
+        unit,
+        history: VecDeque::new(),
+        total: 0.0,
+        max: None,
+    };
+    vec![
+        row(
+            "records/s",
+            "IncomingRecords",
+            Statistic::Sum,
+            true,
+            Unit::PerSecond,
+        ),
+        row(
+            "bytes/s",
+            "IncomingBytes",
+            Statistic::Sum,
+            true,
+            Unit::BytesPerSecond,
+        ),
+        row(
+            "throttled/s",
+            "WriteProvisionedThroughputExceeded",
+            Statistic::Sum,
+            true,
+            Unit::PerSecond,
+        ),
+        row(
+            "iterator age",
+            "IteratorAgeMilliseconds",
+            Statistic::Maximum,
+            false,
+            Unit::Millis,
+        ),
+    ]
+}
+
+/// The series' dimensions, in a fixed order for comparing.
+fn sorted_dimensions(dimensions: &[(String, String)]) -> Vec<(String, String)> {
+    let mut d = dimensions.to_vec();
+    d.sort();
+    d
+}
+
+/// Feeds one collected window to the stream rows and to each shard's rows (created when a
+/// shard first shows up); returns the periods seen.
+fn feed(
+    rows: &mut [Row],
+    shards: &mut BTreeMap<String, Vec<Row>>,
+    samples: &[Sample],
+    stream: &str,
+    window: Option<(i64, i64)>,
+) -> u64 {
+    let Some((start, end)) = window else {
+        return 0;
+    };
+    for s in samples {
+        if let Some((_, shard)) = s.dimensions.iter().find(|(k, _)| k == "ShardId") {
+            shards.entry(shard.clone()).or_insert_with(shard_rows);
+        }
+    }
+    let stream_dims = vec![("StreamName".to_string(), stream.to_string())];
+    let mut periods = 0;
+    let mut t = start;
+    while t < end {
+        for row in rows.iter_mut() {
+            row.push(samples, &stream_dims, t);
+        }
+        for (shard, shard_rows) in shards.iter_mut() {
+            let dims = sorted_dimensions(&[
+                ("StreamName".to_string(), stream.to_string()),
+                ("ShardId".to_string(), shard.clone()),
+            ]);
+            for row in shard_rows.iter_mut() {
+                row.push(samples, &dims, t);
+            }
+        }
+        periods += 1;
+        t += 1000;
+    }
+    periods
+}
+
 fn same_statistic(a: Statistic, b: Statistic) -> bool {
     a.as_cloudwatch() == b.as_cloudwatch()
 }
 
 impl Row {
-    fn push(&mut self, samples: &[Sample], stream: &str, t: i64) {
+    /// Takes the datapoint at `t` of the series with exactly these dimensions (sorted).
+    fn push(&mut self, samples: &[Sample], dimensions: &[(String, String)], t: i64) {
         let value = samples
             .iter()
             .find(|s| {
                 s.timestamp_ms == t
                     && s.metric == self.metric
                     && same_statistic(s.statistic, self.statistic)
-                    && s.dimensions
-                        .iter()
-                        .any(|(k, v)| k == "StreamName" && v == stream)
+                    && sorted_dimensions(&s.dimensions) == dimensions
             })
             .map(|s| s.value)
             .or(self.zero_when_missing.then_some(0.0));
@@ -257,6 +348,33 @@ impl Row {
             })
             .collect()
     }
+}
+
+/// The live per-shard table: each shard's latest values, and its records/s sparkline.
+fn shard_table(shards: &BTreeMap<String, Vec<Row>>) -> String {
+    if shards.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "\n{:<28} {:>10} {:>12} {:>12} {:>13}  records/s, last {HISTORY} s\n",
+        "shard (enhanced monitoring)", "records/s", "bytes/s", "throttled/s", "iterator age"
+    );
+    for (shard, rows) in shards {
+        let cell = |i: usize| {
+            rows.get(i)
+                .map_or("-".to_string(), |r| format_value(r.unit, r.last()))
+        };
+        out.push_str(&format!(
+            "{:<28} {:>10} {:>12} {:>12} {:>13}  {}\n",
+            shard,
+            cell(0),
+            cell(1),
+            cell(2),
+            cell(3),
+            rows.first().map(Row::sparkline).unwrap_or_default()
+        ));
+    }
+    out
 }
 
 fn format_value(unit: Unit, v: Option<f64>) -> String {
@@ -435,6 +553,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .send()
         .await
         .with_context(|| format!("creating stream {:?}", args.stream))?;
+    // Per-shard metrics, as enhanced monitoring publishes them on AWS.
+    kinesis
+        .enable_enhanced_monitoring()
+        .stream_name(&args.stream)
+        .shard_level_metrics(aws_sdk_kinesis::types::MetricsName::All)
+        .send()
+        .await
+        .context("enabling enhanced monitoring")?;
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -516,6 +642,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
 
     let mut rows = rows();
+    let mut shards: BTreeMap<String, Vec<Row>> = BTreeMap::new();
     let mut collector = Collector::new(
         kinesis.clone(),
         cloudwatch,
@@ -524,6 +651,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             delay: Duration::ZERO,
             first_window: Duration::from_secs(1),
             metrics: metric_specs(&rows),
+            shard_metrics: metric_specs(&shard_rows()),
             ..CollectorConfig::default()
         },
     );
@@ -557,16 +685,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             eprintln!("streamwatch demo: {e}");
         }
         collector_errors += cycle.errors.len() as u64;
-        if let Some((start, end)) = cycle.window {
-            let mut t = start;
-            while t < end {
-                for row in &mut rows {
-                    row.push(&cycle.samples, &args.stream, t);
-                }
-                seen_periods += 1;
-                t += 1000;
-            }
-        }
+        seen_periods += feed(
+            &mut rows,
+            &mut shards,
+            &cycle.samples,
+            &args.stream,
+            cycle.window,
+        );
         *page.write() = metric_export::prometheus::encode(
             &cycle.samples,
             &[],
@@ -597,6 +722,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                     row.sparkline()
                 ));
             }
+            out.push_str(&shard_table(&shards));
             out.push_str(&format!(
                 "\nproducer: {sent} sent, {throttled} throttled (retried), {errors} errors, {queue_full} dropped (queue full)\n\
                  consumer: {received} received\n\
@@ -617,6 +743,17 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                     format_value(row.unit, row.last()).replace(' ', "")
                 ));
             }
+            for (shard, shard_rows) in &shards {
+                let short = shard.trim_start_matches("shardId-").trim_start_matches('0');
+                let short = if short.is_empty() { "0" } else { short };
+                for row in shard_rows.iter().filter(|r| r.unit == Unit::PerSecond) {
+                    line.push_str(&format!(
+                        " shard{short}_{}={}",
+                        row.label,
+                        format_value(row.unit, row.last())
+                    ));
+                }
+            }
             line.push_str(&format!(
                 " sent={sent} throttled={throttled} received={received} errors={errors}"
             ));
@@ -635,16 +772,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_millis(wait as u64)).await;
     let cycle = collector.collect(now_ms()).await;
     collector_errors += cycle.errors.len() as u64;
-    if let Some((start, end)) = cycle.window {
-        let mut t = start;
-        while t < end {
-            for row in &mut rows {
-                row.push(&cycle.samples, &args.stream, t);
-            }
-            seen_periods += 1;
-            t += 1000;
-        }
-    }
+    seen_periods += feed(
+        &mut rows,
+        &mut shards,
+        &cycle.samples,
+        &args.stream,
+        cycle.window,
+    );
     server.shutdown().await.context("stopping the engine")?;
 
     let (stats, close_error) = match stats {
@@ -714,6 +848,20 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  GetRecords.IteratorAgeMilliseconds (highest): {}",
         format_value(Unit::Millis, age)
     );
+    for (shard, shard_rows) in &shards {
+        let total = |metric: &str| {
+            shard_rows
+                .iter()
+                .find(|r| r.metric == metric)
+                .map_or(0.0, |r| r.total)
+        };
+        println!(
+            "  {shard}: IncomingRecords {:.0}, IncomingBytes {:.0}, WriteProvisionedThroughputExceeded {:.0}",
+            total("IncomingRecords"),
+            total("IncomingBytes"),
+            total("WriteProvisionedThroughputExceeded"),
+        );
+    }
     println!("  errors: {errors}");
     if let Some(e) = close_error {
         println!("  closing the producer: {e}");

@@ -295,6 +295,9 @@ async fn collect_once_prints_each_format() {
                 "0s",
                 "--period",
                 "1",
+                // Every run reaches back past the puts, however long the runs take.
+                "--lookback",
+                "60s",
             ])
             .args(["--endpoint", &endpoint, "--format", format])
             .output()
@@ -370,6 +373,8 @@ fn demo_shows_throttling_above_capacity_and_none_without_limits() {
         page.contains("aws_kinesis_incoming_records_sum{") && page.contains("stream_name=\"demo\""),
         "{page}"
     );
+    // Shard-level series carry their ShardId.
+    assert!(page.contains("shard_id=\"shardId-000000000000\""), "{page}");
     let summary = |child: Child| {
         let out = child.wait_with_output().unwrap();
         let stdout = String::from_utf8(out.stdout).unwrap();
@@ -389,11 +394,36 @@ fn demo_shows_throttling_above_capacity_and_none_without_limits() {
         };
         // Not a terminal: one plain line a second, then the summary.
         assert!(stdout.lines().any(|l| l.starts_with("t=")), "{stdout}");
-        (field("records sent:"), field("throttled:"), stdout)
+        // The one shard's row (enhanced monitoring) adds up to the stream's.
+        let numbers = |prefix: &str| -> Vec<f64> {
+            let line = stdout
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(prefix))
+                .unwrap_or_else(|| panic!("no {prefix:?} in:\n{stdout}"));
+            line.split(',')
+                .filter_map(|part| part.split_whitespace().nth(1)?.parse().ok())
+                .collect()
+        };
+        let shard = numbers("shardId-000000000000:");
+        let stream = numbers("CloudWatch:");
+        assert_eq!(shard.len(), 3, "{stdout}");
+        assert_eq!(shard[0], stream[0], "IncomingRecords: {stdout}");
+        assert!(shard[0] > 0.0, "{stdout}");
+        (
+            field("records sent:"),
+            field("throttled:"),
+            shard[2],
+            stdout,
+        )
     };
-    let (sent, throttled, out) = summary(above);
+    let (sent, throttled, shard_throttled, out) = summary(above);
     assert!(sent > 0 && throttled > 0, "{out}");
-    let (sent, throttled, out) = summary(unlimited);
+    assert!(
+        shard_throttled > 0.0,
+        "the shard shows the throttling: {out}"
+    );
+    let (sent, throttled, shard_throttled, out) = summary(unlimited);
     assert!(sent > 0, "{out}");
     assert_eq!(throttled, 0, "{out}");
+    assert_eq!(shard_throttled, 0.0, "{out}");
 }
