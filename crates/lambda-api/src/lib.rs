@@ -1,0 +1,669 @@
+//! The AWS Lambda API (REST JSON) over [`lambda_engine`]: the routes the AWS SDKs and the
+//! AWS CLI call, with Lambda's JSON shapes, status codes and errors (`x-amzn-ErrorType`
+//! header, `{"Type": "User", "message": ...}` body).
+//!
+//! Served: CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions,
+//! UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction, Invoke (RequestResponse,
+//! Event, DryRun; `X-Amz-Function-Error`; `LogType: Tail`), Put/Get/DeleteFunctionConcurrency,
+//! TagResource, UntagResource, ListTags and GetAccountSettings. Code is uploaded inline
+//! (`Code.ZipFile`); S3 and container images are refused with the error Lambda gives for an
+//! invalid parameter. Functions are addressed by name, ARN or partial ARN.
+
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use base64::Engine as _;
+use lambda_engine::{FunctionConfig, LambdaEngine, LambdaError};
+use serde_json::{Map, Value, json};
+
+/// The largest request accepted: a 50 MB zip (Lambda's limit for a direct upload) in base64,
+/// with room for the rest of the JSON.
+pub const MAX_REQUEST_BYTES: usize = 70 * 1024 * 1024;
+
+/// The Lambda routes, ready to merge into the engine's router.
+pub fn router(engine: LambdaEngine) -> Router {
+    Router::new()
+        .route(
+            "/2015-03-31/functions",
+            post(create_function).get(list_functions),
+        )
+        .route(
+            "/2015-03-31/functions/",
+            post(create_function).get(list_functions),
+        )
+        .route(
+            "/2015-03-31/functions/{name}",
+            get(get_function).delete(delete_function),
+        )
+        .route(
+            "/2015-03-31/functions/{name}/configuration",
+            get(get_configuration).put(update_configuration),
+        )
+        .route("/2015-03-31/functions/{name}/code", put(update_code))
+        .route("/2015-03-31/functions/{name}/invocations", post(invoke))
+        .route(
+            "/2017-10-31/functions/{name}/concurrency",
+            put(put_concurrency).delete(delete_concurrency),
+        )
+        .route(
+            "/2019-09-30/functions/{name}/concurrency",
+            get(get_concurrency),
+        )
+        .route(
+            "/2017-03-31/tags/{arn}",
+            get(list_tags).post(tag_resource).delete(untag_resource),
+        )
+        .route("/2016-08-19/account-settings", get(account_settings))
+        .route("/2016-08-19/account-settings/", get(account_settings))
+        // A 50 MB zip in base64, in JSON.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .with_state(engine)
+}
+
+/// An error as Lambda writes it.
+struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    reason: Option<&'static str>,
+}
+
+impl ApiError {
+    fn invalid(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "InvalidParameterValueException",
+            message: message.into(),
+            reason: None,
+        }
+    }
+}
+
+impl From<LambdaError> for ApiError {
+    fn from(e: LambdaError) -> ApiError {
+        let message = e.to_string();
+        let (status, code, reason) = match e {
+            LambdaError::NotFound(_) => (StatusCode::NOT_FOUND, "ResourceNotFoundException", None),
+            LambdaError::Exists(_) => (StatusCode::CONFLICT, "ResourceConflictException", None),
+            LambdaError::InvalidParameter(_) => (
+                StatusCode::BAD_REQUEST,
+                "InvalidParameterValueException",
+                None,
+            ),
+            LambdaError::Throttled { reason } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequestsException",
+                Some(reason),
+            ),
+            LambdaError::RequestTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestTooLargeException",
+                None,
+            ),
+            LambdaError::Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, "ServiceException", None),
+        };
+        ApiError {
+            status,
+            code,
+            message,
+            reason,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({"Type": "User", "message": self.message});
+        if let Some(reason) = self.reason {
+            body["Reason"] = Value::from(reason);
+        }
+        if self.status.is_server_error() {
+            body["Type"] = Value::from("Service");
+        }
+        let mut resp = (self.status, body.to_string()).into_response();
+        let headers = resp.headers_mut();
+        headers.insert("content-type", HeaderValue::from_static("application/json"));
+        headers.insert("x-amzn-errortype", HeaderValue::from_static(self.code));
+        if self.reason.is_some() {
+            headers.insert("retry-after", HeaderValue::from_static("1"));
+        }
+        resp
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+fn ok_json(status: StatusCode, body: Value) -> ApiResult {
+    Ok((
+        status,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response())
+}
+
+/// A function name from a path segment: the name, `arn:aws:lambda:region:account:function:name`
+/// (a `:qualifier` after it is read and must be `$LATEST`), or `account:function:name`.
+fn function_name(raw: &str) -> Result<String, ApiError> {
+    let parts: Vec<&str> = raw.split(':').collect();
+    let (name, qualifier) = match parts.as_slice() {
+        [name] => (*name, None),
+        [name, qualifier] => (*name, Some(*qualifier)),
+        ["arn", _, "lambda", _, _, "function", name] => (*name, None),
+        ["arn", _, "lambda", _, _, "function", name, qualifier] => (*name, Some(*qualifier)),
+        [_, "function", name] => (*name, None),
+        [_, "function", name, qualifier] => (*name, Some(*qualifier)),
+        _ => {
+            return Err(ApiError::invalid(format!(
+                "1 validation error detected: Value '{raw}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{{2}}(-gov)?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
+            )));
+        }
+    };
+    check_qualifier(qualifier)?;
+    Ok(name.to_string())
+}
+
+fn check_qualifier(qualifier: Option<&str>) -> Result<(), ApiError> {
+    match qualifier {
+        None | Some("$LATEST") => Ok(()),
+        Some(q) => Err(ApiError {
+            status: StatusCode::NOT_FOUND,
+            code: "ResourceNotFoundException",
+            message: format!(
+                "Function not found: qualifier {q} (versions and aliases are not served by this engine yet)"
+            ),
+            reason: None,
+        }),
+    }
+}
+
+fn parse_body(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
+    if body.is_empty() {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(ApiError::invalid("Could not parse request body into json")),
+    }
+}
+
+fn string_map(value: Option<&Value>) -> BTreeMap<String, String> {
+    value
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn u32_field(body: &Map<String, Value>, key: &str) -> Result<Option<u32>, ApiError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(format!("{key} must be a non-negative integer"))),
+    }
+}
+
+fn zip_of(code: &Map<String, Value>) -> Result<Vec<u8>, ApiError> {
+    if code.contains_key("S3Bucket") || code.contains_key("ImageUri") {
+        return Err(ApiError::invalid(
+            "Code from S3 or a container image is not served by this engine: upload Code.ZipFile",
+        ));
+    }
+    let text = code
+        .get("ZipFile")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::invalid("Please provide a source for function code."))?;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|_| {
+            ApiError::invalid(
+                "Could not unzip uploaded file. Please check your file, then try to upload again.",
+            )
+        })
+}
+
+/// The FunctionConfiguration document.
+fn configuration(engine: &LambdaEngine, c: &FunctionConfig) -> Value {
+    json!({
+        "FunctionName": c.name,
+        "FunctionArn": engine.function_arn(&c.name),
+        "Runtime": c.runtime,
+        "Role": c.role,
+        "Handler": c.handler,
+        "CodeSize": c.code_size,
+        "Description": c.description,
+        "Timeout": c.timeout_secs,
+        "MemorySize": c.memory_mb,
+        "LastModified": c.last_modified,
+        "CodeSha256": c.code_sha256,
+        "Version": "$LATEST",
+        "Environment": {"Variables": c.environment},
+        "TracingConfig": {"Mode": "PassThrough"},
+        "RevisionId": c.revision_id,
+        "State": "Active",
+        "LastUpdateStatus": "Successful",
+        "PackageType": "Zip",
+        "Architectures": c.architectures,
+        "EphemeralStorage": {"Size": 512},
+        "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+        "LoggingConfig": {"LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", c.name)},
+    })
+}
+
+async fn create_function(State(engine): State<LambdaEngine>, body: Bytes) -> ApiResult {
+    let body = parse_body(&body)?;
+    let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_string);
+    let name = text("FunctionName")
+        .ok_or_else(|| ApiError::invalid("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null"))?;
+    let name = function_name(&name)?;
+    if body.get("PackageType").and_then(Value::as_str) == Some("Image") {
+        return Err(ApiError::invalid(
+            "Container images are not served by this engine: use PackageType Zip",
+        ));
+    }
+    let runtime = text("Runtime").ok_or_else(|| {
+        ApiError::invalid("The Runtime parameter must be set for a .zip file package type.")
+    })?;
+    let role = text("Role").ok_or_else(|| {
+        ApiError::invalid("1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null")
+    })?;
+    let handler = text("Handler").unwrap_or_else(|| "bootstrap".into());
+    let code = body
+        .get("Code")
+        .and_then(Value::as_object)
+        .ok_or_else(|| ApiError::invalid("1 validation error detected: Value null at 'code' failed to satisfy constraint: Member must not be null"))?;
+    let zip = zip_of(code)?;
+    let architectures = body
+        .get("Architectures")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_else(|| vec!["x86_64".to_string()]);
+    let config = FunctionConfig {
+        name,
+        runtime,
+        handler,
+        role,
+        timeout_secs: u32_field(&body, "Timeout")?.unwrap_or(3),
+        memory_mb: u32_field(&body, "MemorySize")?.unwrap_or(128),
+        environment: string_map(body.get("Environment").and_then(|e| e.get("Variables"))),
+        description: text("Description").unwrap_or_default(),
+        architectures,
+        code_sha256: String::new(),
+        code_size: 0,
+        last_modified: String::new(),
+        revision_id: String::new(),
+    };
+    let tags = string_map(body.get("Tags"));
+    let created = engine.create_function(config, &zip, tags)?;
+    ok_json(StatusCode::CREATED, configuration(&engine, &created))
+}
+
+async fn list_functions(
+    State(engine): State<LambdaEngine>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let params = query_params(query.as_deref());
+    let max = match params.get("MaxItems") {
+        None => 50,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
+            .ok_or_else(|| ApiError::invalid("MaxItems must be between 1 and 10000"))?,
+    };
+    let all = engine.list_functions();
+    let start = match params.get("Marker") {
+        None => 0,
+        Some(m) => all
+            .iter()
+            .position(|c| c.name.as_str() > m.as_str())
+            .unwrap_or(all.len()),
+    };
+    let page: Vec<&FunctionConfig> = all.iter().skip(start).take(max).collect();
+    let mut out = json!({
+        "Functions": page.iter().map(|c| configuration(&engine, c)).collect::<Vec<_>>(),
+    });
+    if start + page.len() < all.len()
+        && let Some(last) = page.last()
+    {
+        out["NextMarker"] = Value::from(last.name.clone());
+    }
+    ok_json(StatusCode::OK, out)
+}
+
+async fn get_function(State(engine): State<LambdaEngine>, Path(raw): Path<String>) -> ApiResult {
+    let name = function_name(&raw)?;
+    let config = engine.get_function(&name)?;
+    let mut out = json!({
+        "Configuration": configuration(&engine, &config),
+        "Code": {"RepositoryType": "S3", "Location": format!("file:///{name}.zip")},
+        "Tags": engine.tags(&name)?,
+    });
+    if let Some(n) = engine.get_concurrency(&name)? {
+        out["Concurrency"] = json!({"ReservedConcurrentExecutions": n});
+    }
+    ok_json(StatusCode::OK, out)
+}
+
+async fn get_configuration(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+) -> ApiResult {
+    let name = function_name(&raw)?;
+    let config = engine.get_function(&name)?;
+    ok_json(StatusCode::OK, configuration(&engine, &config))
+}
+
+async fn delete_function(State(engine): State<LambdaEngine>, Path(raw): Path<String>) -> ApiResult {
+    let name = function_name(&raw)?;
+    engine.delete_function(&name)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn update_code(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let name = function_name(&raw)?;
+    let body = parse_body(&body)?;
+    let zip = zip_of(&body)?;
+    let config = engine.update_code(&name, &zip)?;
+    ok_json(StatusCode::OK, configuration(&engine, &config))
+}
+
+async fn update_configuration(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let name = function_name(&raw)?;
+    let body = parse_body(&body)?;
+    let timeout = u32_field(&body, "Timeout")?;
+    let memory = u32_field(&body, "MemorySize")?;
+    let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_string);
+    let (handler, runtime, role, description) = (
+        text("Handler"),
+        text("Runtime"),
+        text("Role"),
+        text("Description"),
+    );
+    let environment = body
+        .get("Environment")
+        .map(|e| string_map(e.get("Variables")));
+    let config = engine.update_config(&name, |c| {
+        if let Some(t) = timeout {
+            c.timeout_secs = t;
+        }
+        if let Some(m) = memory {
+            c.memory_mb = m;
+        }
+        if let Some(h) = handler {
+            c.handler = h;
+        }
+        if let Some(r) = runtime {
+            c.runtime = r;
+        }
+        if let Some(r) = role {
+            c.role = r;
+        }
+        if let Some(d) = description {
+            c.description = d;
+        }
+        if let Some(e) = environment {
+            c.environment = e;
+        }
+    })?;
+    ok_json(StatusCode::OK, configuration(&engine, &config))
+}
+
+async fn invoke(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    let name = function_name(&raw)?;
+    let params = query_params(query.as_deref());
+    check_qualifier(params.get("Qualifier").map(String::as_str))?;
+    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+    let invocation_type = header("x-amz-invocation-type").unwrap_or("RequestResponse");
+    let tail = match header("x-amz-log-type").unwrap_or("None") {
+        "None" => false,
+        "Tail" => true,
+        other => {
+            return Err(ApiError::invalid(format!(
+                "1 validation error detected: Value '{other}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]"
+            )));
+        }
+    };
+    if !body.is_empty() && serde_json::from_slice::<Value>(&body).is_err() {
+        return Err(ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "InvalidRequestContentException",
+            message: "Could not parse request body into json: Could not parse payload into json"
+                .into(),
+            reason: None,
+        });
+    }
+    match invocation_type {
+        "DryRun" => {
+            engine.get_function(&name)?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        "Event" => {
+            engine.get_function(&name)?;
+            let engine = engine.clone();
+            tokio::spawn(async move {
+                let _ = engine.invoke(&name, body).await;
+            });
+            Ok(StatusCode::ACCEPTED.into_response())
+        }
+        "RequestResponse" => {
+            let invoked = engine.invoke(&name, body).await?;
+            let mut resp = (StatusCode::OK, invoked.payload).into_response();
+            let headers = resp.headers_mut();
+            headers.insert("content-type", HeaderValue::from_static("application/json"));
+            headers.insert(
+                "x-amz-executed-version",
+                HeaderValue::from_static("$LATEST"),
+            );
+            if let Some(e) = &invoked.function_error
+                && let Ok(v) = HeaderValue::from_str(e)
+            {
+                headers.insert("x-amz-function-error", v);
+            }
+            if tail {
+                // The last 4 KB of the invocation's log, base64.
+                let log = invoked.log.as_bytes();
+                let tail = &log[log.len().saturating_sub(4096)..];
+                let encoded = base64::engine::general_purpose::STANDARD.encode(tail);
+                if let Ok(v) = HeaderValue::from_str(&encoded) {
+                    headers.insert("x-amz-log-result", v);
+                }
+            }
+            Ok(resp)
+        }
+        other => Err(ApiError::invalid(format!(
+            "1 validation error detected: Value '{other}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]"
+        ))),
+    }
+}
+
+async fn put_concurrency(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let name = function_name(&raw)?;
+    let body = parse_body(&body)?;
+    let n = u32_field(&body, "ReservedConcurrentExecutions")?.ok_or_else(|| {
+        ApiError::invalid("1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null")
+    })?;
+    engine.put_concurrency(&name, Some(n))?;
+    ok_json(StatusCode::OK, json!({"ReservedConcurrentExecutions": n}))
+}
+
+async fn get_concurrency(State(engine): State<LambdaEngine>, Path(raw): Path<String>) -> ApiResult {
+    let name = function_name(&raw)?;
+    match engine.get_concurrency(&name)? {
+        Some(n) => ok_json(StatusCode::OK, json!({"ReservedConcurrentExecutions": n})),
+        None => ok_json(StatusCode::OK, json!({})),
+    }
+}
+
+async fn delete_concurrency(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+) -> ApiResult {
+    let name = function_name(&raw)?;
+    engine.put_concurrency(&name, None)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_tags(State(engine): State<LambdaEngine>, Path(arn): Path<String>) -> ApiResult {
+    let name = function_name(&arn)?;
+    ok_json(StatusCode::OK, json!({"Tags": engine.tags(&name)?}))
+}
+
+async fn tag_resource(
+    State(engine): State<LambdaEngine>,
+    Path(arn): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let name = function_name(&arn)?;
+    let body = parse_body(&body)?;
+    engine.tag(&name, string_map(body.get("Tags")))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn untag_resource(
+    State(engine): State<LambdaEngine>,
+    Path(arn): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let name = function_name(&arn)?;
+    let keys: Vec<String> = query
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("tagKeys="))
+        .map(percent_decode)
+        .collect();
+    engine.untag(&name, &keys)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The query's parameters (the last value of a repeated name wins).
+fn query_params(query: Option<&str>) -> BTreeMap<String, String> {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => (percent_decode(k), percent_decode(v)),
+            None => (percent_decode(pair), String::new()),
+        })
+        .collect()
+}
+
+/// Decodes `%XX` escapes (and `+` as space) of a query value.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    Err(_) => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn account_settings(State(engine): State<LambdaEngine>) -> ApiResult {
+    let functions = engine.list_functions();
+    let total: i64 = functions.iter().map(|c| c.code_size).sum();
+    let limit = engine.config().account_concurrency;
+    let reserved: u32 = functions
+        .iter()
+        .filter_map(|c| engine.get_concurrency(&c.name).ok().flatten())
+        .sum();
+    ok_json(
+        StatusCode::OK,
+        json!({
+            "AccountLimit": {
+                "TotalCodeSize": 80_530_636_800_i64,
+                "CodeSizeUnzipped": 262_144_000,
+                "CodeSizeZipped": 52_428_800,
+                "ConcurrentExecutions": limit,
+                "UnreservedConcurrentExecutions": limit.saturating_sub(reserved),
+            },
+            "AccountUsage": {"TotalCodeSize": total, "FunctionCount": functions.len()},
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_arns_and_partial_arns() {
+        let name = |s: &str| function_name(s).map_err(|e| e.code);
+        assert_eq!(name("f").as_deref(), Ok("f"));
+        assert_eq!(name("f:$LATEST").as_deref(), Ok("f"));
+        assert_eq!(
+            name("arn:aws:lambda:us-east-1:000000000000:function:f").as_deref(),
+            Ok("f")
+        );
+        assert_eq!(name("000000000000:function:f").as_deref(), Ok("f"));
+        assert_eq!(name("f:live"), Err("ResourceNotFoundException"));
+        assert_eq!(name("a:b:c:d:e"), Err("InvalidParameterValueException"));
+    }
+
+    #[test]
+    fn query_values_decode() {
+        assert_eq!(percent_decode("cost%20center"), "cost center");
+        assert_eq!(percent_decode("a+b"), "a b");
+        assert_eq!(percent_decode("bad%zz"), "bad%zz");
+        assert_eq!(percent_decode("end%2"), "end%2");
+    }
+}

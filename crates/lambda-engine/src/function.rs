@@ -1,0 +1,173 @@
+//! A function's configuration as the Lambda API describes it, and its code: a zip archive
+//! unpacked into a directory of its own (the task root).
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use sha2::Digest as _;
+
+use crate::LambdaError;
+
+/// Runtimes this engine can run: OS-only runtimes with an executable `bootstrap`, and Python
+/// through `awslambdaric`.
+pub const RUNTIMES: [&str; 7] = [
+    "provided.al2023",
+    "provided.al2",
+    "python3.9",
+    "python3.10",
+    "python3.11",
+    "python3.12",
+    "python3.13",
+];
+
+/// Largest zip accepted in a request (50 MB, Lambda's limit for a direct upload).
+pub const MAX_ZIP_BYTES: usize = 50 * 1024 * 1024;
+/// Largest unpacked code (250 MB, Lambda's limit).
+pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
+
+/// What a function is, as GetFunctionConfiguration returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionConfig {
+    /// The name.
+    pub name: String,
+    /// The runtime, e.g. `provided.al2023`.
+    pub runtime: String,
+    /// The handler (`bootstrap` for OS-only runtimes; `module.function` for Python).
+    pub handler: String,
+    /// The execution role's ARN.
+    pub role: String,
+    /// Seconds an invocation may run (1..=900).
+    pub timeout_secs: u32,
+    /// Memory in MB (128..=10240).
+    pub memory_mb: u32,
+    /// Environment variables.
+    pub environment: BTreeMap<String, String>,
+    /// The description.
+    pub description: String,
+    /// `x86_64` or `arm64`.
+    pub architectures: Vec<String>,
+    /// Base64 SHA-256 of the zip.
+    pub code_sha256: String,
+    /// Size of the zip in bytes.
+    pub code_size: i64,
+    /// When the function last changed, as Lambda writes it (`2024-01-01T00:00:00.000+0000`).
+    pub last_modified: String,
+    /// Changes with every update.
+    pub revision_id: String,
+}
+
+impl FunctionConfig {
+    /// Checks the values Lambda checks: timeout, memory, runtime, name.
+    pub fn validate(&self) -> Result<(), LambdaError> {
+        if self.name.is_empty()
+            || self.name.len() > 64
+            || !self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(LambdaError::InvalidParameter(format!(
+                "1 validation error detected: Value '{}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ and have length at most 64",
+                self.name
+            )));
+        }
+        if !(1..=900).contains(&self.timeout_secs) {
+            return Err(LambdaError::InvalidParameter(format!(
+                "1 validation error detected: Value '{}' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900",
+                self.timeout_secs
+            )));
+        }
+        if !(128..=10240).contains(&self.memory_mb) {
+            return Err(LambdaError::InvalidParameter(format!(
+                "1 validation error detected: Value '{}' at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240",
+                self.memory_mb
+            )));
+        }
+        if !RUNTIMES.contains(&self.runtime.as_str()) {
+            return Err(LambdaError::InvalidParameter(format!(
+                "Value {} at 'runtime' is not supported by this engine; supported: {}",
+                self.runtime,
+                RUNTIMES.join(", ")
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Base64 SHA-256 of the bytes, as `CodeSha256` shows it.
+pub fn code_sha256(zip: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(zip))
+}
+
+/// Unpacks a zip into `dir` (created, emptied first), keeping the executable bits it records;
+/// refuses entries that would land outside `dir` and archives that unpack to more than
+/// [`MAX_UNZIPPED_BYTES`].
+pub fn unpack(zip_bytes: &[u8], dir: &Path) -> Result<(), LambdaError> {
+    let bad =
+        |m: String| LambdaError::InvalidParameter(format!("Could not unzip uploaded file: {m}"));
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).map_err(|e| bad(e.to_string()))?;
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| LambdaError::Io(e.to_string()))?;
+    }
+    std::fs::create_dir_all(dir).map_err(|e| LambdaError::Io(e.to_string()))?;
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(|e| bad(e.to_string()))?;
+        let Some(relative) = entry.enclosed_name() else {
+            return Err(bad(format!("entry {:?} escapes the archive", entry.name())));
+        };
+        let path: PathBuf = dir.join(relative);
+        if entry.is_dir() {
+            std::fs::create_dir_all(&path).map_err(|e| LambdaError::Io(e.to_string()))?;
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| LambdaError::Io(e.to_string()))?;
+        }
+        let mut data = Vec::new();
+        (&mut entry)
+            .take(MAX_UNZIPPED_BYTES - total + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| bad(e.to_string()))?;
+        total += data.len() as u64;
+        if total > MAX_UNZIPPED_BYTES {
+            return Err(LambdaError::InvalidParameter(format!(
+                "Unzipped size must be smaller than {MAX_UNZIPPED_BYTES} bytes"
+            )));
+        }
+        std::fs::write(&path, &data).map_err(|e| LambdaError::Io(e.to_string()))?;
+        #[cfg(unix)]
+        if let Some(mode) = entry.unix_mode() {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & 0o777))
+                .map_err(|e| LambdaError::Io(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Builds a zip holding one executable `bootstrap` with these bytes: what
+/// `streamwatch function deploy --bin` uploads for a local binary.
+pub fn bootstrap_zip(binary: &[u8]) -> Result<Vec<u8>, LambdaError> {
+    use std::io::Write as _;
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut writer = zip::ZipWriter::new(&mut out);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .unix_permissions(0o755);
+        writer
+            .start_file("bootstrap", options)
+            .map_err(|e| LambdaError::Io(e.to_string()))?;
+        writer
+            .write_all(binary)
+            .map_err(|e| LambdaError::Io(e.to_string()))?;
+        writer
+            .finish()
+            .map_err(|e| LambdaError::Io(e.to_string()))?;
+    }
+    Ok(out.into_inner())
+}

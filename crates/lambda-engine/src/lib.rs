@@ -1,0 +1,634 @@
+//! Runs Lambda functions on this machine as AWS runs them.
+//!
+//! A function is a zip (an executable `bootstrap` for the OS-only runtimes, a Python handler
+//! for `python3.x`) unpacked into its own directory. Each execution environment is a child
+//! process with the environment Lambda sets and its own Runtime API endpoint
+//! ([`runtime_api`]); an invocation takes a warm idle instance or starts one (a cold start,
+//! whose initialisation is timed as `Init Duration`). Concurrency is limited per account and
+//! per function (reserved concurrency) and excess invocations are throttled. A function's
+//! output becomes its log, framed by the `START`, `END` and `REPORT` lines Lambda writes, and
+//! every invocation is counted in the `AWS/Lambda` metrics of the engine's metric store.
+//!
+//! The engine knows no HTTP of the Lambda API: `lambda-api` maps requests onto it.
+
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod function;
+mod instance;
+pub mod logs;
+pub mod metrics;
+pub mod runtime_api;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use parking_lot::{Mutex, RwLock};
+
+pub use function::FunctionConfig;
+use instance::Instance;
+pub use logs::LogEvent;
+
+/// Largest synchronous invocation payload (6 MB), request or response.
+pub const MAX_SYNC_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
+/// How long a runtime may take to initialise before the start counts as failed (Lambda's
+/// 10-second init phase limit).
+pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Errors, each with the code and message the Lambda API returns for it.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum LambdaError {
+    /// No such function (404 `ResourceNotFoundException`).
+    #[error("Function not found: {0}")]
+    NotFound(String),
+    /// A function of that name exists (409 `ResourceConflictException`).
+    #[error("Function already exist: {0}")]
+    Exists(String),
+    /// A value Lambda refuses (400 `InvalidParameterValueException`).
+    #[error("{0}")]
+    InvalidParameter(String),
+    /// Over the concurrency limit (429 `TooManyRequestsException`), with Lambda's reason.
+    #[error("Rate Exceeded.")]
+    Throttled {
+        /// `ReservedFunctionConcurrentInvocationLimitExceeded` or
+        /// `ConcurrentInvocationLimitExceeded`.
+        reason: &'static str,
+    },
+    /// The request payload is over 6 MB (413 `RequestTooLargeException`).
+    #[error(
+        "Request must be smaller than {MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation"
+    )]
+    RequestTooLarge,
+    /// The engine could not start or run the function (502/500 families on AWS).
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Settings of the engine.
+#[derive(Debug, Clone)]
+pub struct LambdaConfig {
+    /// The account in ARNs.
+    pub account_id: String,
+    /// The region in ARNs and in `AWS_REGION`.
+    pub region: String,
+    /// Where function code is unpacked (one directory per function and revision).
+    pub code_root: PathBuf,
+    /// `AWS_ENDPOINT_URL` given to functions, so their own SDK calls reach the engine.
+    pub endpoint_url: Option<String>,
+    /// Concurrent executions allowed in the account (Lambda's default quota: 1,000).
+    pub account_concurrency: u32,
+    /// The Python interpreter for `python3.x` runtimes (it needs `awslambdaric`).
+    pub python: PathBuf,
+}
+
+impl Default for LambdaConfig {
+    fn default() -> LambdaConfig {
+        LambdaConfig {
+            account_id: "000000000000".into(),
+            region: "us-east-1".into(),
+            code_root: std::env::temp_dir()
+                .join(format!("streamwatch-lambda-{}", std::process::id())),
+            endpoint_url: None,
+            account_concurrency: 1000,
+            python: PathBuf::from("python3"),
+        }
+    }
+}
+
+/// What an invocation returned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invoked {
+    /// The response payload (the error document when the function failed).
+    pub payload: Bytes,
+    /// `Unhandled` when the function failed (the `X-Amz-Function-Error` header).
+    pub function_error: Option<String>,
+    /// The invocation's log lines, `START` to `REPORT`.
+    pub log: String,
+    /// Wall time of the invocation, excluding initialisation.
+    pub duration: Duration,
+    /// Initialisation time, on a cold start.
+    pub init_duration: Option<Duration>,
+    /// The request id.
+    pub request_id: String,
+}
+
+/// One function: configuration, code, warm instances and counters.
+struct Function {
+    config: RwLock<FunctionConfig>,
+    code_dir: RwLock<PathBuf>,
+    /// Bumped by every update; instances of an older generation are retired.
+    generation: AtomicU64,
+    idle: Mutex<Vec<Instance>>,
+    running: AtomicU32,
+    reserved: RwLock<Option<u32>>,
+    tags: RwLock<BTreeMap<String, String>>,
+    logs: Arc<logs::LogStore>,
+}
+
+struct Inner {
+    config: LambdaConfig,
+    functions: RwLock<BTreeMap<String, Arc<Function>>>,
+    metrics: metrics::LambdaMetrics,
+    running: AtomicU32,
+    revisions: AtomicU64,
+}
+
+/// The engine: cheap to clone, clones share everything.
+#[derive(Clone)]
+pub struct LambdaEngine {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for LambdaEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LambdaEngine")
+            .field("functions", &self.inner.functions.read().len())
+            .finish()
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Lambda's `LastModified` format: `2024-01-01T00:00:00.000+0000`.
+fn last_modified(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}+0000",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        ms.rem_euclid(1000)
+    )
+}
+
+impl LambdaEngine {
+    /// An engine recording its metrics into `store`.
+    pub fn new(config: LambdaConfig, store: Arc<metric_store::Store>) -> LambdaEngine {
+        LambdaEngine {
+            inner: Arc::new(Inner {
+                config,
+                functions: RwLock::new(BTreeMap::new()),
+                metrics: metrics::LambdaMetrics::new(store),
+                running: AtomicU32::new(0),
+                revisions: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &LambdaConfig {
+        &self.inner.config
+    }
+
+    /// A function's ARN.
+    pub fn function_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:lambda:{}:{}:function:{name}",
+            self.inner.config.region, self.inner.config.account_id
+        )
+    }
+
+    fn function(&self, name: &str) -> Result<Arc<Function>, LambdaError> {
+        self.inner
+            .functions
+            .read()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| LambdaError::NotFound(self.function_arn(name)))
+    }
+
+    fn new_code_dir(&self, name: &str) -> PathBuf {
+        let n = self.inner.revisions.fetch_add(1, Ordering::Relaxed);
+        self.inner.config.code_root.join(format!("{name}-{n}"))
+    }
+
+    /// Creates a function from its configuration (code fields are filled in here) and zip.
+    pub fn create_function(
+        &self,
+        mut config: FunctionConfig,
+        zip: &[u8],
+        tags: BTreeMap<String, String>,
+    ) -> Result<FunctionConfig, LambdaError> {
+        config.validate()?;
+        if zip.len() > function::MAX_ZIP_BYTES {
+            return Err(LambdaError::InvalidParameter(
+                "Unzipped size must be smaller than 262144000 bytes".into(),
+            ));
+        }
+        if self.inner.functions.read().contains_key(&config.name) {
+            return Err(LambdaError::Exists(self.function_arn(&config.name)));
+        }
+        let dir = self.new_code_dir(&config.name);
+        function::unpack(zip, &dir)?;
+        config.code_sha256 = function::code_sha256(zip);
+        config.code_size = zip.len() as i64;
+        config.last_modified = last_modified(now_ms());
+        config.revision_id = uuid::Uuid::new_v4().to_string();
+        let f = Arc::new(Function {
+            config: RwLock::new(config.clone()),
+            code_dir: RwLock::new(dir),
+            generation: AtomicU64::new(0),
+            idle: Mutex::new(Vec::new()),
+            running: AtomicU32::new(0),
+            reserved: RwLock::new(None),
+            tags: RwLock::new(tags),
+            logs: Arc::new(logs::LogStore::default()),
+        });
+        let mut functions = self.inner.functions.write();
+        if functions.contains_key(&config.name) {
+            return Err(LambdaError::Exists(self.function_arn(&config.name)));
+        }
+        functions.insert(config.name.clone(), f);
+        Ok(config)
+    }
+
+    /// A function's configuration.
+    pub fn get_function(&self, name: &str) -> Result<FunctionConfig, LambdaError> {
+        Ok(self.function(name)?.config.read().clone())
+    }
+
+    /// Every function, by name.
+    pub fn list_functions(&self) -> Vec<FunctionConfig> {
+        self.inner
+            .functions
+            .read()
+            .values()
+            .map(|f| f.config.read().clone())
+            .collect()
+    }
+
+    /// Deletes a function; its warm instances are stopped.
+    pub fn delete_function(&self, name: &str) -> Result<(), LambdaError> {
+        let f = self
+            .inner
+            .functions
+            .write()
+            .remove(name)
+            .ok_or_else(|| LambdaError::NotFound(self.function_arn(name)))?;
+        f.idle.lock().clear();
+        let _ = std::fs::remove_dir_all(&*f.code_dir.read());
+        Ok(())
+    }
+
+    /// Replaces a function's code; instances of the old code are retired.
+    pub fn update_code(&self, name: &str, zip: &[u8]) -> Result<FunctionConfig, LambdaError> {
+        let f = self.function(name)?;
+        let dir = self.new_code_dir(name);
+        function::unpack(zip, &dir)?;
+        let old = std::mem::replace(&mut *f.code_dir.write(), dir);
+        let _ = std::fs::remove_dir_all(old);
+        let mut config = f.config.write();
+        config.code_sha256 = function::code_sha256(zip);
+        config.code_size = zip.len() as i64;
+        config.last_modified = last_modified(now_ms());
+        config.revision_id = uuid::Uuid::new_v4().to_string();
+        f.generation.fetch_add(1, Ordering::SeqCst);
+        f.idle.lock().clear();
+        Ok(config.clone())
+    }
+
+    /// Changes a function's configuration through `change`; instances are retired.
+    pub fn update_config(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut FunctionConfig),
+    ) -> Result<FunctionConfig, LambdaError> {
+        let f = self.function(name)?;
+        let mut config = f.config.write();
+        let mut next = config.clone();
+        change(&mut next);
+        next.name = config.name.clone();
+        next.validate()?;
+        next.last_modified = last_modified(now_ms());
+        next.revision_id = uuid::Uuid::new_v4().to_string();
+        *config = next.clone();
+        f.generation.fetch_add(1, Ordering::SeqCst);
+        f.idle.lock().clear();
+        Ok(next)
+    }
+
+    /// Sets (or with `None` removes) a function's reserved concurrency.
+    pub fn put_concurrency(&self, name: &str, reserved: Option<u32>) -> Result<(), LambdaError> {
+        let f = self.function(name)?;
+        if let Some(n) = reserved {
+            let others: u32 = self
+                .inner
+                .functions
+                .read()
+                .iter()
+                .filter(|(other, _)| other.as_str() != name)
+                .filter_map(|(_, f)| *f.reserved.read())
+                .sum();
+            // Lambda keeps 100 executions unreserved.
+            if others + n > self.inner.config.account_concurrency.saturating_sub(100) {
+                return Err(LambdaError::InvalidParameter(format!(
+                    "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{}].",
+                    100.min(self.inner.config.account_concurrency)
+                )));
+            }
+        }
+        *f.reserved.write() = reserved;
+        Ok(())
+    }
+
+    /// A function's reserved concurrency.
+    pub fn get_concurrency(&self, name: &str) -> Result<Option<u32>, LambdaError> {
+        Ok(*self.function(name)?.reserved.read())
+    }
+
+    /// A function's tags.
+    pub fn tags(&self, name: &str) -> Result<BTreeMap<String, String>, LambdaError> {
+        Ok(self.function(name)?.tags.read().clone())
+    }
+
+    /// Adds or replaces tags.
+    pub fn tag(&self, name: &str, tags: BTreeMap<String, String>) -> Result<(), LambdaError> {
+        self.function(name)?.tags.write().extend(tags);
+        Ok(())
+    }
+
+    /// Removes tags by key.
+    pub fn untag(&self, name: &str, keys: &[String]) -> Result<(), LambdaError> {
+        let f = self.function(name)?;
+        let mut tags = f.tags.write();
+        for k in keys {
+            tags.remove(k);
+        }
+        Ok(())
+    }
+
+    /// A function's log events since `from` (an index from an earlier call, 0 for all).
+    pub fn logs(&self, name: &str, from: usize) -> Result<Vec<LogEvent>, LambdaError> {
+        Ok(self.function(name)?.logs.since(from))
+    }
+
+    /// Executions running now, account-wide.
+    pub fn concurrent_executions(&self) -> u32 {
+        self.inner.running.load(Ordering::SeqCst)
+    }
+
+    /// Concurrency available to functions without reserved concurrency.
+    fn unreserved_limit(&self) -> u32 {
+        let reserved: u32 = self
+            .inner
+            .functions
+            .read()
+            .values()
+            .filter_map(|f| *f.reserved.read())
+            .sum();
+        self.inner
+            .config
+            .account_concurrency
+            .saturating_sub(reserved)
+    }
+
+    /// Invokes a function synchronously (RequestResponse) and waits for its result.
+    pub async fn invoke(&self, name: &str, payload: Bytes) -> Result<Invoked, LambdaError> {
+        if payload.len() > MAX_SYNC_PAYLOAD_BYTES {
+            return Err(LambdaError::RequestTooLarge);
+        }
+        let f = self.function(name)?;
+        let _slot = self.acquire(&f, name)?;
+        let config = f.config.read().clone();
+        let generation = f.generation.load(Ordering::SeqCst);
+        let warm = {
+            let mut idle = f.idle.lock();
+            idle.retain(|i| i.generation == generation);
+            idle.pop()
+        };
+        let (mut instance, init_duration) = match warm {
+            Some(i) => (i, None),
+            None => {
+                let started = Instant::now();
+                let dir = f.code_dir.read().clone();
+                let instance = Instance::start(
+                    &self.inner.config,
+                    &config,
+                    &dir,
+                    generation,
+                    f.logs.clone(),
+                )
+                .await;
+                match instance {
+                    Ok(i) => (i, Some(started.elapsed())),
+                    Err(failure) => {
+                        self.inner.metrics.invocation(name, true, Duration::ZERO);
+                        return Ok(self.failed_start(name, failure));
+                    }
+                }
+            }
+        };
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let log_start = f.logs.len();
+        f.logs.push(
+            &instance.stream,
+            format!("START RequestId: {request_id} Version: $LATEST"),
+        );
+        let started = Instant::now();
+        let timeout = Duration::from_secs(u64::from(config.timeout_secs));
+        let outcome = instance
+            .run(
+                request_id.clone(),
+                payload,
+                self.function_arn(name),
+                timeout,
+            )
+            .await;
+        let duration = started.elapsed();
+        let (payload, function_error, keep) = match outcome {
+            instance::RunOutcome::Done(runtime_api::Outcome::Response(body)) => (body, None, true),
+            instance::RunOutcome::Done(runtime_api::Outcome::Error { body, .. }) => {
+                (body, Some("Unhandled".to_string()), true)
+            }
+            instance::RunOutcome::TimedOut => {
+                let message = format!(
+                    "{} {request_id} Task timed out after {:.2} seconds",
+                    last_modified(now_ms()).replace("+0000", "Z"),
+                    timeout.as_secs_f64()
+                );
+                f.logs.push(&instance.stream, message.clone());
+                let body = serde_json::json!({
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": format!("RequestId: {request_id} Error: Task timed out after {:.2} seconds", timeout.as_secs_f64()),
+                });
+                (
+                    Bytes::from(body.to_string()),
+                    Some("Unhandled".into()),
+                    false,
+                )
+            }
+            instance::RunOutcome::Exited(status) => {
+                let body = serde_json::json!({
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
+                });
+                (
+                    Bytes::from(body.to_string()),
+                    Some("Unhandled".into()),
+                    false,
+                )
+            }
+        };
+        let max_memory_mb = instance.max_memory_mb();
+        f.logs
+            .push(&instance.stream, format!("END RequestId: {request_id}"));
+        let mut report = format!(
+            "REPORT RequestId: {request_id}\tDuration: {:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB",
+            duration.as_secs_f64() * 1000.0,
+            duration.as_millis().max(1),
+            config.memory_mb,
+            max_memory_mb
+        );
+        if let Some(init) = init_duration {
+            report.push_str(&format!(
+                "\tInit Duration: {:.2} ms",
+                init.as_secs_f64() * 1000.0
+            ));
+        }
+        f.logs.push(&instance.stream, report);
+        if keep && f.generation.load(Ordering::SeqCst) == instance.generation {
+            f.idle.lock().push(instance);
+        } else {
+            instance.stop();
+        }
+        self.inner
+            .metrics
+            .invocation(name, function_error.is_some(), duration);
+        let log = f
+            .logs
+            .since(log_start)
+            .into_iter()
+            .map(|e| e.message)
+            .collect::<Vec<_>>()
+            .join("\n");
+        Ok(Invoked {
+            payload,
+            function_error,
+            log,
+            duration,
+            init_duration,
+            request_id,
+        })
+    }
+
+    /// The result of an invocation whose instance failed to start.
+    fn failed_start(&self, name: &str, failure: instance::StartFailure) -> Invoked {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let (error_type, message) = match failure {
+            instance::StartFailure::InitError(body) => {
+                let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+                (
+                    v["errorType"]
+                        .as_str()
+                        .unwrap_or("Runtime.Unknown")
+                        .to_string(),
+                    v["errorMessage"]
+                        .as_str()
+                        .unwrap_or("init error")
+                        .to_string(),
+                )
+            }
+            instance::StartFailure::Spawn(e) => ("Runtime.InvalidEntrypoint".into(), e),
+            instance::StartFailure::Exited(status) => (
+                "Runtime.ExitError".into(),
+                format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
+            ),
+            instance::StartFailure::TimedOut => (
+                "Runtime.Unknown".into(),
+                format!(
+                    "RequestId: {request_id} Error: Init timed out after {} seconds",
+                    INIT_TIMEOUT.as_secs()
+                ),
+            ),
+        };
+        tracing::warn!(
+            function = name,
+            error_type,
+            message,
+            "function failed to start"
+        );
+        let body = serde_json::json!({"errorType": error_type, "errorMessage": message});
+        Invoked {
+            payload: Bytes::from(body.to_string()),
+            function_error: Some("Unhandled".into()),
+            log: String::new(),
+            duration: Duration::ZERO,
+            init_duration: None,
+            request_id,
+        }
+    }
+
+    /// Takes one execution slot of the function and of the account, or throttles.
+    fn acquire(&self, f: &Arc<Function>, name: &str) -> Result<Slot, LambdaError> {
+        let reserved = *f.reserved.read();
+        let (limit, reason) = match reserved {
+            Some(n) => (n, "ReservedFunctionConcurrentInvocationLimitExceeded"),
+            None => (self.unreserved_limit(), "ConcurrentInvocationLimitExceeded"),
+        };
+        let previous = f.running.fetch_add(1, Ordering::SeqCst);
+        if previous >= limit {
+            f.running.fetch_sub(1, Ordering::SeqCst);
+            self.inner.metrics.throttle(name);
+            return Err(LambdaError::Throttled { reason });
+        }
+        let account = self.inner.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.inner
+            .metrics
+            .concurrency(name, previous + 1, account, self.unreserved_limit());
+        Ok(Slot {
+            function: f.clone(),
+            inner: self.inner.clone(),
+        })
+    }
+}
+
+/// An execution slot, given back on drop.
+struct Slot {
+    function: Arc<Function>,
+    inner: Arc<Inner>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.function.running.fetch_sub(1, Ordering::SeqCst);
+        self.inner.running.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_modified_format() {
+        assert_eq!(last_modified(0), "1970-01-01T00:00:00.000+0000");
+        assert_eq!(
+            last_modified(1_700_000_000_123),
+            "2023-11-14T22:13:20.123+0000"
+        );
+        assert_eq!(
+            last_modified(951_782_400_000),
+            "2000-02-29T00:00:00.000+0000"
+        );
+    }
+}

@@ -1,0 +1,302 @@
+//! The engine running a real function binary (examples/echo_function.rs, built on the
+//! `lambda_runtime` crate) through the Runtime API: results, errors, timeouts, crashes, cold
+//! and warm starts, the environment, reserved concurrency, logs and metrics.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use lambda_engine::{FunctionConfig, LambdaConfig, LambdaEngine, LambdaError};
+use serde_json::{Value, json};
+
+/// The example function's binary: built by `cargo test` with the rest of the workspace; built
+/// here only when missing (a filtered test run).
+fn function_binary() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test binary path");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("<target>/<profile>/deps")
+            .to_path_buf();
+        let bin = profile_dir.join("examples").join("echo_function");
+        if !bin.exists() {
+            let status = std::process::Command::new(env!("CARGO"))
+                .args([
+                    "build",
+                    "--quiet",
+                    "--package",
+                    "lambda-engine",
+                    "--example",
+                    "echo_function",
+                ])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .expect("cargo build");
+            assert!(status.success());
+        }
+        bin
+    })
+}
+
+fn config(name: &str, timeout_secs: u32) -> FunctionConfig {
+    FunctionConfig {
+        name: name.into(),
+        runtime: "provided.al2023".into(),
+        handler: "bootstrap".into(),
+        role: "arn:aws:iam::000000000000:role/test".into(),
+        timeout_secs,
+        memory_mb: 256,
+        environment: BTreeMap::from([("GREETING".to_string(), "hello".to_string())]),
+        description: String::new(),
+        architectures: vec!["x86_64".into()],
+        code_sha256: String::new(),
+        code_size: 0,
+        last_modified: String::new(),
+        revision_id: String::new(),
+    }
+}
+
+fn engine(dir: &Path) -> (LambdaEngine, Arc<metric_store::Store>) {
+    let store = Arc::new(metric_store::Store::new());
+    let engine = LambdaEngine::new(
+        LambdaConfig {
+            code_root: dir.to_path_buf(),
+            endpoint_url: Some("http://127.0.0.1:4567".into()),
+            ..LambdaConfig::default()
+        },
+        store.clone(),
+    );
+    (engine, store)
+}
+
+fn deploy(engine: &LambdaEngine, name: &str, timeout_secs: u32) {
+    let binary = std::fs::read(function_binary()).expect("function binary");
+    let zip = lambda_engine::function::bootstrap_zip(&binary).expect("zip");
+    let created = engine
+        .create_function(config(name, timeout_secs), &zip, BTreeMap::new())
+        .expect("create");
+    assert_eq!(created.code_size, zip.len() as i64);
+    assert_eq!(created.code_sha256.len(), 44, "base64 of 32 bytes");
+}
+
+fn json_of(bytes: &Bytes) -> Value {
+    serde_json::from_slice(bytes).expect("JSON payload")
+}
+
+/// The Sum of a function's metric over the last ten minutes.
+fn sum(store: &metric_store::Store, metric: &str, function: &str) -> f64 {
+    let key = metric_store::MetricKey::new("AWS/Lambda", metric, [("FunctionName", function)])
+        .expect("key");
+    let now = store.now_ms();
+    store
+        .query(
+            &key,
+            now - 600_000,
+            now + 60_000,
+            60,
+            &[metric_store::Statistic::Sum],
+        )
+        .expect("query")
+        .iter()
+        .filter_map(|d| d.values[0])
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_function_answers_cold_then_warm() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (engine, store) = engine(dir.path());
+    deploy(&engine, "echo", 30);
+
+    let first = engine
+        .invoke("echo", Bytes::from(r#"{"hello":"world"}"#))
+        .await
+        .expect("invoke");
+    assert_eq!(first.function_error, None, "{:?}", first.payload);
+    let body = json_of(&first.payload);
+    assert_eq!(body["echo"], json!({"hello": "world"}));
+    assert_eq!(body["request_id"], first.request_id.as_str());
+    assert_eq!(
+        body["function_arn"],
+        "arn:aws:lambda:us-east-1:000000000000:function:echo"
+    );
+    assert!(
+        first.init_duration.is_some(),
+        "the first invocation is a cold start"
+    );
+    // The log: the runtime's own lines, then START/END/REPORT with Init Duration.
+    assert!(
+        first.log.starts_with(&format!(
+            "START RequestId: {} Version: $LATEST",
+            first.request_id
+        )),
+        "{}",
+        first.log
+    );
+    assert!(
+        first
+            .log
+            .contains(&format!("END RequestId: {}", first.request_id)),
+        "{}",
+        first.log
+    );
+    let report = first.log.lines().last().expect("REPORT");
+    assert!(
+        report.starts_with(&format!(
+            "REPORT RequestId: {}\tDuration: ",
+            first.request_id
+        )),
+        "{report}"
+    );
+    assert!(
+        report.contains("\tMemory Size: 256 MB\tMax Memory Used: "),
+        "{report}"
+    );
+    assert!(report.contains("\tInit Duration: "), "{report}");
+    let all = engine.logs("echo", 0).expect("logs");
+    assert!(
+        all.iter()
+            .any(|e| e.message == "echo_function initialising"),
+        "{all:?}"
+    );
+
+    let second = engine
+        .invoke("echo", Bytes::from("{}"))
+        .await
+        .expect("invoke");
+    assert_eq!(
+        second.init_duration, None,
+        "the second one finds the instance warm"
+    );
+    assert!(!second.log.contains("Init Duration"), "{}", second.log);
+
+    // The environment Lambda sets, plus the function's own variables.
+    let env = engine
+        .invoke("echo", Bytes::from(r#"{"action":"env"}"#))
+        .await
+        .expect("invoke");
+    let env = json_of(&env.payload);
+    assert_eq!(env["AWS_LAMBDA_FUNCTION_NAME"], "echo");
+    assert_eq!(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "256");
+    assert_eq!(env["AWS_LAMBDA_FUNCTION_VERSION"], "$LATEST");
+    assert_eq!(env["AWS_LAMBDA_LOG_GROUP_NAME"], "/aws/lambda/echo");
+    assert_eq!(env["AWS_REGION"], "us-east-1");
+    assert_eq!(env["_HANDLER"], "bootstrap");
+    assert_eq!(env["AWS_ENDPOINT_URL"], "http://127.0.0.1:4567");
+    assert_eq!(env["GREETING"], "hello");
+    assert!(
+        env["AWS_LAMBDA_LOG_STREAM_NAME"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("/[$LATEST]")
+    );
+
+    // An error from the handler: Unhandled, with the runtime's error document.
+    let failed = engine
+        .invoke("echo", Bytes::from(r#"{"action":"fail"}"#))
+        .await
+        .expect("invoke");
+    assert_eq!(failed.function_error.as_deref(), Some("Unhandled"));
+    assert_eq!(json_of(&failed.payload)["errorMessage"], "asked to fail");
+    let after_error = engine
+        .invoke("echo", Bytes::from("{}"))
+        .await
+        .expect("invoke");
+    assert_eq!(
+        after_error.init_duration, None,
+        "an error keeps the instance warm"
+    );
+
+    // A crash mid-invocation, then a fresh (cold) instance.
+    let crashed = engine
+        .invoke("echo", Bytes::from(r#"{"action":"crash"}"#))
+        .await
+        .expect("invoke");
+    assert_eq!(crashed.function_error.as_deref(), Some("Unhandled"));
+    assert_eq!(json_of(&crashed.payload)["errorType"], "Runtime.ExitError");
+    let fresh = engine
+        .invoke("echo", Bytes::from("{}"))
+        .await
+        .expect("invoke");
+    assert!(fresh.init_duration.is_some());
+
+    // Metrics by value: 7 invocations, 2 errors.
+    assert_eq!(sum(&store, "Invocations", "echo"), 7.0);
+    assert_eq!(sum(&store, "Errors", "echo"), 2.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeouts_and_reserved_concurrency() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (engine, store) = engine(dir.path());
+    deploy(&engine, "slow", 1);
+
+    let timed_out = engine
+        .invoke("slow", Bytes::from(r#"{"action":"sleep","ms":3000}"#))
+        .await
+        .expect("invoke");
+    assert_eq!(timed_out.function_error.as_deref(), Some("Unhandled"));
+    let body = json_of(&timed_out.payload);
+    assert_eq!(body["errorType"], "Sandbox.Timedout");
+    assert!(
+        body["errorMessage"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("Task timed out after 1.00 seconds"),
+        "{body}"
+    );
+    assert!(
+        timed_out.duration >= Duration::from_secs(1) && timed_out.duration < Duration::from_secs(3)
+    );
+    assert!(
+        timed_out.log.contains("Task timed out after 1.00 seconds"),
+        "{}",
+        timed_out.log
+    );
+
+    // Reserved concurrency 1: a second concurrent invocation is throttled.
+    engine
+        .put_concurrency("slow", Some(1))
+        .expect("concurrency");
+    let busy = {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            engine
+                .invoke("slow", Bytes::from(r#"{"action":"sleep","ms":600}"#))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let throttled = engine.invoke("slow", Bytes::from("{}")).await;
+    assert_eq!(
+        throttled,
+        Err(LambdaError::Throttled {
+            reason: "ReservedFunctionConcurrentInvocationLimitExceeded"
+        })
+    );
+    let done = busy.await.expect("task").expect("invoke");
+    assert_eq!(done.function_error, None);
+    assert_eq!(sum(&store, "Throttles", "slow"), 1.0);
+    assert_eq!(
+        sum(&store, "Invocations", "slow"),
+        2.0,
+        "a throttle is no invocation"
+    );
+
+    // Reserved concurrency 0 stops every invocation.
+    engine
+        .put_concurrency("slow", Some(0))
+        .expect("concurrency");
+    assert!(matches!(
+        engine.invoke("slow", Bytes::from("{}")).await,
+        Err(LambdaError::Throttled { .. })
+    ));
+    assert!(matches!(
+        engine.invoke("missing", Bytes::from("{}")).await,
+        Err(LambdaError::NotFound(_))
+    ));
+}
