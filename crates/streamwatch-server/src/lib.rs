@@ -5,6 +5,10 @@
 //! protocol crates and writes their answer with a request id. HTTP/1.1 and HTTP/2 (including
 //! cleartext prior-knowledge HTTP/2, which the AWS SDK for JavaScript v3 uses) are both served.
 //!
+//! Lambda's REST JSON API (`/2015-03-31/...` and its siblings) is routed by path to
+//! `lambda-api`, over a [`lambda_engine::LambdaEngine`] whose functions are told this server's
+//! address as `AWS_ENDPOINT_URL`, so their own SDK calls stay local.
+//!
 //! [`start`] binds and returns a [`RunningServer`], which tests use with port 0.
 
 #![deny(missing_docs)]
@@ -24,6 +28,7 @@ use axum::response::{IntoResponse, Response};
 use cloudwatch_api::{CloudWatchApi, Protocol};
 use kinesis_api::{KinesisApi, KinesisMetrics, Request};
 use kinesis_engine::Engine;
+use lambda_engine::{LambdaConfig, LambdaEngine};
 use metric_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -57,8 +62,8 @@ struct AppState {
 }
 
 /// The router with every service mounted: the Kinesis API over `engine`, recording its
-/// metrics into `metrics`.
-pub fn router(engine: Engine, metrics: Arc<Store>) -> Router {
+/// metrics into `metrics`, and the Lambda API over `lambda`.
+pub fn router(engine: Engine, metrics: Arc<Store>, lambda: LambdaEngine) -> Router {
     let kinesis_metrics = Arc::new(KinesisMetrics::new(metrics.clone()));
     let cloudwatch = CloudWatchApi::new(metrics, engine.config().account_id.clone());
     let state = AppState {
@@ -69,6 +74,7 @@ pub fn router(engine: Engine, metrics: Arc<Store>) -> Router {
         .fallback(dispatch)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+        .merge(lambda_api::router(lambda))
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -229,6 +235,7 @@ pub struct RunningServer {
     task: JoinHandle<std::io::Result<()>>,
     engine: Engine,
     metrics: Arc<Store>,
+    lambda: LambdaEngine,
 }
 
 impl RunningServer {
@@ -252,12 +259,18 @@ impl RunningServer {
         &self.metrics
     }
 
+    /// The Lambda engine it serves.
+    pub fn lambda(&self) -> &LambdaEngine {
+        &self.lambda
+    }
+
     /// Stops accepting, lets in-flight requests finish, and syncs the journal.
     pub async fn shutdown(mut self) -> Result<(), ServerError> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         (&mut self.task).await??;
+        let _ = std::fs::remove_dir_all(&self.lambda.config().code_root);
         if let Err(e) = self.engine.sync() {
             tracing::error!(error = %e, "final journal sync failed");
         }
@@ -279,17 +292,45 @@ pub async fn start_with_metrics(
 ) -> Result<RunningServer, ServerError> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
+    let lambda = lambda_for(&engine, addr, metrics.clone());
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, engine.clone(), metrics.clone(), async {
-        let _ = stopped.await;
-    }));
+    let task = tokio::spawn(serve(
+        listener,
+        engine.clone(),
+        metrics.clone(),
+        lambda.clone(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     Ok(RunningServer {
         addr,
         stop: Some(stop),
         task,
         engine,
         metrics,
+        lambda,
     })
+}
+
+/// The Lambda engine of a server on `addr`: the Kinesis engine's account and region, code
+/// unpacked under the system's temporary directory, functions pointed back at `addr`.
+pub fn lambda_for(engine: &Engine, addr: SocketAddr, metrics: Arc<Store>) -> LambdaEngine {
+    let config = engine.config();
+    LambdaEngine::new(
+        LambdaConfig {
+            account_id: config.account_id.clone(),
+            region: config.region.clone(),
+            code_root: std::env::temp_dir().join(format!(
+                "streamwatch-lambda-{}-{}",
+                std::process::id(),
+                addr.port()
+            )),
+            endpoint_url: Some(format!("http://{addr}")),
+            ..LambdaConfig::default()
+        },
+        metrics,
+    )
 }
 
 /// Serves on `listener` until `shutdown` completes, running housekeeping alongside.
@@ -297,10 +338,11 @@ pub async fn serve(
     listener: TcpListener,
     engine: Engine,
     metrics: Arc<Store>,
+    lambda: LambdaEngine,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let housekeeping = tokio::spawn(maintain(engine.clone(), metrics.clone()));
-    let result = axum::serve(listener, router(engine, metrics))
+    let result = axum::serve(listener, router(engine, metrics, lambda))
         .with_graceful_shutdown(shutdown)
         .await;
     housekeeping.abort();
