@@ -5,7 +5,8 @@
 //! Served: CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions,
 //! UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction, Invoke (RequestResponse,
 //! Event, DryRun; `X-Amz-Function-Error`; `LogType: Tail`), Put/Get/DeleteFunctionConcurrency,
-//! TagResource, UntagResource, ListTags and GetAccountSettings. Code is uploaded inline
+//! TagResource, UntagResource, ListTags, GetAccountSettings, and
+//! Create/Get/List/Update/DeleteEventSourceMapping for Kinesis streams. Code is uploaded inline
 //! (`Code.ZipFile`); S3 and container images are refused with the error Lambda gives for an
 //! invalid parameter. Functions are addressed by name, ARN or partial ARN.
 
@@ -21,6 +22,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use base64::Engine as _;
+use lambda_engine::esm::{Mapping, MappingConfig, StartingPosition};
 use lambda_engine::{FunctionConfig, LambdaEngine, LambdaError};
 use serde_json::{Map, Value, json};
 
@@ -60,6 +62,18 @@ pub fn router(engine: LambdaEngine) -> Router {
         .route(
             "/2017-03-31/tags/{arn}",
             get(list_tags).post(tag_resource).delete(untag_resource),
+        )
+        .route(
+            "/2015-03-31/event-source-mappings",
+            post(create_mapping).get(list_mappings),
+        )
+        .route(
+            "/2015-03-31/event-source-mappings/",
+            post(create_mapping).get(list_mappings),
+        )
+        .route(
+            "/2015-03-31/event-source-mappings/{uuid}",
+            get(get_mapping).put(update_mapping).delete(delete_mapping),
         )
         .route("/2016-08-19/account-settings", get(account_settings))
         .route("/2016-08-19/account-settings/", get(account_settings))
@@ -616,6 +630,228 @@ fn percent_decode(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The EventSourceMappingConfiguration document.
+fn mapping_json(engine: &LambdaEngine, m: &Mapping) -> Value {
+    let c = &m.config;
+    let mut out = json!({
+        "UUID": m.uuid,
+        "EventSourceMappingArn": format!(
+            "arn:aws:lambda:{}:{}:event-source-mapping:{}",
+            engine.config().region,
+            engine.config().account_id,
+            m.uuid
+        ),
+        "BatchSize": c.batch_size,
+        "MaximumBatchingWindowInSeconds": c.maximum_batching_window_secs,
+        "ParallelizationFactor": c.parallelization_factor,
+        "EventSourceArn": c.event_source_arn,
+        "FunctionArn": engine.function_arn(&c.function_name),
+        "LastModified": m.last_modified,
+        "LastProcessingResult": m.last_processing_result,
+        "State": m.state,
+        "StateTransitionReason": "User action",
+        "DestinationConfig": match &c.on_failure {
+            Some(d) => json!({"OnFailure": {"Destination": d}}),
+            None => json!({"OnFailure": {}}),
+        },
+        "MaximumRecordAgeInSeconds": c.maximum_record_age_secs,
+        "BisectBatchOnFunctionError": c.bisect_batch_on_function_error,
+        "MaximumRetryAttempts": c.maximum_retry_attempts,
+        "TumblingWindowInSeconds": 0,
+        "FunctionResponseTypes": if c.report_batch_item_failures {
+            vec!["ReportBatchItemFailures"]
+        } else {
+            Vec::new()
+        },
+    });
+    match c.starting_position {
+        StartingPosition::TrimHorizon => out["StartingPosition"] = json!("TRIM_HORIZON"),
+        StartingPosition::Latest => out["StartingPosition"] = json!("LATEST"),
+        StartingPosition::AtTimestamp(t) => {
+            out["StartingPosition"] = json!("AT_TIMESTAMP");
+            out["StartingPositionTimestamp"] = json!(t);
+        }
+    }
+    out
+}
+
+fn i64_field(body: &Map<String, Value>, key: &str) -> Result<Option<i64>, ApiError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(format!("{key} must be an integer"))),
+    }
+}
+
+/// Applies the settings present in `body` to `c` (creation and update share them).
+fn apply_mapping_settings(
+    body: &Map<String, Value>,
+    c: &mut MappingConfig,
+) -> Result<(), ApiError> {
+    if let Some(n) = u32_field(body, "BatchSize")? {
+        c.batch_size = n;
+    }
+    if let Some(n) = u32_field(body, "MaximumBatchingWindowInSeconds")? {
+        c.maximum_batching_window_secs = n;
+    }
+    if let Some(n) = u32_field(body, "ParallelizationFactor")? {
+        c.parallelization_factor = n;
+    }
+    if let Some(n) = i64_field(body, "MaximumRetryAttempts")? {
+        c.maximum_retry_attempts = n;
+    }
+    if let Some(n) = i64_field(body, "MaximumRecordAgeInSeconds")? {
+        c.maximum_record_age_secs = n;
+    }
+    if let Some(b) = body
+        .get("BisectBatchOnFunctionError")
+        .and_then(Value::as_bool)
+    {
+        c.bisect_batch_on_function_error = b;
+    }
+    if let Some(b) = body.get("Enabled").and_then(Value::as_bool) {
+        c.enabled = b;
+    }
+    if let Some(types) = body.get("FunctionResponseTypes").and_then(Value::as_array) {
+        c.report_batch_item_failures = false;
+        for t in types {
+            match t.as_str() {
+                Some("ReportBatchItemFailures") => c.report_batch_item_failures = true,
+                other => {
+                    return Err(ApiError::invalid(format!(
+                        "1 validation error detected: Value '[{}]' at 'functionResponseTypes' failed to satisfy constraint: Member must satisfy enum value set: [ReportBatchItemFailures]",
+                        other.unwrap_or_default()
+                    )));
+                }
+            }
+        }
+    }
+    if let Some(d) = body.get("DestinationConfig") {
+        c.on_failure = d
+            .get("OnFailure")
+            .and_then(|o| o.get("Destination"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+    }
+    Ok(())
+}
+
+async fn create_mapping(State(engine): State<LambdaEngine>, body: Bytes) -> ApiResult {
+    let body = parse_body(&body)?;
+    let function = body
+        .get("FunctionName")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::invalid("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null"))?;
+    let function = function_name(function)?;
+    let source = body
+        .get("EventSourceArn")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "Unrecognized event source, must be kinesis, dynamodb stream, sqs, msk or kafka",
+            )
+        })?;
+    let starting_position = match body.get("StartingPosition").and_then(Value::as_str) {
+        Some("TRIM_HORIZON") => StartingPosition::TrimHorizon,
+        Some("LATEST") => StartingPosition::Latest,
+        Some("AT_TIMESTAMP") => StartingPosition::AtTimestamp(
+            body.get("StartingPositionTimestamp")
+                .and_then(Value::as_f64)
+                .ok_or_else(|| ApiError::invalid("StartingPositionTimestamp must be set when StartingPosition is AT_TIMESTAMP."))?,
+        ),
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "1 validation error detected: Value '{other}' at 'startingPosition' failed to satisfy constraint: Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]"
+            )));
+        }
+        None => {
+            return Err(ApiError::invalid(
+                "StartingPosition must be set for a Kinesis event source.",
+            ));
+        }
+    };
+    let mut config = MappingConfig {
+        event_source_arn: source.to_string(),
+        function_name: function,
+        batch_size: 100,
+        maximum_batching_window_secs: 0,
+        starting_position,
+        enabled: true,
+        maximum_retry_attempts: -1,
+        maximum_record_age_secs: -1,
+        bisect_batch_on_function_error: false,
+        parallelization_factor: 1,
+        report_batch_item_failures: false,
+        on_failure: None,
+    };
+    apply_mapping_settings(&body, &mut config)?;
+    let mut created = engine.create_mapping(config)?;
+    created.state = "Creating".into();
+    ok_json(StatusCode::ACCEPTED, mapping_json(&engine, &created))
+}
+
+async fn list_mappings(State(engine): State<LambdaEngine>, RawQuery(query): RawQuery) -> ApiResult {
+    let params = query_params(query.as_deref());
+    let function = params
+        .get("FunctionName")
+        .map(|f| function_name(f))
+        .transpose()?;
+    let all = engine.list_mappings(
+        function.as_deref(),
+        params.get("EventSourceArn").map(String::as_str),
+    );
+    let max = params
+        .get("MaxItems")
+        .and_then(|m| m.parse::<usize>().ok())
+        .unwrap_or(100)
+        .clamp(1, 10_000);
+    let start = params
+        .get("Marker")
+        .and_then(|m| all.iter().position(|x| &x.uuid == m).map(|i| i + 1))
+        .unwrap_or(0);
+    let page: Vec<Value> = all
+        .iter()
+        .skip(start)
+        .take(max)
+        .map(|m| mapping_json(&engine, m))
+        .collect();
+    let mut out = json!({"EventSourceMappings": page});
+    if start + max < all.len()
+        && let Some(last) = all.get(start + max - 1)
+    {
+        out["NextMarker"] = json!(last.uuid);
+    }
+    ok_json(StatusCode::OK, out)
+}
+
+async fn get_mapping(State(engine): State<LambdaEngine>, Path(uuid): Path<String>) -> ApiResult {
+    let m = engine.get_mapping(&uuid)?;
+    ok_json(StatusCode::OK, mapping_json(&engine, &m))
+}
+
+async fn update_mapping(
+    State(engine): State<LambdaEngine>,
+    Path(uuid): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let body = parse_body(&body)?;
+    let mut next = engine.get_mapping(&uuid)?.config;
+    apply_mapping_settings(&body, &mut next)?;
+    if let Some(f) = body.get("FunctionName").and_then(Value::as_str) {
+        next.function_name = function_name(f)?;
+        engine.get_function(&next.function_name)?;
+    }
+    let updated = engine.update_mapping(&uuid, |c| *c = next)?;
+    ok_json(StatusCode::ACCEPTED, mapping_json(&engine, &updated))
+}
+
+async fn delete_mapping(State(engine): State<LambdaEngine>, Path(uuid): Path<String>) -> ApiResult {
+    let m = engine.delete_mapping(&uuid)?;
+    ok_json(StatusCode::ACCEPTED, mapping_json(&engine, &m))
 }
 
 async fn account_settings(State(engine): State<LambdaEngine>) -> ApiResult {

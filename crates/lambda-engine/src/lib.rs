@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod esm;
 pub mod function;
 mod instance;
 pub mod logs;
@@ -135,6 +136,7 @@ struct Inner {
     metrics: metrics::LambdaMetrics,
     running: AtomicU32,
     revisions: AtomicU64,
+    mappings: Mutex<BTreeMap<String, Arc<esm::Running>>>,
 }
 
 /// The engine: cheap to clone, clones share everything.
@@ -191,6 +193,7 @@ impl LambdaEngine {
                 metrics: metrics::LambdaMetrics::new(store),
                 running: AtomicU32::new(0),
                 revisions: AtomicU64::new(0),
+                mappings: Mutex::new(BTreeMap::new()),
             }),
         }
     }

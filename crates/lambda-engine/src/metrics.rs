@@ -52,6 +52,16 @@ impl LambdaMetrics {
         );
     }
 
+    /// The age of a batch's last record as the batch is sent (IteratorAge, ms).
+    pub fn iterator_age(&self, function: &str, age_ms: f64) {
+        self.record("IteratorAge", Unit::Milliseconds, function, age_ms);
+    }
+
+    /// A failed delivery to an on-failure destination (DestinationDeliveryFailures).
+    pub fn destination_delivery_failure(&self, function: &str) {
+        self.record("DestinationDeliveryFailures", Unit::Count, function, 1.0);
+    }
+
     /// One throttled invocation: Throttles (not counted in Invocations, as on AWS).
     pub fn throttle(&self, function: &str) {
         self.record("Throttles", Unit::Count, function, 1.0);

@@ -10,15 +10,16 @@ use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, Runtime};
 
-/// The example function's binary: built by `cargo test --workspace`; built here if missing.
-fn function_binary() -> std::path::PathBuf {
+/// One of lambda-engine's example functions: built by `cargo test --workspace`; built here
+/// if missing.
+fn example_binary(name: &str) -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let bin = exe
         .parent()
         .and_then(Path::parent)
         .unwrap()
         .join("examples")
-        .join("echo_function");
+        .join(name);
     if !bin.exists() {
         let status = std::process::Command::new(env!("CARGO"))
             .args([
@@ -27,13 +28,17 @@ fn function_binary() -> std::path::PathBuf {
                 "--package",
                 "lambda-engine",
                 "--example",
-                "echo_function",
+                name,
             ])
             .status()
             .unwrap();
         assert!(status.success());
     }
     bin
+}
+
+fn function_binary() -> std::path::PathBuf {
+    example_binary("echo_function")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,4 +146,399 @@ async fn functions_run_on_the_engine_port_and_publish_their_metrics() {
     assert_eq!(total("errors"), 1.0);
     assert!(total("duration") > 0.0);
     server.shutdown().await.unwrap();
+}
+
+struct Pipeline {
+    server: streamwatch_server::RunningServer,
+    kinesis: aws_sdk_kinesis::Client,
+    lambda: aws_sdk_lambda::Client,
+}
+
+async fn pipeline() -> Pipeline {
+    let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
+        transition_delay: std::time::Duration::ZERO,
+        ..kinesis_engine::EngineConfig::default()
+    })
+    .unwrap();
+    let server = streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine)
+        .await
+        .unwrap();
+    let kinesis = aws_sdk_kinesis::Client::from_conf(
+        aws_sdk_kinesis::Config::builder()
+            .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
+            .region(aws_sdk_kinesis::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
+                "a", "b", None, None, "t",
+            ))
+            .endpoint_url(server.endpoint())
+            .build(),
+    );
+    let lambda = aws_sdk_lambda::Client::from_conf(
+        aws_sdk_lambda::Config::builder()
+            .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
+            .region(aws_sdk_lambda::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+                "a", "b", None, None, "t",
+            ))
+            .endpoint_url(server.endpoint())
+            .build(),
+    );
+    Pipeline {
+        server,
+        kinesis,
+        lambda,
+    }
+}
+
+impl Pipeline {
+    async fn stream(&self, name: &str, shards: i32, records: &[(&str, &str)]) -> String {
+        self.kinesis
+            .create_stream()
+            .stream_name(name)
+            .shard_count(shards)
+            .send()
+            .await
+            .unwrap();
+        for (key, data) in records {
+            self.kinesis
+                .put_record()
+                .stream_name(name)
+                .partition_key(*key)
+                .data(aws_sdk_kinesis::primitives::Blob::new(*data))
+                .send()
+                .await
+                .unwrap();
+        }
+        format!("arn:aws:kinesis:us-east-1:000000000000:stream/{name}")
+    }
+
+    async fn function(&self, name: &str, mode: &str) {
+        let zip = lambda_engine::function::bootstrap_zip(
+            &std::fs::read(example_binary("kinesis_function")).unwrap(),
+        )
+        .unwrap();
+        self.lambda
+            .create_function()
+            .function_name(name)
+            .runtime(Runtime::Providedal2023)
+            .role("arn:aws:iam::000000000000:role/consumer")
+            .environment(
+                aws_sdk_lambda::types::Environment::builder()
+                    .variables("MODE", mode)
+                    .build(),
+            )
+            .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// The function's log lines with this prefix, waiting until `done` holds for them.
+    async fn lines(
+        &self,
+        function: &str,
+        prefix: &str,
+        done: impl Fn(&[String]) -> bool,
+    ) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let lines: Vec<String> = self
+                .server
+                .lambda()
+                .logs(function, 0)
+                .unwrap()
+                .into_iter()
+                .filter_map(|e| e.message.strip_prefix(prefix).map(str::to_string))
+                .collect();
+            if done(&lines) || std::time::Instant::now() > deadline {
+                return lines;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+fn events(lines: &[String]) -> Vec<serde_json::Value> {
+    lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn data_of(record: &serde_json::Value) -> String {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(record["kinesis"]["data"].as_str().unwrap())
+        .unwrap();
+    String::from_utf8(bytes).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_delivers_every_record_in_the_shape_aws_sends() {
+    let p = pipeline().await;
+    let puts: Vec<(String, String)> = (0..12)
+        .map(|i| (format!("k{}", i % 4), format!("r{i:02}")))
+        .collect();
+    let puts_ref: Vec<(&str, &str)> = puts.iter().map(|(k, d)| (k.as_str(), d.as_str())).collect();
+    let arn = p.stream("orders", 2, &puts_ref).await;
+    p.function("consumer", "ok").await;
+    let created = p
+        .lambda
+        .create_event_source_mapping()
+        .function_name("consumer")
+        .event_source_arn(&arn)
+        .starting_position(aws_sdk_lambda::types::EventSourcePosition::TrimHorizon)
+        .batch_size(5)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.state(), Some("Creating"));
+    assert_eq!(created.batch_size(), Some(5));
+    let uuid = created.uuid().unwrap().to_string();
+
+    let lines = p
+        .lines("consumer", "EVENT ", |l| {
+            events(l)
+                .iter()
+                .map(|e| e["Records"].as_array().unwrap().len())
+                .sum::<usize>()
+                >= 12
+        })
+        .await;
+    let events = events(&lines);
+    let records: Vec<&serde_json::Value> = events
+        .iter()
+        .flat_map(|e| e["Records"].as_array().unwrap())
+        .collect();
+    assert_eq!(records.len(), 12, "each record once: {lines:?}");
+    assert!(
+        events
+            .iter()
+            .all(|e| e["Records"].as_array().unwrap().len() <= 5),
+        "BatchSize 5"
+    );
+    // Order per partition key: the data of each key arrives in put order.
+    for key in ["k0", "k1", "k2", "k3"] {
+        let seen: Vec<String> = records
+            .iter()
+            .filter(|r| r["kinesis"]["partitionKey"] == key)
+            .map(|r| data_of(r))
+            .collect();
+        let mut sorted = seen.clone();
+        sorted.sort();
+        assert_eq!(seen, sorted, "{key}");
+        assert_eq!(seen.len(), 3);
+    }
+    // The event shape, field by field.
+    let r = records[0];
+    let object = r.as_object().unwrap();
+    let keys: std::collections::BTreeSet<&str> = object.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "awsRegion",
+            "eventID",
+            "eventName",
+            "eventSource",
+            "eventSourceARN",
+            "eventVersion",
+            "invokeIdentityArn",
+            "kinesis"
+        ]
+        .into_iter()
+        .collect()
+    );
+    let k = r["kinesis"].as_object().unwrap();
+    let kinesis_keys: std::collections::BTreeSet<&str> = k.keys().map(String::as_str).collect();
+    assert_eq!(
+        kinesis_keys,
+        [
+            "approximateArrivalTimestamp",
+            "data",
+            "kinesisSchemaVersion",
+            "partitionKey",
+            "sequenceNumber"
+        ]
+        .into_iter()
+        .collect()
+    );
+    assert_eq!(r["eventSource"], "aws:kinesis");
+    assert_eq!(r["eventVersion"], "1.0");
+    assert_eq!(r["eventName"], "aws:kinesis:record");
+    assert_eq!(r["awsRegion"], "us-east-1");
+    assert_eq!(r["eventSourceARN"], arn.as_str());
+    assert_eq!(
+        r["invokeIdentityArn"],
+        "arn:aws:iam::000000000000:role/consumer"
+    );
+    assert_eq!(r["kinesis"]["kinesisSchemaVersion"], "1.0");
+    let event_id = r["eventID"].as_str().unwrap();
+    assert!(event_id.starts_with("shardId-00000000000"), "{event_id}");
+    assert!(event_id.ends_with(&format!(
+        ":{}",
+        r["kinesis"]["sequenceNumber"].as_str().unwrap()
+    )));
+    assert!(
+        r["kinesis"]["approximateArrivalTimestamp"]
+            .as_f64()
+            .unwrap()
+            > 1.6e9
+    );
+
+    let mapping = p
+        .lambda
+        .get_event_source_mapping()
+        .uuid(&uuid)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mapping.state(), Some("Enabled"));
+    assert_eq!(mapping.last_processing_result(), Some("OK"));
+    let listed = p
+        .lambda
+        .list_event_source_mappings()
+        .function_name("consumer")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.event_source_mappings().len(), 1);
+
+    // Records put later reach the function too; after deletion they do not.
+    p.kinesis
+        .put_record()
+        .stream_name("orders")
+        .partition_key("late")
+        .data(aws_sdk_kinesis::primitives::Blob::new("late"))
+        .send()
+        .await
+        .unwrap();
+    let oks = p
+        .lines("consumer", "OK ", |l| l.iter().any(|d| d == "late"))
+        .await;
+    assert!(oks.iter().any(|d| d == "late"), "{oks:?}");
+    let deleted = p
+        .lambda
+        .delete_event_source_mapping()
+        .uuid(&uuid)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.state(), Some("Deleting"));
+    let gone = p
+        .lambda
+        .get_event_source_mapping()
+        .uuid(&uuid)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_sdk_lambda::error::ProvideErrorMetadata::code(&gone),
+        Some("ResourceNotFoundException")
+    );
+    p.server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_failures_resume_from_the_lowest_failed_record() {
+    let p = pipeline().await;
+    let arn = p
+        .stream("partial", 1, &[("k", "a"), ("k", "poison"), ("k", "c")])
+        .await;
+    p.function("reporter", "partial").await;
+    p.lambda
+        .create_event_source_mapping()
+        .function_name("reporter")
+        .event_source_arn(&arn)
+        .starting_position(aws_sdk_lambda::types::EventSourcePosition::TrimHorizon)
+        .function_response_types(
+            aws_sdk_lambda::types::FunctionResponseType::ReportBatchItemFailures,
+        )
+        .maximum_retry_attempts(2)
+        .send()
+        .await
+        .unwrap();
+    // First [a, poison, c]; then, from the poison record on, [poison, c] twice
+    // (MaximumRetryAttempts 2: three invocations in all), then given up.
+    p.lines("reporter", "EVENT ", |l| l.len() >= 3).await;
+    // Nothing more comes once the records are given up.
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    let lines = p.lines("reporter", "EVENT ", |_| true).await;
+    let batches: Vec<Vec<String>> = events(&lines)
+        .iter()
+        .map(|e| {
+            e["Records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(data_of)
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        batches,
+        [
+            vec!["a", "poison", "c"],
+            vec!["poison", "c"],
+            vec!["poison", "c"],
+        ],
+        "{lines:?}"
+    );
+    p.server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_batch_is_bisected_down_to_the_poison_record() {
+    let p = pipeline().await;
+    let arn = p
+        .stream(
+            "bisect",
+            1,
+            &[("k", "a"), ("k", "b"), ("k", "poison"), ("k", "d")],
+        )
+        .await;
+    p.function("bisected", "error").await;
+    p.lambda
+        .create_event_source_mapping()
+        .function_name("bisected")
+        .event_source_arn(&arn)
+        .starting_position(aws_sdk_lambda::types::EventSourcePosition::TrimHorizon)
+        .bisect_batch_on_function_error(true)
+        .maximum_retry_attempts(1)
+        .send()
+        .await
+        .unwrap();
+    let oks = p
+        .lines("bisected", "OK ", |l| l.iter().any(|d| d == "d"))
+        .await;
+    assert_eq!(
+        oks,
+        ["a", "b", "d"],
+        "everything but the poison record is delivered"
+    );
+    let lines = p.lines("bisected", "EVENT ", |_| true).await;
+    let batches: Vec<Vec<String>> = events(&lines)
+        .iter()
+        .map(|e| {
+            e["Records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(data_of)
+                .collect()
+        })
+        .collect();
+    // [a b poison d] fails -> [a b] ok, [poison d] fails -> [poison] fails, retried once,
+    // given up -> [d] ok.
+    assert_eq!(
+        batches,
+        [
+            vec!["a", "b", "poison", "d"],
+            vec!["a", "b"],
+            vec!["poison", "d"],
+            vec!["poison"],
+            vec!["poison"],
+            vec!["d"],
+        ]
+    );
+    p.server.shutdown().await.unwrap();
 }

@@ -1,0 +1,54 @@
+//! A Kinesis consumer function on the `lambda_runtime` crate, as the event source mapping
+//! tests deploy it. It logs each event (`EVENT <json>`) and each record it accepts
+//! (`OK <data>`). `MODE` picks how it treats records whose data is `poison`: `error` fails the
+//! whole batch, `partial` reports them in `batchItemFailures`; anything else accepts all.
+
+use base64::Engine as _;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::{Value, json};
+
+async fn handler(event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let (payload, _context) = event.into_parts();
+    println!("EVENT {payload}");
+    let mode = std::env::var("MODE").unwrap_or_default();
+    let records = payload["Records"].as_array().cloned().unwrap_or_default();
+    let data_of = |r: &Value| {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(r["kinesis"]["data"].as_str().unwrap_or_default())
+            .unwrap_or_default();
+        String::from_utf8_lossy(&bytes).to_string()
+    };
+    if mode == "error"
+        && let Some(poison) = records.iter().find(|r| data_of(r) == "poison")
+    {
+        return Err(format!("poison record {}", poison["kinesis"]["sequenceNumber"]).into());
+    }
+    let mut failures = Vec::new();
+    for r in &records {
+        let data = base64::engine::general_purpose::STANDARD
+            .decode(r["kinesis"]["data"].as_str().unwrap_or_default())
+            .unwrap_or_default();
+        let data = String::from_utf8_lossy(&data).to_string();
+        if data == "poison" {
+            match mode.as_str() {
+                "error" => {
+                    return Err(format!("poison record {}", r["kinesis"]["sequenceNumber"]).into());
+                }
+                "partial" => {
+                    failures.push(json!({"itemIdentifier": r["kinesis"]["sequenceNumber"]}));
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        if failures.is_empty() {
+            println!("OK {data}");
+        }
+    }
+    Ok(json!({"batchItemFailures": failures}))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::run(service_fn(handler)).await
+}

@@ -1,0 +1,810 @@
+//! Event source mappings from Kinesis, with Lambda's semantics: one poller per shard,
+//! parents read to their end before their children, batches of up to `BatchSize` records
+//! (and 6 MB) gathered for up to `MaximumBatchingWindowInSeconds`, the event in AWS's exact
+//! shape, and on a function error retries until `MaximumRetryAttempts` or
+//! `MaximumRecordAgeInSeconds` runs out, with `BisectBatchOnFunctionError` splitting the batch
+//! and `ReportBatchItemFailures` resuming from the lowest failed sequence number. A shard is
+//! blocked while its batch is retried, as on AWS. Throttled invocations are retried without
+//! limit and are not retries.
+//!
+//! The pollers read through the Kinesis API of the engine's own endpoint (or any Kinesis
+//! endpoint), so their reads count in the stream's `GetRecords.*` metrics as Lambda's do.
+//! Each invocation records `IteratorAge`: the age of the batch's last record when the batch
+//! was sent.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_sdk_kinesis::types::ShardIteratorType;
+use base64::Engine as _;
+use bytes::Bytes;
+use parking_lot::Mutex;
+use serde_json::{Value, json};
+
+use crate::{LambdaEngine, LambdaError};
+
+/// Largest event payload sent to a function (6 MB).
+pub const MAX_EVENT_BYTES: usize = 6 * 1024 * 1024;
+/// How long an idle shard waits between reads: five reads a second, the per-shard
+/// GetRecords limit.
+pub const IDLE_POLL: Duration = Duration::from_millis(200);
+
+/// Where a new mapping starts reading.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StartingPosition {
+    /// The oldest record kept.
+    TrimHorizon,
+    /// Records put after the mapping starts.
+    Latest,
+    /// Records from this time (epoch seconds).
+    AtTimestamp(f64),
+}
+
+/// A mapping's settings, as CreateEventSourceMapping takes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappingConfig {
+    /// The stream's ARN.
+    pub event_source_arn: String,
+    /// The function's name.
+    pub function_name: String,
+    /// Records per batch, 1..=10,000 (default 100).
+    pub batch_size: u32,
+    /// Seconds to gather a batch, 0..=300.
+    pub maximum_batching_window_secs: u32,
+    /// Where reading starts.
+    pub starting_position: StartingPosition,
+    /// Whether it polls.
+    pub enabled: bool,
+    /// Retries of a failed batch; -1 for no limit (until the records expire).
+    pub maximum_retry_attempts: i64,
+    /// Records older than this many seconds are dropped (sent to the on-failure
+    /// destination); -1 for no limit.
+    pub maximum_record_age_secs: i64,
+    /// Split a failed batch in two and retry each half.
+    pub bisect_batch_on_function_error: bool,
+    /// Concurrent batches per shard, 1..=10 (order kept per partition key).
+    pub parallelization_factor: u32,
+    /// Whether the function reports partial failures (`ReportBatchItemFailures`).
+    pub report_batch_item_failures: bool,
+    /// The on-failure destination's ARN.
+    pub on_failure: Option<String>,
+}
+
+impl MappingConfig {
+    /// Checks the ranges Lambda checks.
+    pub fn validate(&self) -> Result<(), LambdaError> {
+        let bad = |m: String| Err(LambdaError::InvalidParameter(m));
+        if !(1..=10_000).contains(&self.batch_size) {
+            return bad(format!(
+                "1 validation error detected: Value '{}' at 'batchSize' failed to satisfy constraint: Member must have value less than or equal to 10000",
+                self.batch_size
+            ));
+        }
+        if self.maximum_batching_window_secs > 300 {
+            return bad(format!(
+                "1 validation error detected: Value '{}' at 'maximumBatchingWindowInSeconds' failed to satisfy constraint: Member must have value less than or equal to 300",
+                self.maximum_batching_window_secs
+            ));
+        }
+        if !(self.maximum_retry_attempts == -1
+            || (0..=10_000).contains(&self.maximum_retry_attempts))
+        {
+            return bad(format!(
+                "1 validation error detected: Value '{}' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value between -1 and 10000",
+                self.maximum_retry_attempts
+            ));
+        }
+        if !(self.maximum_record_age_secs == -1
+            || (60..=604_800).contains(&self.maximum_record_age_secs))
+        {
+            return bad(format!(
+                "1 validation error detected: Value '{}' at 'maximumRecordAgeInSeconds' failed to satisfy constraint: Member must have value between -1 and 604800 (and at least 60)",
+                self.maximum_record_age_secs
+            ));
+        }
+        if !(1..=10).contains(&self.parallelization_factor) {
+            return bad(format!(
+                "1 validation error detected: Value '{}' at 'parallelizationFactor' failed to satisfy constraint: Member must have value between 1 and 10",
+                self.parallelization_factor
+            ));
+        }
+        if stream_name(&self.event_source_arn).is_none() {
+            return bad(format!(
+                "Unsupported event source: {} (a Kinesis stream ARN is expected)",
+                self.event_source_arn
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The stream name in `arn:aws:kinesis:region:account:stream/name`.
+pub fn stream_name(arn: &str) -> Option<&str> {
+    let rest = arn.strip_prefix("arn:")?;
+    let mut parts = rest.splitn(5, ':');
+    let (_, service, _, _, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    (service == "kinesis")
+        .then(|| resource.strip_prefix("stream/"))
+        .flatten()
+        .filter(|n| !n.is_empty())
+}
+
+/// A mapping as GetEventSourceMapping describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mapping {
+    /// Its id.
+    pub uuid: String,
+    /// Its settings.
+    pub config: MappingConfig,
+    /// `Enabled` or `Disabled`.
+    pub state: String,
+    /// `No records processed`, `OK` or `PROBLEM: ...`.
+    pub last_processing_result: String,
+    /// When it last changed, epoch seconds.
+    pub last_modified: f64,
+}
+
+/// A running mapping: its description and its pollers.
+pub(crate) struct Running {
+    pub(crate) mapping: Mutex<Mapping>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(t) = self.task.lock().take() {
+            t.abort();
+        }
+    }
+}
+
+fn now_secs() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+impl LambdaEngine {
+    fn kinesis_client(&self) -> Result<aws_sdk_kinesis::Client, LambdaError> {
+        let endpoint = self.inner.config.endpoint_url.clone().ok_or_else(|| {
+            LambdaError::Io("no Kinesis endpoint configured for event source mappings".into())
+        })?;
+        Ok(aws_sdk_kinesis::Client::from_conf(
+            aws_sdk_kinesis::Config::builder()
+                .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
+                .region(aws_sdk_kinesis::config::Region::new(
+                    self.inner.config.region.clone(),
+                ))
+                .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
+                    "streamwatch",
+                    "streamwatch",
+                    None,
+                    None,
+                    "streamwatch-lambda",
+                ))
+                .endpoint_url(endpoint)
+                .build(),
+        ))
+    }
+
+    /// Creates a mapping and starts its pollers when enabled.
+    pub fn create_mapping(&self, config: MappingConfig) -> Result<Mapping, LambdaError> {
+        config.validate()?;
+        self.get_function(&config.function_name)?;
+        let mapping = Mapping {
+            uuid: uuid::Uuid::new_v4().to_string(),
+            state: if config.enabled {
+                "Enabled"
+            } else {
+                "Disabled"
+            }
+            .into(),
+            config,
+            last_processing_result: "No records processed".into(),
+            last_modified: now_secs(),
+        };
+        let running = Arc::new(Running {
+            mapping: Mutex::new(mapping.clone()),
+            task: Mutex::new(None),
+        });
+        if mapping.config.enabled {
+            self.start_pollers(&running)?;
+        }
+        self.inner
+            .mappings
+            .lock()
+            .insert(mapping.uuid.clone(), running);
+        Ok(mapping)
+    }
+
+    fn start_pollers(&self, running: &Arc<Running>) -> Result<(), LambdaError> {
+        let kinesis = self.kinesis_client()?;
+        let engine = self.clone();
+        let weak = Arc::downgrade(running);
+        let task = tokio::spawn(async move {
+            run_mapping(engine, kinesis, weak).await;
+        });
+        *running.task.lock() = Some(task);
+        Ok(())
+    }
+
+    /// A mapping by id.
+    pub fn get_mapping(&self, uuid: &str) -> Result<Mapping, LambdaError> {
+        self.inner
+            .mappings
+            .lock()
+            .get(uuid)
+            .map(|r| r.mapping.lock().clone())
+            .ok_or_else(|| {
+                LambdaError::NotFound(format!("The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: {uuid})"))
+            })
+    }
+
+    /// Every mapping, optionally of one function or one source.
+    pub fn list_mappings(&self, function: Option<&str>, source: Option<&str>) -> Vec<Mapping> {
+        self.inner
+            .mappings
+            .lock()
+            .values()
+            .map(|r| r.mapping.lock().clone())
+            .filter(|m| function.is_none_or(|f| m.config.function_name == f))
+            .filter(|m| source.is_none_or(|s| m.config.event_source_arn == s))
+            .collect()
+    }
+
+    /// Deletes a mapping and stops its pollers.
+    pub fn delete_mapping(&self, uuid: &str) -> Result<Mapping, LambdaError> {
+        let running = self.inner.mappings.lock().remove(uuid).ok_or_else(|| {
+            LambdaError::NotFound(format!("The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: {uuid})"))
+        })?;
+        let mut m = running.mapping.lock().clone();
+        m.state = "Deleting".into();
+        Ok(m)
+    }
+
+    /// Changes a mapping's settings (a change of `enabled` starts or stops its pollers,
+    /// which resume from where they stopped only within one engine run).
+    pub fn update_mapping(
+        &self,
+        uuid: &str,
+        change: impl FnOnce(&mut MappingConfig),
+    ) -> Result<Mapping, LambdaError> {
+        let running = self
+            .inner
+            .mappings
+            .lock()
+            .get(uuid)
+            .cloned()
+            .ok_or_else(|| LambdaError::NotFound(format!("The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: {uuid})")))?;
+        let (was, now, snapshot) = {
+            let mut m = running.mapping.lock();
+            let mut next = m.config.clone();
+            change(&mut next);
+            next.event_source_arn = m.config.event_source_arn.clone();
+            next.validate()?;
+            let was = m.config.enabled;
+            m.config = next;
+            m.state = if m.config.enabled {
+                "Enabled"
+            } else {
+                "Disabled"
+            }
+            .into();
+            m.last_modified = now_secs();
+            (was, m.config.enabled, m.clone())
+        };
+        if was && !now {
+            if let Some(t) = running.task.lock().take() {
+                t.abort();
+            }
+        } else if !was && now {
+            self.start_pollers(&running)?;
+        }
+        Ok(snapshot)
+    }
+}
+
+/// One record read from a shard.
+#[derive(Debug, Clone)]
+struct Read {
+    sequence_number: String,
+    partition_key: String,
+    data: Bytes,
+    arrival_secs: f64,
+}
+
+/// Discovers shards and runs a poller for each once its parents are done.
+async fn run_mapping(
+    engine: LambdaEngine,
+    kinesis: aws_sdk_kinesis::Client,
+    running: std::sync::Weak<Running>,
+) {
+    let mut started: BTreeSet<String> = BTreeSet::new();
+    let finished: Arc<Mutex<BTreeSet<String>>> = Arc::new(Mutex::new(BTreeSet::new()));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut first = true;
+    loop {
+        let Some(r) = running.upgrade() else { return };
+        let config = r.mapping.lock().config.clone();
+        drop(r);
+        let Some(stream) = stream_name(&config.event_source_arn).map(str::to_string) else {
+            return;
+        };
+        let shards = list_shards(&kinesis, &stream).await;
+        let known: BTreeSet<String> = shards.iter().map(|s| s.0.clone()).collect();
+        for (shard, parents) in shards {
+            if started.contains(&shard) {
+                continue;
+            }
+            // Parents still listed must be read to their end first.
+            let waiting = parents
+                .iter()
+                .any(|p| known.contains(p) && !finished.lock().contains(p));
+            if waiting {
+                continue;
+            }
+            // A child of a shard this mapping read starts at its beginning; a shard present
+            // when the mapping started honours the configured position.
+            let position = if !first && parents.iter().any(|p| started.contains(p)) {
+                StartingPosition::TrimHorizon
+            } else {
+                config.starting_position.clone()
+            };
+            started.insert(shard.clone());
+            tasks.spawn(poll_shard(
+                engine.clone(),
+                kinesis.clone(),
+                running.clone(),
+                stream.clone(),
+                shard,
+                position,
+                finished.clone(),
+            ));
+        }
+        first = false;
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+}
+
+/// Every shard of the stream with its parents (`None` on an error, which the next round
+/// retries).
+async fn list_shards(
+    kinesis: &aws_sdk_kinesis::Client,
+    stream: &str,
+) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let req = match &token {
+            Some(t) => kinesis.list_shards().next_token(t),
+            None => kinesis.list_shards().stream_name(stream),
+        };
+        let Ok(resp) = req.send().await else {
+            return out;
+        };
+        for s in resp.shards() {
+            let parents = [s.parent_shard_id(), s.adjacent_parent_shard_id()]
+                .into_iter()
+                .flatten()
+                .map(str::to_string)
+                .collect();
+            out.push((s.shard_id().to_string(), parents));
+        }
+        token = resp.next_token().map(str::to_string);
+        if token.is_none() {
+            return out;
+        }
+    }
+}
+
+/// Reads one shard to its end (or forever while it is open), invoking the function with
+/// each batch.
+async fn poll_shard(
+    engine: LambdaEngine,
+    kinesis: aws_sdk_kinesis::Client,
+    running: std::sync::Weak<Running>,
+    stream: String,
+    shard: String,
+    position: StartingPosition,
+    finished: Arc<Mutex<BTreeSet<String>>>,
+) {
+    let mut checkpoint: Option<String> = None;
+    let mut iterator: Option<String> = None;
+    let mut pending: Vec<Read> = Vec::new();
+    let mut batch_started: Option<Instant> = None;
+    loop {
+        let Some(r) = running.upgrade() else { return };
+        let config = r.mapping.lock().config.clone();
+        drop(r);
+        if iterator.is_none() {
+            let mut req = kinesis
+                .get_shard_iterator()
+                .stream_name(&stream)
+                .shard_id(&shard);
+            req = match (&checkpoint, &position) {
+                (Some(seq), _) => req
+                    .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+                    .starting_sequence_number(seq),
+                (None, StartingPosition::TrimHorizon) => {
+                    req.shard_iterator_type(ShardIteratorType::TrimHorizon)
+                }
+                (None, StartingPosition::Latest) => {
+                    req.shard_iterator_type(ShardIteratorType::Latest)
+                }
+                (None, StartingPosition::AtTimestamp(t)) => req
+                    .shard_iterator_type(ShardIteratorType::AtTimestamp)
+                    .timestamp(aws_sdk_kinesis::primitives::DateTime::from_secs_f64(*t)),
+            };
+            match req.send().await {
+                Ok(resp) => iterator = resp.shard_iterator().map(str::to_string),
+                Err(e) => {
+                    tracing::debug!(shard, error = %aws_sdk_kinesis::error::DisplayErrorContext(&e), "GetShardIterator failed");
+                    tokio::time::sleep(IDLE_POLL).await;
+                    continue;
+                }
+            }
+            if iterator.is_none() {
+                finished.lock().insert(shard.clone());
+                return;
+            }
+        }
+        let Some(it) = iterator.clone() else { continue };
+        let want = (config.batch_size as usize)
+            .saturating_sub(pending.len())
+            .clamp(1, 10_000);
+        let resp = match kinesis
+            .get_records()
+            .shard_iterator(&it)
+            .limit(want as i32)
+            .send()
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                let code =
+                    aws_sdk_kinesis::error::ProvideErrorMetadata::code(&e).map(str::to_string);
+                if code.as_deref() == Some("ExpiredIteratorException") {
+                    iterator = None;
+                }
+                tokio::time::sleep(IDLE_POLL).await;
+                continue;
+            }
+        };
+        let got = resp.records().len();
+        for rec in resp.records() {
+            pending.push(Read {
+                sequence_number: rec.sequence_number().to_string(),
+                partition_key: rec.partition_key().unwrap_or_default().to_string(),
+                data: Bytes::copy_from_slice(rec.data().as_ref()),
+                arrival_secs: rec
+                    .approximate_arrival_timestamp()
+                    .map(|t| t.as_secs_f64())
+                    .unwrap_or_else(now_secs),
+            });
+        }
+        if !pending.is_empty() && batch_started.is_none() {
+            batch_started = Some(Instant::now());
+        }
+        let next = resp.next_shard_iterator().map(str::to_string);
+        let closed = next.is_none();
+        iterator = next;
+        let window = Duration::from_secs(u64::from(config.maximum_batching_window_secs));
+        let full = pending.len() >= config.batch_size as usize;
+        let window_over = batch_started.is_some_and(|t| t.elapsed() >= window);
+        if !pending.is_empty() && (full || window_over || closed) {
+            let batch = std::mem::take(&mut pending);
+            batch_started = None;
+            if let Some(last) = process(&engine, &running, &config, &shard, batch).await {
+                checkpoint = Some(last);
+            } else {
+                // The mapping is gone.
+                return;
+            }
+        }
+        if closed && pending.is_empty() {
+            finished.lock().insert(shard.clone());
+            return;
+        }
+        if got == 0 || (!full && window.is_zero()) {
+            tokio::time::sleep(if got == 0 { IDLE_POLL } else { Duration::ZERO }).await;
+        }
+    }
+}
+
+/// The Kinesis event for a batch, as Lambda sends it.
+fn event(records: &[Read], shard: &str, config: &MappingConfig, region: &str, role: &str) -> Value {
+    let records: Vec<Value> = records
+        .iter()
+        .map(|r| {
+            json!({
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": r.partition_key,
+                    "sequenceNumber": r.sequence_number,
+                    "data": base64::engine::general_purpose::STANDARD.encode(&r.data),
+                    "approximateArrivalTimestamp": r.arrival_secs,
+                },
+                "eventSource": "aws:kinesis",
+                "eventVersion": "1.0",
+                "eventID": format!("{shard}:{}", r.sequence_number),
+                "eventName": "aws:kinesis:record",
+                "invokeIdentityArn": role,
+                "awsRegion": region,
+                "eventSourceARN": config.event_source_arn,
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+/// Splits records into events of at most [`MAX_EVENT_BYTES`].
+fn fit(records: Vec<Read>) -> Vec<Vec<Read>> {
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    let mut size = 20usize;
+    for r in records {
+        // Base64 data plus the record's fixed JSON, generously.
+        let cost = r.data.len().div_ceil(3) * 4 + r.partition_key.len() + 600;
+        if !current.is_empty() && size + cost > MAX_EVENT_BYTES {
+            out.push(std::mem::take(&mut current));
+            size = 20;
+        }
+        size += cost;
+        current.push(r);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Delivers a batch with retries, bisection and partial failures; returns the sequence
+/// number to continue after, or `None` when the mapping was deleted meanwhile.
+async fn process(
+    engine: &LambdaEngine,
+    running: &std::sync::Weak<Running>,
+    config: &MappingConfig,
+    shard: &str,
+    batch: Vec<Read>,
+) -> Option<String> {
+    let last = batch.last()?.sequence_number.clone();
+    // Work list: batches still to deliver, in order, with their retry counts.
+    let mut work: std::collections::VecDeque<(Vec<Read>, i64)> =
+        fit(batch).into_iter().map(|b| (b, 0)).collect();
+    while let Some((records, attempts)) = work.pop_front() {
+        running.upgrade()?;
+        // Records past the maximum age are dropped.
+        let records: Vec<Read> = if config.maximum_record_age_secs >= 0 {
+            let oldest = now_secs() - config.maximum_record_age_secs as f64;
+            let (old, young): (Vec<Read>, Vec<Read>) =
+                records.into_iter().partition(|r| r.arrival_secs < oldest);
+            if !old.is_empty() {
+                discard(
+                    engine,
+                    running,
+                    config,
+                    shard,
+                    &old,
+                    attempts,
+                    "RecordAgeExceeded",
+                );
+            }
+            young
+        } else {
+            records
+        };
+        let Some(last_record) = records.last() else {
+            continue;
+        };
+        let role = engine
+            .get_function(&config.function_name)
+            .map(|c| c.role)
+            .unwrap_or_default();
+        let payload = event(&records, shard, config, &engine.config().region, &role).to_string();
+        engine.inner.metrics.iterator_age(
+            &config.function_name,
+            ((now_secs() - last_record.arrival_secs) * 1000.0).max(0.0),
+        );
+        let outcome = engine
+            .invoke(&config.function_name, Bytes::from(payload))
+            .await;
+        let failed_from: Option<usize> = match outcome {
+            Err(LambdaError::Throttled { .. }) => {
+                // Throttles are retried without counting as retries.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                work.push_front((records, attempts));
+                continue;
+            }
+            Err(LambdaError::NotFound(_)) => {
+                set_result(running, "PROBLEM: Function not found.");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                work.push_front((records, attempts));
+                continue;
+            }
+            Err(_) => Some(0),
+            Ok(invoked) if invoked.function_error.is_some() => Some(0),
+            Ok(invoked) if config.report_batch_item_failures => {
+                lowest_failure(&invoked.payload, &records)
+            }
+            Ok(_) => None,
+        };
+        let Some(from) = failed_from else {
+            set_result(running, "OK");
+            continue;
+        };
+        set_result(running, "PROBLEM: Function call failed");
+        let retry = records[from..].to_vec();
+        if config.bisect_batch_on_function_error && retry.len() > 1 && from == 0 {
+            // A split is not a retry: both halves keep the count.
+            let half = retry.len() / 2;
+            let (a, b) = retry.split_at(half);
+            work.push_front((b.to_vec(), attempts));
+            work.push_front((a.to_vec(), attempts));
+        } else if config.maximum_retry_attempts >= 0 && attempts >= config.maximum_retry_attempts {
+            discard(
+                engine,
+                running,
+                config,
+                shard,
+                &retry,
+                attempts + 1,
+                "RetryAttemptsExhausted",
+            );
+            continue;
+        } else {
+            work.push_front((retry, attempts + 1));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Some(last)
+}
+
+/// Where a partial failure report says to resume: the lowest failed sequence number's index;
+/// an unreadable report fails the whole batch, an empty list is success (as on AWS).
+fn lowest_failure(payload: &Bytes, records: &[Read]) -> Option<usize> {
+    let v: Value = serde_json::from_slice(payload).ok()?;
+    let failures = match v.get("batchItemFailures") {
+        None | Some(Value::Null) => return None,
+        Some(Value::Array(a)) => a,
+        Some(_) => return Some(0),
+    };
+    let mut lowest: Option<usize> = None;
+    for f in failures {
+        let Some(id) = f
+            .get("itemIdentifier")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        else {
+            return Some(0);
+        };
+        match records.iter().position(|r| r.sequence_number == id) {
+            Some(i) => lowest = Some(lowest.map_or(i, |l| l.min(i))),
+            None => return Some(0),
+        }
+    }
+    lowest
+}
+
+fn set_result(running: &std::sync::Weak<Running>, result: &str) {
+    if let Some(r) = running.upgrade() {
+        r.mapping.lock().last_processing_result = result.to_string();
+    }
+}
+
+/// Records given up on: logged with the batch metadata an on-failure destination receives.
+/// Delivery to the destination comes with the engine's SQS; until then the metadata is only
+/// logged and counted as a DestinationDeliveryFailure when a destination is configured.
+fn discard(
+    engine: &LambdaEngine,
+    running: &std::sync::Weak<Running>,
+    config: &MappingConfig,
+    shard: &str,
+    records: &[Read],
+    attempts: i64,
+    condition: &str,
+) {
+    let (Some(first), Some(last)) = (records.first(), records.last()) else {
+        return;
+    };
+    let info = json!({
+        "requestContext": {
+            "requestId": uuid::Uuid::new_v4().to_string(),
+            "functionArn": engine.function_arn(&config.function_name),
+            "condition": condition,
+            "approximateInvokeCount": attempts,
+        },
+        "version": "1.0",
+        "timestamp": crate::last_modified((now_secs() * 1000.0) as i64),
+        "KinesisBatchInfo": {
+            "shardId": shard,
+            "startSequenceNumber": first.sequence_number,
+            "endSequenceNumber": last.sequence_number,
+            "approximateArrivalOfFirstRecord": first.arrival_secs,
+            "approximateArrivalOfLastRecord": last.arrival_secs,
+            "batchSize": records.len(),
+            "streamArn": config.event_source_arn,
+        },
+    });
+    tracing::warn!(mapping = ?running.upgrade().map(|r| r.mapping.lock().uuid.clone()), %info, "records discarded");
+    if config.on_failure.is_some() {
+        engine
+            .inner
+            .metrics
+            .destination_delivery_failure(&config.function_name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_arns() {
+        assert_eq!(
+            stream_name("arn:aws:kinesis:us-east-1:000000000000:stream/orders"),
+            Some("orders")
+        );
+        assert_eq!(stream_name("arn:aws:sqs:us-east-1:000000000000:q"), None);
+        assert_eq!(stream_name("orders"), None);
+    }
+
+    fn read(seq: &str) -> Read {
+        Read {
+            sequence_number: seq.into(),
+            partition_key: "k".into(),
+            data: Bytes::from_static(b"x"),
+            arrival_secs: 0.0,
+        }
+    }
+
+    #[test]
+    fn partial_failure_reports() {
+        let records = [read("1"), read("2"), read("3")];
+        let at = |body: &str| lowest_failure(&Bytes::from(body.to_string()), &records);
+        assert_eq!(at(r#"{"batchItemFailures":[]}"#), None);
+        assert_eq!(at(r#"{}"#), None);
+        assert_eq!(
+            at(r#"{"batchItemFailures":[{"itemIdentifier":"3"},{"itemIdentifier":"2"}]}"#),
+            Some(1)
+        );
+        assert_eq!(
+            at(r#"{"batchItemFailures":[{"itemIdentifier":"9"}]}"#),
+            Some(0)
+        );
+        assert_eq!(
+            at(r#"{"batchItemFailures":[{"itemIdentifier":""}]}"#),
+            Some(0)
+        );
+        assert_eq!(at(r#"{"batchItemFailures":"x"}"#), Some(0));
+    }
+
+    #[test]
+    fn events_stay_under_six_megabytes() {
+        let big: Vec<Read> = (0..10)
+            .map(|i| Read {
+                sequence_number: i.to_string(),
+                partition_key: "k".into(),
+                data: Bytes::from(vec![0u8; 1024 * 1024]),
+                arrival_secs: 0.0,
+            })
+            .collect();
+        let events = fit(big);
+        assert!(events.len() >= 2);
+        assert_eq!(events.iter().map(Vec::len).sum::<usize>(), 10);
+        for e in &events {
+            let size: usize = e.iter().map(|r| r.data.len().div_ceil(3) * 4 + 600).sum();
+            assert!(size <= MAX_EVENT_BYTES);
+        }
+    }
+}
