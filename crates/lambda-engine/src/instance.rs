@@ -58,6 +58,7 @@ impl Instance {
         code_dir: &Path,
         generation: u64,
         logs: Arc<LogStore>,
+        metrics: crate::metrics::LambdaMetrics,
     ) -> Result<Instance, StartFailure> {
         let mut api = RuntimeApi::start()
             .await
@@ -137,9 +138,12 @@ impl Instance {
         {
             let logs = logs.clone();
             let stream = stream.clone();
+            let metrics = metrics.clone();
             tokio::spawn(async move {
                 let mut lines = BufReader::new(pipe).lines();
                 while let Ok(Some(line)) = lines.next_line().await {
+                    // Embedded Metric Format lines become metrics, as in CloudWatch Logs.
+                    metrics.emf(&line);
                     logs.push(&stream, line);
                 }
             });

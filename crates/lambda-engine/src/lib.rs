@@ -8,6 +8,8 @@
 //! per function (reserved concurrency) and excess invocations are throttled. A function's
 //! output becomes its log, framed by the `START`, `END` and `REPORT` lines Lambda writes, and
 //! every invocation is counted in the `AWS/Lambda` metrics of the engine's metric store.
+//! Embedded Metric Format lines in the output become custom metrics, as CloudWatch Logs
+//! extracts them.
 //!
 //! The engine knows no HTTP of the Lambda API: `lambda-api` maps requests onto it.
 
@@ -430,6 +432,7 @@ impl LambdaEngine {
                     &dir,
                     generation,
                     f.logs.clone(),
+                    self.inner.metrics.clone(),
                 )
                 .await;
                 match instance {

@@ -62,6 +62,79 @@ impl LambdaMetrics {
         self.record("DestinationDeliveryFailures", Unit::Count, function, 1.0);
     }
 
+    /// Extracts the metrics of an Embedded Metric Format log line, as CloudWatch Logs does
+    /// with a function's output: every metric of every directive, under each of its
+    /// dimension sets, at the document's timestamp. Returns how many values were stored;
+    /// a line that is not an EMF document (or breaks its rules) stores none.
+    pub fn emf(&self, line: &str) -> usize {
+        let line = line.trim();
+        if !line.starts_with('{') || !line.contains("\"_aws\"") {
+            return 0;
+        }
+        let Ok(doc) = serde_json::from_str::<serde_json::Value>(line) else {
+            return 0;
+        };
+        let aws = &doc["_aws"];
+        let Some(at) = aws["Timestamp"].as_u64() else {
+            return 0;
+        };
+        let mut stored = 0;
+        for directive in aws["CloudWatchMetrics"].as_array().into_iter().flatten() {
+            let Some(namespace) = directive["Namespace"].as_str() else {
+                continue;
+            };
+            if namespace.starts_with("AWS/") || namespace.is_empty() {
+                continue;
+            }
+            let sets: Vec<Vec<&str>> = directive["Dimensions"]
+                .as_array()
+                .map(|sets| {
+                    sets.iter()
+                        .map(|set| {
+                            set.as_array()
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|k| k.as_str())
+                                .collect()
+                        })
+                        .collect()
+                })
+                .unwrap_or_else(|| vec![Vec::new()]);
+            for metric in directive["Metrics"].as_array().into_iter().flatten() {
+                let Some(name) = metric["Name"].as_str() else {
+                    continue;
+                };
+                let unit = metric["Unit"]
+                    .as_str()
+                    .and_then(|u| Unit::parse(u).ok())
+                    .unwrap_or_default();
+                let values: Vec<f64> = match &doc[name] {
+                    serde_json::Value::Number(n) => n.as_f64().into_iter().collect(),
+                    serde_json::Value::Array(a) => a
+                        .iter()
+                        .filter_map(serde_json::Value::as_f64)
+                        .take(100)
+                        .collect(),
+                    _ => continue,
+                };
+                for set in &sets {
+                    let dims: Option<Vec<(&str, &str)>> =
+                        set.iter().map(|k| Some((*k, doc[*k].as_str()?))).collect();
+                    let Some(dims) = dims else { continue };
+                    let Ok(key) = MetricKey::new(namespace, name, dims) else {
+                        continue;
+                    };
+                    let series = self.store.series(&key, unit);
+                    for v in &values {
+                        series.record(at, *v);
+                        stored += 1;
+                    }
+                }
+            }
+        }
+        stored
+    }
+
     /// One throttled invocation: Throttles (not counted in Invocations, as on AWS).
     pub fn throttle(&self, function: &str) {
         self.record("Throttles", Unit::Count, function, 1.0);
@@ -95,5 +168,49 @@ impl LambdaMetrics {
                 .series(&key, Unit::Count)
                 .record(at, f64::from(account_running));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emf_lines_become_metrics() {
+        let store = Arc::new(Store::new());
+        let m = LambdaMetrics::new(store.clone());
+        let now = store.now_ms();
+        let line = format!(
+            r#"{{"_aws":{{"Timestamp":{now},"CloudWatchMetrics":[{{"Namespace":"Shop","Dimensions":[["Service"],[]],"Metrics":[{{"Name":"Latency","Unit":"Milliseconds"}},{{"Name":"Orders"}}]}}]}},"Service":"cart","Latency":[10,20,30],"Orders":2}}"#
+        );
+        // Latency: 3 values x 2 dimension sets; Orders: 1 x 2.
+        assert_eq!(m.emf(&line), 8);
+        let key = MetricKey::new("Shop", "Latency", [("Service", "cart")]).unwrap();
+        let points = store
+            .query(
+                &key,
+                now - 60_000,
+                now + 60_000,
+                60,
+                &[
+                    metric_store::Statistic::Sum,
+                    metric_store::Statistic::SampleCount,
+                ],
+            )
+            .unwrap();
+        let sum: f64 = points.iter().filter_map(|p| p.values[0]).sum();
+        assert_eq!(sum, 60.0);
+        assert_eq!(
+            points
+                .iter()
+                .find(|p| p.values[1].is_some())
+                .map(|p| p.unit),
+            Some(Unit::Milliseconds)
+        );
+        // Not EMF, broken JSON, or an AWS/ namespace: nothing.
+        assert_eq!(m.emf("hello"), 0);
+        assert_eq!(m.emf(r#"{"_aws": oops"#), 0);
+        let reserved = line.replace("\"Shop\"", "\"AWS/Lambda\"");
+        assert_eq!(m.emf(&reserved), 0);
     }
 }
