@@ -5,7 +5,8 @@
 //! protocol crates and writes their answer with a request id. HTTP/1.1 and HTTP/2 (including
 //! cleartext prior-knowledge HTTP/2, which the AWS SDK for JavaScript v3 uses) are both served.
 //!
-//! Lambda's REST JSON API (`/2015-03-31/...` and its siblings) is routed by path to
+//! CloudWatch Logs (`X-Amz-Target: Logs_20140328.*`) reads the functions' logs through
+//! `logs-api`. Lambda's REST JSON API (`/2015-03-31/...` and its siblings) is routed by path to
 //! `lambda-api`, over a [`lambda_engine::LambdaEngine`] whose functions are told this server's
 //! address as `AWS_ENDPOINT_URL`, so their own SDK calls stay local.
 //!
@@ -59,6 +60,7 @@ pub enum ServerError {
 struct AppState {
     kinesis: KinesisApi,
     cloudwatch: CloudWatchApi,
+    lambda: LambdaEngine,
 }
 
 /// The router with every service mounted: the Kinesis API over `engine`, recording its
@@ -69,6 +71,7 @@ pub fn router(engine: Engine, metrics: Arc<Store>, lambda: LambdaEngine) -> Rout
     let state = AppState {
         kinesis: KinesisApi::with_metrics(engine, kinesis_metrics),
         cloudwatch,
+        lambda: lambda.clone(),
     };
     Router::new()
         .fallback(dispatch)
@@ -119,6 +122,19 @@ async fn dispatch(
             ),
             &request_id,
         );
+    }
+    if let Some(op) =
+        header_str(&headers, "x-amz-target").and_then(|t| t.strip_prefix(logs_api::TARGET_PREFIX))
+    {
+        let answer = logs_api::handle(&state.lambda, op, &body);
+        let mut resp = Response::new(Body::from(answer.body));
+        *resp.status_mut() =
+            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(logs_api::CONTENT_TYPE),
+        );
+        return with_request_id(resp, &request_id);
     }
     let req = Request {
         target: header_str(&headers, "x-amz-target"),

@@ -278,15 +278,9 @@ fn credentials_configured() -> bool {
     file("AWS_SHARED_CREDENTIALS_FILE", "credentials") || file("AWS_CONFIG_FILE", "config")
 }
 
-/// Clients for one region, from aws-config's standard chain.
-pub(crate) async fn clients(
-    region: &str,
-    endpoint: Option<&str>,
-) -> (
-    aws_sdk_kinesis::Client,
-    aws_sdk_cloudwatch::Client,
-    aws_sdk_lambda::Client,
-) {
+/// The shared SDK configuration for one region and endpoint (`None`: AWS's own), from
+/// aws-config's standard chain.
+pub(crate) async fn sdk_config(region: &str, endpoint: Option<&str>) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(region.to_string()));
     if let Some(url) = endpoint {
@@ -302,7 +296,19 @@ pub(crate) async fn clients(
             ));
         }
     }
-    let shared = loader.load().await;
+    loader.load().await
+}
+
+/// Clients for one region, from aws-config's standard chain.
+pub(crate) async fn clients(
+    region: &str,
+    endpoint: Option<&str>,
+) -> (
+    aws_sdk_kinesis::Client,
+    aws_sdk_cloudwatch::Client,
+    aws_sdk_lambda::Client,
+) {
+    let shared = sdk_config(region, endpoint).await;
     (
         aws_sdk_kinesis::Client::new(&shared),
         aws_sdk_cloudwatch::Client::new(&shared),

@@ -6,6 +6,7 @@ mod bench_collect;
 mod collect;
 mod collect_config;
 mod demo;
+mod function_cmd;
 mod metrics_cmd;
 mod serve;
 
@@ -21,7 +22,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the embedded engine: the Kinesis API on one port.
+    /// Run the embedded engine: the Kinesis, CloudWatch, CloudWatch Logs and Lambda APIs on one
+    /// port.
     Serve(serve::ServeArgs),
     /// Measure ingest, read and memory over HTTP, side by side with kinesalite
     /// (`bench client`: our client library against async-kinesis).
@@ -35,6 +37,10 @@ enum Command {
     /// steady producer load and a consumer, its metrics collected every second and shown live
     /// (and served as Prometheus /metrics); Ctrl-C prints a summary.
     Demo(demo::DemoArgs),
+    /// Lambda functions on the engine (or AWS): `deploy` wraps a local binary as a function.
+    Function(function_cmd::FunctionArgs),
+    /// Print a Lambda function's log (CloudWatch Logs group /aws/lambda/<name>).
+    Logs(function_cmd::LogsArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -55,5 +61,7 @@ fn main() -> anyhow::Result<()> {
         Command::Metrics(args) => runtime.block_on(metrics_cmd::run(args)),
         Command::Collect(args) => runtime.block_on(collect::run(args)),
         Command::Demo(args) => runtime.block_on(demo::run(args)),
+        Command::Function(args) => runtime.block_on(args.run()),
+        Command::Logs(args) => runtime.block_on(function_cmd::logs(args)),
     }
 }

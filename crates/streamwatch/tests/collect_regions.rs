@@ -167,7 +167,7 @@ fn signed_by(env: &[(&str, &str)]) -> (String, String, String) {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", home.path())
-        .env("RUST_LOG", "trace")
+        .env("STREAMWATCH_LOG", "trace")
         .envs(env.iter().copied())
         .output()
         .unwrap();

@@ -542,3 +542,137 @@ async fn a_failing_batch_is_bisected_down_to_the_poison_record() {
     );
     p.server.shutdown().await.unwrap();
 }
+
+/// `streamwatch function deploy`, then `streamwatch logs` and the AWS CLI (awscli from PyPI,
+/// installed in .venv by scripts/test.sh) reading the function's log through CloudWatch Logs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_a_binary_and_read_its_log() {
+    let p = pipeline().await;
+    let endpoint = p.server.endpoint();
+    let bin = example_binary("echo_function");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let created = run(&[
+        "function",
+        "deploy",
+        "--name",
+        "cli",
+        "--bin",
+        bin.to_str().unwrap(),
+        "--env",
+        "GREETING=yo",
+        "--timeout",
+        "10",
+        "--endpoint",
+        &endpoint,
+    ]);
+    assert!(
+        created.starts_with("created arn:aws:lambda:us-east-1:000000000000:function:cli"),
+        "{created}"
+    );
+    let env = p
+        .lambda
+        .invoke()
+        .function_name("cli")
+        .payload(Blob::new(r#"{"action":"env"}"#))
+        .send()
+        .await
+        .unwrap();
+    let env: serde_json::Value = serde_json::from_slice(env.payload().unwrap().as_ref()).unwrap();
+    assert_eq!(env["GREETING"], "yo");
+    // Deploying again updates it.
+    let updated = run(&[
+        "function",
+        "deploy",
+        "--name",
+        "cli",
+        "--bin",
+        bin.to_str().unwrap(),
+        "--env",
+        "GREETING=again",
+        "--endpoint",
+        &endpoint,
+    ]);
+    assert!(updated.starts_with("updated "), "{updated}");
+    let config = p
+        .lambda
+        .get_function_configuration()
+        .function_name("cli")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(config.timeout(), Some(3));
+
+    let log = run(&["logs", "cli", "--endpoint", &endpoint]);
+    assert!(log.contains("echo_function initialising"), "{log}");
+    assert!(log.contains(" START RequestId: "), "{log}");
+    let reports = run(&[
+        "logs",
+        "cli",
+        "--filter",
+        "REPORT Init",
+        "--endpoint",
+        &endpoint,
+    ]);
+    assert_eq!(reports.lines().count(), 1, "one cold start: {reports}");
+
+    // The AWS CLI reads the same log and lists the function.
+    let aws = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/aws");
+    let out = std::process::Command::new(aws)
+        .args([
+            "logs",
+            "filter-log-events",
+            "--log-group-name",
+            "/aws/lambda/cli",
+        ])
+        .args([
+            "--filter-pattern",
+            "\"Version: $LATEST\"",
+            "--endpoint-url",
+            &endpoint,
+        ])
+        .env("AWS_ACCESS_KEY_ID", "a")
+        .env("AWS_SECRET_ACCESS_KEY", "b")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .output()
+        .unwrap_or_else(|e| panic!("{aws}: {e}: run the tests with scripts/test.sh"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let events = answer["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{answer}");
+    assert!(
+        events[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("START RequestId: ")
+    );
+    let out = std::process::Command::new(aws)
+        .args(["lambda", "list-functions", "--endpoint-url", &endpoint])
+        .env("AWS_ACCESS_KEY_ID", "a")
+        .env("AWS_SECRET_ACCESS_KEY", "b")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["Functions"][0]["FunctionName"], "cli");
+    p.server.shutdown().await.unwrap();
+}

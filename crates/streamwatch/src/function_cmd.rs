@@ -1,0 +1,229 @@
+//! `streamwatch function deploy` and `streamwatch logs`: put a local binary on the engine (or
+//! AWS) as a Lambda function with no packaging step, and read a function's log.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use aws_sdk_lambda::error::ProvideErrorMetadata;
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
+use clap::{Args, Subcommand};
+
+/// The `--endpoint` value that means AWS's own endpoints.
+const AWS: &str = "aws";
+
+/// Where the command talks to.
+#[derive(Args, Debug, Clone)]
+pub struct Target {
+    /// The endpoint: the embedded engine by default, `aws` for AWS itself.
+    #[arg(long, default_value = "http://127.0.0.1:4567")]
+    endpoint: String,
+    /// The region.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    region: String,
+}
+
+impl Target {
+    async fn config(&self) -> aws_config::SdkConfig {
+        let endpoint = (self.endpoint != AWS).then_some(self.endpoint.as_str());
+        crate::collect::sdk_config(&self.region, endpoint).await
+    }
+}
+
+/// `streamwatch function ...`.
+#[derive(Args, Debug)]
+pub struct FunctionArgs {
+    #[command(subcommand)]
+    command: FunctionCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum FunctionCommand {
+    /// Wrap a local executable as the `bootstrap` of a zip and create the function, or
+    /// update its code and configuration when it exists.
+    Deploy(DeployArgs),
+}
+
+/// Arguments of `streamwatch function deploy`.
+#[derive(Args, Debug)]
+pub struct DeployArgs {
+    /// The function's name.
+    #[arg(long)]
+    name: String,
+    /// The executable (built for the target: on AWS, Linux for the function's architecture).
+    #[arg(long)]
+    bin: PathBuf,
+    /// The runtime.
+    #[arg(long, default_value = "provided.al2023")]
+    runtime: String,
+    /// Seconds an invocation may run.
+    #[arg(long, default_value_t = 3)]
+    timeout: i32,
+    /// Memory in MB.
+    #[arg(long, default_value_t = 128)]
+    memory: i32,
+    /// An environment variable, `KEY=VALUE`; repeat for several.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    env: Vec<String>,
+    /// The execution role (any ARN on the engine).
+    #[arg(
+        long,
+        default_value = "arn:aws:iam::000000000000:role/streamwatch-local"
+    )]
+    role: String,
+    #[command(flatten)]
+    target: Target,
+}
+
+impl FunctionArgs {
+    /// Runs the subcommand.
+    pub async fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            FunctionCommand::Deploy(args) => deploy(args).await,
+        }
+    }
+}
+
+async fn deploy(args: DeployArgs) -> anyhow::Result<()> {
+    let binary =
+        std::fs::read(&args.bin).with_context(|| format!("reading {}", args.bin.display()))?;
+    let zip = lambda_engine::function::bootstrap_zip(&binary)?;
+    let mut variables = BTreeMap::new();
+    for pair in &args.env {
+        let Some((k, v)) = pair.split_once('=') else {
+            bail!("--env {pair:?}: expected KEY=VALUE");
+        };
+        variables.insert(k.to_string(), v.to_string());
+    }
+    let environment = Environment::builder()
+        .set_variables(Some(variables.into_iter().collect()))
+        .build();
+    let client = aws_sdk_lambda::Client::new(&args.target.config().await);
+    let runtime = Runtime::from(args.runtime.as_str());
+    let exists = match client.get_function().function_name(&args.name).send().await {
+        Ok(_) => true,
+        Err(e) if e.code() == Some("ResourceNotFoundException") => false,
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!("looking up {}", args.name)));
+        }
+    };
+    let (arn, sha) = if exists {
+        client
+            .update_function_code()
+            .function_name(&args.name)
+            .zip_file(Blob::new(zip))
+            .send()
+            .await
+            .context("UpdateFunctionCode")?;
+        let c = client
+            .update_function_configuration()
+            .function_name(&args.name)
+            .runtime(runtime)
+            .timeout(args.timeout)
+            .memory_size(args.memory)
+            .environment(environment)
+            .send()
+            .await
+            .context("UpdateFunctionConfiguration")?;
+        (c.function_arn, c.code_sha256)
+    } else {
+        let c = client
+            .create_function()
+            .function_name(&args.name)
+            .runtime(runtime)
+            .role(&args.role)
+            .handler("bootstrap")
+            .timeout(args.timeout)
+            .memory_size(args.memory)
+            .environment(environment)
+            .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+            .send()
+            .await
+            .context("CreateFunction")?;
+        (c.function_arn, c.code_sha256)
+    };
+    println!(
+        "{} {} (CodeSha256 {})",
+        if exists { "updated" } else { "created" },
+        arn.unwrap_or_default(),
+        sha.unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// Arguments of `streamwatch logs`.
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    /// The function whose log (`/aws/lambda/<name>`) is read.
+    function: String,
+    /// Keep printing new lines as they come.
+    #[arg(long)]
+    follow: bool,
+    /// How far back to start, e.g. `10m`, `1h`.
+    #[arg(long, default_value = "1h", value_parser = crate::collect::parse_duration)]
+    since: Duration,
+    /// Only lines holding every term (CloudWatch Logs filter pattern; quote phrases).
+    #[arg(long)]
+    filter: Option<String>,
+    #[command(flatten)]
+    target: Target,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Runs `streamwatch logs`: FilterLogEvents, every page; with `--follow`, again every second
+/// from the last line seen.
+pub async fn logs(args: LogsArgs) -> anyhow::Result<()> {
+    let client = aws_sdk_cloudwatchlogs::Client::new(&args.target.config().await);
+    let group = format!("/aws/lambda/{}", args.function);
+    let mut start = now_ms() - args.since.as_millis() as i64;
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    loop {
+        let mut token: Option<String> = None;
+        loop {
+            let resp = client
+                .filter_log_events()
+                .log_group_name(&group)
+                .start_time(start)
+                .set_filter_pattern(args.filter.clone())
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .with_context(|| format!("FilterLogEvents on {group}"))?;
+            for e in resp.events() {
+                let id = e.event_id().unwrap_or_default().to_string();
+                if !seen.insert(id) {
+                    continue;
+                }
+                let ts = e.timestamp().unwrap_or(0);
+                start = start.max(ts);
+                println!(
+                    "{} {} {}",
+                    aws_sdk_cloudwatchlogs::primitives::DateTime::from_millis(ts)
+                        .fmt(aws_sdk_cloudwatchlogs::primitives::DateTimeFormat::DateTime)
+                        .unwrap_or_default(),
+                    e.log_stream_name().unwrap_or_default(),
+                    e.message().unwrap_or_default()
+                );
+            }
+            token = resp.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        if !args.follow {
+            return Ok(());
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+    }
+}
