@@ -152,22 +152,24 @@ pub fn unpack(zip_bytes: &[u8], dir: &Path) -> Result<(), LambdaError> {
 /// Builds a zip holding one executable `bootstrap` with these bytes: what
 /// `streamwatch function deploy --bin` uploads for a local binary.
 pub fn bootstrap_zip(binary: &[u8]) -> Result<Vec<u8>, LambdaError> {
+    zip_files(&[("bootstrap", binary, 0o755)])
+}
+
+/// Builds a zip of `(path, bytes, unix mode)` entries, e.g. a Python handler module.
+pub fn zip_files(files: &[(&str, &[u8], u32)]) -> Result<Vec<u8>, LambdaError> {
     use std::io::Write as _;
+    let io = |e: &dyn std::fmt::Display| LambdaError::Io(e.to_string());
     let mut out = std::io::Cursor::new(Vec::new());
     {
         let mut writer = zip::ZipWriter::new(&mut out);
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .unix_permissions(0o755);
-        writer
-            .start_file("bootstrap", options)
-            .map_err(|e| LambdaError::Io(e.to_string()))?;
-        writer
-            .write_all(binary)
-            .map_err(|e| LambdaError::Io(e.to_string()))?;
-        writer
-            .finish()
-            .map_err(|e| LambdaError::Io(e.to_string()))?;
+        for (path, bytes, mode) in files {
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated)
+                .unix_permissions(*mode);
+            writer.start_file(*path, options).map_err(|e| io(&e))?;
+            writer.write_all(bytes).map_err(|e| io(&e))?;
+        }
+        writer.finish().map_err(|e| io(&e))?;
     }
     Ok(out.into_inner())
 }

@@ -300,3 +300,71 @@ async fn timeouts_and_reserved_concurrency() {
         Err(LambdaError::NotFound(_))
     ));
 }
+
+/// A Python handler under awslambdaric (PyPI, installed in .venv by scripts/test.sh).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_handler_runs_under_awslambdaric() {
+    let dir = tempfile::tempdir().expect("dir");
+    let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/python3");
+    assert!(
+        Path::new(python).exists(),
+        "{python} is missing: run the tests with scripts/test.sh"
+    );
+    let store = Arc::new(metric_store::Store::new());
+    let engine = LambdaEngine::new(
+        LambdaConfig {
+            code_root: dir.path().to_path_buf(),
+            python: PathBuf::from(python),
+            ..LambdaConfig::default()
+        },
+        store.clone(),
+    );
+    let handler = br#"
+import os
+print("module loaded")
+
+def handle(event, context):
+    if event.get("fail"):
+        raise ValueError("bad input")
+    return {
+        "records": len(event.get("Records", [])),
+        "function": context.function_name,
+        "request_id": context.aws_request_id,
+        "memory": context.memory_limit_in_mb,
+        "greeting": os.environ.get("GREETING"),
+    }
+"#;
+    let zip = lambda_engine::function::zip_files(&[("app.py", handler, 0o644)]).expect("zip");
+    let mut config = config("py", 10);
+    config.runtime = "python3.11".into();
+    config.handler = "app.handle".into();
+    engine
+        .create_function(config, &zip, BTreeMap::new())
+        .expect("create");
+    let out = engine
+        .invoke("py", Bytes::from(r#"{"Records":[{},{}]}"#))
+        .await
+        .expect("invoke");
+    assert_eq!(out.function_error, None, "{:?} {}", out.payload, out.log);
+    let body = json_of(&out.payload);
+    assert_eq!(body["records"], 2);
+    assert_eq!(body["function"], "py");
+    assert_eq!(body["request_id"], out.request_id.as_str());
+    assert_eq!(body["memory"], "256");
+    assert_eq!(body["greeting"], "hello");
+    assert!(out.init_duration.is_some());
+    let failed = engine
+        .invoke("py", Bytes::from(r#"{"fail":true}"#))
+        .await
+        .expect("invoke");
+    assert_eq!(failed.function_error.as_deref(), Some("Unhandled"));
+    let error = json_of(&failed.payload);
+    assert_eq!(error["errorType"], "ValueError");
+    assert_eq!(error["errorMessage"], "bad input");
+    let logs = engine.logs("py", 0).expect("logs");
+    assert!(
+        logs.iter().any(|e| e.message.contains("module loaded")),
+        "{logs:?}"
+    );
+    assert_eq!(sum(&store, "Errors", "py"), 1.0);
+}

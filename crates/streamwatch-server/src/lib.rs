@@ -330,7 +330,9 @@ pub async fn start_with_metrics(
 }
 
 /// The Lambda engine of a server on `addr`: the Kinesis engine's account and region, code
-/// unpacked under the system's temporary directory, functions pointed back at `addr`.
+/// unpacked under the system's temporary directory, functions pointed back at `addr`, and
+/// Python functions run by `$STREAMWATCH_PYTHON` (an interpreter with `awslambdaric`;
+/// `python3` by default).
 pub fn lambda_for(engine: &Engine, addr: SocketAddr, metrics: Arc<Store>) -> LambdaEngine {
     let config = engine.config();
     LambdaEngine::new(
@@ -343,6 +345,8 @@ pub fn lambda_for(engine: &Engine, addr: SocketAddr, metrics: Arc<Store>) -> Lam
                 addr.port()
             )),
             endpoint_url: Some(format!("http://{addr}")),
+            python: std::env::var_os("STREAMWATCH_PYTHON")
+                .map_or_else(|| "python3".into(), std::path::PathBuf::from),
             ..LambdaConfig::default()
         },
         metrics,
