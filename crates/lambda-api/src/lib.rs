@@ -5,7 +5,8 @@
 //! Served: CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions,
 //! UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction, Invoke (RequestResponse,
 //! Event, DryRun; `X-Amz-Function-Error`; `LogType: Tail`), Put/Get/DeleteFunctionConcurrency,
-//! TagResource, UntagResource, ListTags, GetAccountSettings, and
+//! TagResource, UntagResource, ListTags, GetAccountSettings,
+//! Put/Update/Get/DeleteFunctionEventInvokeConfig, and
 //! Create/Get/List/Update/DeleteEventSourceMapping for Kinesis streams. Code is uploaded inline
 //! (`Code.ZipFile`); S3 and container images are refused with the error Lambda gives for an
 //! invalid parameter. Functions are addressed by name, ARN or partial ARN.
@@ -22,6 +23,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use base64::Engine as _;
+use lambda_engine::async_invoke::EventInvokeConfig;
 use lambda_engine::esm::{Mapping, MappingConfig, StartingPosition};
 use lambda_engine::{FunctionConfig, LambdaEngine, LambdaError};
 use serde_json::{Map, Value, json};
@@ -74,6 +76,13 @@ pub fn router(engine: LambdaEngine) -> Router {
         .route(
             "/2015-03-31/event-source-mappings/{uuid}",
             get(get_mapping).put(update_mapping).delete(delete_mapping),
+        )
+        .route(
+            "/2019-09-25/functions/{name}/event-invoke-config",
+            put(put_event_invoke_config)
+                .post(update_event_invoke_config)
+                .get(get_event_invoke_config)
+                .delete(delete_event_invoke_config),
         )
         .route("/2016-08-19/account-settings", get(account_settings))
         .route("/2016-08-19/account-settings/", get(account_settings))
@@ -485,12 +494,12 @@ async fn invoke(
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         "Event" => {
-            engine.get_function(&name)?;
-            let engine = engine.clone();
-            tokio::spawn(async move {
-                let _ = engine.invoke(&name, body).await;
-            });
-            Ok(StatusCode::ACCEPTED.into_response())
+            let request_id = engine.invoke_event(&name, body)?;
+            let mut resp = StatusCode::ACCEPTED.into_response();
+            if let Ok(v) = HeaderValue::from_str(&request_id) {
+                resp.headers_mut().insert("x-amzn-requestid", v);
+            }
+            Ok(resp)
         }
         "RequestResponse" => {
             let invoked = engine.invoke(&name, body).await?;
@@ -630,6 +639,93 @@ fn percent_decode(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+fn event_invoke_json(engine: &LambdaEngine, name: &str, c: &EventInvokeConfig) -> Value {
+    let destination = |d: &Option<String>| match d {
+        Some(d) => json!({"Destination": d}),
+        None => json!({}),
+    };
+    json!({
+        "LastModified": c.last_modified,
+        "FunctionArn": format!("{}:$LATEST", engine.function_arn(name)),
+        "MaximumRetryAttempts": c.maximum_retry_attempts,
+        "MaximumEventAgeInSeconds": c.maximum_event_age_secs,
+        "DestinationConfig": {
+            "OnSuccess": destination(&c.on_success),
+            "OnFailure": destination(&c.on_failure),
+        },
+    })
+}
+
+/// Applies the settings in `body` to `c`.
+fn apply_event_invoke(
+    body: &Map<String, Value>,
+    c: &mut EventInvokeConfig,
+) -> Result<(), ApiError> {
+    if let Some(n) = u32_field(body, "MaximumRetryAttempts")? {
+        c.maximum_retry_attempts = n;
+    }
+    if let Some(n) = u32_field(body, "MaximumEventAgeInSeconds")? {
+        c.maximum_event_age_secs = n;
+    }
+    if let Some(d) = body.get("DestinationConfig") {
+        let of = |k: &str| {
+            d.get(k)
+                .and_then(|o| o.get("Destination"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        c.on_success = of("OnSuccess");
+        c.on_failure = of("OnFailure");
+    }
+    Ok(())
+}
+
+async fn put_event_invoke_config(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let name = function_name(&raw)?;
+    let body = parse_body(&body)?;
+    // Put replaces: what the request leaves out takes its default.
+    let mut config = EventInvokeConfig::default();
+    apply_event_invoke(&body, &mut config)?;
+    let saved = engine.put_event_invoke_config(&name, config)?;
+    ok_json(StatusCode::OK, event_invoke_json(&engine, &name, &saved))
+}
+
+async fn update_event_invoke_config(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let name = function_name(&raw)?;
+    let body = parse_body(&body)?;
+    // Update keeps what the request leaves out.
+    let mut config = engine.get_event_invoke_config(&name).unwrap_or_default();
+    apply_event_invoke(&body, &mut config)?;
+    let saved = engine.put_event_invoke_config(&name, config)?;
+    ok_json(StatusCode::OK, event_invoke_json(&engine, &name, &saved))
+}
+
+async fn get_event_invoke_config(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+) -> ApiResult {
+    let name = function_name(&raw)?;
+    let config = engine.get_event_invoke_config(&name)?;
+    ok_json(StatusCode::OK, event_invoke_json(&engine, &name, &config))
+}
+
+async fn delete_event_invoke_config(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+) -> ApiResult {
+    let name = function_name(&raw)?;
+    engine.delete_event_invoke_config(&name)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The EventSourceMappingConfiguration document.

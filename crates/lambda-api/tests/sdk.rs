@@ -327,6 +327,53 @@ async fn functions_through_the_sdk() {
     assert_eq!(tags.len(), 2, "{tags:?}");
     assert_eq!(tags.get("env").map(String::as_str), Some("dev"));
 
+    // Asynchronous invocation settings.
+    let put = client
+        .put_function_event_invoke_config()
+        .function_name("echo")
+        .maximum_retry_attempts(1)
+        .maximum_event_age_in_seconds(600)
+        .send()
+        .await
+        .expect("put event invoke config");
+    assert_eq!(put.maximum_retry_attempts(), Some(1));
+    let updated = client
+        .update_function_event_invoke_config()
+        .function_name("echo")
+        .maximum_retry_attempts(0)
+        .send()
+        .await
+        .expect("update event invoke config");
+    assert_eq!(
+        (
+            updated.maximum_retry_attempts(),
+            updated.maximum_event_age_in_seconds()
+        ),
+        (Some(0), Some(600)),
+        "an update keeps what it leaves out"
+    );
+    let bad = client
+        .put_function_event_invoke_config()
+        .function_name("echo")
+        .maximum_retry_attempts(3)
+        .send()
+        .await
+        .expect_err("over 2 retries");
+    assert_eq!(bad.code(), Some("InvalidParameterValueException"));
+    client
+        .delete_function_event_invoke_config()
+        .function_name("echo")
+        .send()
+        .await
+        .expect("delete event invoke config");
+    let none = client
+        .get_function_event_invoke_config()
+        .function_name("echo")
+        .send()
+        .await
+        .expect_err("deleted");
+    assert_eq!(none.code(), Some("ResourceNotFoundException"));
+
     // Account settings.
     let settings = client
         .get_account_settings()

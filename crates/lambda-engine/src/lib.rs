@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod async_invoke;
 pub mod esm;
 pub mod function;
 mod instance;
@@ -86,6 +87,9 @@ pub struct LambdaConfig {
     pub account_concurrency: u32,
     /// The Python interpreter for `python3.x` runtimes (it needs `awslambdaric`).
     pub python: PathBuf,
+    /// Waits before the first and second retry of a failed asynchronous event (Lambda waits
+    /// one minute, then two).
+    pub async_retry_delays: [Duration; 2],
 }
 
 impl Default for LambdaConfig {
@@ -98,6 +102,7 @@ impl Default for LambdaConfig {
             endpoint_url: None,
             account_concurrency: 1000,
             python: PathBuf::from("python3"),
+            async_retry_delays: [Duration::from_secs(60), Duration::from_secs(120)],
         }
     }
 }
@@ -130,6 +135,7 @@ struct Function {
     reserved: RwLock<Option<u32>>,
     tags: RwLock<BTreeMap<String, String>>,
     logs: Arc<logs::LogStore>,
+    event_invoke: RwLock<Option<async_invoke::EventInvokeConfig>>,
 }
 
 struct Inner {
@@ -258,6 +264,7 @@ impl LambdaEngine {
             reserved: RwLock::new(None),
             tags: RwLock::new(tags),
             logs: Arc::new(logs::LogStore::default()),
+            event_invoke: RwLock::new(None),
         });
         let mut functions = self.inner.functions.write();
         if functions.contains_key(&config.name) {
@@ -409,6 +416,17 @@ impl LambdaEngine {
 
     /// Invokes a function synchronously (RequestResponse) and waits for its result.
     pub async fn invoke(&self, name: &str, payload: Bytes) -> Result<Invoked, LambdaError> {
+        self.invoke_as(name, payload, uuid::Uuid::new_v4().to_string())
+            .await
+    }
+
+    /// Invokes with a given request id (an asynchronous event keeps its id across retries).
+    pub(crate) async fn invoke_as(
+        &self,
+        name: &str,
+        payload: Bytes,
+        request_id: String,
+    ) -> Result<Invoked, LambdaError> {
         if payload.len() > MAX_SYNC_PAYLOAD_BYTES {
             return Err(LambdaError::RequestTooLarge);
         }
@@ -444,7 +462,6 @@ impl LambdaEngine {
                 }
             }
         };
-        let request_id = uuid::Uuid::new_v4().to_string();
         let log_start = f.logs.len();
         f.logs.push(
             &instance.stream,

@@ -135,6 +135,21 @@ impl LambdaMetrics {
         stored
     }
 
+    /// An event accepted for asynchronous invocation (AsyncEventsReceived).
+    pub fn async_received(&self, function: &str) {
+        self.record("AsyncEventsReceived", Unit::Count, function, 1.0);
+    }
+
+    /// The time from an event's acceptance to an attempt to run it (AsyncEventAge, ms).
+    pub fn async_age(&self, function: &str, age_ms: f64) {
+        self.record("AsyncEventAge", Unit::Milliseconds, function, age_ms);
+    }
+
+    /// An event given up on without a destination to take it (AsyncEventsDropped).
+    pub fn async_dropped(&self, function: &str) {
+        self.record("AsyncEventsDropped", Unit::Count, function, 1.0);
+    }
+
     /// One throttled invocation: Throttles (not counted in Invocations, as on AWS).
     pub fn throttle(&self, function: &str) {
         self.record("Throttles", Unit::Count, function, 1.0);

@@ -368,3 +368,71 @@ def handle(event, context):
     );
     assert_eq!(sum(&store, "Errors", "py"), 1.0);
 }
+
+/// Asynchronous events: accepted at once, a failing one retried with the same request id
+/// (MaximumRetryAttempts 1, short waits here) and then dropped, with the async metrics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_are_retried_then_dropped() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Arc::new(metric_store::Store::new());
+    let engine = LambdaEngine::new(
+        LambdaConfig {
+            code_root: dir.path().to_path_buf(),
+            async_retry_delays: [Duration::from_millis(100), Duration::from_millis(200)],
+            ..LambdaConfig::default()
+        },
+        store.clone(),
+    );
+    deploy(&engine, "events", 30);
+    let bad = engine.put_event_invoke_config(
+        "events",
+        lambda_engine::async_invoke::EventInvokeConfig {
+            maximum_retry_attempts: 3,
+            ..Default::default()
+        },
+    );
+    assert!(matches!(bad, Err(LambdaError::InvalidParameter(_))));
+    engine
+        .put_event_invoke_config(
+            "events",
+            lambda_engine::async_invoke::EventInvokeConfig {
+                maximum_retry_attempts: 1,
+                ..Default::default()
+            },
+        )
+        .expect("config");
+    let ok_id = engine
+        .invoke_event("events", Bytes::from("{}"))
+        .expect("accepted");
+    let failing_id = engine
+        .invoke_event("events", Bytes::from(r#"{"action":"fail"}"#))
+        .expect("accepted");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let starts = |id: &str| {
+        engine
+            .logs("events", 0)
+            .expect("logs")
+            .iter()
+            .filter(|e| e.message.starts_with(&format!("START RequestId: {id} ")))
+            .count()
+    };
+    while (starts(&failing_id) < 2 || sum(&store, "AsyncEventsDropped", "events") < 1.0)
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(starts(&ok_id), 1);
+    assert_eq!(
+        starts(&failing_id),
+        2,
+        "one try and one retry, same request id"
+    );
+    assert_eq!(sum(&store, "AsyncEventsReceived", "events"), 2.0);
+    assert_eq!(sum(&store, "AsyncEventsDropped", "events"), 1.0);
+    assert_eq!(sum(&store, "Invocations", "events"), 3.0);
+    assert_eq!(sum(&store, "Errors", "events"), 2.0);
+    assert!(matches!(
+        engine.invoke_event("events", Bytes::from(vec![b' '; 1024 * 1024 + 1])),
+        Err(LambdaError::RequestTooLarge)
+    ));
+}
