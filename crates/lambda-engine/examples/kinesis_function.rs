@@ -10,6 +10,9 @@ use serde_json::{Value, json};
 async fn handler(event: LambdaEvent<Value>) -> Result<Value, Error> {
     let (payload, _context) = event.into_parts();
     println!("EVENT {payload}");
+    if let Some(ms) = std::env::var("SLEEP_MS").ok().and_then(|v| v.parse().ok()) {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
     let mode = std::env::var("MODE").unwrap_or_default();
     let records = payload["Records"].as_array().cloned().unwrap_or_default();
     let data_of = |r: &Value| {

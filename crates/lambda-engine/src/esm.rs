@@ -460,9 +460,10 @@ async fn poll_shard(
             }
         }
         let Some(it) = iterator.clone() else { continue };
-        let want = (config.batch_size as usize)
-            .saturating_sub(pending.len())
-            .clamp(1, 10_000);
+        // With ParallelizationFactor N, up to N batches of a shard are in flight at once.
+        let capacity =
+            (config.batch_size as usize * config.parallelization_factor as usize).clamp(1, 10_000);
+        let want = capacity.saturating_sub(pending.len()).clamp(1, 10_000);
         let resp = match kinesis
             .get_records()
             .shard_iterator(&it)
@@ -500,12 +501,26 @@ async fn poll_shard(
         let closed = next.is_none();
         iterator = next;
         let window = Duration::from_secs(u64::from(config.maximum_batching_window_secs));
-        let full = pending.len() >= config.batch_size as usize;
+        let full = pending.len() >= capacity;
         let window_over = batch_started.is_some_and(|t| t.elapsed() >= window);
         if !pending.is_empty() && (full || window_over || closed) {
             let batch = std::mem::take(&mut pending);
             batch_started = None;
-            if let Some(last) = process(&engine, &running, &config, &shard, batch).await {
+            let Some(last) = batch.last().map(|r| r.sequence_number.clone()) else {
+                continue;
+            };
+            let lanes = lanes(batch, config.parallelization_factor);
+            let runs = lanes.into_iter().map(|lane| {
+                let (engine, running, config, shard) = (&engine, &running, &config, &shard);
+                async move {
+                    for chunk in lane.chunks(config.batch_size.max(1) as usize) {
+                        process(engine, running, config, shard, chunk.to_vec()).await?;
+                    }
+                    Some(())
+                }
+            });
+            let done = futures::future::join_all(runs).await;
+            if done.iter().all(Option::is_some) {
                 checkpoint = Some(last);
             } else {
                 // The mapping is gone.
@@ -520,6 +535,21 @@ async fn poll_shard(
             tokio::time::sleep(if got == 0 { IDLE_POLL } else { Duration::ZERO }).await;
         }
     }
+}
+
+/// Splits records into `factor` lanes by partition key (a key always in the same lane, in
+/// order), dropping empty lanes.
+fn lanes(records: Vec<Read>, factor: u32) -> Vec<Vec<Read>> {
+    use std::hash::{Hash, Hasher};
+    let n = factor.max(1) as usize;
+    let mut lanes: Vec<Vec<Read>> = (0..n).map(|_| Vec::new()).collect();
+    for r in records {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        r.partition_key.hash(&mut h);
+        lanes[(h.finish() % n as u64) as usize].push(r);
+    }
+    lanes.retain(|l| !l.is_empty());
+    lanes
 }
 
 /// The Kinesis event for a batch, as Lambda sends it.

@@ -213,6 +213,10 @@ impl Pipeline {
     }
 
     async fn function(&self, name: &str, mode: &str) {
+        self.function_with(name, mode, "0").await;
+    }
+
+    async fn function_with(&self, name: &str, mode: &str, sleep_ms: &str) {
         let zip = lambda_engine::function::bootstrap_zip(
             &std::fs::read(example_binary("kinesis_function")).unwrap(),
         )
@@ -225,6 +229,7 @@ impl Pipeline {
             .environment(
                 aws_sdk_lambda::types::Environment::builder()
                     .variables("MODE", mode)
+                    .variables("SLEEP_MS", sleep_ms)
                     .build(),
             )
             .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
@@ -674,5 +679,61 @@ async fn deploy_a_binary_and_read_its_log() {
     );
     let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(answer["Functions"][0]["FunctionName"], "cli");
+    p.server.shutdown().await.unwrap();
+}
+
+/// ParallelizationFactor 4: batches of one shard run concurrently, in order per key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_batches_keep_order_per_key() {
+    let p = pipeline().await;
+    let puts: Vec<(String, String)> = (0..24)
+        .map(|i| (format!("key{}", i % 8), format!("{}-{:02}", i % 8, i)))
+        .collect();
+    let puts_ref: Vec<(&str, &str)> = puts.iter().map(|(k, d)| (k.as_str(), d.as_str())).collect();
+    let arn = p.stream("parallel", 1, &puts_ref).await;
+    p.function_with("wide", "ok", "300").await;
+    p.lambda
+        .create_event_source_mapping()
+        .function_name("wide")
+        .event_source_arn(&arn)
+        .starting_position(aws_sdk_lambda::types::EventSourcePosition::TrimHorizon)
+        .batch_size(2)
+        .parallelization_factor(4)
+        .send()
+        .await
+        .unwrap();
+    let oks = p.lines("wide", "OK ", |l| l.len() >= 24).await;
+    assert_eq!(oks.len(), 24, "{oks:?}");
+    for key in 0..8 {
+        let seen: Vec<&String> = oks
+            .iter()
+            .filter(|d| d.starts_with(&format!("{key}-")))
+            .collect();
+        let mut sorted = seen.clone();
+        sorted.sort();
+        assert_eq!(seen, sorted, "order of key{key}");
+    }
+    let key = metric_store::MetricKey::new(
+        "AWS/Lambda",
+        "ConcurrentExecutions",
+        [("FunctionName", "wide")],
+    )
+    .unwrap();
+    let now = p.server.metrics().now_ms();
+    let peak = p
+        .server
+        .metrics()
+        .query(
+            &key,
+            now - 600_000,
+            now + 60_000,
+            60,
+            &[metric_store::Statistic::Maximum],
+        )
+        .unwrap()
+        .iter()
+        .filter_map(|d| d.values[0])
+        .fold(0.0, f64::max);
+    assert!(peak >= 2.0, "batches ran concurrently: peak {peak}");
     p.server.shutdown().await.unwrap();
 }
