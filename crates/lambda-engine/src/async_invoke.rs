@@ -15,7 +15,7 @@ use crate::{LambdaEngine, LambdaError};
 pub const MAX_ASYNC_PAYLOAD_BYTES: usize = 1024 * 1024;
 
 /// A function's asynchronous invocation settings (PutFunctionEventInvokeConfig).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventInvokeConfig {
     /// Retries after a function error, 0..=2.
     pub maximum_retry_attempts: u32,
@@ -73,6 +73,7 @@ impl LambdaEngine {
             .map(|d| d.as_secs_f64())
             .unwrap_or(0.0);
         *f.event_invoke.write() = Some(config.clone());
+        self.save_function(name);
         Ok(config)
     }
 
@@ -94,6 +95,7 @@ impl LambdaEngine {
     pub fn delete_event_invoke_config(&self, name: &str) -> Result<(), LambdaError> {
         self.get_event_invoke_config(name)?;
         *self.function(name)?.event_invoke.write() = None;
+        self.save_function(name);
         Ok(())
     }
 

@@ -12,7 +12,7 @@
 //! Each invocation records `IteratorAge`: the age of the batch's last record when the batch
 //! was sent.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -31,7 +31,7 @@ pub const MAX_EVENT_BYTES: usize = 6 * 1024 * 1024;
 pub const IDLE_POLL: Duration = Duration::from_millis(200);
 
 /// Where a new mapping starts reading.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum StartingPosition {
     /// The oldest record kept.
     TrimHorizon,
@@ -42,7 +42,7 @@ pub enum StartingPosition {
 }
 
 /// A mapping's settings, as CreateEventSourceMapping takes them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MappingConfig {
     /// The stream's ARN.
     pub event_source_arn: String,
@@ -137,7 +137,7 @@ pub fn stream_name(arn: &str) -> Option<&str> {
 }
 
 /// A mapping as GetEventSourceMapping describes it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Mapping {
     /// Its id.
     pub uuid: String,
@@ -155,7 +155,12 @@ pub struct Mapping {
 pub(crate) struct Running {
     pub(crate) mapping: Mutex<Mapping>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Per shard, the last sequence number delivered, or [`SHARD_END`] once read to its end.
+    pub(crate) checkpoints: Mutex<BTreeMap<String, String>>,
 }
+
+/// The checkpoint of a shard read to its end.
+pub const SHARD_END: &str = "SHARD_END";
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -211,18 +216,28 @@ impl LambdaEngine {
             last_processing_result: "No records processed".into(),
             last_modified: now_secs(),
         };
+        self.install_mapping(mapping.clone(), BTreeMap::new())?;
+        Ok(mapping)
+    }
+
+    /// Registers a mapping (new, or restored with its checkpoints), saves it, and starts its
+    /// pollers when enabled.
+    pub(crate) fn install_mapping(
+        &self,
+        mapping: Mapping,
+        checkpoints: BTreeMap<String, String>,
+    ) -> Result<(), LambdaError> {
         let running = Arc::new(Running {
             mapping: Mutex::new(mapping.clone()),
             task: Mutex::new(None),
+            checkpoints: Mutex::new(checkpoints),
         });
+        self.save_mapping(&running);
         if mapping.config.enabled {
             self.start_pollers(&running)?;
         }
-        self.inner
-            .mappings
-            .lock()
-            .insert(mapping.uuid.clone(), running);
-        Ok(mapping)
+        self.inner.mappings.lock().insert(mapping.uuid, running);
+        Ok(())
     }
 
     fn start_pollers(&self, running: &Arc<Running>) -> Result<(), LambdaError> {
@@ -234,6 +249,15 @@ impl LambdaEngine {
         });
         *running.task.lock() = Some(task);
         Ok(())
+    }
+
+    /// Stops every mapping's pollers (they stay configured and saved).
+    pub(crate) fn stop_pollers(&self) {
+        for running in self.inner.mappings.lock().values() {
+            if let Some(t) = running.task.lock().take() {
+                t.abort();
+            }
+        }
     }
 
     /// A mapping by id.
@@ -266,6 +290,7 @@ impl LambdaEngine {
             LambdaError::NotFound(format!("The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: {uuid})"))
         })?;
         let mut m = running.mapping.lock().clone();
+        self.forget_mapping(&m.uuid);
         m.state = "Deleting".into();
         Ok(m)
     }
@@ -301,6 +326,7 @@ impl LambdaEngine {
             m.last_modified = now_secs();
             (was, m.config.enabled, m.clone())
         };
+        self.save_mapping(&running);
         if was && !now {
             if let Some(t) = running.task.lock().take() {
                 t.abort();
@@ -329,6 +355,15 @@ async fn run_mapping(
 ) {
     let mut started: BTreeSet<String> = BTreeSet::new();
     let finished: Arc<Mutex<BTreeSet<String>>> = Arc::new(Mutex::new(BTreeSet::new()));
+    // Shards a restored mapping had read to their end stay done.
+    if let Some(r) = running.upgrade() {
+        for (shard, checkpoint) in r.checkpoints.lock().iter() {
+            if checkpoint == SHARD_END {
+                started.insert(shard.clone());
+                finished.lock().insert(shard.clone());
+            }
+        }
+    }
     let mut tasks = tokio::task::JoinSet::new();
     let mut first = true;
     loop {
@@ -419,7 +454,9 @@ async fn poll_shard(
     position: StartingPosition,
     finished: Arc<Mutex<BTreeSet<String>>>,
 ) {
-    let mut checkpoint: Option<String> = None;
+    let mut checkpoint: Option<String> = running
+        .upgrade()
+        .and_then(|r| r.checkpoints.lock().get(&shard).cloned());
     let mut iterator: Option<String> = None;
     let mut pending: Vec<Read> = Vec::new();
     let mut batch_started: Option<Instant> = None;
@@ -455,6 +492,7 @@ async fn poll_shard(
                 }
             }
             if iterator.is_none() {
+                set_checkpoint(&engine, &running, &shard, SHARD_END);
                 finished.lock().insert(shard.clone());
                 return;
             }
@@ -521,6 +559,7 @@ async fn poll_shard(
             });
             let done = futures::future::join_all(runs).await;
             if done.iter().all(Option::is_some) {
+                set_checkpoint(&engine, &running, &shard, &last);
                 checkpoint = Some(last);
             } else {
                 // The mapping is gone.
@@ -528,6 +567,7 @@ async fn poll_shard(
             }
         }
         if closed && pending.is_empty() {
+            set_checkpoint(&engine, &running, &shard, SHARD_END);
             finished.lock().insert(shard.clone());
             return;
         }
@@ -724,6 +764,21 @@ fn lowest_failure(payload: &Bytes, records: &[Read]) -> Option<usize> {
         }
     }
     lowest
+}
+
+/// Records a shard's new position and saves the mapping.
+fn set_checkpoint(
+    engine: &LambdaEngine,
+    running: &std::sync::Weak<Running>,
+    shard: &str,
+    at: &str,
+) {
+    if let Some(r) = running.upgrade() {
+        r.checkpoints
+            .lock()
+            .insert(shard.to_string(), at.to_string());
+        engine.save_mapping(&r);
+    }
 }
 
 fn set_result(running: &std::sync::Weak<Running>, result: &str) {

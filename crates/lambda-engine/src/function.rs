@@ -28,7 +28,7 @@ pub const MAX_ZIP_BYTES: usize = 50 * 1024 * 1024;
 pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
 
 /// What a function is, as GetFunctionConfiguration returns it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionConfig {
     /// The name.
     pub name: String,

@@ -23,6 +23,7 @@ mod instance;
 pub mod logs;
 pub mod metrics;
 pub mod runtime_api;
+mod state;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -90,6 +91,9 @@ pub struct LambdaConfig {
     /// Waits before the first and second retry of a failed asynchronous event (Lambda waits
     /// one minute, then two).
     pub async_retry_delays: [Duration; 2],
+    /// Where functions, mappings and checkpoints are kept across restarts; in memory only
+    /// when `None`.
+    pub state_dir: Option<PathBuf>,
 }
 
 impl Default for LambdaConfig {
@@ -103,6 +107,7 @@ impl Default for LambdaConfig {
             account_concurrency: 1000,
             python: PathBuf::from("python3"),
             async_retry_delays: [Duration::from_secs(60), Duration::from_secs(120)],
+            state_dir: None,
         }
     }
 }
@@ -249,12 +254,26 @@ impl LambdaEngine {
         if self.inner.functions.read().contains_key(&config.name) {
             return Err(LambdaError::Exists(self.function_arn(&config.name)));
         }
-        let dir = self.new_code_dir(&config.name);
-        function::unpack(zip, &dir)?;
         config.code_sha256 = function::code_sha256(zip);
         config.code_size = zip.len() as i64;
         config.last_modified = last_modified(now_ms());
         config.revision_id = uuid::Uuid::new_v4().to_string();
+        let name = config.name.clone();
+        self.restore_function(config.clone(), zip, tags)?;
+        self.save_code(&name, zip);
+        self.save_function(&name);
+        Ok(config)
+    }
+
+    /// Registers a function as `config` describes it, code unpacked from `zip`.
+    fn restore_function(
+        &self,
+        config: FunctionConfig,
+        zip: &[u8],
+        tags: BTreeMap<String, String>,
+    ) -> Result<(), LambdaError> {
+        let dir = self.new_code_dir(&config.name);
+        function::unpack(zip, &dir)?;
         let f = Arc::new(Function {
             config: RwLock::new(config.clone()),
             code_dir: RwLock::new(dir),
@@ -271,7 +290,7 @@ impl LambdaEngine {
             return Err(LambdaError::Exists(self.function_arn(&config.name)));
         }
         functions.insert(config.name.clone(), f);
-        Ok(config)
+        Ok(())
     }
 
     /// A function's configuration.
@@ -299,6 +318,7 @@ impl LambdaEngine {
             .ok_or_else(|| LambdaError::NotFound(self.function_arn(name)))?;
         f.idle.lock().clear();
         let _ = std::fs::remove_dir_all(&*f.code_dir.read());
+        self.forget_function(name);
         Ok(())
     }
 
@@ -316,7 +336,11 @@ impl LambdaEngine {
         config.revision_id = uuid::Uuid::new_v4().to_string();
         f.generation.fetch_add(1, Ordering::SeqCst);
         f.idle.lock().clear();
-        Ok(config.clone())
+        let out = config.clone();
+        drop(config);
+        self.save_code(name, zip);
+        self.save_function(name);
+        Ok(out)
     }
 
     /// Changes a function's configuration through `change`; instances are retired.
@@ -334,8 +358,10 @@ impl LambdaEngine {
         next.last_modified = last_modified(now_ms());
         next.revision_id = uuid::Uuid::new_v4().to_string();
         *config = next.clone();
+        drop(config);
         f.generation.fetch_add(1, Ordering::SeqCst);
         f.idle.lock().clear();
+        self.save_function(name);
         Ok(next)
     }
 
@@ -360,6 +386,7 @@ impl LambdaEngine {
             }
         }
         *f.reserved.write() = reserved;
+        self.save_function(name);
         Ok(())
     }
 
@@ -376,6 +403,7 @@ impl LambdaEngine {
     /// Adds or replaces tags.
     pub fn tag(&self, name: &str, tags: BTreeMap<String, String>) -> Result<(), LambdaError> {
         self.function(name)?.tags.write().extend(tags);
+        self.save_function(name);
         Ok(())
     }
 
@@ -386,12 +414,25 @@ impl LambdaEngine {
         for k in keys {
             tags.remove(k);
         }
+        drop(tags);
+        self.save_function(name);
         Ok(())
     }
 
     /// A function's log events since `from` (an index from an earlier call, 0 for all).
     pub fn logs(&self, name: &str, from: usize) -> Result<Vec<LogEvent>, LambdaError> {
         Ok(self.function(name)?.logs.since(from))
+    }
+
+    /// Stops the engine's background work: mapping pollers and warm instances. Functions and
+    /// mappings stay configured (and saved, with a state directory).
+    pub fn shutdown(&self) {
+        self.stop_pollers();
+        for f in self.inner.functions.read().values() {
+            for instance in f.idle.lock().drain(..) {
+                instance.stop();
+            }
+        }
     }
 
     /// Executions running now, account-wide.

@@ -54,6 +54,9 @@ pub enum ServerError {
     /// The serving task ended abnormally.
     #[error("server task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// The Lambda state under the data directory could not be restored.
+    #[error("restoring Lambda state: {0}")]
+    Lambda(#[from] lambda_engine::LambdaError),
 }
 
 #[derive(Clone)]
@@ -286,6 +289,7 @@ impl RunningServer {
             let _ = stop.send(());
         }
         (&mut self.task).await??;
+        self.lambda.shutdown();
         let _ = std::fs::remove_dir_all(&self.lambda.config().code_root);
         if let Err(e) = self.engine.sync() {
             tracing::error!(error = %e, "final journal sync failed");
@@ -308,7 +312,7 @@ pub async fn start_with_metrics(
 ) -> Result<RunningServer, ServerError> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let lambda = lambda_for(&engine, addr, metrics.clone());
+    let lambda = lambda_for(&engine, addr, metrics.clone())?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(
         listener,
@@ -332,10 +336,15 @@ pub async fn start_with_metrics(
 /// The Lambda engine of a server on `addr`: the Kinesis engine's account and region, code
 /// unpacked under the system's temporary directory, functions pointed back at `addr`, and
 /// Python functions run by `$STREAMWATCH_PYTHON` (an interpreter with `awslambdaric`;
-/// `python3` by default).
-pub fn lambda_for(engine: &Engine, addr: SocketAddr, metrics: Arc<Store>) -> LambdaEngine {
+/// `python3` by default). With a data directory, functions, mappings and their checkpoints
+/// are kept under `<data-dir>/lambda` and restored here.
+pub fn lambda_for(
+    engine: &Engine,
+    addr: SocketAddr,
+    metrics: Arc<Store>,
+) -> Result<LambdaEngine, ServerError> {
     let config = engine.config();
-    LambdaEngine::new(
+    let lambda = LambdaEngine::open(
         LambdaConfig {
             account_id: config.account_id.clone(),
             region: config.region.clone(),
@@ -347,10 +356,12 @@ pub fn lambda_for(engine: &Engine, addr: SocketAddr, metrics: Arc<Store>) -> Lam
             endpoint_url: Some(format!("http://{addr}")),
             python: std::env::var_os("STREAMWATCH_PYTHON")
                 .map_or_else(|| "python3".into(), std::path::PathBuf::from),
+            state_dir: config.data_dir.as_ref().map(|d| d.join("lambda")),
             ..LambdaConfig::default()
         },
         metrics,
-    )
+    )?;
+    Ok(lambda)
 }
 
 /// Serves on `listener` until `shutdown` completes, running housekeeping alongside.

@@ -163,30 +163,37 @@ async fn pipeline() -> Pipeline {
     let server = streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine)
         .await
         .unwrap();
-    let kinesis = aws_sdk_kinesis::Client::from_conf(
-        aws_sdk_kinesis::Config::builder()
-            .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
-            .region(aws_sdk_kinesis::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
-                "a", "b", None, None, "t",
-            ))
-            .endpoint_url(server.endpoint())
-            .build(),
-    );
-    let lambda = aws_sdk_lambda::Client::from_conf(
-        aws_sdk_lambda::Config::builder()
-            .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
-            .region(aws_sdk_lambda::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                "a", "b", None, None, "t",
-            ))
-            .endpoint_url(server.endpoint())
-            .build(),
-    );
-    Pipeline {
-        server,
-        kinesis,
-        lambda,
+    Pipeline::at(server)
+}
+
+impl Pipeline {
+    /// Clients for a running server.
+    fn at(server: streamwatch_server::RunningServer) -> Pipeline {
+        let kinesis = aws_sdk_kinesis::Client::from_conf(
+            aws_sdk_kinesis::Config::builder()
+                .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
+                .region(aws_sdk_kinesis::config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
+                    "a", "b", None, None, "t",
+                ))
+                .endpoint_url(server.endpoint())
+                .build(),
+        );
+        let lambda = aws_sdk_lambda::Client::from_conf(
+            aws_sdk_lambda::Config::builder()
+                .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
+                .region(aws_sdk_lambda::config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+                    "a", "b", None, None, "t",
+                ))
+                .endpoint_url(server.endpoint())
+                .build(),
+        );
+        Pipeline {
+            server,
+            kinesis,
+            lambda,
+        }
     }
 }
 
@@ -735,5 +742,67 @@ async fn parallel_batches_keep_order_per_key() {
         .filter_map(|d| d.values[0])
         .fold(0.0, f64::max);
     assert!(peak >= 2.0, "batches ran concurrently: peak {peak}");
+    p.server.shutdown().await.unwrap();
+}
+
+/// With a data directory, functions, mappings and checkpoints survive a restart: the
+/// restarted engine delivers only what came after the last batch delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mappings_resume_after_a_restart_with_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = |dir: std::path::PathBuf| async move {
+        let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
+            transition_delay: std::time::Duration::ZERO,
+            data_dir: Some(dir),
+            ..kinesis_engine::EngineConfig::default()
+        })
+        .unwrap();
+        streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine)
+            .await
+            .unwrap()
+    };
+    let server = start(dir.path().to_path_buf()).await;
+    let p = Pipeline::at(server);
+    let arn = p
+        .stream("durable", 1, &[("k", "one"), ("k", "two"), ("k", "three")])
+        .await;
+    p.function("keeper", "ok").await;
+    p.lambda
+        .create_event_source_mapping()
+        .function_name("keeper")
+        .event_source_arn(&arn)
+        .starting_position(aws_sdk_lambda::types::EventSourcePosition::TrimHorizon)
+        .send()
+        .await
+        .unwrap();
+    let first = p.lines("keeper", "OK ", |l| l.len() >= 3).await;
+    assert_eq!(first, ["one", "two", "three"]);
+    p.server.shutdown().await.unwrap();
+
+    let p = Pipeline::at(start(dir.path().to_path_buf()).await);
+    for data in ["four", "five"] {
+        p.kinesis
+            .put_record()
+            .stream_name("durable")
+            .partition_key("k")
+            .data(aws_sdk_kinesis::primitives::Blob::new(data))
+            .send()
+            .await
+            .unwrap();
+    }
+    let second = p.lines("keeper", "OK ", |l| l.len() >= 2).await;
+    // Let anything delivered twice show up.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let second_all = p.lines("keeper", "OK ", |_| true).await;
+    assert_eq!(second, ["four", "five"]);
+    assert_eq!(second_all, ["four", "five"], "nothing delivered twice");
+    let listed = p
+        .lambda
+        .list_event_source_mappings()
+        .function_name("keeper")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.event_source_mappings().len(), 1);
     p.server.shutdown().await.unwrap();
 }
