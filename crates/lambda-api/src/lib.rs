@@ -413,6 +413,13 @@ async fn update_code(
     ok_json(StatusCode::OK, configuration(&engine, &config))
 }
 
+/// Replaces `slot` with the value the request gave, if it gave one.
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
+    }
+}
+
 async fn update_configuration(
     State(engine): State<LambdaEngine>,
     Path(raw): Path<String>,
@@ -433,27 +440,13 @@ async fn update_configuration(
         .get("Environment")
         .map(|e| string_map(e.get("Variables")));
     let config = engine.update_config(&name, |c| {
-        if let Some(t) = timeout {
-            c.timeout_secs = t;
-        }
-        if let Some(m) = memory {
-            c.memory_mb = m;
-        }
-        if let Some(h) = handler {
-            c.handler = h;
-        }
-        if let Some(r) = runtime {
-            c.runtime = r;
-        }
-        if let Some(r) = role {
-            c.role = r;
-        }
-        if let Some(d) = description {
-            c.description = d;
-        }
-        if let Some(e) = environment {
-            c.environment = e;
-        }
+        set(&mut c.timeout_secs, timeout);
+        set(&mut c.memory_mb, memory);
+        set(&mut c.handler, handler);
+        set(&mut c.runtime, runtime);
+        set(&mut c.role, role);
+        set(&mut c.description, description);
+        set(&mut c.environment, environment);
     })?;
     ok_json(StatusCode::OK, configuration(&engine, &config))
 }
@@ -663,12 +656,14 @@ fn apply_event_invoke(
     body: &Map<String, Value>,
     c: &mut EventInvokeConfig,
 ) -> Result<(), ApiError> {
-    if let Some(n) = u32_field(body, "MaximumRetryAttempts")? {
-        c.maximum_retry_attempts = n;
-    }
-    if let Some(n) = u32_field(body, "MaximumEventAgeInSeconds")? {
-        c.maximum_event_age_secs = n;
-    }
+    set(
+        &mut c.maximum_retry_attempts,
+        u32_field(body, "MaximumRetryAttempts")?,
+    );
+    set(
+        &mut c.maximum_event_age_secs,
+        u32_field(body, "MaximumEventAgeInSeconds")?,
+    );
     if let Some(d) = body.get("DestinationConfig") {
         let of = |k: &str| {
             d.get(k)

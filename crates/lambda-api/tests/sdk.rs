@@ -2,44 +2,13 @@
 //! binary (lambda-engine's examples/echo_function.rs, on the `lambda_runtime` crate) behind
 //! Invoke.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use aws_sdk_lambda::error::ProvideErrorMetadata;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Environment, FunctionCode, InvocationType, LogType, Runtime};
 use base64::Engine as _;
 use serde_json::Value;
-
-/// The example function's binary (built by `cargo test --workspace`; built here when missing).
-fn function_binary() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().expect("test binary path");
-        let bin = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("<target>/<profile>/deps")
-            .join("examples")
-            .join("echo_function");
-        if !bin.exists() {
-            let status = std::process::Command::new(env!("CARGO"))
-                .args([
-                    "build",
-                    "--quiet",
-                    "--package",
-                    "lambda-engine",
-                    "--example",
-                    "echo_function",
-                ])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .status()
-                .expect("cargo build");
-            assert!(status.success());
-        }
-        bin
-    })
-}
 
 async fn start() -> (aws_sdk_lambda::Client, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("dir");
@@ -71,7 +40,8 @@ async fn start() -> (aws_sdk_lambda::Client, tempfile::TempDir) {
 }
 
 fn zip() -> Blob {
-    let binary = std::fs::read(function_binary()).expect("binary");
+    let binary = std::fs::read(lambda_engine::test_support::example_binary("echo_function"))
+        .expect("binary");
     Blob::new(lambda_engine::function::bootstrap_zip(&binary).expect("zip"))
 }
 

@@ -24,6 +24,8 @@ pub mod logs;
 pub mod metrics;
 pub mod runtime_api;
 mod state;
+#[doc(hidden)]
+pub mod test_support;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

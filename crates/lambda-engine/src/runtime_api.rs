@@ -171,17 +171,22 @@ fn api_error(status: StatusCode, error_type: &str, message: &str) -> Response {
         .into_response()
 }
 
+/// The answer to a response or error for a request id that is not waiting.
+fn unknown_request() -> Response {
+    api_error(
+        StatusCode::BAD_REQUEST,
+        "InvalidRequestID",
+        "Invalid request ID",
+    )
+}
+
 async fn response(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
     let Some(reply) = state.pending.lock().remove(&id) else {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequestID",
-            "Invalid request ID",
-        );
+        return unknown_request();
     };
     if body.len() > MAX_RESPONSE_BYTES {
         let error = serde_json::json!({
@@ -212,11 +217,7 @@ async fn error(
     body: Bytes,
 ) -> Response {
     let Some(reply) = state.pending.lock().remove(&id) else {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequestID",
-            "Invalid request ID",
-        );
+        return unknown_request();
     };
     let error_type = headers
         .get("lambda-runtime-function-error-type")

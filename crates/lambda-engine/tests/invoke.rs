@@ -4,43 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use lambda_engine::{FunctionConfig, LambdaConfig, LambdaEngine, LambdaError};
 use serde_json::{Value, json};
-
-/// The example function's binary: built by `cargo test` with the rest of the workspace; built
-/// here only when missing (a filtered test run).
-fn function_binary() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().expect("test binary path");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("<target>/<profile>/deps")
-            .to_path_buf();
-        let bin = profile_dir.join("examples").join("echo_function");
-        if !bin.exists() {
-            let status = std::process::Command::new(env!("CARGO"))
-                .args([
-                    "build",
-                    "--quiet",
-                    "--package",
-                    "lambda-engine",
-                    "--example",
-                    "echo_function",
-                ])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .status()
-                .expect("cargo build");
-            assert!(status.success());
-        }
-        bin
-    })
-}
 
 fn config(name: &str, timeout_secs: u32) -> FunctionConfig {
     FunctionConfig {
@@ -74,7 +43,8 @@ fn engine(dir: &Path) -> (LambdaEngine, Arc<metric_store::Store>) {
 }
 
 fn deploy(engine: &LambdaEngine, name: &str, timeout_secs: u32) {
-    let binary = std::fs::read(function_binary()).expect("function binary");
+    let binary = std::fs::read(lambda_engine::test_support::example_binary("echo_function"))
+        .expect("function binary");
     let zip = lambda_engine::function::bootstrap_zip(&binary).expect("zip");
     let created = engine
         .create_function(config(name, timeout_secs), &zip, BTreeMap::new())

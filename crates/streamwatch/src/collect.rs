@@ -577,9 +577,9 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Serves the latest rendered page as `/metrics` on `addr`.
-async fn serve_page(addr: SocketAddr, page: Arc<RwLock<String>>) -> anyhow::Result<()> {
-    let app = axum::Router::new().route(
+/// A router serving the latest rendered page as `/metrics` (Prometheus text exposition).
+pub(crate) fn metrics_router(page: Arc<RwLock<String>>) -> axum::Router {
+    axum::Router::new().route(
         "/metrics",
         axum::routing::get(move || {
             let page = page.clone();
@@ -594,7 +594,12 @@ async fn serve_page(addr: SocketAddr, page: Arc<RwLock<String>>) -> anyhow::Resu
                 )
             }
         }),
-    );
+    )
+}
+
+/// Serves the latest rendered page as `/metrics` on `addr`.
+async fn serve_page(addr: SocketAddr, page: Arc<RwLock<String>>) -> anyhow::Result<()> {
+    let app = metrics_router(page);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;

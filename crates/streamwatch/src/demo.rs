@@ -462,25 +462,6 @@ async fn drive(
     producer.close().await
 }
 
-fn metrics_app(page: Arc<RwLock<String>>) -> axum::Router {
-    axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let page = page.clone();
-            async move {
-                let body = page.read().clone();
-                (
-                    [(
-                        axum::http::header::CONTENT_TYPE,
-                        "text/plain; version=0.0.4; charset=utf-8",
-                    )],
-                    body,
-                )
-            }
-        }),
-    )
-}
-
 fn own_gauges(stream: &str, counters: &Counters, offered: &Offered) -> Vec<Gauge> {
     let stream = ("stream_name".to_string(), stream.to_string());
     [
@@ -567,7 +548,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", args.listen))?;
     let metrics_url = format!("http://{}/metrics", listener.local_addr()?);
     let page = Arc::new(RwLock::new(String::new()));
-    let app = metrics_app(page.clone());
+    let app = crate::collect::metrics_router(page.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });

@@ -2,7 +2,6 @@
 //! (lambda-engine's examples/echo_function.rs, on the `lambda_runtime` crate) deployed and
 //! invoked with aws-sdk-lambda, its AWS/Lambda metrics read back with aws-sdk-cloudwatch.
 
-use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cloudwatch::primitives::DateTime;
@@ -10,53 +9,10 @@ use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, Runtime};
 
-/// One of lambda-engine's example functions: built by `cargo test --workspace`; built here
-/// if missing.
-fn example_binary(name: &str) -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("examples")
-        .join(name);
-    if !bin.exists() {
-        let status = std::process::Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "--package",
-                "lambda-engine",
-                "--example",
-                name,
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-    bin
-}
-
-fn function_binary() -> std::path::PathBuf {
-    example_binary("echo_function")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn functions_run_on_the_engine_port_and_publish_their_metrics() {
-    let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig::default()).unwrap();
-    let server = streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine)
-        .await
-        .unwrap();
-    let lambda = aws_sdk_lambda::Client::from_conf(
-        aws_sdk_lambda::Config::builder()
-            .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
-            .region(aws_sdk_lambda::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                "a", "b", None, None, "t",
-            ))
-            .endpoint_url(server.endpoint())
-            .build(),
-    );
+    let p = pipeline().await;
+    let (server, lambda) = (&p.server, &p.lambda);
     let cloudwatch = aws_sdk_cloudwatch::Client::from_conf(
         aws_sdk_cloudwatch::Config::builder()
             .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
@@ -67,8 +23,10 @@ async fn functions_run_on_the_engine_port_and_publish_their_metrics() {
             .endpoint_url(server.endpoint())
             .build(),
     );
-    let zip =
-        lambda_engine::function::bootstrap_zip(&std::fs::read(function_binary()).unwrap()).unwrap();
+    let zip = lambda_engine::function::bootstrap_zip(
+        &std::fs::read(lambda_engine::test_support::example_binary("echo_function")).unwrap(),
+    )
+    .unwrap();
     lambda
         .create_function()
         .function_name("echo")
@@ -145,7 +103,7 @@ async fn functions_run_on_the_engine_port_and_publish_their_metrics() {
     assert_eq!(total("invocations"), 5.0);
     assert_eq!(total("errors"), 1.0);
     assert!(total("duration") > 0.0);
-    server.shutdown().await.unwrap();
+    p.server.shutdown().await.unwrap();
 }
 
 struct Pipeline {
@@ -225,7 +183,10 @@ impl Pipeline {
 
     async fn function_with(&self, name: &str, mode: &str, sleep_ms: &str) {
         let zip = lambda_engine::function::bootstrap_zip(
-            &std::fs::read(example_binary("kinesis_function")).unwrap(),
+            &std::fs::read(lambda_engine::test_support::example_binary(
+                "kinesis_function",
+            ))
+            .unwrap(),
         )
         .unwrap();
         self.lambda
@@ -561,7 +522,7 @@ async fn a_failing_batch_is_bisected_down_to_the_poison_record() {
 async fn deploy_a_binary_and_read_its_log() {
     let p = pipeline().await;
     let endpoint = p.server.endpoint();
-    let bin = example_binary("echo_function");
+    let bin = lambda_engine::test_support::example_binary("echo_function");
     let run = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_streamwatch"))
             .args(args)

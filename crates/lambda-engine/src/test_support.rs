@@ -1,0 +1,35 @@
+//! For the workspace's tests: the example functions of this crate as built binaries.
+
+use std::path::{Path, PathBuf};
+
+/// The binary of this crate's example `name` (`examples/<name>.rs`), for a test running from
+/// the same target directory: `cargo test --workspace` builds it with the tests; it is built
+/// here when missing (a filtered test run).
+pub fn example_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let bin = profile_dir.join("examples").join(name);
+    if !bin.exists() {
+        let status =
+            std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+                .args([
+                    "build",
+                    "--quiet",
+                    "--package",
+                    "lambda-engine",
+                    "--example",
+                    name,
+                ])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "building the example {name} failed"
+        );
+    }
+    bin
+}
