@@ -150,6 +150,8 @@ struct Inner {
     functions: RwLock<BTreeMap<String, Arc<Function>>>,
     metrics: metrics::LambdaMetrics,
     running: AtomicU32,
+    /// Executions of functions without reserved concurrency, which share the unreserved pool.
+    unreserved_running: AtomicU32,
     revisions: AtomicU64,
     mappings: Mutex<BTreeMap<String, Arc<esm::Running>>>,
 }
@@ -207,6 +209,7 @@ impl LambdaEngine {
                 functions: RwLock::new(BTreeMap::new()),
                 metrics: metrics::LambdaMetrics::new(store),
                 running: AtomicU32::new(0),
+                unreserved_running: AtomicU32::new(0),
                 revisions: AtomicU64::new(0),
                 mappings: Mutex::new(BTreeMap::new()),
             }),
@@ -647,23 +650,44 @@ impl LambdaEngine {
     /// Takes one execution slot of the function and of the account, or throttles.
     fn acquire(&self, f: &Arc<Function>, name: &str) -> Result<Slot, LambdaError> {
         let reserved = *f.reserved.read();
-        let (limit, reason) = match reserved {
-            Some(n) => (n, "ReservedFunctionConcurrentInvocationLimitExceeded"),
-            None => (self.unreserved_limit(), "ConcurrentInvocationLimitExceeded"),
+        // A function with reserved concurrency counts against its own reservation; the
+        // others share what the reservations leave of the account's concurrency.
+        let (counter, limit, reason) = match reserved {
+            Some(n) => (
+                &f.running,
+                n,
+                "ReservedFunctionConcurrentInvocationLimitExceeded",
+            ),
+            None => (
+                &self.inner.unreserved_running,
+                self.unreserved_limit(),
+                "ConcurrentInvocationLimitExceeded",
+            ),
         };
-        let previous = f.running.fetch_add(1, Ordering::SeqCst);
-        if previous >= limit {
-            f.running.fetch_sub(1, Ordering::SeqCst);
+        if counter.fetch_add(1, Ordering::SeqCst) >= limit {
+            counter.fetch_sub(1, Ordering::SeqCst);
             self.inner.metrics.throttle(name);
             return Err(LambdaError::Throttled { reason });
         }
+        let function_running = if reserved.is_some() {
+            f.running.load(Ordering::SeqCst)
+        } else {
+            f.running.fetch_add(1, Ordering::SeqCst) + 1
+        };
         let account = self.inner.running.fetch_add(1, Ordering::SeqCst) + 1;
-        self.inner
-            .metrics
-            .concurrency(name, previous + 1, account, self.unreserved_limit());
+        let unreserved = self.inner.unreserved_running.load(Ordering::SeqCst);
+        let total_reserved = self.inner.config.account_concurrency - self.unreserved_limit();
+        self.inner.metrics.concurrency(
+            name,
+            function_running,
+            account,
+            unreserved,
+            unreserved + total_reserved,
+        );
         Ok(Slot {
             function: f.clone(),
             inner: self.inner.clone(),
+            unreserved: reserved.is_none(),
         })
     }
 }
@@ -672,12 +696,16 @@ impl LambdaEngine {
 struct Slot {
     function: Arc<Function>,
     inner: Arc<Inner>,
+    unreserved: bool,
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
         self.function.running.fetch_sub(1, Ordering::SeqCst);
         self.inner.running.fetch_sub(1, Ordering::SeqCst);
+        if self.unreserved {
+            self.inner.unreserved_running.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 

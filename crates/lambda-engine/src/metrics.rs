@@ -155,33 +155,48 @@ impl LambdaMetrics {
         self.record("Throttles", Unit::Count, function, 1.0);
     }
 
-    /// Concurrency as an invocation starts: ConcurrentExecutions per function and account,
-    /// UnreservedConcurrentExecutions account-wide (read with Maximum).
+    /// Concurrency as an invocation starts (all read with Maximum): ConcurrentExecutions per
+    /// function and account-wide, UnreservedConcurrentExecutions (executions of functions
+    /// without reserved concurrency) and ClaimedAccountConcurrency (those plus every
+    /// reservation: what on-demand invocations cannot use), account-wide.
     pub fn concurrency(
         &self,
         function: &str,
         function_running: u32,
         account_running: u32,
-        _unreserved: u32,
+        unreserved_running: u32,
+        claimed: u32,
     ) {
         let at = now_ms();
-        if let Ok(key) = MetricKey::new(
-            NAMESPACE,
-            "ConcurrentExecutions",
-            [("FunctionName", function)],
-        ) {
-            self.store
-                .series(&key, Unit::Count)
-                .record(at, f64::from(function_running));
-        }
-        if let Ok(key) = MetricKey::new(
-            NAMESPACE,
-            "ConcurrentExecutions",
-            std::iter::empty::<(&str, &str)>(),
-        ) {
-            self.store
-                .series(&key, Unit::Count)
-                .record(at, f64::from(account_running));
+        let none = std::iter::empty::<(&str, &str)>;
+        let series = [
+            (
+                MetricKey::new(
+                    NAMESPACE,
+                    "ConcurrentExecutions",
+                    [("FunctionName", function)],
+                ),
+                function_running,
+            ),
+            (
+                MetricKey::new(NAMESPACE, "ConcurrentExecutions", none()),
+                account_running,
+            ),
+            (
+                MetricKey::new(NAMESPACE, "UnreservedConcurrentExecutions", none()),
+                unreserved_running,
+            ),
+            (
+                MetricKey::new(NAMESPACE, "ClaimedAccountConcurrency", none()),
+                claimed,
+            ),
+        ];
+        for (key, value) in series {
+            if let Ok(key) = key {
+                self.store
+                    .series(&key, Unit::Count)
+                    .record(at, f64::from(value));
+            }
         }
     }
 }

@@ -406,3 +406,62 @@ async fn events_are_retried_then_dropped() {
         Err(LambdaError::RequestTooLarge)
     ));
 }
+
+/// Functions without reserved concurrency share the account's unreserved pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_unreserved_pool_is_shared() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Arc::new(metric_store::Store::new());
+    let engine = LambdaEngine::new(
+        LambdaConfig {
+            code_root: dir.path().to_path_buf(),
+            account_concurrency: 1,
+            ..LambdaConfig::default()
+        },
+        store.clone(),
+    );
+    deploy(&engine, "first", 30);
+    deploy(&engine, "second", 30);
+    let busy = {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            engine
+                .invoke("first", Bytes::from(r#"{"action":"sleep","ms":800}"#))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        engine.invoke("second", Bytes::from("{}")).await,
+        Err(LambdaError::Throttled {
+            reason: "ConcurrentInvocationLimitExceeded"
+        })
+    );
+    busy.await.expect("task").expect("invoke");
+    let after = engine
+        .invoke("second", Bytes::from("{}"))
+        .await
+        .expect("invoke");
+    assert_eq!(after.function_error, None);
+    let peak = |metric: &str| {
+        let key =
+            metric_store::MetricKey::new("AWS/Lambda", metric, std::iter::empty::<(&str, &str)>())
+                .expect("key");
+        let now = store.now_ms();
+        store
+            .query(
+                &key,
+                now - 600_000,
+                now + 60_000,
+                60,
+                &[metric_store::Statistic::Maximum],
+            )
+            .expect("query")
+            .iter()
+            .filter_map(|d| d.values[0])
+            .fold(0.0, f64::max)
+    };
+    assert_eq!(peak("UnreservedConcurrentExecutions"), 1.0);
+    assert_eq!(peak("ClaimedAccountConcurrency"), 1.0);
+    assert_eq!(peak("ConcurrentExecutions"), 1.0);
+}
