@@ -41,8 +41,9 @@ pub struct FunctionArgs {
 
 #[derive(Subcommand, Debug)]
 enum FunctionCommand {
-    /// Wrap a local executable as the `bootstrap` of a zip and create the function, or
-    /// update its code and configuration when it exists.
+    /// Create a function from a local executable (`--bin`, zipped as `bootstrap`) or a
+    /// directory (`--dir`, e.g. a Python handler), or update its code and configuration when
+    /// it exists; with `--kinesis-stream`, also map the stream to it.
     Deploy(DeployArgs),
 }
 
@@ -53,11 +54,26 @@ pub struct DeployArgs {
     #[arg(long)]
     name: String,
     /// The executable (built for the target: on AWS, Linux for the function's architecture).
+    #[arg(long, conflicts_with = "dir", required_unless_present = "dir")]
+    bin: Option<PathBuf>,
+    /// A directory zipped as the function's code (its files at the zip's root).
     #[arg(long)]
-    bin: PathBuf,
-    /// The runtime.
+    dir: Option<PathBuf>,
+    /// The runtime: `provided.al2023` for `--bin`; e.g. `python3.12` for a Python `--dir`.
     #[arg(long, default_value = "provided.al2023")]
     runtime: String,
+    /// The handler (`bootstrap` for OS-only runtimes, `module.function` for Python).
+    #[arg(long, default_value = "bootstrap")]
+    handler: String,
+    /// A Kinesis stream (name or ARN) to map to the function, unless a mapping exists.
+    #[arg(long)]
+    kinesis_stream: Option<String>,
+    /// Records per batch of the mapping.
+    #[arg(long, default_value_t = 100)]
+    batch_size: i32,
+    /// Where the mapping starts: TRIM_HORIZON or LATEST.
+    #[arg(long, default_value = "LATEST")]
+    starting_position: String,
     /// Seconds an invocation may run.
     #[arg(long, default_value_t = 3)]
     timeout: i32,
@@ -87,9 +103,15 @@ impl FunctionArgs {
 }
 
 async fn deploy(args: DeployArgs) -> anyhow::Result<()> {
-    let binary =
-        std::fs::read(&args.bin).with_context(|| format!("reading {}", args.bin.display()))?;
-    let zip = lambda_engine::function::bootstrap_zip(&binary)?;
+    let zip = match (&args.bin, &args.dir) {
+        (Some(bin), _) => {
+            let binary =
+                std::fs::read(bin).with_context(|| format!("reading {}", bin.display()))?;
+            lambda_engine::function::bootstrap_zip(&binary)?
+        }
+        (None, Some(dir)) => zip_dir(dir)?,
+        (None, None) => bail!("give --bin or --dir"),
+    };
     let mut variables = BTreeMap::new();
     for pair in &args.env {
         let Some((k, v)) = pair.split_once('=') else {
@@ -121,6 +143,7 @@ async fn deploy(args: DeployArgs) -> anyhow::Result<()> {
             .update_function_configuration()
             .function_name(&args.name)
             .runtime(runtime)
+            .handler(&args.handler)
             .timeout(args.timeout)
             .memory_size(args.memory)
             .environment(environment)
@@ -134,7 +157,7 @@ async fn deploy(args: DeployArgs) -> anyhow::Result<()> {
             .function_name(&args.name)
             .runtime(runtime)
             .role(&args.role)
-            .handler("bootstrap")
+            .handler(&args.handler)
             .timeout(args.timeout)
             .memory_size(args.memory)
             .environment(environment)
@@ -150,7 +173,104 @@ async fn deploy(args: DeployArgs) -> anyhow::Result<()> {
         arn.unwrap_or_default(),
         sha.unwrap_or_default()
     );
+    if let Some(stream) = &args.kinesis_stream {
+        map_stream(&client, &args, stream).await?;
+    }
     Ok(())
+}
+
+/// Maps a Kinesis stream to the function unless a mapping of that stream exists.
+async fn map_stream(
+    client: &aws_sdk_lambda::Client,
+    args: &DeployArgs,
+    stream: &str,
+) -> anyhow::Result<()> {
+    let arn = if stream.starts_with("arn:") {
+        stream.to_string()
+    } else {
+        let kinesis = aws_sdk_kinesis::Client::new(&args.target.config().await);
+        let summary = kinesis
+            .describe_stream_summary()
+            .stream_name(stream)
+            .send()
+            .await
+            .with_context(|| format!("DescribeStreamSummary {stream}"))?;
+        summary
+            .stream_description_summary()
+            .map(|d| d.stream_arn().to_string())
+            .with_context(|| format!("no ARN for stream {stream}"))?
+    };
+    let existing = client
+        .list_event_source_mappings()
+        .function_name(&args.name)
+        .event_source_arn(&arn)
+        .send()
+        .await
+        .context("ListEventSourceMappings")?;
+    if let Some(m) = existing.event_source_mappings().first() {
+        println!("mapping {} exists for {arn}", m.uuid().unwrap_or_default());
+        return Ok(());
+    }
+    let created = client
+        .create_event_source_mapping()
+        .function_name(&args.name)
+        .event_source_arn(&arn)
+        .batch_size(args.batch_size)
+        .starting_position(aws_sdk_lambda::types::EventSourcePosition::from(
+            args.starting_position.as_str(),
+        ))
+        .function_response_types(
+            aws_sdk_lambda::types::FunctionResponseType::ReportBatchItemFailures,
+        )
+        .send()
+        .await
+        .context("CreateEventSourceMapping")?;
+    println!(
+        "mapped {arn} to {} (mapping {})",
+        args.name,
+        created.uuid().unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// Zips a directory's files (recursively) with their paths relative to it.
+fn zip_dir(dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    fn walk(
+        root: &std::path::Path,
+        dir: &std::path::Path,
+        out: &mut Vec<(String, Vec<u8>, u32)>,
+    ) -> anyhow::Result<()> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .collect::<Result<_, _>>()?;
+        entries.sort_by_key(|e| e.path());
+        for entry in entries {
+            let path = entry.path();
+            if path.is_dir() {
+                if entry.file_name() != "__pycache__" {
+                    walk(root, &path, out)?;
+                }
+                continue;
+            }
+            let relative = path
+                .strip_prefix(root)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            let mode = {
+                use std::os::unix::fs::PermissionsExt as _;
+                entry.metadata()?.permissions().mode() & 0o777
+            };
+            out.push((relative, std::fs::read(&path)?, mode));
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files)?;
+    let refs: Vec<(&str, &[u8], u32)> = files
+        .iter()
+        .map(|(p, b, m)| (p.as_str(), b.as_slice(), *m))
+        .collect();
+    Ok(lambda_engine::function::zip_files(&refs)?)
 }
 
 /// Arguments of `streamwatch logs`.

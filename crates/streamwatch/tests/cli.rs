@@ -14,9 +14,15 @@ fn free_port() -> u16 {
 
 /// Starts `streamwatch serve` with `args` and waits for its "listening on" line.
 fn serve(args: &[&str]) -> (Child, String) {
+    serve_with_env(args, &[])
+}
+
+/// [`serve`] with environment variables.
+fn serve_with_env(args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
         .arg("serve")
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -426,4 +432,113 @@ fn demo_shows_throttling_above_capacity_and_none_without_limits() {
     assert!(sent > 0, "{out}");
     assert_eq!(throttled, 0, "{out}");
     assert_eq!(shard_throttled, 0.0, "{out}");
+}
+
+/// The one-command deployments of the examples: the Python consumer (examples/lambda/,
+/// under awslambdaric from .venv) and the Rust consumer (lambda-engine's kinesis_function),
+/// each mapped to a stream by `function deploy --kinesis-stream`, read with `streamwatch logs`.
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_consumers_with_one_command_each() {
+    let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/python3");
+    let port = free_port().to_string();
+    let (mut child, endpoint) = serve_with_env(
+        &["--port", &port, "--create-stream-delay-ms", "0"],
+        &[("STREAMWATCH_PYTHON", python)],
+    );
+    let c = client(&endpoint);
+    c.create_stream()
+        .stream_name("orders")
+        .shard_count(1)
+        .send()
+        .await
+        .unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+            .args(args)
+            .args(["--endpoint", &endpoint])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/lambda/python-consumer"
+    );
+    let deployed = run(&[
+        "function",
+        "deploy",
+        "--name",
+        "py-consumer",
+        "--dir",
+        dir,
+        "--runtime",
+        "python3.11",
+        "--handler",
+        "app.handler",
+        "--kinesis-stream",
+        "orders",
+        "--starting-position",
+        "TRIM_HORIZON",
+    ]);
+    assert!(deployed.contains("mapped arn:aws:kinesis:"), "{deployed}");
+    let rust_bin = lambda_engine::test_support::example_binary("kinesis_function");
+    let deployed = run(&[
+        "function",
+        "deploy",
+        "--name",
+        "rs-consumer",
+        "--bin",
+        rust_bin.to_str().unwrap(),
+        "--kinesis-stream",
+        "orders",
+        "--starting-position",
+        "TRIM_HORIZON",
+    ]);
+    assert!(deployed.contains("mapped arn:aws:kinesis:"), "{deployed}");
+    // Deploying again keeps the one mapping.
+    let again = run(&[
+        "function",
+        "deploy",
+        "--name",
+        "rs-consumer",
+        "--bin",
+        rust_bin.to_str().unwrap(),
+        "--kinesis-stream",
+        "orders",
+    ]);
+    assert!(again.contains("exists for"), "{again}");
+    for (i, body) in [r#"{"n":1}"#, r#"{"n":2}"#].iter().enumerate() {
+        c.put_record()
+            .stream_name("orders")
+            .partition_key(format!("k{i}"))
+            .data(aws_sdk_kinesis::primitives::Blob::new(*body))
+            .send()
+            .await
+            .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (mut py, mut rs) = (String::new(), String::new());
+    while Instant::now() < deadline {
+        py = run(&["logs", "py-consumer"]);
+        rs = run(&["logs", "rs-consumer"]);
+        if py.contains(r#""body": {"n": 2}"#) && rs.contains(r#"OK {"n":2}"#) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(
+        py.contains(r#""body": {"n": 1}"#) && py.contains(r#""body": {"n": 2}"#),
+        "{py}"
+    );
+    assert!(
+        rs.contains(r#"OK {"n":1}"#) && rs.contains(r#"OK {"n":2}"#),
+        "{rs}"
+    );
+    interrupt(&child);
+    wait_exit(&mut child, Duration::from_secs(10));
 }
