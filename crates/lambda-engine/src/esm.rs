@@ -487,7 +487,7 @@ async fn poll_shard(
                 Ok(resp) => iterator = resp.shard_iterator().map(str::to_string),
                 Err(e) => {
                     tracing::debug!(shard, error = %aws_sdk_kinesis::error::DisplayErrorContext(&e), "GetShardIterator failed");
-                    tokio::time::sleep(IDLE_POLL).await;
+                    tokio::time::sleep(engine.config().poll_interval).await;
                     continue;
                 }
             }
@@ -572,7 +572,12 @@ async fn poll_shard(
             return;
         }
         if got == 0 || (!full && window.is_zero()) {
-            tokio::time::sleep(if got == 0 { IDLE_POLL } else { Duration::ZERO }).await;
+            tokio::time::sleep(if got == 0 {
+                engine.config().poll_interval
+            } else {
+                Duration::ZERO
+            })
+            .await;
         }
     }
 }

@@ -96,6 +96,10 @@ pub struct LambdaConfig {
     /// Where functions, mappings and checkpoints are kept across restarts; in memory only
     /// when `None`.
     pub state_dir: Option<PathBuf>,
+    /// How long an event source mapping's poller waits after a read that found nothing:
+    /// 200 ms keeps a shard within AWS's five GetRecords a second; an engine without shard
+    /// limits can poll sooner.
+    pub poll_interval: Duration,
 }
 
 impl Default for LambdaConfig {
@@ -110,6 +114,7 @@ impl Default for LambdaConfig {
             python: PathBuf::from("python3"),
             async_retry_delays: [Duration::from_secs(60), Duration::from_secs(120)],
             state_dir: None,
+            poll_interval: esm::IDLE_POLL,
         }
     }
 }

@@ -357,6 +357,12 @@ pub fn lambda_for(
             python: std::env::var_os("STREAMWATCH_PYTHON")
                 .map_or_else(|| "python3".into(), std::path::PathBuf::from),
             state_dir: config.data_dir.as_ref().map(|d| d.join("lambda")),
+            // Within five reads a second per shard under AWS's limits; sooner without them.
+            poll_interval: if config.shard_limits {
+                lambda_engine::esm::IDLE_POLL
+            } else {
+                std::time::Duration::from_millis(10)
+            },
             ..LambdaConfig::default()
         },
         metrics,

@@ -87,6 +87,9 @@ enum BenchSubcommand {
     /// Time one `collect` cycle over many streams with the default metric set: batched at
     /// 500 queries a call, and one query per call as a naive exporter would.
     Collect(crate::bench_collect::CollectBenchArgs),
+    /// End-to-end latency of Kinesis -> Lambda (put acknowledged -> handler done) at given
+    /// record rates, and Invoke calls a second of a no-op function.
+    Lambda(crate::bench_lambda::LambdaBenchArgs),
 }
 
 impl BenchCommand {
@@ -95,6 +98,7 @@ impl BenchCommand {
         match self.command {
             Some(BenchSubcommand::Client(args)) => run(args).await,
             Some(BenchSubcommand::Collect(args)) => crate::bench_collect::run(args).await,
+            Some(BenchSubcommand::Lambda(args)) => crate::bench_lambda::run(args).await,
             None => bench::run(self.http).await,
         }
     }

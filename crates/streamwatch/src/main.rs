@@ -3,6 +3,7 @@
 mod bench;
 mod bench_client;
 mod bench_collect;
+mod bench_lambda;
 mod collect;
 mod collect_config;
 mod demo;
