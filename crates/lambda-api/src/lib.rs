@@ -34,15 +34,25 @@ pub const MAX_REQUEST_BYTES: usize = 70 * 1024 * 1024;
 
 /// The Lambda routes, ready to merge into the engine's router.
 pub fn router(engine: LambdaEngine) -> Router {
-    Router::new()
-        .route(
+    let collections = [
+        (
             "/2015-03-31/functions",
             post(create_function).get(list_functions),
-        )
-        .route(
-            "/2015-03-31/functions/",
-            post(create_function).get(list_functions),
-        )
+        ),
+        (
+            "/2015-03-31/event-source-mappings",
+            post(create_mapping).get(list_mappings),
+        ),
+        ("/2016-08-19/account-settings", get(account_settings)),
+    ];
+    let mut router = Router::new();
+    // The SDKs send these with a trailing slash; other clients may not.
+    for (path, methods) in collections {
+        router = router
+            .route(path, methods.clone())
+            .route(&format!("{path}/"), methods);
+    }
+    router
         .route(
             "/2015-03-31/functions/{name}",
             get(get_function).delete(delete_function),
@@ -66,14 +76,6 @@ pub fn router(engine: LambdaEngine) -> Router {
             get(list_tags).post(tag_resource).delete(untag_resource),
         )
         .route(
-            "/2015-03-31/event-source-mappings",
-            post(create_mapping).get(list_mappings),
-        )
-        .route(
-            "/2015-03-31/event-source-mappings/",
-            post(create_mapping).get(list_mappings),
-        )
-        .route(
             "/2015-03-31/event-source-mappings/{uuid}",
             get(get_mapping).put(update_mapping).delete(delete_mapping),
         )
@@ -84,8 +86,6 @@ pub fn router(engine: LambdaEngine) -> Router {
                 .get(get_event_invoke_config)
                 .delete(delete_event_invoke_config),
         )
-        .route("/2016-08-19/account-settings", get(account_settings))
-        .route("/2016-08-19/account-settings/", get(account_settings))
         // A 50 MB zip in base64, in JSON.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(engine)

@@ -657,6 +657,8 @@ impl LambdaEngine {
         let reserved = *f.reserved.read();
         // A function with reserved concurrency counts against its own reservation; the
         // others share what the reservations leave of the account's concurrency.
+        // One pass over the functions' reservations per invocation.
+        let unreserved_limit = self.unreserved_limit();
         let (counter, limit, reason) = match reserved {
             Some(n) => (
                 &f.running,
@@ -665,7 +667,7 @@ impl LambdaEngine {
             ),
             None => (
                 &self.inner.unreserved_running,
-                self.unreserved_limit(),
+                unreserved_limit,
                 "ConcurrentInvocationLimitExceeded",
             ),
         };
@@ -681,7 +683,7 @@ impl LambdaEngine {
         };
         let account = self.inner.running.fetch_add(1, Ordering::SeqCst) + 1;
         let unreserved = self.inner.unreserved_running.load(Ordering::SeqCst);
-        let total_reserved = self.inner.config.account_concurrency - self.unreserved_limit();
+        let total_reserved = self.inner.config.account_concurrency - unreserved_limit;
         self.inner.metrics.concurrency(
             name,
             function_running,

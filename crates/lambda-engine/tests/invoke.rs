@@ -30,16 +30,17 @@ fn config(name: &str, timeout_secs: u32) -> FunctionConfig {
 }
 
 fn engine(dir: &Path) -> (LambdaEngine, Arc<metric_store::Store>) {
+    engine_with(LambdaConfig {
+        code_root: dir.to_path_buf(),
+        endpoint_url: Some("http://127.0.0.1:4567".into()),
+        ..LambdaConfig::default()
+    })
+}
+
+/// An engine with these settings, recording into a new store.
+fn engine_with(config: LambdaConfig) -> (LambdaEngine, Arc<metric_store::Store>) {
     let store = Arc::new(metric_store::Store::new());
-    let engine = LambdaEngine::new(
-        LambdaConfig {
-            code_root: dir.to_path_buf(),
-            endpoint_url: Some("http://127.0.0.1:4567".into()),
-            ..LambdaConfig::default()
-        },
-        store.clone(),
-    );
-    (engine, store)
+    (LambdaEngine::new(config, store.clone()), store)
 }
 
 fn deploy(engine: &LambdaEngine, name: &str, timeout_secs: u32) {
@@ -57,22 +58,27 @@ fn json_of(bytes: &Bytes) -> Value {
     serde_json::from_slice(bytes).expect("JSON payload")
 }
 
+/// The values of a series over the last ten minutes, per minute, for one statistic.
+fn recent(
+    store: &metric_store::Store,
+    key: &metric_store::MetricKey,
+    statistic: metric_store::Statistic,
+) -> Vec<f64> {
+    let now = store.now_ms();
+    store
+        .query(key, now - 600_000, now + 60_000, 60, &[statistic])
+        .expect("query")
+        .iter()
+        .filter_map(|d| d.values[0])
+        .collect()
+}
+
 /// The Sum of a function's metric over the last ten minutes.
 fn sum(store: &metric_store::Store, metric: &str, function: &str) -> f64 {
     let key = metric_store::MetricKey::new("AWS/Lambda", metric, [("FunctionName", function)])
         .expect("key");
-    let now = store.now_ms();
-    store
-        .query(
-            &key,
-            now - 600_000,
-            now + 60_000,
-            60,
-            &[metric_store::Statistic::Sum],
-        )
-        .expect("query")
+    recent(store, &key, metric_store::Statistic::Sum)
         .iter()
-        .filter_map(|d| d.values[0])
         .sum()
 }
 
@@ -280,15 +286,11 @@ async fn a_python_handler_runs_under_awslambdaric() {
         Path::new(python).exists(),
         "{python} is missing: run the tests with scripts/test.sh"
     );
-    let store = Arc::new(metric_store::Store::new());
-    let engine = LambdaEngine::new(
-        LambdaConfig {
-            code_root: dir.path().to_path_buf(),
-            python: PathBuf::from(python),
-            ..LambdaConfig::default()
-        },
-        store.clone(),
-    );
+    let (engine, store) = engine_with(LambdaConfig {
+        code_root: dir.path().to_path_buf(),
+        python: PathBuf::from(python),
+        ..LambdaConfig::default()
+    });
     let handler = br#"
 import os
 print("module loaded")
@@ -344,15 +346,11 @@ def handle(event, context):
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_are_retried_then_dropped() {
     let dir = tempfile::tempdir().expect("dir");
-    let store = Arc::new(metric_store::Store::new());
-    let engine = LambdaEngine::new(
-        LambdaConfig {
-            code_root: dir.path().to_path_buf(),
-            async_retry_delays: [Duration::from_millis(100), Duration::from_millis(200)],
-            ..LambdaConfig::default()
-        },
-        store.clone(),
-    );
+    let (engine, store) = engine_with(LambdaConfig {
+        code_root: dir.path().to_path_buf(),
+        async_retry_delays: [Duration::from_millis(100), Duration::from_millis(200)],
+        ..LambdaConfig::default()
+    });
     deploy(&engine, "events", 30);
     let bad = engine.put_event_invoke_config(
         "events",
@@ -411,15 +409,11 @@ async fn events_are_retried_then_dropped() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_unreserved_pool_is_shared() {
     let dir = tempfile::tempdir().expect("dir");
-    let store = Arc::new(metric_store::Store::new());
-    let engine = LambdaEngine::new(
-        LambdaConfig {
-            code_root: dir.path().to_path_buf(),
-            account_concurrency: 1,
-            ..LambdaConfig::default()
-        },
-        store.clone(),
-    );
+    let (engine, store) = engine_with(LambdaConfig {
+        code_root: dir.path().to_path_buf(),
+        account_concurrency: 1,
+        ..LambdaConfig::default()
+    });
     deploy(&engine, "first", 30);
     deploy(&engine, "second", 30);
     let busy = {
@@ -447,18 +441,8 @@ async fn the_unreserved_pool_is_shared() {
         let key =
             metric_store::MetricKey::new("AWS/Lambda", metric, std::iter::empty::<(&str, &str)>())
                 .expect("key");
-        let now = store.now_ms();
-        store
-            .query(
-                &key,
-                now - 600_000,
-                now + 60_000,
-                60,
-                &[metric_store::Statistic::Maximum],
-            )
-            .expect("query")
-            .iter()
-            .filter_map(|d| d.values[0])
+        recent(&store, &key, metric_store::Statistic::Maximum)
+            .into_iter()
             .fold(0.0, f64::max)
     };
     assert_eq!(peak("UnreservedConcurrentExecutions"), 1.0);

@@ -244,25 +244,20 @@ fn get_log_events(engine: &LambdaEngine, input: &Map<String, Value>) -> Answer {
         (Ok(l), Ok(s)) => (l, s),
         (Err(e), _) | (_, Err(e)) => return e,
     };
-    let events: Vec<LogEvent> = engine
+    let of_stream: Vec<LogEvent> = engine
         .logs(&name, 0)
         .unwrap_or_default()
         .into_iter()
-        .filter(|e| e.stream == stream && in_range(e, input))
+        .filter(|e| e.stream == stream)
         .collect();
-    if events.is_empty()
-        && !engine
-            .logs(&name, 0)
-            .unwrap_or_default()
-            .iter()
-            .any(|e| e.stream == stream)
-    {
+    if of_stream.is_empty() {
         return error(
             400,
             "ResourceNotFoundException",
             "The specified log stream does not exist.",
         );
     }
+    let events: Vec<&LogEvent> = of_stream.iter().filter(|e| in_range(e, input)).collect();
     let page: Vec<Value> = events
         .iter()
         .skip(start)

@@ -54,28 +54,11 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 1024)]
     record_size: usize,
     /// How long to run, e.g. `10s`, `2m`; until Ctrl-C without it.
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = crate::collect::parse_duration)]
     duration: Option<Duration>,
     /// Where Prometheus `/metrics` (the latest collection cycle) is served.
     #[arg(long, default_value = "127.0.0.1:9107")]
     listen: SocketAddr,
-}
-
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let (num, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("not a duration: {text:?} (e.g. 10s, 500ms, 2m)"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(n)),
-        "" | "s" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
-        "h" => Ok(Duration::from_secs(n * 3600)),
-        _ => Err(format!("unknown unit in {text:?}: use ms, s, m or h")),
-    }
 }
 
 fn now_ms() -> i64 {
