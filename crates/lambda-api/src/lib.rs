@@ -261,7 +261,7 @@ fn zip_of(code: &Map<String, Value>) -> Result<Vec<u8>, ApiError> {
 
 /// The FunctionConfiguration document.
 fn configuration(engine: &LambdaEngine, c: &FunctionConfig) -> Value {
-    json!({
+    let mut doc = json!({
         "FunctionName": c.name,
         "FunctionArn": engine.function_arn(&c.name),
         "Runtime": c.runtime,
@@ -284,7 +284,22 @@ fn configuration(engine: &LambdaEngine, c: &FunctionConfig) -> Value {
         "EphemeralStorage": {"Size": 512},
         "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
         "LoggingConfig": {"LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", c.name)},
-    })
+    });
+    if let Some(target) = &c.dead_letter_target {
+        doc["DeadLetterConfig"] = json!({"TargetArn": target});
+    }
+    doc
+}
+
+/// `DeadLetterConfig.TargetArn` of a request: `Some(None)` when it is given empty (removed).
+fn dead_letter_target(body: &serde_json::Map<String, Value>) -> Option<Option<String>> {
+    let target = body.get("DeadLetterConfig")?.get("TargetArn");
+    Some(
+        target
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
+    )
 }
 
 async fn create_function(State(engine): State<LambdaEngine>, body: Bytes) -> ApiResult {
@@ -333,6 +348,7 @@ async fn create_function(State(engine): State<LambdaEngine>, body: Bytes) -> Api
         code_size: 0,
         last_modified: String::new(),
         revision_id: String::new(),
+        dead_letter_target: dead_letter_target(&body).flatten(),
     };
     let tags = string_map(body.get("Tags"));
     let created = engine.create_function(config, &zip, tags)?;
@@ -439,6 +455,7 @@ async fn update_configuration(
     let environment = body
         .get("Environment")
         .map(|e| string_map(e.get("Variables")));
+    let dead_letter = dead_letter_target(&body);
     let config = engine.update_config(&name, |c| {
         set(&mut c.timeout_secs, timeout);
         set(&mut c.memory_mb, memory);
@@ -447,6 +464,7 @@ async fn update_configuration(
         set(&mut c.role, role);
         set(&mut c.description, description);
         set(&mut c.environment, environment);
+        set(&mut c.dead_letter_target, dead_letter);
     })?;
     ok_json(StatusCode::OK, configuration(&engine, &config))
 }

@@ -3,7 +3,9 @@
 //! times after Lambda's waits, throttles are retried until the event is
 //! `MaximumEventAgeInSeconds` old (60..=21,600, default 6 hours), and an event given up on is
 //! counted in AsyncEventsDropped. Every attempt keeps the event's request id and records
-//! AsyncEventAge.
+//! AsyncEventAge. Records of the outcome go to the configured destinations, and failed
+//! events to the function's dead-letter queue (DeadLetterConfig), as
+//! [`crate::destinations`] describes.
 
 use std::time::{Duration, Instant};
 
@@ -21,9 +23,9 @@ pub struct EventInvokeConfig {
     pub maximum_retry_attempts: u32,
     /// Oldest an event may be when it is (re)tried, in seconds, 60..=21,600.
     pub maximum_event_age_secs: u32,
-    /// Where results of successful events go (not delivered yet: recorded only).
+    /// Where records of successful events go (an SQS queue or a function).
     pub on_success: Option<String>,
-    /// Where failed events go (not delivered yet: recorded only).
+    /// Where records of failed and expired events go (an SQS queue or a function).
     pub on_failure: Option<String>,
     /// When it last changed, epoch seconds.
     pub last_modified: f64,
@@ -121,30 +123,43 @@ impl LambdaEngine {
         let received = Instant::now();
         let max_age = Duration::from_secs(u64::from(config.maximum_event_age_secs));
         let mut retries = 0u32;
-        loop {
+        let mut attempts = 0u32;
+        let mut last: Option<crate::Invoked> = None;
+        let condition = loop {
             if received.elapsed() > max_age {
                 tracing::warn!(function = name, request_id = id, "event expired");
-                self.inner.metrics.async_dropped(name);
-                return;
+                break "EventAgeExceeded";
             }
             self.inner
                 .metrics
                 .async_age(name, received.elapsed().as_secs_f64() * 1000.0);
-            match self.invoke_as(name, payload.clone(), id.clone()).await {
-                Ok(invoked) if invoked.function_error.is_none() => return,
-                Ok(_) if retries < config.maximum_retry_attempts => {
+            let outcome = self.invoke_as(name, payload.clone(), id.clone()).await;
+            if outcome.is_ok() {
+                attempts += 1;
+            }
+            match outcome {
+                Ok(invoked) if invoked.function_error.is_none() => {
+                    if let Some(dest) = &config.on_success {
+                        let record = self
+                            .invocation_record(name, &id, "Success", attempts, &payload, &invoked);
+                        self.deliver_record(name, dest, record);
+                    }
+                    return;
+                }
+                Ok(invoked) if retries < config.maximum_retry_attempts => {
+                    last = Some(invoked);
                     let wait = self.inner.config.async_retry_delays[(retries as usize).min(1)];
                     retries += 1;
                     tokio::time::sleep(wait).await;
                 }
-                Ok(_) => {
+                Ok(invoked) => {
                     tracing::warn!(
                         function = name,
                         request_id = id,
                         "event failed after its retries"
                     );
-                    self.inner.metrics.async_dropped(name);
-                    return;
+                    last = Some(invoked);
+                    break "RetriesExhausted";
                 }
                 Err(LambdaError::Throttled { .. }) => {
                     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -155,6 +170,98 @@ impl LambdaEngine {
                     return;
                 }
             }
+        };
+        self.inner.metrics.async_dropped(name);
+        let record = match &last {
+            Some(invoked) => {
+                self.invocation_record(name, &id, condition, attempts, &payload, invoked)
+            }
+            None => self.invocation_record_unanswered(name, &id, condition, &payload),
+        };
+        if let Some(dest) = &config.on_failure {
+            self.deliver_record(name, dest, record);
+        }
+        let dead_letter = self
+            .function(name)
+            .ok()
+            .and_then(|f| f.config.read().dead_letter_target.clone());
+        if let Some(dlq) = dead_letter {
+            let (code, message) = match &last {
+                Some(invoked) => ("200".to_string(), error_message(&invoked.payload)),
+                None => ("429".to_string(), "Event age exceeded".to_string()),
+            };
+            let attributes = [
+                ("RequestID", "String", id.clone()),
+                ("ErrorCode", "Number", code),
+                ("ErrorMessage", "String", message),
+            ];
+            let body = String::from_utf8_lossy(&payload).into_owned();
+            if let Err(e) = self.deliver(&dlq, body, &attributes) {
+                tracing::warn!(function = name, dlq, error = %e, "dead-letter queue not reached");
+                self.inner.metrics.dead_letter_error(name);
+            }
         }
     }
+
+    fn deliver_record(&self, name: &str, destination: &str, record: serde_json::Value) {
+        if let Err(e) = self.deliver(destination, record.to_string(), &[]) {
+            tracing::warn!(function = name, destination, error = %e, "destination not reached");
+            self.inner.metrics.destination_delivery_failure(name);
+        }
+    }
+
+    /// The invocation record destinations receive for an event the function answered.
+    fn invocation_record(
+        &self,
+        name: &str,
+        id: &str,
+        condition: &str,
+        attempts: u32,
+        payload: &Bytes,
+        invoked: &crate::Invoked,
+    ) -> serde_json::Value {
+        let mut record = self.invocation_record_unanswered(name, id, condition, payload);
+        record["requestContext"]["approximateInvokeCount"] = attempts.into();
+        record["responseContext"] =
+            crate::destinations::response_context(invoked.function_error.as_deref());
+        record["responsePayload"] = json_or_string(&invoked.payload);
+        record
+    }
+
+    /// The invocation record of an event that expired before the function answered it.
+    fn invocation_record_unanswered(
+        &self,
+        name: &str,
+        id: &str,
+        condition: &str,
+        payload: &Bytes,
+    ) -> serde_json::Value {
+        serde_json::json!({
+            "version": "1.0",
+            "timestamp": crate::destinations::record_timestamp(),
+            "requestContext": {
+                "requestId": id,
+                "functionArn": format!("{}:$LATEST", self.function_arn(name)),
+                "condition": condition,
+                "approximateInvokeCount": 0,
+            },
+            "requestPayload": json_or_string(payload),
+        })
+    }
+}
+
+/// A payload as JSON if it is JSON, else as a string.
+fn json_or_string(payload: &Bytes) -> serde_json::Value {
+    serde_json::from_slice(payload).unwrap_or_else(|_| {
+        serde_json::Value::String(String::from_utf8_lossy(payload).into_owned())
+    })
+}
+
+/// The `errorMessage` of a function error document, or the whole payload (at most 1 KB).
+fn error_message(payload: &Bytes) -> String {
+    let message = serde_json::from_slice::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|v| v["errorMessage"].as_str().map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(payload).into_owned());
+    message.chars().take(1024).collect()
 }

@@ -657,6 +657,8 @@ async fn process(
     // Work list: batches still to deliver, in order, with their retry counts.
     let mut work: std::collections::VecDeque<(Vec<Read>, i64)> =
         fit(batch).into_iter().map(|b| (b, 0)).collect();
+    // What the function last answered, for the on-failure record's responseContext.
+    let mut last_response: Option<Value> = None;
     while let Some((records, attempts)) = work.pop_front() {
         running.upgrade()?;
         // Records past the maximum age are dropped.
@@ -673,6 +675,7 @@ async fn process(
                     &old,
                     attempts,
                     "RecordAgeExceeded",
+                    last_response.as_ref().filter(|_| attempts > 0),
                 );
             }
             young
@@ -694,6 +697,11 @@ async fn process(
         let outcome = engine
             .invoke(&config.function_name, Bytes::from(payload))
             .await;
+        if let Ok(invoked) = &outcome {
+            last_response = Some(crate::destinations::response_context(
+                invoked.function_error.as_deref(),
+            ));
+        }
         let failed_from: Option<usize> = match outcome {
             Err(LambdaError::Throttled { .. }) => {
                 // Throttles are retried without counting as retries.
@@ -735,6 +743,7 @@ async fn process(
                 &retry,
                 attempts + 1,
                 "RetryAttemptsExhausted",
+                last_response.as_ref(),
             );
             continue;
         } else {
@@ -792,9 +801,10 @@ fn set_result(running: &std::sync::Weak<Running>, result: &str) {
     }
 }
 
-/// Records given up on: logged with the batch metadata an on-failure destination receives.
-/// Delivery to the destination comes with the engine's SQS; until then the metadata is only
-/// logged and counted as a DestinationDeliveryFailure when a destination is configured.
+/// Records given up on: logged, and sent as an invocation record (the batch's metadata, not
+/// its records) to the mapping's on-failure destination; a failed delivery counts in
+/// DestinationDeliveryFailures.
+#[allow(clippy::too_many_arguments)]
 fn discard(
     engine: &LambdaEngine,
     running: &std::sync::Weak<Running>,
@@ -803,11 +813,12 @@ fn discard(
     records: &[Read],
     attempts: i64,
     condition: &str,
+    response: Option<&Value>,
 ) {
     let (Some(first), Some(last)) = (records.first(), records.last()) else {
         return;
     };
-    let info = json!({
+    let mut info = json!({
         "requestContext": {
             "requestId": uuid::Uuid::new_v4().to_string(),
             "functionArn": engine.function_arn(&config.function_name),
@@ -815,19 +826,25 @@ fn discard(
             "approximateInvokeCount": attempts,
         },
         "version": "1.0",
-        "timestamp": crate::last_modified((now_secs() * 1000.0) as i64),
+        "timestamp": crate::destinations::record_timestamp(),
         "KinesisBatchInfo": {
             "shardId": shard,
             "startSequenceNumber": first.sequence_number,
             "endSequenceNumber": last.sequence_number,
-            "approximateArrivalOfFirstRecord": first.arrival_secs,
-            "approximateArrivalOfLastRecord": last.arrival_secs,
+            "approximateArrivalOfFirstRecord": crate::destinations::record_time(first.arrival_secs),
+            "approximateArrivalOfLastRecord": crate::destinations::record_time(last.arrival_secs),
             "batchSize": records.len(),
             "streamArn": config.event_source_arn,
         },
     });
+    if let Some(response) = response {
+        info["responseContext"] = response.clone();
+    }
     tracing::warn!(mapping = ?running.upgrade().map(|r| r.mapping.lock().uuid.clone()), %info, "records discarded");
-    if config.on_failure.is_some() {
+    if let Some(destination) = &config.on_failure
+        && let Err(e) = engine.deliver(destination, info.to_string(), &[])
+    {
+        tracing::warn!(destination, error = %e, "on-failure destination not reached");
         engine
             .inner
             .metrics

@@ -56,6 +56,9 @@ pub struct FunctionConfig {
     pub last_modified: String,
     /// Changes with every update.
     pub revision_id: String,
+    /// The dead-letter queue of asynchronous events that failed (`DeadLetterConfig.TargetArn`).
+    #[serde(default)]
+    pub dead_letter_target: Option<String>,
 }
 
 impl FunctionConfig {

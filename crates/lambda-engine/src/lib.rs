@@ -17,6 +17,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod async_invoke;
+pub mod destinations;
 pub mod esm;
 pub mod function;
 mod instance;
@@ -159,6 +160,8 @@ struct Inner {
     unreserved_running: AtomicU32,
     revisions: AtomicU64,
     mappings: Mutex<BTreeMap<String, Arc<esm::Running>>>,
+    /// Where SQS destinations and dead-letter queues are sent.
+    sink: RwLock<Option<Arc<dyn destinations::MessageSink>>>,
 }
 
 /// The engine: cheap to clone, clones share everything.
@@ -217,6 +220,7 @@ impl LambdaEngine {
                 unreserved_running: AtomicU32::new(0),
                 revisions: AtomicU64::new(0),
                 mappings: Mutex::new(BTreeMap::new()),
+                sink: RwLock::new(None),
             }),
         }
     }

@@ -62,6 +62,11 @@ impl LambdaMetrics {
         self.record("DestinationDeliveryFailures", Unit::Count, function, 1.0);
     }
 
+    /// A failed send to a function's dead-letter queue (DeadLetterErrors).
+    pub fn dead_letter_error(&self, function: &str) {
+        self.record("DeadLetterErrors", Unit::Count, function, 1.0);
+    }
+
     /// Extracts the metrics of an Embedded Metric Format log line, as CloudWatch Logs does
     /// with a function's output: every metric of every directive, under each of its
     /// dimension sets, at the document's timestamp. Returns how many values were stored;

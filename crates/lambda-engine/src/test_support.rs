@@ -6,6 +6,11 @@ use std::path::{Path, PathBuf};
 /// the same target directory: `cargo test --workspace` builds it with the tests; it is built
 /// here when missing (a filtered test run).
 pub fn example_binary(name: &str) -> PathBuf {
+    example_binary_of("lambda-engine", name)
+}
+
+/// The binary of example `name` of workspace package `package`, as [`example_binary`].
+pub fn example_binary_of(package: &str, name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();
     let profile_dir = exe
         .parent()
@@ -16,14 +21,7 @@ pub fn example_binary(name: &str) -> PathBuf {
     if !bin.exists() {
         let status =
             std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-                .args([
-                    "build",
-                    "--quiet",
-                    "--package",
-                    "lambda-engine",
-                    "--example",
-                    name,
-                ])
+                .args(["build", "--quiet", "--package", package, "--example", name])
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .status();
         assert!(

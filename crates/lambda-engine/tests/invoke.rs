@@ -26,6 +26,7 @@ fn config(name: &str, timeout_secs: u32) -> FunctionConfig {
         code_size: 0,
         last_modified: String::new(),
         revision_id: String::new(),
+        dead_letter_target: None,
     }
 }
 

@@ -6,7 +6,7 @@
 //! generated from them ([`markdown`]) and a test keeps it in step.
 //!
 //! Units and dimension sets are AWS's, from the CloudWatch documentation of the `AWS/Kinesis`
-//! and `AWS/Lambda` namespaces; the descriptions are ours.
+//! `AWS/Lambda` and `AWS/SQS` namespaces; the descriptions are ours.
 
 use crate::{Error, MetricKey, Unit};
 
@@ -187,6 +187,28 @@ catalogue! {
             "Concurrent executions of functions without reserved concurrency.";
         CLAIMED_ACCOUNT_CONCURRENCY: "ClaimedAccountConcurrency", Count, [[]],
             "Concurrency not available for on-demand invocations (reserved plus provisioned plus unreserved in use).";
+    }
+
+    /// `AWS/SQS`: per queue (QueueName). The `Approximate*` gauges are sampled once a minute.
+    sqs ("AWS/SQS") {
+        MESSAGES_SENT: "NumberOfMessagesSent", Count, [["QueueName"]],
+            "Messages added to the queue (SendMessage, SendMessageBatch entries).";
+        MESSAGES_RECEIVED: "NumberOfMessagesReceived", Count, [["QueueName"]],
+            "Messages returned by ReceiveMessage calls.";
+        MESSAGES_DELETED: "NumberOfMessagesDeleted", Count, [["QueueName"]],
+            "Messages deleted with a current receipt handle.";
+        EMPTY_RECEIVES: "NumberOfEmptyReceives", Count, [["QueueName"]],
+            "ReceiveMessage calls that returned no message.";
+        SENT_MESSAGE_SIZE: "SentMessageSize", Bytes, [["QueueName"]],
+            "Size of one message added to the queue.";
+        MESSAGES_VISIBLE: "ApproximateNumberOfMessagesVisible", Count, [["QueueName"]],
+            "Messages available for retrieval when sampled.";
+        MESSAGES_NOT_VISIBLE: "ApproximateNumberOfMessagesNotVisible", Count, [["QueueName"]],
+            "Messages received and not yet deleted nor back to visible (in flight) when sampled.";
+        MESSAGES_DELAYED: "ApproximateNumberOfMessagesDelayed", Count, [["QueueName"]],
+            "Messages still within their delivery delay when sampled.";
+        AGE_OF_OLDEST: "ApproximateAgeOfOldestMessage", Seconds, [["QueueName"]],
+            "Age of the oldest message still in the queue when sampled; not published for an empty queue.";
     }
 }
 

@@ -10,6 +10,10 @@
 //! `lambda-api`, over a [`lambda_engine::LambdaEngine`] whose functions are told this server's
 //! address as `AWS_ENDPOINT_URL`, so their own SDK calls stay local.
 //!
+//! Amazon SQS (`X-Amz-Target: AmazonSQS.*`, AWS JSON 1.0) is served by `sqs-api` over an
+//! [`sqs_engine::SqsEngine`], which is also where the Lambda engine sends its on-failure
+//! destinations and dead-letter queues.
+//!
 //! [`start`] binds and returns a [`RunningServer`], which tests use with port 0.
 
 #![deny(missing_docs)]
@@ -31,6 +35,7 @@ use kinesis_api::{KinesisApi, KinesisMetrics, Request};
 use kinesis_engine::Engine;
 use lambda_engine::{LambdaConfig, LambdaEngine};
 use metric_store::Store;
+use sqs_engine::{SqsConfig, SqsEngine};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -64,17 +69,29 @@ struct AppState {
     kinesis: KinesisApi,
     cloudwatch: CloudWatchApi,
     lambda: LambdaEngine,
+    sqs: SqsEngine,
+}
+
+/// The engines behind one server, beside the Kinesis engine.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// Lambda functions and event source mappings.
+    pub lambda: LambdaEngine,
+    /// SQS queues.
+    pub sqs: SqsEngine,
 }
 
 /// The router with every service mounted: the Kinesis API over `engine`, recording its
-/// metrics into `metrics`, and the Lambda API over `lambda`.
-pub fn router(engine: Engine, metrics: Arc<Store>, lambda: LambdaEngine) -> Router {
+/// metrics into `metrics`, and the Lambda and SQS APIs over `services`.
+pub fn router(engine: Engine, metrics: Arc<Store>, services: Services) -> Router {
     let kinesis_metrics = Arc::new(KinesisMetrics::new(metrics.clone()));
     let cloudwatch = CloudWatchApi::new(metrics, engine.config().account_id.clone());
+    let lambda = services.lambda;
     let state = AppState {
         kinesis: KinesisApi::with_metrics(engine, kinesis_metrics),
         cloudwatch,
         lambda: lambda.clone(),
+        sqs: services.sqs,
     };
     Router::new()
         .fallback(dispatch)
@@ -137,6 +154,25 @@ async fn dispatch(
             header::CONTENT_TYPE,
             HeaderValue::from_static(logs_api::CONTENT_TYPE),
         );
+        return with_request_id(resp, &request_id);
+    }
+    if let Some(op) =
+        header_str(&headers, "x-amz-target").and_then(|t| t.strip_prefix(sqs_api::TARGET_PREFIX))
+    {
+        let answer = sqs_api::handle(&state.sqs, op, &body).await;
+        let mut resp = Response::new(Body::from(answer.body));
+        *resp.status_mut() =
+            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(sqs_api::CONTENT_TYPE),
+        );
+        if let Some(code) = answer
+            .query_error
+            .and_then(|c| HeaderValue::from_str(&c).ok())
+        {
+            resp.headers_mut().insert("x-amzn-query-error", code);
+        }
         return with_request_id(resp, &request_id);
     }
     let req = Request {
@@ -254,7 +290,7 @@ pub struct RunningServer {
     task: JoinHandle<std::io::Result<()>>,
     engine: Engine,
     metrics: Arc<Store>,
-    lambda: LambdaEngine,
+    services: Services,
 }
 
 impl RunningServer {
@@ -280,7 +316,12 @@ impl RunningServer {
 
     /// The Lambda engine it serves.
     pub fn lambda(&self) -> &LambdaEngine {
-        &self.lambda
+        &self.services.lambda
+    }
+
+    /// The SQS engine it serves.
+    pub fn sqs(&self) -> &SqsEngine {
+        &self.services.sqs
     }
 
     /// Stops accepting, lets in-flight requests finish, and syncs the journal.
@@ -289,8 +330,8 @@ impl RunningServer {
             let _ = stop.send(());
         }
         (&mut self.task).await??;
-        self.lambda.shutdown();
-        let _ = std::fs::remove_dir_all(&self.lambda.config().code_root);
+        self.services.lambda.shutdown();
+        let _ = std::fs::remove_dir_all(&self.services.lambda.config().code_root);
         if let Err(e) = self.engine.sync() {
             tracing::error!(error = %e, "final journal sync failed");
         }
@@ -312,13 +353,13 @@ pub async fn start_with_metrics(
 ) -> Result<RunningServer, ServerError> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let lambda = lambda_for(&engine, addr, metrics.clone())?;
+    let services = services_for(&engine, addr, metrics.clone())?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(
         listener,
         engine.clone(),
         metrics.clone(),
-        lambda.clone(),
+        services.clone(),
         async {
             let _ = stopped.await;
         },
@@ -329,8 +370,66 @@ pub async fn start_with_metrics(
         task,
         engine,
         metrics,
-        lambda,
+        services,
     })
+}
+
+/// The Lambda and SQS engines of a server on `addr`, with Lambda's destinations and
+/// dead-letter queues delivered to the SQS engine.
+pub fn services_for(
+    engine: &Engine,
+    addr: SocketAddr,
+    metrics: Arc<Store>,
+) -> Result<Services, ServerError> {
+    let config = engine.config();
+    let sqs = SqsEngine::new(
+        SqsConfig {
+            account_id: config.account_id.clone(),
+            region: config.region.clone(),
+            endpoint_url: format!("http://{addr}"),
+        },
+        metrics.clone(),
+    );
+    let lambda = lambda_for(engine, addr, metrics)?;
+    lambda.set_message_sink(Arc::new(SqsSink(sqs.clone())));
+    Ok(Services { lambda, sqs })
+}
+
+/// Lambda's SQS destinations, delivered to the engine's SQS.
+struct SqsSink(SqsEngine);
+
+impl lambda_engine::destinations::MessageSink for SqsSink {
+    fn send(
+        &self,
+        queue_arn: &str,
+        body: String,
+        attributes: &[(&str, &str, String)],
+    ) -> Result<(), String> {
+        let attributes = attributes
+            .iter()
+            .filter(|(_, _, v)| !v.is_empty())
+            .map(|(name, data_type, value)| {
+                (
+                    (*name).to_string(),
+                    sqs_engine::AttributeValue {
+                        data_type: (*data_type).to_string(),
+                        value: value.clone().into_bytes(),
+                    },
+                )
+            })
+            .collect();
+        self.0
+            .send_to_arn(
+                queue_arn,
+                sqs_engine::Outgoing {
+                    body,
+                    delay_seconds: None,
+                    attributes,
+                },
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// The Lambda engine of a server on `addr`: the Kinesis engine's account and region, code
@@ -370,28 +469,40 @@ pub fn lambda_for(
     Ok(lambda)
 }
 
-/// Serves on `listener` until `shutdown` completes, running housekeeping alongside.
+/// Serves on `listener` until `shutdown` completes, running housekeeping alongside (and
+/// sampling the SQS gauges as each minute begins).
 pub async fn serve(
     listener: TcpListener,
     engine: Engine,
     metrics: Arc<Store>,
-    lambda: LambdaEngine,
+    services: Services,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let housekeeping = tokio::spawn(maintain(engine.clone(), metrics.clone()));
-    let result = axum::serve(listener, router(engine, metrics, lambda))
+    let housekeeping = tokio::spawn(maintain(
+        engine.clone(),
+        metrics.clone(),
+        services.sqs.clone(),
+    ));
+    let result = axum::serve(listener, router(engine, metrics, services))
         .with_graceful_shutdown(shutdown)
         .await;
     housekeeping.abort();
     result
 }
 
-async fn maintain(engine: Engine, metrics: Arc<Store>) {
+async fn maintain(engine: Engine, metrics: Arc<Store>, sqs: SqsEngine) {
     let mut tick = tokio::time::interval(MAINTENANCE_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sampled_minute = None;
     loop {
         tick.tick().await;
         metrics.maintain(engine.now_ms());
+        // SQS publishes its queue-depth gauges once a minute.
+        let minute = engine.now_ms() / 60_000;
+        if sampled_minute != Some(minute) {
+            sampled_minute = Some(minute);
+            sqs.sample();
+        }
         let e = engine.clone();
         match tokio::task::spawn_blocking(move || e.maintain()).await {
             Ok(Err(err)) => tracing::error!(error = %err, "housekeeping failed"),

@@ -65,6 +65,41 @@ async fn boto3_client() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn boto3_sqs_client() {
+    let s = server().await;
+    let script = workspace().join("tests/peers/boto3_sqs.py");
+    let endpoint = s.endpoint();
+    let out = tokio::task::spawn_blocking(move || {
+        run(
+            Command::new(python()).arg(script).arg(endpoint),
+            "boto3 SQS script",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("boto3 sqs ok"));
+    s.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn boto3_lambda_client() {
+    let s = server().await;
+    let script = workspace().join("tests/peers/boto3_lambda.py");
+    let binary = lambda_engine::test_support::example_binary("echo_function");
+    let endpoint = s.endpoint();
+    let out = tokio::task::spawn_blocking(move || {
+        run(
+            Command::new(python()).arg(script).arg(endpoint).arg(binary),
+            "boto3 Lambda script",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("boto3 lambda ok"));
+    s.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn boto3_cloudwatch_client() {
     let s = server().await;
     let script = workspace().join("tests/peers/boto3_cloudwatch.py");

@@ -1,0 +1,522 @@
+//! A Kinesis consumer for Lambda in a few lines, with its pipeline metrics included.
+//!
+//! [`run`] takes a handler for one record and serves it on `lambda_runtime`. Each batch the
+//! event source mapping sends is processed record by record, in order. A record whose handler
+//! fails is reported in `batchItemFailures` (turn on `ReportBatchItemFailures` on the mapping),
+//! and by default the records after it are left for the retry, which keeps each shard's order.
+//! The handler times its writes to downstream stores with [`Downstream::write`].
+//!
+//! After each batch the metrics are printed to stdout as Embedded Metric Format documents.
+//! CloudWatch Logs turns them into metrics on AWS, and the embedded engine does the same
+//! locally, so the function runs unchanged in both places:
+//!
+//! | metric | unit | one value per |
+//! | --- | --- | --- |
+//! | `RecordProcessingLatency` | Milliseconds | record handled successfully: its arrival in the stream to the end of its handler |
+//! | `BatchSize` | Count | batch |
+//! | `RecordProcessingSuccess` | Count | batch: records handled |
+//! | `RecordProcessingFailure` | Count | batch: records whose handler failed |
+//! | `DownstreamWriteLatency` | Milliseconds | timed write |
+//! | `DownstreamWriteSuccess` | Count | timed write: 1 if it succeeded, else 0 (Average is the success rate) |
+//!
+//! The namespace defaults to `KinesisLambdaPipeline`, and the dimensions to `Environment`
+//! (`$ENVIRONMENT`, else `dev`) and `Pipeline` (`$PIPELINE`, else the function's name); see
+//! [`MetricsConfig`].
+//!
+//! ```no_run
+//! use lambda_kinesis_handler::{Downstream, MetricsConfig, Record};
+//!
+//! async fn handle(record: Record, downstream: Downstream) -> Result<(), String> {
+//!     let text = String::from_utf8(record.data).map_err(|e| e.to_string())?;
+//!     downstream.write(async { store(&text).await }).await
+//! }
+//! # async fn store(_: &str) -> Result<(), String> { Ok(()) }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), lambda_runtime::Error> {
+//!     lambda_kinesis_handler::run(MetricsConfig::from_env(), handle).await
+//! }
+//! ```
+
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value, json};
+
+/// The default namespace of the metrics.
+pub const DEFAULT_NAMESPACE: &str = "KinesisLambdaPipeline";
+/// Most values one EMF metric may carry in one document.
+const MAX_VALUES: usize = 100;
+
+/// The Kinesis event Lambda sends: `{"Records": [...]}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct KinesisEvent {
+    /// The batch, in shard order.
+    #[serde(rename = "Records", default)]
+    pub records: Vec<EventRecord>,
+}
+
+/// One record of the event.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventRecord {
+    /// The Kinesis part of the record.
+    pub kinesis: KinesisPayload,
+    /// `<shardId>:<sequenceNumber>`.
+    #[serde(rename = "eventID", default)]
+    pub event_id: String,
+    /// The stream's ARN.
+    #[serde(rename = "eventSourceARN", default)]
+    pub event_source_arn: String,
+}
+
+/// The `kinesis` member of an event record.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KinesisPayload {
+    /// The record's partition key.
+    pub partition_key: String,
+    /// The record's sequence number.
+    pub sequence_number: String,
+    /// The data, decoded from base64.
+    #[serde(deserialize_with = "base64_data")]
+    pub data: Vec<u8>,
+    /// When the stream accepted the record, epoch seconds.
+    pub approximate_arrival_timestamp: f64,
+}
+
+fn base64_data<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    let text = String::deserialize(d)?;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(serde::de::Error::custom)
+}
+
+/// A record as the handler gets it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// The partition key.
+    pub partition_key: String,
+    /// The sequence number.
+    pub sequence_number: String,
+    /// The data.
+    pub data: Vec<u8>,
+    /// When the stream accepted the record.
+    pub arrival: SystemTime,
+    /// `<shardId>:<sequenceNumber>`.
+    pub event_id: String,
+    /// The stream's ARN.
+    pub event_source_arn: String,
+}
+
+impl From<EventRecord> for Record {
+    fn from(r: EventRecord) -> Record {
+        let arrival =
+            UNIX_EPOCH + Duration::from_secs_f64(r.kinesis.approximate_arrival_timestamp.max(0.0));
+        Record {
+            partition_key: r.kinesis.partition_key,
+            sequence_number: r.kinesis.sequence_number,
+            data: r.kinesis.data,
+            arrival,
+            event_id: r.event_id,
+            event_source_arn: r.event_source_arn,
+        }
+    }
+}
+
+/// What the function returns: the records Lambda should retry from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BatchResponse {
+    /// The failed records; empty when the whole batch succeeded.
+    #[serde(rename = "batchItemFailures")]
+    pub batch_item_failures: Vec<ItemFailure>,
+}
+
+/// One failed record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemFailure {
+    /// The record's sequence number.
+    #[serde(rename = "itemIdentifier")]
+    pub item_identifier: String,
+}
+
+/// Where the metrics go and how failures are treated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsConfig {
+    /// The CloudWatch namespace (must not start with `AWS/`).
+    pub namespace: String,
+    /// The dimensions every metric carries, as one dimension set.
+    pub dimensions: Vec<(String, String)>,
+    /// Whether the records after a failed one are still handled (and each failure
+    /// reported). Off by default: Lambda retries from the first failure anyway, and
+    /// stopping keeps each shard's records in order.
+    pub continue_after_failure: bool,
+}
+
+impl MetricsConfig {
+    /// The defaults, read from the environment: namespace `$PIPELINE_METRICS_NAMESPACE` or
+    /// `KinesisLambdaPipeline`; `Environment` = `$ENVIRONMENT` or `dev`; `Pipeline` =
+    /// `$PIPELINE`, else `$AWS_LAMBDA_FUNCTION_NAME`, else `pipeline`.
+    pub fn from_env() -> MetricsConfig {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        MetricsConfig {
+            namespace: var("PIPELINE_METRICS_NAMESPACE")
+                .unwrap_or_else(|| DEFAULT_NAMESPACE.into()),
+            dimensions: vec![
+                (
+                    "Environment".into(),
+                    var("ENVIRONMENT").unwrap_or_else(|| "dev".into()),
+                ),
+                (
+                    "Pipeline".into(),
+                    var("PIPELINE")
+                        .or_else(|| var("AWS_LAMBDA_FUNCTION_NAME"))
+                        .unwrap_or_else(|| "pipeline".into()),
+                ),
+            ],
+            continue_after_failure: false,
+        }
+    }
+
+    /// With another namespace.
+    pub fn namespace(mut self, namespace: impl Into<String>) -> MetricsConfig {
+        self.namespace = namespace.into();
+        self
+    }
+
+    /// With these dimensions instead of the defaults.
+    pub fn dimensions<K: Into<String>, V: Into<String>>(
+        mut self,
+        dimensions: impl IntoIterator<Item = (K, V)>,
+    ) -> MetricsConfig {
+        self.dimensions = dimensions
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        self
+    }
+
+    /// Handles every record even after a failure, reporting each failed one.
+    pub fn continue_after_failure(mut self) -> MetricsConfig {
+        self.continue_after_failure = true;
+        self
+    }
+}
+
+/// Times the handler's writes to downstream stores; one is given with each record.
+#[derive(Debug, Clone, Default)]
+pub struct Downstream {
+    writes: Arc<Mutex<Vec<(f64, bool)>>>,
+}
+
+impl Downstream {
+    /// Runs one write, recording its latency and whether it succeeded, and returns its
+    /// result.
+    pub async fn write<T, E>(&self, write: impl Future<Output = Result<T, E>>) -> Result<T, E> {
+        let started = Instant::now();
+        let result = write.await;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if let Ok(mut writes) = self.writes.lock() {
+            writes.push((ms, result.is_ok()));
+        }
+        result
+    }
+
+    fn take(&self) -> Vec<(f64, bool)> {
+        self.writes
+            .lock()
+            .map(|mut w| std::mem::take(&mut *w))
+            .unwrap_or_default()
+    }
+}
+
+/// What one batch produced: the response for Lambda and the EMF lines to print.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchOutcome {
+    /// The response for Lambda.
+    pub response: BatchResponse,
+    /// Embedded Metric Format documents, one per line.
+    pub emf: Vec<String>,
+}
+
+/// Handles one batch: each record in order with `handler`, then the metrics.
+pub async fn process_batch<H, Fut, E>(
+    config: &MetricsConfig,
+    event: KinesisEvent,
+    handler: &H,
+) -> BatchOutcome
+where
+    H: Fn(Record, Downstream) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    let batch_size = event.records.len();
+    let downstream = Downstream::default();
+    let mut latencies = Vec::with_capacity(batch_size);
+    let mut failures = Vec::new();
+    for record in event.records {
+        let record = Record::from(record);
+        let (sequence_number, arrival) = (record.sequence_number.clone(), record.arrival);
+        match handler(record, downstream.clone()).await {
+            Ok(()) => {
+                let age = SystemTime::now()
+                    .duration_since(arrival)
+                    .unwrap_or_default();
+                latencies.push(age.as_secs_f64() * 1000.0);
+            }
+            Err(e) => {
+                eprintln!("record {sequence_number} failed: {e}");
+                failures.push(ItemFailure {
+                    item_identifier: sequence_number,
+                });
+                if !config.continue_after_failure {
+                    break;
+                }
+            }
+        }
+    }
+    let metrics = BatchMetrics {
+        batch_size,
+        successes: latencies.len(),
+        failures: failures.len(),
+        latencies_ms: latencies,
+        writes: downstream.take(),
+    };
+    BatchOutcome {
+        emf: emf_documents(config, &metrics, now_ms()),
+        response: BatchResponse {
+            batch_item_failures: failures,
+        },
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// The measurements of one batch.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct BatchMetrics {
+    batch_size: usize,
+    successes: usize,
+    failures: usize,
+    latencies_ms: Vec<f64>,
+    writes: Vec<(f64, bool)>,
+}
+
+/// The batch's metrics as EMF documents: the counts in the first, and the per-record and
+/// per-write values in as many documents as 100 values each need.
+fn emf_documents(config: &MetricsConfig, m: &BatchMetrics, timestamp_ms: u64) -> Vec<String> {
+    let write_latency: Vec<f64> = m.writes.iter().map(|(ms, _)| *ms).collect();
+    let write_success: Vec<f64> = m
+        .writes
+        .iter()
+        .map(|(_, ok)| f64::from(u8::from(*ok)))
+        .collect();
+    let chunks = [m.latencies_ms.len(), write_latency.len(), 1]
+        .into_iter()
+        .map(|n| n.div_ceil(MAX_VALUES))
+        .max()
+        .unwrap_or(1);
+    let mut out = Vec::with_capacity(chunks);
+    for i in 0..chunks {
+        let mut values: Vec<(&str, &str, Value)> = Vec::new();
+        if i == 0 {
+            values.push(("BatchSize", "Count", json!(m.batch_size)));
+            values.push(("RecordProcessingSuccess", "Count", json!(m.successes)));
+            values.push(("RecordProcessingFailure", "Count", json!(m.failures)));
+        }
+        let chunk = |v: &[f64]| -> Option<Value> {
+            let part: Vec<f64> = v
+                .iter()
+                .skip(i * MAX_VALUES)
+                .take(MAX_VALUES)
+                .copied()
+                .collect();
+            (!part.is_empty()).then(|| json!(part))
+        };
+        if let Some(v) = chunk(&m.latencies_ms) {
+            values.push(("RecordProcessingLatency", "Milliseconds", v));
+        }
+        if let Some(v) = chunk(&write_latency) {
+            values.push(("DownstreamWriteLatency", "Milliseconds", v));
+        }
+        if let Some(v) = chunk(&write_success) {
+            values.push(("DownstreamWriteSuccess", "Count", v));
+        }
+        let mut doc = Map::new();
+        let keys: Vec<&str> = config.dimensions.iter().map(|(k, _)| k.as_str()).collect();
+        doc.insert(
+            "_aws".into(),
+            json!({
+                "Timestamp": timestamp_ms,
+                "CloudWatchMetrics": [{
+                    "Namespace": config.namespace,
+                    "Dimensions": [keys],
+                    "Metrics": values.iter().map(|(name, unit, _)| json!({"Name": name, "Unit": unit})).collect::<Vec<_>>(),
+                }],
+            }),
+        );
+        for (k, v) in &config.dimensions {
+            doc.insert(k.clone(), v.clone().into());
+        }
+        for (name, _, v) in values {
+            doc.insert(name.into(), v);
+        }
+        out.push(Value::Object(doc).to_string());
+    }
+    out
+}
+
+/// Serves `handler` as the function: each batch is handled by [`process_batch`], its metrics
+/// printed to stdout, and the failed records returned in `batchItemFailures`.
+pub async fn run<H, Fut, E>(config: MetricsConfig, handler: H) -> Result<(), lambda_runtime::Error>
+where
+    H: Fn(Record, Downstream) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    let (config, handler) = (&config, &handler);
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<KinesisEvent>| async move {
+            let outcome = process_batch(config, event.payload, handler).await;
+            for line in &outcome.emf {
+                println!("{line}");
+            }
+            Ok::<_, lambda_runtime::Error>(outcome.response)
+        },
+    ))
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(data: &[&str]) -> KinesisEvent {
+        let arrival = (now_ms() as f64 - 250.0) / 1000.0;
+        let records: Vec<Value> = data
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                json!({
+                    "kinesis": {
+                        "kinesisSchemaVersion": "1.0",
+                        "partitionKey": "k",
+                        "sequenceNumber": format!("{}", 100 + i),
+                        "data": base64::engine::general_purpose::STANDARD.encode(d),
+                        "approximateArrivalTimestamp": arrival,
+                    },
+                    "eventSource": "aws:kinesis",
+                    "eventID": format!("shardId-000000000000:{}", 100 + i),
+                    "eventSourceARN": "arn:aws:kinesis:us-east-1:000000000000:stream/s",
+                })
+            })
+            .collect();
+        serde_json::from_value(json!({ "Records": records })).unwrap()
+    }
+
+    async fn handler(record: Record, downstream: Downstream) -> Result<(), String> {
+        let text = String::from_utf8(record.data).unwrap();
+        if text == "poison" {
+            return Err("poison".into());
+        }
+        downstream
+            .write(async {
+                if text == "unwritable" {
+                    Err("store refused".to_string())
+                } else {
+                    Ok(())
+                }
+            })
+            .await
+    }
+
+    fn config() -> MetricsConfig {
+        MetricsConfig::from_env().dimensions([("Environment", "test"), ("Pipeline", "orders")])
+    }
+
+    fn docs(outcome: &BatchOutcome) -> Vec<Value> {
+        outcome
+            .emf
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_failed_record_stops_the_batch_and_is_reported() {
+        let out = process_batch(&config(), event(&["a", "poison", "c"]), &handler).await;
+        assert_eq!(
+            out.response.batch_item_failures,
+            [ItemFailure {
+                item_identifier: "101".into()
+            }]
+        );
+        let doc = &docs(&out)[0];
+        assert_eq!(doc["BatchSize"], 3);
+        assert_eq!(doc["RecordProcessingSuccess"], 1);
+        assert_eq!(doc["RecordProcessingFailure"], 1);
+        assert_eq!(doc["Environment"], "test");
+        assert_eq!(doc["Pipeline"], "orders");
+        let directive = &doc["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], DEFAULT_NAMESPACE);
+        assert_eq!(
+            directive["Dimensions"],
+            json!([["Environment", "Pipeline"]])
+        );
+        let latency = doc["RecordProcessingLatency"].as_array().unwrap();
+        assert_eq!(latency.len(), 1);
+        assert!(latency[0].as_f64().unwrap() >= 250.0, "{latency:?}");
+    }
+
+    #[tokio::test]
+    async fn continuing_after_failures_reports_each_and_times_every_write() {
+        let out = process_batch(
+            &config().continue_after_failure(),
+            event(&["poison", "b", "unwritable", "d"]),
+            &handler,
+        )
+        .await;
+        let failed: Vec<&str> = out
+            .response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        assert_eq!(failed, ["100", "102"]);
+        let doc = &docs(&out)[0];
+        assert_eq!(doc["RecordProcessingSuccess"], 2);
+        assert_eq!(doc["DownstreamWriteSuccess"], json!([1.0, 0.0, 1.0]));
+        assert_eq!(doc["DownstreamWriteLatency"].as_array().unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn large_batches_split_values_at_one_hundred_per_document() {
+        let data: Vec<String> = (0..250).map(|i| i.to_string()).collect();
+        let refs: Vec<&str> = data.iter().map(String::as_str).collect();
+        let out = process_batch(&config().namespace("Custom"), event(&refs), &handler).await;
+        let docs = docs(&out);
+        assert_eq!(docs.len(), 3);
+        let total: usize = docs
+            .iter()
+            .map(|d| d["RecordProcessingLatency"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(total, 250);
+        assert_eq!(docs[0]["BatchSize"], 250);
+        assert!(docs[1].get("BatchSize").is_none());
+        assert_eq!(
+            docs[2]["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+            "Custom"
+        );
+        assert!(out.response.batch_item_failures.is_empty());
+    }
+}

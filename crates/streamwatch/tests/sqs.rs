@@ -1,0 +1,597 @@
+//! SQS on the engine's one port, judged by aws-sdk-sqs, and as the place Lambda sends what it
+//! gives up on: an event source mapping's on-failure destination, an asynchronous
+//! invocation's destinations and a function's dead-letter queue. The AWS/SQS and AWS/Lambda
+//! metrics are read back with aws-sdk-cloudwatch.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_sdk_cloudwatch::primitives::DateTime;
+use aws_sdk_cloudwatch::types::{Dimension, Statistic};
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{
+    DeadLetterConfig, DestinationConfig, EventSourcePosition, FunctionCode, InvocationType,
+    OnFailure, OnSuccess, Runtime,
+};
+use aws_sdk_sqs::error::ProvideErrorMetadata;
+use aws_sdk_sqs::types::{
+    MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName,
+    SendMessageBatchRequestEntry,
+};
+use serde_json::Value;
+
+struct Clients {
+    server: streamwatch_server::RunningServer,
+    sqs: aws_sdk_sqs::Client,
+    lambda: aws_sdk_lambda::Client,
+    kinesis: aws_sdk_kinesis::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+}
+
+macro_rules! client {
+    ($sdk:ident, $endpoint:expr) => {
+        $sdk::Client::from_conf(
+            $sdk::Config::builder()
+                .behavior_version($sdk::config::BehaviorVersion::latest())
+                .region($sdk::config::Region::new("us-east-1"))
+                .credentials_provider($sdk::config::Credentials::new("a", "b", None, None, "t"))
+                .endpoint_url($endpoint)
+                .build(),
+        )
+    };
+}
+
+async fn start() -> Clients {
+    let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
+        transition_delay: Duration::ZERO,
+        ..kinesis_engine::EngineConfig::default()
+    })
+    .unwrap();
+    let server = streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine)
+        .await
+        .unwrap();
+    let endpoint = server.endpoint();
+    Clients {
+        sqs: client!(aws_sdk_sqs, &endpoint),
+        lambda: client!(aws_sdk_lambda, &endpoint),
+        kinesis: client!(aws_sdk_kinesis, &endpoint),
+        cloudwatch: client!(aws_sdk_cloudwatch, &endpoint),
+        server,
+    }
+}
+
+impl Clients {
+    /// The Sum (or another statistic) of a metric over the last ten minutes.
+    async fn stat(&self, namespace: &str, metric: &str, dim: (&str, &str), stat: Statistic) -> f64 {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let out = self
+            .cloudwatch
+            .get_metric_statistics()
+            .namespace(namespace)
+            .metric_name(metric)
+            .dimensions(Dimension::builder().name(dim.0).value(dim.1).build())
+            .start_time(DateTime::from_millis(now - 600_000))
+            .end_time(DateTime::from_millis(now + 60_000))
+            .period(60)
+            .statistics(stat.clone())
+            .send()
+            .await
+            .unwrap();
+        out.datapoints()
+            .iter()
+            .map(|d| match stat {
+                Statistic::Maximum => d.maximum().unwrap_or(0.0),
+                _ => d.sum().unwrap_or(0.0),
+            })
+            .fold(0.0, |acc, v| {
+                if stat == Statistic::Maximum {
+                    f64::max(acc, v)
+                } else {
+                    acc + v
+                }
+            })
+    }
+
+    async fn queue(&self, name: &str) -> String {
+        self.sqs
+            .create_queue()
+            .queue_name(name)
+            .send()
+            .await
+            .unwrap()
+            .queue_url()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Waits up to 20 s for `n` messages on the queue, deleting them as they are read.
+    async fn drain(&self, url: &str, n: usize) -> Vec<aws_sdk_sqs::types::Message> {
+        let mut got = Vec::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while got.len() < n && std::time::Instant::now() < deadline {
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(2)
+                .message_attribute_names("All")
+                .send()
+                .await
+                .unwrap();
+            for m in out.messages() {
+                self.sqs
+                    .delete_message()
+                    .queue_url(url)
+                    .receipt_handle(m.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+                got.push(m.clone());
+            }
+        }
+        got
+    }
+
+    async fn function(&self, name: &str, example: &str, mode: &str) {
+        let zip = lambda_engine::function::bootstrap_zip(
+            &std::fs::read(lambda_engine::test_support::example_binary(example)).unwrap(),
+        )
+        .unwrap();
+        self.lambda
+            .create_function()
+            .function_name(name)
+            .runtime(Runtime::Providedal2023)
+            .role("arn:aws:iam::000000000000:role/consumer")
+            .environment(
+                aws_sdk_lambda::types::Environment::builder()
+                    .variables("MODE", mode)
+                    .build(),
+            )
+            .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+fn body(m: &aws_sdk_sqs::types::Message) -> Value {
+    serde_json::from_str(m.body().unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqs_api_as_aws_sdk_sqs_sees_it() {
+    let c = start().await;
+    let url = c
+        .sqs
+        .create_queue()
+        .queue_name("orders")
+        .attributes(QueueAttributeName::VisibilityTimeout, "1")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        url,
+        format!("{}/000000000000/orders", c.server.endpoint()),
+        "queue URLs point back at the engine"
+    );
+    let sent = c
+        .sqs
+        .send_message()
+        .queue_url(&url)
+        .message_body("first")
+        .message_attributes(
+            "source",
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value("test")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        sent.md5_of_message_body(),
+        Some(sqs_engine::md5_hex(b"first").as_str())
+    );
+    let batch = c
+        .sqs
+        .send_message_batch()
+        .queue_url(&url)
+        .set_entries(Some(
+            (0..3)
+                .map(|i| {
+                    SendMessageBatchRequestEntry::builder()
+                        .id(format!("e{i}"))
+                        .message_body(format!("batch {i}"))
+                        .build()
+                        .unwrap()
+                })
+                .collect(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(batch.successful().len(), 3);
+    assert!(batch.failed().is_empty());
+
+    // A long poll on an empty queue wakes when a message is sent.
+    let empty = c.queue("later").await;
+    let waiter = {
+        let (sqs, url) = (c.sqs.clone(), empty.clone());
+        tokio::spawn(async move {
+            sqs.receive_message()
+                .queue_url(url)
+                .wait_time_seconds(20)
+                .send()
+                .await
+                .unwrap()
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked = std::time::Instant::now();
+    c.sqs
+        .send_message()
+        .queue_url(&empty)
+        .message_body("wake up")
+        .send()
+        .await
+        .unwrap();
+    let woke = waiter.await.unwrap();
+    assert_eq!(woke.messages()[0].body(), Some("wake up"));
+    assert!(asked.elapsed() < Duration::from_secs(2));
+
+    let got = c
+        .sqs
+        .receive_message()
+        .queue_url(&url)
+        .max_number_of_messages(10)
+        .message_system_attribute_names(MessageSystemAttributeName::All)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .unwrap();
+    let messages = got.messages();
+    assert_eq!(messages.len(), 4);
+    assert_eq!(messages[0].body(), Some("first"));
+    assert_eq!(
+        messages[0].message_attributes().unwrap()["source"].string_value(),
+        Some("test")
+    );
+    assert_eq!(
+        messages[0].md5_of_message_attributes(),
+        sent.md5_of_message_attributes()
+    );
+    let attrs = messages[0].attributes().unwrap();
+    assert_eq!(
+        attrs[&MessageSystemAttributeName::ApproximateReceiveCount],
+        "1"
+    );
+    let queue_attrs = c
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap();
+    let queue_attrs = queue_attrs.attributes().unwrap();
+    assert_eq!(
+        queue_attrs[&QueueAttributeName::ApproximateNumberOfMessagesNotVisible],
+        "4"
+    );
+    assert_eq!(
+        queue_attrs[&QueueAttributeName::QueueArn],
+        "arn:aws:sqs:us-east-1:000000000000:orders"
+    );
+    for m in &messages[1..] {
+        c.sqs
+            .delete_message()
+            .queue_url(&url)
+            .receipt_handle(m.receipt_handle().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    // The first message was not deleted: it is back after its 1 s visibility timeout.
+    let again = c.drain(&url, 1).await;
+    assert_eq!(again[0].body(), Some("first"));
+
+    // Errors have AWS's codes, matched by the SDK's modelled errors.
+    let missing = c
+        .sqs
+        .get_queue_url()
+        .queue_name("missing")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        missing
+            .as_service_error()
+            .is_some_and(|e| e.is_queue_does_not_exist()),
+        "{missing:?}"
+    );
+    let bad = c
+        .sqs
+        .delete_message()
+        .queue_url(&url)
+        .receipt_handle("forged")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Some("ReceiptHandleIsInvalid"), "{bad:?}");
+
+    // The AWS/SQS metrics, through the CloudWatch API.
+    c.server.sqs().sample();
+    let orders = ("QueueName", "orders");
+    assert_eq!(
+        c.stat("AWS/SQS", "NumberOfMessagesSent", orders, Statistic::Sum)
+            .await,
+        4.0
+    );
+    assert_eq!(
+        c.stat(
+            "AWS/SQS",
+            "NumberOfMessagesReceived",
+            orders,
+            Statistic::Sum
+        )
+        .await,
+        5.0
+    );
+    assert_eq!(
+        c.stat("AWS/SQS", "NumberOfMessagesDeleted", orders, Statistic::Sum)
+            .await,
+        4.0
+    );
+    assert_eq!(
+        c.stat(
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            ("QueueName", "orders"),
+            Statistic::Maximum
+        )
+        .await,
+        0.0
+    );
+    assert_eq!(
+        c.stat("AWS/SQS", "SentMessageSize", orders, Statistic::Sum)
+            .await,
+        // "first" + "source" + "String" + "test", and three "batch N".
+        (5 + 6 + 6 + 4 + 3 * 7) as f64
+    );
+    c.server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lambda_sends_what_it_gives_up_on_to_sqs() {
+    let c = start().await;
+    let failures = c.queue("stream-failures").await;
+    let failures_arn = "arn:aws:sqs:us-east-1:000000000000:stream-failures";
+
+    // A mapping whose poison record exhausts its retries: the batch's metadata goes to SQS.
+    c.kinesis
+        .create_stream()
+        .stream_name("orders")
+        .shard_count(1)
+        .send()
+        .await
+        .unwrap();
+    let mut seqs = Vec::new();
+    for data in ["a", "poison", "c"] {
+        let put = c
+            .kinesis
+            .put_record()
+            .stream_name("orders")
+            .partition_key("k")
+            .data(aws_sdk_kinesis::primitives::Blob::new(data))
+            .send()
+            .await
+            .unwrap();
+        seqs.push(put.sequence_number().to_string());
+    }
+    c.function("consumer", "kinesis_function", "error").await;
+    c.lambda
+        .create_event_source_mapping()
+        .function_name("consumer")
+        .event_source_arn("arn:aws:kinesis:us-east-1:000000000000:stream/orders")
+        .starting_position(EventSourcePosition::TrimHorizon)
+        .bisect_batch_on_function_error(true)
+        .maximum_retry_attempts(0)
+        .destination_config(
+            DestinationConfig::builder()
+                .on_failure(OnFailure::builder().destination(failures_arn).build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let got = c.drain(&failures, 1).await;
+    assert_eq!(got.len(), 1, "one discarded batch");
+    let record = body(&got[0]);
+    assert_eq!(
+        record["requestContext"]["condition"],
+        "RetryAttemptsExhausted"
+    );
+    assert_eq!(
+        record["requestContext"]["functionArn"],
+        "arn:aws:lambda:us-east-1:000000000000:function:consumer"
+    );
+    assert_eq!(record["responseContext"]["functionError"], "Unhandled");
+    assert_eq!(record["responseContext"]["statusCode"], 200);
+    let info = &record["KinesisBatchInfo"];
+    assert_eq!(info["shardId"], "shardId-000000000000");
+    assert_eq!(info["startSequenceNumber"], seqs[1].as_str());
+    assert_eq!(info["endSequenceNumber"], seqs[1].as_str());
+    assert_eq!(info["batchSize"], 1);
+    assert_eq!(
+        info["streamArn"],
+        "arn:aws:kinesis:us-east-1:000000000000:stream/orders"
+    );
+    assert!(
+        info["approximateArrivalOfFirstRecord"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')),
+        "{info}"
+    );
+    assert_eq!(record["version"], "1.0");
+
+    // Asynchronous invocations: records to the on-success and on-failure destinations, the
+    // failed event itself to the dead-letter queue.
+    let ok_queue = c.queue("async-ok").await;
+    let failed_queue = c.queue("async-failed").await;
+    let dlq = c.queue("dlq").await;
+    c.function("async", "echo_function", "").await;
+    c.lambda
+        .update_function_configuration()
+        .function_name("async")
+        .dead_letter_config(
+            DeadLetterConfig::builder()
+                .target_arn("arn:aws:sqs:us-east-1:000000000000:dlq")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    c.lambda
+        .put_function_event_invoke_config()
+        .function_name("async")
+        .maximum_retry_attempts(0)
+        .destination_config(
+            DestinationConfig::builder()
+                .on_success(
+                    OnSuccess::builder()
+                        .destination("arn:aws:sqs:us-east-1:000000000000:async-ok")
+                        .build(),
+                )
+                .on_failure(
+                    OnFailure::builder()
+                        .destination("arn:aws:sqs:us-east-1:000000000000:async-failed")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for action in ["echo", "fail"] {
+        c.lambda
+            .invoke()
+            .function_name("async")
+            .invocation_type(InvocationType::Event)
+            .payload(Blob::new(format!(r#"{{"action":"{action}"}}"#)))
+            .send()
+            .await
+            .unwrap();
+    }
+    let ok = body(&c.drain(&ok_queue, 1).await[0]);
+    assert_eq!(ok["requestContext"]["condition"], "Success");
+    assert_eq!(ok["requestPayload"]["action"], "echo");
+    assert_eq!(ok["responsePayload"]["echo"]["action"], "echo");
+    assert!(ok["responseContext"].get("functionError").is_none());
+    let failed = body(&c.drain(&failed_queue, 1).await[0]);
+    assert_eq!(failed["requestContext"]["condition"], "RetriesExhausted");
+    assert_eq!(failed["requestContext"]["approximateInvokeCount"], 1);
+    assert_eq!(failed["requestPayload"]["action"], "fail");
+    assert_eq!(failed["responsePayload"]["errorMessage"], "asked to fail");
+    assert_eq!(failed["responseContext"]["functionError"], "Unhandled");
+    let dead = c.drain(&dlq, 1).await;
+    assert_eq!(dead[0].body(), Some(r#"{"action":"fail"}"#));
+    let attrs = dead[0].message_attributes().unwrap();
+    assert_eq!(attrs["ErrorMessage"].string_value(), Some("asked to fail"));
+    assert_eq!(attrs["ErrorCode"].data_type(), "Number");
+    assert_eq!(
+        attrs["RequestID"].string_value(),
+        Some(failed["requestContext"]["requestId"].as_str().unwrap())
+    );
+
+    // Destinations that cannot be reached count as failures.
+    c.function("lost", "echo_function", "").await;
+    c.lambda
+        .update_function_configuration()
+        .function_name("lost")
+        .dead_letter_config(
+            DeadLetterConfig::builder()
+                .target_arn("arn:aws:sqs:us-east-1:000000000000:no-such-queue")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    c.lambda
+        .put_function_event_invoke_config()
+        .function_name("lost")
+        .maximum_retry_attempts(0)
+        .destination_config(
+            DestinationConfig::builder()
+                .on_failure(
+                    OnFailure::builder()
+                        .destination("arn:aws:sns:us-east-1:000000000000:topic")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    c.lambda
+        .invoke()
+        .function_name("lost")
+        .invocation_type(InvocationType::Event)
+        .payload(Blob::new(r#"{"action":"fail"}"#))
+        .send()
+        .await
+        .unwrap();
+    let lost = ("FunctionName", "lost");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while c
+        .stat("AWS/Lambda", "DeadLetterErrors", lost, Statistic::Sum)
+        .await
+        == 0.0
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        c.stat("AWS/Lambda", "DeadLetterErrors", lost, Statistic::Sum)
+            .await,
+        1.0
+    );
+    assert_eq!(
+        c.stat(
+            "AWS/Lambda",
+            "DestinationDeliveryFailures",
+            lost,
+            Statistic::Sum
+        )
+        .await,
+        1.0
+    );
+    assert_eq!(
+        c.stat(
+            "AWS/Lambda",
+            "DestinationDeliveryFailures",
+            ("FunctionName", "consumer"),
+            Statistic::Sum
+        )
+        .await,
+        0.0
+    );
+    assert_eq!(
+        c.stat(
+            "AWS/SQS",
+            "NumberOfMessagesSent",
+            ("QueueName", "dlq"),
+            Statistic::Sum
+        )
+        .await,
+        1.0
+    );
+    c.server.shutdown().await.unwrap();
+}
