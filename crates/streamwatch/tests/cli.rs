@@ -434,9 +434,19 @@ fn demo_shows_throttling_above_capacity_and_none_without_limits() {
     assert_eq!(shard_throttled, 0.0, "{out}");
 }
 
+/// The sum of `RecordProcessingSuccess` over the EMF documents in a log.
+fn handled(log: &str) -> u64 {
+    log.lines()
+        .filter(|l| l.contains("\"_aws\""))
+        .filter_map(|l| l.find('{').map(|i| &l[i..]))
+        .filter_map(|doc| serde_json::from_str::<serde_json::Value>(doc).ok())
+        .filter_map(|doc| doc["RecordProcessingSuccess"].as_u64())
+        .sum()
+}
+
 /// The one-command deployments of the examples: the Python consumer (examples/lambda/,
-/// under awslambdaric from .venv) and the Rust consumer (lambda-engine's kinesis_function),
-/// each mapped to a stream by `function deploy --kinesis-stream`, read with `streamwatch logs`.
+/// under awslambdaric from .venv) and the Rust consumer (lambda-kinesis-handler's
+/// pipeline_consumer), each mapped to a stream by `function deploy --kinesis-stream`, read with `streamwatch logs`.
 #[tokio::test(flavor = "multi_thread")]
 async fn deploy_consumers_with_one_command_each() {
     let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/python3");
@@ -486,7 +496,10 @@ async fn deploy_consumers_with_one_command_each() {
         "TRIM_HORIZON",
     ]);
     assert!(deployed.contains("mapped arn:aws:kinesis:"), "{deployed}");
-    let rust_bin = lambda_engine::test_support::example_binary("kinesis_function");
+    let rust_bin = lambda_engine::test_support::example_binary_of(
+        "lambda-kinesis-handler",
+        "pipeline_consumer",
+    );
     let deployed = run(&[
         "function",
         "deploy",
@@ -526,7 +539,7 @@ async fn deploy_consumers_with_one_command_each() {
     while Instant::now() < deadline {
         py = run(&["logs", "py-consumer"]);
         rs = run(&["logs", "rs-consumer"]);
-        if py.contains(r#""body": {"n": 2}"#) && rs.contains(r#"OK {"n":2}"#) {
+        if py.contains(r#""body": {"n": 2}"#) && handled(&rs) == 2 {
             break;
         }
         std::thread::sleep(Duration::from_millis(300));
@@ -535,10 +548,9 @@ async fn deploy_consumers_with_one_command_each() {
         py.contains(r#""body": {"n": 1}"#) && py.contains(r#""body": {"n": 2}"#),
         "{py}"
     );
-    assert!(
-        rs.contains(r#"OK {"n":1}"#) && rs.contains(r#"OK {"n":2}"#),
-        "{rs}"
-    );
+    // The Rust consumer reports what it handled as EMF in its log.
+    assert_eq!(handled(&rs), 2, "{rs}");
+    assert!(rs.contains(r#""Pipeline":"rs-consumer""#), "{rs}");
     interrupt(&child);
     wait_exit(&mut child, Duration::from_secs(10));
 }

@@ -767,3 +767,104 @@ async fn mappings_resume_after_a_restart_with_data_dir() {
     assert_eq!(listed.event_source_mappings().len(), 1);
     p.server.shutdown().await.unwrap();
 }
+
+/// lambda-kinesis-handler's example consumer behind a mapping with ReportBatchItemFailures:
+/// the poison record is reported and retried alone, the records before it are written once,
+/// processing goes on after the retries run out, and the pipeline metrics it prints as EMF
+/// arrive in the metric store under KinesisLambdaPipeline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_handler_crate_reports_failed_records_and_pipeline_metrics() {
+    let p = pipeline().await;
+    let arn = p
+        .stream("handled", 1, &[("k", "a"), ("k", "b"), ("k", "poison")])
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let sink = dir.path().join("sink.txt");
+    let zip = lambda_engine::function::bootstrap_zip(
+        &std::fs::read(lambda_engine::test_support::example_binary_of(
+            "lambda-kinesis-handler",
+            "pipeline_consumer",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    p.lambda
+        .create_function()
+        .function_name("handled")
+        .runtime(Runtime::Providedal2023)
+        .role("arn:aws:iam::000000000000:role/consumer")
+        .environment(
+            aws_sdk_lambda::types::Environment::builder()
+                .variables("SINK_FILE", sink.to_str().unwrap())
+                .variables("ENVIRONMENT", "test")
+                .build(),
+        )
+        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+        .send()
+        .await
+        .unwrap();
+    p.lambda
+        .create_event_source_mapping()
+        .function_name("handled")
+        .event_source_arn(&arn)
+        .starting_position(aws_sdk_lambda::types::EventSourcePosition::TrimHorizon)
+        .function_response_types(
+            aws_sdk_lambda::types::FunctionResponseType::ReportBatchItemFailures,
+        )
+        .maximum_retry_attempts(1)
+        .send()
+        .await
+        .unwrap();
+    let written = || std::fs::read_to_string(&sink).unwrap_or_default();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !written().contains("k b") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // The poison record is given up on after one retry; a later record is still handled.
+    p.kinesis
+        .put_record()
+        .stream_name("handled")
+        .partition_key("k")
+        .data(aws_sdk_kinesis::primitives::Blob::new("d"))
+        .send()
+        .await
+        .unwrap();
+    while !written().contains("k d") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        written(),
+        "k a\nk b\nk d\n",
+        "each good record written once, in order"
+    );
+
+    let store = p.server.metrics();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let stat = |metric: &str, statistic: metric_store::Statistic| -> f64 {
+        let key = metric_store::MetricKey::new(
+            "KinesisLambdaPipeline",
+            metric,
+            [("Environment", "test"), ("Pipeline", "handled")],
+        )
+        .unwrap();
+        store
+            .query(&key, now - 600_000, now + 60_000, 60, &[statistic])
+            .unwrap()
+            .iter()
+            .filter_map(|d| d.values[0])
+            .sum()
+    };
+    use metric_store::Statistic::{SampleCount, Sum};
+    // Batches: [a b poison], [poison] (the retry), [d].
+    assert_eq!(stat("BatchSize", Sum), 5.0);
+    assert_eq!(stat("RecordProcessingSuccess", Sum), 3.0);
+    assert_eq!(stat("RecordProcessingFailure", Sum), 2.0);
+    assert_eq!(stat("RecordProcessingLatency", SampleCount), 3.0);
+    assert!(stat("RecordProcessingLatency", Sum) > 0.0);
+    assert_eq!(stat("DownstreamWriteSuccess", Sum), 3.0);
+    assert_eq!(stat("DownstreamWriteLatency", SampleCount), 3.0);
+    p.server.shutdown().await.unwrap();
+}
