@@ -62,6 +62,24 @@ pub fn router(engine: LambdaEngine) -> Router {
             get(get_configuration).put(update_configuration),
         )
         .route("/2015-03-31/functions/{name}/code", put(update_code))
+        .route(
+            "/2015-03-31/functions/{name}/versions",
+            post(publish_version).get(list_versions),
+        )
+        .route(
+            "/2015-03-31/functions/{name}/aliases",
+            post(create_alias).get(list_aliases),
+        )
+        .route(
+            "/2015-03-31/functions/{name}/aliases/{alias}",
+            get(get_alias).put(update_alias).delete(delete_alias),
+        )
+        .route(
+            "/2019-09-30/functions/{name}/provisioned-concurrency",
+            put(put_provisioned)
+                .get(get_provisioned)
+                .delete(delete_provisioned),
+        )
         .route("/2015-03-31/functions/{name}/invocations", post(invoke))
         .route(
             "/2017-10-31/functions/{name}/concurrency",
@@ -173,9 +191,10 @@ fn ok_json(status: StatusCode, body: Value) -> ApiResult {
         .into_response())
 }
 
-/// A function name from a path segment: the name, `arn:aws:lambda:region:account:function:name`
-/// (a `:qualifier` after it is read and must be `$LATEST`), or `account:function:name`.
-fn function_name(raw: &str) -> Result<String, ApiError> {
+/// A function reference from a path segment: the name, `name:qualifier`,
+/// `arn:aws:lambda:region:account:function:name[:qualifier]` or
+/// `account:function:name[:qualifier]`.
+fn function_ref(raw: &str) -> Result<(String, Option<String>), ApiError> {
     let parts: Vec<&str> = raw.split(':').collect();
     let (name, qualifier) = match parts.as_slice() {
         [name] => (*name, None),
@@ -190,22 +209,25 @@ fn function_name(raw: &str) -> Result<String, ApiError> {
             )));
         }
     };
-    check_qualifier(qualifier)?;
-    Ok(name.to_string())
+    Ok((name.to_string(), qualifier.map(str::to_string)))
 }
 
-fn check_qualifier(qualifier: Option<&str>) -> Result<(), ApiError> {
-    match qualifier {
-        None | Some("$LATEST") => Ok(()),
-        Some(q) => Err(ApiError {
-            status: StatusCode::NOT_FOUND,
-            code: "ResourceNotFoundException",
-            message: format!(
-                "Function not found: qualifier {q} (versions and aliases are not served by this engine yet)"
-            ),
-            reason: None,
-        }),
+/// A function name for operations on the function itself (a `$LATEST` qualifier is allowed).
+fn function_name(raw: &str) -> Result<String, ApiError> {
+    let (name, qualifier) = function_ref(raw)?;
+    match qualifier.as_deref() {
+        None | Some("$LATEST") => Ok(name),
+        Some(q) => Err(ApiError::invalid(format!(
+            "Unsupported qualifier {q} for this operation: use the unqualified function name"
+        ))),
     }
+}
+
+/// A function and its qualifier, from the path or the `Qualifier` query parameter.
+fn qualified(raw: &str, query: Option<&str>) -> Result<(String, Option<String>), ApiError> {
+    let (name, in_path) = function_ref(raw)?;
+    let in_query = query_params(query).remove("Qualifier");
+    Ok((name, in_path.or(in_query)))
 }
 
 fn parse_body(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
@@ -263,7 +285,11 @@ fn zip_of(code: &Map<String, Value>) -> Result<Vec<u8>, ApiError> {
 fn configuration(engine: &LambdaEngine, c: &FunctionConfig) -> Value {
     let mut doc = json!({
         "FunctionName": c.name,
-        "FunctionArn": engine.function_arn(&c.name),
+        "FunctionArn": if c.version == lambda_engine::function::LATEST {
+            engine.function_arn(&c.name)
+        } else {
+            format!("{}:{}", engine.function_arn(&c.name), c.version)
+        },
         "Runtime": c.runtime,
         "Role": c.role,
         "Handler": c.handler,
@@ -273,7 +299,7 @@ fn configuration(engine: &LambdaEngine, c: &FunctionConfig) -> Value {
         "MemorySize": c.memory_mb,
         "LastModified": c.last_modified,
         "CodeSha256": c.code_sha256,
-        "Version": "$LATEST",
+        "Version": c.version,
         "Environment": {"Variables": c.environment},
         "TracingConfig": {"Mode": "PassThrough"},
         "RevisionId": c.revision_id,
@@ -349,6 +375,7 @@ async fn create_function(State(engine): State<LambdaEngine>, body: Bytes) -> Api
         last_modified: String::new(),
         revision_id: String::new(),
         dead_letter_target: dead_letter_target(&body).flatten(),
+        version: lambda_engine::function::LATEST.into(),
     };
     let tags = string_map(body.get("Tags"));
     let created = engine.create_function(config, &zip, tags)?;
@@ -388,9 +415,13 @@ async fn list_functions(
     ok_json(StatusCode::OK, out)
 }
 
-async fn get_function(State(engine): State<LambdaEngine>, Path(raw): Path<String>) -> ApiResult {
-    let name = function_name(&raw)?;
-    let config = engine.get_function(&name)?;
+async fn get_function(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let (name, qualifier) = qualified(&raw, query.as_deref())?;
+    let config = engine.get_function_qualified(&name, qualifier.as_deref())?;
     let mut out = json!({
         "Configuration": configuration(&engine, &config),
         "Code": {"RepositoryType": "S3", "Location": format!("file:///{name}.zip")},
@@ -405,9 +436,10 @@ async fn get_function(State(engine): State<LambdaEngine>, Path(raw): Path<String
 async fn get_configuration(
     State(engine): State<LambdaEngine>,
     Path(raw): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> ApiResult {
-    let name = function_name(&raw)?;
-    let config = engine.get_function(&name)?;
+    let (name, qualifier) = qualified(&raw, query.as_deref())?;
+    let config = engine.get_function_qualified(&name, qualifier.as_deref())?;
     ok_json(StatusCode::OK, configuration(&engine, &config))
 }
 
@@ -476,9 +508,12 @@ async fn invoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    let name = function_name(&raw)?;
-    let params = query_params(query.as_deref());
-    check_qualifier(params.get("Qualifier").map(String::as_str))?;
+    let (base, qualifier) = qualified(&raw, query.as_deref())?;
+    // The engine takes a qualified name as `name:qualifier`.
+    let name = match &qualifier {
+        Some(q) => format!("{base}:{q}"),
+        None => base.clone(),
+    };
     let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
     let invocation_type = header("x-amz-invocation-type").unwrap_or("RequestResponse");
     let tail = match header("x-amz-log-type").unwrap_or("None") {
@@ -501,7 +536,7 @@ async fn invoke(
     }
     match invocation_type {
         "DryRun" => {
-            engine.get_function(&name)?;
+            engine.get_function_qualified(&base, qualifier.as_deref())?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         "Event" => {
@@ -517,10 +552,9 @@ async fn invoke(
             let mut resp = (StatusCode::OK, invoked.payload).into_response();
             let headers = resp.headers_mut();
             headers.insert("content-type", HeaderValue::from_static("application/json"));
-            headers.insert(
-                "x-amz-executed-version",
-                HeaderValue::from_static("$LATEST"),
-            );
+            if let Ok(v) = HeaderValue::from_str(&invoked.executed_version) {
+                headers.insert("x-amz-executed-version", v);
+            }
             if let Some(e) = &invoked.function_error
                 && let Ok(v) = HeaderValue::from_str(e)
             {
@@ -986,6 +1020,158 @@ async fn account_settings(State(engine): State<LambdaEngine>) -> ApiResult {
     )
 }
 
+async fn publish_version(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let name = function_name(&raw)?;
+    let body = parse_body(&body)?;
+    let description = body
+        .get("Description")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let config = engine.publish_version(&name, description)?;
+    ok_json(StatusCode::CREATED, configuration(&engine, &config))
+}
+
+async fn list_versions(State(engine): State<LambdaEngine>, Path(raw): Path<String>) -> ApiResult {
+    let name = function_name(&raw)?;
+    let versions: Vec<Value> = engine
+        .list_versions(&name)?
+        .iter()
+        .map(|c| configuration(&engine, c))
+        .collect();
+    ok_json(StatusCode::OK, json!({"Versions": versions}))
+}
+
+fn alias_json(engine: &LambdaEngine, function: &str, a: &lambda_engine::versions::Alias) -> Value {
+    json!({
+        "AliasArn": format!("{}:{}", engine.function_arn(function), a.name),
+        "Name": a.name,
+        "FunctionVersion": a.function_version,
+        "Description": a.description,
+        "RevisionId": a.revision_id,
+    })
+}
+
+async fn create_alias(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let name = function_name(&raw)?;
+    let body = parse_body(&body)?;
+    let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_string);
+    let alias = text("Name").ok_or_else(|| {
+        ApiError::invalid("1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null")
+    })?;
+    let version = text("FunctionVersion").ok_or_else(|| {
+        ApiError::invalid("1 validation error detected: Value null at 'functionVersion' failed to satisfy constraint: Member must not be null")
+    })?;
+    let a = engine.create_alias(
+        &name,
+        &alias,
+        &version,
+        text("Description").unwrap_or_default(),
+    )?;
+    ok_json(StatusCode::CREATED, alias_json(&engine, &name, &a))
+}
+
+async fn list_aliases(State(engine): State<LambdaEngine>, Path(raw): Path<String>) -> ApiResult {
+    let name = function_name(&raw)?;
+    let aliases: Vec<Value> = engine
+        .list_aliases(&name)?
+        .iter()
+        .map(|a| alias_json(&engine, &name, a))
+        .collect();
+    ok_json(StatusCode::OK, json!({"Aliases": aliases}))
+}
+
+async fn get_alias(
+    State(engine): State<LambdaEngine>,
+    Path((raw, alias)): Path<(String, String)>,
+) -> ApiResult {
+    let name = function_name(&raw)?;
+    let a = engine.get_alias(&name, &alias)?;
+    ok_json(StatusCode::OK, alias_json(&engine, &name, &a))
+}
+
+async fn update_alias(
+    State(engine): State<LambdaEngine>,
+    Path((raw, alias)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let name = function_name(&raw)?;
+    let body = parse_body(&body)?;
+    let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_string);
+    let a = engine.update_alias(&name, &alias, text("FunctionVersion"), text("Description"))?;
+    ok_json(StatusCode::OK, alias_json(&engine, &name, &a))
+}
+
+async fn delete_alias(
+    State(engine): State<LambdaEngine>,
+    Path((raw, alias)): Path<(String, String)>,
+) -> ApiResult {
+    let name = function_name(&raw)?;
+    engine.delete_alias(&name, &alias)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The function and qualifier of a provisioned concurrency request (`?Qualifier=`, required).
+fn provisioned_target(raw: &str, query: Option<&str>) -> Result<(String, String), ApiError> {
+    let (name, qualifier) = qualified(raw, query)?;
+    let qualifier = qualifier.ok_or_else(|| {
+        ApiError::invalid("1 validation error detected: Value null at 'qualifier' failed to satisfy constraint: Member must not be null")
+    })?;
+    Ok((name, qualifier))
+}
+
+fn provisioned_json(p: &lambda_engine::versions::ProvisionedConfig) -> Value {
+    json!({
+        "RequestedProvisionedConcurrentExecutions": p.requested,
+        "AvailableProvisionedConcurrentExecutions": p.available,
+        "AllocatedProvisionedConcurrentExecutions": p.allocated,
+        "Status": p.status,
+        "LastModified": p.last_modified,
+    })
+}
+
+async fn put_provisioned(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let (name, qualifier) = provisioned_target(&raw, query.as_deref())?;
+    let body = parse_body(&body)?;
+    let n = u32_field(&body, "ProvisionedConcurrentExecutions")?.ok_or_else(|| {
+        ApiError::invalid("1 validation error detected: Value null at 'provisionedConcurrentExecutions' failed to satisfy constraint: Member must not be null")
+    })?;
+    let p = engine.put_provisioned_concurrency(&name, &qualifier, n)?;
+    ok_json(StatusCode::ACCEPTED, provisioned_json(&p))
+}
+
+async fn get_provisioned(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let (name, qualifier) = provisioned_target(&raw, query.as_deref())?;
+    let p = engine.get_provisioned_concurrency(&name, &qualifier)?;
+    ok_json(StatusCode::OK, provisioned_json(&p))
+}
+
+async fn delete_provisioned(
+    State(engine): State<LambdaEngine>,
+    Path(raw): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let (name, qualifier) = provisioned_target(&raw, query.as_deref())?;
+    engine.delete_provisioned_concurrency(&name, &qualifier)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1000,7 +1186,11 @@ mod tests {
             Ok("f")
         );
         assert_eq!(name("000000000000:function:f").as_deref(), Ok("f"));
-        assert_eq!(name("f:live"), Err("ResourceNotFoundException"));
+        assert_eq!(name("f:live"), Err("InvalidParameterValueException"));
+        let (f, q) = function_ref("arn:aws:lambda:us-east-1:000000000000:function:f:live")
+            .map_err(|e| e.code)
+            .unwrap();
+        assert_eq!((f.as_str(), q.as_deref()), ("f", Some("live")));
         assert_eq!(name("a:b:c:d:e"), Err("InvalidParameterValueException"));
     }
 

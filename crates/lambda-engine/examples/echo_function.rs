@@ -22,6 +22,7 @@ async fn handler(event: LambdaEvent<Value>) -> Result<Value, Error> {
                 "AWS_LAMBDA_FUNCTION_NAME",
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
                 "AWS_LAMBDA_FUNCTION_VERSION",
+                "AWS_LAMBDA_INITIALIZATION_TYPE",
                 "AWS_LAMBDA_LOG_GROUP_NAME",
                 "AWS_LAMBDA_LOG_STREAM_NAME",
                 "AWS_REGION",

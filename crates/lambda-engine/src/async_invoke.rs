@@ -106,10 +106,12 @@ impl LambdaEngine {
         if payload.len() > MAX_ASYNC_PAYLOAD_BYTES {
             return Err(LambdaError::RequestTooLarge);
         }
-        let f = self.function(name)?;
+        let base = crate::versions::split_qualifier(name).0;
+        let f = self.function(base)?;
+        self.resolve(base, crate::versions::split_qualifier(name).1)?;
         let config = f.event_invoke.read().clone().unwrap_or_default();
         let request_id = uuid::Uuid::new_v4().to_string();
-        self.inner.metrics.async_received(name);
+        self.inner.metrics.async_received(base);
         let engine = self.clone();
         let name = name.to_string();
         let id = request_id.clone();
@@ -119,7 +121,14 @@ impl LambdaEngine {
         Ok(request_id)
     }
 
-    async fn run_event(&self, name: &str, payload: Bytes, id: String, config: EventInvokeConfig) {
+    async fn run_event(
+        &self,
+        qualified: &str,
+        payload: Bytes,
+        id: String,
+        config: EventInvokeConfig,
+    ) {
+        let name = crate::versions::split_qualifier(qualified).0;
         let received = Instant::now();
         let max_age = Duration::from_secs(u64::from(config.maximum_event_age_secs));
         let mut retries = 0u32;
@@ -133,7 +142,7 @@ impl LambdaEngine {
             self.inner
                 .metrics
                 .async_age(name, received.elapsed().as_secs_f64() * 1000.0);
-            let outcome = self.invoke_as(name, payload.clone(), id.clone()).await;
+            let outcome = self.invoke_as(qualified, payload.clone(), id.clone()).await;
             if outcome.is_ok() {
                 attempts += 1;
             }

@@ -59,7 +59,17 @@ pub struct FunctionConfig {
     /// The dead-letter queue of asynchronous events that failed (`DeadLetterConfig.TargetArn`).
     #[serde(default)]
     pub dead_letter_target: Option<String>,
+    /// `$LATEST`, or the number of a published version.
+    #[serde(default = "latest")]
+    pub version: String,
 }
+
+fn latest() -> String {
+    LATEST.to_string()
+}
+
+/// The unpublished version, which updates change.
+pub const LATEST: &str = "$LATEST";
 
 impl FunctionConfig {
     /// Checks the values Lambda checks: timeout, memory, runtime, name.

@@ -57,6 +57,7 @@ impl Instance {
         config: &FunctionConfig,
         code_dir: &Path,
         generation: u64,
+        provisioned: bool,
         logs: Arc<LogStore>,
         metrics: crate::metrics::LambdaMetrics,
     ) -> Result<Instance, StartFailure> {
@@ -66,10 +67,11 @@ impl Instance {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let date = crate::last_modified(now_ms());
         let stream = format!(
-            "{}/{}/{}/[$LATEST]{id}",
+            "{}/{}/{}/[{}]{id}",
             &date[0..4],
             &date[5..7],
-            &date[8..10]
+            &date[8..10],
+            config.version
         );
         let mut command = if config.runtime.starts_with("python") {
             let mut c = Command::new(&engine.python);
@@ -90,8 +92,15 @@ impl Instance {
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
                 config.memory_mb.to_string(),
             )
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", &config.version)
+            .env(
+                "AWS_LAMBDA_INITIALIZATION_TYPE",
+                if provisioned {
+                    "provisioned-concurrency"
+                } else {
+                    "on-demand"
+                },
+            )
             .env(
                 "AWS_LAMBDA_LOG_GROUP_NAME",
                 format!("/aws/lambda/{}", config.name),

@@ -27,6 +27,7 @@ pub mod runtime_api;
 mod state;
 #[doc(hidden)]
 pub mod test_support;
+pub mod versions;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -135,6 +136,8 @@ pub struct Invoked {
     pub init_duration: Option<Duration>,
     /// The request id.
     pub request_id: String,
+    /// The version that ran (`$LATEST` or a number): the `X-Amz-Executed-Version` header.
+    pub executed_version: String,
 }
 
 /// One function: configuration, code, warm instances and counters.
@@ -149,6 +152,10 @@ struct Function {
     tags: RwLock<BTreeMap<String, String>>,
     logs: Arc<logs::LogStore>,
     event_invoke: RwLock<Option<async_invoke::EventInvokeConfig>>,
+    /// Published versions, by number.
+    versions: Mutex<BTreeMap<u32, Arc<versions::Version>>>,
+    /// Aliases, by name.
+    aliases: Mutex<BTreeMap<String, versions::Alias>>,
 }
 
 struct Inner {
@@ -298,6 +305,8 @@ impl LambdaEngine {
             tags: RwLock::new(tags),
             logs: Arc::new(logs::LogStore::default()),
             event_invoke: RwLock::new(None),
+            versions: Mutex::new(BTreeMap::new()),
+            aliases: Mutex::new(BTreeMap::new()),
         });
         let mut functions = self.inner.functions.write();
         if functions.contains_key(&config.name) {
@@ -331,6 +340,10 @@ impl LambdaEngine {
             .remove(name)
             .ok_or_else(|| LambdaError::NotFound(self.function_arn(name)))?;
         f.idle.lock().clear();
+        Self::stop_versions(&f.versions.lock());
+        for v in f.versions.lock().values() {
+            let _ = std::fs::remove_dir_all(&v.code_dir);
+        }
         let _ = std::fs::remove_dir_all(&*f.code_dir.read());
         self.forget_function(name);
         Ok(())
@@ -446,6 +459,7 @@ impl LambdaEngine {
             for instance in f.idle.lock().drain(..) {
                 instance.stop();
             }
+            Self::stop_versions(&f.versions.lock());
         }
     }
 
@@ -476,6 +490,7 @@ impl LambdaEngine {
     }
 
     /// Invokes with a given request id (an asynchronous event keeps its id across retries).
+    /// `name` may carry a qualifier (`name:version` or `name:alias`).
     pub(crate) async fn invoke_as(
         &self,
         name: &str,
@@ -485,25 +500,63 @@ impl LambdaEngine {
         if payload.len() > MAX_SYNC_PAYLOAD_BYTES {
             return Err(LambdaError::RequestTooLarge);
         }
+        let (name, qualifier) = versions::split_qualifier(name);
         let f = self.function(name)?;
-        let _slot = self.acquire(&f, name)?;
-        let config = f.config.read().clone();
-        let generation = f.generation.load(Ordering::SeqCst);
-        let warm = {
-            let mut idle = f.idle.lock();
-            idle.retain(|i| i.generation == generation);
-            idle.pop()
+        let resolved = self.resolve(name, qualifier)?;
+        let target = match &resolved {
+            versions::Resolved::Latest => metrics::Target::function(name),
+            versions::Resolved::Version { version, resource } => {
+                metrics::Target::version(name, resource, &version.config.version)
+            }
         };
-        let (mut instance, init_duration) = match warm {
+        let _slot = self.acquire(&f, &target)?;
+        let (pool, provisioned_instance) = match &resolved {
+            versions::Resolved::Latest => (Pool::Latest, None),
+            versions::Resolved::Version { version, .. } => {
+                let mut p = version.provisioned.lock();
+                let provisioned = p.idle.pop();
+                let configured = p.requested > 0;
+                if provisioned.is_some() {
+                    p.busy += 1;
+                }
+                let (busy, allocated) = (p.busy, p.allocated);
+                drop(p);
+                if configured {
+                    self.inner
+                        .metrics
+                        .provisioned(&target, provisioned.is_some(), busy, allocated);
+                }
+                (Pool::Version(version.clone()), provisioned)
+            }
+        };
+        let (config, generation) = match &pool {
+            Pool::Latest => (f.config.read().clone(), f.generation.load(Ordering::SeqCst)),
+            Pool::Version(v) => (v.config.clone(), 0),
+        };
+        let warm = match &pool {
+            Pool::Latest => {
+                let mut idle = f.idle.lock();
+                idle.retain(|i| i.generation == generation);
+                idle.pop()
+            }
+            Pool::Version(_) if provisioned_instance.is_some() => None,
+            Pool::Version(v) => v.idle.lock().pop(),
+        };
+        let provisioned = provisioned_instance.is_some();
+        let (mut instance, init_duration) = match warm.or(provisioned_instance) {
             Some(i) => (i, None),
             None => {
                 let started = Instant::now();
-                let dir = f.code_dir.read().clone();
+                let dir = match &pool {
+                    Pool::Latest => f.code_dir.read().clone(),
+                    Pool::Version(v) => v.code_dir.clone(),
+                };
                 let instance = Instance::start(
                     &self.inner.config,
                     &config,
                     &dir,
                     generation,
+                    false,
                     f.logs.clone(),
                     self.inner.metrics.clone(),
                 )
@@ -511,8 +564,10 @@ impl LambdaEngine {
                 match instance {
                     Ok(i) => (i, Some(started.elapsed())),
                     Err(failure) => {
-                        self.inner.metrics.invocation(name, true, Duration::ZERO);
-                        return Ok(self.failed_start(name, failure));
+                        self.inner.metrics.invocation(&target, true, Duration::ZERO);
+                        let mut invoked = self.failed_start(name, failure);
+                        invoked.executed_version = config.version;
+                        return Ok(invoked);
                     }
                 }
             }
@@ -520,17 +575,16 @@ impl LambdaEngine {
         let log_start = f.logs.len();
         f.logs.push(
             &instance.stream,
-            format!("START RequestId: {request_id} Version: $LATEST"),
+            format!("START RequestId: {request_id} Version: {}", config.version),
         );
         let started = Instant::now();
         let timeout = Duration::from_secs(u64::from(config.timeout_secs));
+        let invoked_arn = match qualifier {
+            Some(q) => format!("{}:{q}", self.function_arn(name)),
+            None => self.function_arn(name),
+        };
         let outcome = instance
-            .run(
-                request_id.clone(),
-                payload,
-                self.function_arn(name),
-                timeout,
-            )
+            .run(request_id.clone(), payload, invoked_arn, timeout)
             .await;
         let duration = started.elapsed();
         let (payload, function_error, keep) = match outcome {
@@ -584,14 +638,27 @@ impl LambdaEngine {
             ));
         }
         f.logs.push(&instance.stream, report);
-        if keep && f.generation.load(Ordering::SeqCst) == instance.generation {
-            f.idle.lock().push(instance);
-        } else {
-            instance.stop();
+        match &pool {
+            Pool::Version(v) if provisioned => {
+                let mut p = v.provisioned.lock();
+                p.busy = p.busy.saturating_sub(1);
+                if keep {
+                    p.idle.push(instance);
+                } else {
+                    // A provisioned instance that died is replaced by a cold one next time.
+                    p.allocated = p.allocated.saturating_sub(1);
+                    instance.stop();
+                }
+            }
+            Pool::Version(v) if keep => v.idle.lock().push(instance),
+            Pool::Latest if keep && f.generation.load(Ordering::SeqCst) == instance.generation => {
+                f.idle.lock().push(instance);
+            }
+            _ => instance.stop(),
         }
         self.inner
             .metrics
-            .invocation(name, function_error.is_some(), duration);
+            .invocation(&target, function_error.is_some(), duration);
         let log = f
             .logs
             .since(log_start)
@@ -606,6 +673,7 @@ impl LambdaEngine {
             duration,
             init_duration,
             request_id,
+            executed_version: config.version,
         })
     }
 
@@ -653,11 +721,17 @@ impl LambdaEngine {
             duration: Duration::ZERO,
             init_duration: None,
             request_id,
+            executed_version: function::LATEST.into(),
         }
     }
 
     /// Takes one execution slot of the function and of the account, or throttles.
-    fn acquire(&self, f: &Arc<Function>, name: &str) -> Result<Slot, LambdaError> {
+    fn acquire(
+        &self,
+        f: &Arc<Function>,
+        target: &metrics::Target<'_>,
+    ) -> Result<Slot, LambdaError> {
+        let name = target.function;
         let reserved = *f.reserved.read();
         // A function with reserved concurrency counts against its own reservation; the
         // others share what the reservations leave of the account's concurrency.
@@ -677,7 +751,7 @@ impl LambdaEngine {
         };
         if counter.fetch_add(1, Ordering::SeqCst) >= limit {
             counter.fetch_sub(1, Ordering::SeqCst);
-            self.inner.metrics.throttle(name);
+            self.inner.metrics.throttle(target);
             return Err(LambdaError::Throttled { reason });
         }
         let function_running = if reserved.is_some() {
@@ -701,6 +775,13 @@ impl LambdaEngine {
             unreserved: reserved.is_none(),
         })
     }
+}
+
+/// Where an invocation's instances come from and go back to: `$LATEST`'s pool or a
+/// version's.
+enum Pool {
+    Latest,
+    Version(Arc<versions::Version>),
 }
 
 /// An execution slot, given back on drop.

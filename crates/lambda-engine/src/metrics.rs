@@ -1,5 +1,6 @@
 //! The `AWS/Lambda` metrics an invocation produces, with AWS's units, per function
-//! (`FunctionName`) and account-wide (no dimension).
+//! (`FunctionName`), per version or alias (`Resource`, `ExecutedVersion`) and account-wide
+//! (no dimension).
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -8,6 +9,34 @@ use metric_store::{MetricKey, Store, Unit};
 
 /// `AWS/Lambda`.
 pub const NAMESPACE: &str = "AWS/Lambda";
+
+/// What an invocation is counted under: the function, and for a qualified invocation the
+/// `Resource` (`name:alias` or `name:version`) and the version that ran.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The function name.
+    pub function: &'a str,
+    /// `Resource` and `ExecutedVersion`, for an invocation through a version or alias.
+    pub resource: Option<(&'a str, &'a str)>,
+}
+
+impl<'a> Target<'a> {
+    /// An unqualified (`$LATEST`) invocation.
+    pub fn function(function: &'a str) -> Target<'a> {
+        Target {
+            function,
+            resource: None,
+        }
+    }
+
+    /// An invocation through `resource`, running version `executed`.
+    pub fn version(function: &'a str, resource: &'a str, executed: &'a str) -> Target<'a> {
+        Target {
+            function,
+            resource: Some((resource, executed)),
+        }
+    }
+}
 
 /// Records into the engine's metric store.
 #[derive(Debug, Clone)]
@@ -40,16 +69,91 @@ impl LambdaMetrics {
         }
     }
 
+    /// Records `value` for the function and account-wide, and for a qualified invocation
+    /// also under FunctionName + Resource and FunctionName + Resource + ExecutedVersion.
+    fn record_target(&self, metric: &str, unit: Unit, target: &Target<'_>, value: f64) {
+        self.record(metric, unit, target.function, value);
+        let Some((resource, executed)) = target.resource else {
+            return;
+        };
+        let at = now_ms();
+        let keys = [
+            MetricKey::new(
+                NAMESPACE,
+                metric,
+                [("FunctionName", target.function), ("Resource", resource)],
+            ),
+            MetricKey::new(
+                NAMESPACE,
+                metric,
+                [
+                    ("FunctionName", target.function),
+                    ("Resource", resource),
+                    ("ExecutedVersion", executed),
+                ],
+            ),
+        ];
+        for key in keys.into_iter().flatten() {
+            self.store.series(&key, unit).record(at, value);
+        }
+    }
+
     /// One invocation that ran: Invocations, Errors (0 or 1) and Duration.
-    pub fn invocation(&self, function: &str, failed: bool, duration: Duration) {
-        self.record("Invocations", Unit::Count, function, 1.0);
-        self.record("Errors", Unit::Count, function, f64::from(u8::from(failed)));
-        self.record(
+    pub fn invocation(&self, target: &Target<'_>, failed: bool, duration: Duration) {
+        self.record_target("Invocations", Unit::Count, target, 1.0);
+        self.record_target("Errors", Unit::Count, target, f64::from(u8::from(failed)));
+        self.record_target(
             "Duration",
             Unit::Milliseconds,
-            function,
+            target,
             duration.as_secs_f64() * 1000.0,
         );
+    }
+
+    /// An invocation of a version with provisioned concurrency: whether it ran on a
+    /// provisioned instance (ProvisionedConcurrencyInvocations) or spilled over
+    /// (ProvisionedConcurrencySpilloverInvocations), and the provisioned instances busy
+    /// (ProvisionedConcurrentExecutions) and their share of those allocated
+    /// (ProvisionedConcurrencyUtilization), per function and per Resource.
+    pub fn provisioned(
+        &self,
+        target: &Target<'_>,
+        on_provisioned: bool,
+        busy: u32,
+        allocated: u32,
+    ) {
+        let at = now_ms();
+        let resource = target.resource.map(|(r, _)| r).unwrap_or(target.function);
+        let by_function = [("FunctionName", target.function)];
+        let by_resource = [("FunctionName", target.function), ("Resource", resource)];
+        let counted = if on_provisioned {
+            "ProvisionedConcurrencyInvocations"
+        } else {
+            "ProvisionedConcurrencySpilloverInvocations"
+        };
+        let mut values = vec![
+            (counted, Unit::Count, 1.0),
+            (
+                "ProvisionedConcurrentExecutions",
+                Unit::Count,
+                f64::from(busy),
+            ),
+        ];
+        for (metric, unit, value) in values.drain(..) {
+            for dims in [&by_function[..], &by_resource[..]] {
+                if let Ok(key) = MetricKey::new(NAMESPACE, metric, dims.iter().copied()) {
+                    self.store.series(&key, unit).record(at, value);
+                }
+            }
+        }
+        if allocated > 0
+            && let Ok(key) =
+                MetricKey::new(NAMESPACE, "ProvisionedConcurrencyUtilization", by_resource)
+        {
+            self.store
+                .series(&key, Unit::None)
+                .record(at, f64::from(busy) / f64::from(allocated));
+        }
     }
 
     /// The age of a batch's last record as the batch is sent (IteratorAge, ms).
@@ -156,8 +260,8 @@ impl LambdaMetrics {
     }
 
     /// One throttled invocation: Throttles (not counted in Invocations, as on AWS).
-    pub fn throttle(&self, function: &str) {
-        self.record("Throttles", Unit::Count, function, 1.0);
+    pub fn throttle(&self, target: &Target<'_>) {
+        self.record_target("Throttles", Unit::Count, target, 1.0);
     }
 
     /// Concurrency as an invocation starts (all read with Maximum): ConcurrentExecutions per

@@ -27,6 +27,7 @@ fn config(name: &str, timeout_secs: u32) -> FunctionConfig {
         last_modified: String::new(),
         revision_id: String::new(),
         dead_letter_target: None,
+        version: lambda_engine::function::LATEST.into(),
     }
 }
 

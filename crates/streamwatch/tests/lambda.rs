@@ -868,3 +868,268 @@ async fn the_handler_crate_reports_failed_records_and_pipeline_metrics() {
     assert_eq!(stat("DownstreamWriteLatency", SampleCount), 3.0);
     p.server.shutdown().await.unwrap();
 }
+
+/// The statistic of an AWS/Lambda metric with exactly these dimensions over the last ten
+/// minutes (Sum adds the periods, Maximum takes the largest).
+fn lambda_stat(
+    store: &metric_store::Store,
+    metric: &str,
+    dims: &[(&str, &str)],
+    statistic: metric_store::Statistic,
+) -> f64 {
+    let key = metric_store::MetricKey::new("AWS/Lambda", metric, dims.iter().copied()).unwrap();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let values: Vec<f64> = store
+        .query(&key, now - 600_000, now + 60_000, 60, &[statistic])
+        .unwrap()
+        .iter()
+        .filter_map(|d| d.values[0])
+        .collect();
+    match statistic {
+        metric_store::Statistic::Maximum => values.into_iter().fold(0.0, f64::max),
+        _ => values.into_iter().sum(),
+    }
+}
+
+/// Versions, aliases and provisioned concurrency through aws-sdk-lambda: each qualifier runs
+/// its own code and configuration, invocations are counted per Resource and ExecutedVersion,
+/// and provisioned instances take invocations without a cold start until they are all busy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_aliases_and_provisioned_concurrency() {
+    use aws_sdk_lambda::types::{Environment, InvocationType, LogType};
+    let p = pipeline().await;
+    let zip = lambda_engine::function::bootstrap_zip(
+        &std::fs::read(lambda_engine::test_support::example_binary("echo_function")).unwrap(),
+    )
+    .unwrap();
+    p.lambda
+        .create_function()
+        .function_name("versioned")
+        .runtime(Runtime::Providedal2023)
+        .role("arn:aws:iam::000000000000:role/lambda")
+        .environment(Environment::builder().variables("GREETING", "one").build())
+        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+        .send()
+        .await
+        .unwrap();
+    let v1 = p
+        .lambda
+        .publish_version()
+        .function_name("versioned")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v1.version(), Some("1"));
+    assert_eq!(
+        v1.function_arn(),
+        Some("arn:aws:lambda:us-east-1:000000000000:function:versioned:1")
+    );
+    p.lambda
+        .update_function_configuration()
+        .function_name("versioned")
+        .environment(Environment::builder().variables("GREETING", "two").build())
+        .send()
+        .await
+        .unwrap();
+    let v2 = p
+        .lambda
+        .publish_version()
+        .function_name("versioned")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v2.version(), Some("2"));
+    let listed = p
+        .lambda
+        .list_versions_by_function()
+        .function_name("versioned")
+        .send()
+        .await
+        .unwrap();
+    let versions: Vec<&str> = listed
+        .versions()
+        .iter()
+        .filter_map(|v| v.version())
+        .collect();
+    assert_eq!(versions, ["$LATEST", "1", "2"]);
+    let alias = p
+        .lambda
+        .create_alias()
+        .function_name("versioned")
+        .name("live")
+        .function_version("1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        alias.alias_arn(),
+        Some("arn:aws:lambda:us-east-1:000000000000:function:versioned:live")
+    );
+
+    let env = |qualifier: Option<&'static str>| {
+        let lambda = p.lambda.clone();
+        async move {
+            let out = lambda
+                .invoke()
+                .function_name("versioned")
+                .set_qualifier(qualifier.map(str::to_string))
+                .payload(Blob::new(r#"{"action":"env"}"#))
+                .log_type(LogType::Tail)
+                .send()
+                .await
+                .unwrap();
+            let env: serde_json::Value =
+                serde_json::from_slice(out.payload().unwrap().as_ref()).unwrap();
+            let log = String::from_utf8(
+                base64::Engine::decode(
+                    &base64::engine::general_purpose::STANDARD,
+                    out.log_result().unwrap(),
+                )
+                .unwrap(),
+            )
+            .unwrap();
+            (out.executed_version().unwrap().to_string(), env, log)
+        }
+    };
+    let (executed, vars, _) = env(Some("live")).await;
+    assert_eq!(executed, "1");
+    assert_eq!(vars["GREETING"], "one");
+    assert_eq!(vars["AWS_LAMBDA_FUNCTION_VERSION"], "1");
+    let (executed, vars, _) = env(Some("2")).await;
+    assert_eq!((executed.as_str(), &vars["GREETING"]), ("2", &"two".into()));
+    let (executed, _, _) = env(None).await;
+    assert_eq!(executed, "$LATEST");
+    p.lambda
+        .update_alias()
+        .function_name("versioned")
+        .name("live")
+        .function_version("2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(env(Some("live")).await.0, "2");
+
+    // Provisioned concurrency: one instance, started ahead of the invocations.
+    let put = p
+        .lambda
+        .put_provisioned_concurrency_config()
+        .function_name("versioned")
+        .qualifier("live")
+        .provisioned_concurrent_executions(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.requested_provisioned_concurrent_executions(), Some(1));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let got = p
+            .lambda
+            .get_provisioned_concurrency_config()
+            .function_name("versioned")
+            .qualifier("live")
+            .send()
+            .await
+            .unwrap();
+        if got.status().map(|s| s.as_str()) == Some("READY") {
+            assert_eq!(got.allocated_provisioned_concurrent_executions(), Some(1));
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never READY");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (_, vars, log) = env(Some("live")).await;
+    assert_eq!(
+        vars["AWS_LAMBDA_INITIALIZATION_TYPE"],
+        "provisioned-concurrency"
+    );
+    assert!(!log.contains("Init Duration"), "no cold start: {log}");
+    // Two at once: one runs on the provisioned instance, the other spills over.
+    let sleep = || {
+        p.lambda
+            .invoke()
+            .function_name("versioned")
+            .qualifier("live")
+            .payload(Blob::new(r#"{"action":"sleep","ms":400}"#))
+            .send()
+    };
+    let (a, b) = tokio::join!(sleep(), sleep());
+    a.unwrap();
+    b.unwrap();
+    // Provisioned concurrency cannot be put on $LATEST.
+    let latest = p
+        .lambda
+        .put_provisioned_concurrency_config()
+        .function_name("versioned")
+        .qualifier("$LATEST")
+        .provisioned_concurrent_executions(1)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(format!("{latest:?}").contains("unpublished"), "{latest:?}");
+    // An event to the alias runs there too.
+    p.lambda
+        .invoke()
+        .function_name("versioned")
+        .qualifier("live")
+        .invocation_type(InvocationType::Event)
+        .payload(Blob::new(r#"{"action":"echo"}"#))
+        .send()
+        .await
+        .unwrap();
+
+    use metric_store::Statistic::{Maximum, Sum};
+    let store = p.server.metrics();
+    let live = [
+        ("FunctionName", "versioned"),
+        ("Resource", "versioned:live"),
+    ];
+    let wait_for = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while lambda_stat(store, "Invocations", &live, Sum) < 6.0
+        && std::time::Instant::now() < wait_for
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Through "live": v1 once, then v2 once, once on the provisioned instance, twice at
+    // once, and the event.
+    assert_eq!(lambda_stat(store, "Invocations", &live, Sum), 6.0);
+    let executed = |v| {
+        [
+            ("FunctionName", "versioned"),
+            ("Resource", "versioned:live"),
+            ("ExecutedVersion", v),
+        ]
+    };
+    assert_eq!(lambda_stat(store, "Invocations", &executed("1"), Sum), 1.0);
+    assert_eq!(lambda_stat(store, "Invocations", &executed("2"), Sum), 5.0);
+    assert_eq!(
+        lambda_stat(
+            store,
+            "Invocations",
+            &[("FunctionName", "versioned"), ("Resource", "versioned:2")],
+            Sum
+        ),
+        1.0
+    );
+    assert_eq!(
+        lambda_stat(store, "Invocations", &[("FunctionName", "versioned")], Sum),
+        8.0
+    );
+    let provisioned = lambda_stat(store, "ProvisionedConcurrencyInvocations", &live, Sum);
+    let spilled = lambda_stat(
+        store,
+        "ProvisionedConcurrencySpilloverInvocations",
+        &live,
+        Sum,
+    );
+    assert_eq!(provisioned + spilled, 4.0, "{provisioned} + {spilled}");
+    assert!(spilled >= 1.0, "one of the two at once spilled over");
+    assert!(provisioned >= 2.0);
+    assert_eq!(
+        lambda_stat(store, "ProvisionedConcurrencyUtilization", &live, Maximum),
+        1.0
+    );
+    p.server.shutdown().await.unwrap();
+}
