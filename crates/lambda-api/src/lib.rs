@@ -809,6 +809,22 @@ fn mapping_json(engine: &LambdaEngine, m: &Mapping) -> Value {
             Vec::new()
         },
     });
+    if c.event_source_arn.starts_with("arn:aws:sqs:") {
+        // A queue's mapping has none of the stream settings.
+        if let Some(o) = out.as_object_mut() {
+            for key in [
+                "ParallelizationFactor",
+                "DestinationConfig",
+                "MaximumRecordAgeInSeconds",
+                "BisectBatchOnFunctionError",
+                "MaximumRetryAttempts",
+                "TumblingWindowInSeconds",
+            ] {
+                o.remove(key);
+            }
+        }
+        return out;
+    }
     match c.starting_position {
         StartingPosition::TrimHorizon => out["StartingPosition"] = json!("TRIM_HORIZON"),
         StartingPosition::Latest => out["StartingPosition"] = json!("LATEST"),
@@ -889,7 +905,11 @@ async fn create_mapping(State(engine): State<LambdaEngine>, body: Bytes) -> ApiR
         .get("FunctionName")
         .and_then(Value::as_str)
         .ok_or_else(|| ApiError::invalid("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null"))?;
-    let function = function_name(function)?;
+    // A mapping may target a version or alias (`name:qualifier`).
+    let function = match function_ref(function)? {
+        (f, Some(q)) if q != "$LATEST" => format!("{f}:{q}"),
+        (f, _) => f,
+    };
     let source = body
         .get("EventSourceArn")
         .and_then(Value::as_str)
@@ -911,6 +931,8 @@ async fn create_mapping(State(engine): State<LambdaEngine>, body: Bytes) -> ApiR
                 "1 validation error detected: Value '{other}' at 'startingPosition' failed to satisfy constraint: Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]"
             )));
         }
+        // SQS has no position: a queue is read from whatever it holds.
+        None if source.starts_with("arn:aws:sqs:") => StartingPosition::TrimHorizon,
         None => {
             return Err(ApiError::invalid(
                 "StartingPosition must be set for a Kinesis event source.",
@@ -920,7 +942,11 @@ async fn create_mapping(State(engine): State<LambdaEngine>, body: Bytes) -> ApiR
     let mut config = MappingConfig {
         event_source_arn: source.to_string(),
         function_name: function,
-        batch_size: 100,
+        batch_size: if source.starts_with("arn:aws:sqs:") {
+            10
+        } else {
+            100
+        },
         maximum_batching_window_secs: 0,
         starting_position,
         enabled: true,

@@ -2,7 +2,7 @@
 //! an asynchronous invocation's on-success and on-failure destinations, and a function's
 //! dead-letter queue.
 //!
-//! SQS queues are reached through a [`MessageSink`] the server plugs in (the engine's own
+//! SQS queues are reached through the [`Queues`] the server plugs in (the engine's own
 //! SQS); a destination that is a function gets the record as an asynchronous invocation.
 //! Any other destination (SNS, S3, EventBridge) cannot be delivered to here, which counts
 //! as a delivery failure as it would on AWS without permission.
@@ -12,8 +12,9 @@ use serde_json::{Value, json};
 
 use crate::LambdaEngine;
 
-/// Sends messages to SQS queues on Lambda's behalf.
-pub trait MessageSink: Send + Sync {
+/// SQS as Lambda uses it: sending to destinations and dead-letter queues, and reading the
+/// queues that SQS event source mappings poll.
+pub trait Queues: Send + Sync {
     /// Sends `body` to the queue whose ARN is `queue_arn`, with message attributes given as
     /// (name, data type, value).
     fn send(
@@ -22,6 +23,30 @@ pub trait MessageSink: Send + Sync {
         body: String,
         attributes: &[(&str, &str, String)],
     ) -> Result<(), String>;
+
+    /// Receives up to `max` (1..=10) visible messages without waiting.
+    fn receive(&self, queue_arn: &str, max: usize) -> Result<Vec<QueueMessage>, String>;
+
+    /// Deletes a received message.
+    fn delete(&self, queue_arn: &str, receipt_handle: &str) -> Result<(), String>;
+}
+
+/// A message as an SQS event source mapping gets it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueMessage {
+    /// The message id.
+    pub message_id: String,
+    /// This receive's handle.
+    pub receipt_handle: String,
+    /// The body.
+    pub body: String,
+    /// MD5 of the body, hex.
+    pub md5_of_body: String,
+    /// System attributes by AWS's names (SentTimestamp, ApproximateReceiveCount,
+    /// AWSTraceHeader, ...).
+    pub attributes: std::collections::BTreeMap<String, String>,
+    /// Message attributes, in the event's shape (`{"name": {"dataType", "stringValue", ...}}`).
+    pub message_attributes: Value,
 }
 
 /// An ISO 8601 UTC timestamp with milliseconds, as in invocation records
@@ -45,9 +70,18 @@ pub(crate) fn response_context(function_error: Option<&str>) -> Value {
 }
 
 impl LambdaEngine {
-    /// Plugs in the sink for SQS destinations and dead-letter queues.
-    pub fn set_message_sink(&self, sink: std::sync::Arc<dyn MessageSink>) {
-        *self.inner.sink.write() = Some(sink);
+    /// Plugs in SQS: for destinations, dead-letter queues and SQS event source mappings.
+    pub fn set_queues(&self, queues: std::sync::Arc<dyn Queues>) {
+        *self.inner.queues.write() = Some(queues);
+    }
+
+    /// The plugged-in SQS.
+    pub(crate) fn queues(&self) -> Result<std::sync::Arc<dyn Queues>, String> {
+        self.inner
+            .queues
+            .read()
+            .clone()
+            .ok_or_else(|| "no SQS is attached to this engine".to_string())
     }
 
     /// Delivers `body` to destination `arn`; `attributes` go with an SQS message.
@@ -60,13 +94,7 @@ impl LambdaEngine {
         let mut parts = arn.splitn(7, ':');
         let service = parts.nth(2).unwrap_or("");
         match service {
-            "sqs" => {
-                let sink = self.inner.sink.read().clone();
-                match sink {
-                    Some(sink) => sink.send(arn, body, attributes),
-                    None => Err("no SQS is attached to this engine".into()),
-                }
-            }
+            "sqs" => self.queues()?.send(arn, body, attributes),
             "lambda" => {
                 let name = arn.split(':').nth(6).unwrap_or("");
                 self.invoke_event(name, Bytes::from(body))

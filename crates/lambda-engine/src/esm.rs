@@ -109,11 +109,17 @@ impl MappingConfig {
                 self.parallelization_factor
             ));
         }
-        if stream_name(&self.event_source_arn).is_none() {
+        let sqs = crate::esm_sqs::is_queue(&self.event_source_arn);
+        if stream_name(&self.event_source_arn).is_none() && !sqs {
             return bad(format!(
-                "Unsupported event source: {} (a Kinesis stream ARN is expected)",
+                "Unsupported event source: {} (a Kinesis stream or SQS queue ARN is expected)",
                 self.event_source_arn
             ));
+        }
+        if sqs && self.batch_size > 10 && self.maximum_batching_window_secs == 0 {
+            return bad(
+                "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10".into(),
+            );
         }
         Ok(())
     }
@@ -203,7 +209,8 @@ impl LambdaEngine {
     /// Creates a mapping and starts its pollers when enabled.
     pub fn create_mapping(&self, config: MappingConfig) -> Result<Mapping, LambdaError> {
         config.validate()?;
-        self.get_function(&config.function_name)?;
+        let (function, qualifier) = crate::versions::split_qualifier(&config.function_name);
+        self.get_function_qualified(function, qualifier)?;
         let mapping = Mapping {
             uuid: uuid::Uuid::new_v4().to_string(),
             state: if config.enabled {
@@ -241,12 +248,17 @@ impl LambdaEngine {
     }
 
     fn start_pollers(&self, running: &Arc<Running>) -> Result<(), LambdaError> {
-        let kinesis = self.kinesis_client()?;
         let engine = self.clone();
         let weak = Arc::downgrade(running);
-        let task = tokio::spawn(async move {
-            run_mapping(engine, kinesis, weak).await;
-        });
+        let source = running.mapping.lock().config.event_source_arn.clone();
+        let task = if crate::esm_sqs::is_queue(&source) {
+            tokio::spawn(crate::esm_sqs::run(engine, weak))
+        } else {
+            let kinesis = self.kinesis_client()?;
+            tokio::spawn(async move {
+                run_mapping(engine, kinesis, weak).await;
+            })
+        };
         *running.task.lock() = Some(task);
         Ok(())
     }

@@ -190,6 +190,7 @@ impl Instance {
         request_id: String,
         payload: Bytes,
         function_arn: String,
+        trace_id: String,
         timeout: Duration,
     ) -> RunOutcome {
         let (reply, answer) = oneshot::channel();
@@ -198,11 +199,7 @@ impl Instance {
             payload,
             deadline_ms: now_ms() + timeout.as_millis() as i64,
             function_arn,
-            trace_id: format!(
-                "Root=1-{:08x}-{}",
-                now_ms() / 1000,
-                &request_id.replace('-', "")[..24]
-            ),
+            trace_id,
             reply,
         };
         if self.api.invocations.send(invocation).await.is_err() {

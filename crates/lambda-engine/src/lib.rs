@@ -19,10 +19,12 @@
 pub mod async_invoke;
 pub mod destinations;
 pub mod esm;
+mod esm_sqs;
 pub mod function;
 mod instance;
 pub mod logs;
 pub mod metrics;
+pub mod recursion;
 pub mod runtime_api;
 mod state;
 #[doc(hidden)]
@@ -167,8 +169,8 @@ struct Inner {
     unreserved_running: AtomicU32,
     revisions: AtomicU64,
     mappings: Mutex<BTreeMap<String, Arc<esm::Running>>>,
-    /// Where SQS destinations and dead-letter queues are sent.
-    sink: RwLock<Option<Arc<dyn destinations::MessageSink>>>,
+    /// SQS: destinations, dead-letter queues and SQS event source mappings.
+    queues: RwLock<Option<Arc<dyn destinations::Queues>>>,
 }
 
 /// The engine: cheap to clone, clones share everything.
@@ -227,7 +229,7 @@ impl LambdaEngine {
                 unreserved_running: AtomicU32::new(0),
                 revisions: AtomicU64::new(0),
                 mappings: Mutex::new(BTreeMap::new()),
-                sink: RwLock::new(None),
+                queues: RwLock::new(None),
             }),
         }
     }
@@ -497,6 +499,19 @@ impl LambdaEngine {
         payload: Bytes,
         request_id: String,
     ) -> Result<Invoked, LambdaError> {
+        self.invoke_traced(name, payload, request_id, 1).await
+    }
+
+    /// Invokes as the `depth`-th run of the function in a chain of events (1 for an event from
+    /// outside the chain); the depth travels in the trace header's `Lineage` field, which
+    /// the function's SDK calls carry on (see [`recursion`]).
+    pub(crate) async fn invoke_traced(
+        &self,
+        name: &str,
+        payload: Bytes,
+        request_id: String,
+        depth: u32,
+    ) -> Result<Invoked, LambdaError> {
         if payload.len() > MAX_SYNC_PAYLOAD_BYTES {
             return Err(LambdaError::RequestTooLarge);
         }
@@ -583,8 +598,9 @@ impl LambdaEngine {
             Some(q) => format!("{}:{q}", self.function_arn(name)),
             None => self.function_arn(name),
         };
+        let trace_id = recursion::trace_id(&request_id, &self.function_arn(name), depth);
         let outcome = instance
-            .run(request_id.clone(), payload, invoked_arn, timeout)
+            .run(request_id.clone(), payload, invoked_arn, trace_id, timeout)
             .await;
         let duration = started.elapsed();
         let (payload, function_error, keep) = match outcome {

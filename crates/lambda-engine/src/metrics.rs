@@ -166,6 +166,19 @@ impl LambdaMetrics {
         self.record("DestinationDeliveryFailures", Unit::Count, function, 1.0);
     }
 
+    /// An invocation stopped because its event was in a recursive loop
+    /// (RecursiveInvocationsDropped).
+    pub fn recursive_invocation_dropped(&self, function: &str) {
+        // Published per function only, as AWS does.
+        if let Ok(key) = MetricKey::new(
+            NAMESPACE,
+            "RecursiveInvocationsDropped",
+            [("FunctionName", function)],
+        ) {
+            self.store.series(&key, Unit::Count).record(now_ms(), 1.0);
+        }
+    }
+
     /// A failed send to a function's dead-letter queue (DeadLetterErrors).
     pub fn dead_letter_error(&self, function: &str) {
         self.record("DeadLetterErrors", Unit::Count, function, 1.0);

@@ -147,6 +147,7 @@ struct SendEntry {
     message_body: Option<String>,
     delay_seconds: Option<u32>,
     message_attributes: Option<BTreeMap<String, JsonAttribute>>,
+    message_system_attributes: Option<BTreeMap<String, JsonAttribute>>,
 }
 
 #[derive(Deserialize)]
@@ -228,8 +229,15 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Answer> {
 }
 
 /// Answers one SQS operation. ReceiveMessage may wait (long polling) up to 20 seconds.
-pub async fn handle(engine: &SqsEngine, operation: &str, body: &[u8]) -> Answer {
-    match dispatch(engine, operation, body).await {
+/// `trace_header` is the request's `X-Amzn-Trace-Id`, which messages sent keep as their
+/// `AWSTraceHeader` (an explicit `AWSTraceHeader` system attribute wins).
+pub async fn handle(
+    engine: &SqsEngine,
+    operation: &str,
+    body: &[u8],
+    trace_header: Option<&str>,
+) -> Answer {
+    match dispatch(engine, operation, body, trace_header).await {
         Ok(Ok(v)) => Answer::ok(v),
         Ok(Err(e)) => Answer::error(&e),
         Err(answer) => answer,
@@ -240,6 +248,7 @@ async fn dispatch(
     engine: &SqsEngine,
     operation: &str,
     body: &[u8],
+    trace_header: Option<&str>,
 ) -> Result<Result<Value, SqsError>, Answer> {
     Ok(match operation {
         "CreateQueue" => {
@@ -297,7 +306,7 @@ async fn dispatch(
         }
         "SendMessage" => {
             let r: SendMessage = parse(body)?;
-            send_one(engine, &r.queue_url, r.entry).map(|sent| {
+            send_one(engine, &r.queue_url, r.entry, trace_header).map(|sent| {
                 let mut out = Map::new();
                 out.insert("MessageId".into(), sent.message_id.into());
                 out.insert("MD5OfMessageBody".into(), sent.md5_of_body.into());
@@ -309,7 +318,7 @@ async fn dispatch(
         }
         "SendMessageBatch" => {
             let r: SendBatch = parse(body)?;
-            send_batch(engine, r)
+            send_batch(engine, r, trace_header)
         }
         "ReceiveMessage" => {
             let r: Receive = parse(body)?;
@@ -386,13 +395,19 @@ fn list_queues(engine: &SqsEngine, r: &ListQueues) -> Value {
     Value::Object(out)
 }
 
-fn outgoing(entry: SendEntry) -> Result<Outgoing, SqsError> {
+fn outgoing(entry: SendEntry, trace_header: Option<&str>) -> Result<Outgoing, SqsError> {
+    let explicit = entry
+        .message_system_attributes
+        .as_ref()
+        .and_then(|a| a.get("AWSTraceHeader"))
+        .and_then(|a| a.string_value.clone());
     Ok(Outgoing {
         body: entry
             .message_body
             .ok_or_else(|| SqsError::MissingParameter("MessageBody".into()))?,
         delay_seconds: entry.delay_seconds,
         attributes: attributes(entry.message_attributes)?,
+        trace_header: explicit.or_else(|| trace_header.map(str::to_string)),
     })
 }
 
@@ -400,8 +415,9 @@ fn send_one(
     engine: &SqsEngine,
     queue_url: &str,
     entry: SendEntry,
+    trace_header: Option<&str>,
 ) -> Result<sqs_engine::Sent, SqsError> {
-    engine.send(queue_url, outgoing(entry)?)
+    engine.send(queue_url, outgoing(entry, trace_header)?)
 }
 
 /// Checks what makes a whole batch request fail: entry count, ids.
@@ -432,7 +448,11 @@ fn failed(id: &str, e: &SqsError) -> Value {
     json!({"Id": id, "SenderFault": true, "Code": e.code(), "Message": e.to_string()})
 }
 
-fn send_batch(engine: &SqsEngine, r: SendBatch) -> Result<Value, SqsError> {
+fn send_batch(
+    engine: &SqsEngine,
+    r: SendBatch,
+    trace_header: Option<&str>,
+) -> Result<Value, SqsError> {
     check_batch(
         r.entries.iter().map(|e| e.id.as_str()),
         "SendMessageBatchRequestEntry",
@@ -441,7 +461,7 @@ fn send_batch(engine: &SqsEngine, r: SendBatch) -> Result<Value, SqsError> {
     let mut total = 0;
     for entry in r.entries {
         let id = entry.id.clone();
-        let message = outgoing(entry);
+        let message = outgoing(entry, trace_header);
         if let Ok(m) = &message {
             total += sqs_engine::message_size(m);
         }
@@ -577,7 +597,7 @@ mod tests {
     }
 
     fn call(engine: &SqsEngine, op: &str, body: Value) -> Answer {
-        block_on(handle(engine, op, body.to_string().as_bytes()))
+        block_on(handle(engine, op, body.to_string().as_bytes(), None))
     }
 
     /// Runs a future that never waits (these tests make no long poll) to completion.

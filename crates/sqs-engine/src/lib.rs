@@ -189,6 +189,9 @@ pub struct Outgoing {
     pub delay_seconds: Option<u32>,
     /// Message attributes (at most ten).
     pub attributes: BTreeMap<String, AttributeValue>,
+    /// The X-Ray trace header the sender passed (`X-Amzn-Trace-Id`, or the `AWSTraceHeader`
+    /// system attribute), kept as the message's `AWSTraceHeader`.
+    pub trace_header: Option<String>,
 }
 
 /// What SendMessage answers.
@@ -223,12 +226,14 @@ pub struct Received {
     pub first_receive_ms: u64,
     /// How many times it has been received, this time included.
     pub receive_count: u32,
+    /// The sender's trace header (`AWSTraceHeader`).
+    pub trace_header: Option<String>,
 }
 
 impl Received {
     /// The system attributes ReceiveMessage can return, by AWS's names.
     pub fn system_attributes(&self, sender_id: &str) -> BTreeMap<&'static str, String> {
-        BTreeMap::from([
+        let mut out = BTreeMap::from([
             ("SenderId", sender_id.to_string()),
             ("SentTimestamp", self.sent_ms.to_string()),
             ("ApproximateReceiveCount", self.receive_count.to_string()),
@@ -236,7 +241,11 @@ impl Received {
                 "ApproximateFirstReceiveTimestamp",
                 self.first_receive_ms.to_string(),
             ),
-        ])
+        ]);
+        if let Some(t) = &self.trace_header {
+            out.insert("AWSTraceHeader", t.clone());
+        }
+        out
     }
 }
 
@@ -354,6 +363,7 @@ struct Message {
     receive_count: u32,
     /// The newest receipt handle; only it deletes the message.
     receipt: Option<String>,
+    trace_header: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -719,6 +729,7 @@ impl SqsEngine {
                     first_receive_ms: 0,
                     receive_count: 0,
                     receipt: None,
+                    trace_header: message.trace_header,
                 },
             );
         }
@@ -822,6 +833,7 @@ impl SqsEngine {
                 sent_ms: m.sent_ms,
                 first_receive_ms: m.first_receive_ms,
                 receive_count: m.receive_count,
+                trace_header: m.trace_header.clone(),
             };
             if let Some(old) = old {
                 messages.receipts.remove(&old);
@@ -830,6 +842,28 @@ impl SqsEngine {
             out.push(received);
         }
         out
+    }
+
+    /// Receives up to `max` visible messages of the queue whose ARN is `arn`, without
+    /// waiting, hiding them for the queue's visibility timeout: how a Lambda event source
+    /// mapping polls.
+    pub fn receive_now_by_arn(&self, arn: &str, max: usize) -> Result<Vec<Received>, SqsError> {
+        let q = self.queue_by_arn(arn)?;
+        let visibility = u64::from(q.settings.read().visibility_timeout) * 1000;
+        let got = self.take(&q, max.clamp(1, MAX_BATCH), visibility);
+        let metric = if got.is_empty() {
+            (&catalog::sqs::EMPTY_RECEIVES, 1.0)
+        } else {
+            (&catalog::sqs::MESSAGES_RECEIVED, got.len() as f64)
+        };
+        self.record(&q.name, metric.0, metric.1);
+        Ok(got)
+    }
+
+    /// Deletes a received message of the queue whose ARN is `arn`.
+    pub fn delete_by_arn(&self, arn: &str, receipt: &str) -> Result<(), SqsError> {
+        let url = self.queue_by_arn(arn)?.url.clone();
+        self.delete(&url, receipt)
     }
 
     /// Checks that a receipt handle is one this engine issues for queue `q`.

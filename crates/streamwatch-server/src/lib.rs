@@ -159,7 +159,8 @@ async fn dispatch(
     if let Some(op) =
         header_str(&headers, "x-amz-target").and_then(|t| t.strip_prefix(sqs_api::TARGET_PREFIX))
     {
-        let answer = sqs_api::handle(&state.sqs, op, &body).await;
+        let trace = header_str(&headers, "x-amzn-trace-id");
+        let answer = sqs_api::handle(&state.sqs, op, &body, trace).await;
         let mut resp = Response::new(Body::from(answer.body));
         *resp.status_mut() =
             StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -391,14 +392,14 @@ pub fn services_for(
         metrics.clone(),
     );
     let lambda = lambda_for(engine, addr, metrics)?;
-    lambda.set_message_sink(Arc::new(SqsSink(sqs.clone())));
+    lambda.set_queues(Arc::new(SqsQueues(sqs.clone())));
     Ok(Services { lambda, sqs })
 }
 
-/// Lambda's SQS destinations, delivered to the engine's SQS.
-struct SqsSink(SqsEngine);
+/// The engine's SQS as Lambda uses it.
+struct SqsQueues(SqsEngine);
 
-impl lambda_engine::destinations::MessageSink for SqsSink {
+impl lambda_engine::destinations::Queues for SqsQueues {
     fn send(
         &self,
         queue_arn: &str,
@@ -425,11 +426,73 @@ impl lambda_engine::destinations::MessageSink for SqsSink {
                     body,
                     delay_seconds: None,
                     attributes,
+                    trace_header: None,
                 },
             )
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
+
+    fn receive(
+        &self,
+        queue_arn: &str,
+        max: usize,
+    ) -> Result<Vec<lambda_engine::destinations::QueueMessage>, String> {
+        let got = self
+            .0
+            .receive_now_by_arn(queue_arn, max)
+            .map_err(|e| e.to_string())?;
+        let sender = self.0.config().account_id.clone();
+        Ok(got
+            .into_iter()
+            .map(|m| {
+                let mut attributes: std::collections::BTreeMap<String, String> = m
+                    .system_attributes(&sender)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect();
+                if let Some(t) = &m.trace_header {
+                    attributes.insert("AWSTraceHeader".into(), t.clone());
+                }
+                let message_attributes: serde_json::Map<String, serde_json::Value> = m
+                    .attributes
+                    .iter()
+                    .map(|(k, v)| {
+                        let mut a = serde_json::json!({
+                            "stringListValues": [],
+                            "binaryListValues": [],
+                            "dataType": v.data_type,
+                        });
+                        if v.is_binary() {
+                            a["binaryValue"] = base64_encode(&v.value).into();
+                        } else {
+                            a["stringValue"] = String::from_utf8_lossy(&v.value).into();
+                        }
+                        (k.clone(), a)
+                    })
+                    .collect();
+                lambda_engine::destinations::QueueMessage {
+                    message_id: m.message_id,
+                    receipt_handle: m.receipt_handle,
+                    body: m.body,
+                    md5_of_body: m.md5_of_body,
+                    attributes,
+                    message_attributes: serde_json::Value::Object(message_attributes),
+                }
+            })
+            .collect())
+    }
+
+    fn delete(&self, queue_arn: &str, receipt_handle: &str) -> Result<(), String> {
+        self.0
+            .delete_by_arn(queue_arn, receipt_handle)
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// The Lambda engine of a server on `addr`: the Kinesis engine's account and region, code

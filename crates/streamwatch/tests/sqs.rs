@@ -595,3 +595,135 @@ async fn lambda_sends_what_it_gives_up_on_to_sqs() {
     );
     c.server.shutdown().await.unwrap();
 }
+
+/// An SQS event source mapping: messages arrive in AWS's event shape and are deleted once
+/// handled; a function that sends every message back to its own queue runs 16 times in the
+/// chain, then Lambda's recursion detection drops the message (RecursiveInvocationsDropped).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sqs_mapping_delivers_messages_and_stops_a_recursive_loop() {
+    let c = start().await;
+    let url = c.queue("work").await;
+    let zip = lambda_engine::function::bootstrap_zip(
+        &std::fs::read(lambda_engine::test_support::example_binary(
+            "sqs_loop_function",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    c.lambda
+        .create_function()
+        .function_name("looper")
+        .runtime(Runtime::Providedal2023)
+        .role("arn:aws:iam::000000000000:role/consumer")
+        .environment(
+            aws_sdk_lambda::types::Environment::builder()
+                .variables("QUEUE_URL", &url)
+                .build(),
+        )
+        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+        .send()
+        .await
+        .unwrap();
+    c.sqs
+        .send_message()
+        .queue_url(&url)
+        .message_body("seed")
+        .message_attributes(
+            "kind",
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value("first")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mapping = c
+        .lambda
+        .create_event_source_mapping()
+        .function_name("looper")
+        .event_source_arn("arn:aws:sqs:us-east-1:000000000000:work")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mapping.batch_size(), Some(10));
+    assert!(mapping.starting_position().is_none());
+    let looper = ("FunctionName", "looper");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while c
+        .stat(
+            "AWS/Lambda",
+            "RecursiveInvocationsDropped",
+            looper,
+            Statistic::Sum,
+        )
+        .await
+        == 0.0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the loop was never stopped"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        c.stat(
+            "AWS/Lambda",
+            "RecursiveInvocationsDropped",
+            looper,
+            Statistic::Sum
+        )
+        .await,
+        1.0
+    );
+    assert_eq!(
+        c.stat("AWS/Lambda", "Invocations", looper, Statistic::Sum)
+            .await,
+        f64::from(lambda_engine::recursion::MAX_DEPTH)
+    );
+    let events: Vec<Value> = c
+        .server
+        .lambda()
+        .logs("looper", 0)
+        .unwrap()
+        .iter()
+        .filter_map(|e| e.message.strip_prefix("EVENT "))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 16);
+    let first = &events[0]["Records"][0];
+    assert_eq!(first["eventSource"], "aws:sqs");
+    assert_eq!(
+        first["eventSourceARN"],
+        "arn:aws:sqs:us-east-1:000000000000:work"
+    );
+    assert_eq!(first["body"], "seed");
+    assert_eq!(first["md5OfBody"], sqs_engine::md5_hex(b"seed"));
+    assert_eq!(first["attributes"]["ApproximateReceiveCount"], "1");
+    assert_eq!(first["messageAttributes"]["kind"]["stringValue"], "first");
+    assert_eq!(first["messageAttributes"]["kind"]["dataType"], "String");
+    assert_eq!(first["awsRegion"], "us-east-1");
+    // Later messages were sent by the function itself and carry its trace header.
+    let later = events[1]["Records"][0]["attributes"]["AWSTraceHeader"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(later.contains("Lineage="), "{later}");
+    // Every message was handled or dropped: the queue is empty.
+    let attrs = c
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap();
+    let attrs = attrs.attributes().unwrap();
+    assert_eq!(attrs[&QueueAttributeName::ApproximateNumberOfMessages], "0");
+    assert_eq!(
+        attrs[&QueueAttributeName::ApproximateNumberOfMessagesNotVisible],
+        "0"
+    );
+    c.server.shutdown().await.unwrap();
+}

@@ -1,0 +1,182 @@
+//! Event source mappings from SQS: the queue is polled, up to `BatchSize` messages (gathered
+//! for up to `MaximumBatchingWindowInSeconds`) are sent in one event of AWS's shape, and the
+//! messages are deleted when the function succeeds. On a function error they stay in the
+//! queue and come back after its visibility timeout; with `ReportBatchItemFailures` only the
+//! reported messages stay. Messages in a recursive loop are dropped ([`crate::recursion`]).
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use crate::destinations::QueueMessage;
+use crate::esm::{MappingConfig, Running};
+use crate::{LambdaEngine, LambdaError, recursion};
+
+/// Whether `arn` names an SQS queue.
+pub(crate) fn is_queue(arn: &str) -> bool {
+    arn.starts_with("arn:aws:sqs:") && arn.split(':').count() == 6
+}
+
+/// Polls the mapping's queue until the mapping is gone.
+pub(crate) async fn run(engine: LambdaEngine, running: std::sync::Weak<Running>) {
+    loop {
+        let Some(r) = running.upgrade() else { return };
+        let config = r.mapping.lock().config.clone();
+        drop(r);
+        let batch = gather(&engine, &config).await;
+        if batch.is_empty() {
+            tokio::time::sleep(engine.inner.config.poll_interval).await;
+            continue;
+        }
+        deliver(&engine, &running, &config, batch).await;
+    }
+}
+
+/// Reads up to `BatchSize` messages, waiting up to the batching window for more.
+async fn gather(engine: &LambdaEngine, config: &MappingConfig) -> Vec<QueueMessage> {
+    let Ok(queues) = engine.queues() else {
+        return Vec::new();
+    };
+    let want = config.batch_size as usize;
+    let window = Duration::from_secs(u64::from(config.maximum_batching_window_secs));
+    let started = Instant::now();
+    let mut batch = Vec::new();
+    loop {
+        match queues.receive(&config.event_source_arn, (want - batch.len()).min(10)) {
+            Ok(got) => {
+                let empty = got.is_empty();
+                batch.extend(got);
+                if batch.len() >= want || started.elapsed() >= window || (empty && batch.is_empty())
+                {
+                    return batch;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(queue = config.event_source_arn, error = e, "receive failed");
+                return batch;
+            }
+        }
+        tokio::time::sleep(engine.inner.config.poll_interval).await;
+    }
+}
+
+async fn deliver(
+    engine: &LambdaEngine,
+    running: &std::sync::Weak<Running>,
+    config: &MappingConfig,
+    batch: Vec<QueueMessage>,
+) {
+    let Ok(queues) = engine.queues() else { return };
+    let function_arn =
+        engine.function_arn(crate::versions::split_qualifier(&config.function_name).0);
+    // Messages whose chain has run the function enough times already are dropped.
+    let mut depth = 0;
+    let mut live = Vec::with_capacity(batch.len());
+    for m in batch {
+        let d = m
+            .attributes
+            .get("AWSTraceHeader")
+            .map_or(0, |t| recursion::depth_in(t, &function_arn));
+        if d >= recursion::MAX_DEPTH {
+            tracing::warn!(
+                function = config.function_name,
+                message = m.message_id,
+                "recursive loop detected: message dropped"
+            );
+            engine.inner.metrics.recursive_invocation_dropped(
+                crate::versions::split_qualifier(&config.function_name).0,
+            );
+            let _ = queues.delete(&config.event_source_arn, &m.receipt_handle);
+            continue;
+        }
+        depth = depth.max(d);
+        live.push(m);
+    }
+    if live.is_empty() {
+        return;
+    }
+    let payload = event(&live, config, &engine.inner.config.region);
+    let outcome = engine
+        .invoke_traced(
+            &config.function_name,
+            Bytes::from(payload.to_string()),
+            uuid::Uuid::new_v4().to_string(),
+            depth + 1,
+        )
+        .await;
+    let keep: Vec<String> = match outcome {
+        Ok(invoked) if invoked.function_error.is_none() => {
+            set_result(running, "OK");
+            if config.report_batch_item_failures {
+                failed_ids(&invoked.payload, &live)
+            } else {
+                Vec::new()
+            }
+        }
+        Ok(_) | Err(_) => {
+            set_result(running, "PROBLEM: Function call failed");
+            if let Err(LambdaError::Throttled { .. }) = outcome {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            // Everything stays; the queue's visibility timeout brings the messages back.
+            return;
+        }
+    };
+    for m in &live {
+        if !keep.contains(&m.message_id) {
+            let _ = queues.delete(&config.event_source_arn, &m.receipt_handle);
+        }
+    }
+}
+
+/// The message ids a partial batch response reports; an unreadable report keeps them all.
+fn failed_ids(payload: &Bytes, batch: &[QueueMessage]) -> Vec<String> {
+    let all = || batch.iter().map(|m| m.message_id.clone()).collect();
+    let Ok(v) = serde_json::from_slice::<Value>(payload) else {
+        return Vec::new();
+    };
+    match v.get("batchItemFailures") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => {
+            let mut ids = Vec::new();
+            for item in items {
+                match item.get("itemIdentifier").and_then(Value::as_str) {
+                    Some(id) if batch.iter().any(|m| m.message_id == id) => {
+                        ids.push(id.to_string())
+                    }
+                    _ => return all(),
+                }
+            }
+            ids
+        }
+        Some(_) => all(),
+    }
+}
+
+fn set_result(running: &std::sync::Weak<Running>, result: &str) {
+    if let Some(r) = running.upgrade() {
+        r.mapping.lock().last_processing_result = result.to_string();
+    }
+}
+
+/// The SQS event, in AWS's shape.
+fn event(batch: &[QueueMessage], config: &MappingConfig, region: &str) -> Value {
+    let records: Vec<Value> = batch
+        .iter()
+        .map(|m| {
+            json!({
+                "messageId": m.message_id,
+                "receiptHandle": m.receipt_handle,
+                "body": m.body,
+                "attributes": m.attributes,
+                "messageAttributes": m.message_attributes,
+                "md5OfBody": m.md5_of_body,
+                "eventSource": "aws:sqs",
+                "eventSourceARN": config.event_source_arn,
+                "awsRegion": region,
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
