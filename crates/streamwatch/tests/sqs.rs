@@ -727,3 +727,105 @@ async fn an_sqs_mapping_delivers_messages_and_stops_a_recursive_loop() {
     );
     c.server.shutdown().await.unwrap();
 }
+
+/// MaximumRecordAgeInSeconds: records older than the limit (written while the stream's clock
+/// ran two minutes behind) are discarded without invoking the function, and their batch's
+/// metadata goes to the on-failure destination; a fresh record after them is delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_past_their_maximum_age_go_to_the_destination_unprocessed() {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let clock = std::sync::Arc::new(kinesis_engine::ManualClock::new(now_ms - 120_000));
+    let engine = kinesis_engine::Engine::open_with_clock(
+        kinesis_engine::EngineConfig {
+            transition_delay: Duration::ZERO,
+            ..kinesis_engine::EngineConfig::default()
+        },
+        clock.clone(),
+    )
+    .unwrap();
+    let server = streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine)
+        .await
+        .unwrap();
+    let endpoint = server.endpoint();
+    let c = Clients {
+        sqs: client!(aws_sdk_sqs, &endpoint),
+        lambda: client!(aws_sdk_lambda, &endpoint),
+        kinesis: client!(aws_sdk_kinesis, &endpoint),
+        cloudwatch: client!(aws_sdk_cloudwatch, &endpoint),
+        server,
+    };
+    let expired = c.queue("expired").await;
+    c.kinesis
+        .create_stream()
+        .stream_name("old")
+        .shard_count(1)
+        .send()
+        .await
+        .unwrap();
+    for data in ["a", "b", "c"] {
+        c.kinesis
+            .put_record()
+            .stream_name("old")
+            .partition_key("k")
+            .data(aws_sdk_kinesis::primitives::Blob::new(data))
+            .send()
+            .await
+            .unwrap();
+    }
+    clock.set(now_ms);
+    c.function("aged", "kinesis_function", "ok").await;
+    c.lambda
+        .create_event_source_mapping()
+        .function_name("aged")
+        .event_source_arn("arn:aws:kinesis:us-east-1:000000000000:stream/old")
+        .starting_position(EventSourcePosition::TrimHorizon)
+        .maximum_record_age_in_seconds(60)
+        .destination_config(
+            DestinationConfig::builder()
+                .on_failure(
+                    OnFailure::builder()
+                        .destination("arn:aws:sqs:us-east-1:000000000000:expired")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let got = c.drain(&expired, 1).await;
+    let record = body(&got[0]);
+    assert_eq!(record["requestContext"]["condition"], "RecordAgeExceeded");
+    assert_eq!(record["requestContext"]["approximateInvokeCount"], 0);
+    assert!(record.get("responseContext").is_none(), "{record}");
+    assert_eq!(record["KinesisBatchInfo"]["batchSize"], 3);
+    c.kinesis
+        .put_record()
+        .stream_name("old")
+        .partition_key("k")
+        .data(aws_sdk_kinesis::primitives::Blob::new("fresh"))
+        .send()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let handled = || -> Vec<String> {
+        c.server
+            .lambda()
+            .logs("aged", 0)
+            .unwrap()
+            .iter()
+            .filter_map(|e| e.message.strip_prefix("OK ").map(str::to_string))
+            .collect()
+    };
+    while handled().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        handled(),
+        ["fresh"],
+        "only the fresh record reached the function"
+    );
+    c.server.shutdown().await.unwrap();
+}
