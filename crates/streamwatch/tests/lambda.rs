@@ -9,33 +9,15 @@ use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, Runtime};
 
+#[macro_use]
+mod support;
+use support::Stack;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn functions_run_on_the_engine_port_and_publish_their_metrics() {
-    let p = pipeline().await;
-    let (server, lambda) = (&p.server, &p.lambda);
-    let cloudwatch = aws_sdk_cloudwatch::Client::from_conf(
-        aws_sdk_cloudwatch::Config::builder()
-            .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
-            .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new(
-                "a", "b", None, None, "t",
-            ))
-            .endpoint_url(server.endpoint())
-            .build(),
-    );
-    let zip = lambda_engine::function::bootstrap_zip(
-        &std::fs::read(lambda_engine::test_support::example_binary("echo_function")).unwrap(),
-    )
-    .unwrap();
-    lambda
-        .create_function()
-        .function_name("echo")
-        .runtime(Runtime::Providedal2023)
-        .role("arn:aws:iam::000000000000:role/lambda")
-        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
-        .send()
-        .await
-        .unwrap();
+    let p = Stack::start().await;
+    let (server, lambda, cloudwatch) = (&p.server, &p.lambda, &p.cloudwatch);
+    p.deploy("echo", "echo_function", &[]).await;
     for action in ["echo", "fail", "echo", "env"] {
         lambda
             .invoke()
@@ -106,131 +88,6 @@ async fn functions_run_on_the_engine_port_and_publish_their_metrics() {
     p.server.shutdown().await.unwrap();
 }
 
-struct Pipeline {
-    server: streamwatch_server::RunningServer,
-    kinesis: aws_sdk_kinesis::Client,
-    lambda: aws_sdk_lambda::Client,
-}
-
-async fn pipeline() -> Pipeline {
-    let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
-        transition_delay: std::time::Duration::ZERO,
-        ..kinesis_engine::EngineConfig::default()
-    })
-    .unwrap();
-    let server = streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine)
-        .await
-        .unwrap();
-    Pipeline::at(server)
-}
-
-impl Pipeline {
-    /// Clients for a running server.
-    fn at(server: streamwatch_server::RunningServer) -> Pipeline {
-        let kinesis = aws_sdk_kinesis::Client::from_conf(
-            aws_sdk_kinesis::Config::builder()
-                .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
-                .region(aws_sdk_kinesis::config::Region::new("us-east-1"))
-                .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
-                    "a", "b", None, None, "t",
-                ))
-                .endpoint_url(server.endpoint())
-                .build(),
-        );
-        let lambda = aws_sdk_lambda::Client::from_conf(
-            aws_sdk_lambda::Config::builder()
-                .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
-                .region(aws_sdk_lambda::config::Region::new("us-east-1"))
-                .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                    "a", "b", None, None, "t",
-                ))
-                .endpoint_url(server.endpoint())
-                .build(),
-        );
-        Pipeline {
-            server,
-            kinesis,
-            lambda,
-        }
-    }
-}
-
-impl Pipeline {
-    async fn stream(&self, name: &str, shards: i32, records: &[(&str, &str)]) -> String {
-        self.kinesis
-            .create_stream()
-            .stream_name(name)
-            .shard_count(shards)
-            .send()
-            .await
-            .unwrap();
-        for (key, data) in records {
-            self.kinesis
-                .put_record()
-                .stream_name(name)
-                .partition_key(*key)
-                .data(aws_sdk_kinesis::primitives::Blob::new(*data))
-                .send()
-                .await
-                .unwrap();
-        }
-        format!("arn:aws:kinesis:us-east-1:000000000000:stream/{name}")
-    }
-
-    async fn function(&self, name: &str, mode: &str) {
-        self.function_with(name, mode, "0").await;
-    }
-
-    async fn function_with(&self, name: &str, mode: &str, sleep_ms: &str) {
-        let zip = lambda_engine::function::bootstrap_zip(
-            &std::fs::read(lambda_engine::test_support::example_binary(
-                "kinesis_function",
-            ))
-            .unwrap(),
-        )
-        .unwrap();
-        self.lambda
-            .create_function()
-            .function_name(name)
-            .runtime(Runtime::Providedal2023)
-            .role("arn:aws:iam::000000000000:role/consumer")
-            .environment(
-                aws_sdk_lambda::types::Environment::builder()
-                    .variables("MODE", mode)
-                    .variables("SLEEP_MS", sleep_ms)
-                    .build(),
-            )
-            .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
-            .send()
-            .await
-            .unwrap();
-    }
-
-    /// The function's log lines with this prefix, waiting until `done` holds for them.
-    async fn lines(
-        &self,
-        function: &str,
-        prefix: &str,
-        done: impl Fn(&[String]) -> bool,
-    ) -> Vec<String> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
-            let lines: Vec<String> = self
-                .server
-                .lambda()
-                .logs(function, 0)
-                .unwrap()
-                .into_iter()
-                .filter_map(|e| e.message.strip_prefix(prefix).map(str::to_string))
-                .collect();
-            if done(&lines) || std::time::Instant::now() > deadline {
-                return lines;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-    }
-}
-
 fn events(lines: &[String]) -> Vec<serde_json::Value> {
     lines
         .iter()
@@ -248,7 +105,7 @@ fn data_of(record: &serde_json::Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mapping_delivers_every_record_in_the_shape_aws_sends() {
-    let p = pipeline().await;
+    let p = Stack::start().await;
     let puts: Vec<(String, String)> = (0..12)
         .map(|i| (format!("k{}", i % 4), format!("r{i:02}")))
         .collect();
@@ -413,7 +270,7 @@ async fn a_mapping_delivers_every_record_in_the_shape_aws_sends() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partial_failures_resume_from_the_lowest_failed_record() {
-    let p = pipeline().await;
+    let p = Stack::start().await;
     let arn = p
         .stream("partial", 1, &[("k", "a"), ("k", "poison"), ("k", "c")])
         .await;
@@ -461,7 +318,7 @@ async fn partial_failures_resume_from_the_lowest_failed_record() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_batch_is_bisected_down_to_the_poison_record() {
-    let p = pipeline().await;
+    let p = Stack::start().await;
     let arn = p
         .stream(
             "bisect",
@@ -520,7 +377,7 @@ async fn a_failing_batch_is_bisected_down_to_the_poison_record() {
 /// installed in .venv by scripts/test.sh) reading the function's log through CloudWatch Logs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploy_a_binary_and_read_its_log() {
-    let p = pipeline().await;
+    let p = Stack::start().await;
     let endpoint = p.server.endpoint();
     let bin = lambda_engine::test_support::example_binary("echo_function");
     let run = |args: &[&str]| {
@@ -653,7 +510,7 @@ async fn deploy_a_binary_and_read_its_log() {
 /// ParallelizationFactor 4: batches of one shard run concurrently, in order per key.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_batches_keep_order_per_key() {
-    let p = pipeline().await;
+    let p = Stack::start().await;
     let puts: Vec<(String, String)> = (0..24)
         .map(|i| (format!("key{}", i % 8), format!("{}-{:02}", i % 8, i)))
         .collect();
@@ -723,7 +580,7 @@ async fn mappings_resume_after_a_restart_with_data_dir() {
             .unwrap()
     };
     let server = start(dir.path().to_path_buf()).await;
-    let p = Pipeline::at(server);
+    let p = Stack::at(server);
     let arn = p
         .stream("durable", 1, &[("k", "one"), ("k", "two"), ("k", "three")])
         .await;
@@ -740,7 +597,7 @@ async fn mappings_resume_after_a_restart_with_data_dir() {
     assert_eq!(first, ["one", "two", "three"]);
     p.server.shutdown().await.unwrap();
 
-    let p = Pipeline::at(start(dir.path().to_path_buf()).await);
+    let p = Stack::at(start(dir.path().to_path_buf()).await);
     for data in ["four", "five"] {
         p.kinesis
             .put_record()
@@ -774,35 +631,21 @@ async fn mappings_resume_after_a_restart_with_data_dir() {
 /// arrive in the metric store under KinesisLambdaPipeline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_handler_crate_reports_failed_records_and_pipeline_metrics() {
-    let p = pipeline().await;
+    let p = Stack::start().await;
     let arn = p
         .stream("handled", 1, &[("k", "a"), ("k", "b"), ("k", "poison")])
         .await;
     let dir = tempfile::tempdir().unwrap();
     let sink = dir.path().join("sink.txt");
-    let zip = lambda_engine::function::bootstrap_zip(
-        &std::fs::read(lambda_engine::test_support::example_binary_of(
-            "lambda-kinesis-handler",
-            "pipeline_consumer",
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    p.lambda
-        .create_function()
-        .function_name("handled")
-        .runtime(Runtime::Providedal2023)
-        .role("arn:aws:iam::000000000000:role/consumer")
-        .environment(
-            aws_sdk_lambda::types::Environment::builder()
-                .variables("SINK_FILE", sink.to_str().unwrap())
-                .variables("ENVIRONMENT", "test")
-                .build(),
-        )
-        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
-        .send()
-        .await
-        .unwrap();
+    let binary = lambda_engine::test_support::example_binary_of(
+        "lambda-kinesis-handler",
+        "pipeline_consumer",
+    );
+    let env = [
+        ("SINK_FILE", sink.to_str().unwrap()),
+        ("ENVIRONMENT", "test"),
+    ];
+    p.deploy_binary("handled", &binary, &env).await;
     p.lambda
         .create_event_source_mapping()
         .function_name("handled")
@@ -838,24 +681,9 @@ async fn the_handler_crate_reports_failed_records_and_pipeline_metrics() {
         "each good record written once, in order"
     );
 
-    let store = p.server.metrics();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
-    let stat = |metric: &str, statistic: metric_store::Statistic| -> f64 {
-        let key = metric_store::MetricKey::new(
-            "KinesisLambdaPipeline",
-            metric,
-            [("Environment", "test"), ("Pipeline", "handled")],
-        )
-        .unwrap();
-        store
-            .query(&key, now - 600_000, now + 60_000, 60, &[statistic])
-            .unwrap()
-            .iter()
-            .filter_map(|d| d.values[0])
-            .sum()
+    let stat = |metric: &str, statistic| {
+        let dims = [("Environment", "test"), ("Pipeline", "handled")];
+        p.stat("KinesisLambdaPipeline", metric, &dims, statistic)
     };
     use metric_store::Statistic::{SampleCount, Sum};
     // Batches: [a b poison], [poison] (the retry), [d].
@@ -869,38 +697,13 @@ async fn the_handler_crate_reports_failed_records_and_pipeline_metrics() {
     p.server.shutdown().await.unwrap();
 }
 
-/// The statistic of an AWS/Lambda metric with exactly these dimensions over the last ten
-/// minutes (Sum adds the periods, Maximum takes the largest).
-fn lambda_stat(
-    store: &metric_store::Store,
-    metric: &str,
-    dims: &[(&str, &str)],
-    statistic: metric_store::Statistic,
-) -> f64 {
-    let key = metric_store::MetricKey::new("AWS/Lambda", metric, dims.iter().copied()).unwrap();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
-    let values: Vec<f64> = store
-        .query(&key, now - 600_000, now + 60_000, 60, &[statistic])
-        .unwrap()
-        .iter()
-        .filter_map(|d| d.values[0])
-        .collect();
-    match statistic {
-        metric_store::Statistic::Maximum => values.into_iter().fold(0.0, f64::max),
-        _ => values.into_iter().sum(),
-    }
-}
-
 /// Versions, aliases and provisioned concurrency through aws-sdk-lambda: each qualifier runs
 /// its own code and configuration, invocations are counted per Resource and ExecutedVersion,
 /// and provisioned instances take invocations without a cold start until they are all busy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn versions_aliases_and_provisioned_concurrency() {
     use aws_sdk_lambda::types::{Environment, InvocationType, LogType};
-    let p = pipeline().await;
+    let p = Stack::start().await;
     let zip = lambda_engine::function::bootstrap_zip(
         &std::fs::read(lambda_engine::test_support::example_binary("echo_function")).unwrap(),
     )
@@ -1081,20 +884,19 @@ async fn versions_aliases_and_provisioned_concurrency() {
         .unwrap();
 
     use metric_store::Statistic::{Maximum, Sum};
-    let store = p.server.metrics();
     let live = [
         ("FunctionName", "versioned"),
         ("Resource", "versioned:live"),
     ];
     let wait_for = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while lambda_stat(store, "Invocations", &live, Sum) < 6.0
+    while p.stat("AWS/Lambda", "Invocations", &live, Sum) < 6.0
         && std::time::Instant::now() < wait_for
     {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     // Through "live": v1 once, then v2 once, once on the provisioned instance, twice at
     // once, and the event.
-    assert_eq!(lambda_stat(store, "Invocations", &live, Sum), 6.0);
+    assert_eq!(p.stat("AWS/Lambda", "Invocations", &live, Sum), 6.0);
     let executed = |v| {
         [
             ("FunctionName", "versioned"),
@@ -1102,11 +904,17 @@ async fn versions_aliases_and_provisioned_concurrency() {
             ("ExecutedVersion", v),
         ]
     };
-    assert_eq!(lambda_stat(store, "Invocations", &executed("1"), Sum), 1.0);
-    assert_eq!(lambda_stat(store, "Invocations", &executed("2"), Sum), 5.0);
     assert_eq!(
-        lambda_stat(
-            store,
+        p.stat("AWS/Lambda", "Invocations", &executed("1"), Sum),
+        1.0
+    );
+    assert_eq!(
+        p.stat("AWS/Lambda", "Invocations", &executed("2"), Sum),
+        5.0
+    );
+    assert_eq!(
+        p.stat(
+            "AWS/Lambda",
             "Invocations",
             &[("FunctionName", "versioned"), ("Resource", "versioned:2")],
             Sum
@@ -1114,12 +922,22 @@ async fn versions_aliases_and_provisioned_concurrency() {
         1.0
     );
     assert_eq!(
-        lambda_stat(store, "Invocations", &[("FunctionName", "versioned")], Sum),
+        p.stat(
+            "AWS/Lambda",
+            "Invocations",
+            &[("FunctionName", "versioned")],
+            Sum
+        ),
         8.0
     );
-    let provisioned = lambda_stat(store, "ProvisionedConcurrencyInvocations", &live, Sum);
-    let spilled = lambda_stat(
-        store,
+    let provisioned = p.stat(
+        "AWS/Lambda",
+        "ProvisionedConcurrencyInvocations",
+        &live,
+        Sum,
+    );
+    let spilled = p.stat(
+        "AWS/Lambda",
         "ProvisionedConcurrencySpilloverInvocations",
         &live,
         Sum,
@@ -1128,7 +946,12 @@ async fn versions_aliases_and_provisioned_concurrency() {
     assert!(spilled >= 1.0, "one of the two at once spilled over");
     assert!(provisioned >= 2.0);
     assert_eq!(
-        lambda_stat(store, "ProvisionedConcurrencyUtilization", &live, Maximum),
+        p.stat(
+            "AWS/Lambda",
+            "ProvisionedConcurrencyUtilization",
+            &live,
+            Maximum
+        ),
         1.0
     );
     p.server.shutdown().await.unwrap();

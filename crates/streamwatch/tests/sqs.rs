@@ -5,12 +5,10 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_sdk_cloudwatch::primitives::DateTime;
-use aws_sdk_cloudwatch::types::{Dimension, Statistic};
+use aws_sdk_cloudwatch::types::Statistic;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
-    DeadLetterConfig, DestinationConfig, EventSourcePosition, FunctionCode, InvocationType,
-    OnFailure, OnSuccess, Runtime,
+    DeadLetterConfig, DestinationConfig, EventSourcePosition, InvocationType, OnFailure, OnSuccess,
 };
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::{
@@ -19,143 +17,9 @@ use aws_sdk_sqs::types::{
 };
 use serde_json::Value;
 
-struct Clients {
-    server: streamwatch_server::RunningServer,
-    sqs: aws_sdk_sqs::Client,
-    lambda: aws_sdk_lambda::Client,
-    kinesis: aws_sdk_kinesis::Client,
-    cloudwatch: aws_sdk_cloudwatch::Client,
-}
-
-macro_rules! client {
-    ($sdk:ident, $endpoint:expr) => {
-        $sdk::Client::from_conf(
-            $sdk::Config::builder()
-                .behavior_version($sdk::config::BehaviorVersion::latest())
-                .region($sdk::config::Region::new("us-east-1"))
-                .credentials_provider($sdk::config::Credentials::new("a", "b", None, None, "t"))
-                .endpoint_url($endpoint)
-                .build(),
-        )
-    };
-}
-
-async fn start() -> Clients {
-    let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
-        transition_delay: Duration::ZERO,
-        ..kinesis_engine::EngineConfig::default()
-    })
-    .unwrap();
-    let server = streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine)
-        .await
-        .unwrap();
-    let endpoint = server.endpoint();
-    Clients {
-        sqs: client!(aws_sdk_sqs, &endpoint),
-        lambda: client!(aws_sdk_lambda, &endpoint),
-        kinesis: client!(aws_sdk_kinesis, &endpoint),
-        cloudwatch: client!(aws_sdk_cloudwatch, &endpoint),
-        server,
-    }
-}
-
-impl Clients {
-    /// The Sum (or another statistic) of a metric over the last ten minutes.
-    async fn stat(&self, namespace: &str, metric: &str, dim: (&str, &str), stat: Statistic) -> f64 {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64;
-        let out = self
-            .cloudwatch
-            .get_metric_statistics()
-            .namespace(namespace)
-            .metric_name(metric)
-            .dimensions(Dimension::builder().name(dim.0).value(dim.1).build())
-            .start_time(DateTime::from_millis(now - 600_000))
-            .end_time(DateTime::from_millis(now + 60_000))
-            .period(60)
-            .statistics(stat.clone())
-            .send()
-            .await
-            .unwrap();
-        out.datapoints()
-            .iter()
-            .map(|d| match stat {
-                Statistic::Maximum => d.maximum().unwrap_or(0.0),
-                _ => d.sum().unwrap_or(0.0),
-            })
-            .fold(0.0, |acc, v| {
-                if stat == Statistic::Maximum {
-                    f64::max(acc, v)
-                } else {
-                    acc + v
-                }
-            })
-    }
-
-    async fn queue(&self, name: &str) -> String {
-        self.sqs
-            .create_queue()
-            .queue_name(name)
-            .send()
-            .await
-            .unwrap()
-            .queue_url()
-            .unwrap()
-            .to_string()
-    }
-
-    /// Waits up to 20 s for `n` messages on the queue, deleting them as they are read.
-    async fn drain(&self, url: &str, n: usize) -> Vec<aws_sdk_sqs::types::Message> {
-        let mut got = Vec::new();
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while got.len() < n && std::time::Instant::now() < deadline {
-            let out = self
-                .sqs
-                .receive_message()
-                .queue_url(url)
-                .max_number_of_messages(10)
-                .wait_time_seconds(2)
-                .message_attribute_names("All")
-                .send()
-                .await
-                .unwrap();
-            for m in out.messages() {
-                self.sqs
-                    .delete_message()
-                    .queue_url(url)
-                    .receipt_handle(m.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-                got.push(m.clone());
-            }
-        }
-        got
-    }
-
-    async fn function(&self, name: &str, example: &str, mode: &str) {
-        let zip = lambda_engine::function::bootstrap_zip(
-            &std::fs::read(lambda_engine::test_support::example_binary(example)).unwrap(),
-        )
-        .unwrap();
-        self.lambda
-            .create_function()
-            .function_name(name)
-            .runtime(Runtime::Providedal2023)
-            .role("arn:aws:iam::000000000000:role/consumer")
-            .environment(
-                aws_sdk_lambda::types::Environment::builder()
-                    .variables("MODE", mode)
-                    .build(),
-            )
-            .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
-            .send()
-            .await
-            .unwrap();
-    }
-}
+#[macro_use]
+mod support;
+use support::Stack;
 
 fn body(m: &aws_sdk_sqs::types::Message) -> Value {
     serde_json::from_str(m.body().unwrap()).unwrap()
@@ -163,7 +27,7 @@ fn body(m: &aws_sdk_sqs::types::Message) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sqs_api_as_aws_sdk_sqs_sees_it() {
-    let c = start().await;
+    let c = Stack::start().await;
     let url = c
         .sqs
         .create_queue()
@@ -331,12 +195,12 @@ async fn the_sqs_api_as_aws_sdk_sqs_sees_it() {
     c.server.sqs().sample();
     let orders = ("QueueName", "orders");
     assert_eq!(
-        c.stat("AWS/SQS", "NumberOfMessagesSent", orders, Statistic::Sum)
+        c.cloudwatch_stat("AWS/SQS", "NumberOfMessagesSent", orders, Statistic::Sum)
             .await,
         4.0
     );
     assert_eq!(
-        c.stat(
+        c.cloudwatch_stat(
             "AWS/SQS",
             "NumberOfMessagesReceived",
             orders,
@@ -346,12 +210,12 @@ async fn the_sqs_api_as_aws_sdk_sqs_sees_it() {
         5.0
     );
     assert_eq!(
-        c.stat("AWS/SQS", "NumberOfMessagesDeleted", orders, Statistic::Sum)
+        c.cloudwatch_stat("AWS/SQS", "NumberOfMessagesDeleted", orders, Statistic::Sum)
             .await,
         4.0
     );
     assert_eq!(
-        c.stat(
+        c.cloudwatch_stat(
             "AWS/SQS",
             "ApproximateNumberOfMessagesVisible",
             ("QueueName", "orders"),
@@ -361,7 +225,7 @@ async fn the_sqs_api_as_aws_sdk_sqs_sees_it() {
         0.0
     );
     assert_eq!(
-        c.stat("AWS/SQS", "SentMessageSize", orders, Statistic::Sum)
+        c.cloudwatch_stat("AWS/SQS", "SentMessageSize", orders, Statistic::Sum)
             .await,
         // "first" + "source" + "String" + "test", and three "batch N".
         (5 + 6 + 6 + 4 + 3 * 7) as f64
@@ -371,7 +235,7 @@ async fn the_sqs_api_as_aws_sdk_sqs_sees_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lambda_sends_what_it_gives_up_on_to_sqs() {
-    let c = start().await;
+    let c = Stack::start().await;
     let failures = c.queue("stream-failures").await;
     let failures_arn = "arn:aws:sqs:us-east-1:000000000000:stream-failures";
 
@@ -396,7 +260,8 @@ async fn lambda_sends_what_it_gives_up_on_to_sqs() {
             .unwrap();
         seqs.push(put.sequence_number().to_string());
     }
-    c.function("consumer", "kinesis_function", "error").await;
+    c.deploy("consumer", "kinesis_function", &[("MODE", "error")])
+        .await;
     c.lambda
         .create_event_source_mapping()
         .function_name("consumer")
@@ -447,7 +312,7 @@ async fn lambda_sends_what_it_gives_up_on_to_sqs() {
     let ok_queue = c.queue("async-ok").await;
     let failed_queue = c.queue("async-failed").await;
     let dlq = c.queue("dlq").await;
-    c.function("async", "echo_function", "").await;
+    c.deploy("async", "echo_function", &[("MODE", "")]).await;
     c.lambda
         .update_function_configuration()
         .function_name("async")
@@ -512,7 +377,7 @@ async fn lambda_sends_what_it_gives_up_on_to_sqs() {
     );
 
     // Destinations that cannot be reached count as failures.
-    c.function("lost", "echo_function", "").await;
+    c.deploy("lost", "echo_function", &[("MODE", "")]).await;
     c.lambda
         .update_function_configuration()
         .function_name("lost")
@@ -551,7 +416,7 @@ async fn lambda_sends_what_it_gives_up_on_to_sqs() {
     let lost = ("FunctionName", "lost");
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while c
-        .stat("AWS/Lambda", "DeadLetterErrors", lost, Statistic::Sum)
+        .cloudwatch_stat("AWS/Lambda", "DeadLetterErrors", lost, Statistic::Sum)
         .await
         == 0.0
         && std::time::Instant::now() < deadline
@@ -559,12 +424,12 @@ async fn lambda_sends_what_it_gives_up_on_to_sqs() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(
-        c.stat("AWS/Lambda", "DeadLetterErrors", lost, Statistic::Sum)
+        c.cloudwatch_stat("AWS/Lambda", "DeadLetterErrors", lost, Statistic::Sum)
             .await,
         1.0
     );
     assert_eq!(
-        c.stat(
+        c.cloudwatch_stat(
             "AWS/Lambda",
             "DestinationDeliveryFailures",
             lost,
@@ -574,7 +439,7 @@ async fn lambda_sends_what_it_gives_up_on_to_sqs() {
         1.0
     );
     assert_eq!(
-        c.stat(
+        c.cloudwatch_stat(
             "AWS/Lambda",
             "DestinationDeliveryFailures",
             ("FunctionName", "consumer"),
@@ -584,7 +449,7 @@ async fn lambda_sends_what_it_gives_up_on_to_sqs() {
         0.0
     );
     assert_eq!(
-        c.stat(
+        c.cloudwatch_stat(
             "AWS/SQS",
             "NumberOfMessagesSent",
             ("QueueName", "dlq"),
@@ -601,29 +466,10 @@ async fn lambda_sends_what_it_gives_up_on_to_sqs() {
 /// chain, then Lambda's recursion detection drops the message (RecursiveInvocationsDropped).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sqs_mapping_delivers_messages_and_stops_a_recursive_loop() {
-    let c = start().await;
+    let c = Stack::start().await;
     let url = c.queue("work").await;
-    let zip = lambda_engine::function::bootstrap_zip(
-        &std::fs::read(lambda_engine::test_support::example_binary(
-            "sqs_loop_function",
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    c.lambda
-        .create_function()
-        .function_name("looper")
-        .runtime(Runtime::Providedal2023)
-        .role("arn:aws:iam::000000000000:role/consumer")
-        .environment(
-            aws_sdk_lambda::types::Environment::builder()
-                .variables("QUEUE_URL", &url)
-                .build(),
-        )
-        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
-        .send()
-        .await
-        .unwrap();
+    c.deploy("looper", "sqs_loop_function", &[("QUEUE_URL", &url)])
+        .await;
     c.sqs
         .send_message()
         .queue_url(&url)
@@ -652,7 +498,7 @@ async fn an_sqs_mapping_delivers_messages_and_stops_a_recursive_loop() {
     let looper = ("FunctionName", "looper");
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while c
-        .stat(
+        .cloudwatch_stat(
             "AWS/Lambda",
             "RecursiveInvocationsDropped",
             looper,
@@ -668,7 +514,7 @@ async fn an_sqs_mapping_delivers_messages_and_stops_a_recursive_loop() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(
-        c.stat(
+        c.cloudwatch_stat(
             "AWS/Lambda",
             "RecursiveInvocationsDropped",
             looper,
@@ -678,7 +524,7 @@ async fn an_sqs_mapping_delivers_messages_and_stops_a_recursive_loop() {
         1.0
     );
     assert_eq!(
-        c.stat("AWS/Lambda", "Invocations", looper, Statistic::Sum)
+        c.cloudwatch_stat("AWS/Lambda", "Invocations", looper, Statistic::Sum)
             .await,
         f64::from(lambda_engine::recursion::MAX_DEPTH)
     );
@@ -746,17 +592,7 @@ async fn records_past_their_maximum_age_go_to_the_destination_unprocessed() {
         clock.clone(),
     )
     .unwrap();
-    let server = streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine)
-        .await
-        .unwrap();
-    let endpoint = server.endpoint();
-    let c = Clients {
-        sqs: client!(aws_sdk_sqs, &endpoint),
-        lambda: client!(aws_sdk_lambda, &endpoint),
-        kinesis: client!(aws_sdk_kinesis, &endpoint),
-        cloudwatch: client!(aws_sdk_cloudwatch, &endpoint),
-        server,
-    };
+    let c = Stack::on(engine).await;
     let expired = c.queue("expired").await;
     c.kinesis
         .create_stream()
@@ -776,7 +612,8 @@ async fn records_past_their_maximum_age_go_to_the_destination_unprocessed() {
             .unwrap();
     }
     clock.set(now_ms);
-    c.function("aged", "kinesis_function", "ok").await;
+    c.deploy("aged", "kinesis_function", &[("MODE", "ok")])
+        .await;
     c.lambda
         .create_event_source_mapping()
         .function_name("aged")
