@@ -137,21 +137,10 @@ async fn the_sqs_api_as_aws_sdk_sqs_sees_it() {
         attrs[&MessageSystemAttributeName::ApproximateReceiveCount],
         "1"
     );
-    let queue_attrs = c
-        .sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(QueueAttributeName::All)
-        .send()
-        .await
-        .unwrap();
-    let queue_attrs = queue_attrs.attributes().unwrap();
+    let queue_attrs = c.queue_attributes(&url).await;
+    assert_eq!(queue_attrs["ApproximateNumberOfMessagesNotVisible"], "4");
     assert_eq!(
-        queue_attrs[&QueueAttributeName::ApproximateNumberOfMessagesNotVisible],
-        "4"
-    );
-    assert_eq!(
-        queue_attrs[&QueueAttributeName::QueueArn],
+        queue_attrs["QueueArn"],
         "arn:aws:sqs:us-east-1:000000000000:orders"
     );
     for m in &messages[1..] {
@@ -557,20 +546,9 @@ async fn an_sqs_mapping_delivers_messages_and_stops_a_recursive_loop() {
         .to_string();
     assert!(later.contains("Lineage="), "{later}");
     // Every message was handled or dropped: the queue is empty.
-    let attrs = c
-        .sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(QueueAttributeName::All)
-        .send()
-        .await
-        .unwrap();
-    let attrs = attrs.attributes().unwrap();
-    assert_eq!(attrs[&QueueAttributeName::ApproximateNumberOfMessages], "0");
-    assert_eq!(
-        attrs[&QueueAttributeName::ApproximateNumberOfMessagesNotVisible],
-        "0"
-    );
+    let attrs = c.queue_attributes(&url).await;
+    assert_eq!(attrs["ApproximateNumberOfMessages"], "0");
+    assert_eq!(attrs["ApproximateNumberOfMessagesNotVisible"], "0");
     c.server.shutdown().await.unwrap();
 }
 

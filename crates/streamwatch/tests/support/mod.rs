@@ -164,6 +164,23 @@ impl Stack {
             .to_string()
     }
 
+    /// Every attribute of a queue (GetQueueAttributes `All`), by AWS's names.
+    pub async fn queue_attributes(&self, url: &str) -> std::collections::HashMap<String, String> {
+        let out = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+            .send()
+            .await
+            .unwrap();
+        out.attributes()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str().to_string(), v.clone()))
+            .collect()
+    }
+
     /// Waits up to 20 s for `n` messages on the queue, deleting them as they are read.
     pub async fn drain(&self, url: &str, n: usize) -> Vec<aws_sdk_sqs::types::Message> {
         let mut got = Vec::new();
