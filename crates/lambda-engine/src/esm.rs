@@ -291,7 +291,11 @@ impl LambdaEngine {
             .lock()
             .values()
             .map(|r| r.mapping.lock().clone())
-            .filter(|m| function.is_none_or(|f| m.config.function_name == f))
+            .filter(|m| {
+                function.is_none_or(|f| {
+                    crate::versions::split_qualifier(&m.config.function_name).0 == f
+                })
+            })
             .filter(|m| source.is_none_or(|s| m.config.event_source_arn == s))
             .collect()
     }
@@ -697,13 +701,16 @@ async fn process(
         let Some(last_record) = records.last() else {
             continue;
         };
+        // The mapping may name a version or alias (`name:qualifier`); metrics count under
+        // the function.
+        let (function, qualifier) = crate::versions::split_qualifier(&config.function_name);
         let role = engine
-            .get_function(&config.function_name)
+            .get_function_qualified(function, qualifier)
             .map(|c| c.role)
             .unwrap_or_default();
         let payload = event(&records, shard, config, &engine.config().region, &role).to_string();
         engine.inner.metrics.iterator_age(
-            &config.function_name,
+            function,
             ((now_secs() - last_record.arrival_secs) * 1000.0).max(0.0),
         );
         let outcome = engine
@@ -857,10 +864,9 @@ fn discard(
         && let Err(e) = engine.deliver(destination, info.to_string(), &[])
     {
         tracing::warn!(destination, error = %e, "on-failure destination not reached");
-        engine
-            .inner
-            .metrics
-            .destination_delivery_failure(&config.function_name);
+        engine.inner.metrics.destination_delivery_failure(
+            crate::versions::split_qualifier(&config.function_name).0,
+        );
     }
 }
 

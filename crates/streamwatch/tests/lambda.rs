@@ -882,6 +882,21 @@ async fn versions_aliases_and_provisioned_concurrency() {
         .send()
         .await
         .unwrap();
+    // And so does a mapping whose function is the alias.
+    let arn = p.stream("aliased", 1, &[("k", "one")]).await;
+    let mapping = p
+        .lambda
+        .create_event_source_mapping()
+        .function_name("versioned:live")
+        .event_source_arn(&arn)
+        .starting_position(aws_sdk_lambda::types::EventSourcePosition::TrimHorizon)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        mapping.function_arn(),
+        Some("arn:aws:lambda:us-east-1:000000000000:function:versioned:live")
+    );
 
     use metric_store::Statistic::{Maximum, Sum};
     let live = [
@@ -889,14 +904,14 @@ async fn versions_aliases_and_provisioned_concurrency() {
         ("Resource", "versioned:live"),
     ];
     let wait_for = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while p.stat("AWS/Lambda", "Invocations", &live, Sum) < 6.0
+    while p.stat("AWS/Lambda", "Invocations", &live, Sum) < 7.0
         && std::time::Instant::now() < wait_for
     {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     // Through "live": v1 once, then v2 once, once on the provisioned instance, twice at
-    // once, and the event.
-    assert_eq!(p.stat("AWS/Lambda", "Invocations", &live, Sum), 6.0);
+    // once, the event and the mapping's batch.
+    assert_eq!(p.stat("AWS/Lambda", "Invocations", &live, Sum), 7.0);
     let executed = |v| {
         [
             ("FunctionName", "versioned"),
@@ -910,7 +925,7 @@ async fn versions_aliases_and_provisioned_concurrency() {
     );
     assert_eq!(
         p.stat("AWS/Lambda", "Invocations", &executed("2"), Sum),
-        5.0
+        6.0
     );
     assert_eq!(
         p.stat(
@@ -928,7 +943,7 @@ async fn versions_aliases_and_provisioned_concurrency() {
             &[("FunctionName", "versioned")],
             Sum
         ),
-        8.0
+        9.0
     );
     let provisioned = p.stat(
         "AWS/Lambda",
@@ -942,7 +957,7 @@ async fn versions_aliases_and_provisioned_concurrency() {
         &live,
         Sum,
     );
-    assert_eq!(provisioned + spilled, 4.0, "{provisioned} + {spilled}");
+    assert_eq!(provisioned + spilled, 5.0, "{provisioned} + {spilled}");
     assert!(spilled >= 1.0, "one of the two at once spilled over");
     assert!(provisioned >= 2.0);
     assert_eq!(
