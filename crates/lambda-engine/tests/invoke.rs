@@ -401,6 +401,18 @@ async fn events_are_retried_then_dropped() {
     assert_eq!(sum(&store, "AsyncEventsDropped", "events"), 1.0);
     assert_eq!(sum(&store, "Invocations", "events"), 3.0);
     assert_eq!(sum(&store, "Errors", "events"), 2.0);
+    // AsyncEventAge: one value per attempt; the retry waited at least the 100 ms delay.
+    let age =
+        metric_store::MetricKey::new("AWS/Lambda", "AsyncEventAge", [("FunctionName", "events")])
+            .expect("key");
+    let count: f64 = recent(&store, &age, metric_store::Statistic::SampleCount)
+        .iter()
+        .sum();
+    assert_eq!(count, 3.0);
+    let oldest = recent(&store, &age, metric_store::Statistic::Maximum)
+        .into_iter()
+        .fold(0.0, f64::max);
+    assert!(oldest >= 100.0, "retried after its delay: {oldest} ms");
     assert!(matches!(
         engine.invoke_event("events", Bytes::from(vec![b' '; 1024 * 1024 + 1])),
         Err(LambdaError::RequestTooLarge)

@@ -589,7 +589,7 @@ async fn records_past_their_maximum_age_go_to_the_destination_unprocessed() {
             .await
             .unwrap();
     }
-    clock.set(now_ms);
+    let start = std::time::Instant::now();
     c.deploy("aged", "kinesis_function", &[("MODE", "ok")])
         .await;
     c.lambda
@@ -616,6 +616,9 @@ async fn records_past_their_maximum_age_go_to_the_destination_unprocessed() {
     assert_eq!(record["requestContext"]["approximateInvokeCount"], 0);
     assert!(record.get("responseContext").is_none(), "{record}");
     assert_eq!(record["KinesisBatchInfo"]["batchSize"], 3);
+    // The next record is written 30 s "ago" (the stream's clock moves forward from two
+    // minutes behind): young enough to be delivered, and its age shows in IteratorAge.
+    clock.set(now_ms + start.elapsed().as_millis() as u64 - 30_000);
     c.kinesis
         .put_record()
         .stream_name("old")
@@ -642,5 +645,12 @@ async fn records_past_their_maximum_age_go_to_the_destination_unprocessed() {
         ["fresh"],
         "only the fresh record reached the function"
     );
+    let age = c.stat(
+        "AWS/Lambda",
+        "IteratorAge",
+        &[("FunctionName", "aged")],
+        metric_store::Statistic::Maximum,
+    );
+    assert!((30_000.0..40_000.0).contains(&age), "IteratorAge {age} ms");
     c.server.shutdown().await.unwrap();
 }
