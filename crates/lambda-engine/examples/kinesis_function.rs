@@ -21,6 +21,7 @@ async fn handler(event: LambdaEvent<Value>) -> Result<Value, Error> {
             .unwrap_or_default();
         String::from_utf8_lossy(&bytes).to_string()
     };
+    // In `error` mode a poison record anywhere fails the batch before any is accepted.
     if mode == "error"
         && let Some(poison) = records.iter().find(|r| data_of(r) == "poison")
     {
@@ -28,21 +29,10 @@ async fn handler(event: LambdaEvent<Value>) -> Result<Value, Error> {
     }
     let mut failures = Vec::new();
     for r in &records {
-        let data = base64::engine::general_purpose::STANDARD
-            .decode(r["kinesis"]["data"].as_str().unwrap_or_default())
-            .unwrap_or_default();
-        let data = String::from_utf8_lossy(&data).to_string();
-        if data == "poison" {
-            match mode.as_str() {
-                "error" => {
-                    return Err(format!("poison record {}", r["kinesis"]["sequenceNumber"]).into());
-                }
-                "partial" => {
-                    failures.push(json!({"itemIdentifier": r["kinesis"]["sequenceNumber"]}));
-                    continue;
-                }
-                _ => {}
-            }
+        let data = data_of(r);
+        if data == "poison" && mode == "partial" {
+            failures.push(json!({"itemIdentifier": r["kinesis"]["sequenceNumber"]}));
+            continue;
         }
         if failures.is_empty() {
             println!("OK {data}");
