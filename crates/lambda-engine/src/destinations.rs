@@ -45,19 +45,28 @@ pub struct QueueMessage {
     /// System attributes by AWS's names (SentTimestamp, ApproximateReceiveCount,
     /// AWSTraceHeader, ...).
     pub attributes: std::collections::BTreeMap<String, String>,
-    /// Message attributes, in the event's shape (`{"name": {"dataType", "stringValue", ...}}`).
-    pub message_attributes: Value,
+    /// Message attributes, by name.
+    pub message_attributes: std::collections::BTreeMap<String, QueueAttribute>,
+}
+
+/// A message attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueAttribute {
+    /// `String`, `Number` or `Binary`, with an optional custom suffix (`Number.int`).
+    pub data_type: String,
+    /// UTF-8 text for String and Number, raw bytes for Binary.
+    pub value: Vec<u8>,
 }
 
 /// An ISO 8601 UTC timestamp with milliseconds, as in invocation records
 /// (`2019-11-14T18:16:05.568Z`).
 pub(crate) fn record_timestamp() -> String {
-    crate::last_modified(crate::now_ms()).replace("+0000", "Z")
+    crate::iso_time(crate::now_ms())
 }
 
 /// `secs` (epoch seconds) in the same format, as `KinesisBatchInfo` writes arrival times.
 pub(crate) fn record_time(secs: f64) -> String {
-    crate::last_modified((secs * 1000.0) as i64).replace("+0000", "Z")
+    crate::iso_time((secs * 1000.0) as i64)
 }
 
 /// `responseContext` of an invocation record.

@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
@@ -68,8 +69,8 @@ async fn deliver(
     batch: Vec<QueueMessage>,
 ) {
     let Ok(queues) = engine.queues() else { return };
-    let function_arn =
-        engine.function_arn(crate::versions::split_qualifier(&config.function_name).0);
+    let function = crate::versions::split_qualifier(&config.function_name).0;
+    let function_arn = engine.function_arn(function);
     // Messages whose chain has run the function enough times already are dropped.
     let mut depth = 0;
     let mut live = Vec::with_capacity(batch.len());
@@ -84,9 +85,7 @@ async fn deliver(
                 message = m.message_id,
                 "recursive loop detected: message dropped"
             );
-            engine.inner.metrics.recursive_invocation_dropped(
-                crate::versions::split_qualifier(&config.function_name).0,
-            );
+            engine.inner.metrics.recursive_invocation_dropped(function);
             let _ = queues.delete(&config.event_source_arn, &m.receipt_handle);
             continue;
         }
@@ -160,6 +159,30 @@ fn set_result(running: &std::sync::Weak<Running>, result: &str) {
     }
 }
 
+/// A message's attributes as the event writes them: `{"name": {"dataType", "stringValue"
+/// or "binaryValue" (base64), "stringListValues": [], "binaryListValues": []}}`.
+fn message_attributes(m: &QueueMessage) -> Value {
+    m.message_attributes
+        .iter()
+        .map(|(name, a)| {
+            let mut v = json!({
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": a.data_type,
+            });
+            if a.data_type.starts_with("Binary") {
+                v["binaryValue"] = base64::engine::general_purpose::STANDARD
+                    .encode(&a.value)
+                    .into();
+            } else {
+                v["stringValue"] = String::from_utf8_lossy(&a.value).into();
+            }
+            (name.clone(), v)
+        })
+        .collect::<serde_json::Map<String, Value>>()
+        .into()
+}
+
 /// The SQS event, in AWS's shape.
 fn event(batch: &[QueueMessage], config: &MappingConfig, region: &str) -> Value {
     let records: Vec<Value> = batch
@@ -170,7 +193,7 @@ fn event(batch: &[QueueMessage], config: &MappingConfig, region: &str) -> Value 
                 "receiptHandle": m.receipt_handle,
                 "body": m.body,
                 "attributes": m.attributes,
-                "messageAttributes": m.message_attributes,
+                "messageAttributes": message_attributes(m),
                 "md5OfBody": m.md5_of_body,
                 "eventSource": "aws:sqs",
                 "eventSourceARN": config.event_source_arn,

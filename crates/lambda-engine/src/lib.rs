@@ -194,6 +194,12 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// The same instant as ISO 8601 UTC with `Z` (`2024-01-01T00:00:00.000Z`), as invocation
+/// records, timeout messages and provisioned concurrency write it.
+fn iso_time(ms: i64) -> String {
+    last_modified(ms).replace("+0000", "Z")
+}
+
 /// Lambda's `LastModified` format: `2024-01-01T00:00:00.000+0000`.
 fn last_modified(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
@@ -594,11 +600,12 @@ impl LambdaEngine {
         );
         let started = Instant::now();
         let timeout = Duration::from_secs(u64::from(config.timeout_secs));
+        let function_arn = self.function_arn(name);
         let invoked_arn = match qualifier {
-            Some(q) => format!("{}:{q}", self.function_arn(name)),
-            None => self.function_arn(name),
+            Some(q) => format!("{function_arn}:{q}"),
+            None => function_arn.clone(),
         };
-        let trace_id = recursion::trace_id(&request_id, &self.function_arn(name), depth);
+        let trace_id = recursion::trace_id(&request_id, &function_arn, depth);
         let outcome = instance
             .run(request_id.clone(), payload, invoked_arn, trace_id, timeout)
             .await;
@@ -611,7 +618,7 @@ impl LambdaEngine {
             instance::RunOutcome::TimedOut => {
                 let message = format!(
                     "{} {request_id} Task timed out after {:.2} seconds",
-                    last_modified(now_ms()).replace("+0000", "Z"),
+                    iso_time(now_ms()),
                     timeout.as_secs_f64()
                 );
                 f.logs.push(&instance.stream, message.clone());

@@ -131,18 +131,14 @@ impl LambdaMetrics {
         } else {
             "ProvisionedConcurrencySpilloverInvocations"
         };
-        let mut values = vec![
-            (counted, Unit::Count, 1.0),
-            (
-                "ProvisionedConcurrentExecutions",
-                Unit::Count,
-                f64::from(busy),
-            ),
+        let values = [
+            (counted, 1.0),
+            ("ProvisionedConcurrentExecutions", f64::from(busy)),
         ];
-        for (metric, unit, value) in values.drain(..) {
+        for (metric, value) in values {
             for dims in [&by_function[..], &by_resource[..]] {
                 if let Ok(key) = MetricKey::new(NAMESPACE, metric, dims.iter().copied()) {
-                    self.store.series(&key, unit).record(at, value);
+                    self.store.series(&key, Unit::Count).record(at, value);
                 }
             }
         }

@@ -195,6 +195,13 @@ impl LambdaEngine {
         Ok(a)
     }
 
+    fn alias_not_found(&self, name: &str, alias: &str) -> LambdaError {
+        LambdaError::NotFound(format!(
+            "Cannot find alias arn: {}:{alias}",
+            self.function_arn(name)
+        ))
+    }
+
     /// An alias.
     pub fn get_alias(&self, name: &str, alias: &str) -> Result<Alias, LambdaError> {
         self.function(name)?
@@ -202,12 +209,7 @@ impl LambdaEngine {
             .lock()
             .get(alias)
             .cloned()
-            .ok_or_else(|| {
-                LambdaError::NotFound(format!(
-                    "Cannot find alias arn: {}:{alias}",
-                    self.function_arn(name)
-                ))
-            })
+            .ok_or_else(|| self.alias_not_found(name, alias))
     }
 
     /// A function's aliases, by name.
@@ -232,12 +234,11 @@ impl LambdaEngine {
         if let Some(v) = version.as_deref().filter(|v| *v != "$LATEST") {
             self.version_of(name, v)?;
         }
-        self.get_alias(name, alias)?;
         let f = self.function(name)?;
         let mut aliases = f.aliases.lock();
         let a = aliases
             .get_mut(alias)
-            .ok_or_else(|| LambdaError::NotFound(format!("{}:{alias}", self.function_arn(name))))?;
+            .ok_or_else(|| self.alias_not_found(name, alias))?;
         if let Some(v) = version {
             a.function_version = v;
         }
@@ -250,9 +251,12 @@ impl LambdaEngine {
 
     /// Deletes an alias.
     pub fn delete_alias(&self, name: &str, alias: &str) -> Result<(), LambdaError> {
-        self.get_alias(name, alias)?;
-        self.function(name)?.aliases.lock().remove(alias);
-        Ok(())
+        self.function(name)?
+            .aliases
+            .lock()
+            .remove(alias)
+            .map(|_| ())
+            .ok_or_else(|| self.alias_not_found(name, alias))
     }
 
     /// The configuration of `$LATEST` (no qualifier), of a version, or of an alias's version.
@@ -328,7 +332,7 @@ impl LambdaEngine {
             p.requested = executions;
             p.allocated = 0;
             p.qualifier = qualifier.to_string();
-            p.last_modified = last_modified(now_ms()).replace("+0000", "Z");
+            p.last_modified = crate::iso_time(now_ms());
             p.epoch += 1;
             p.epoch
         };

@@ -445,40 +445,27 @@ impl lambda_engine::destinations::Queues for SqsQueues {
         let sender = self.0.config().account_id.clone();
         Ok(got
             .into_iter()
-            .map(|m| {
-                let mut attributes: std::collections::BTreeMap<String, String> = m
+            .map(|m| lambda_engine::destinations::QueueMessage {
+                attributes: m
                     .system_attributes(&sender)
                     .into_iter()
                     .map(|(k, v)| (k.to_string(), v))
-                    .collect();
-                if let Some(t) = &m.trace_header {
-                    attributes.insert("AWSTraceHeader".into(), t.clone());
-                }
-                let message_attributes: serde_json::Map<String, serde_json::Value> = m
+                    .collect(),
+                message_attributes: m
                     .attributes
-                    .iter()
-                    .map(|(k, v)| {
-                        let mut a = serde_json::json!({
-                            "stringListValues": [],
-                            "binaryListValues": [],
-                            "dataType": v.data_type,
-                        });
-                        if v.is_binary() {
-                            a["binaryValue"] = base64_encode(&v.value).into();
-                        } else {
-                            a["stringValue"] = String::from_utf8_lossy(&v.value).into();
-                        }
-                        (k.clone(), a)
+                    .into_iter()
+                    .map(|(k, a)| {
+                        let attribute = lambda_engine::destinations::QueueAttribute {
+                            data_type: a.data_type,
+                            value: a.value,
+                        };
+                        (k, attribute)
                     })
-                    .collect();
-                lambda_engine::destinations::QueueMessage {
-                    message_id: m.message_id,
-                    receipt_handle: m.receipt_handle,
-                    body: m.body,
-                    md5_of_body: m.md5_of_body,
-                    attributes,
-                    message_attributes: serde_json::Value::Object(message_attributes),
-                }
+                    .collect(),
+                message_id: m.message_id,
+                receipt_handle: m.receipt_handle,
+                body: m.body,
+                md5_of_body: m.md5_of_body,
             })
             .collect())
     }
@@ -488,11 +475,6 @@ impl lambda_engine::destinations::Queues for SqsQueues {
             .delete_by_arn(queue_arn, receipt_handle)
             .map_err(|e| e.to_string())
     }
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// The Lambda engine of a server on `addr`: the Kinesis engine's account and region, code
