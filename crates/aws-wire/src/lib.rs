@@ -75,6 +75,7 @@
 
 mod encoding;
 mod error;
+mod exchange;
 mod query;
 mod schema;
 mod time;
@@ -85,6 +86,7 @@ mod xml;
 
 pub use encoding::Encoding;
 pub use error::WireError;
+pub use exchange::{Reply, Request};
 pub use query::{INVALID_QUERY_VALUE, QueryRequest, decode_query};
 pub use schema::{Member, Pattern, Shape};
 pub use validate::{Input, Item, parse, validate};
