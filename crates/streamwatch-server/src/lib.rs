@@ -40,6 +40,11 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+mod front_door;
+
+pub use front_door::FrontDoorConfig;
+use front_door::RequestId;
+
 /// The largest request body accepted (7 MiB): room for a full 5 MiB PutRecords in base64.
 /// Larger bodies get a bare HTTP 413, as AWS sends.
 pub const MAX_BODY_BYTES: usize = 7 * 1024 * 1024;
@@ -81,9 +86,17 @@ pub struct Services {
     pub sqs: SqsEngine,
 }
 
-/// The router with every service mounted: the Kinesis API over `engine`, recording its
-/// metrics into `metrics`, and the Lambda and SQS APIs over `services`.
-pub fn router(engine: Engine, metrics: Arc<Store>, services: Services) -> Router {
+/// The router with every service mounted behind the front door (see [`FrontDoorConfig`]):
+/// the Kinesis API over `engine`, recording its metrics into `metrics`, and the Lambda and
+/// SQS APIs over `services`, for a server bound to `bound`.
+pub fn router(
+    engine: Engine,
+    metrics: Arc<Store>,
+    services: Services,
+    front: &FrontDoorConfig,
+    bound: std::net::IpAddr,
+) -> Router {
+    let door = Arc::new(front_door::FrontDoor::new(front, bound));
     let kinesis_metrics = Arc::new(KinesisMetrics::new(metrics.clone()));
     let cloudwatch = CloudWatchApi::new(metrics, engine.config().account_id.clone());
     let lambda = services.lambda;
@@ -98,6 +111,10 @@ pub fn router(engine: Engine, metrics: Arc<Store>, services: Services) -> Router
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
         .merge(lambda_api::router(lambda))
+        .layer(axum::middleware::from_fn_with_state(
+            door,
+            front_door::front_door,
+        ))
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -109,15 +126,13 @@ async fn dispatch(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    request_id: Option<axum::Extension<RequestId>>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = request_id.map(|r| r.0.0).unwrap_or_default();
     let body = match body {
         Ok(b) => b,
-        Err(rejection) => {
-            let status = rejection.status();
-            return with_request_id(status.into_response(), &request_id);
-        }
+        Err(rejection) => return rejection.status().into_response(),
     };
     if method != Method::POST {
         let resp = (
@@ -125,21 +140,17 @@ async fn dispatch(
             [(header::CONTENT_TYPE, "application/xml")],
             "<AccessDeniedException>\n  <Message>Unable to determine service/operation name to be authorized</Message>\n</AccessDeniedException>\n",
         );
-        return with_request_id(resp.into_response(), &request_id);
+        return resp.into_response();
     }
-    let authenticated = headers.contains_key(header::AUTHORIZATION)
-        || uri.query().is_some_and(|q| q.contains("X-Amz-Algorithm="));
+    let authenticated = front_door::is_signed(&uri, &headers);
     if let Some((protocol, operation)) = cloudwatch_route(&uri, &headers) {
-        return with_request_id(
-            cloudwatch(
-                &state.cloudwatch,
-                protocol,
-                operation,
-                authenticated,
-                &headers,
-                &body,
-                &request_id,
-            ),
+        return cloudwatch(
+            &state.cloudwatch,
+            protocol,
+            operation,
+            authenticated,
+            &headers,
+            &body,
             &request_id,
         );
     }
@@ -154,7 +165,7 @@ async fn dispatch(
             header::CONTENT_TYPE,
             HeaderValue::from_static(logs_api::CONTENT_TYPE),
         );
-        return with_request_id(resp, &request_id);
+        return resp;
     }
     if let Some(op) =
         header_str(&headers, "x-amz-target").and_then(|t| t.strip_prefix(sqs_api::TARGET_PREFIX))
@@ -174,7 +185,7 @@ async fn dispatch(
         {
             resp.headers_mut().insert("x-amzn-query-error", code);
         }
-        return with_request_id(resp, &request_id);
+        return resp;
     }
     let req = Request {
         target: header_str(&headers, "x-amz-target"),
@@ -195,12 +206,12 @@ async fn dispatch(
             HeaderValue::from_static(out.content_type),
         );
     }
-    with_request_id(resp, &request_id)
+    resp
 }
 
 /// Which CloudWatch protocol and operation a request is, if it is one: RPC v2 CBOR by its
 /// path, JSON 1.0 by its target, query by its form body.
-fn cloudwatch_route<'a>(
+pub(crate) fn cloudwatch_route<'a>(
     uri: &'a Uri,
     headers: &'a HeaderMap,
 ) -> Option<(Protocol, Option<&'a str>)> {
@@ -277,13 +288,6 @@ fn cloudwatch(
     resp
 }
 
-fn with_request_id(mut resp: Response, id: &str) -> Response {
-    if let Ok(v) = HeaderValue::from_str(id) {
-        resp.headers_mut().insert("x-amzn-requestid", v);
-    }
-    resp
-}
-
 /// A server running in the background.
 pub struct RunningServer {
     addr: SocketAddr,
@@ -352,6 +356,17 @@ pub async fn start_with_metrics(
     engine: Engine,
     metrics: Arc<Store>,
 ) -> Result<RunningServer, ServerError> {
+    start_with_options(addr, engine, metrics, FrontDoorConfig::default()).await
+}
+
+/// Binds `addr` and serves `engine`, recording metrics into `metrics`, with the front door
+/// set up by `front` (allowed host names, access log).
+pub async fn start_with_options(
+    addr: SocketAddr,
+    engine: Engine,
+    metrics: Arc<Store>,
+    front: FrontDoorConfig,
+) -> Result<RunningServer, ServerError> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let services = services_for(&engine, addr, metrics.clone())?;
@@ -361,6 +376,7 @@ pub async fn start_with_metrics(
         engine.clone(),
         metrics.clone(),
         services.clone(),
+        front,
         async {
             let _ = stopped.await;
         },
@@ -521,14 +537,16 @@ pub async fn serve(
     engine: Engine,
     metrics: Arc<Store>,
     services: Services,
+    front: FrontDoorConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let bound = listener.local_addr()?.ip();
     let housekeeping = tokio::spawn(maintain(
         engine.clone(),
         metrics.clone(),
         services.sqs.clone(),
     ));
-    let result = axum::serve(listener, router(engine, metrics, services))
+    let result = axum::serve(listener, router(engine, metrics, services, &front, bound))
         .with_graceful_shutdown(shutdown)
         .await;
     housekeeping.abort();

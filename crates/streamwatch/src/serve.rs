@@ -61,6 +61,15 @@ pub struct ServeArgs {
     /// Sync interval for --fsync interval.
     #[arg(long, default_value_t = 1000)]
     fsync_interval_ms: u64,
+    /// A host name (or address) the server answers to besides loopback ones and localhost,
+    /// e.g. `host.docker.internal`; repeat for several. Requests naming any other host are
+    /// refused, so no web page can reach the engine through DNS rebinding.
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    allowed_hosts: Vec<String>,
+    /// Log one line per request at info level (target `streamwatch::access`); without it the
+    /// lines are at debug level.
+    #[arg(long)]
+    access_log: bool,
 }
 
 impl ServeArgs {
@@ -101,7 +110,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let addr = SocketAddr::new(args.host, args.port);
-    let server = streamwatch_server::start(addr, engine)
+    let front = streamwatch_server::FrontDoorConfig {
+        allowed_hosts: args.allowed_hosts.clone(),
+        access_log: args.access_log,
+    };
+    let metrics = std::sync::Arc::new(metric_store::Store::new());
+    let server = streamwatch_server::start_with_options(addr, engine, metrics, front)
         .await
         .with_context(|| format!("binding {addr}"))?;
     tracing::info!(endpoint = %server.endpoint(), "streamwatch is serving the Kinesis API");

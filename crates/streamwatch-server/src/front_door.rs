@@ -1,0 +1,528 @@
+//! The checks every request passes, once, before any service sees it.
+//!
+//! The engine runs users' code (Lambda functions are child processes), so it must not be
+//! reachable from a web page the developer happens to visit. Three layers see to that:
+//!
+//! 1. **Host.** A request whose `Host` (or HTTP/2 `:authority`) names neither a loopback
+//!    address, `localhost`, the address the server is bound to, nor a name given with
+//!    `--allowed-host` is refused. A page on a DNS-rebinding domain that resolves to 127.0.0.1
+//!    is same-origin to the browser but still sends its own domain as `Host`.
+//! 2. **Signature.** Every service refuses a request that carries no SigV4 signature (an
+//!    `Authorization` header or presigned query credentials), each with the error it sends on
+//!    AWS. A browser cannot add `Authorization` to a cross-origin request without a CORS
+//!    preflight, which the engine never answers with permission. Kinesis and CloudWatch apply
+//!    the check themselves, in the order their front ends do; Lambda, SQS and Logs are refused
+//!    here.
+//! 3. **Content type.** The JSON services refuse bodies in the types a browser may send
+//!    without a preflight (`text/plain`, form encodings), so no "simple" request is parsed.
+//!
+//! Besides the checks, the front door gives every request its `x-amzn-RequestId` and writes
+//! one access-log line per request (target `streamwatch::access`, debug level, or info with
+//! `--access-log`).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// What the front door is told at start.
+#[derive(Debug, Clone, Default)]
+pub struct FrontDoorConfig {
+    /// Host names (or addresses) accepted besides loopback ones, as given with
+    /// `--allowed-host`; compared without the port and without case.
+    pub allowed_hosts: Vec<String>,
+    /// Write the access log at info level instead of debug.
+    pub access_log: bool,
+}
+
+/// The services on the one port, as the front door tells them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Service {
+    /// Kinesis Data Streams (`Kinesis_20131202.*`, and anything not claimed by another).
+    Kinesis,
+    /// CloudWatch (RPC v2 CBOR path, `GraniteServiceVersion20100801.*`, or a form body).
+    CloudWatch,
+    /// Lambda's REST API (`/2015-03-31/...` and its dated siblings).
+    Lambda,
+    /// SQS in AWS JSON 1.0 (`AmazonSQS.*`).
+    Sqs,
+    /// CloudWatch Logs in AWS JSON 1.1 (`Logs_20140328.*`).
+    Logs,
+}
+
+impl Service {
+    fn name(self) -> &'static str {
+        match self {
+            Service::Kinesis => "kinesis",
+            Service::CloudWatch => "cloudwatch",
+            Service::Lambda => "lambda",
+            Service::Sqs => "sqs",
+            Service::Logs => "logs",
+        }
+    }
+}
+
+/// The request id the front door gave a request, for the handlers that write error bodies.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestId(pub(crate) String);
+
+/// The front door's state: who may call.
+#[derive(Debug)]
+pub(crate) struct FrontDoor {
+    allowed_hosts: Vec<String>,
+    bound: Option<IpAddr>,
+    access_log: bool,
+}
+
+impl FrontDoor {
+    /// The front door of a server bound to `bound`.
+    pub(crate) fn new(config: &FrontDoorConfig, bound: IpAddr) -> FrontDoor {
+        FrontDoor {
+            allowed_hosts: config
+                .allowed_hosts
+                .iter()
+                .map(|h| normalise_name(h))
+                .collect(),
+            bound: (!bound.is_unspecified()).then_some(bound),
+            access_log: config.access_log,
+        }
+    }
+
+    /// Whether a `Host` value (with or without a port) names this server.
+    pub(crate) fn host_allowed(&self, host: &str) -> bool {
+        let Some(name) = host_name(host) else {
+            return false;
+        };
+        if let Ok(ip) = name.parse::<IpAddr>() {
+            let ip = ip.to_canonical();
+            if ip.is_loopback() || Some(ip) == self.bound {
+                return true;
+            }
+        }
+        let name = normalise_name(name);
+        name == "localhost" || name.ends_with(".localhost") || self.allowed_hosts.contains(&name)
+    }
+}
+
+/// Lower case, without a trailing dot (`Example.COM.` names `example.com`).
+fn normalise_name(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// The host part of a `Host` value: `[::1]:4567` -> `::1`, `localhost:4567` -> `localhost`.
+/// `None` when it is not a host at all (empty, user info, a path).
+fn host_name(host: &str) -> Option<&str> {
+    let host = host.trim();
+    if host.is_empty() || host.contains(['@', '/', ' ', '\\']) {
+        return None;
+    }
+    if let Some(rest) = host.strip_prefix('[') {
+        let (inside, after) = rest.split_once(']')?;
+        return (after.is_empty() || after.starts_with(':')).then_some(inside);
+    }
+    Some(host.split_once(':').map_or(host, |(name, _)| name))
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Which service a request is for, from its path, target header and content type.
+pub(crate) fn service_of(uri: &Uri, headers: &HeaderMap) -> Service {
+    if is_lambda_path(uri.path()) {
+        return Service::Lambda;
+    }
+    if let Some(target) = header_str(headers, "x-amz-target") {
+        if target.starts_with(logs_api::TARGET_PREFIX) {
+            return Service::Logs;
+        }
+        if target.starts_with(sqs_api::TARGET_PREFIX) {
+            return Service::Sqs;
+        }
+    }
+    if crate::cloudwatch_route(uri, headers).is_some() {
+        return Service::CloudWatch;
+    }
+    Service::Kinesis
+}
+
+/// Lambda's REST paths begin with an API date: `/2015-03-31/functions`, `/2019-09-25/...`.
+fn is_lambda_path(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix('/') else {
+        return false;
+    };
+    let date = rest.split('/').next().unwrap_or_default();
+    let b = date.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && rest.len() > date.len()
+}
+
+/// Whether a request carries a SigV4 signature: an `Authorization` header or presigned
+/// query credentials. Any signature is accepted (there are no real secrets here); only its
+/// absence is refused, as AWS does.
+pub(crate) fn is_signed(uri: &Uri, headers: &HeaderMap) -> bool {
+    headers.contains_key(header::AUTHORIZATION)
+        || uri.query().is_some_and(|q| q.contains("X-Amz-Algorithm="))
+}
+
+/// The media type of a `Content-Type` value, lower case, without parameters.
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    header_str(headers, "content-type").map(|ct| {
+        ct.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    })
+}
+
+/// The types a browser sends cross-origin without asking first (the CORS-safelisted ones).
+fn is_browser_simple_type(media: &str) -> bool {
+    matches!(
+        media,
+        "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
+    )
+}
+
+fn json_reply(status: StatusCode, content_type: &'static str, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// Lambda's answer to an unsigned request (its API Gateway-style front end).
+fn lambda_unsigned() -> Response {
+    let mut resp = json_reply(
+        StatusCode::FORBIDDEN,
+        "application/json",
+        r#"{"message":"Missing Authentication Token"}"#.to_owned(),
+    );
+    resp.headers_mut().insert(
+        "x-amzn-errortype",
+        HeaderValue::from_static("MissingAuthenticationTokenException"),
+    );
+    resp
+}
+
+/// SQS's answer to an unsigned request: the common error `MissingAuthenticationToken`
+/// (HTTP 403 in SQS's Common Errors), with the query-compatible code header its SDKs read.
+fn sqs_unsigned() -> Response {
+    let mut resp = json_reply(
+        StatusCode::FORBIDDEN,
+        sqs_api::CONTENT_TYPE,
+        r#"{"__type":"com.amazonaws.sqs#MissingAuthenticationToken","message":"The request must contain either a valid (registered) AWS access key ID or X.509 certificate."}"#
+            .to_owned(),
+    );
+    resp.headers_mut().insert(
+        "x-amzn-query-error",
+        HeaderValue::from_static("MissingAuthenticationToken;Sender"),
+    );
+    resp
+}
+
+/// CloudWatch Logs' answer to an unsigned request, as Kinesis's (the same JSON 1.1 front end).
+fn logs_unsigned() -> Response {
+    json_reply(
+        StatusCode::BAD_REQUEST,
+        logs_api::CONTENT_TYPE,
+        r#"{"__type":"MissingAuthenticationTokenException","message":"Missing Authentication Token"}"#
+            .to_owned(),
+    )
+}
+
+/// The JSON RPC services' answer to a body they cannot read as their protocol: what the
+/// Kinesis front end sends for a content type outside its protocol.
+fn unknown_operation() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "application/xml")],
+        "<UnknownOperationException/>\n",
+    )
+        .into_response()
+}
+
+/// Lambda's answer to a body in a type it does not read.
+fn lambda_unsupported_media(media: &str) -> Response {
+    let body = serde_json::json!({
+        "Type": "User",
+        "message": format!("Unsupported Media Type: {media}"),
+    });
+    let mut resp = json_reply(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "application/json",
+        body.to_string(),
+    );
+    resp.headers_mut().insert(
+        "x-amzn-errortype",
+        HeaderValue::from_static("UnsupportedMediaTypeException"),
+    );
+    resp
+}
+
+/// The answer to a request for a host this server does not answer to. Not an AWS error (AWS
+/// routes by host before any service): written so every JSON SDK reads it as
+/// `AccessDeniedException` with a message that says what to do.
+fn foreign_host(host: Option<&str>) -> Response {
+    let message = match host {
+        Some(h) => format!(
+            "streamwatch answers only to loopback addresses, localhost and the names given with \
+             --allowed-host; this request was for host '{h}'"
+        ),
+        None => "streamwatch refuses requests without a Host header".to_owned(),
+    };
+    let body = serde_json::json!({"__type": "AccessDeniedException", "message": message});
+    let mut resp = json_reply(
+        StatusCode::FORBIDDEN,
+        "application/x-amz-json-1.1",
+        body.to_string(),
+    );
+    let headers = resp.headers_mut();
+    headers.insert(
+        "x-amzn-errortype",
+        HeaderValue::from_static("AccessDeniedException"),
+    );
+    headers.insert(
+        "x-amzn-query-error",
+        HeaderValue::from_static("AccessDenied;Sender"),
+    );
+    resp
+}
+
+/// The refusal a request earns at the door, if any.
+fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+    let signed = is_signed(uri, headers);
+    let media = media_type(headers);
+    match service {
+        Service::Lambda => {
+            // Lambda's front end authenticates before it looks at the body.
+            if !signed {
+                return Some(lambda_unsigned());
+            }
+            if let Some(m) = media.as_deref().filter(|m| is_browser_simple_type(m)) {
+                return Some(lambda_unsupported_media(m));
+            }
+        }
+        Service::Sqs | Service::Logs => {
+            // The JSON front ends read the protocol from the content type first.
+            let expected = if service == Service::Sqs {
+                sqs_api::CONTENT_TYPE
+            } else {
+                logs_api::CONTENT_TYPE
+            };
+            if media.as_deref() != Some(expected) {
+                return Some(unknown_operation());
+            }
+            if !signed {
+                return Some(if service == Service::Sqs {
+                    sqs_unsigned()
+                } else {
+                    logs_unsigned()
+                });
+            }
+        }
+        // Kinesis and CloudWatch check content type and signature in their own order.
+        Service::Kinesis | Service::CloudWatch => {}
+    }
+    None
+}
+
+/// The request's host as the client named it: HTTP/2's `:authority`, else `Host`.
+fn request_host<'r>(uri: &'r Uri, headers: &'r HeaderMap) -> Option<&'r str> {
+    uri.authority()
+        .map(|a| a.as_str())
+        .or_else(|| header_str(headers, "host"))
+}
+
+/// The middleware in front of every route.
+pub(crate) async fn front_door(
+    State(door): State<Arc<FrontDoor>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let host = request_host(req.uri(), req.headers());
+    // With both present (HTTP/1.1 absolute form), both must name this server.
+    let host_header = header_str(req.headers(), "host");
+    let service = service_of(req.uri(), req.headers());
+    let refusal = match host {
+        Some(h) if door.host_allowed(h) && host_header.is_none_or(|hh| door.host_allowed(hh)) => {
+            check(service, req.uri(), req.headers())
+        }
+        _ => Some(foreign_host(host_header.or(host))),
+    };
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let operation = header_str(req.headers(), "x-amz-target")
+        .and_then(|t| t.rsplit_once('.'))
+        .map(|(_, op)| op.to_owned());
+    let mut resp = match refusal {
+        Some(r) => r,
+        None => {
+            req.extensions_mut().insert(RequestId(request_id.clone()));
+            next.run(req).await
+        }
+    };
+    if !resp.headers().contains_key("x-amzn-requestid")
+        && let Ok(v) = HeaderValue::from_str(&request_id)
+    {
+        resp.headers_mut().insert("x-amzn-requestid", v);
+    }
+    let status = resp.status().as_u16();
+    let error = resp
+        .headers()
+        .get("x-amzn-errortype")
+        .or_else(|| resp.headers().get("x-amzn-query-error"))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let operation = operation.as_deref().unwrap_or("-");
+    let error = error.as_deref().unwrap_or("-");
+    if door.access_log {
+        tracing::info!(target: "streamwatch::access", %method, path, service = service.name(), operation, status, error, elapsed_ms, request_id);
+    } else {
+        tracing::debug!(target: "streamwatch::access", %method, path, service = service.name(), operation, status, error, elapsed_ms, request_id);
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn door(allowed: &[&str], bound: &str) -> FrontDoor {
+        FrontDoor::new(
+            &FrontDoorConfig {
+                allowed_hosts: allowed.iter().map(|s| (*s).to_owned()).collect(),
+                access_log: false,
+            },
+            bound.parse().unwrap(),
+        )
+    }
+
+    #[test]
+    fn loopback_names_and_addresses_are_allowed() {
+        let d = door(&[], "127.0.0.1");
+        for host in [
+            "127.0.0.1:4567",
+            "127.0.0.1",
+            "127.1.2.3:80",
+            "[::1]:4567",
+            "[::1]",
+            "localhost:4567",
+            "LOCALHOST",
+            "localhost.",
+            "api.localhost:4567",
+            "[::ffff:127.0.0.1]:4567",
+        ] {
+            assert!(d.host_allowed(host), "{host} should be allowed");
+        }
+    }
+
+    #[test]
+    fn foreign_and_malformed_hosts_are_refused() {
+        let d = door(&[], "0.0.0.0");
+        for host in [
+            "evil.example:4567",
+            "rebind.attacker.test",
+            "localhost.evil.example",
+            "192.168.1.10:4567",
+            "0.0.0.0:4567",
+            "",
+            "user@127.0.0.1",
+            "[::1",
+            "[::1]x",
+        ] {
+            assert!(!d.host_allowed(host), "{host} should be refused");
+        }
+    }
+
+    #[test]
+    fn allowed_hosts_and_the_bound_address_are_accepted() {
+        let d = door(&["host.docker.internal", "Kinesis.Test."], "192.168.1.10");
+        assert!(d.host_allowed("host.docker.internal:4567"));
+        assert!(d.host_allowed("kinesis.test"));
+        assert!(d.host_allowed("192.168.1.10:4567"));
+        assert!(!d.host_allowed("192.168.1.11:4567"));
+        assert!(!d.host_allowed("docker.internal"));
+    }
+
+    #[test]
+    fn services_are_told_apart() {
+        let mut h = HeaderMap::new();
+        let root: Uri = "/".parse().unwrap();
+        assert_eq!(service_of(&root, &h), Service::Kinesis);
+        let lambda: Uri = "/2015-03-31/functions/f/invocations".parse().unwrap();
+        assert_eq!(service_of(&lambda, &h), Service::Lambda);
+        assert!(!is_lambda_path("/2015-03-31"));
+        assert!(!is_lambda_path("/2015x03-31/functions"));
+        h.insert(
+            "x-amz-target",
+            HeaderValue::from_static("AmazonSQS.SendMessage"),
+        );
+        assert_eq!(service_of(&root, &h), Service::Sqs);
+        h.insert(
+            "x-amz-target",
+            HeaderValue::from_static("Logs_20140328.GetLogEvents"),
+        );
+        assert_eq!(service_of(&root, &h), Service::Logs);
+        h.insert(
+            "x-amz-target",
+            HeaderValue::from_static("GraniteServiceVersion20100801.ListMetrics"),
+        );
+        assert_eq!(service_of(&root, &h), Service::CloudWatch);
+    }
+
+    #[test]
+    fn json_services_refuse_browser_types_and_unsigned_calls() {
+        let root: Uri = "/".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert("content-type", HeaderValue::from_static("text/plain"));
+        let r = check(Service::Sqs, &root, &h).unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/x-amz-json-1.0"),
+        );
+        let r = check(Service::Sqs, &root, &h).unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            r.headers()["x-amzn-query-error"],
+            "MissingAuthenticationToken;Sender"
+        );
+        h.insert(
+            "authorization",
+            HeaderValue::from_static("AWS4-HMAC-SHA256 x"),
+        );
+        assert!(check(Service::Sqs, &root, &h).is_none());
+
+        let lambda: Uri = "/2015-03-31/functions".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert("content-type", HeaderValue::from_static("text/plain"));
+        let r = check(Service::Lambda, &lambda, &h).unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            r.headers()["x-amzn-errortype"],
+            "MissingAuthenticationTokenException"
+        );
+        h.insert(
+            "authorization",
+            HeaderValue::from_static("AWS4-HMAC-SHA256 x"),
+        );
+        let r = check(Service::Lambda, &lambda, &h).unwrap();
+        assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        h.insert("content-type", HeaderValue::from_static("application/json"));
+        assert!(check(Service::Lambda, &lambda, &h).is_none());
+        let presigned: Uri = "/2015-03-31/functions?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            .parse()
+            .unwrap();
+        assert!(is_signed(&presigned, &HeaderMap::new()));
+    }
+}
