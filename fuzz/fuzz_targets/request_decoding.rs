@@ -130,7 +130,7 @@ fn check(req: &Request<'_>, resp: &kinesis_api::Response) {
         assert_eq!(resp.status, 200, "an error needs a body");
         return;
     }
-    match resp.content_type {
+    match resp.content_type.unwrap_or_default() {
         JSON => {
             let doc: serde_json::Value =
                 serde_json::from_slice(&resp.body).expect("the answer is JSON");

@@ -61,22 +61,8 @@ pub struct Request<'a> {
     pub request_id: &'a str,
 }
 
-/// What to send back.
-#[derive(Debug, Clone)]
-pub struct Response {
-    /// HTTP status.
-    pub status: u16,
-    /// The `Content-Type`, or `None` for a bodiless RPC v2 answer.
-    pub content_type: Option<&'static str>,
-    /// Extra headers (`smithy-protocol`, `x-amzn-query-error`).
-    pub headers: Vec<(&'static str, String)>,
-    /// The body.
-    pub body: Vec<u8>,
-    /// The operation, when known.
-    pub operation: Option<Operation>,
-    /// The query error code when the call failed.
-    pub error_code: Option<&'static str>,
-}
+/// What to send back: the reply type every API crate shares.
+pub type Response = aws_wire::Reply;
 
 /// A query request whose parameters do not read as their types: AWS answers these with
 /// `InvalidParameterValue` (constraint failures keep their ValidationError).
@@ -126,11 +112,9 @@ impl CloudWatchApi {
             Protocol::Query => Encoding::Query,
         };
         let mut op_name = req.operation.map(str::to_owned);
-        let result = self.run(req, &mut op_name, encoding);
-        let op = op_name.as_deref().and_then(Operation::from_name);
-        match result {
-            Ok(body) => self.success(req, op, body),
-            Err(e) => self.failure(req, op, encoding, &e),
+        match self.run(req, &mut op_name, encoding) {
+            Ok(body) => self.success(req, body),
+            Err(e) => self.failure(req, encoding, &e),
         }
     }
 
@@ -196,7 +180,7 @@ impl CloudWatchApi {
         })
     }
 
-    fn success(&self, req: &Request<'_>, op: Option<Operation>, body: Vec<u8>) -> Response {
+    fn success(&self, req: &Request<'_>, body: Vec<u8>) -> Response {
         let rpc = || vec![("smithy-protocol", "rpc-v2-cbor".to_owned())];
         let (content_type, headers) = match req.protocol {
             Protocol::RpcV2Cbor if body.is_empty() => (None, rpc()),
@@ -209,18 +193,11 @@ impl CloudWatchApi {
             content_type,
             headers,
             body,
-            operation: op,
             error_code: None,
         }
     }
 
-    fn failure(
-        &self,
-        req: &Request<'_>,
-        op: Option<Operation>,
-        encoding: Encoding,
-        e: &CwError,
-    ) -> Response {
+    fn failure(&self, req: &Request<'_>, encoding: Encoding, e: &CwError) -> Response {
         let message = e.message.as_deref();
         let (content_type, headers, body) = match req.protocol {
             Protocol::Query => (
@@ -254,7 +231,6 @@ impl CloudWatchApi {
             content_type: Some(content_type),
             headers,
             body,
-            operation: op,
             error_code: Some(e.query_code),
         }
     }

@@ -44,20 +44,8 @@ pub struct Request<'a> {
     pub body: &'a [u8],
 }
 
-/// What to send back.
-#[derive(Debug, Clone)]
-pub struct Response {
-    /// HTTP status.
-    pub status: u16,
-    /// `Content-Type` of the body (empty for a bare status).
-    pub content_type: &'static str,
-    /// The body.
-    pub body: Vec<u8>,
-    /// The action, when the target named a known one.
-    pub action: Option<Action>,
-    /// The AWS error code, when the call failed.
-    pub error_code: Option<&'static str>,
-}
+/// What to send back: the reply type every API crate shares.
+pub type Response = aws_wire::Reply;
 
 /// An error on the way through an action, with its AWS code and HTTP status.
 #[derive(Debug)]
@@ -162,20 +150,20 @@ impl KinesisApi {
             .filter(|e| *e != Encoding::RpcV2Cbor);
         let Some(enc) = enc else {
             // AWS answers an unknown content type outside the JSON protocol entirely.
-            return Response {
-                status: 404,
-                content_type: "application/xml",
-                body: b"<UnknownOperationException/>\n".to_vec(),
-                action,
-                error_code: Some("UnknownOperationException"),
-            };
+            return Response::new(
+                404,
+                "application/xml",
+                b"<UnknownOperationException/>\n".to_vec(),
+            )
+            .with_error_code("UnknownOperationException");
         };
-        let error = |status: u16, code: &'static str, message: Option<&str>| Response {
-            status,
-            content_type: content_type_of(enc),
-            body: aws_wire::error_body(enc, code, message),
-            action,
-            error_code: Some(code),
+        let error = |status: u16, code: &'static str, message: Option<&str>| {
+            Response::new(
+                status,
+                content_type_of(enc),
+                aws_wire::error_body(enc, code, message),
+            )
+            .with_error_code(code)
         };
         if req.body.is_empty() {
             let code = if action.is_some() {
@@ -209,20 +197,9 @@ impl KinesisApi {
             m.record(&self.engine, action, &observed, code, latency_ms);
         }
         match result {
-            Ok(()) => Response {
-                status: 200,
-                content_type: content_type_of(enc),
-                body: w.finish(),
-                action: Some(action),
-                error_code: None,
-            },
-            Err(e) => Response {
-                status: e.status(),
-                content_type: content_type_of(enc),
-                body: e.body(enc),
-                action: Some(action),
-                error_code: Some(e.code()),
-            },
+            Ok(()) => Response::new(200, content_type_of(enc), w.finish()),
+            Err(e) => Response::new(e.status(), content_type_of(enc), e.body(enc))
+                .with_error_code(e.code()),
         }
     }
 }

@@ -195,16 +195,24 @@ async fn dispatch(
     };
     let out = state.kinesis.handle(&req);
     if let Some(code) = out.error_code {
-        tracing::debug!(action = ?out.action, code, status = out.status, "request failed");
+        tracing::debug!(code, status = out.status, "request failed");
     }
+    write_reply(out)
+}
+
+/// Writes an API crate's reply as an HTTP response.
+fn write_reply(out: aws_wire::Reply) -> Response {
     let mut resp = Response::new(Body::from(out.body));
     *resp.status_mut() =
         StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if !out.content_type.is_empty() {
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(out.content_type),
-        );
+    if let Some(ct) = out.content_type {
+        resp.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    }
+    for (name, value) in out.headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            resp.headers_mut().insert(name, v);
+        }
     }
     resp
 }
@@ -266,26 +274,13 @@ fn cloudwatch(
     let Ok(body) = inflate(headers, body) else {
         return StatusCode::BAD_REQUEST.into_response();
     };
-    let out = api.handle(&cloudwatch_api::Request {
+    write_reply(api.handle(&cloudwatch_api::Request {
         protocol,
         operation,
         authenticated,
         body: &body,
         request_id,
-    });
-    let mut resp = Response::new(Body::from(out.body));
-    *resp.status_mut() =
-        StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if let Some(ct) = out.content_type {
-        resp.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
-    }
-    for (name, value) in out.headers {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            resp.headers_mut().insert(name, v);
-        }
-    }
-    resp
+    }))
 }
 
 /// A server running in the background.
