@@ -40,6 +40,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+mod lambda_plugs;
+
 /// The largest request body accepted (7 MiB): room for a full 5 MiB PutRecords in base64.
 /// Larger bodies get a bare HTTP 413, as AWS sends.
 pub const MAX_BODY_BYTES: usize = 7 * 1024 * 1024;
@@ -79,16 +81,18 @@ pub struct Services {
     pub lambda: LambdaEngine,
     /// SQS queues.
     pub sqs: SqsEngine,
+    /// The Kinesis API over the engine, recording the `AWS/Kinesis` metrics; Lambda's
+    /// event source mappings read through it too.
+    pub kinesis: KinesisApi,
 }
 
 /// The router with every service mounted: the Kinesis API over `engine`, recording its
 /// metrics into `metrics`, and the Lambda and SQS APIs over `services`.
 pub fn router(engine: Engine, metrics: Arc<Store>, services: Services) -> Router {
-    let kinesis_metrics = Arc::new(KinesisMetrics::new(metrics.clone()));
     let cloudwatch = CloudWatchApi::new(metrics, engine.config().account_id.clone());
     let lambda = services.lambda;
     let state = AppState {
-        kinesis: KinesisApi::with_metrics(engine, kinesis_metrics),
+        kinesis: services.kinesis,
         cloudwatch,
         lambda: lambda.clone(),
         sqs: services.sqs,
@@ -391,9 +395,18 @@ pub fn services_for(
         },
         metrics.clone(),
     );
+    let kinesis = KinesisApi::with_metrics(
+        engine.clone(),
+        Arc::new(KinesisMetrics::new(metrics.clone())),
+    );
     let lambda = lambda_for(engine, addr, metrics)?;
     lambda.set_queues(Arc::new(SqsQueues(sqs.clone())));
-    Ok(Services { lambda, sqs })
+    lambda.set_kinesis(Arc::new(lambda_plugs::KinesisReads(kinesis.clone())));
+    Ok(Services {
+        lambda,
+        sqs,
+        kinesis,
+    })
 }
 
 /// The engine's SQS as Lambda uses it.
@@ -511,6 +524,7 @@ pub fn lambda_for(
         },
         metrics,
     )?;
+    lambda.set_runtime_api(Arc::new(lambda_runtime_api::RuntimeApiServer));
     Ok(lambda)
 }
 
