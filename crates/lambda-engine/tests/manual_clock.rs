@@ -312,16 +312,20 @@ async fn async_retries_wait_for_the_clock() {
     );
 }
 
+/// A fake shard: its id, its parents, whether it is closed, and its records' data and
+/// arrival times.
+type FakeShard = (
+    &'static str,
+    Vec<&'static str>,
+    bool,
+    Vec<(&'static str, u64)>,
+);
+
 /// A stream of a parent shard (closed, split into two children) whose reads can be made to
 /// fail once: throttled, or with an expired iterator.
 struct FakeStream {
     /// Per shard: its parents, whether it is closed, its records (data, arrival).
-    shards: Vec<(
-        &'static str,
-        Vec<&'static str>,
-        bool,
-        Vec<(&'static str, u64)>,
-    )>,
+    shards: Vec<FakeShard>,
     /// The next GetRecords fails with this, once.
     fail_next: Mutex<Option<ReadError>>,
     /// Every read: (shard, position).
@@ -331,15 +335,7 @@ struct FakeStream {
 }
 
 impl FakeStream {
-    fn shard(
-        &self,
-        id: &str,
-    ) -> Option<&(
-        &'static str,
-        Vec<&'static str>,
-        bool,
-        Vec<(&'static str, u64)>,
-    )> {
+    fn shard(&self, id: &str) -> Option<&FakeShard> {
         self.shards.iter().find(|s| s.0 == id)
     }
 }
