@@ -636,7 +636,8 @@ impl LambdaEngine {
             Some(q) => format!("{function_arn}:{q}"),
             None => function_arn.clone(),
         };
-        let trace_id = recursion::trace_id(&request_id, &function_arn, depth);
+        let epoch_secs = (self.inner.time.now_ms() / 1000) as u64;
+        let trace_id = recursion::trace_id(&request_id, &function_arn, depth, epoch_secs);
         let outcome = instance
             .run(request_id.clone(), payload, invoked_arn, trace_id, timeout)
             .await;

@@ -1,13 +1,15 @@
 //! The engine on a manual clock, its instances' Runtime API answered in process (no HTTP,
-//! no real runtime): timeouts, the waits of asynchronous retries and their ages, and Kinesis
+//! no real runtime): timeouts, the waits of asynchronous retries and their ages, Kinesis
 //! event source mappings over a fake stream (resharding, throttled reads, expired
-//! iterators). Time moves only when a test moves the clock.
+//! iterators) and an SQS mapping's batching window over a fake queue. Time moves only when a
+//! test moves the clock.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use lambda_engine::destinations::{QueueMessage, Queues};
 use lambda_engine::esm::{MappingConfig, StartingPosition};
 use lambda_engine::kinesis::{
     IteratorStart, KinesisReader, ReadError, RecordBatch, ShardSummary, StreamRecord,
@@ -517,5 +519,87 @@ async fn kinesis_mappings_read_parents_first_and_survive_throttles_and_expired_i
     assert_eq!(delivered(&s.seen).len(), 4, "nothing is delivered twice");
     let mapping = s.engine.get_mapping(&created.uuid).expect("mapping");
     assert_eq!(mapping.last_processing_result, "OK");
+    s.engine.shutdown();
+}
+
+/// A queue in memory: messages are handed out once and kept until deleted.
+#[derive(Default)]
+struct FakeQueue {
+    waiting: Mutex<Vec<QueueMessage>>,
+    in_flight: Mutex<Vec<QueueMessage>>,
+}
+
+impl Queues for FakeQueue {
+    fn send(
+        &self,
+        _queue_arn: &str,
+        body: String,
+        _attributes: &[(&str, &str, String)],
+    ) -> Result<(), String> {
+        let n = self.waiting.lock().len() + self.in_flight.lock().len();
+        self.waiting.lock().push(QueueMessage {
+            message_id: format!("m{n}"),
+            receipt_handle: format!("r{n}"),
+            body,
+            md5_of_body: String::new(),
+            attributes: BTreeMap::new(),
+            message_attributes: BTreeMap::new(),
+        });
+        Ok(())
+    }
+
+    fn receive(&self, _queue_arn: &str, max: usize) -> Result<Vec<QueueMessage>, String> {
+        let mut waiting = self.waiting.lock();
+        let n = max.min(waiting.len());
+        let taken: Vec<QueueMessage> = waiting.drain(..n).collect();
+        self.in_flight.lock().extend(taken.iter().cloned());
+        Ok(taken)
+    }
+
+    fn delete(&self, _queue_arn: &str, receipt_handle: &str) -> Result<(), String> {
+        self.in_flight
+            .lock()
+            .retain(|m| m.receipt_handle != receipt_handle);
+        Ok(())
+    }
+}
+
+/// An SQS mapping gathers messages for its batching window, measured on the clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sqs_batch_waits_for_its_window_on_the_clock() {
+    let s = setup(LambdaConfig::default());
+    deploy(&s.engine, "drain", 30);
+    let queue = Arc::new(FakeQueue::default());
+    s.engine.set_queues(queue.clone());
+    let arn = "arn:aws:sqs:us-east-1:000000000000:jobs";
+    for body in ["one", "two", "three"] {
+        queue.send(arn, body.into(), &[]).expect("send");
+    }
+    s.engine
+        .create_mapping(MappingConfig {
+            event_source_arn: arn.into(),
+            batch_size: 20,
+            maximum_batching_window_secs: 5,
+            ..mapping("drain")
+        })
+        .expect("mapping");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(s.seen.events().is_empty(), "20 messages or 5 seconds first");
+    s.clock.advance(5_000);
+    s.seen.wait_for(1).await;
+    let bodies: Vec<String> = s.seen.events()[0]["Records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| r["body"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(bodies, ["one", "two", "three"]);
+    for _ in 0..200 {
+        if queue.in_flight.lock().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(queue.in_flight.lock().is_empty(), "deleted once delivered");
     s.engine.shutdown();
 }
