@@ -1,5 +1,5 @@
 """Drives the Lambda API with boto3 (REST JSON): argv[1] is the endpoint, argv[2] a function
-binary on the lambda_runtime crate (lambda-engine's echo_function example), which the script
+binary on the lambda_runtime crate (lambda-test-functions' echo_function example), which the script
 packs as `bootstrap` into a zip as a Rust user would.
 
 Exits non-zero (an AssertionError or a botocore error) on any difference from AWS behaviour.

@@ -15,6 +15,7 @@
 
 mod actions;
 mod common;
+mod in_process;
 mod metrics;
 mod shapes;
 
@@ -103,6 +104,14 @@ pub(crate) type ApiResult<T = ()> = Result<T, ApiError>;
 pub struct KinesisApi {
     engine: Engine,
     metrics: Option<Arc<KinesisMetrics>>,
+}
+
+impl std::fmt::Debug for KinesisApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KinesisApi")
+            .field("metrics", &self.metrics.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 fn content_type_of(enc: Encoding) -> &'static str {

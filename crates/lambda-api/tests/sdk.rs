@@ -1,6 +1,6 @@
 //! The Lambda API judged by aws-sdk-lambda: every operation served, with a real function
-//! binary (lambda-engine's examples/echo_function.rs, on the `lambda_runtime` crate) behind
-//! Invoke.
+//! binary (lambda-test-functions' examples/echo_function.rs, on the `lambda_runtime` crate)
+//! behind Invoke.
 
 use std::sync::Arc;
 
@@ -19,6 +19,7 @@ async fn start() -> (aws_sdk_lambda::Client, tempfile::TempDir) {
         },
         Arc::new(metric_store::Store::new()),
     );
+    engine.set_runtime_api(Arc::new(lambda_runtime_api::RuntimeApiServer));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -40,9 +41,9 @@ async fn start() -> (aws_sdk_lambda::Client, tempfile::TempDir) {
 }
 
 fn zip() -> Blob {
-    let binary = std::fs::read(lambda_engine::test_support::example_binary("echo_function"))
-        .expect("binary");
-    Blob::new(lambda_engine::function::bootstrap_zip(&binary).expect("zip"))
+    let binary =
+        std::fs::read(lambda_test_functions::example_binary("echo_function")).expect("binary");
+    Blob::new(function_zip::bootstrap_zip(&binary).expect("zip"))
 }
 
 async fn create(client: &aws_sdk_lambda::Client, name: &str) {

@@ -7,7 +7,7 @@
 //! events to the function's dead-letter queue (DeadLetterConfig), as
 //! [`crate::destinations`] describes.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 
@@ -70,10 +70,7 @@ impl LambdaEngine {
     ) -> Result<EventInvokeConfig, LambdaError> {
         config.validate()?;
         let f = self.function(name)?;
-        config.last_modified = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0);
+        config.last_modified = self.inner.time.now_secs();
         *f.event_invoke.write() = Some(config.clone());
         self.save_function(name);
         Ok(config)
@@ -129,7 +126,7 @@ impl LambdaEngine {
         config: EventInvokeConfig,
     ) {
         let name = crate::versions::split_qualifier(qualified).0;
-        let received = Instant::now();
+        let received = self.inner.time.stopwatch();
         let max_age = Duration::from_secs(u64::from(config.maximum_event_age_secs));
         let mut retries = 0u32;
         let mut attempts = 0u32;
@@ -159,7 +156,7 @@ impl LambdaEngine {
                     last = Some(invoked);
                     let wait = self.inner.config.async_retry_delays[(retries as usize).min(1)];
                     retries += 1;
-                    tokio::time::sleep(wait).await;
+                    self.inner.time.sleep(wait).await;
                 }
                 Ok(invoked) => {
                     tracing::warn!(
@@ -247,7 +244,7 @@ impl LambdaEngine {
     ) -> serde_json::Value {
         serde_json::json!({
             "version": "1.0",
-            "timestamp": crate::destinations::record_timestamp(),
+            "timestamp": self.record_timestamp(),
             "requestContext": {
                 "requestId": id,
                 "functionArn": format!("{}:$LATEST", self.function_arn(name)),

@@ -58,12 +58,6 @@ pub struct QueueAttribute {
     pub value: Vec<u8>,
 }
 
-/// An ISO 8601 UTC timestamp with milliseconds, as in invocation records
-/// (`2019-11-14T18:16:05.568Z`).
-pub(crate) fn record_timestamp() -> String {
-    crate::iso_time(crate::now_ms())
-}
-
 /// `secs` (epoch seconds) in the same format, as `KinesisBatchInfo` writes arrival times.
 pub(crate) fn record_time(secs: f64) -> String {
     crate::iso_time((secs * 1000.0) as i64)
@@ -79,6 +73,12 @@ pub(crate) fn response_context(function_error: Option<&str>) -> Value {
 }
 
 impl LambdaEngine {
+    /// Now as an ISO 8601 UTC timestamp with milliseconds, as in invocation records
+    /// (`2019-11-14T18:16:05.568Z`).
+    pub(crate) fn record_timestamp(&self) -> String {
+        crate::iso_time(self.inner.time.now_ms())
+    }
+
     /// Plugs in SQS: for destinations, dead-letter queues and SQS event source mappings.
     pub fn set_queues(&self, queues: std::sync::Arc<dyn Queues>) {
         *self.inner.queues.write() = Some(queues);

@@ -7,21 +7,24 @@
 //! blocked while its batch is retried, as on AWS. Throttled invocations are retried without
 //! limit and are not retries.
 //!
-//! The pollers read through the Kinesis API of the engine's own endpoint (or any Kinesis
-//! endpoint), so their reads count in the stream's `GetRecords.*` metrics as Lambda's do.
+//! The pollers read through the [`KinesisReader`] the server plugs in (its own Kinesis API,
+//! in process), so their reads count in the stream's `GetRecords.*` metrics as Lambda's do.
+//! A throttled read is tried again after a pause, an expired iterator is replaced by one
+//! after the shard's checkpoint, and a closed shard read to its end lets its children start.
 //! Each invocation records `IteratorAge`: the age of the batch's last record when the batch
 //! was sent.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use aws_sdk_kinesis::types::ShardIteratorType;
 use base64::Engine as _;
 use bytes::Bytes;
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 
+use crate::kinesis::{IteratorStart, KinesisReader, ReadError, ShardSummary};
+use crate::timing::Stopwatch;
 use crate::{LambdaEngine, LambdaError};
 
 /// Largest event payload sent to a function (6 MB).
@@ -176,34 +179,19 @@ impl Drop for Running {
     }
 }
 
-fn now_secs() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
 impl LambdaEngine {
-    fn kinesis_client(&self) -> Result<aws_sdk_kinesis::Client, LambdaError> {
-        let endpoint = self.inner.config.endpoint_url.clone().ok_or_else(|| {
-            LambdaError::Io("no Kinesis endpoint configured for event source mappings".into())
-        })?;
-        Ok(aws_sdk_kinesis::Client::from_conf(
-            aws_sdk_kinesis::Config::builder()
-                .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
-                .region(aws_sdk_kinesis::config::Region::new(
-                    self.inner.config.region.clone(),
-                ))
-                .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
-                    "streamwatch",
-                    "streamwatch",
-                    None,
-                    None,
-                    "streamwatch-lambda",
-                ))
-                .endpoint_url(endpoint)
-                .build(),
-        ))
+    /// Plugs in Kinesis: what Kinesis event source mappings read.
+    pub fn set_kinesis(&self, reader: Arc<dyn KinesisReader>) {
+        *self.inner.kinesis.write() = Some(reader);
+    }
+
+    /// The plugged-in Kinesis.
+    fn kinesis(&self) -> Result<Arc<dyn KinesisReader>, LambdaError> {
+        self.inner.kinesis.read().clone().ok_or_else(|| {
+            LambdaError::Io(
+                "no Kinesis is attached to this engine for event source mappings".into(),
+            )
+        })
     }
 
     /// Creates a mapping and starts its pollers when enabled.
@@ -221,8 +209,11 @@ impl LambdaEngine {
             .into(),
             config,
             last_processing_result: "No records processed".into(),
-            last_modified: now_secs(),
+            last_modified: self.inner.time.now_secs(),
         };
+        if mapping.config.enabled && !crate::esm_sqs::is_queue(&mapping.config.event_source_arn) {
+            self.kinesis()?;
+        }
         self.install_mapping(mapping.clone(), BTreeMap::new())?;
         Ok(mapping)
     }
@@ -241,26 +232,24 @@ impl LambdaEngine {
         });
         self.save_mapping(&running);
         if mapping.config.enabled {
-            self.start_pollers(&running)?;
+            self.start_pollers(&running);
         }
         self.inner.mappings.lock().insert(mapping.uuid, running);
         Ok(())
     }
 
-    fn start_pollers(&self, running: &Arc<Running>) -> Result<(), LambdaError> {
+    /// Starts a mapping's pollers. A Kinesis mapping restored before Kinesis is plugged in
+    /// waits for it.
+    fn start_pollers(&self, running: &Arc<Running>) {
         let engine = self.clone();
         let weak = Arc::downgrade(running);
         let source = running.mapping.lock().config.event_source_arn.clone();
         let task = if crate::esm_sqs::is_queue(&source) {
             tokio::spawn(crate::esm_sqs::run(engine, weak))
         } else {
-            let kinesis = self.kinesis_client()?;
-            tokio::spawn(async move {
-                run_mapping(engine, kinesis, weak).await;
-            })
+            tokio::spawn(run_mapping(engine, weak))
         };
         *running.task.lock() = Some(task);
-        Ok(())
     }
 
     /// Stops every mapping's pollers (they stay configured and saved).
@@ -339,7 +328,7 @@ impl LambdaEngine {
                 "Disabled"
             }
             .into();
-            m.last_modified = now_secs();
+            m.last_modified = self.inner.time.now_secs();
             (was, m.config.enabled, m.clone())
         };
         self.save_mapping(&running);
@@ -348,7 +337,10 @@ impl LambdaEngine {
                 t.abort();
             }
         } else if !was && now {
-            self.start_pollers(&running)?;
+            if !crate::esm_sqs::is_queue(&snapshot.config.event_source_arn) {
+                self.kinesis()?;
+            }
+            self.start_pollers(&running);
         }
         Ok(snapshot)
     }
@@ -364,11 +356,7 @@ struct Read {
 }
 
 /// Discovers shards and runs a poller for each once its parents are done.
-async fn run_mapping(
-    engine: LambdaEngine,
-    kinesis: aws_sdk_kinesis::Client,
-    running: std::sync::Weak<Running>,
-) {
+async fn run_mapping(engine: LambdaEngine, running: std::sync::Weak<Running>) {
     let mut started: BTreeSet<String> = BTreeSet::new();
     let finished: Arc<Mutex<BTreeSet<String>>> = Arc::new(Mutex::new(BTreeSet::new()));
     // Shards a restored mapping had read to their end stay done.
@@ -389,9 +377,18 @@ async fn run_mapping(
         let Some(stream) = stream_name(&config.event_source_arn).map(str::to_string) else {
             return;
         };
-        let shards = list_shards(&kinesis, &stream).await;
-        let known: BTreeSet<String> = shards.iter().map(|s| s.0.clone()).collect();
-        for (shard, parents) in shards {
+        let Ok(kinesis) = engine.kinesis() else {
+            // Restored before the server plugged Kinesis in: wait for it.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        };
+        let shards = list_shards(kinesis.as_ref(), &stream);
+        let known: BTreeSet<String> = shards.iter().map(|s| s.shard_id.clone()).collect();
+        for ShardSummary {
+            shard_id: shard,
+            parents,
+        } in shards
+        {
             if started.contains(&shard) {
                 continue;
             }
@@ -428,42 +425,20 @@ async fn run_mapping(
     }
 }
 
-/// Every shard of the stream with its parents (`None` on an error, which the next round
+/// Every shard of the stream with its parents (none on an error, which the next round
 /// retries).
-async fn list_shards(
-    kinesis: &aws_sdk_kinesis::Client,
-    stream: &str,
-) -> Vec<(String, Vec<String>)> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let req = match &token {
-            Some(t) => kinesis.list_shards().next_token(t),
-            None => kinesis.list_shards().stream_name(stream),
-        };
-        let Ok(resp) = req.send().await else {
-            return out;
-        };
-        for s in resp.shards() {
-            let parents = [s.parent_shard_id(), s.adjacent_parent_shard_id()]
-                .into_iter()
-                .flatten()
-                .map(str::to_string)
-                .collect();
-            out.push((s.shard_id().to_string(), parents));
-        }
-        token = resp.next_token().map(str::to_string);
-        if token.is_none() {
-            return out;
-        }
-    }
+fn list_shards(kinesis: &dyn KinesisReader, stream: &str) -> Vec<ShardSummary> {
+    kinesis.list_shards(stream).unwrap_or_else(|e| {
+        tracing::debug!(stream, error = %e, "ListShards failed");
+        Vec::new()
+    })
 }
 
 /// Reads one shard to its end (or forever while it is open), invoking the function with
 /// each batch.
 async fn poll_shard(
     engine: LambdaEngine,
-    kinesis: aws_sdk_kinesis::Client,
+    kinesis: Arc<dyn KinesisReader>,
     running: std::sync::Weak<Running>,
     stream: String,
     shard: String,
@@ -475,34 +450,24 @@ async fn poll_shard(
         .and_then(|r| r.checkpoints.lock().get(&shard).cloned());
     let mut iterator: Option<String> = None;
     let mut pending: Vec<Read> = Vec::new();
-    let mut batch_started: Option<Instant> = None;
+    let mut batch_started: Option<Stopwatch> = None;
     loop {
         let Some(r) = running.upgrade() else { return };
         let config = r.mapping.lock().config.clone();
         drop(r);
         if iterator.is_none() {
-            let mut req = kinesis
-                .get_shard_iterator()
-                .stream_name(&stream)
-                .shard_id(&shard);
-            req = match (&checkpoint, &position) {
-                (Some(seq), _) => req
-                    .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
-                    .starting_sequence_number(seq),
-                (None, StartingPosition::TrimHorizon) => {
-                    req.shard_iterator_type(ShardIteratorType::TrimHorizon)
+            let start = match (&checkpoint, &position) {
+                (Some(seq), _) => IteratorStart::AfterSequence(seq.clone()),
+                (None, StartingPosition::TrimHorizon) => IteratorStart::TrimHorizon,
+                (None, StartingPosition::Latest) => IteratorStart::Latest,
+                (None, StartingPosition::AtTimestamp(t)) => {
+                    IteratorStart::AtTimestamp((t * 1000.0).round() as i64)
                 }
-                (None, StartingPosition::Latest) => {
-                    req.shard_iterator_type(ShardIteratorType::Latest)
-                }
-                (None, StartingPosition::AtTimestamp(t)) => req
-                    .shard_iterator_type(ShardIteratorType::AtTimestamp)
-                    .timestamp(aws_sdk_kinesis::primitives::DateTime::from_secs_f64(*t)),
             };
-            match req.send().await {
-                Ok(resp) => iterator = resp.shard_iterator().map(str::to_string),
+            match kinesis.shard_iterator(&stream, &shard, &start) {
+                Ok(it) => iterator = it,
                 Err(e) => {
-                    tracing::debug!(shard, error = %aws_sdk_kinesis::error::DisplayErrorContext(&e), "GetShardIterator failed");
+                    tracing::debug!(shard, error = %e, "GetShardIterator failed");
                     tokio::time::sleep(engine.config().poll_interval).await;
                     continue;
                 }
@@ -518,45 +483,37 @@ async fn poll_shard(
         let capacity =
             (config.batch_size as usize * config.parallelization_factor as usize).clamp(1, 10_000);
         let want = capacity.saturating_sub(pending.len()).clamp(1, 10_000);
-        let resp = match kinesis
-            .get_records()
-            .shard_iterator(&it)
-            .limit(want as i32)
-            .send()
-            .await
-        {
+        let resp = match kinesis.get_records(&it, want) {
             Ok(r) => r,
             Err(e) => {
-                let code =
-                    aws_sdk_kinesis::error::ProvideErrorMetadata::code(&e).map(str::to_string);
-                if code.as_deref() == Some("ExpiredIteratorException") {
+                if let ReadError::ExpiredIterator(_) = e {
                     iterator = None;
                 }
+                tracing::debug!(shard, error = %e, "GetRecords failed");
                 tokio::time::sleep(IDLE_POLL).await;
                 continue;
             }
         };
-        let got = resp.records().len();
-        for rec in resp.records() {
+        let got = resp.records.len();
+        for rec in resp.records {
             pending.push(Read {
-                sequence_number: rec.sequence_number().to_string(),
-                partition_key: rec.partition_key().unwrap_or_default().to_string(),
-                data: Bytes::copy_from_slice(rec.data().as_ref()),
-                arrival_secs: rec
-                    .approximate_arrival_timestamp()
-                    .map(|t| t.as_secs_f64())
-                    .unwrap_or_else(now_secs),
+                sequence_number: rec.sequence_number,
+                partition_key: rec.partition_key,
+                data: rec.data,
+                arrival_secs: rec.arrival_ms as f64 / 1000.0,
             });
         }
         if !pending.is_empty() && batch_started.is_none() {
-            batch_started = Some(Instant::now());
+            batch_started = Some(engine.inner.time.stopwatch());
         }
-        let next = resp.next_shard_iterator().map(str::to_string);
+        let next = resp.next_iterator;
         let closed = next.is_none();
         iterator = next;
         let window = Duration::from_secs(u64::from(config.maximum_batching_window_secs));
         let full = pending.len() >= capacity;
-        let window_over = batch_started.is_some_and(|t| t.elapsed() >= window);
+        let window_over = batch_started
+            .as_ref()
+            .is_some_and(|t| t.elapsed() >= window);
         if !pending.is_empty() && (full || window_over || closed) {
             let batch = std::mem::take(&mut pending);
             batch_started = None;
@@ -679,7 +636,7 @@ async fn process(
         running.upgrade()?;
         // Records past the maximum age are dropped.
         let records: Vec<Read> = if config.maximum_record_age_secs >= 0 {
-            let oldest = now_secs() - config.maximum_record_age_secs as f64;
+            let oldest = engine.inner.time.now_secs() - config.maximum_record_age_secs as f64;
             let (old, young): (Vec<Read>, Vec<Read>) =
                 records.into_iter().partition(|r| r.arrival_secs < oldest);
             if !old.is_empty() {
@@ -711,7 +668,7 @@ async fn process(
         let payload = event(&records, shard, config, &engine.config().region, &role).to_string();
         engine.inner.metrics.iterator_age(
             function,
-            ((now_secs() - last_record.arrival_secs) * 1000.0).max(0.0),
+            ((engine.inner.time.now_secs() - last_record.arrival_secs) * 1000.0).max(0.0),
         );
         let outcome = engine
             .invoke(&config.function_name, Bytes::from(payload))
@@ -845,7 +802,7 @@ fn discard(
             "approximateInvokeCount": attempts,
         },
         "version": "1.0",
-        "timestamp": crate::destinations::record_timestamp(),
+        "timestamp": engine.record_timestamp(),
         "KinesisBatchInfo": {
             "shardId": shard,
             "startSequenceNumber": first.sequence_number,

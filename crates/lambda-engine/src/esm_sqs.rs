@@ -4,7 +4,7 @@
 //! queue and come back after its visibility timeout; with `ReportBatchItemFailures` only the
 //! reported messages stay. Messages in a recursive loop are dropped ([`crate::recursion`]).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
@@ -41,7 +41,7 @@ async fn gather(engine: &LambdaEngine, config: &MappingConfig) -> Vec<QueueMessa
     };
     let want = config.batch_size as usize;
     let window = Duration::from_secs(u64::from(config.maximum_batching_window_secs));
-    let started = Instant::now();
+    let started = engine.inner.time.stopwatch();
     let mut batch = Vec::new();
     loop {
         match queues.receive(&config.event_source_arn, (want - batch.len()).min(10)) {

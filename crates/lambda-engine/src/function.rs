@@ -2,8 +2,7 @@
 //! unpacked into a directory of its own (the task root).
 
 use std::collections::BTreeMap;
-use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::Engine as _;
 use sha2::Digest as _;
@@ -114,75 +113,17 @@ pub fn code_sha256(zip: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(zip))
 }
 
-/// Unpacks a zip into `dir` (created, emptied first), keeping the executable bits it records;
-/// refuses entries that would land outside `dir` and archives that unpack to more than
-/// [`MAX_UNZIPPED_BYTES`].
+/// Unpacks a function zip into `dir` (created, emptied first), with Lambda's errors for
+/// archives it cannot take: unreadable, escaping the directory, or over
+/// [`MAX_UNZIPPED_BYTES`] unpacked.
 pub fn unpack(zip_bytes: &[u8], dir: &Path) -> Result<(), LambdaError> {
-    let bad =
-        |m: String| LambdaError::InvalidParameter(format!("Could not unzip uploaded file: {m}"));
-    let mut archive =
-        zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).map_err(|e| bad(e.to_string()))?;
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(|e| LambdaError::Io(e.to_string()))?;
+    use function_zip::ZipError;
+    match function_zip::unpack(zip_bytes, dir, MAX_UNZIPPED_BYTES) {
+        Ok(_) => Ok(()),
+        Err(e @ (ZipError::Unreadable(_) | ZipError::Escapes(_))) => Err(
+            LambdaError::InvalidParameter(format!("Could not unzip uploaded file: {e}")),
+        ),
+        Err(e @ ZipError::TooLarge { .. }) => Err(LambdaError::InvalidParameter(e.to_string())),
+        Err(ZipError::Io { source, .. }) => Err(LambdaError::Io(source.to_string())),
     }
-    std::fs::create_dir_all(dir).map_err(|e| LambdaError::Io(e.to_string()))?;
-    let mut total = 0u64;
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(|e| bad(e.to_string()))?;
-        let Some(relative) = entry.enclosed_name() else {
-            return Err(bad(format!("entry {:?} escapes the archive", entry.name())));
-        };
-        let path: PathBuf = dir.join(relative);
-        if entry.is_dir() {
-            std::fs::create_dir_all(&path).map_err(|e| LambdaError::Io(e.to_string()))?;
-            continue;
-        }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| LambdaError::Io(e.to_string()))?;
-        }
-        let mut data = Vec::new();
-        (&mut entry)
-            .take(MAX_UNZIPPED_BYTES - total + 1)
-            .read_to_end(&mut data)
-            .map_err(|e| bad(e.to_string()))?;
-        total += data.len() as u64;
-        if total > MAX_UNZIPPED_BYTES {
-            return Err(LambdaError::InvalidParameter(format!(
-                "Unzipped size must be smaller than {MAX_UNZIPPED_BYTES} bytes"
-            )));
-        }
-        std::fs::write(&path, &data).map_err(|e| LambdaError::Io(e.to_string()))?;
-        #[cfg(unix)]
-        if let Some(mode) = entry.unix_mode() {
-            use std::os::unix::fs::PermissionsExt as _;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & 0o777))
-                .map_err(|e| LambdaError::Io(e.to_string()))?;
-        }
-    }
-    Ok(())
-}
-
-/// Builds a zip holding one executable `bootstrap` with these bytes: what
-/// `streamwatch function deploy --bin` uploads for a local binary.
-pub fn bootstrap_zip(binary: &[u8]) -> Result<Vec<u8>, LambdaError> {
-    zip_files(&[("bootstrap", binary, 0o755)])
-}
-
-/// Builds a zip of `(path, bytes, unix mode)` entries, e.g. a Python handler module.
-pub fn zip_files(files: &[(&str, &[u8], u32)]) -> Result<Vec<u8>, LambdaError> {
-    use std::io::Write as _;
-    let io = |e: &dyn std::fmt::Display| LambdaError::Io(e.to_string());
-    let mut out = std::io::Cursor::new(Vec::new());
-    {
-        let mut writer = zip::ZipWriter::new(&mut out);
-        for (path, bytes, mode) in files {
-            let options = zip::write::SimpleFileOptions::default()
-                .compression_method(zip::CompressionMethod::Deflated)
-                .unix_permissions(*mode);
-            writer.start_file(*path, options).map_err(|e| io(&e))?;
-            writer.write_all(bytes).map_err(|e| io(&e))?;
-        }
-        writer.finish().map_err(|e| io(&e))?;
-    }
-    Ok(out.into_inner())
 }

@@ -1,5 +1,6 @@
 //! One execution environment: a child process running the function's runtime, its Runtime
-//! API endpoint, and the tasks that turn its output into log lines.
+//! API endpoint (served by the engine's [`crate::runtime_api::RuntimeApiHost`]), and the
+//! tasks that turn its output into log lines.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -13,13 +14,19 @@ use tokio::sync::oneshot;
 
 use crate::function::FunctionConfig;
 use crate::logs::LogStore;
-use crate::runtime_api::{Invocation, Lifecycle, Outcome, RuntimeApi};
-use crate::{INIT_TIMEOUT, LambdaConfig, now_ms};
+use crate::runtime_api::{
+    InstanceSide, Invocation, Lifecycle, NextInvocation, Outcome, RuntimeEndpoint, ServedRuntimeApi,
+};
+use crate::timing::Time;
+use crate::{INIT_TIMEOUT, LambdaEngine};
 
 /// A running instance.
 pub(crate) struct Instance {
     child: Child,
-    api: RuntimeApi,
+    /// Kept for as long as the instance lives: dropping it stops the server.
+    _served: ServedRuntimeApi,
+    api: InstanceSide,
+    time: Time,
     /// The function generation it runs (code and configuration at start).
     pub(crate) generation: u64,
     /// Its log stream name.
@@ -53,19 +60,25 @@ pub(crate) enum RunOutcome {
 impl Instance {
     /// Starts the runtime and waits until it asks for its first invocation.
     pub(crate) async fn start(
-        engine: &LambdaConfig,
+        lambda: &LambdaEngine,
         config: &FunctionConfig,
         code_dir: &Path,
         generation: u64,
         provisioned: bool,
         logs: Arc<LogStore>,
-        metrics: crate::metrics::LambdaMetrics,
     ) -> Result<Instance, StartFailure> {
-        let mut api = RuntimeApi::start()
-            .await
+        let engine = &lambda.inner.config;
+        let metrics = lambda.inner.metrics.clone();
+        let time = lambda.inner.time.clone();
+        let host = lambda
+            .runtime_api_host()
+            .map_err(|e| StartFailure::Spawn(e.to_string()))?;
+        let (endpoint, mut api) = RuntimeEndpoint::new();
+        let served = host
+            .serve(endpoint)
             .map_err(|e| StartFailure::Spawn(e.to_string()))?;
         let id = uuid::Uuid::new_v4().simple().to_string();
-        let date = crate::last_modified(now_ms());
+        let date = crate::last_modified(time.now_ms());
         let stream = format!(
             "{}/{}/{}/[{}]{id}",
             &date[0..4],
@@ -86,7 +99,7 @@ impl Instance {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("LANG", "en_US.UTF-8")
             .env("TZ", ":UTC")
-            .env("AWS_LAMBDA_RUNTIME_API", api.address.to_string())
+            .env("AWS_LAMBDA_RUNTIME_API", served.address().to_string())
             .env("AWS_LAMBDA_FUNCTION_NAME", &config.name)
             .env(
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
@@ -167,12 +180,14 @@ impl Instance {
                 Ok(s) => s.to_string(),
                 Err(e) => e.to_string(),
             })),
-            () = tokio::time::sleep(INIT_TIMEOUT) => Err(StartFailure::TimedOut),
+            () = time.sleep(INIT_TIMEOUT) => Err(StartFailure::TimedOut),
         };
         match outcome {
             Ok(()) => Ok(Instance {
                 child,
+                _served: served,
                 api,
+                time,
                 generation,
                 stream,
             }),
@@ -195,13 +210,17 @@ impl Instance {
     ) -> RunOutcome {
         let (reply, answer) = oneshot::channel();
         let invocation = Invocation {
-            request_id: request_id.clone(),
-            payload,
-            deadline_ms: now_ms() + timeout.as_millis() as i64,
-            function_arn,
-            trace_id,
+            next: NextInvocation {
+                request_id,
+                payload,
+                deadline_ms: self.time.now_ms() + timeout.as_millis() as i64,
+                function_arn,
+                trace_id,
+            },
             reply,
         };
+        // The timeout runs from the hand-over, not from whenever the wait is first polled.
+        let timer = self.time.sleep(timeout);
         if self.api.invocations.send(invocation).await.is_err() {
             return RunOutcome::Exited("runtime API closed".into());
         }
@@ -214,7 +233,7 @@ impl Instance {
                 Ok(s) => s.to_string(),
                 Err(e) => e.to_string(),
             }),
-            () = tokio::time::sleep(timeout) => {
+            () = timer => {
                 let _ = self.child.start_kill();
                 RunOutcome::TimedOut
             }

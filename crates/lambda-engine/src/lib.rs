@@ -3,7 +3,8 @@
 //! A function is a zip (an executable `bootstrap` for the OS-only runtimes, a Python handler
 //! for `python3.x`) unpacked into its own directory. Each execution environment is a child
 //! process with the environment Lambda sets and its own Runtime API endpoint
-//! ([`runtime_api`]); an invocation takes a warm idle instance or starts one (a cold start,
+//! ([`runtime_api`], served over HTTP by the [`runtime_api::RuntimeApiHost`] plugged in with
+//! [`LambdaEngine::set_runtime_api`]); an invocation takes a warm idle instance or starts one (a cold start,
 //! whose initialisation is timed as `Init Duration`). Concurrency is limited per account and
 //! per function (reserved concurrency) and excess invocations are throttled. A function's
 //! output becomes its log, framed by the `START`, `END` and `REPORT` lines Lambda writes, and
@@ -11,7 +12,12 @@
 //! Embedded Metric Format lines in the output become custom metrics, as CloudWatch Logs
 //! extracts them.
 //!
-//! The engine knows no HTTP of the Lambda API: `lambda-api` maps requests onto it.
+//! The engine knows no HTTP: `lambda-api` maps the Lambda API's requests onto it, the
+//! Runtime API's server is plugged in, and so are what event source mappings read (Kinesis
+//! through [`kinesis::KinesisReader`], SQS through [`destinations::Queues`]). Its errors are
+//! domain errors; the API crates give them their status codes. Time comes from the
+//! [`time_source::Clock`] it is given ([`LambdaEngine::with_clock`]): timestamps, durations,
+//! timeouts, ages and the waits of asynchronous retries, so tests move a manual clock.
 
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
@@ -22,20 +28,20 @@ pub mod esm;
 mod esm_sqs;
 pub mod function;
 mod instance;
+pub mod kinesis;
 pub mod logs;
 pub mod metrics;
 pub mod recursion;
 pub mod runtime_api;
 mod state;
-#[doc(hidden)]
-pub mod test_support;
+mod timing;
 pub mod versions;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::Bytes;
 use parking_lot::{Mutex, RwLock};
@@ -50,31 +56,32 @@ pub const MAX_SYNC_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
 /// 10-second init phase limit).
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Errors, each with the code and message the Lambda API returns for it.
+/// The engine's errors, each with the message Lambda sends for it; `lambda-api` maps each
+/// to its AWS error code and status.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum LambdaError {
-    /// No such function (404 `ResourceNotFoundException`).
+    /// No such function, version, alias, mapping or setting (`ResourceNotFoundException`).
     #[error("Function not found: {0}")]
     NotFound(String),
-    /// A function of that name exists (409 `ResourceConflictException`).
+    /// A function of that name exists (`ResourceConflictException`).
     #[error("Function already exist: {0}")]
     Exists(String),
-    /// A value Lambda refuses (400 `InvalidParameterValueException`).
+    /// A value Lambda refuses (`InvalidParameterValueException`).
     #[error("{0}")]
     InvalidParameter(String),
-    /// Over the concurrency limit (429 `TooManyRequestsException`), with Lambda's reason.
+    /// Over the concurrency limit (`TooManyRequestsException`), with Lambda's reason.
     #[error("Rate Exceeded.")]
     Throttled {
         /// `ReservedFunctionConcurrentInvocationLimitExceeded` or
         /// `ConcurrentInvocationLimitExceeded`.
         reason: &'static str,
     },
-    /// The request payload is over 6 MB (413 `RequestTooLargeException`).
+    /// The request payload is over 6 MB (`RequestTooLargeException`).
     #[error(
         "Request must be smaller than {MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation"
     )]
     RequestTooLarge,
-    /// The engine could not start or run the function (502/500 families on AWS).
+    /// The engine could not do its part: files, state, a missing plug-in (`ServiceException`).
     #[error("{0}")]
     Io(String),
 }
@@ -171,6 +178,11 @@ struct Inner {
     mappings: Mutex<BTreeMap<String, Arc<esm::Running>>>,
     /// SQS: destinations, dead-letter queues and SQS event source mappings.
     queues: RwLock<Option<Arc<dyn destinations::Queues>>>,
+    /// What Kinesis event source mappings read.
+    kinesis: RwLock<Option<Arc<dyn kinesis::KinesisReader>>>,
+    /// The server of instances' Runtime APIs.
+    runtime_api: RwLock<Option<Arc<dyn runtime_api::RuntimeApiHost>>>,
+    time: timing::Time,
 }
 
 /// The engine: cheap to clone, clones share everything.
@@ -185,13 +197,6 @@ impl std::fmt::Debug for LambdaEngine {
             .field("functions", &self.inner.functions.read().len())
             .finish()
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// The same instant as ISO 8601 UTC with `Z` (`2024-01-01T00:00:00.000Z`), as invocation
@@ -224,8 +229,26 @@ fn last_modified(ms: i64) -> String {
 }
 
 impl LambdaEngine {
-    /// An engine recording its metrics into `store`.
+    /// An engine on the system clock, recording its metrics into `store`.
     pub fn new(config: LambdaConfig, store: Arc<metric_store::Store>) -> LambdaEngine {
+        LambdaEngine::on(config, store, timing::Time::System)
+    }
+
+    /// An engine reading the time from `clock` (a manual clock in tests), recording its
+    /// metrics into `store`.
+    pub fn with_clock(
+        config: LambdaConfig,
+        store: Arc<metric_store::Store>,
+        clock: Arc<dyn time_source::Clock>,
+    ) -> LambdaEngine {
+        LambdaEngine::on(config, store, timing::Time::Clock(clock))
+    }
+
+    fn on(
+        config: LambdaConfig,
+        store: Arc<metric_store::Store>,
+        time: timing::Time,
+    ) -> LambdaEngine {
         LambdaEngine {
             inner: Arc::new(Inner {
                 config,
@@ -236,8 +259,24 @@ impl LambdaEngine {
                 revisions: AtomicU64::new(0),
                 mappings: Mutex::new(BTreeMap::new()),
                 queues: RwLock::new(None),
+                kinesis: RwLock::new(None),
+                runtime_api: RwLock::new(None),
+                time,
             }),
         }
+    }
+
+    /// Plugs in the server of instances' Runtime APIs (the `lambda-runtime-api` crate); no
+    /// function can start without one.
+    pub fn set_runtime_api(&self, host: Arc<dyn runtime_api::RuntimeApiHost>) {
+        *self.inner.runtime_api.write() = Some(host);
+    }
+
+    /// The plugged-in Runtime API server.
+    fn runtime_api_host(&self) -> Result<Arc<dyn runtime_api::RuntimeApiHost>, LambdaError> {
+        self.inner.runtime_api.read().clone().ok_or_else(|| {
+            LambdaError::Io("no Runtime API server is attached to this engine".into())
+        })
     }
 
     /// The settings.
@@ -285,7 +324,7 @@ impl LambdaEngine {
         }
         config.code_sha256 = function::code_sha256(zip);
         config.code_size = zip.len() as i64;
-        config.last_modified = last_modified(now_ms());
+        config.last_modified = last_modified(self.inner.time.now_ms());
         config.revision_id = uuid::Uuid::new_v4().to_string();
         let name = config.name.clone();
         self.restore_function(config.clone(), zip, tags)?;
@@ -311,7 +350,7 @@ impl LambdaEngine {
             running: AtomicU32::new(0),
             reserved: RwLock::new(None),
             tags: RwLock::new(tags),
-            logs: Arc::new(logs::LogStore::default()),
+            logs: Arc::new(logs::LogStore::new(self.inner.time.clone())),
             event_invoke: RwLock::new(None),
             versions: Mutex::new(BTreeMap::new()),
             aliases: Mutex::new(BTreeMap::new()),
@@ -367,7 +406,7 @@ impl LambdaEngine {
         let mut config = f.config.write();
         config.code_sha256 = function::code_sha256(zip);
         config.code_size = zip.len() as i64;
-        config.last_modified = last_modified(now_ms());
+        config.last_modified = last_modified(self.inner.time.now_ms());
         config.revision_id = uuid::Uuid::new_v4().to_string();
         f.generation.fetch_add(1, Ordering::SeqCst);
         f.idle.lock().clear();
@@ -390,7 +429,7 @@ impl LambdaEngine {
         change(&mut next);
         next.name = config.name.clone();
         next.validate()?;
-        next.last_modified = last_modified(now_ms());
+        next.last_modified = last_modified(self.inner.time.now_ms());
         next.revision_id = uuid::Uuid::new_v4().to_string();
         *config = next.clone();
         drop(config);
@@ -567,21 +606,13 @@ impl LambdaEngine {
         let (mut instance, init_duration) = match warm.or(provisioned_instance) {
             Some(i) => (i, None),
             None => {
-                let started = Instant::now();
+                let started = self.inner.time.stopwatch();
                 let dir = match &pool {
                     Pool::Latest => f.code_dir.read().clone(),
                     Pool::Version(v) => v.code_dir.clone(),
                 };
-                let instance = Instance::start(
-                    &self.inner.config,
-                    &config,
-                    &dir,
-                    generation,
-                    false,
-                    f.logs.clone(),
-                    self.inner.metrics.clone(),
-                )
-                .await;
+                let instance =
+                    Instance::start(self, &config, &dir, generation, false, f.logs.clone()).await;
                 match instance {
                     Ok(i) => (i, Some(started.elapsed())),
                     Err(failure) => {
@@ -598,14 +629,15 @@ impl LambdaEngine {
             &instance.stream,
             format!("START RequestId: {request_id} Version: {}", config.version),
         );
-        let started = Instant::now();
+        let started = self.inner.time.stopwatch();
         let timeout = Duration::from_secs(u64::from(config.timeout_secs));
         let function_arn = self.function_arn(name);
         let invoked_arn = match qualifier {
             Some(q) => format!("{function_arn}:{q}"),
             None => function_arn.clone(),
         };
-        let trace_id = recursion::trace_id(&request_id, &function_arn, depth);
+        let epoch_secs = (self.inner.time.now_ms() / 1000) as u64;
+        let trace_id = recursion::trace_id(&request_id, &function_arn, depth, epoch_secs);
         let outcome = instance
             .run(request_id.clone(), payload, invoked_arn, trace_id, timeout)
             .await;
@@ -618,7 +650,7 @@ impl LambdaEngine {
             instance::RunOutcome::TimedOut => {
                 let message = format!(
                     "{} {request_id} Task timed out after {:.2} seconds",
-                    iso_time(now_ms()),
+                    iso_time(self.inner.time.now_ms()),
                     timeout.as_secs_f64()
                 );
                 f.logs.push(&instance.stream, message.clone());

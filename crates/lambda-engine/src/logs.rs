@@ -4,6 +4,8 @@
 
 use parking_lot::Mutex;
 
+use crate::timing::Time;
+
 /// One log line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEvent {
@@ -19,21 +21,34 @@ pub struct LogEvent {
 pub const MAX_EVENTS: usize = 100_000;
 
 /// A function's log lines.
-#[derive(Debug, Default)]
 pub struct LogStore {
     events: Mutex<(usize, Vec<LogEvent>)>,
+    time: Time,
+}
+
+impl std::fmt::Debug for LogStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogStore")
+            .field("len", &self.len())
+            .finish()
+    }
 }
 
 impl LogStore {
+    /// An empty log whose lines are stamped by `time`.
+    pub(crate) fn new(time: Time) -> LogStore {
+        LogStore {
+            events: Mutex::new((0, Vec::new())),
+            time,
+        }
+    }
+
     /// Appends a line.
     pub fn push(&self, stream: &str, message: String) {
         let mut guard = self.events.lock();
         let (dropped, events) = &mut *guard;
         events.push(LogEvent {
-            timestamp_ms: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0),
+            timestamp_ms: self.time.now_ms(),
             stream: stream.to_string(),
             message,
         });

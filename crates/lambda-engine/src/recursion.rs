@@ -25,20 +25,16 @@ pub fn function_hash(function_arn: &str) -> String {
         .collect()
 }
 
-/// The trace header of an invocation: a root from the request id, and the function's
-/// lineage at `depth`.
-pub fn trace_id(request_id: &str, function_arn: &str, depth: u32) -> String {
+/// The trace header of an invocation made at `epoch_secs`: a root from that time and the
+/// request id, and the function's lineage at `depth`.
+pub fn trace_id(request_id: &str, function_arn: &str, depth: u32, epoch_secs: u64) -> String {
     let hex: String = request_id.chars().filter(|c| *c != '-').collect();
     let (root, parent) = (
         hex.get(..24).unwrap_or("000000000000000000000000"),
         hex.get(16..32).unwrap_or("0000000000000000"),
     );
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
     format!(
-        "Root=1-{secs:08x}-{root};Parent={parent};Sampled=0;Lineage={}:{depth}",
+        "Root=1-{epoch_secs:08x}-{root};Parent={parent};Sampled=0;Lineage={}:{depth}",
         function_hash(function_arn)
     )
 }
@@ -65,8 +61,16 @@ mod tests {
     #[test]
     fn lineage_round_trips_per_function() {
         let arn = "arn:aws:lambda:us-east-1:000000000000:function:loop";
-        let header = trace_id("0f8fad5b-d9cb-469f-a165-70867728950e", arn, 7);
-        assert!(header.starts_with("Root=1-"), "{header}");
+        let header = trace_id(
+            "0f8fad5b-d9cb-469f-a165-70867728950e",
+            arn,
+            7,
+            1_700_000_000,
+        );
+        assert!(
+            header.starts_with("Root=1-6553f100-0f8fad5bd9cb469fa1657086;Parent=a16570867728950e;"),
+            "{header}"
+        );
         assert_eq!(depth_in(&header, arn), 7);
         assert_eq!(
             depth_in(

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::instance::Instance;
-use crate::{FunctionConfig, LambdaEngine, LambdaError, last_modified, now_ms};
+use crate::{FunctionConfig, LambdaEngine, LambdaError, last_modified};
 
 /// A published version: a frozen configuration and a copy of the code.
 pub(crate) struct Version {
@@ -131,7 +131,7 @@ impl LambdaEngine {
         if let Some(d) = description {
             config.description = d;
         }
-        config.last_modified = last_modified(now_ms());
+        config.last_modified = last_modified(self.inner.time.now_ms());
         versions.insert(
             number,
             Arc::new(Version {
@@ -332,7 +332,7 @@ impl LambdaEngine {
             p.requested = executions;
             p.allocated = 0;
             p.qualifier = qualifier.to_string();
-            p.last_modified = crate::iso_time(now_ms());
+            p.last_modified = crate::iso_time(self.inner.time.now_ms());
             p.epoch += 1;
             p.epoch
         };
@@ -341,16 +341,8 @@ impl LambdaEngine {
         let (function_name, v) = (name.to_string(), version.clone());
         tokio::spawn(async move {
             for _ in 0..executions {
-                let started = Instance::start(
-                    &engine.inner.config,
-                    &v.config,
-                    &v.code_dir,
-                    0,
-                    true,
-                    logs.clone(),
-                    engine.inner.metrics.clone(),
-                )
-                .await;
+                let started =
+                    Instance::start(&engine, &v.config, &v.code_dir, 0, true, logs.clone()).await;
                 match started {
                     Ok(instance) => {
                         let mut p = v.provisioned.lock();

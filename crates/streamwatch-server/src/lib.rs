@@ -41,6 +41,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 mod front_door;
+mod lambda_plugs;
 
 pub use front_door::FrontDoorConfig;
 use front_door::RequestId;
@@ -84,6 +85,9 @@ pub struct Services {
     pub lambda: LambdaEngine,
     /// SQS queues.
     pub sqs: SqsEngine,
+    /// The Kinesis API over the engine, recording the `AWS/Kinesis` metrics; Lambda's
+    /// event source mappings read through it too.
+    pub kinesis: KinesisApi,
 }
 
 /// The router with every service mounted behind the front door (see [`FrontDoorConfig`]):
@@ -97,11 +101,10 @@ pub fn router(
     bound: std::net::IpAddr,
 ) -> Router {
     let door = Arc::new(front_door::FrontDoor::new(front, bound));
-    let kinesis_metrics = Arc::new(KinesisMetrics::new(metrics.clone()));
     let cloudwatch = CloudWatchApi::new(metrics, engine.config().account_id.clone());
     let lambda = services.lambda;
     let state = AppState {
-        kinesis: KinesisApi::with_metrics(engine, kinesis_metrics),
+        kinesis: services.kinesis,
         cloudwatch,
         lambda: lambda.clone(),
         sqs: services.sqs,
@@ -402,9 +405,18 @@ pub fn services_for(
         },
         metrics.clone(),
     );
+    let kinesis = KinesisApi::with_metrics(
+        engine.clone(),
+        Arc::new(KinesisMetrics::new(metrics.clone())),
+    );
     let lambda = lambda_for(engine, addr, metrics)?;
     lambda.set_queues(Arc::new(SqsQueues(sqs.clone())));
-    Ok(Services { lambda, sqs })
+    lambda.set_kinesis(Arc::new(lambda_plugs::KinesisReads(kinesis.clone())));
+    Ok(Services {
+        lambda,
+        sqs,
+        kinesis,
+    })
 }
 
 /// The engine's SQS as Lambda uses it.
@@ -522,6 +534,7 @@ pub fn lambda_for(
         },
         metrics,
     )?;
+    lambda.set_runtime_api(Arc::new(lambda_runtime_api::RuntimeApiServer));
     Ok(lambda)
 }
 

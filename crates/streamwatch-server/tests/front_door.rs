@@ -211,7 +211,7 @@ fn browser_request(host: &str, path: &str, content_type: &str, body: &[u8]) -> S
 }
 
 fn create_function_body(name: &str) -> Vec<u8> {
-    let zip = lambda_engine::function::bootstrap_zip(b"#!/bin/sh\ntouch /tmp/pwned\n").unwrap();
+    let zip = function_zip::bootstrap_zip(b"#!/bin/sh\ntouch /tmp/pwned\n").unwrap();
     serde_json::json!({
         "FunctionName": name,
         "Runtime": "provided.al2023",

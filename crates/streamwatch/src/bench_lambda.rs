@@ -3,8 +3,8 @@
 //! record rates with a batching window of 0, and the invocations a second a no-op function
 //! takes through the Invoke API, sequentially and from several clients at once.
 //!
-//! The function is lambda-engine's `kinesis_function` example (`cargo build --release -p
-//! lambda-engine --example kinesis_function`), which logs `OK <data>` per record; the time
+//! The function is lambda-test-functions' `kinesis_function` example (`cargo build --release
+//! -p lambda-test-functions --example kinesis_function`), which logs `OK <data>` per record; the time
 //! the engine reads that line is the record's completion (millisecond resolution).
 
 use std::collections::HashMap;
@@ -29,7 +29,7 @@ pub struct LambdaBenchArgs {
     /// Shards of the stream.
     #[arg(long, default_value_t = 4)]
     shards: i32,
-    /// The function binary (lambda-engine's kinesis_function example); next to this
+    /// The function binary (lambda-test-functions' kinesis_function example); next to this
     /// executable's `examples/` by default.
     #[arg(long)]
     function_bin: Option<PathBuf>,
@@ -64,7 +64,7 @@ pub async fn run(args: LambdaBenchArgs) -> anyhow::Result<()> {
     };
     if !bin.exists() {
         bail!(
-            "{} is missing: cargo build --release -p lambda-engine --example kinesis_function (or pass --function-bin)",
+            "{} is missing: cargo build --release -p lambda-test-functions --example kinesis_function (or pass --function-bin)",
             bin.display()
         );
     }
@@ -77,7 +77,7 @@ pub async fn run(args: LambdaBenchArgs) -> anyhow::Result<()> {
     let shared = crate::collect::sdk_config("us-east-1", Some(&server.endpoint())).await;
     let kinesis = aws_sdk_kinesis::Client::new(&shared);
     let lambda = aws_sdk_lambda::Client::new(&shared);
-    let zip = lambda_engine::function::bootstrap_zip(&std::fs::read(&bin)?)?;
+    let zip = function_zip::bootstrap_zip(&std::fs::read(&bin)?)?;
     for name in ["consumer", "noop"] {
         lambda
             .create_function()

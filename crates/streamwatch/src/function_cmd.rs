@@ -107,9 +107,9 @@ async fn deploy(args: DeployArgs) -> anyhow::Result<()> {
         (Some(bin), _) => {
             let binary =
                 std::fs::read(bin).with_context(|| format!("reading {}", bin.display()))?;
-            lambda_engine::function::bootstrap_zip(&binary)?
+            function_zip::bootstrap_zip(&binary)?
         }
-        (None, Some(dir)) => zip_dir(dir)?,
+        (None, Some(dir)) => function_zip::zip_dir(dir)?,
         (None, None) => bail!("give --bin or --dir"),
     };
     let mut variables = BTreeMap::new();
@@ -234,45 +234,6 @@ async fn map_stream(
 }
 
 /// Zips a directory's files (recursively) with their paths relative to it.
-fn zip_dir(dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
-    fn walk(
-        root: &std::path::Path,
-        dir: &std::path::Path,
-        out: &mut Vec<(String, Vec<u8>, u32)>,
-    ) -> anyhow::Result<()> {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .with_context(|| format!("reading {}", dir.display()))?
-            .collect::<Result<_, _>>()?;
-        entries.sort_by_key(|e| e.path());
-        for entry in entries {
-            let path = entry.path();
-            if path.is_dir() {
-                if entry.file_name() != "__pycache__" {
-                    walk(root, &path, out)?;
-                }
-                continue;
-            }
-            let relative = path
-                .strip_prefix(root)
-                .map(|p| p.to_string_lossy().replace('\\', "/"))
-                .unwrap_or_default();
-            let mode = {
-                use std::os::unix::fs::PermissionsExt as _;
-                entry.metadata()?.permissions().mode() & 0o777
-            };
-            out.push((relative, std::fs::read(&path)?, mode));
-        }
-        Ok(())
-    }
-    let mut files = Vec::new();
-    walk(dir, dir, &mut files)?;
-    let refs: Vec<(&str, &[u8], u32)> = files
-        .iter()
-        .map(|(p, b, m)| (p.as_str(), b.as_slice(), *m))
-        .collect();
-    Ok(lambda_engine::function::zip_files(&refs)?)
-}
-
 /// Arguments of `streamwatch logs`.
 #[derive(Args, Debug)]
 pub struct LogsArgs {

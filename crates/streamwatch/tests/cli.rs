@@ -496,10 +496,8 @@ async fn deploy_consumers_with_one_command_each() {
         "TRIM_HORIZON",
     ]);
     assert!(deployed.contains("mapped arn:aws:kinesis:"), "{deployed}");
-    let rust_bin = lambda_engine::test_support::example_binary_of(
-        "lambda-kinesis-handler",
-        "pipeline_consumer",
-    );
+    let rust_bin =
+        lambda_test_functions::example_binary_of("lambda-kinesis-handler", "pipeline_consumer");
     let deployed = run(&[
         "function",
         "deploy",

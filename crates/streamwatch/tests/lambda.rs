@@ -1,5 +1,5 @@
 //! Lambda on the engine's one port, next to Kinesis and CloudWatch: a real function binary
-//! (lambda-engine's examples/echo_function.rs, on the `lambda_runtime` crate) deployed and
+//! (lambda-test-functions' examples/echo_function.rs, on the `lambda_runtime` crate) deployed and
 //! invoked with aws-sdk-lambda, its AWS/Lambda metrics read back with aws-sdk-cloudwatch.
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -379,7 +379,7 @@ async fn a_failing_batch_is_bisected_down_to_the_poison_record() {
 async fn deploy_a_binary_and_read_its_log() {
     let p = Stack::start().await;
     let endpoint = p.server.endpoint();
-    let bin = lambda_engine::test_support::example_binary("echo_function");
+    let bin = lambda_test_functions::example_binary("echo_function");
     let run = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_streamwatch"))
             .args(args)
@@ -637,10 +637,8 @@ async fn the_handler_crate_reports_failed_records_and_pipeline_metrics() {
         .await;
     let dir = tempfile::tempdir().unwrap();
     let sink = dir.path().join("sink.txt");
-    let binary = lambda_engine::test_support::example_binary_of(
-        "lambda-kinesis-handler",
-        "pipeline_consumer",
-    );
+    let binary =
+        lambda_test_functions::example_binary_of("lambda-kinesis-handler", "pipeline_consumer");
     let env = [
         ("SINK_FILE", sink.to_str().unwrap()),
         ("ENVIRONMENT", "test"),
@@ -704,8 +702,8 @@ async fn the_handler_crate_reports_failed_records_and_pipeline_metrics() {
 async fn versions_aliases_and_provisioned_concurrency() {
     use aws_sdk_lambda::types::{Environment, InvocationType, LogType};
     let p = Stack::start().await;
-    let zip = lambda_engine::function::bootstrap_zip(
-        &std::fs::read(lambda_engine::test_support::example_binary("echo_function")).unwrap(),
+    let zip = function_zip::bootstrap_zip(
+        &std::fs::read(lambda_test_functions::example_binary("echo_function")).unwrap(),
     )
     .unwrap();
     p.lambda

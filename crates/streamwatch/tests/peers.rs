@@ -85,7 +85,7 @@ async fn boto3_sqs_client() {
 async fn boto3_lambda_client() {
     let s = server().await;
     let script = workspace().join("tests/peers/boto3_lambda.py");
-    let binary = lambda_engine::test_support::example_binary("echo_function");
+    let binary = lambda_test_functions::example_binary("echo_function");
     let endpoint = s.endpoint();
     let out = tokio::task::spawn_blocking(move || {
         run(

@@ -2,7 +2,7 @@
 
 use aws_wire::{Input, Member, Shape, Writer};
 use kinesis_engine::iterator::IteratorToken;
-use kinesis_engine::{Engine, MAX_GET_RECORDS};
+use kinesis_engine::{Engine, EngineError, GetRecordsOutput, MAX_GET_RECORDS};
 
 use crate::ApiResult;
 use crate::common::write_hash_range;
@@ -24,14 +24,14 @@ pub(crate) static INPUT: [Member; 4] = [
     Member::optional("StreamId", &STREAM_ID),
 ];
 
-pub(crate) fn run(
+/// Reads from `iterator` and notes in `obs` what the metrics need: the stream and shard the
+/// iterator names, and the records, bytes and age of what was read.
+pub(crate) fn read(
     engine: &Engine,
-    input: Input<'_>,
-    w: &mut Writer,
+    iterator: &str,
+    limit: usize,
     obs: &mut Observed,
-) -> ApiResult {
-    let limit = input.int("Limit").map_or(MAX_GET_RECORDS, |l| l as usize);
-    let iterator = input.str("ShardIterator").unwrap_or_default();
+) -> Result<GetRecordsOutput, EngineError> {
     if let Some(token) = IteratorToken::decode(iterator) {
         obs.shard_id = Some(kinesis_engine::shard_id(token.shard_index));
         obs.stream = Some(token.stream_name);
@@ -42,6 +42,18 @@ pub(crate) fn run(
         .last()
         .map_or(0, |r| engine.now_ms().saturating_sub(r.arrival_ms));
     obs.read = Some((out.records.len() as u64, out.bytes, age));
+    Ok(out)
+}
+
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    obs: &mut Observed,
+) -> ApiResult {
+    let limit = input.int("Limit").map_or(MAX_GET_RECORDS, |l| l as usize);
+    let iterator = input.str("ShardIterator").unwrap_or_default();
+    let out = read(engine, iterator, limit, obs)?;
     // Base64 grows data by a third; reserve for it and the per-record framing.
     w.reserve(out.bytes as usize * 4 / 3 + out.records.len() * 160 + 512);
     w.begin_map(None);

@@ -1,7 +1,7 @@
 //! ListShards: the shards of a stream, filtered and paged.
 
 use aws_wire::{Input, Member, Shape, Writer};
-use kinesis_engine::{Engine, EngineError, ShardInfo, parse_shard_id};
+use kinesis_engine::{Engine, EngineError, ShardInfo, StreamInfo, parse_shard_id};
 use token::{decode, encode};
 
 use crate::common::{stream_name, write_shard};
@@ -62,6 +62,27 @@ fn keep(s: &ShardInfo, f: &Filter) -> bool {
         Filter::OpenAt { at_ms } => s.created_ms <= at_ms && closed.is_none_or(|c| c >= at_ms),
         Filter::Latest => closed.is_none(),
     }
+}
+
+/// The oldest time whose records the stream still keeps.
+fn trim_horizon(info: &StreamInfo, now_ms: u64) -> u64 {
+    now_ms
+        .saturating_sub(u64::from(info.retention_hours) * 3_600_000)
+        .max(info.created_ms)
+}
+
+/// The shards of `stream` that ListShards lists without a filter: every shard not closed
+/// before the trim horizon.
+pub(crate) fn unfiltered(engine: &Engine, stream: &str) -> Result<Vec<ShardInfo>, EngineError> {
+    let info = engine.describe_stream(stream)?;
+    let filter = Filter::All {
+        from_ms: trim_horizon(&info, engine.now_ms()),
+    };
+    Ok(info
+        .shards
+        .into_iter()
+        .filter(|s| keep(s, &filter))
+        .collect())
 }
 
 pub(crate) fn run(
@@ -131,9 +152,7 @@ pub(crate) fn run(
     };
     let info = engine.describe_stream(&name)?;
     let now = engine.now_ms();
-    let trim_horizon = now
-        .saturating_sub(u64::from(info.retention_hours) * 3_600_000)
-        .max(info.created_ms);
+    let trim_horizon = trim_horizon(&info, now);
     let filter = match filter_spec.kind.as_str() {
         "AT_LATEST" => Filter::Latest,
         "AT_TRIM_HORIZON" => Filter::OpenAt {

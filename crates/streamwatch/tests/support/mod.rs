@@ -89,7 +89,7 @@ impl Stack {
 
     /// Deploys a function binary as the `bootstrap` of a `provided.al2023` function.
     pub async fn deploy_binary(&self, name: &str, binary: &std::path::Path, env: &[(&str, &str)]) {
-        let zip = lambda_engine::function::bootstrap_zip(&std::fs::read(binary).unwrap()).unwrap();
+        let zip = function_zip::bootstrap_zip(&std::fs::read(binary).unwrap()).unwrap();
         let mut environment = Environment::builder();
         for (k, v) in env {
             environment = environment.variables(*k, *v);
@@ -106,9 +106,9 @@ impl Stack {
             .unwrap();
     }
 
-    /// Deploys one of lambda-engine's example functions.
+    /// Deploys one of lambda-test-functions' example functions.
     pub async fn deploy(&self, name: &str, example: &str, env: &[(&str, &str)]) {
-        let binary = lambda_engine::test_support::example_binary(example);
+        let binary = lambda_test_functions::example_binary(example);
         self.deploy_binary(name, &binary, env).await;
     }
 

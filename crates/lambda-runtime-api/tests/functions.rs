@@ -1,6 +1,7 @@
-//! The engine running a real function binary (examples/echo_function.rs, built on the
-//! `lambda_runtime` crate) through the Runtime API: results, errors, timeouts, crashes, cold
-//! and warm starts, the environment, reserved concurrency, logs and metrics.
+//! The engine running real functions through this crate's Runtime API: a binary on the
+//! `lambda_runtime` crate (lambda-test-functions' examples/echo_function.rs) and a Python
+//! handler under `awslambdaric`. Results, errors, timeouts, crashes, cold and warm starts, the
+//! environment, reserved concurrency, logs and metrics.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -39,16 +40,19 @@ fn engine(dir: &Path) -> (LambdaEngine, Arc<metric_store::Store>) {
     })
 }
 
-/// An engine with these settings, recording into a new store.
+/// An engine with these settings, recording into a new store, its instances served by
+/// this crate.
 fn engine_with(config: LambdaConfig) -> (LambdaEngine, Arc<metric_store::Store>) {
     let store = Arc::new(metric_store::Store::new());
-    (LambdaEngine::new(config, store.clone()), store)
+    let engine = LambdaEngine::new(config, store.clone());
+    engine.set_runtime_api(Arc::new(lambda_runtime_api::RuntimeApiServer));
+    (engine, store)
 }
 
 fn deploy(engine: &LambdaEngine, name: &str, timeout_secs: u32) {
-    let binary = std::fs::read(lambda_engine::test_support::example_binary("echo_function"))
+    let binary = std::fs::read(lambda_test_functions::example_binary("echo_function"))
         .expect("function binary");
-    let zip = lambda_engine::function::bootstrap_zip(&binary).expect("zip");
+    let zip = function_zip::bootstrap_zip(&binary).expect("zip");
     let created = engine
         .create_function(config(name, timeout_secs), &zip, BTreeMap::new())
         .expect("create");
@@ -308,7 +312,7 @@ def handle(event, context):
         "greeting": os.environ.get("GREETING"),
     }
 "#;
-    let zip = lambda_engine::function::zip_files(&[("app.py", handler, 0o644)]).expect("zip");
+    let zip = function_zip::zip_files(&[("app.py", handler, 0o644)]).expect("zip");
     let mut config = config("py", 10);
     config.runtime = "python3.11".into();
     config.handler = "app.handle".into();
