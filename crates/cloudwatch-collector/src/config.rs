@@ -9,9 +9,9 @@ use crate::queries::MAX_QUERIES_PER_CALL;
 use crate::tags::TagFilter;
 
 /// The CloudWatch namespace of Kinesis Data Streams.
-pub const KINESIS_NAMESPACE: &str = "AWS/Kinesis";
+pub const KINESIS_NAMESPACE: &str = metric_store::catalog::kinesis::NAMESPACE;
 /// The CloudWatch namespace of Lambda.
-pub const LAMBDA_NAMESPACE: &str = "AWS/Lambda";
+pub const LAMBDA_NAMESPACE: &str = metric_store::catalog::lambda::NAMESPACE;
 
 /// A namespace the collector can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
