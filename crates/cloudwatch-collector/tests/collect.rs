@@ -2,12 +2,13 @@
 //! never overlap, batching at 500 queries, paginated discovery, streams that come and go,
 //! the inventory, and an endpoint that fails.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use cloudwatch_collector::{CollectError, Collector, CollectorConfig, Cycle, MetricSpec};
 use metric_export::{FieldValue, Statistic};
+use time_source::now_ms_i64 as now_ms;
 
 struct Env {
     #[allow(dead_code)]
@@ -73,13 +74,6 @@ fn spec(name: &str, stats: &[Statistic]) -> MetricSpec {
         name: name.into(),
         statistics: stats.to_vec(),
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("time")
-        .as_millis() as i64
 }
 
 /// Sleeps past the end of the current second, so the period holding what was just written

@@ -206,27 +206,21 @@ async fn lambda_inventory_and_metrics_from_moto() {
     // metrics asked for, ListMetrics names the alias series and it is read too.
     let store = server.metrics();
     let at = (now - 120_000) as u64;
-    let by_function = metric_store::MetricKey::new(
-        "AWS/Lambda",
-        "Invocations",
-        [("FunctionName", fn_a.as_str())],
-    )
-    .expect("key");
+    let invocations = &metric_store::catalog::lambda::INVOCATIONS;
     let alias = format!("{fn_a}:live");
-    let by_alias = metric_store::MetricKey::new(
-        "AWS/Lambda",
-        "Invocations",
-        [
-            ("FunctionName", fn_a.as_str()),
-            ("Resource", alias.as_str()),
-        ],
-    )
-    .expect("key");
-    store
-        .series(&by_function, metric_store::Unit::Count)
+    invocations
+        .series(store, &[("FunctionName", fn_a.as_str())])
+        .expect("series")
         .record_n(at, 1.0, 9.0);
-    store
-        .series(&by_alias, metric_store::Unit::Count)
+    invocations
+        .series(
+            store,
+            &[
+                ("FunctionName", fn_a.as_str()),
+                ("Resource", alias.as_str()),
+            ],
+        )
+        .expect("series")
         .record_n(at, 1.0, 4.0);
     let lambda_config = |resource: bool| CollectorConfig {
         namespaces: vec![Namespace::Lambda],

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use kinesis_engine::{Engine, SHARD_LEVEL_METRICS};
-use metric_store::catalog::{MetricDef, kinesis as k};
+use kinesis_engine::Engine;
+use metric_store::catalog::{KINESIS_SHARD_LEVEL as SHARD_LEVEL, MetricDef, kinesis as k};
 use metric_store::{SeriesHandle, Store};
 use parking_lot::RwLock;
 
@@ -68,7 +68,7 @@ struct StreamSeries {
     handles: HashMap<&'static str, SeriesHandle>,
     /// Shard-level series, created on first use.
     shards: RwLock<HashMap<String, Arc<HashMap<&'static str, SeriesHandle>>>>,
-    /// Bit i set: enhanced monitoring enabled for `SHARD_LEVEL_METRICS[i]`.
+    /// Bit i set: enhanced monitoring enabled for `SHARD_LEVEL[i]`.
     enhanced: AtomicU8,
 }
 
@@ -92,17 +92,6 @@ const STREAM_LEVEL: [&MetricDef; 19] = [
     &k::PUT_RECORDS_THROTTLED_RECORDS,
     &k::READ_THROTTLED,
     &k::WRITE_THROTTLED,
-];
-
-/// The shard-level metrics, in the order of [`SHARD_LEVEL_METRICS`].
-const SHARD_LEVEL: [&MetricDef; 7] = [
-    &k::INCOMING_BYTES,
-    &k::INCOMING_RECORDS,
-    &k::OUTGOING_BYTES,
-    &k::OUTGOING_RECORDS,
-    &k::WRITE_THROTTLED,
-    &k::READ_THROTTLED,
-    &k::ITERATOR_AGE,
 ];
 
 impl StreamSeries {
@@ -151,8 +140,10 @@ impl KinesisMetrics {
         }
         let mut handles = HashMap::new();
         for def in STREAM_LEVEL {
-            let key = def.key(&[("StreamName", name)]).ok()?;
-            handles.insert(def.name, self.store.series(&key, def.unit));
+            handles.insert(
+                def.name,
+                def.series(&self.store, &[("StreamName", name)]).ok()?,
+            );
         }
         let series = Arc::new(StreamSeries {
             name: name.to_owned(),
@@ -174,10 +165,8 @@ impl KinesisMetrics {
         }
         let mut handles = HashMap::new();
         for def in SHARD_LEVEL {
-            let key = def
-                .key(&[("StreamName", &stream.name), ("ShardId", shard_id)])
-                .ok()?;
-            handles.insert(def.name, self.store.series(&key, def.unit));
+            let dimensions = [("StreamName", stream.name.as_str()), ("ShardId", shard_id)];
+            handles.insert(def.name, def.series(&self.store, &dimensions).ok()?);
         }
         let handles = Arc::new(handles);
         stream
@@ -359,9 +348,9 @@ impl KinesisMetrics {
 
 fn enhanced_mask(engine: &Engine, name: &str) -> u8 {
     let enabled = engine.enhanced_metrics(name).unwrap_or_default();
-    SHARD_LEVEL_METRICS
+    SHARD_LEVEL
         .iter()
         .enumerate()
-        .filter(|(_, m)| enabled.iter().any(|e| e == *m))
+        .filter(|(_, m)| enabled.iter().any(|e| e == m.name))
         .fold(0, |mask, (i, _)| mask | (1 << i))
 }

@@ -1,6 +1,7 @@
 //! The input shapes shared by many actions, with the constraints of the Kinesis model.
 
 use aws_wire::{Pattern, Shape};
+use metric_store::catalog::kinesis as k;
 
 fn is_name(s: &str) -> bool {
     !s.is_empty()
@@ -158,14 +159,15 @@ pub(crate) static METRICS_NAME: Shape = Shape::String {
     min_len: None,
     max_len: None,
     pattern: None,
+    // The catalogue's shard-level set (`catalog::KINESIS_SHARD_LEVEL`), and `ALL`.
     enum_values: &[
-        "IncomingBytes",
-        "IncomingRecords",
-        "OutgoingBytes",
-        "OutgoingRecords",
-        "WriteProvisionedThroughputExceeded",
-        "ReadProvisionedThroughputExceeded",
-        "IteratorAgeMilliseconds",
+        k::INCOMING_BYTES.name,
+        k::INCOMING_RECORDS.name,
+        k::OUTGOING_BYTES.name,
+        k::OUTGOING_RECORDS.name,
+        k::WRITE_THROTTLED.name,
+        k::READ_THROTTLED.name,
+        k::ITERATOR_AGE.name,
         "ALL",
     ],
 };

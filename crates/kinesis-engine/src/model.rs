@@ -56,17 +56,6 @@ impl StreamMode {
     }
 }
 
-/// The shard-level metrics that enhanced monitoring can enable.
-pub const SHARD_LEVEL_METRICS: [&str; 7] = [
-    "IncomingBytes",
-    "IncomingRecords",
-    "OutgoingBytes",
-    "OutgoingRecords",
-    "WriteProvisionedThroughputExceeded",
-    "ReadProvisionedThroughputExceeded",
-    "IteratorAgeMilliseconds",
-];
-
 /// A shard as DescribeStream and ListShards show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShardInfo {

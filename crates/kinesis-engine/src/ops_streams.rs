@@ -10,7 +10,7 @@ use crate::shard::Shard;
 use crate::{
     ConsumerInfo, DEFAULT_RETENTION_HOURS, Engine, EngineError, Limits, MAX_CONSUMERS_PER_STREAM,
     MAX_RETENTION_HOURS, MAX_TAGS_PER_STREAM, MonitoringChange, ON_DEMAND_INITIAL_SHARDS, Result,
-    SHARD_LEVEL_METRICS, ShardInfo, Stream, StreamInfo, StreamMode, StreamState, StreamStatus,
+    ShardInfo, Stream, StreamInfo, StreamMode, StreamState, StreamStatus,
 };
 
 impl Engine {
@@ -319,7 +319,10 @@ impl Engine {
         let mut st = stream.state.write();
         let current: Vec<String> = st.enhanced_metrics.iter().cloned().collect();
         let named: Vec<&str> = if metrics.iter().any(|m| m == "ALL") {
-            SHARD_LEVEL_METRICS.to_vec()
+            metric_store::catalog::KINESIS_SHARD_LEVEL
+                .iter()
+                .map(|d| d.name)
+                .collect()
         } else {
             metrics.iter().map(String::as_str).collect()
         };

@@ -1,14 +1,17 @@
-//! The `AWS/Lambda` metrics an invocation produces, with AWS's units, per function
-//! (`FunctionName`), per version or alias (`Resource`, `ExecutedVersion`) and account-wide
-//! (no dimension).
+//! The `AWS/Lambda` metrics an invocation produces, per function (`FunctionName`), per
+//! version or alias (`Resource`, `ExecutedVersion`) and account-wide (no dimension), each
+//! recorded through its definition in `metric_store::catalog::lambda` (name, unit and the
+//! dimension sets it may carry); and the metrics of a function's Embedded Metric Format log
+//! lines, as CloudWatch Logs extracts them.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use metric_store::catalog::{MetricDef, lambda};
 use metric_store::{MetricKey, Store, Unit};
 
 /// `AWS/Lambda`.
-pub const NAMESPACE: &str = "AWS/Lambda";
+pub const NAMESPACE: &str = lambda::NAMESPACE;
 
 /// What an invocation is counted under: the function, and for a qualified invocation the
 /// `Resource` (`name:alias` or `name:version`) and the version that ran.
@@ -44,70 +47,50 @@ pub struct LambdaMetrics {
     store: Arc<Store>,
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
 impl LambdaMetrics {
     /// Metrics into `store`.
     pub fn new(store: Arc<Store>) -> LambdaMetrics {
         LambdaMetrics { store }
     }
 
-    /// Records `value` for the function and account-wide.
-    fn record(&self, metric: &str, unit: Unit, function: &str, value: f64) {
-        let at = now_ms();
-        let keys = [
-            MetricKey::new(NAMESPACE, metric, [("FunctionName", function)]),
-            MetricKey::new(NAMESPACE, metric, std::iter::empty::<(&str, &str)>()),
-        ];
-        for key in keys.into_iter().flatten() {
-            self.store.series(&key, unit).record(at, value);
+    /// Records `value` of `metric` under each of these dimension sets, at the store's now.
+    fn record_under(&self, metric: &MetricDef, sets: &[&[(&str, &str)]], value: f64) {
+        let at = self.store.now_ms();
+        for dimensions in sets {
+            // The catalogue refuses a set the metric is not published with; a test keeps
+            // every call here within the documented sets.
+            if let Ok(series) = metric.series(&self.store, dimensions) {
+                series.record(at, value);
+            }
         }
+    }
+
+    /// Records `value` for the function and account-wide.
+    fn record(&self, metric: &MetricDef, function: &str, value: f64) {
+        self.record_under(metric, &[&[("FunctionName", function)], &[]], value);
     }
 
     /// Records `value` for the function and account-wide, and for a qualified invocation
     /// also under FunctionName + Resource and FunctionName + Resource + ExecutedVersion.
-    fn record_target(&self, metric: &str, unit: Unit, target: &Target<'_>, value: f64) {
-        self.record(metric, unit, target.function, value);
+    fn record_target(&self, metric: &MetricDef, target: &Target<'_>, value: f64) {
+        self.record(metric, target.function, value);
         let Some((resource, executed)) = target.resource else {
             return;
         };
-        let at = now_ms();
-        let keys = [
-            MetricKey::new(
-                NAMESPACE,
-                metric,
-                [("FunctionName", target.function), ("Resource", resource)],
-            ),
-            MetricKey::new(
-                NAMESPACE,
-                metric,
-                [
-                    ("FunctionName", target.function),
-                    ("Resource", resource),
-                    ("ExecutedVersion", executed),
-                ],
-            ),
+        let by_resource = [("FunctionName", target.function), ("Resource", resource)];
+        let by_version = [
+            ("FunctionName", target.function),
+            ("Resource", resource),
+            ("ExecutedVersion", executed),
         ];
-        for key in keys.into_iter().flatten() {
-            self.store.series(&key, unit).record(at, value);
-        }
+        self.record_under(metric, &[&by_resource, &by_version], value);
     }
 
     /// One invocation that ran: Invocations, Errors (0 or 1) and Duration.
     pub fn invocation(&self, target: &Target<'_>, failed: bool, duration: Duration) {
-        self.record_target("Invocations", Unit::Count, target, 1.0);
-        self.record_target("Errors", Unit::Count, target, f64::from(u8::from(failed)));
-        self.record_target(
-            "Duration",
-            Unit::Milliseconds,
-            target,
-            duration.as_secs_f64() * 1000.0,
-        );
+        self.record_target(&lambda::INVOCATIONS, target, 1.0);
+        self.record_target(&lambda::ERRORS, target, f64::from(u8::from(failed)));
+        self.record_target(&lambda::DURATION, target, duration.as_secs_f64() * 1000.0);
     }
 
     /// An invocation of a version with provisioned concurrency: whether it ran on a
@@ -122,62 +105,54 @@ impl LambdaMetrics {
         busy: u32,
         allocated: u32,
     ) {
-        let at = now_ms();
         let resource = target.resource.map(|(r, _)| r).unwrap_or(target.function);
         let by_function = [("FunctionName", target.function)];
         let by_resource = [("FunctionName", target.function), ("Resource", resource)];
         let counted = if on_provisioned {
-            "ProvisionedConcurrencyInvocations"
+            &lambda::PROVISIONED_CONCURRENCY_INVOCATIONS
         } else {
-            "ProvisionedConcurrencySpilloverInvocations"
+            &lambda::PROVISIONED_CONCURRENCY_SPILLOVER
         };
-        let values = [
-            (counted, 1.0),
-            ("ProvisionedConcurrentExecutions", f64::from(busy)),
-        ];
-        for (metric, value) in values {
-            for dims in [&by_function[..], &by_resource[..]] {
-                if let Ok(key) = MetricKey::new(NAMESPACE, metric, dims.iter().copied()) {
-                    self.store.series(&key, Unit::Count).record(at, value);
-                }
-            }
-        }
-        if allocated > 0
-            && let Ok(key) =
-                MetricKey::new(NAMESPACE, "ProvisionedConcurrencyUtilization", by_resource)
-        {
-            self.store
-                .series(&key, Unit::None)
-                .record(at, f64::from(busy) / f64::from(allocated));
+        let both: [&[(&str, &str)]; 2] = [&by_function, &by_resource];
+        self.record_under(counted, &both, 1.0);
+        self.record_under(
+            &lambda::PROVISIONED_CONCURRENT_EXECUTIONS,
+            &both,
+            f64::from(busy),
+        );
+        if allocated > 0 {
+            self.record_under(
+                &lambda::PROVISIONED_CONCURRENCY_UTILIZATION,
+                &[&by_resource],
+                f64::from(busy) / f64::from(allocated),
+            );
         }
     }
 
     /// The age of a batch's last record as the batch is sent (IteratorAge, ms).
     pub fn iterator_age(&self, function: &str, age_ms: f64) {
-        self.record("IteratorAge", Unit::Milliseconds, function, age_ms);
+        self.record(&lambda::ITERATOR_AGE, function, age_ms);
     }
 
     /// A failed delivery to an on-failure destination (DestinationDeliveryFailures).
     pub fn destination_delivery_failure(&self, function: &str) {
-        self.record("DestinationDeliveryFailures", Unit::Count, function, 1.0);
+        self.record(&lambda::DESTINATION_DELIVERY_FAILURES, function, 1.0);
     }
 
     /// An invocation stopped because its event was in a recursive loop
     /// (RecursiveInvocationsDropped).
     pub fn recursive_invocation_dropped(&self, function: &str) {
         // Published per function only, as AWS does.
-        if let Ok(key) = MetricKey::new(
-            NAMESPACE,
-            "RecursiveInvocationsDropped",
-            [("FunctionName", function)],
-        ) {
-            self.store.series(&key, Unit::Count).record(now_ms(), 1.0);
-        }
+        self.record_under(
+            &lambda::RECURSIVE_INVOCATIONS_DROPPED,
+            &[&[("FunctionName", function)]],
+            1.0,
+        );
     }
 
     /// A failed send to a function's dead-letter queue (DeadLetterErrors).
     pub fn dead_letter_error(&self, function: &str) {
-        self.record("DeadLetterErrors", Unit::Count, function, 1.0);
+        self.record(&lambda::DEAD_LETTER_ERRORS, function, 1.0);
     }
 
     /// Extracts the metrics of an Embedded Metric Format log line, as CloudWatch Logs does
@@ -185,65 +160,31 @@ impl LambdaMetrics {
     /// dimension sets, at the document's timestamp. Returns how many values were stored;
     /// a line that is not an EMF document (or breaks its rules) stores none.
     pub fn emf(&self, line: &str) -> usize {
-        let line = line.trim();
-        if !line.starts_with('{') || !line.contains("\"_aws\"") {
-            return 0;
-        }
-        let Ok(doc) = serde_json::from_str::<serde_json::Value>(line) else {
+        let Some(document) = cloudwatch_emf::parse(line) else {
             return 0;
         };
-        let aws = &doc["_aws"];
-        let Some(at) = aws["Timestamp"].as_u64() else {
-            return 0;
-        };
+        let at = document.timestamp_ms;
         let mut stored = 0;
-        for directive in aws["CloudWatchMetrics"].as_array().into_iter().flatten() {
-            let Some(namespace) = directive["Namespace"].as_str() else {
-                continue;
-            };
-            if namespace.starts_with("AWS/") || namespace.is_empty() {
-                continue;
-            }
-            let sets: Vec<Vec<&str>> = directive["Dimensions"]
-                .as_array()
-                .map(|sets| {
-                    sets.iter()
-                        .map(|set| {
-                            set.as_array()
-                                .into_iter()
-                                .flatten()
-                                .filter_map(|k| k.as_str())
-                                .collect()
-                        })
-                        .collect()
-                })
-                .unwrap_or_else(|| vec![Vec::new()]);
-            for metric in directive["Metrics"].as_array().into_iter().flatten() {
-                let Some(name) = metric["Name"].as_str() else {
-                    continue;
-                };
-                let unit = metric["Unit"]
-                    .as_str()
+        for directive in &document.directives {
+            for metric in &directive.metrics {
+                let unit = metric
+                    .unit
+                    .as_deref()
                     .and_then(|u| Unit::parse(u).ok())
                     .unwrap_or_default();
-                let values: Vec<f64> = match &doc[name] {
-                    serde_json::Value::Number(n) => n.as_f64().into_iter().collect(),
-                    serde_json::Value::Array(a) => a
-                        .iter()
-                        .filter_map(serde_json::Value::as_f64)
-                        .take(100)
-                        .collect(),
-                    _ => continue,
-                };
-                for set in &sets {
-                    let dims: Option<Vec<(&str, &str)>> =
-                        set.iter().map(|k| Some((*k, doc[*k].as_str()?))).collect();
-                    let Some(dims) = dims else { continue };
-                    let Ok(key) = MetricKey::new(namespace, name, dims) else {
+                for dimensions in &directive.dimension_sets {
+                    let dimensions = dimensions.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                    let Ok(key) = MetricKey::new(
+                        directive.namespace.as_str(),
+                        metric.name.as_str(),
+                        dimensions,
+                    ) else {
                         continue;
                     };
-                    let series = self.store.series(&key, unit);
-                    for v in &values {
+                    let Ok(series) = self.store.custom_series(&key, unit) else {
+                        continue;
+                    };
+                    for v in &metric.values {
                         series.record(at, *v);
                         stored += 1;
                     }
@@ -255,22 +196,22 @@ impl LambdaMetrics {
 
     /// An event accepted for asynchronous invocation (AsyncEventsReceived).
     pub fn async_received(&self, function: &str) {
-        self.record("AsyncEventsReceived", Unit::Count, function, 1.0);
+        self.record(&lambda::ASYNC_EVENTS_RECEIVED, function, 1.0);
     }
 
     /// The time from an event's acceptance to an attempt to run it (AsyncEventAge, ms).
     pub fn async_age(&self, function: &str, age_ms: f64) {
-        self.record("AsyncEventAge", Unit::Milliseconds, function, age_ms);
+        self.record(&lambda::ASYNC_EVENT_AGE, function, age_ms);
     }
 
     /// An event given up on without a destination to take it (AsyncEventsDropped).
     pub fn async_dropped(&self, function: &str) {
-        self.record("AsyncEventsDropped", Unit::Count, function, 1.0);
+        self.record(&lambda::ASYNC_EVENTS_DROPPED, function, 1.0);
     }
 
     /// One throttled invocation: Throttles (not counted in Invocations, as on AWS).
     pub fn throttle(&self, target: &Target<'_>) {
-        self.record_target("Throttles", Unit::Count, target, 1.0);
+        self.record_target(&lambda::THROTTLES, target, 1.0);
     }
 
     /// Concurrency as an invocation starts (all read with Maximum): ConcurrentExecutions per
@@ -285,43 +226,70 @@ impl LambdaMetrics {
         unreserved_running: u32,
         claimed: u32,
     ) {
-        let at = now_ms();
-        let none = std::iter::empty::<(&str, &str)>;
-        let series = [
-            (
-                MetricKey::new(
-                    NAMESPACE,
-                    "ConcurrentExecutions",
-                    [("FunctionName", function)],
-                ),
-                function_running,
-            ),
-            (
-                MetricKey::new(NAMESPACE, "ConcurrentExecutions", none()),
-                account_running,
-            ),
-            (
-                MetricKey::new(NAMESPACE, "UnreservedConcurrentExecutions", none()),
-                unreserved_running,
-            ),
-            (
-                MetricKey::new(NAMESPACE, "ClaimedAccountConcurrency", none()),
-                claimed,
-            ),
-        ];
-        for (key, value) in series {
-            if let Ok(key) = key {
-                self.store
-                    .series(&key, Unit::Count)
-                    .record(at, f64::from(value));
-            }
-        }
+        let account: &[&[(&str, &str)]] = &[&[]];
+        self.record_under(
+            &lambda::CONCURRENT_EXECUTIONS,
+            &[&[("FunctionName", function)]],
+            f64::from(function_running),
+        );
+        self.record_under(
+            &lambda::CONCURRENT_EXECUTIONS,
+            account,
+            f64::from(account_running),
+        );
+        self.record_under(
+            &lambda::UNRESERVED_CONCURRENT_EXECUTIONS,
+            account,
+            f64::from(unreserved_running),
+        );
+        self.record_under(
+            &lambda::CLAIMED_ACCOUNT_CONCURRENCY,
+            account,
+            f64::from(claimed),
+        );
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_metric_lands_under_each_of_its_dimension_sets() {
+        let store = Arc::new(Store::new());
+        let m = LambdaMetrics::new(store.clone());
+        let target = Target::version("f", "f:live", "3");
+        m.invocation(&target, false, Duration::from_millis(5));
+        m.throttle(&target);
+        m.provisioned(&target, true, 1, 2);
+        m.provisioned(&target, false, 1, 2);
+        m.iterator_age("f", 10.0);
+        m.destination_delivery_failure("f");
+        m.recursive_invocation_dropped("f");
+        m.dead_letter_error("f");
+        m.async_received("f");
+        m.async_age("f", 10.0);
+        m.async_dropped("f");
+        m.concurrency("f", 1, 2, 1, 3);
+        let keys = store.list(&metric_store::ListFilter {
+            namespace: Some(NAMESPACE.into()),
+            ..Default::default()
+        });
+        // Invocations, Errors, Duration and Throttles under 4 sets each (16); provisioned
+        // invocations, spillovers and executions under 2 (6) and utilization under 1; six
+        // per-function metrics with their account-wide series (12) and
+        // RecursiveInvocationsDropped, per function only (1); concurrency 2 + 1 + 1.
+        assert_eq!(keys.len(), 16 + 6 + 1 + 12 + 1 + 4, "{keys:#?}");
+        for key in &keys {
+            let def = metric_store::catalog::find(NAMESPACE, key.name()).expect("catalogued");
+            let dims: Vec<(&str, &str)> = key
+                .dimensions()
+                .iter()
+                .map(|(k, v)| (k.as_ref(), v.as_ref()))
+                .collect();
+            assert!(def.key(&dims).is_ok(), "{key:?}");
+        }
+    }
 
     #[test]
     fn emf_lines_become_metrics() {

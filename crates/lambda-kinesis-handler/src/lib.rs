@@ -46,13 +46,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
+use cloudwatch_emf::{Document, MAX_VALUES};
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{Map, Value, json};
 
 /// The default namespace of the metrics.
 pub const DEFAULT_NAMESPACE: &str = "KinesisLambdaPipeline";
-/// Most values one EMF metric may carry in one document.
-const MAX_VALUES: usize = 100;
 
 /// The Kinesis event Lambda sends: `{"Records": [...]}`.
 #[derive(Debug, Clone, Deserialize)]
@@ -288,18 +286,11 @@ where
         writes: downstream.take(),
     };
     BatchOutcome {
-        emf: emf_documents(config, &metrics, now_ms()),
+        emf: emf_documents(config, &metrics, time_source::now_ms()),
         response: BatchResponse {
             batch_item_failures: failures,
         },
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// The measurements of one batch.
@@ -313,7 +304,9 @@ struct BatchMetrics {
 }
 
 /// The batch's metrics as EMF documents: the counts in the first, and the per-record and
-/// per-write values in as many documents as 100 values each need.
+/// per-write values in as many documents as 100 values each need. A document the format
+/// refuses (an `AWS/` namespace, an empty dimension value, ...) is reported on stderr and
+/// left out, as CloudWatch would drop it.
 fn emf_documents(config: &MetricsConfig, m: &BatchMetrics, timestamp_ms: u64) -> Vec<String> {
     let write_latency: Vec<f64> = m.writes.iter().map(|(ms, _)| *ms).collect();
     let write_success: Vec<f64> = m
@@ -326,52 +319,48 @@ fn emf_documents(config: &MetricsConfig, m: &BatchMetrics, timestamp_ms: u64) ->
         .map(|n| n.div_ceil(MAX_VALUES))
         .max()
         .unwrap_or(1);
+    let timestamp_ms = i64::try_from(timestamp_ms).unwrap_or(i64::MAX);
     let mut out = Vec::with_capacity(chunks);
     for i in 0..chunks {
-        let mut values: Vec<(&str, &str, Value)> = Vec::new();
-        if i == 0 {
-            values.push(("BatchSize", "Count", json!(m.batch_size)));
-            values.push(("RecordProcessingSuccess", "Count", json!(m.successes)));
-            values.push(("RecordProcessingFailure", "Count", json!(m.failures)));
+        let mut doc = Document::new(&config.namespace, timestamp_ms);
+        for (k, v) in &config.dimensions {
+            doc = doc.dimension(k, v);
         }
-        let chunk = |v: &[f64]| -> Option<Value> {
-            let part: Vec<f64> = v
-                .iter()
+        if i == 0 {
+            doc = doc
+                .count("BatchSize", Some("Count"), m.batch_size as u64)
+                .count("RecordProcessingSuccess", Some("Count"), m.successes as u64)
+                .count("RecordProcessingFailure", Some("Count"), m.failures as u64);
+        }
+        let chunk = |v: &[f64]| -> Vec<f64> {
+            v.iter()
                 .skip(i * MAX_VALUES)
                 .take(MAX_VALUES)
                 .copied()
-                .collect();
-            (!part.is_empty()).then(|| json!(part))
+                .collect()
         };
-        if let Some(v) = chunk(&m.latencies_ms) {
-            values.push(("RecordProcessingLatency", "Milliseconds", v));
+        let series = [
+            (
+                "RecordProcessingLatency",
+                "Milliseconds",
+                chunk(&m.latencies_ms),
+            ),
+            (
+                "DownstreamWriteLatency",
+                "Milliseconds",
+                chunk(&write_latency),
+            ),
+            ("DownstreamWriteSuccess", "Count", chunk(&write_success)),
+        ];
+        for (name, unit, values) in &series {
+            if !values.is_empty() {
+                doc = doc.values(name, Some(unit), values);
+            }
         }
-        if let Some(v) = chunk(&write_latency) {
-            values.push(("DownstreamWriteLatency", "Milliseconds", v));
+        match doc.to_line() {
+            Ok(line) => out.push(line),
+            Err(e) => eprintln!("pipeline metrics not written: {e}"),
         }
-        if let Some(v) = chunk(&write_success) {
-            values.push(("DownstreamWriteSuccess", "Count", v));
-        }
-        let mut doc = Map::new();
-        let keys: Vec<&str> = config.dimensions.iter().map(|(k, _)| k.as_str()).collect();
-        doc.insert(
-            "_aws".into(),
-            json!({
-                "Timestamp": timestamp_ms,
-                "CloudWatchMetrics": [{
-                    "Namespace": config.namespace,
-                    "Dimensions": [keys],
-                    "Metrics": values.iter().map(|(name, unit, _)| json!({"Name": name, "Unit": unit})).collect::<Vec<_>>(),
-                }],
-            }),
-        );
-        for (k, v) in &config.dimensions {
-            doc.insert(k.clone(), v.clone().into());
-        }
-        for (name, _, v) in values {
-            doc.insert(name.into(), v);
-        }
-        out.push(Value::Object(doc).to_string());
     }
     out
 }
@@ -400,9 +389,10 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
 
     fn event(data: &[&str]) -> KinesisEvent {
-        let arrival = (now_ms() as f64 - 250.0) / 1000.0;
+        let arrival = (time_source::now_ms() as f64 - 250.0) / 1000.0;
         let records: Vec<Value> = data
             .iter()
             .enumerate()

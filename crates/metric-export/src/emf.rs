@@ -1,5 +1,5 @@
-//! CloudWatch Embedded Metric Format (EMF): one JSON document per log event, from which
-//! CloudWatch Logs extracts metrics. The document is
+//! CloudWatch Embedded Metric Format (EMF) for collected samples, written with the
+//! `cloudwatch-emf` crate (the one EMF writer and parser of the workspace):
 //!
 //! ```json
 //! {"_aws":{"Timestamp":1700000000000,"CloudWatchMetrics":[{"Namespace":"Streamwatch",
@@ -7,84 +7,15 @@
 //!  "StreamName":"orders","Lag":120.0}
 //! ```
 //!
-//! one metric directive whose single dimension set holds every dimension given; each dimension
-//! is a top-level string member and each metric a top-level number member (the spec's "target
-//! members"). Limits checked, from the EMF specification and the CloudWatch API: at most 100
-//! metrics per directive, at most 30 keys per dimension set, names 1..=255 characters, dimension
-//! values 1..=1024 characters, units from CloudWatch's `StandardUnit` list, finite values, no
-//! two members of the same name, and no `AWS/` namespace (reserved for AWS's own metrics).
+//! one metric directive whose single dimension set holds every dimension given. Limits
+//! checked, from the EMF specification and the CloudWatch API: at most 100 metrics per
+//! directive, at most 30 keys per dimension set, names 1..=255 characters, dimension values
+//! 1..=1024 characters, units from CloudWatch's `StandardUnit` list, finite values, no two
+//! members of the same name, and no `AWS/` namespace (reserved for AWS's own metrics).
 
-use std::collections::BTreeSet;
-
-use serde_json::Value;
-
-/// Most metric definitions in one metric directive.
-pub const MAX_METRICS: usize = 100;
-/// Most keys in one dimension set.
-pub const MAX_DIMENSIONS: usize = 30;
-/// Longest namespace, metric name or dimension name, in characters.
-pub const MAX_NAME_LEN: usize = 255;
-/// Longest dimension value, in characters.
-pub const MAX_DIMENSION_VALUE_LEN: usize = 1024;
-
-/// Why a document could not be built.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EmfError {
-    /// No metric was given; a directive needs at least one.
-    #[error("an EMF directive needs at least one metric")]
-    NoMetrics,
-    /// More than [`MAX_METRICS`] metrics.
-    #[error("{0} metrics, more than the {MAX_METRICS} an EMF directive allows")]
-    TooManyMetrics(usize),
-    /// More than [`MAX_DIMENSIONS`] dimensions.
-    #[error("{0} dimensions, more than the {MAX_DIMENSIONS} keys an EMF dimension set allows")]
-    TooManyDimensions(usize),
-    /// An empty or over-long namespace, metric name, dimension name or dimension value.
-    #[error("invalid {what} {value:?}: must be 1..={max} characters")]
-    InvalidLength {
-        /// What was invalid: `namespace`, `metric name`, `dimension name` or `dimension value`.
-        what: &'static str,
-        /// The offending text.
-        value: String,
-        /// Its maximum length.
-        max: usize,
-    },
-    /// A namespace starting with `AWS/`.
-    #[error("namespace {0:?} is reserved for AWS (starts with \"AWS/\")")]
-    ReservedNamespace(String),
-    /// A unit CloudWatch does not know.
-    #[error("metric {metric:?}: unknown unit {unit:?}")]
-    InvalidUnit {
-        /// The metric.
-        metric: String,
-        /// The unit given.
-        unit: String,
-    },
-    /// A NaN or infinite value, which JSON cannot carry.
-    #[error("metric {0:?}: value is not finite")]
-    NonFiniteValue(String),
-    /// Two members of the document would share a name (two metrics, two dimensions, a metric
-    /// and a dimension, or either named `_aws`).
-    #[error("duplicate member {0:?}: metric and dimension names must be distinct")]
-    DuplicateMember(String),
-}
-
-fn check_len(what: &'static str, value: &str, max: usize) -> Result<(), EmfError> {
-    let len = value.chars().count();
-    if len == 0 || len > max {
-        return Err(EmfError::InvalidLength {
-            what,
-            value: value.to_owned(),
-            max,
-        });
-    }
-    Ok(())
-}
-
-/// JSON text of a string.
-fn quoted(s: &str) -> String {
-    Value::from(s).to_string()
-}
+pub use cloudwatch_emf::{
+    EmfError, MAX_DIMENSION_VALUE_LEN, MAX_DIMENSIONS, MAX_METRICS, MAX_NAME_LEN,
+};
 
 /// Builds one EMF document (a single line, no trailing newline) for `metrics`
 /// (`(name, unit, value)`) under `namespace`, with one dimension set made of all `dimensions`,
@@ -96,68 +27,15 @@ pub fn encode(
     metrics: &[(&str, Option<&str>, f64)],
     timestamp_ms: i64,
 ) -> Result<String, EmfError> {
-    check_len("namespace", namespace, MAX_NAME_LEN)?;
-    if namespace.starts_with("AWS/") {
-        return Err(EmfError::ReservedNamespace(namespace.to_owned()));
-    }
-    if metrics.is_empty() {
-        return Err(EmfError::NoMetrics);
-    }
-    if metrics.len() > MAX_METRICS {
-        return Err(EmfError::TooManyMetrics(metrics.len()));
-    }
-    if dimensions.len() > MAX_DIMENSIONS {
-        return Err(EmfError::TooManyDimensions(dimensions.len()));
-    }
-    let mut members: BTreeSet<&str> = BTreeSet::from(["_aws"]);
+    let mut doc = cloudwatch_emf::Document::new(namespace, timestamp_ms)
+        .known_units(|unit| metric_store::Unit::parse(unit).is_ok());
     for (name, value) in dimensions {
-        check_len("dimension name", name, MAX_NAME_LEN)?;
-        check_len("dimension value", value, MAX_DIMENSION_VALUE_LEN)?;
-        if !members.insert(name) {
-            return Err(EmfError::DuplicateMember((*name).to_owned()));
-        }
+        doc = doc.dimension(name, value);
     }
     for (name, unit, value) in metrics {
-        check_len("metric name", name, MAX_NAME_LEN)?;
-        if !members.insert(name) {
-            return Err(EmfError::DuplicateMember((*name).to_owned()));
-        }
-        if let Some(unit) = unit
-            && metric_store::Unit::parse(unit).is_err()
-        {
-            return Err(EmfError::InvalidUnit {
-                metric: (*name).to_owned(),
-                unit: (*unit).to_owned(),
-            });
-        }
-        if !value.is_finite() {
-            return Err(EmfError::NonFiniteValue((*name).to_owned()));
-        }
+        doc = doc.metric(name, *unit, *value);
     }
-
-    let keys: Vec<String> = dimensions.iter().map(|(k, _)| quoted(k)).collect();
-    let definitions: Vec<String> = metrics
-        .iter()
-        .map(|(name, unit, _)| match unit {
-            Some(unit) => format!("{{\"Name\":{},\"Unit\":{}}}", quoted(name), quoted(unit)),
-            None => format!("{{\"Name\":{}}}", quoted(name)),
-        })
-        .collect();
-    let mut out = format!(
-        "{{\"_aws\":{{\"Timestamp\":{timestamp_ms},\"CloudWatchMetrics\":[{{\"Namespace\":{},\
-         \"Dimensions\":[[{}]],\"Metrics\":[{}]}}]}}",
-        quoted(namespace),
-        keys.join(","),
-        definitions.join(",")
-    );
-    for (name, value) in dimensions {
-        out.push_str(&format!(",{}:{}", quoted(name), quoted(value)));
-    }
-    for (name, _, value) in metrics {
-        out.push_str(&format!(",{}:{}", quoted(name), Value::from(*value)));
-    }
-    out.push('}');
-    Ok(out)
+    doc.to_line()
 }
 
 /// EMF documents (one per line) re-publishing collected samples under a namespace of one's
@@ -188,7 +66,7 @@ pub fn encode_samples(samples: &[crate::Sample], prefix: &str) -> Result<String,
             ))
             .or_default()
             .push((
-                format!("{}.{}", s.metric, s.statistic.as_cloudwatch()),
+                format!("{}.{}", s.metric, s.statistic),
                 s.unit.as_deref(),
                 s.value,
             ));
@@ -215,7 +93,7 @@ pub fn encode_samples(samples: &[crate::Sample], prefix: &str) -> Result<String,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     #[test]
     fn samples_are_republished_per_series_and_timestamp() {

@@ -48,7 +48,7 @@ fn record(sample: &Sample) -> SampleRecord<'_> {
     SampleRecord {
         namespace: &sample.namespace,
         metric: &sample.metric,
-        statistic: sample.statistic.as_cloudwatch(),
+        statistic: sample.statistic.to_string(),
         unit: sample.unit.as_deref(),
         dimensions: sample
             .dimensions

@@ -15,8 +15,6 @@
 #![deny(missing_docs)]
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -25,74 +23,39 @@ pub mod json;
 pub mod line;
 pub mod prometheus;
 
-/// A CloudWatch statistic, as requested from GetMetricData.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Statistic {
-    /// `SampleCount`: the number of datapoints aggregated.
-    SampleCount,
-    /// `Average`.
-    Average,
-    /// `Sum`.
-    Sum,
-    /// `Minimum`.
-    Minimum,
-    /// `Maximum`.
-    Maximum,
-    /// A percentile, `p0`..`p100`: `Percentile(99.0)` is `p99`, `Percentile(99.9)` is `p99.9`.
-    Percentile(f64),
+/// A CloudWatch statistic, as requested from GetMetricData: the metric store's, so the
+/// collector, the exporters and the engine share one type.
+pub use metric_store::Statistic;
+
+/// The suffix of a Prometheus metric name and of a line-protocol field key: the CloudWatch
+/// spelling in snake case (`sum`, `average`, `minimum`, `maximum`, `sample_count`, `p99`,
+/// `p99_9`).
+pub fn statistic_suffix(statistic: Statistic) -> String {
+    snake_case(&statistic.to_string())
 }
 
-impl Statistic {
-    /// The statistic as CloudWatch spells it: `Sum`, `SampleCount`, `p99`, `p99.9`.
-    pub fn as_cloudwatch(&self) -> String {
-        match self {
-            Statistic::SampleCount => "SampleCount".to_owned(),
-            Statistic::Average => "Average".to_owned(),
-            Statistic::Sum => "Sum".to_owned(),
-            Statistic::Minimum => "Minimum".to_owned(),
-            Statistic::Maximum => "Maximum".to_owned(),
-            Statistic::Percentile(p) => format!("p{p}"),
-        }
-    }
-
-    /// The suffix of a Prometheus metric name and of a line-protocol field key: the CloudWatch
-    /// spelling in snake case (`sum`, `average`, `minimum`, `maximum`, `sample_count`, `p99`,
-    /// `p99_9`).
-    pub fn suffix(&self) -> String {
-        snake_case(&self.as_cloudwatch())
-    }
-}
-
-impl fmt::Display for Statistic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.as_cloudwatch())
-    }
-}
-
-/// The error of parsing a [`Statistic`] from a string.
+/// The error of parsing a [`Statistic`] with [`parse_statistic`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown statistic {0:?}: expected SampleCount, Average, Sum, Minimum, Maximum or pNN")]
 pub struct ParseStatisticError(pub String);
 
-impl FromStr for Statistic {
-    type Err = ParseStatisticError;
-
-    /// Parses the CloudWatch spelling (`Sum`, `SampleCount`, `p99`, `p99.9`; `P99` is accepted).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "SampleCount" => Ok(Statistic::SampleCount),
-            "Average" => Ok(Statistic::Average),
-            "Sum" => Ok(Statistic::Sum),
-            "Minimum" => Ok(Statistic::Minimum),
-            "Maximum" => Ok(Statistic::Maximum),
-            _ => s
-                .strip_prefix(['p', 'P'])
-                .filter(|n| n.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
-                .and_then(|n| n.parse::<f64>().ok())
-                .filter(|p| (0.0..=100.0).contains(p))
-                .map(Statistic::Percentile)
-                .ok_or_else(|| ParseStatisticError(s.to_owned())),
-        }
+/// Parses a statistic as a user writes it in a flag or a configuration file: CloudWatch's
+/// spelling (`Sum`, `SampleCount`, `p99`, `p99.9`), with `P99` and any number of decimals
+/// accepted too. ([`Statistic::parse`] is CloudWatch's stricter rule for API requests.)
+pub fn parse_statistic(text: &str) -> Result<Statistic, ParseStatisticError> {
+    match text {
+        "SampleCount" => Ok(Statistic::SampleCount),
+        "Average" => Ok(Statistic::Average),
+        "Sum" => Ok(Statistic::Sum),
+        "Minimum" => Ok(Statistic::Minimum),
+        "Maximum" => Ok(Statistic::Maximum),
+        _ => text
+            .strip_prefix(['p', 'P'])
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+            .and_then(|n| n.parse::<f64>().ok())
+            .filter(|p| (0.0..=100.0).contains(p))
+            .map(Statistic::Percentile)
+            .ok_or_else(|| ParseStatisticError(text.to_owned())),
     }
 }
 
@@ -261,16 +224,16 @@ mod tests {
             (Statistic::Percentile(50.0), "p50", "p50"),
         ];
         for (stat, cw, suffix) in cases {
-            assert_eq!(stat.as_cloudwatch(), cw);
             assert_eq!(stat.to_string(), cw);
-            assert_eq!(stat.suffix(), suffix);
-            assert_eq!(cw.parse::<Statistic>(), Ok(stat));
+            assert_eq!(statistic_suffix(stat), suffix);
+            assert_eq!(parse_statistic(cw), Ok(stat));
+            assert_eq!(Statistic::parse(cw), Ok(stat));
         }
-        assert_eq!("P95".parse::<Statistic>(), Ok(Statistic::Percentile(95.0)));
-        assert!("p101".parse::<Statistic>().is_err());
-        assert!("pNaN".parse::<Statistic>().is_err());
-        assert!("sum".parse::<Statistic>().is_err());
-        assert!("tm99".parse::<Statistic>().is_err());
+        assert_eq!(parse_statistic("P95"), Ok(Statistic::Percentile(95.0)));
+        assert!(parse_statistic("p101").is_err());
+        assert!(parse_statistic("pNaN").is_err());
+        assert!(parse_statistic("sum").is_err());
+        assert!(parse_statistic("tm99").is_err());
     }
 
     #[test]

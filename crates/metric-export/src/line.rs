@@ -100,7 +100,7 @@ pub fn field_key(sample: &Sample) -> String {
     format!(
         "{}_{}",
         snake_case(&sample.metric),
-        sample.statistic.suffix()
+        crate::statistic_suffix(sample.statistic)
     )
 }
 

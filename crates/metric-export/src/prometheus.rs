@@ -29,7 +29,7 @@ pub fn metric_name(namespace: &str, metric: &str, statistic: Statistic) -> Strin
         "{}_{}_{}",
         namespace_prefix(namespace),
         snake_case(metric),
-        statistic.suffix()
+        crate::statistic_suffix(statistic)
     )
 }
 
@@ -210,9 +210,7 @@ pub fn encode_with(
         let help = || {
             let mut help = format!(
                 "CloudWatch metric {} {}, statistic {}",
-                sample.namespace,
-                sample.metric,
-                sample.statistic.as_cloudwatch()
+                sample.namespace, sample.metric, sample.statistic
             );
             if let Some(unit) = &sample.unit {
                 let _ = write!(help, ", unit {unit}");

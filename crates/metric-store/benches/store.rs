@@ -2,6 +2,11 @@
 //!
 //! `cargo bench -p metric-store --bench store`
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the store's own tests seed series of any name directly"
+)]
+
 use std::hint::black_box;
 use std::sync::Arc;
 

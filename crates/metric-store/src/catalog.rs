@@ -8,10 +8,10 @@
 //! Units and dimension sets are AWS's, from the CloudWatch documentation of the `AWS/Kinesis`
 //! `AWS/Lambda` and `AWS/SQS` namespaces; the descriptions are ours.
 
-use crate::{Error, MetricKey, Unit};
+use crate::{Error, MetricKey, SeriesHandle, Statistic, Store, Unit};
 
 /// One metric's definition.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub struct MetricDef {
     /// The CloudWatch namespace, e.g. `AWS/Kinesis`.
     pub namespace: &'static str,
@@ -23,6 +23,9 @@ pub struct MetricDef {
     pub dimension_sets: &'static [&'static [&'static str]],
     /// What one datapoint means and how its statistics read.
     pub description: &'static str,
+    /// The statistics a collector fetches by default, per resource, for a metric it reads
+    /// unasked (the ones AWS recommends for it); empty when it is read only on request.
+    pub default_statistics: &'static [Statistic],
 }
 
 impl MetricDef {
@@ -41,19 +44,40 @@ impl MetricDef {
         }
         MetricKey::new(self.namespace, self.name, dimensions.iter().copied())
     }
+
+    /// The series of `store` to record the metric into, for the given dimension values
+    /// (which must name one of its dimension sets), with the metric's unit. This is how the
+    /// engines record: a name that is not in the catalogue cannot reach the store.
+    pub fn series(
+        &self,
+        store: &Store,
+        dimensions: &[(&str, &str)],
+    ) -> Result<SeriesHandle, Error> {
+        let key = self.key(dimensions)?;
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the catalogue is the one place AWS metrics are recorded from"
+        )]
+        Ok(store.series(&key, self.unit))
+    }
 }
 
 macro_rules! catalogue {
     ($(
         $(#[$doc:meta])*
         $namespace_mod:ident ($namespace:literal) {
-            $($const_name:ident: $name:literal, $unit:ident, [$([$($dim:literal),*]),*], $desc:literal;)*
+            $(
+                $const_name:ident: $name:literal, $unit:ident, [$([$($dim:literal),*]),*],
+                $(collect [$($stat:expr),*],)? $desc:literal;
+            )*
         }
     )*) => {
         $(
             $(#[$doc])*
             pub mod $namespace_mod {
                 use super::MetricDef;
+                #[allow(unused_imports, reason = "only namespaces with collected metrics name statistics")]
+                use crate::Statistic::{Average, Maximum, Minimum, Percentile, SampleCount, Sum};
                 use crate::Unit;
 
                 /// The namespace.
@@ -67,6 +91,7 @@ macro_rules! catalogue {
                         unit: Unit::$unit,
                         dimension_sets: &[$(&[$($dim),*]),*],
                         description: $desc,
+                        default_statistics: &[$($($stat),*)?],
                     };
                 )*
 
@@ -150,34 +175,37 @@ catalogue! {
     /// account (no dimensions).
     lambda ("AWS/Lambda") {
         INVOCATIONS: "Invocations", Count, [[], ["FunctionName"], ["FunctionName", "Resource"], ["FunctionName", "Resource", "ExecutedVersion"]],
+            collect [Sum],
             "Times the function code ran, successful or not; throttled requests are not counted.";
         ERRORS: "Errors", Count, [[], ["FunctionName"], ["FunctionName", "Resource"], ["FunctionName", "Resource", "ExecutedVersion"]],
+            collect [Sum],
             "Invocations that ended in a function error (an exception, a timeout, a crash).";
         THROTTLES: "Throttles", Count, [[], ["FunctionName"], ["FunctionName", "Resource"], ["FunctionName", "Resource", "ExecutedVersion"]],
+            collect [Sum],
             "Invocation requests refused for lack of concurrency.";
         DEAD_LETTER_ERRORS: "DeadLetterErrors", Count, [[], ["FunctionName"], ["FunctionName", "Resource"]],
+            collect [Sum],
             "Asynchronous events that could not be sent to the dead-letter queue.";
         DESTINATION_DELIVERY_FAILURES: "DestinationDeliveryFailures", Count, [[], ["FunctionName"], ["FunctionName", "Resource"]],
+            collect [Sum],
             "Events that could not be sent to an on-failure destination (including an event source mapping's).";
         PROVISIONED_CONCURRENCY_INVOCATIONS: "ProvisionedConcurrencyInvocations", Count, [["FunctionName"], ["FunctionName", "Resource"]],
             "Invocations that ran on provisioned concurrency.";
         PROVISIONED_CONCURRENCY_SPILLOVER: "ProvisionedConcurrencySpilloverInvocations", Count, [["FunctionName"], ["FunctionName", "Resource"]],
             "Invocations that ran on standard concurrency because provisioned concurrency was in use.";
         RECURSIVE_INVOCATIONS_DROPPED: "RecursiveInvocationsDropped", Count, [["FunctionName"]],
+            collect [Sum],
             "Invocations stopped because the function was found in a recursive loop.";
-        ASYNC_EVENTS_RECEIVED: "AsyncEventsReceived", Count, [["FunctionName"], ["FunctionName", "Resource"]],
-            "Asynchronous events queued for the function.";
-        ASYNC_EVENTS_DROPPED: "AsyncEventsDropped", Count, [["FunctionName"], ["FunctionName", "Resource"]],
-            "Asynchronous events dropped without running the function.";
         DURATION: "Duration", Milliseconds, [[], ["FunctionName"], ["FunctionName", "Resource"], ["FunctionName", "Resource", "ExecutedVersion"]],
+            collect [Average, Maximum, Percentile(99.0)],
             "Time the function code spent on one invocation; percentiles are supported.";
         POST_RUNTIME_EXTENSIONS_DURATION: "PostRuntimeExtensionsDuration", Milliseconds, [["FunctionName"], ["FunctionName", "Resource"]],
             "Time extensions ran after the function code finished an invocation.";
-        ITERATOR_AGE: "IteratorAge", Milliseconds, [["FunctionName"], ["FunctionName", "Resource"]],
+        ITERATOR_AGE: "IteratorAge", Milliseconds, [[], ["FunctionName"], ["FunctionName", "Resource"]],
+            collect [Average, Maximum],
             "For stream event sources: age of the last record of a batch when the batch was sent to the function.";
-        ASYNC_EVENT_AGE: "AsyncEventAge", Milliseconds, [["FunctionName"], ["FunctionName", "Resource"]],
-            "Time between queueing an asynchronous event and invoking the function with it.";
         CONCURRENT_EXECUTIONS: "ConcurrentExecutions", Count, [[], ["FunctionName"], ["FunctionName", "Resource"]],
+            collect [Maximum],
             "Function instances processing events at the same time; read with Maximum.";
         PROVISIONED_CONCURRENT_EXECUTIONS: "ProvisionedConcurrentExecutions", Count, [["FunctionName"], ["FunctionName", "Resource"]],
             "Instances on provisioned concurrency processing events at the same time.";
@@ -187,6 +215,15 @@ catalogue! {
             "Concurrent executions of functions without reserved concurrency.";
         CLAIMED_ACCOUNT_CONCURRENCY: "ClaimedAccountConcurrency", Count, [[]],
             "Concurrency not available for on-demand invocations (reserved plus provisioned plus unreserved in use).";
+        ASYNC_EVENTS_RECEIVED: "AsyncEventsReceived", Count, [[], ["FunctionName"], ["FunctionName", "Resource"]],
+            collect [Sum],
+            "Asynchronous events queued for the function.";
+        ASYNC_EVENT_AGE: "AsyncEventAge", Milliseconds, [[], ["FunctionName"], ["FunctionName", "Resource"]],
+            collect [Average, Maximum],
+            "Time between queueing an asynchronous event and invoking the function with it.";
+        ASYNC_EVENTS_DROPPED: "AsyncEventsDropped", Count, [[], ["FunctionName"], ["FunctionName", "Resource"]],
+            collect [Sum],
+            "Asynchronous events dropped without running the function.";
     }
 
     /// `AWS/SQS`: per queue (QueueName). The `Approximate*` gauges are sampled once a minute.
@@ -212,6 +249,19 @@ catalogue! {
     }
 }
 
+/// The shard-level `AWS/Kinesis` metrics (`StreamName` + `ShardId`), which
+/// EnableEnhancedMonitoring names one by one (or all with `ALL`), in the order of its API
+/// documentation.
+pub static KINESIS_SHARD_LEVEL: [&MetricDef; 7] = [
+    &kinesis::INCOMING_BYTES,
+    &kinesis::INCOMING_RECORDS,
+    &kinesis::OUTGOING_BYTES,
+    &kinesis::OUTGOING_RECORDS,
+    &kinesis::WRITE_THROTTLED,
+    &kinesis::READ_THROTTLED,
+    &kinesis::ITERATOR_AGE,
+];
+
 /// The definition of `namespace`/`name`, if the catalogue has it.
 pub fn find(namespace: &str, name: &str) -> Option<&'static MetricDef> {
     all().find(|d| d.namespace == namespace && d.name == name)
@@ -227,7 +277,7 @@ pub fn markdown() -> String {
         if d.namespace != namespace {
             namespace = d.namespace;
             out.push_str(&format!(
-                "\n## {namespace}\n\n| metric | unit | dimensions | meaning |\n|---|---|---|---|\n"
+                "\n## {namespace}\n\n| metric | unit | dimensions | collected by default | meaning |\n|---|---|---|---|---|\n"
             ));
         }
         let sets: Vec<String> = d
@@ -241,11 +291,13 @@ pub fn markdown() -> String {
                 }
             })
             .collect();
+        let statistics: Vec<String> = d.default_statistics.iter().map(|s| s.to_string()).collect();
         out.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} |\n",
             d.name,
             d.unit.as_str(),
             sets.join("; "),
+            statistics.join(", "),
             d.description
         ));
     }
@@ -279,6 +331,35 @@ mod tests {
     }
 
     #[test]
+    fn the_shard_level_set_is_every_metric_published_per_shard() {
+        let per_shard: Vec<&str> = kinesis::ALL
+            .iter()
+            .filter(|d| d.dimension_sets.contains(&&["StreamName", "ShardId"][..]))
+            .map(|d| d.name)
+            .collect();
+        let mut listed: Vec<&str> = KINESIS_SHARD_LEVEL.iter().map(|d| d.name).collect();
+        listed.sort_unstable();
+        let mut expected = per_shard.clone();
+        expected.sort_unstable();
+        assert_eq!(listed, expected);
+    }
+
+    #[test]
+    fn series_are_recorded_only_under_documented_sets() {
+        let store = Store::new();
+        assert!(
+            lambda::INVOCATIONS
+                .series(&store, &[("FunctionName", "f")])
+                .is_ok()
+        );
+        assert!(
+            lambda::RECURSIVE_INVOCATIONS_DROPPED
+                .series(&store, &[])
+                .is_err()
+        );
+    }
+
+    #[test]
     fn kinesis_units_are_awss() {
         assert_eq!(kinesis::GET_RECORDS_ITERATOR_AGE.unit, Unit::Milliseconds);
         assert_eq!(kinesis::PUT_RECORDS_BYTES.unit, Unit::Bytes);
@@ -295,6 +376,12 @@ mod docs_tests {
     #[test]
     fn docs_page_matches_the_catalogue() {
         let on_disk = include_str!("../../../docs/metrics.md");
+        if std::env::var_os("STREAMWATCH_BLESS").is_some() {
+            // Writes the page, for those without a `streamwatch` binary at hand.
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/metrics.md");
+            std::fs::write(path, super::markdown()).expect("docs/metrics.md is writable");
+            return;
+        }
         assert_eq!(
             on_disk,
             super::markdown(),

@@ -70,6 +70,9 @@ pub enum Error {
         /// The dimension names given.
         dimensions: Vec<String>,
     },
+    /// A metric of an `AWS/` namespace recorded other than through the catalogue.
+    #[error("namespace {0:?} is reserved for AWS's metrics, which are recorded from the catalogue")]
+    ReservedNamespace(String),
     /// A unit string that is not a CloudWatch StandardUnit.
     #[error("{0:?} is not a CloudWatch unit")]
     InvalidUnit(String),

@@ -297,13 +297,14 @@ impl SeriesHandle {
 /// The time-series store behind the CloudWatch API. Share it behind an `Arc`.
 ///
 /// ```
-/// use metric_store::{ManualClock, MetricKey, Statistic, Store, Unit};
+/// use metric_store::catalog::kinesis::INCOMING_BYTES;
+/// use metric_store::{ManualClock, Statistic, Store};
 /// use std::sync::Arc;
 ///
 /// let now = 1_700_000_000_000;
 /// let store = Store::with_clock(Arc::new(ManualClock::new(now)));
-/// let key = MetricKey::new("AWS/Kinesis", "IncomingBytes", [("StreamName", "orders")]).unwrap();
-/// let bytes = store.series(&key, Unit::Bytes);
+/// let key = INCOMING_BYTES.key(&[("StreamName", "orders")]).unwrap();
+/// let bytes = INCOMING_BYTES.series(&store, &[("StreamName", "orders")]).unwrap();
 /// bytes.record(now - 30_000, 100.0);
 /// bytes.record(now - 20_000, 300.0);
 ///
@@ -372,6 +373,9 @@ impl Store {
     }
 
     /// The series for `key`, created if new. A series has one unit; the last one given wins.
+    ///
+    /// Outside tests, record through [`crate::catalog::MetricDef::series`] (AWS's metrics)
+    /// or [`Store::custom_series`] (one's own); `clippy.toml` disallows calling this directly.
     pub fn series(&self, key: &MetricKey, unit: Unit) -> SeriesHandle {
         let series = self.get_or_create(key, Some(unit));
         {
@@ -381,6 +385,20 @@ impl Store {
             }
         }
         SeriesHandle { series }
+    }
+
+    /// The series for a metric of one's own (not `AWS/`), created if new: what CloudWatch
+    /// Logs records from an Embedded Metric Format line. AWS's metrics are recorded through
+    /// their catalogue definitions ([`crate::catalog::MetricDef::series`]) instead.
+    pub fn custom_series(&self, key: &MetricKey, unit: Unit) -> Result<SeriesHandle, Error> {
+        if key.namespace().starts_with("AWS/") {
+            return Err(Error::ReservedNamespace(key.namespace().to_owned()));
+        }
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "custom namespaces are not in the catalogue"
+        )]
+        Ok(self.series(key, unit))
     }
 
     /// The store clock's current time, epoch milliseconds.

@@ -631,11 +631,8 @@ impl SqsEngine {
     }
 
     fn record(&self, queue: &str, metric: &catalog::MetricDef, value: f64) {
-        if let Ok(key) = metric.key(&[("QueueName", queue)]) {
-            self.inner
-                .metrics
-                .series(&key, metric.unit)
-                .record(now_ms(), value);
+        if let Ok(series) = metric.series(&self.inner.metrics, &[("QueueName", queue)]) {
+            series.record(now_ms(), value);
         }
     }
 

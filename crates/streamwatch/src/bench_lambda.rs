@@ -9,13 +9,14 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use aws_sdk_lambda::types::{FunctionCode, Runtime};
 use clap::Args;
+use time_source::now_ms_i64 as now_ms;
 
 /// Options of `streamwatch bench lambda`.
 #[derive(Args, Debug)]
@@ -36,13 +37,6 @@ pub struct LambdaBenchArgs {
     /// Invocations for the Invoke API measurement.
     #[arg(long, default_value_t = 2000)]
     invocations: usize,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 fn percentile(sorted: &[i64], p: f64) -> i64 {
@@ -212,8 +206,7 @@ pub async fn run(args: LambdaBenchArgs) -> anyhow::Result<()> {
 
 /// Invocations counted in the engine's AWS/Lambda metrics for a function.
 fn invocations(server: &streamwatch_server::RunningServer, function: &str) -> i64 {
-    let Ok(key) =
-        metric_store::MetricKey::new("AWS/Lambda", "Invocations", [("FunctionName", function)])
+    let Ok(key) = metric_store::catalog::lambda::INVOCATIONS.key(&[("FunctionName", function)])
     else {
         return 0;
     };

@@ -11,12 +11,13 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use cloudwatch_collector::{ApiCalls, Collector, CollectorConfig, Cycle, Namespace, TagFilter};
 use metric_export::{Gauge, InventoryObject, Sample};
+use time_source::now_ms_i64 as now_ms;
 
 use crate::collect_config::{NamespaceSettings, Output};
 use parking_lot::RwLock;
@@ -246,13 +247,6 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
         "h" => Ok(Duration::from_secs(n * 3600)),
         _ => Err(format!("unknown unit in {text:?}: use ms, s, m or h")),
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// Whether the AWS credential chain has anything to find besides instance metadata: the

@@ -51,7 +51,6 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use cloudwatch_collector::{MetricSpec, Namespace, TagFilter};
-use metric_export::Statistic;
 use serde::Deserialize;
 
 /// The file as written.
@@ -371,7 +370,7 @@ fn metric_specs(list: &[MetricEntry]) -> anyhow::Result<Vec<MetricSpec>> {
     for m in list {
         let mut statistics = Vec::new();
         for s in &m.statistics {
-            statistics.push(s.parse::<Statistic>().map_err(anyhow::Error::msg)?);
+            statistics.push(metric_export::parse_statistic(s).map_err(anyhow::Error::msg)?);
         }
         if statistics.is_empty() {
             bail!("metric {} names no statistics", m.name);
@@ -387,6 +386,7 @@ fn metric_specs(list: &[MetricEntry]) -> anyhow::Result<Vec<MetricSpec>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use metric_export::Statistic;
 
     fn secs(text: &str) -> Result<Duration, String> {
         text.trim_end_matches('s')

@@ -11,7 +11,7 @@ use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use bytes::Bytes;
@@ -24,6 +24,7 @@ use kinesis_client::{
 };
 use metric_export::{Gauge, Sample, Statistic};
 use parking_lot::RwLock;
+use time_source::now_ms_i64 as now_ms;
 use tokio::sync::watch;
 
 use crate::serve::ShardLimits;
@@ -59,13 +60,6 @@ pub struct DemoArgs {
     /// Where Prometheus `/metrics` (the latest collection cycle) is served.
     #[arg(long, default_value = "127.0.0.1:9107")]
     listen: SocketAddr,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// The producer's and consumer's own counters, read live (the client reports through the
@@ -287,7 +281,7 @@ fn feed(
 }
 
 fn same_statistic(a: Statistic, b: Statistic) -> bool {
-    a.as_cloudwatch() == b.as_cloudwatch()
+    a.to_string() == b.to_string()
 }
 
 impl Row {

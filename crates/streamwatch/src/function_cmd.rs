@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use aws_sdk_lambda::error::ProvideErrorMetadata;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
 use clap::{Args, Subcommand};
+use time_source::now_ms_i64 as now_ms;
 
 /// The `--endpoint` value that means AWS's own endpoints.
 const AWS: &str = "aws";
@@ -250,13 +251,6 @@ pub struct LogsArgs {
     filter: Option<String>,
     #[command(flatten)]
     target: Target,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// Runs `streamwatch logs`: FilterLogEvents, every page; with `--follow`, again every second

@@ -19,10 +19,21 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64)
+        now_ms()
     }
+}
+
+/// The system's wall clock now, in milliseconds since the Unix epoch (0 before the epoch):
+/// for code that has no [`Clock`] to ask, such as command-line tools and users' functions.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// [`now_ms`] as a signed number, as the AWS SDKs' `DateTime::from_millis` takes it.
+pub fn now_ms_i64() -> i64 {
+    i64::try_from(now_ms()).unwrap_or(i64::MAX)
 }
 
 /// A clock that moves only when told to. Clones share the same time.

@@ -3,10 +3,11 @@
 //! back. Each suite uses part of it.
 #![allow(dead_code)]
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
+use time_source::now_ms;
 
 /// An SDK client of service `$sdk` for `$endpoint`, with static credentials and region.
 macro_rules! client {
@@ -256,13 +257,6 @@ impl Stack {
     ) -> f64 {
         stat(self.server.metrics(), namespace, metric, dims, statistic)
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
 }
 
 /// A metric with exactly these dimensions over the last ten minutes: the periods' Maximum

@@ -1,10 +1,9 @@
 //! AWS CBOR 1.1, the Java SDK v2's default: blobs as byte strings and timestamps as tag 1 over
 //! integer epoch *milliseconds*, both ways.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use ciborium::Value as C;
 use serde_json::json;
+use time_source::now_ms;
 
 use crate::*;
 
@@ -35,13 +34,6 @@ fn get<'v>(v: &'v C, key: &str) -> &'v C {
         .find(|(k, _)| k.as_text() == Some(key))
         .map(|(_, v)| v)
         .unwrap_or_else(|| panic!("no {key} in {v:?}"))
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
 }
 
 /// A signed CBOR call that must succeed; returns the decoded answer (Null for an empty body).

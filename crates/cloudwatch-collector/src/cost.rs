@@ -1,0 +1,76 @@
+//! What a cycle costs: the API calls made, by operation, and the estimated CloudWatch bill
+//! (GetMetricData is billed per metric requested).
+
+use crate::Cycle;
+
+/// What AWS charges per metric requested through GetMetricData, in US dollars (standard
+/// pricing: $0.01 per 1,000 metrics requested).
+pub const USD_PER_METRIC_REQUESTED: f64 = 0.01 / 1000.0;
+
+/// API calls made, by operation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApiCalls {
+    /// ListStreams pages.
+    pub list_streams: u64,
+    /// GetMetricData calls (pages included).
+    pub get_metric_data: u64,
+    /// DescribeStreamSummary calls.
+    pub describe_stream_summary: u64,
+    /// ListTagsForStream calls.
+    pub list_tags_for_stream: u64,
+    /// ListFunctions pages.
+    pub list_functions: u64,
+    /// Lambda ListTags calls.
+    pub list_tags: u64,
+    /// ListEventSourceMappings pages.
+    pub list_event_source_mappings: u64,
+    /// ListMetrics pages (finer series discovery).
+    pub list_metrics: u64,
+}
+
+impl ApiCalls {
+    /// All calls.
+    pub fn total(&self) -> u64 {
+        self.list_streams
+            + self.get_metric_data
+            + self.describe_stream_summary
+            + self.list_tags_for_stream
+            + self.list_functions
+            + self.list_tags
+            + self.list_event_source_mappings
+            + self.list_metrics
+    }
+
+    /// Each operation's CloudWatch, Kinesis or Lambda name with its count.
+    pub fn by_operation(&self) -> [(&'static str, u64); 8] {
+        [
+            ("ListStreams", self.list_streams),
+            ("GetMetricData", self.get_metric_data),
+            ("DescribeStreamSummary", self.describe_stream_summary),
+            ("ListTagsForStream", self.list_tags_for_stream),
+            ("ListFunctions", self.list_functions),
+            ("ListTags", self.list_tags),
+            ("ListEventSourceMappings", self.list_event_source_mappings),
+            ("ListMetrics", self.list_metrics),
+        ]
+    }
+
+    /// Adds another count to this one.
+    pub fn add(&mut self, other: &ApiCalls) {
+        self.list_streams += other.list_streams;
+        self.get_metric_data += other.get_metric_data;
+        self.describe_stream_summary += other.describe_stream_summary;
+        self.list_tags_for_stream += other.list_tags_for_stream;
+        self.list_functions += other.list_functions;
+        self.list_tags += other.list_tags;
+        self.list_event_source_mappings += other.list_event_source_mappings;
+        self.list_metrics += other.list_metrics;
+    }
+}
+
+impl Cycle {
+    /// The estimated CloudWatch cost of the cycle, in US dollars.
+    pub fn estimated_cost_usd(&self) -> f64 {
+        self.metrics_requested as f64 * USD_PER_METRIC_REQUESTED
+    }
+}
