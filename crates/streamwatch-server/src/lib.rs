@@ -97,7 +97,54 @@ pub fn router(engine: Engine, metrics: Arc<Store>, services: Services) -> Router
         .fallback(dispatch)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
-        .merge(lambda_api::router(lambda))
+        .layer(axum::middleware::from_fn_with_state(lambda, lambda_front))
+}
+
+/// Lambda's REST paths go to `lambda-api`, with its own body limit (a 50 MB zip in base64);
+/// every other request goes on to [`dispatch`].
+async fn lambda_front(
+    State(lambda): State<LambdaEngine>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !lambda_api::is_lambda_path(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, lambda_api::MAX_REQUEST_BYTES).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let headers: Vec<(&str, &str)> = parts
+        .headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
+        .collect();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let request = aws_wire::Request {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers: &headers,
+        body: &body,
+        request_id: &request_id,
+    };
+    let reply = lambda_api::handle(&lambda, &request).await;
+    let mut resp = Response::new(Body::from(reply.body));
+    *resp.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Some(content_type) = reply.content_type {
+        resp.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    for (name, value) in reply.headers {
+        if let (Ok(name), Ok(value)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            resp.headers_mut().insert(name, value);
+        }
+    }
+    resp
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
