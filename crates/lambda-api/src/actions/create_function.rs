@@ -1,16 +1,18 @@
 //! CreateFunction: a function from an inline zip (`Code.ZipFile`).
 
+use std::collections::BTreeMap;
+
 use aws_wire::{Binding, Input, Member, Shape};
 use lambda_engine::FunctionConfig;
 
 use super::Call;
 use crate::common::{int_u32, json, string_map};
+use crate::documents;
 use crate::error::{ApiResult, LambdaApiError};
 use crate::shapes::{
     ARCHITECTURES, DEAD_LETTER_CONFIG, DESCRIPTION, ENVIRONMENT, FUNCTION_NAME, HANDLER,
     MEMORY_SIZE, PACKAGE_TYPE, ROLE, TAGS, TIMEOUT, split_function_name,
 };
-use crate::{documents, error};
 
 static CODE_MEMBERS: [Member; 5] = [
     Member::optional("ZipFile", &Shape::BLOB),
@@ -95,9 +97,9 @@ pub(crate) async fn run(call: Call<'_, '_>) -> ApiResult {
     let runtime = input.str("Runtime").ok_or_else(|| {
         LambdaApiError::invalid("The Runtime parameter must be set for a .zip file package type.")
     })?;
-    let code = input.structure("Code").ok_or_else(|| {
-        error::LambdaApiError::invalid("Please provide a source for function code.")
-    })?;
+    let code = input
+        .structure("Code")
+        .ok_or_else(|| LambdaApiError::invalid("Please provide a source for function code."))?;
     let zip = zip_of(code)?;
     let architectures = input
         .str_list("Architectures")
