@@ -68,7 +68,7 @@ pub(crate) fn dead_letter_target(input: &Input<'_>) -> Option<Option<String>> {
 }
 
 /// `Environment.Variables`, when `Environment` is given.
-pub(crate) fn environment(input: &Input<'_>) -> Option<std::collections::BTreeMap<String, String>> {
+pub(crate) fn environment(input: &Input<'_>) -> Option<BTreeMap<String, String>> {
     let env = input.structure("Environment")?;
     Some(string_map(env.map_str("Variables")))
 }
