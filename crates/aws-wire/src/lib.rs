@@ -77,6 +77,7 @@ mod encoding;
 mod error;
 mod exchange;
 mod query;
+mod rest;
 mod schema;
 mod time;
 mod validate;
@@ -88,6 +89,10 @@ pub use encoding::Encoding;
 pub use error::WireError;
 pub use exchange::{Reply, Request};
 pub use query::{INVALID_QUERY_VALUE, QueryRequest, decode_query};
+pub use rest::{
+    Binding, ERROR_TYPE_HEADER, Location, RestParts, decode_path_segment, decode_query_string,
+    parse_rest, rest_json_error,
+};
 pub use schema::{Member, Pattern, Shape};
 pub use validate::{Input, Item, parse, validate};
 pub use value::{MAX_DEPTH, Value, decode};

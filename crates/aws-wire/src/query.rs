@@ -134,7 +134,7 @@ fn parse_form(body: &[u8]) -> Result<BTreeMap<String, Node>, WireError> {
 }
 
 /// Decodes `%XX` and `+` (a space) in one form component.
-fn percent_decode(s: &str) -> Result<String, WireError> {
+pub(crate) fn percent_decode(s: &str) -> Result<String, WireError> {
     if !s.contains(['%', '+']) {
         return Ok(s.to_owned());
     }

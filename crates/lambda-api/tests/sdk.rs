@@ -24,8 +24,9 @@ async fn start() -> (aws_sdk_lambda::Client, tempfile::TempDir) {
         .await
         .expect("bind");
     let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+    let app = axum::Router::new().fallback(serve).with_state(engine);
     tokio::spawn(async move {
-        let _ = axum::serve(listener, lambda_api::router(engine)).await;
+        let _ = axum::serve(listener, app).await;
     });
     let client = aws_sdk_lambda::Client::from_conf(
         aws_sdk_lambda::Config::builder()
@@ -38,6 +39,44 @@ async fn start() -> (aws_sdk_lambda::Client, tempfile::TempDir) {
             .build(),
     );
     (client, dir)
+}
+
+/// The HTTP side the server plays: each request to [`lambda_api::handle`], its reply back.
+async fn serve(
+    axum::extract::State(engine): axum::extract::State<lambda_engine::LambdaEngine>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, lambda_api::MAX_REQUEST_BYTES)
+        .await
+        .expect("body");
+    let headers: Vec<(&str, &str)> = parts
+        .headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
+        .collect();
+    let request = aws_wire::Request {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers: &headers,
+        body: &body,
+        request_id: "test",
+    };
+    let reply = lambda_api::handle(&engine, &request).await;
+    let mut resp = axum::response::Response::new(axum::body::Body::from(reply.body));
+    *resp.status_mut() = axum::http::StatusCode::from_u16(reply.status).expect("status");
+    if let Some(ct) = reply.content_type {
+        resp.headers_mut()
+            .insert("content-type", axum::http::HeaderValue::from_static(ct));
+    }
+    for (name, value) in reply.headers {
+        resp.headers_mut().insert(
+            axum::http::HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+            axum::http::HeaderValue::from_str(&value).expect("header"),
+        );
+    }
+    resp
 }
 
 fn zip() -> Blob {

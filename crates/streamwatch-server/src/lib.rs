@@ -113,11 +113,46 @@ pub fn router(
         .fallback(dispatch)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
-        .merge(lambda_api::router(lambda))
+        .layer(axum::middleware::from_fn_with_state(lambda, lambda_front))
         .layer(axum::middleware::from_fn_with_state(
             door,
             front_door::front_door,
         ))
+}
+
+/// Lambda's REST paths go to `lambda-api`, with its own body limit (a 50 MB zip in base64);
+/// every other request goes on to [`dispatch`].
+async fn lambda_front(
+    State(lambda): State<LambdaEngine>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !lambda_api::is_lambda_path(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, lambda_api::MAX_REQUEST_BYTES).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let headers: Vec<(&str, &str)> = parts
+        .headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
+        .collect();
+    let request_id = parts
+        .extensions
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let request = aws_wire::Request {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers: &headers,
+        body: &body,
+        request_id: &request_id,
+    };
+    write_reply(lambda_api::handle(&lambda, &request).await)
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -213,8 +248,11 @@ fn write_reply(out: aws_wire::Reply) -> Response {
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     }
     for (name, value) in out.headers {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            resp.headers_mut().insert(name, v);
+        if let (Ok(name), Ok(value)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            resp.headers_mut().insert(name, value);
         }
     }
     resp
