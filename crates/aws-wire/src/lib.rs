@@ -18,6 +18,9 @@
 //!   [`error_body`] builds the `{"__type", "message"}` error document,
 //!   [`query_compatible_error`] the same plus the `x-amzn-query-error` header value, and
 //!   [`query_error`] the query protocol's `<ErrorResponse>`.
+//! - For JSON RPC services (`X-Amz-Target`), [`target_operation`] reads the operation's name,
+//!   [`first_missing`] finds a required member left out (for services such as SQS that answer
+//!   it with their own error) and [`error_reply`] makes an error [`Reply`].
 //!
 //! Each [`Encoding`] has its own rules for timestamps (epoch seconds in JSON and RPC v2 CBOR,
 //! epoch milliseconds in AWS CBOR 1.1, ISO 8601 in the query protocol) and non-finite doubles
@@ -77,6 +80,7 @@ mod encoding;
 mod error;
 mod exchange;
 mod query;
+mod rpc;
 mod schema;
 mod time;
 mod validate;
@@ -88,6 +92,7 @@ pub use encoding::Encoding;
 pub use error::WireError;
 pub use exchange::{Reply, Request};
 pub use query::{INVALID_QUERY_VALUE, QueryRequest, decode_query};
+pub use rpc::{error_reply, first_missing, target_operation};
 pub use schema::{Member, Pattern, Shape};
 pub use validate::{Input, Item, parse, validate};
 pub use value::{MAX_DEPTH, Value, decode};

@@ -143,38 +143,25 @@ async fn dispatch(
             &request_id,
         );
     }
-    if let Some(op) =
-        header_str(&headers, "x-amz-target").and_then(|t| t.strip_prefix(logs_api::TARGET_PREFIX))
-    {
-        let answer = logs_api::handle(&state.lambda, op, &body);
-        let mut resp = Response::new(Body::from(answer.body));
-        *resp.status_mut() =
-            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(logs_api::CONTENT_TYPE),
-        );
-        return with_request_id(resp, &request_id);
+    let text_headers: Vec<(&str, &str)> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+        .collect();
+    let wire_req = aws_wire::Request {
+        method: method.as_str(),
+        path: uri.path(),
+        query: uri.query(),
+        headers: &text_headers,
+        body: &body,
+        request_id: &request_id,
+    };
+    if aws_wire::target_operation(&wire_req, logs_api::TARGET_PREFIX).is_some() {
+        let reply = logs_api::handle(&state.lambda, &wire_req);
+        return with_request_id(reply_response(reply), &request_id);
     }
-    if let Some(op) =
-        header_str(&headers, "x-amz-target").and_then(|t| t.strip_prefix(sqs_api::TARGET_PREFIX))
-    {
-        let trace = header_str(&headers, "x-amzn-trace-id");
-        let answer = sqs_api::handle(&state.sqs, op, &body, trace).await;
-        let mut resp = Response::new(Body::from(answer.body));
-        *resp.status_mut() =
-            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(sqs_api::CONTENT_TYPE),
-        );
-        if let Some(code) = answer
-            .query_error
-            .and_then(|c| HeaderValue::from_str(&c).ok())
-        {
-            resp.headers_mut().insert("x-amzn-query-error", code);
-        }
-        return with_request_id(resp, &request_id);
+    if aws_wire::target_operation(&wire_req, sqs_api::TARGET_PREFIX).is_some() {
+        let reply = sqs_api::handle(&state.sqs, &wire_req).await;
+        return with_request_id(reply_response(reply), &request_id);
     }
     let req = Request {
         target: header_str(&headers, "x-amz-target"),
@@ -270,6 +257,23 @@ fn cloudwatch(
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     }
     for (name, value) in out.headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            resp.headers_mut().insert(name, v);
+        }
+    }
+    resp
+}
+
+/// Writes an API crate's reply as an HTTP response.
+fn reply_response(reply: aws_wire::Reply) -> Response {
+    let mut resp = Response::new(Body::from(reply.body));
+    *resp.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Some(ct) = reply.content_type {
+        resp.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    }
+    for (name, value) in reply.headers {
         if let Ok(v) = HeaderValue::from_str(&value) {
             resp.headers_mut().insert(name, v);
         }
