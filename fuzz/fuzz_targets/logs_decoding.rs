@@ -49,7 +49,9 @@ fn fixture() -> Fixture {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, body)) = data.split_first() else { return };
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
     let target = match Operation::ALL.get(usize::from(selector)) {
         Some(op) => format!("Logs_20140328.{}", op.name()),
         None => format!("Logs_20140328.Unknown{selector}"),

@@ -53,12 +53,17 @@ fn engine() -> SqsEngine {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, body)) = data.split_first() else { return };
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
     let target = match Operation::ALL.get(usize::from(selector)) {
         Some(op) => format!("AmazonSQS.{}", op.name()),
         None => format!("AmazonSQS.Unknown{selector}"),
     };
-    let headers = [("x-amz-target", target.as_str()), ("x-amzn-trace-id", "Root=1-fuzz")];
+    let headers = [
+        ("x-amz-target", target.as_str()),
+        ("x-amzn-trace-id", "Root=1-fuzz"),
+    ];
     let req = aws_wire::Request {
         method: "POST",
         path: "/",
@@ -69,7 +74,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let engine = engine();
     let reply = runtime().block_on(sqs_api::handle(&engine, &req));
-    assert!(matches!(reply.status, 200 | 400 | 403 | 404), "status {}", reply.status);
+    assert!(
+        matches!(reply.status, 200 | 400 | 403 | 404),
+        "status {}",
+        reply.status
+    );
     assert_eq!(reply.content_type, Some(sqs_api::CONTENT_TYPE));
     let json: serde_json::Value = serde_json::from_slice(&reply.body).expect("a JSON body");
     assert!(json.is_object(), "{json}");
@@ -80,7 +89,12 @@ fuzz_target!(|data: &[u8]| {
         let type_ = json["__type"].as_str().expect("an error without __type");
         assert!(type_.ends_with(code), "{type_} vs {code}");
         if type_.starts_with("com.amazonaws.sqs#") {
-            assert!(reply.headers.iter().any(|(k, _)| *k == aws_wire::QUERY_ERROR_HEADER));
+            assert!(
+                reply
+                    .headers
+                    .iter()
+                    .any(|(k, _)| *k == aws_wire::QUERY_ERROR_HEADER)
+            );
         }
     }
 });
