@@ -18,6 +18,9 @@
 //!   [`error_body`] builds the `{"__type", "message"}` error document,
 //!   [`query_compatible_error`] the same plus the `x-amzn-query-error` header value, and
 //!   [`query_error`] the query protocol's `<ErrorResponse>`.
+//! - For JSON RPC services (`X-Amz-Target`), [`target_operation`] reads the operation's name,
+//!   [`first_missing`] finds a required member left out (for services such as SQS that answer
+//!   it with their own error) and [`error_reply`] makes an error [`Reply`].
 //!
 //! Each [`Encoding`] has its own rules for timestamps (epoch seconds in JSON and RPC v2 CBOR,
 //! epoch milliseconds in AWS CBOR 1.1, ISO 8601 in the query protocol) and non-finite doubles
@@ -78,6 +81,7 @@ mod error;
 mod exchange;
 mod query;
 mod rest;
+mod rpc;
 mod schema;
 mod time;
 mod validate;
@@ -93,6 +97,7 @@ pub use rest::{
     Binding, ERROR_TYPE_HEADER, Location, RestParts, decode_path_segment, decode_query_string,
     parse_rest, rest_json_error,
 };
+pub use rpc::{error_reply, first_missing, target_operation};
 pub use schema::{Member, Pattern, Shape};
 pub use validate::{Input, Item, parse, validate};
 pub use value::{MAX_DEPTH, Value, decode};

@@ -6,360 +6,212 @@
 //! Served: DescribeLogGroups, DescribeLogStreams, GetLogEvents and FilterLogEvents (filter
 //! patterns of plain terms, all of which must appear, and quoted phrases; the JSON and
 //! space-delimited pattern syntaxes are refused with InvalidParameterException).
+//!
+//! [`handle`] takes the server's [`aws_wire::Request`] and returns an [`aws_wire::Reply`].
+//! Each operation lives in its own module under `actions/`, holding its input schema (the
+//! lengths, ranges and patterns of CloudWatch Logs' model, in `shapes.rs`) and a `run` that
+//! reads the [`LogSource`] and writes the output. Bodies are decoded and checked by
+//! [`aws_wire::parse`]; a constraint error is sent as CloudWatch Logs does, as an
+//! `InvalidParameterException` carrying Coral's "1 validation error detected: ..." text.
+//! Authentication, the content type and body limits are the server's business, checked
+//! before [`handle`] is called.
+//!
+//! ```
+//! use aws_wire::Request;
+//! use lambda_engine::LogEvent;
+//! use logs_api::LogSource;
+//!
+//! /// No functions at all.
+//! struct Empty;
+//! impl LogSource for Empty {
+//!     fn region(&self) -> &str { "us-east-1" }
+//!     fn account_id(&self) -> &str { "000000000000" }
+//!     fn functions(&self) -> Vec<String> { Vec::new() }
+//!     fn events(&self, _: &str, _: usize) -> Option<Vec<LogEvent>> { None }
+//! }
+//!
+//! let headers = [("x-amz-target", "Logs_20140328.DescribeLogGroups")];
+//! let req = Request {
+//!     method: "POST",
+//!     path: "/",
+//!     query: None,
+//!     headers: &headers,
+//!     body: br#"{"limit":51}"#,
+//!     request_id: "r",
+//! };
+//! let reply = logs_api::handle(&Empty, &req);
+//! assert_eq!(reply.status, 400);
+//! assert_eq!(
+//!     String::from_utf8(reply.body).unwrap(),
+//!     r#"{"__type":"InvalidParameterException","message":"1 validation error detected: Value '51' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 50"}"#
+//! );
+//! ```
 
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
-use std::collections::BTreeMap;
+mod actions;
+mod errors;
+mod shapes;
+mod source;
 
-use lambda_engine::{LambdaEngine, LogEvent};
-use serde_json::{Map, Value, json};
+use aws_wire::{Encoding, Reply, Request, Writer};
 
-/// The target prefix of the service.
-pub const TARGET_PREFIX: &str = "Logs_20140328.";
+pub use actions::Operation;
+pub use source::LogSource;
+
+/// The `X-Amz-Target` prefix of the service (before the `.`).
+pub const TARGET_PREFIX: &str = "Logs_20140328";
 /// The content type of requests and answers.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
-/// An answer: status and JSON body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
-    /// The HTTP status.
-    pub status: u16,
-    /// The JSON body.
-    pub body: String,
-}
-
-fn error(status: u16, code: &str, message: &str) -> Answer {
-    Answer {
-        status,
-        body: json!({"__type": code, "message": message}).to_string(),
-    }
-}
-
-fn ok(body: Value) -> Answer {
-    Answer {
-        status: 200,
-        body: body.to_string(),
-    }
-}
-
-fn invalid(message: &str) -> Answer {
-    error(400, "InvalidParameterException", message)
-}
-
-/// Handles one request: `operation` is the part of `X-Amz-Target` after the prefix.
-pub fn handle(engine: &LambdaEngine, operation: &str, body: &[u8]) -> Answer {
-    let input: Map<String, Value> = if body.is_empty() {
-        Map::new()
-    } else {
-        match serde_json::from_slice(body) {
-            Ok(Value::Object(m)) => m,
-            _ => {
-                return error(
-                    400,
-                    "SerializationException",
-                    "Unable to parse the request body",
-                );
-            }
-        }
-    };
-    match operation {
-        "DescribeLogGroups" => describe_log_groups(engine, &input),
-        "DescribeLogStreams" => describe_log_streams(engine, &input),
-        "GetLogEvents" => get_log_events(engine, &input),
-        "FilterLogEvents" => filter_log_events(engine, &input),
-        other => error(
+/// Answers one CloudWatch Logs request over the logs of `source`. Never panics, whatever the
+/// bytes.
+pub fn handle<S: LogSource + ?Sized>(source: &S, req: &Request<'_>) -> Reply {
+    let target = aws_wire::target_operation(req, TARGET_PREFIX);
+    let Some(operation) = target.and_then(Operation::from_name) else {
+        let name = target.unwrap_or_else(|| req.header("x-amz-target").unwrap_or_default());
+        return aws_wire::error_reply(
+            Encoding::Json,
+            CONTENT_TYPE,
             400,
             "UnknownOperationException",
-            &format!("Operation {other} is not served by this engine"),
-        ),
-    }
-}
-
-const GROUP_PREFIX: &str = "/aws/lambda/";
-
-fn text<'a>(input: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    input.get(key).and_then(Value::as_str)
-}
-
-/// The function a log group name or ARN (`logGroupIdentifier`) names.
-fn function_of(engine: &LambdaEngine, input: &Map<String, Value>) -> Result<String, Answer> {
-    let group = text(input, "logGroupName")
-        .or_else(|| text(input, "logGroupIdentifier"))
-        .ok_or_else(|| invalid("Either logGroupName or logGroupIdentifier must be set"))?;
-    let group = group
-        .rsplit_once(":log-group:")
-        .map_or(group, |(_, g)| g.trim_end_matches(":*"));
-    let missing = || {
-        error(
-            400,
-            "ResourceNotFoundException",
-            "The specified log group does not exist.",
-        )
-    };
-    let name = group.strip_prefix(GROUP_PREFIX).ok_or_else(missing)?;
-    engine.get_function(name).map_err(|_| missing())?;
-    Ok(name.to_string())
-}
-
-fn group_arn(engine: &LambdaEngine, name: &str) -> String {
-    format!(
-        "arn:aws:logs:{}:{}:log-group:{GROUP_PREFIX}{name}",
-        engine.config().region,
-        engine.config().account_id
-    )
-}
-
-fn limit(input: &Map<String, Value>, default: usize, max: usize) -> Result<usize, Answer> {
-    match input.get("limit") {
-        None | Some(Value::Null) => Ok(default),
-        Some(v) => v
-            .as_u64()
-            .map(|n| n as usize)
-            .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| {
-                invalid(&format!(
-                    "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value between 1 and {max}"
-                ))
-            }),
-    }
-}
-
-/// A `nextToken` of ours: the position it stands for.
-fn position(input: &Map<String, Value>) -> Result<usize, Answer> {
-    match text(input, "nextToken") {
-        None => Ok(0),
-        Some(t) => t
-            .trim_start_matches(['f', 'b'])
-            .trim_start_matches('/')
-            .parse()
-            .map_err(|_| invalid("The specified nextToken is invalid.")),
-    }
-}
-
-fn describe_log_groups(engine: &LambdaEngine, input: &Map<String, Value>) -> Answer {
-    let prefix = text(input, "logGroupNamePrefix").unwrap_or("");
-    let (limit, start) = match (limit(input, 50, 50), position(input)) {
-        (Ok(l), Ok(s)) => (l, s),
-        (Err(e), _) | (_, Err(e)) => return e,
-    };
-    let groups: Vec<Value> = engine
-        .list_functions()
-        .iter()
-        .map(|f| (format!("{GROUP_PREFIX}{}", f.name), f.name.clone()))
-        .filter(|(g, _)| g.starts_with(prefix))
-        .map(|(group, name)| {
-            let events = engine.logs(&name, 0).unwrap_or_default();
-            let created = events.first().map_or(0, |e| e.timestamp_ms);
-            let arn = group_arn(engine, &name);
-            json!({
-                "logGroupName": group,
-                "creationTime": created,
-                "metricFilterCount": 0,
-                "arn": format!("{arn}:*"),
-                "logGroupArn": arn,
-                "storedBytes": events.iter().map(|e| e.message.len()).sum::<usize>(),
-                "logGroupClass": "STANDARD",
-            })
-        })
-        .collect();
-    let page: Vec<Value> = groups.iter().skip(start).take(limit).cloned().collect();
-    let mut out = json!({"logGroups": page});
-    if start + limit < groups.len() {
-        out["nextToken"] = json!(format!("{}", start + limit));
-    }
-    ok(out)
-}
-
-fn describe_log_streams(engine: &LambdaEngine, input: &Map<String, Value>) -> Answer {
-    let name = match function_of(engine, input) {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
-    let (limit, start) = match (limit(input, 50, 50), position(input)) {
-        (Ok(l), Ok(s)) => (l, s),
-        (Err(e), _) | (_, Err(e)) => return e,
-    };
-    let prefix = text(input, "logStreamNamePrefix").unwrap_or("");
-    let mut streams: BTreeMap<String, (i64, i64, usize)> = BTreeMap::new();
-    for e in engine.logs(&name, 0).unwrap_or_default() {
-        let s = streams
-            .entry(e.stream.clone())
-            .or_insert((e.timestamp_ms, e.timestamp_ms, 0));
-        s.1 = e.timestamp_ms;
-        s.2 += e.message.len();
-    }
-    let mut list: Vec<(String, (i64, i64, usize))> = streams
-        .into_iter()
-        .filter(|(s, _)| s.starts_with(prefix))
-        .collect();
-    if text(input, "orderBy") == Some("LastEventTime") {
-        list.sort_by_key(|(_, (_, last, _))| *last);
-    }
-    if input.get("descending").and_then(Value::as_bool) == Some(true) {
-        list.reverse();
-    }
-    let arn = group_arn(engine, &name);
-    let page: Vec<Value> = list
-        .iter()
-        .skip(start)
-        .take(limit)
-        .map(|(stream, (first, last, bytes))| {
-            json!({
-                "logStreamName": stream,
-                "creationTime": first,
-                "firstEventTimestamp": first,
-                "lastEventTimestamp": last,
-                "lastIngestionTime": last,
-                "uploadSequenceToken": "0",
-                "arn": format!("{arn}:log-stream:{stream}"),
-                "storedBytes": bytes,
-            })
-        })
-        .collect();
-    let mut out = json!({"logStreams": page});
-    if start + limit < list.len() {
-        out["nextToken"] = json!(format!("{}", start + limit));
-    }
-    ok(out)
-}
-
-fn in_range(e: &LogEvent, input: &Map<String, Value>) -> bool {
-    let start = input.get("startTime").and_then(Value::as_i64);
-    let end = input.get("endTime").and_then(Value::as_i64);
-    start.is_none_or(|s| e.timestamp_ms >= s) && end.is_none_or(|t| e.timestamp_ms <= t)
-}
-
-fn get_log_events(engine: &LambdaEngine, input: &Map<String, Value>) -> Answer {
-    let name = match function_of(engine, input) {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
-    let Some(stream) = text(input, "logStreamName") else {
-        return invalid(
-            "1 validation error detected: Value null at 'logStreamName' failed to satisfy constraint: Member must not be null",
+            Some(&format!("Operation {name} is not served by this engine")),
         );
     };
-    let (limit, start) = match (limit(input, 10_000, 10_000), position(input)) {
-        (Ok(l), Ok(s)) => (l, s),
-        (Err(e), _) | (_, Err(e)) => return e,
-    };
-    let of_stream: Vec<LogEvent> = engine
-        .logs(&name, 0)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|e| e.stream == stream)
-        .collect();
-    if of_stream.is_empty() {
-        return error(
-            400,
-            "ResourceNotFoundException",
-            "The specified log stream does not exist.",
-        );
+    let mut w = Writer::new(Encoding::Json);
+    match actions::run(operation, source, req.body, &mut w) {
+        Ok(()) => Reply::new(200, CONTENT_TYPE, w.finish()),
+        Err(e) => e.reply(),
     }
-    let events: Vec<&LogEvent> = of_stream.iter().filter(|e| in_range(e, input)).collect();
-    let page: Vec<Value> = events
-        .iter()
-        .skip(start)
-        .take(limit)
-        .map(|e| json!({"timestamp": e.timestamp_ms, "message": e.message, "ingestionTime": e.timestamp_ms}))
-        .collect();
-    let next = (start + page.len()).min(events.len());
-    ok(json!({
-        "events": page,
-        "nextForwardToken": format!("f/{next}"),
-        "nextBackwardToken": format!("b/{start}"),
-    }))
 }
 
-/// A filter pattern of terms (each must appear) and quoted phrases.
-fn pattern_terms(pattern: &str) -> Result<Vec<String>, Answer> {
-    let p = pattern.trim();
-    if p.starts_with('{') || p.starts_with('[') {
-        return Err(invalid(
-            "JSON and space-delimited filter patterns are not served by this engine; use terms or quoted phrases",
-        ));
-    }
-    let mut terms = Vec::new();
-    let mut rest = p;
-    while !rest.is_empty() {
-        rest = rest.trim_start();
-        if let Some(after) = rest.strip_prefix('"') {
-            let end = after.find('"').unwrap_or(after.len());
-            terms.push(after[..end].to_string());
-            rest = after.get(end + 1..).unwrap_or("");
-        } else {
-            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            terms.push(rest[..end].to_string());
-            rest = &rest[end..];
-        }
-    }
-    terms.retain(|t| !t.is_empty());
-    Ok(terms)
-}
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A fixture log source and calls through [`handle`](crate::handle).
 
-fn filter_log_events(engine: &LambdaEngine, input: &Map<String, Value>) -> Answer {
-    let name = match function_of(engine, input) {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
-    let (limit, start) = match (limit(input, 10_000, 10_000), position(input)) {
-        (Ok(l), Ok(s)) => (l, s),
-        (Err(e), _) | (_, Err(e)) => return e,
-    };
-    let terms = match pattern_terms(text(input, "filterPattern").unwrap_or("")) {
-        Ok(t) => t,
-        Err(e) => return e,
-    };
-    let streams: Option<Vec<&str>> = input
-        .get("logStreamNames")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect());
-    let prefix = text(input, "logStreamNamePrefix");
-    let all = engine.logs(&name, start).unwrap_or_default();
-    let mut events = Vec::new();
-    let mut scanned = 0;
-    for (i, e) in all.iter().enumerate() {
-        scanned = i + 1;
-        let stream_ok = streams
-            .as_ref()
-            .is_none_or(|s| s.contains(&e.stream.as_str()))
-            && prefix.is_none_or(|p| e.stream.starts_with(p));
-        if stream_ok && in_range(e, input) && terms.iter().all(|t| e.message.contains(t.as_str())) {
-            events.push(json!({
-                "logStreamName": e.stream,
-                "timestamp": e.timestamp_ms,
-                "message": e.message,
-                "ingestionTime": e.timestamp_ms,
-                "eventId": format!("{:056}", start + i),
-            }));
-            if events.len() == limit {
-                break;
-            }
+    use lambda_engine::LogEvent;
+    use serde_json::Value;
+
+    use crate::LogSource;
+
+    /// Functions and their events, in memory.
+    pub(crate) struct Fixture(pub(crate) Vec<(&'static str, Vec<LogEvent>)>);
+
+    impl LogSource for Fixture {
+        fn region(&self) -> &str {
+            "us-east-1"
+        }
+
+        fn account_id(&self) -> &str {
+            "000000000000"
+        }
+
+        fn functions(&self) -> Vec<String> {
+            self.0.iter().map(|(n, _)| n.to_string()).collect()
+        }
+
+        fn events(&self, name: &str, from: usize) -> Option<Vec<LogEvent>> {
+            let (_, events) = self.0.iter().find(|(n, _)| *n == name)?;
+            Some(events.get(from..).unwrap_or_default().to_vec())
         }
     }
-    let mut out = json!({"events": events, "searchedLogStreams": []});
-    if scanned < all.len() {
-        out["nextToken"] = json!(format!("{}", start + scanned));
+
+    /// An event of stream `stream` at `ms`.
+    pub(crate) fn event(stream: &str, ms: i64, message: &str) -> LogEvent {
+        LogEvent {
+            timestamp_ms: ms,
+            stream: stream.to_string(),
+            message: message.to_string(),
+        }
     }
-    ok(out)
+
+    /// Function `f` with two streams: `a` (lines at 1000 and 3000) and `b` (2000).
+    pub(crate) fn fixture() -> Fixture {
+        Fixture(vec![(
+            "f",
+            vec![
+                event("a", 1000, "START one"),
+                event("b", 2000, "ERROR two"),
+                event("a", 3000, "REPORT three"),
+            ],
+        )])
+    }
+
+    /// Status and JSON body of operation `op` with `body`.
+    pub(crate) fn call(source: &Fixture, op: &str, body: &str) -> (u16, Value) {
+        let target = format!("Logs_20140328.{op}");
+        let headers = [("x-amz-target", target.as_str())];
+        let req = aws_wire::Request {
+            method: "POST",
+            path: "/",
+            query: None,
+            headers: &headers,
+            body: body.as_bytes(),
+            request_id: "test",
+        };
+        let reply = crate::handle(source, &req);
+        assert_eq!(reply.content_type, Some(crate::CONTENT_TYPE));
+        (reply.status, serde_json::from_slice(&reply.body).unwrap())
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use serde_json::json;
+
+    use crate::testing::{call, fixture};
 
     #[test]
-    fn filter_patterns() {
+    fn unknown_operations_and_unreadable_bodies() {
+        let f = fixture();
         assert_eq!(
-            pattern_terms("ERROR timeout").ok(),
-            Some(vec!["ERROR".into(), "timeout".into()])
+            call(&f, "PutLogEvents", "{}"),
+            (
+                400,
+                json!({
+                    "__type": "UnknownOperationException",
+                    "message": "Operation PutLogEvents is not served by this engine"
+                })
+            )
         );
         assert_eq!(
-            pattern_terms(r#""Task timed out" REPORT"#).ok(),
-            Some(vec!["Task timed out".into(), "REPORT".into()])
+            call(&f, "DescribeLogGroups", "[1]"),
+            (
+                400,
+                json!({
+                    "__type": "SerializationException",
+                    "message": "Start of list found where not expected"
+                })
+            )
         );
-        assert_eq!(pattern_terms("").ok(), Some(vec![]));
-        assert!(pattern_terms("{ $.level = \"error\" }").is_err());
+        assert_eq!(call(&f, "DescribeLogGroups", "").0, 200);
+    }
+
+    #[test]
+    fn constraint_errors_carry_corals_text_as_invalid_parameter() {
+        let f = fixture();
+        let (status, body) = call(
+            &f,
+            "GetLogEvents",
+            r#"{"logGroupName":"/aws/lambda/f","limit":0}"#,
+        );
+        assert_eq!(status, 400);
+        assert_eq!(
+            body,
+            json!({
+                "__type": "InvalidParameterException",
+                "message": "2 validation errors detected: Value null at 'logStreamName' failed to satisfy constraint: Member must not be null; Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
+            })
+        );
+        let (_, body) = call(
+            &f,
+            "FilterLogEvents",
+            r#"{"logGroupName":"bad name","logStreamNames":["a:b"]}"#,
+        );
+        assert_eq!(
+            body["message"],
+            "2 validation errors detected: Value 'bad name' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+; Value '[a:b]' at 'logStreamNames' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 512, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [^:*]*]"
+        );
     }
 }

@@ -192,38 +192,25 @@ async fn dispatch(
             &request_id,
         );
     }
-    if let Some(op) =
-        header_str(&headers, "x-amz-target").and_then(|t| t.strip_prefix(logs_api::TARGET_PREFIX))
-    {
-        let answer = logs_api::handle(&state.lambda, op, &body);
-        let mut resp = Response::new(Body::from(answer.body));
-        *resp.status_mut() =
-            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(logs_api::CONTENT_TYPE),
-        );
-        return resp;
+    let text_headers: Vec<(&str, &str)> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+        .collect();
+    let wire_req = aws_wire::Request {
+        method: method.as_str(),
+        path: uri.path(),
+        query: uri.query(),
+        headers: &text_headers,
+        body: &body,
+        request_id: &request_id,
+    };
+    if aws_wire::target_operation(&wire_req, logs_api::TARGET_PREFIX).is_some() {
+        let reply = logs_api::handle(&state.lambda, &wire_req);
+        return write_reply(reply);
     }
-    if let Some(op) =
-        header_str(&headers, "x-amz-target").and_then(|t| t.strip_prefix(sqs_api::TARGET_PREFIX))
-    {
-        let trace = header_str(&headers, "x-amzn-trace-id");
-        let answer = sqs_api::handle(&state.sqs, op, &body, trace).await;
-        let mut resp = Response::new(Body::from(answer.body));
-        *resp.status_mut() =
-            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(sqs_api::CONTENT_TYPE),
-        );
-        if let Some(code) = answer
-            .query_error
-            .and_then(|c| HeaderValue::from_str(&c).ok())
-        {
-            resp.headers_mut().insert("x-amzn-query-error", code);
-        }
-        return resp;
+    if aws_wire::target_operation(&wire_req, sqs_api::TARGET_PREFIX).is_some() {
+        let reply = sqs_api::handle(&state.sqs, &wire_req).await;
+        return write_reply(reply);
     }
     let req = Request {
         target: header_str(&headers, "x-amz-target"),

@@ -1,0 +1,109 @@
+//! GetLogEvents: one stream's events in a time range, with forward and backward tokens.
+
+use aws_wire::{Input, Member, Shape, Writer};
+
+use crate::LogSource;
+use crate::errors::LogsError;
+use crate::shapes::{
+    EVENTS_LIMIT, LOG_GROUP_IDENTIFIER, LOG_GROUP_NAME, LOG_STREAM_NAME, NEXT_TOKEN, TIMESTAMP,
+    function_of, in_range, limit, position,
+};
+
+pub(crate) static INPUT: [Member; 9] = [
+    Member::optional("logGroupName", &LOG_GROUP_NAME),
+    Member::optional("logGroupIdentifier", &LOG_GROUP_IDENTIFIER),
+    Member::required("logStreamName", &LOG_STREAM_NAME),
+    Member::optional("startTime", &TIMESTAMP),
+    Member::optional("endTime", &TIMESTAMP),
+    Member::optional("nextToken", &NEXT_TOKEN),
+    Member::optional("limit", &EVENTS_LIMIT),
+    Member::optional("startFromHead", &Shape::Boolean),
+    Member::optional("unmask", &Shape::Boolean),
+];
+
+pub(crate) fn run<S: LogSource + ?Sized>(
+    source: &S,
+    input: &Input<'_>,
+    w: &mut Writer,
+) -> Result<(), LogsError> {
+    let name = function_of(source, input)?;
+    let stream = input.str("logStreamName").unwrap_or_default();
+    let limit = limit(input, 10_000);
+    let start = position(input)?;
+    let of_stream: Vec<_> = source
+        .events(&name, 0)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e.stream == stream)
+        .collect();
+    if of_stream.is_empty() {
+        return Err(LogsError::LogStreamNotFound);
+    }
+    let events: Vec<_> = of_stream
+        .iter()
+        .filter(|e| in_range(e.timestamp_ms, input))
+        .collect();
+    let page: Vec<_> = events.iter().skip(start).take(limit).collect();
+    let next = (start + page.len()).min(events.len());
+    w.begin_map(Some(3));
+    w.key("events");
+    w.begin_array(Some(page.len()));
+    for e in page {
+        w.begin_map(Some(3));
+        w.key("timestamp");
+        w.int(e.timestamp_ms);
+        w.key("message");
+        w.str(&e.message);
+        w.key("ingestionTime");
+        w.int(e.timestamp_ms);
+        w.end_map();
+    }
+    w.end_array();
+    w.key("nextForwardToken");
+    w.str(&format!("f/{next}"));
+    w.key("nextBackwardToken");
+    w.str(&format!("b/{start}"));
+    w.end_map();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::testing::{call, fixture};
+
+    #[test]
+    fn one_stream_in_a_time_range() {
+        let f = fixture();
+        let (_, body) = call(
+            &f,
+            "GetLogEvents",
+            r#"{"logGroupName":"/aws/lambda/f","logStreamName":"a","startTime":2000}"#,
+        );
+        assert_eq!(
+            body,
+            json!({
+                "events": [{"timestamp": 3000, "message": "REPORT three", "ingestionTime": 3000}],
+                "nextForwardToken": "f/1",
+                "nextBackwardToken": "b/0"
+            })
+        );
+        let (status, body) = call(
+            &f,
+            "GetLogEvents",
+            r#"{"logGroupName":"/aws/lambda/f","logStreamName":"zzz"}"#,
+        );
+        assert_eq!(status, 400);
+        assert_eq!(body["message"], "The specified log stream does not exist.");
+        let (_, body) = call(
+            &f,
+            "GetLogEvents",
+            r#"{"logGroupName":"/aws/lambda/f","logStreamName":"a","startTime":-1}"#,
+        );
+        assert_eq!(
+            body["message"],
+            "1 validation error detected: Value '-1' at 'startTime' failed to satisfy constraint: Member must have value greater than or equal to 0"
+        );
+    }
+}

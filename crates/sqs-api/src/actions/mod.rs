@@ -1,0 +1,121 @@
+//! One module per SQS operation: its input schema and the function that runs it.
+
+use aws_wire::{Encoding, Member, Value, Writer};
+use sqs_engine::SqsError;
+
+use crate::{ApiError, Context};
+
+mod change_message_visibility;
+mod change_message_visibility_batch;
+mod create_queue;
+mod delete_message;
+mod delete_message_batch;
+mod delete_queue;
+mod get_queue_attributes;
+mod get_queue_url;
+mod list_queue_tags;
+mod list_queues;
+mod purge_queue;
+mod receive_message;
+mod send_message;
+mod send_message_batch;
+mod set_queue_attributes;
+mod tag_queue;
+mod untag_queue;
+
+macro_rules! operations {
+    ($($variant:ident => $module:ident;)*) => {
+        /// An SQS operation this server implements.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Operation {
+            $(
+                #[doc = concat!("`", stringify!($variant), "`")]
+                $variant,
+            )*
+        }
+
+        impl Operation {
+            /// Every operation.
+            pub const ALL: &'static [Operation] = &[$(Operation::$variant),*];
+
+            /// The operation's name as it appears after `AmazonSQS.`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Operation::$variant => stringify!($variant),)*
+                }
+            }
+
+            /// Looks an operation up by name.
+            pub fn from_name(name: &str) -> Option<Operation> {
+                match name {
+                    $(stringify!($variant) => Some(Operation::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// The operation's input members.
+            pub fn schema(self) -> &'static [Member] {
+                match self {
+                    $(Operation::$variant => &$module::INPUT,)*
+                }
+            }
+        }
+
+        /// Decodes and checks `body` against the operation's schema and runs it, writing its
+        /// output into `w`.
+        pub(crate) async fn run(
+            op: Operation,
+            ctx: &Context<'_>,
+            body: &[u8],
+            w: &mut Writer,
+        ) -> Result<(), ApiError> {
+            // SQS reads an empty body as a request without members.
+            let value = if body.is_empty() {
+                Value::Map(Vec::new())
+            } else {
+                aws_wire::decode(Encoding::Json, body)?
+            };
+            if let Some(name) = aws_wire::first_missing(&value, op.schema()) {
+                return Err(SqsError::MissingParameter(name.to_string()).into());
+            }
+            let input = aws_wire::validate(value, op.schema(), Encoding::Json)?;
+            match op {
+                $(Operation::$variant => $module::run(ctx, input, w).await?,)*
+            }
+            Ok(())
+        }
+    };
+}
+
+operations! {
+    ChangeMessageVisibility => change_message_visibility;
+    ChangeMessageVisibilityBatch => change_message_visibility_batch;
+    CreateQueue => create_queue;
+    DeleteMessage => delete_message;
+    DeleteMessageBatch => delete_message_batch;
+    DeleteQueue => delete_queue;
+    GetQueueAttributes => get_queue_attributes;
+    GetQueueUrl => get_queue_url;
+    ListQueueTags => list_queue_tags;
+    ListQueues => list_queues;
+    PurgeQueue => purge_queue;
+    ReceiveMessage => receive_message;
+    SendMessage => send_message;
+    SendMessageBatch => send_message_batch;
+    SetQueueAttributes => set_queue_attributes;
+    TagQueue => tag_queue;
+    UntagQueue => untag_queue;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for op in Operation::ALL {
+            assert_eq!(Operation::from_name(op.name()), Some(*op));
+        }
+        assert_eq!(Operation::from_name("sendMessage"), None);
+    }
+}

@@ -1,0 +1,383 @@
+//! Message operations: send, receive (with long polling), delete and visibility changes, by
+//! queue URL and, for Lambda, by queue ARN.
+
+use std::time::Duration;
+
+use metric_store::catalog;
+
+use crate::attributes::MAX_VISIBILITY_SECS;
+use crate::md5::{md5_hex, md5_of_attributes};
+use crate::message::{self, Message, Outgoing, Received, Sent, clean_body, message_size};
+use crate::queue::Queue;
+use crate::{MAX_BATCH, MAX_WAIT_SECS, SqsEngine, SqsError, receipt};
+
+/// How often a long poll looks again without a wake-up: delayed and in-flight messages
+/// become visible when the clock passes their time, which sends no notification.
+const POLL_EVERY: Duration = Duration::from_millis(100);
+
+impl SqsEngine {
+    /// Checks one message against the queue's limits, without sending it.
+    pub fn validate(&self, queue_url: &str, message: &Outgoing) -> Result<(), SqsError> {
+        let q = self.queue(queue_url)?;
+        message::check(message, q.settings.read().maximum_message_size as usize)
+    }
+
+    /// Sends one message to the queue at `queue_url` (or named so).
+    pub fn send(&self, queue_url: &str, message: Outgoing) -> Result<Sent, SqsError> {
+        let q = self.queue(queue_url)?;
+        self.send_to(&q, message)
+    }
+
+    /// Sends one message to the queue whose ARN is `arn`: how Lambda delivers to a
+    /// destination.
+    pub fn send_to_arn(&self, arn: &str, message: Outgoing) -> Result<Sent, SqsError> {
+        let q = self.queue_by_arn(arn)?;
+        self.send_to(&q, message)
+    }
+
+    fn send_to(&self, q: &Queue, message: Outgoing) -> Result<Sent, SqsError> {
+        let (max_size, default_delay) = {
+            let s = q.settings.read();
+            (s.maximum_message_size as usize, s.delay_seconds)
+        };
+        message::check(&message, max_size)?;
+        let size = message_size(&message);
+        let body = clean_body(&message.body);
+        let now = self.now_ms();
+        // `check` held the delay to 0..=900.
+        let delay = message
+            .delay_seconds
+            .map_or(u64::from(default_delay), |d| d.max(0) as u64);
+        let sent = Sent {
+            message_id: uuid::Uuid::new_v4().to_string(),
+            md5_of_body: md5_hex(body.as_bytes()),
+            md5_of_attributes: (!message.attributes.is_empty())
+                .then(|| md5_of_attributes(&message.attributes)),
+        };
+        {
+            let mut messages = q.messages.lock();
+            let seq = messages.next_seq;
+            messages.next_seq += 1;
+            messages.by_seq.insert(
+                seq,
+                Message {
+                    id: sent.message_id.clone(),
+                    body,
+                    md5_of_body: sent.md5_of_body.clone(),
+                    md5_of_attributes: sent.md5_of_attributes.clone(),
+                    attributes: message.attributes,
+                    sent_ms: now,
+                    visible_at_ms: now + delay * 1000,
+                    first_receive_ms: 0,
+                    receive_count: 0,
+                    receipt: None,
+                    trace_header: message.trace_header,
+                },
+            );
+        }
+        q.arrived.notify_waiters();
+        self.record(&q.name, &catalog::sqs::MESSAGES_SENT, 1.0);
+        self.record(&q.name, &catalog::sqs::SENT_MESSAGE_SIZE, size as f64);
+        Ok(sent)
+    }
+
+    /// Receives up to `max` (1..=10) messages, hiding each for `visibility` seconds (the
+    /// queue's VisibilityTimeout if absent) and waiting up to `wait` seconds (the queue's
+    /// ReceiveMessageWaitTimeSeconds if absent) for the first to arrive. Values are taken as
+    /// sent, so that an error can quote them.
+    pub async fn receive(
+        &self,
+        queue_url: &str,
+        max: i64,
+        visibility: Option<i64>,
+        wait: Option<i64>,
+    ) -> Result<Vec<Received>, SqsError> {
+        let q = self.queue(queue_url)?;
+        if !(1..=MAX_BATCH as i64).contains(&max) {
+            return Err(SqsError::InvalidParameterValue(format!(
+                "Value {max} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided."
+            )));
+        }
+        if let Some(v) = visibility.filter(|v| !(0..=i64::from(MAX_VISIBILITY_SECS)).contains(v)) {
+            return Err(SqsError::InvalidParameterValue(format!(
+                "Value {v} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided."
+            )));
+        }
+        if let Some(w) = wait.filter(|w| !(0..=i64::from(MAX_WAIT_SECS)).contains(w)) {
+            return Err(SqsError::InvalidParameterValue(format!(
+                "Value {w} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided."
+            )));
+        }
+        let (default_visibility, default_wait) = {
+            let s = q.settings.read();
+            (s.visibility_timeout, s.receive_message_wait_time_seconds)
+        };
+        // The checks above hold both to small non-negative values.
+        let visibility_ms = visibility.map_or(u64::from(default_visibility), |v| v as u64) * 1000;
+        let wait_secs = wait.map_or(u64::from(default_wait), |w| w as u64);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(wait_secs);
+        loop {
+            let arrived = q.arrived.notified();
+            tokio::pin!(arrived);
+            arrived.as_mut().enable();
+            let got = self.take(&q, max as usize, visibility_ms);
+            if !got.is_empty() {
+                self.record(&q.name, &catalog::sqs::MESSAGES_RECEIVED, got.len() as f64);
+                return Ok(got);
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline || !self.inner.queues.read().contains_key(&q.name) {
+                self.record(&q.name, &catalog::sqs::EMPTY_RECEIVES, 1.0);
+                return Ok(Vec::new());
+            }
+            let nap = (deadline - now).min(POLL_EVERY);
+            let _ = tokio::time::timeout(nap, arrived).await;
+        }
+    }
+
+    /// Hands out up to `max` visible messages, hiding each for `visibility_ms`.
+    fn take(&self, q: &Queue, max: usize, visibility_ms: u64) -> Vec<Received> {
+        let now = self.now_ms();
+        let retention = q.retention_ms();
+        let mut messages = q.messages.lock();
+        messages.expire(now, retention);
+        let ready: Vec<u64> = messages
+            .by_seq
+            .iter()
+            .filter(|(_, m)| m.visible_at_ms <= now)
+            .take(max)
+            .map(|(seq, _)| *seq)
+            .collect();
+        let mut out = Vec::with_capacity(ready.len());
+        for seq in ready {
+            let handle = receipt::issue(&q.name, seq);
+            let Some(m) = messages.by_seq.get_mut(&seq) else {
+                continue;
+            };
+            let old = m.receipt.replace(handle.clone());
+            m.visible_at_ms = now + visibility_ms;
+            m.receive_count += 1;
+            if m.first_receive_ms == 0 {
+                m.first_receive_ms = now;
+            }
+            let received = m.received(handle.clone());
+            if let Some(old) = old {
+                messages.receipts.remove(&old);
+            }
+            messages.receipts.insert(handle, seq);
+            out.push(received);
+        }
+        out
+    }
+
+    /// Receives up to `max` visible messages of the queue whose ARN is `arn`, without
+    /// waiting, hiding them for the queue's visibility timeout: how a Lambda event source
+    /// mapping polls.
+    pub fn receive_now_by_arn(&self, arn: &str, max: usize) -> Result<Vec<Received>, SqsError> {
+        let q = self.queue_by_arn(arn)?;
+        let visibility = u64::from(q.settings.read().visibility_timeout) * 1000;
+        let got = self.take(&q, max.clamp(1, MAX_BATCH), visibility);
+        let metric = if got.is_empty() {
+            (&catalog::sqs::EMPTY_RECEIVES, 1.0)
+        } else {
+            (&catalog::sqs::MESSAGES_RECEIVED, got.len() as f64)
+        };
+        self.record(&q.name, metric.0, metric.1);
+        Ok(got)
+    }
+
+    /// Deletes a received message of the queue whose ARN is `arn`.
+    pub fn delete_by_arn(&self, arn: &str, receipt: &str) -> Result<(), SqsError> {
+        let url = self.queue_by_arn(arn)?.url.clone();
+        self.delete(&url, receipt)
+    }
+
+    /// Deletes the message a receipt handle was issued for. A handle that is no longer the
+    /// newest (the message was received again) or whose message is gone succeeds without
+    /// deleting anything, as on AWS.
+    pub fn delete(&self, queue_url: &str, receipt: &str) -> Result<(), SqsError> {
+        let q = self.queue(queue_url)?;
+        receipt::check(&q.name, receipt)?;
+        let deleted = {
+            let mut messages = q.messages.lock();
+            match messages.receipts.get(receipt).copied() {
+                Some(seq) => messages.remove(seq).is_some(),
+                None => false,
+            }
+        };
+        if deleted {
+            self.record(&q.name, &catalog::sqs::MESSAGES_DELETED, 1.0);
+        }
+        Ok(())
+    }
+
+    /// Changes how long a received message stays hidden, counted from now.
+    pub fn change_visibility(
+        &self,
+        queue_url: &str,
+        receipt: &str,
+        timeout_secs: i64,
+    ) -> Result<(), SqsError> {
+        let q = self.queue(queue_url)?;
+        receipt::check(&q.name, receipt)?;
+        if !(0..=i64::from(MAX_VISIBILITY_SECS)).contains(&timeout_secs) {
+            return Err(SqsError::InvalidParameterValue(format!(
+                "Value {timeout_secs} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200."
+            )));
+        }
+        let now = self.now_ms();
+        let mut messages = q.messages.lock();
+        let seq = messages
+            .receipts
+            .get(receipt)
+            .copied()
+            .ok_or_else(|| SqsError::MessageNotInflight(receipt.to_string()))?;
+        let m = messages
+            .by_seq
+            .get_mut(&seq)
+            .filter(|m| m.visible_at_ms > now)
+            .ok_or_else(|| SqsError::MessageNotInflight(receipt.to_string()))?;
+        m.visible_at_ms = now + timeout_secs as u64 * 1000;
+        drop(messages);
+        if timeout_secs == 0 {
+            q.arrived.notify_waiters();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::Depth;
+    use crate::testing::{engine, queue, sum, text};
+
+    #[tokio::test]
+    async fn a_received_message_hides_until_its_timeout_and_only_the_newest_handle_deletes() {
+        let (e, clock) = engine();
+        let url = queue(&e, "q");
+        e.send(&url, text("one")).unwrap();
+        let first = e.receive(&url, 10, Some(1), Some(0)).await.unwrap();
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].receive_count, 1);
+        assert!(e.receive(&url, 10, None, Some(0)).await.unwrap().is_empty());
+        assert_eq!(e.depth(&url).unwrap().in_flight, 1);
+        // Visible again once the clock passes the 1 s timeout: a long poll picks it up.
+        let mover = {
+            let clock = clock.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                clock.advance(1_000);
+            })
+        };
+        let second = e.receive(&url, 10, Some(30), Some(3)).await.unwrap();
+        mover.await.unwrap();
+        assert_eq!(second.len(), 1);
+        assert_eq!(second[0].receive_count, 2);
+        assert_ne!(first[0].receipt_handle, second[0].receipt_handle);
+        // The stale handle succeeds but deletes nothing.
+        e.delete(&url, &first[0].receipt_handle).unwrap();
+        assert_eq!(e.depth(&url).unwrap().in_flight, 1);
+        e.delete(&url, &second[0].receipt_handle).unwrap();
+        assert_eq!(e.depth(&url).unwrap(), Depth::default());
+        assert_eq!(
+            e.delete(&url, "not-a-handle"),
+            Err(SqsError::ReceiptHandleIsInvalid("not-a-handle".into()))
+        );
+        assert_eq!(sum(&e, "NumberOfMessagesSent", "q"), 1.0);
+        assert_eq!(sum(&e, "NumberOfMessagesReceived", "q"), 2.0);
+        assert_eq!(sum(&e, "NumberOfMessagesDeleted", "q"), 1.0);
+        assert_eq!(sum(&e, "NumberOfEmptyReceives", "q"), 1.0);
+    }
+
+    #[tokio::test]
+    async fn a_long_poll_wakes_when_a_message_arrives() {
+        let (e, _) = engine();
+        let url = queue(&e, "q");
+        let waiter = {
+            let (e, url) = (e.clone(), url.clone());
+            tokio::spawn(async move { e.receive(&url, 1, None, Some(20)).await })
+        };
+        // Real time: the poll must be waiting before the message is sent.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = std::time::Instant::now();
+        e.send(&url, text("ping")).unwrap();
+        let got = waiter.await.unwrap().unwrap();
+        assert_eq!(got[0].body, "ping");
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn delays_and_retention_follow_the_clock() {
+        let (e, clock) = engine();
+        let attrs = BTreeMap::from([
+            ("DelaySeconds".to_string(), "10".to_string()),
+            ("MessageRetentionPeriod".to_string(), "60".to_string()),
+        ]);
+        let url = e.create_queue("q", &attrs, &BTreeMap::new()).unwrap();
+        e.send(&url, text("late")).unwrap();
+        e.send(
+            &url,
+            Outgoing {
+                body: "now".into(),
+                delay_seconds: Some(0),
+                ..Outgoing::default()
+            },
+        )
+        .unwrap();
+        let got = e.receive(&url, 10, Some(0), Some(0)).await.unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].body, "now");
+        assert_eq!(e.depth(&url).unwrap().delayed, 1);
+        clock.advance(10_000);
+        assert_eq!(e.depth(&url).unwrap().visible, 2);
+        assert_eq!(e.depth(&url).unwrap().oldest_age_secs, Some(10));
+        // Both were sent at the start; after 60 s neither is kept.
+        clock.advance(50_000);
+        assert_eq!(e.depth(&url).unwrap(), Depth::default());
+        assert!(e.receive(&url, 10, None, Some(0)).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn visibility_changes_count_from_now() {
+        let (e, clock) = engine();
+        let url = queue(&e, "q");
+        e.send(&url, text("m")).unwrap();
+        let got = e.receive(&url, 1, Some(5), Some(0)).await.unwrap();
+        let handle = &got[0].receipt_handle;
+        clock.advance(4_000);
+        e.change_visibility(&url, handle, 10).unwrap();
+        clock.advance(9_999);
+        assert_eq!(e.depth(&url).unwrap().in_flight, 1);
+        clock.advance(1);
+        assert_eq!(e.depth(&url).unwrap().visible, 1);
+        assert_eq!(
+            e.change_visibility(&url, handle, 10),
+            Err(SqsError::MessageNotInflight(handle.clone()))
+        );
+        assert!(matches!(
+            e.change_visibility(&url, handle, -1),
+            Err(SqsError::InvalidParameterValue(t)) if t.starts_with("Value -1 ")
+        ));
+        assert!(matches!(
+            e.receive(&url, 11, None, None).await,
+            Err(SqsError::InvalidParameterValue(t)) if t.starts_with("Value 11 for parameter MaxNumberOfMessages")
+        ));
+    }
+
+    #[test]
+    fn invalid_characters_are_replaced_and_size_is_limited() {
+        let (e, _) = engine();
+        let url = queue(&e, "q");
+        assert_eq!(clean_body("a\u{1}b"), "a\u{FFFD}b");
+        assert!(e.send(&url, text(&"x".repeat(262_145))).is_err());
+        assert!(e.send(&url, text(&"x".repeat(262_144))).is_ok());
+        assert_eq!(
+            e.send(&url, text("")),
+            Err(SqsError::MissingParameter("MessageBody".into()))
+        );
+        assert_eq!(e.send("nope", text("x")), Err(SqsError::QueueDoesNotExist));
+    }
+}

@@ -1,0 +1,246 @@
+//! Queue operations: create, look up, list, delete, attributes, tags and purge.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::attributes::{self, Settings};
+use crate::queue::{Depth, Queue, valid_queue_name};
+use crate::{PURGE_INTERVAL, SqsEngine, SqsError};
+
+impl SqsEngine {
+    /// Creates queue `name`, or returns its URL if it exists with the same attributes.
+    pub fn create_queue(
+        &self,
+        name: &str,
+        attributes: &BTreeMap<String, String>,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<String, SqsError> {
+        if !valid_queue_name(name) {
+            return Err(SqsError::InvalidParameterValue(
+                "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+                    .into(),
+            ));
+        }
+        let mut settings = Settings::default();
+        settings.apply(attributes)?;
+        let mut queues = self.inner.queues.write();
+        if let Some(q) = queues.get(name) {
+            if let Some(attribute) = q.settings.read().conflict(attributes) {
+                return Err(SqsError::QueueNameExists(attribute));
+            }
+            return Ok(q.url.clone());
+        }
+        let config = &self.inner.config;
+        let url = format!(
+            "{}/{}/{name}",
+            config.endpoint_url.trim_end_matches('/'),
+            config.account_id
+        );
+        let queue = Queue::new(
+            name,
+            url.clone(),
+            self.queue_arn(name),
+            settings,
+            tags.clone(),
+            self.now_ms(),
+        );
+        queues.insert(name.to_string(), Arc::new(queue));
+        Ok(url)
+    }
+
+    /// The URL of queue `name`.
+    pub fn queue_url(&self, name: &str) -> Result<String, SqsError> {
+        self.inner
+            .queues
+            .read()
+            .get(name)
+            .map(|q| q.url.clone())
+            .ok_or(SqsError::QueueDoesNotExist)
+    }
+
+    /// `Ok` if the queue at `queue_url` (or named so) exists.
+    pub fn check_queue(&self, queue_url: &str) -> Result<(), SqsError> {
+        self.queue(queue_url).map(|_| ())
+    }
+
+    /// URLs of the queues whose names start with `prefix`, in name order.
+    pub fn list_queues(&self, prefix: Option<&str>) -> Vec<String> {
+        self.inner
+            .queues
+            .read()
+            .values()
+            .filter(|q| prefix.is_none_or(|p| q.name.starts_with(p)))
+            .map(|q| q.url.clone())
+            .collect()
+    }
+
+    /// Deletes a queue and its messages; its long polls return empty.
+    pub fn delete_queue(&self, queue_url: &str) -> Result<(), SqsError> {
+        let q = self.queue(queue_url)?;
+        self.inner.queues.write().remove(&q.name);
+        q.arrived.notify_waiters();
+        Ok(())
+    }
+
+    /// Removes every message of the queue; refused within [`PURGE_INTERVAL`] of the last
+    /// purge.
+    pub fn purge(&self, queue_url: &str) -> Result<(), SqsError> {
+        let q = self.queue(queue_url)?;
+        let now = self.now_ms();
+        {
+            let mut last = q.last_purge_ms.lock();
+            let interval = PURGE_INTERVAL.as_millis() as u64;
+            if last.is_some_and(|at| now.saturating_sub(at) < interval) {
+                return Err(SqsError::PurgeQueueInProgress(q.arn.clone()));
+            }
+            *last = Some(now);
+        }
+        q.messages.lock().clear();
+        Ok(())
+    }
+
+    /// Messages of the queue by state, now.
+    pub fn depth(&self, queue_url: &str) -> Result<Depth, SqsError> {
+        Ok(self.queue(queue_url)?.depth(self.now_ms()))
+    }
+
+    /// The queue's attributes by AWS's names: all of them for `All`, else those asked for.
+    pub fn attributes(
+        &self,
+        queue_url: &str,
+        names: &[String],
+    ) -> Result<BTreeMap<String, String>, SqsError> {
+        let q = self.queue(queue_url)?;
+        let depth = q.depth(self.now_ms());
+        attributes::select(attributes::all(&q, depth), names)
+    }
+
+    /// Changes queue attributes: all of them, or none if one is unknown or out of range.
+    pub fn set_attributes(
+        &self,
+        queue_url: &str,
+        attributes: &BTreeMap<String, String>,
+    ) -> Result<(), SqsError> {
+        let q = self.queue(queue_url)?;
+        let mut settings = q.settings.read().clone();
+        settings.apply(attributes)?;
+        *q.settings.write() = settings;
+        *q.last_modified_secs.lock() = self.now_ms() / 1000;
+        Ok(())
+    }
+
+    /// Adds or replaces queue tags.
+    pub fn tag(&self, queue_url: &str, tags: &BTreeMap<String, String>) -> Result<(), SqsError> {
+        let q = self.queue(queue_url)?;
+        q.tags.write().extend(tags.clone());
+        Ok(())
+    }
+
+    /// Removes queue tags.
+    pub fn untag(&self, queue_url: &str, keys: &[String]) -> Result<(), SqsError> {
+        let q = self.queue(queue_url)?;
+        let mut tags = q.tags.write();
+        for k in keys {
+            tags.remove(k);
+        }
+        Ok(())
+    }
+
+    /// The queue's tags.
+    pub fn tags(&self, queue_url: &str) -> Result<BTreeMap<String, String>, SqsError> {
+        Ok(self.queue(queue_url)?.tags.read().clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Outgoing;
+    use crate::testing::{START_MS, engine, queue, sum, text};
+
+    #[test]
+    fn create_is_idempotent_for_equal_attributes_only() {
+        let (e, _) = engine();
+        let attrs = BTreeMap::from([("VisibilityTimeout".to_string(), "5".to_string())]);
+        let url = e.create_queue("q", &attrs, &BTreeMap::new()).unwrap();
+        assert_eq!(e.create_queue("q", &attrs, &BTreeMap::new()).unwrap(), url);
+        let other = BTreeMap::from([("VisibilityTimeout".to_string(), "6".to_string())]);
+        assert_eq!(
+            e.create_queue("q", &other, &BTreeMap::new()),
+            Err(SqsError::QueueNameExists("VisibilityTimeout".into()))
+        );
+        assert!(matches!(
+            e.create_queue("bad name", &BTreeMap::new(), &BTreeMap::new()),
+            Err(SqsError::InvalidParameterValue(_))
+        ));
+        let fifo = BTreeMap::from([("FifoQueue".to_string(), "true".to_string())]);
+        assert!(matches!(
+            e.create_queue("f", &fifo, &BTreeMap::new()),
+            Err(SqsError::InvalidAttributeValue(_))
+        ));
+    }
+
+    #[test]
+    fn purge_runs_once_a_minute_and_gauges_sample_depth() {
+        let (e, clock) = engine();
+        let url = queue(&e, "q");
+        e.send(&url, text("a")).unwrap();
+        e.send(
+            &url,
+            Outgoing {
+                body: "later".into(),
+                delay_seconds: Some(600),
+                ..Outgoing::default()
+            },
+        )
+        .unwrap();
+        e.sample();
+        assert_eq!(sum(&e, "ApproximateNumberOfMessagesVisible", "q"), 1.0);
+        assert_eq!(sum(&e, "ApproximateNumberOfMessagesDelayed", "q"), 1.0);
+        e.purge(&url).unwrap();
+        assert_eq!(e.depth(&url).unwrap(), Depth::default());
+        assert!(matches!(
+            e.purge(&url),
+            Err(SqsError::PurgeQueueInProgress(_))
+        ));
+        clock.advance(59_999);
+        assert!(e.purge(&url).is_err());
+        clock.advance(1);
+        assert_eq!(e.purge(&url), Ok(()));
+    }
+
+    #[test]
+    fn timestamps_come_from_the_clock() {
+        let (e, clock) = engine();
+        let url = queue(&e, "q");
+        clock.advance(5_000);
+        let attrs = BTreeMap::from([("DelaySeconds".to_string(), "3".to_string())]);
+        e.set_attributes(&url, &attrs).unwrap();
+        let got = e
+            .attributes(
+                &url,
+                &["CreatedTimestamp".into(), "LastModifiedTimestamp".into()],
+            )
+            .unwrap();
+        assert_eq!(got["CreatedTimestamp"], (START_MS / 1000).to_string());
+        assert_eq!(
+            got["LastModifiedTimestamp"],
+            (START_MS / 1000 + 5).to_string()
+        );
+    }
+
+    #[test]
+    fn deleted_queues_and_tags() {
+        let (e, _) = engine();
+        let url = queue(&e, "q");
+        e.tag(&url, &BTreeMap::from([("team".into(), "a".into())]))
+            .unwrap();
+        assert_eq!(e.tags(&url).unwrap()["team"], "a");
+        e.untag(&url, &["team".into()]).unwrap();
+        assert!(e.tags(&url).unwrap().is_empty());
+        assert_eq!(e.list_queues(Some("q")), vec![url.clone()]);
+        e.delete_queue(&url).unwrap();
+        assert_eq!(e.check_queue(&url), Err(SqsError::QueueDoesNotExist));
+        assert!(e.list_queues(None).is_empty());
+    }
+}
