@@ -59,6 +59,22 @@
 //! `producer_kpl`, `consumer`, `consumer_group`, `consumer_checkpoint_redis`,
 //! `consumer_checkpoint_dynamodb` and `prometheus_metrics`).
 //!
+//! # Cargo features
+//!
+//! | feature | default | brings | for |
+//! | --- | --- | --- | --- |
+//! | `prometheus` | yes | prometheus-client | [`metrics::PrometheusCollector`] |
+//! | `metrics-server` | yes | axum (and `prometheus`) | [`metrics::serve_metrics`] |
+//! | `redis` | no | redis | [`checkpoint::RedisCheckpointer`] |
+//! | `dynamodb` | no | aws-sdk-dynamodb | [`checkpoint::DynamoDbCheckpointer`] |
+//!
+//! With `default-features = false` the crate needs only aws-sdk-kinesis and tokio: the
+//! producer, the consumer, the memory checkpointer and the no-op and in-memory collectors.
+//!
+//! ```toml
+//! kinesis-client = { version = "0.1", default-features = false, features = ["redis"] }
+//! ```
+//!
 //! # Choosing a checkpointer
 //!
 //! A consumer keeps one lease per shard, with its checkpoint, in a
@@ -67,10 +83,11 @@
 //! - none (the default): a private [`MemoryCheckpointer`](checkpoint::MemoryCheckpointer).
 //!   Nothing survives the process, so a restart reads from the starting position again. Pass
 //!   clones of one `MemoryCheckpointer` to share the shards between consumers of one process.
-//! - [`RedisCheckpointer::connect`](checkpoint::RedisCheckpointer::connect): shares the
-//!   shards between processes and survives restarts. One Redis server (or a primary with
-//!   replicas), not Redis Cluster.
-//! - [`DynamoDbCheckpointer::new`](checkpoint::DynamoDbCheckpointer::new) (then
+//! - [`RedisCheckpointer::connect`](checkpoint::RedisCheckpointer::connect) (feature
+//!   `redis`): shares the shards between processes and survives restarts. One Redis server
+//!   (or a primary with replicas), not Redis Cluster.
+//! - [`DynamoDbCheckpointer::new`](checkpoint::DynamoDbCheckpointer::new) (feature
+//!   `dynamodb`; then
 //!   [`create_table_if_missing`](checkpoint::DynamoDbCheckpointer::create_table_if_missing)):
 //!   the same, in KCL's lease table layout, so it can take over from (or hand over to) a KCL
 //!   application. One table per stream.

@@ -18,12 +18,16 @@
 
 use async_trait::async_trait;
 
+#[cfg(feature = "dynamodb")]
 mod dynamodb;
 mod memory;
+#[cfg(feature = "redis")]
 mod redis;
 
+#[cfg(feature = "dynamodb")]
 pub use self::dynamodb::DynamoDbCheckpointer;
 pub use self::memory::MemoryCheckpointer;
+#[cfg(feature = "redis")]
 pub use self::redis::RedisCheckpointer;
 
 /// Where a consumer resumes in a shard.

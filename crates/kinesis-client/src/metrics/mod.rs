@@ -11,12 +11,16 @@ mod in_memory;
 pub mod labels;
 pub mod names;
 mod noop;
+#[cfg(feature = "prometheus")]
 mod prometheus;
+#[cfg(feature = "metrics-server")]
 mod server;
 
 pub use in_memory::{InMemoryCollector, InMemorySnapshot};
 pub use noop::NoopCollector;
+#[cfg(feature = "prometheus")]
 pub use prometheus::{OPENMETRICS_CONTENT_TYPE, PrometheusCollector};
+#[cfg(feature = "metrics-server")]
 pub use server::{MetricsServer, serve_metrics};
 
 /// Label pairs of one observation, `(key, value)`.
