@@ -11,7 +11,7 @@ use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use bytes::Bytes;
@@ -27,6 +27,7 @@ use parking_lot::RwLock;
 use tokio::sync::watch;
 
 use crate::serve::ShardLimits;
+use crate::wall_clock::now_ms;
 
 /// Options of `streamwatch demo`.
 #[derive(Args, Debug)]
@@ -54,18 +55,11 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 1024)]
     record_size: usize,
     /// How long to run, e.g. `10s`, `2m`; until Ctrl-C without it.
-    #[arg(long, value_parser = crate::collect::parse_duration)]
+    #[arg(long, value_parser = crate::duration_arg::parse_duration)]
     duration: Option<Duration>,
     /// Where Prometheus `/metrics` (the latest collection cycle) is served.
     #[arg(long, default_value = "127.0.0.1:9107")]
     listen: SocketAddr,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// The producer's and consumer's own counters, read live (the client reports through the
@@ -531,7 +525,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", args.listen))?;
     let metrics_url = format!("http://{}/metrics", listener.local_addr()?);
     let page = Arc::new(RwLock::new(String::new()));
-    let app = crate::collect::metrics_router(page.clone());
+    let app = crate::metrics_page::metrics_router(page.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });

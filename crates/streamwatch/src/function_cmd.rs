@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use crate::wall_clock::now_ms;
 use anyhow::{Context, bail};
 use aws_sdk_lambda::error::ProvideErrorMetadata;
 use aws_sdk_lambda::primitives::Blob;
@@ -28,7 +29,7 @@ pub struct Target {
 impl Target {
     async fn config(&self) -> aws_config::SdkConfig {
         let endpoint = (self.endpoint != AWS).then_some(self.endpoint.as_str());
-        crate::collect::sdk_config(&self.region, endpoint).await
+        crate::sdk::sdk_config(&self.region, endpoint).await
     }
 }
 
@@ -243,20 +244,13 @@ pub struct LogsArgs {
     #[arg(long)]
     follow: bool,
     /// How far back to start, e.g. `10m`, `1h`.
-    #[arg(long, default_value = "1h", value_parser = crate::collect::parse_duration)]
+    #[arg(long, default_value = "1h", value_parser = crate::duration_arg::parse_duration)]
     since: Duration,
     /// Only lines holding every term (CloudWatch Logs filter pattern; quote phrases).
     #[arg(long)]
     filter: Option<String>,
     #[command(flatten)]
     target: Target,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// Runs `streamwatch logs`: FilterLogEvents, every page; with `--follow`, again every second

@@ -4,9 +4,13 @@ mod bench;
 mod collect;
 mod collect_config;
 mod demo;
+mod duration_arg;
 mod function_cmd;
 mod metrics_cmd;
+mod metrics_page;
+mod sdk;
 mod serve;
+mod wall_clock;
 
 use clap::{Parser, Subcommand};
 

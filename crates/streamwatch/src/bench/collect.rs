@@ -2,8 +2,9 @@
 //! with the default `AWS/Kinesis` metric set, batched (500 queries a GetMetricData call) and
 //! one query per call, against the embedded engine started in this process.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+use crate::wall_clock::now_ms;
 use anyhow::Context;
 use clap::Args;
 use cloudwatch_collector::{Collector, CollectorConfig, Cycle};
@@ -17,13 +18,6 @@ pub struct CollectBenchArgs {
     /// Also run the one-query-per-call cycle (it makes one call per metric requested).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     per_metric: bool,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// Runs the benchmark.
