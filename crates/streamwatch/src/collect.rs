@@ -17,10 +17,14 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use cloudwatch_collector::{ApiCalls, Collector, CollectorConfig, Cycle, Namespace, TagFilter};
 use metric_export::{Gauge, InventoryObject, Sample};
-use time_source::now_ms_i64 as now_ms;
+
+use parking_lot::RwLock;
 
 use crate::collect_config::{NamespaceSettings, Output};
-use parking_lot::RwLock;
+use crate::duration_arg::parse_duration;
+use crate::metrics_page::metrics_router;
+use crate::sdk::clients;
+use time_source::now_ms_i64 as now_ms;
 
 /// How output is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -230,84 +234,6 @@ impl Plan {
         }
         config
     }
-}
-
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
-    let (num, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("not a duration: {text:?} (e.g. 60s, 500ms, 2m)"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(n)),
-        "" | "s" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
-        "h" => Ok(Duration::from_secs(n * 3600)),
-        _ => Err(format!("unknown unit in {text:?}: use ms, s, m or h")),
-    }
-}
-
-/// Whether the AWS credential chain has anything to find besides instance metadata: the
-/// variables and files its providers read.
-fn credentials_configured() -> bool {
-    let vars = [
-        "AWS_ACCESS_KEY_ID",
-        "AWS_PROFILE",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    ];
-    if vars.iter().any(|v| std::env::var_os(v).is_some()) {
-        return true;
-    }
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-    let file = |var: &str, default: &str| {
-        std::env::var_os(var)
-            .map(std::path::PathBuf::from)
-            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(default)))
-            .is_some_and(|p| p.is_file())
-    };
-    file("AWS_SHARED_CREDENTIALS_FILE", "credentials") || file("AWS_CONFIG_FILE", "config")
-}
-
-/// The shared SDK configuration for one region and endpoint (`None`: AWS's own), from
-/// aws-config's standard chain.
-pub(crate) async fn sdk_config(region: &str, endpoint: Option<&str>) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_string()));
-    if let Some(url) = endpoint {
-        loader = loader.endpoint_url(url);
-        if !credentials_configured() {
-            // Any key works for the embedded engine; this spares the chain's metadata probe.
-            loader = loader.credentials_provider(aws_sdk_kinesis::config::Credentials::new(
-                "streamwatch",
-                "streamwatch",
-                None,
-                None,
-                "streamwatch-local",
-            ));
-        }
-    }
-    loader.load().await
-}
-
-/// Clients for one region, from aws-config's standard chain.
-pub(crate) async fn clients(
-    region: &str,
-    endpoint: Option<&str>,
-) -> (
-    aws_sdk_kinesis::Client,
-    aws_sdk_cloudwatch::Client,
-    aws_sdk_lambda::Client,
-) {
-    let shared = sdk_config(region, endpoint).await;
-    (
-        aws_sdk_kinesis::Client::new(&shared),
-        aws_sdk_cloudwatch::Client::new(&shared),
-        aws_sdk_lambda::Client::new(&shared),
-    )
 }
 
 /// One region's collector and what it has gathered.
@@ -569,26 +495,6 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
             first.errors += failed;
         }
     }
-}
-
-/// A router serving the latest rendered page as `/metrics` (Prometheus text exposition).
-pub(crate) fn metrics_router(page: Arc<RwLock<String>>) -> axum::Router {
-    axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let page = page.clone();
-            async move {
-                let body = page.read().clone();
-                (
-                    [(
-                        axum::http::header::CONTENT_TYPE,
-                        "text/plain; version=0.0.4; charset=utf-8",
-                    )],
-                    body,
-                )
-            }
-        }),
-    )
 }
 
 /// Serves the latest rendered page as `/metrics` on `addr`.

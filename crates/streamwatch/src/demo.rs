@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use bytes::Bytes;
 use clap::Args;
-use cloudwatch_collector::{Collector, CollectorConfig, MetricSpec};
+use cloudwatch_collector::{Collector, CollectorConfig, Cycle, MetricSpec};
 use futures::StreamExt;
 use kinesis_client::metrics::{Labels, MetricsCollector, labels, names};
 use kinesis_client::{
@@ -55,7 +55,7 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 1024)]
     record_size: usize,
     /// How long to run, e.g. `10s`, `2m`; until Ctrl-C without it.
-    #[arg(long, value_parser = crate::collect::parse_duration)]
+    #[arg(long, value_parser = crate::duration_arg::parse_duration)]
     duration: Option<Duration>,
     /// Where Prometheus `/metrics` (the latest collection cycle) is served.
     #[arg(long, default_value = "127.0.0.1:9107")]
@@ -473,10 +473,16 @@ fn own_gauges(stream: &str, counters: &Counters, offered: &Offered) -> Vec<Gauge
     .collect()
 }
 
-/// Runs `streamwatch demo`.
-pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(args.shards >= 1, "--shards must be at least 1");
-    anyhow::ensure!(args.record_size >= 1, "--record-size must be at least 1");
+/// The engine running in this process, with clients for it and the demo stream created.
+struct Stack {
+    server: streamwatch_server::RunningServer,
+    endpoint: String,
+    kinesis: aws_sdk_kinesis::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+}
+
+/// Starts the engine on `--host`/`--port` and creates the stream, with per-shard metrics.
+async fn start_engine(args: &DemoArgs) -> anyhow::Result<Stack> {
     let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
         transition_delay: Duration::ZERO,
         shard_limits: matches!(args.shard_limits, ShardLimits::Aws),
@@ -519,19 +525,38 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .send()
         .await
         .context("enabling enhanced monitoring")?;
+    Ok(Stack {
+        server,
+        endpoint,
+        kinesis,
+        cloudwatch,
+    })
+}
 
-    let listener = tokio::net::TcpListener::bind(args.listen)
+/// Serves the page the collection loop renders as `/metrics` on `listen`; returns its URL.
+async fn serve_metrics(listen: SocketAddr, page: Arc<RwLock<String>>) -> anyhow::Result<String> {
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .with_context(|| format!("binding {}", args.listen))?;
+        .with_context(|| format!("binding {listen}"))?;
     let metrics_url = format!("http://{}/metrics", listener.local_addr()?);
-    let page = Arc::new(RwLock::new(String::new()));
-    let app = crate::collect::metrics_router(page.clone());
+    let app = crate::metrics_page::metrics_router(page);
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
+    Ok(metrics_url)
+}
 
-    let counters = Arc::new(Counters::default());
-    let offered = Arc::new(Offered::default());
+/// What the load task hands back: the producer's closing statistics or its error.
+type LoadResult = Result<kinesis_client::producer::ProducerStats, kinesis_client::ClientError>;
+
+/// Starts the producer and the task offering `--rate` records a second until `stop`.
+async fn start_load(
+    args: &DemoArgs,
+    kinesis: &aws_sdk_kinesis::Client,
+    counters: &Arc<Counters>,
+    offered: &Arc<Offered>,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<LoadResult>> {
     let producer = Producer::with_config(
         kinesis.clone(),
         args.stream.clone(),
@@ -548,9 +573,25 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     )
     .await
     .context("starting the producer")?;
+    Ok(tokio::spawn(drive(
+        producer,
+        args.rate,
+        args.record_size,
+        offered.clone(),
+        stop,
+    )))
+}
+
+/// Starts the consumer reading the stream from LATEST until `stop`, then closing.
+fn start_consumer(
+    kinesis: &aws_sdk_kinesis::Client,
+    stream: &str,
+    counters: &Arc<Counters>,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     let mut consumer = Consumer::with_config(
         kinesis.clone(),
-        args.stream.clone(),
+        stream.to_string(),
         ConsumerConfig {
             starting_position: StartingPosition::Latest,
             min_poll_interval: Duration::from_millis(200),
@@ -558,63 +599,165 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             ..ConsumerConfig::default()
         },
     );
-
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let load = tokio::spawn(drive(
-        producer,
-        args.rate,
-        args.record_size,
-        offered.clone(),
-        stop_rx.clone(),
-    ));
-    let mut consumer_stop = stop_rx.clone();
-    let reader = tokio::spawn(async move {
+    tokio::spawn(async move {
         loop {
             tokio::select! {
                 r = consumer.next() => match r {
                     Some(_) => {}
                     None => break,
                 },
-                _ = consumer_stop.changed() => break,
+                _ = stop.changed() => break,
             }
         }
         consumer.close().await;
-    });
+    })
+}
 
-    let terminal = std::io::stdout().is_terminal();
-    let shard_limits = match args.shard_limits {
-        ShardLimits::Aws => "aws",
-        ShardLimits::Off => "off",
-    };
-    eprintln!(
-        "streamwatch demo: engine on {endpoint}, stream {:?} ({} shard(s), shard limits {shard_limits}), {} records/s of {} bytes, /metrics on {metrics_url}{}",
-        args.stream,
-        args.shards,
-        args.rate,
-        args.record_size,
-        if args.duration.is_none() {
-            "; Ctrl-C to stop"
-        } else {
-            ""
+/// The collector of one-second periods and the rows it has filled so far.
+struct Collection {
+    collector: Collector,
+    rows: Vec<Row>,
+    shards: BTreeMap<String, Vec<Row>>,
+    errors: u64,
+    seen_periods: u64,
+}
+
+impl Collection {
+    fn new(kinesis: aws_sdk_kinesis::Client, cloudwatch: aws_sdk_cloudwatch::Client) -> Self {
+        let rows = rows();
+        let collector = Collector::new(
+            kinesis,
+            cloudwatch,
+            CollectorConfig {
+                period_secs: 1,
+                delay: Duration::ZERO,
+                first_window: Duration::from_secs(1),
+                metrics: metric_specs(&rows),
+                shard_metrics: metric_specs(&shard_rows()),
+                ..CollectorConfig::default()
+            },
+        );
+        Self {
+            collector,
+            rows,
+            shards: BTreeMap::new(),
+            errors: 0,
+            seen_periods: 0,
         }
-    );
+    }
 
-    let mut rows = rows();
-    let mut shards: BTreeMap<String, Vec<Row>> = BTreeMap::new();
-    let mut collector = Collector::new(
-        kinesis.clone(),
-        cloudwatch,
-        CollectorConfig {
-            period_secs: 1,
-            delay: Duration::ZERO,
-            first_window: Duration::from_secs(1),
-            metrics: metric_specs(&rows),
-            shard_metrics: metric_specs(&shard_rows()),
-            ..CollectorConfig::default()
-        },
-    );
-    let started = Instant::now();
-    let deadline = args.duration.map(|d| tokio::time::Instant::now() + d);
+    /// One collection cycle, fed into the rows; returns it.
+    async fn step(&mut self, stream: &str) -> Cycle {
+        let cycle = self.collector.collect(now_ms()).await;
+        self.errors += cycle.errors.len() as u64;
+        self.seen_periods += feed(
+            &mut self.rows,
+            &mut self.shards,
+            &cycle.samples,
+            stream,
+            cycle.window,
+        );
+        cycle
+    }
+}
+
+/// What the live view shows besides the rows.
+struct View<'a> {
+    args: &'a DemoArgs,
+    endpoint: &'a str,
+    metrics_url: &'a str,
+    shard_limits: &'static str,
+    counters: &'a Counters,
+    offered: &'a Offered,
+}
+
+impl View<'_> {
+    /// The whole screen, for a terminal (redrawn every second).
+    fn screen(&self, elapsed: u64, c: &Collection) -> String {
+        let (args, endpoint, metrics_url, shard_limits) = (
+            self.args,
+            self.endpoint,
+            self.metrics_url,
+            self.shard_limits,
+        );
+        let sent = self.counters.sent.load(Ordering::Relaxed);
+        let throttled = self.counters.throttled.load(Ordering::Relaxed);
+        let received = self.counters.received.load(Ordering::Relaxed);
+        let errors = self.counters.errors.load(Ordering::Relaxed);
+        let queue_full = self.offered.queue_full.load(Ordering::Relaxed);
+        let collector_errors = c.errors;
+        let mut out = String::from("\x1b[2J\x1b[H");
+        out.push_str(&format!(
+            "streamwatch demo  {}s  engine {endpoint}  /metrics {metrics_url}\n\
+             stream {:?}: {} shard(s), shard limits {shard_limits}, offering {} records/s of {} bytes\n\n",
+            elapsed, args.stream, args.shards, args.rate, args.record_size
+        ));
+        out.push_str(&format!(
+            "{:<38} {:>12}  last {HISTORY} s\n",
+            "metric (AWS/Kinesis, 1 s periods)", "now"
+        ));
+        for row in &c.rows {
+            out.push_str(&format!(
+                "{:<38} {:>12}  {}\n",
+                row.label,
+                format_value(row.unit, row.last()),
+                row.sparkline()
+            ));
+        }
+        out.push_str(&shard_table(&c.shards));
+        out.push_str(&format!(
+            "\nproducer: {sent} sent, {throttled} throttled (retried), {errors} errors, {queue_full} dropped (queue full)\n\
+             consumer: {received} received\n\
+             collector: {collector_errors} errors\n"
+        ));
+        if args.duration.is_none() {
+            out.push_str("\nCtrl-C to stop\n");
+        }
+        out
+    }
+
+    /// One `key=value` line a second, when stdout is not a terminal.
+    fn line(&self, elapsed: u64, c: &Collection) -> String {
+        let sent = self.counters.sent.load(Ordering::Relaxed);
+        let throttled = self.counters.throttled.load(Ordering::Relaxed);
+        let received = self.counters.received.load(Ordering::Relaxed);
+        let errors = self.counters.errors.load(Ordering::Relaxed);
+        let mut line = format!("t={elapsed}s");
+        for row in &c.rows {
+            line.push_str(&format!(
+                " {}={}",
+                row.label.replace(' ', "_"),
+                format_value(row.unit, row.last()).replace(' ', "")
+            ));
+        }
+        for (shard, shard_rows) in &c.shards {
+            let short = shard.trim_start_matches("shardId-").trim_start_matches('0');
+            let short = if short.is_empty() { "0" } else { short };
+            for row in shard_rows.iter().filter(|r| r.unit == Unit::PerSecond) {
+                line.push_str(&format!(
+                    " shard{short}_{}={}",
+                    row.label,
+                    format_value(row.unit, row.last())
+                ));
+            }
+        }
+        line.push_str(&format!(
+            " sent={sent} throttled={throttled} received={received} errors={errors}"
+        ));
+        line
+    }
+}
+
+/// Collects every second, renders `/metrics` and the live view, until `--duration` or
+/// Ctrl-C; returns whether Ctrl-C ended it.
+async fn collection_loop(
+    c: &mut Collection,
+    view: &View<'_>,
+    page: &RwLock<String>,
+    started: Instant,
+) -> bool {
+    let terminal = std::io::stdout().is_terminal();
+    let deadline = view.args.duration.map(|d| tokio::time::Instant::now() + d);
     let until_deadline = async {
         match deadline {
             Some(d) => tokio::time::sleep_until(d).await,
@@ -629,128 +772,51 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         Duration::from_secs(1),
     );
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut collector_errors = 0u64;
-    let mut seen_periods = 0u64;
-    let mut interrupted = false;
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
-            _ = &mut until_deadline => break,
-            _ = tokio::signal::ctrl_c() => { interrupted = true; break }
+            _ = &mut until_deadline => return false,
+            _ = tokio::signal::ctrl_c() => return true,
         }
-        let cycle = collector.collect(now_ms()).await;
+        let cycle = c.step(&view.args.stream).await;
         for e in &cycle.errors {
             eprintln!("streamwatch demo: {e}");
         }
-        collector_errors += cycle.errors.len() as u64;
-        seen_periods += feed(
-            &mut rows,
-            &mut shards,
-            &cycle.samples,
-            &args.stream,
-            cycle.window,
-        );
         *page.write() = metric_export::prometheus::encode(
             &cycle.samples,
             &[],
-            &own_gauges(&args.stream, &counters, &offered),
+            &own_gauges(&view.args.stream, view.counters, view.offered),
         );
         let elapsed = started.elapsed().as_secs_f64().round() as u64;
-        let sent = counters.sent.load(Ordering::Relaxed);
-        let throttled = counters.throttled.load(Ordering::Relaxed);
-        let received = counters.received.load(Ordering::Relaxed);
-        let errors = counters.errors.load(Ordering::Relaxed);
-        let queue_full = offered.queue_full.load(Ordering::Relaxed);
         if terminal {
-            let mut out = String::from("\x1b[2J\x1b[H");
-            out.push_str(&format!(
-                "streamwatch demo  {}s  engine {endpoint}  /metrics {metrics_url}\n\
-                 stream {:?}: {} shard(s), shard limits {shard_limits}, offering {} records/s of {} bytes\n\n",
-                elapsed, args.stream, args.shards, args.rate, args.record_size
-            ));
-            out.push_str(&format!(
-                "{:<38} {:>12}  last {HISTORY} s\n",
-                "metric (AWS/Kinesis, 1 s periods)", "now"
-            ));
-            for row in &rows {
-                out.push_str(&format!(
-                    "{:<38} {:>12}  {}\n",
-                    row.label,
-                    format_value(row.unit, row.last()),
-                    row.sparkline()
-                ));
-            }
-            out.push_str(&shard_table(&shards));
-            out.push_str(&format!(
-                "\nproducer: {sent} sent, {throttled} throttled (retried), {errors} errors, {queue_full} dropped (queue full)\n\
-                 consumer: {received} received\n\
-                 collector: {collector_errors} errors\n"
-            ));
-            if args.duration.is_none() {
-                out.push_str("\nCtrl-C to stop\n");
-            }
             let mut stdout = std::io::stdout().lock();
-            let _ = stdout.write_all(out.as_bytes());
+            let _ = stdout.write_all(view.screen(elapsed, c).as_bytes());
             let _ = stdout.flush();
         } else {
-            let mut line = format!("t={elapsed}s");
-            for row in &rows {
-                line.push_str(&format!(
-                    " {}={}",
-                    row.label.replace(' ', "_"),
-                    format_value(row.unit, row.last()).replace(' ', "")
-                ));
-            }
-            for (shard, shard_rows) in &shards {
-                let short = shard.trim_start_matches("shardId-").trim_start_matches('0');
-                let short = if short.is_empty() { "0" } else { short };
-                for row in shard_rows.iter().filter(|r| r.unit == Unit::PerSecond) {
-                    line.push_str(&format!(
-                        " shard{short}_{}={}",
-                        row.label,
-                        format_value(row.unit, row.last())
-                    ));
-                }
-            }
-            line.push_str(&format!(
-                " sent={sent} throttled={throttled} received={received} errors={errors}"
-            ));
-            println!("{line}");
+            println!("{}", view.line(elapsed, c));
         }
     }
+}
 
-    // Stop the load and the reader, then one last cycle for the periods that ended since.
-    let _ = stop_tx.send(true);
-    let stats = load.await.context("the producer task")?;
-    // Sending ends once the producer has drained its queue.
-    let elapsed = started.elapsed();
-    let _ = reader.await;
-    // Let the period with the last records end before the last cycle reads it.
-    let wait = 1100 - now_ms().rem_euclid(1000);
-    tokio::time::sleep(Duration::from_millis(wait as u64)).await;
-    let cycle = collector.collect(now_ms()).await;
-    collector_errors += cycle.errors.len() as u64;
-    seen_periods += feed(
-        &mut rows,
-        &mut shards,
-        &cycle.samples,
-        &args.stream,
-        cycle.window,
-    );
-    server.shutdown().await.context("stopping the engine")?;
+/// What the summary reports besides the collected rows.
+struct Outcome {
+    interrupted: bool,
+    elapsed: Duration,
+    stats: Option<kinesis_client::producer::ProducerStats>,
+    close_error: Option<String>,
+}
 
-    let (stats, close_error) = match stats {
-        Ok(s) => (Some(s), None),
-        Err(e) => (None, Some(e.to_string())),
-    };
-    let secs = elapsed.as_secs_f64().max(1e-3);
+/// Prints the summary printed at the end (or on Ctrl-C).
+fn print_summary(c: &Collection, counters: &Counters, offered: &Offered, outcome: &Outcome) {
+    let (rows, shards) = (&c.rows, &c.shards);
+    let secs = outcome.elapsed.as_secs_f64().max(1e-3);
     let sent = counters.sent.load(Ordering::Relaxed);
     let bytes = counters.bytes.load(Ordering::Relaxed);
     let throttled = counters.throttled.load(Ordering::Relaxed);
     let errors = counters.errors.load(Ordering::Relaxed)
         + counters.consumer_errors.load(Ordering::Relaxed)
-        + collector_errors
-        + u64::from(close_error.is_some());
+        + c.errors
+        + u64::from(outcome.close_error.is_some());
     let row = |metric: &str| rows.iter().find(|r| r.metric == metric);
     let cw_total = |metric: &str| row(metric).map_or(0.0, |r| r.total);
     let p99 = row("PutRecords.Latency").and_then(|r| r.max);
@@ -758,13 +824,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!();
     println!(
         "summary ({}{:.1} s, {} one-second periods collected)",
-        if interrupted {
+        if outcome.interrupted {
             "interrupted after "
         } else {
             ""
         },
         secs,
-        seen_periods
+        c.seen_periods
     );
     println!(
         "  records offered: {}",
@@ -777,7 +843,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  dropped (producer queue full): {}",
         offered.queue_full.load(Ordering::Relaxed)
     );
-    if let Some(s) = &stats {
+    if let Some(s) = &outcome.stats {
         println!("  undelivered: {}", s.undelivered);
         println!("  PutRecords calls: {}", s.put_calls);
     }
@@ -806,7 +872,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  GetRecords.IteratorAgeMilliseconds (highest): {}",
         format_value(Unit::Millis, age)
     );
-    for (shard, shard_rows) in &shards {
+    for (shard, shard_rows) in shards {
         let total = |metric: &str| {
             shard_rows
                 .iter()
@@ -821,8 +887,81 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         );
     }
     println!("  errors: {errors}");
-    if let Some(e) = close_error {
+    if let Some(e) = &outcome.close_error {
         println!("  closing the producer: {e}");
     }
+}
+
+/// Runs `streamwatch demo`.
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.shards >= 1, "--shards must be at least 1");
+    anyhow::ensure!(args.record_size >= 1, "--record-size must be at least 1");
+    let stack = start_engine(&args).await?;
+    let page = Arc::new(RwLock::new(String::new()));
+    let metrics_url = serve_metrics(args.listen, page.clone()).await?;
+
+    let counters = Arc::new(Counters::default());
+    let offered = Arc::new(Offered::default());
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let load = start_load(&args, &stack.kinesis, &counters, &offered, stop_rx.clone()).await?;
+    let reader = start_consumer(&stack.kinesis, &args.stream, &counters, stop_rx);
+
+    let shard_limits = match args.shard_limits {
+        ShardLimits::Aws => "aws",
+        ShardLimits::Off => "off",
+    };
+    eprintln!(
+        "streamwatch demo: engine on {}, stream {:?} ({} shard(s), shard limits {shard_limits}), {} records/s of {} bytes, /metrics on {metrics_url}{}",
+        stack.endpoint,
+        args.stream,
+        args.shards,
+        args.rate,
+        args.record_size,
+        if args.duration.is_none() {
+            "; Ctrl-C to stop"
+        } else {
+            ""
+        }
+    );
+
+    let mut collection = Collection::new(stack.kinesis.clone(), stack.cloudwatch.clone());
+    let started = Instant::now();
+    let view = View {
+        args: &args,
+        endpoint: &stack.endpoint,
+        metrics_url: &metrics_url,
+        shard_limits,
+        counters: &counters,
+        offered: &offered,
+    };
+    let interrupted = collection_loop(&mut collection, &view, &page, started).await;
+
+    // Stop the load and the reader, then one last cycle for the periods that ended since.
+    let _ = stop_tx.send(true);
+    let stats = load.await.context("the producer task")?;
+    // Sending ends once the producer has drained its queue.
+    let elapsed = started.elapsed();
+    let _ = reader.await;
+    // Let the period with the last records end before the last cycle reads it.
+    let wait = 1100 - now_ms().rem_euclid(1000);
+    tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+    collection.step(&args.stream).await;
+    stack
+        .server
+        .shutdown()
+        .await
+        .context("stopping the engine")?;
+
+    let (stats, close_error) = match stats {
+        Ok(s) => (Some(s), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let outcome = Outcome {
+        interrupted,
+        elapsed,
+        stats,
+        close_error,
+    };
+    print_summary(&collection, &counters, &offered, &outcome);
     Ok(())
 }

@@ -29,7 +29,7 @@ pub struct Target {
 impl Target {
     async fn config(&self) -> aws_config::SdkConfig {
         let endpoint = (self.endpoint != AWS).then_some(self.endpoint.as_str());
-        crate::collect::sdk_config(&self.region, endpoint).await
+        crate::sdk::sdk_config(&self.region, endpoint).await
     }
 }
 
@@ -244,7 +244,7 @@ pub struct LogsArgs {
     #[arg(long)]
     follow: bool,
     /// How far back to start, e.g. `10m`, `1h`.
-    #[arg(long, default_value = "1h", value_parser = crate::collect::parse_duration)]
+    #[arg(long, default_value = "1h", value_parser = crate::duration_arg::parse_duration)]
     since: Duration,
     /// Only lines holding every term (CloudWatch Logs filter pattern; quote phrases).
     #[arg(long)]

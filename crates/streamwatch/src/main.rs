@@ -1,14 +1,14 @@
 //! The `streamwatch` command.
 
 mod bench;
-mod bench_client;
-mod bench_collect;
-mod bench_lambda;
 mod collect;
 mod collect_config;
 mod demo;
+mod duration_arg;
 mod function_cmd;
 mod metrics_cmd;
+mod metrics_page;
+mod sdk;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -28,7 +28,7 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Measure ingest, read and memory over HTTP, side by side with kinesalite
     /// (`bench client`: our client library against async-kinesis).
-    Bench(bench_client::BenchCommand),
+    Bench(bench::BenchCommand),
     /// Collect the AWS/Kinesis metrics and the stream inventory from an endpoint, once or
     /// continuously, as Prometheus, InfluxDB line protocol or JSON lines.
     Collect(collect::CollectArgs),

@@ -25,7 +25,7 @@ pub struct LambdaBenchArgs {
     #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
     rates: Vec<u64>,
     /// How long each rate runs.
-    #[arg(long, default_value = "5s", value_parser = crate::collect::parse_duration)]
+    #[arg(long, default_value = "5s", value_parser = crate::duration_arg::parse_duration)]
     duration: Duration,
     /// Shards of the stream.
     #[arg(long, default_value_t = 4)]
@@ -68,7 +68,7 @@ pub async fn run(args: LambdaBenchArgs) -> anyhow::Result<()> {
         ..kinesis_engine::EngineConfig::default()
     })?;
     let server = streamwatch_server::start("127.0.0.1:0".parse()?, engine).await?;
-    let shared = crate::collect::sdk_config("us-east-1", Some(&server.endpoint())).await;
+    let shared = crate::sdk::sdk_config("us-east-1", Some(&server.endpoint())).await;
     let kinesis = aws_sdk_kinesis::Client::new(&shared);
     let lambda = aws_sdk_lambda::Client::new(&shared);
     let zip = function_zip::bootstrap_zip(&std::fs::read(&bin)?)?;

@@ -36,7 +36,7 @@ use aws_sdk_kinesis::Client;
 use aws_sdk_kinesis::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_kinesis::types::StreamStatus;
 use bytes::Bytes;
-use clap::{Args, Subcommand};
+use clap::Args;
 use futures::StreamExt;
 use kinesis_client::metrics::{MetricsCollector, NoopCollector, PrometheusCollector};
 use kinesis_client::{
@@ -46,7 +46,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::bench::{self, SplitMix64, cpu_seconds, free_port};
+use super::{SplitMix64, cpu_seconds, free_port};
 
 /// Distinct payloads built up front; records take them in turn.
 const DISTINCT_PAYLOADS: usize = 4096;
@@ -68,41 +68,6 @@ const PROM_NAMESPACE: &str = "streamwatch_bench";
 // Targets, printed next to the measurements.
 const TARGET_PRODUCER_RATIO: f64 = 10.0;
 const TARGET_COLLECTOR_COST_PCT: f64 = 1.0;
-
-/// `streamwatch bench`: the HTTP benchmark against kinesalite, or one of its subcommands.
-#[derive(Args, Debug)]
-#[command(args_conflicts_with_subcommands = true)]
-pub struct BenchCommand {
-    #[command(subcommand)]
-    command: Option<BenchSubcommand>,
-    #[command(flatten)]
-    http: bench::BenchArgs,
-}
-
-#[derive(Subcommand, Debug)]
-enum BenchSubcommand {
-    /// Measure our producer and consumer (kinesis-client) against the Python library
-    /// async-kinesis, and the cost of the Prometheus collector.
-    Client(ClientArgs),
-    /// Time one `collect` cycle over many streams with the default metric set: batched at
-    /// 500 queries a call, and one query per call as a naive exporter would.
-    Collect(crate::bench_collect::CollectBenchArgs),
-    /// End-to-end latency of Kinesis -> Lambda (put acknowledged -> handler done) at given
-    /// record rates, and Invoke calls a second of a no-op function.
-    Lambda(crate::bench_lambda::LambdaBenchArgs),
-}
-
-impl BenchCommand {
-    /// Runs the subcommand given, or the HTTP benchmark without one.
-    pub async fn run(self) -> anyhow::Result<()> {
-        match self.command {
-            Some(BenchSubcommand::Client(args)) => run(args).await,
-            Some(BenchSubcommand::Collect(args)) => crate::bench_collect::run(args).await,
-            Some(BenchSubcommand::Lambda(args)) => crate::bench_lambda::run(args).await,
-            None => bench::run(self.http).await,
-        }
-    }
-}
 
 /// Options of `streamwatch bench client`.
 #[derive(Args, Debug)]

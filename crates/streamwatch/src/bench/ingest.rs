@@ -1,4 +1,4 @@
-//! `streamwatch bench`: throughput, latency and memory of the Kinesis API over HTTP, measured
+//! `streamwatch bench` without a subcommand: throughput, latency and memory of the Kinesis API over HTTP, measured
 //! side by side with kinesalite in the same run.
 //!
 //! For each target the bench starts the server as a child process on a free port (our own
@@ -42,6 +42,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
+use super::{SplitMix64, cpu_seconds, free_port};
+
 /// Name of the stream the bench creates on each target.
 const STREAM: &str = "streamwatch-bench";
 /// Length of the random hexadecimal partition keys.
@@ -56,8 +58,6 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 const THROTTLE_PAUSE: Duration = Duration::from_millis(20);
 /// Consecutive throttled answers to one call before the bench gives up.
 const MAX_THROTTLE_RETRIES: u32 = 500;
-/// `/proc/<pid>/stat` counts CPU time in USER_HZ ticks, 100 a second on Linux.
-const TICKS_PER_SEC: f64 = 100.0;
 
 const JSON_1_1: &str = "application/x-amz-json-1.1";
 /// Any signature is accepted by both targets; kinesalite checks that these parts are present.
@@ -234,20 +234,6 @@ fn put_bodies(batch: usize, record_size: usize, seed: u64) -> Vec<Bytes> {
         .collect()
 }
 
-/// A small, fast, seedable generator (SplitMix64); the bench needs repeatable bytes, not
-/// cryptographic ones.
-pub(crate) struct SplitMix64(pub(crate) u64);
-
-impl SplitMix64 {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Servers
 
@@ -279,12 +265,6 @@ impl Server {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
     }
-}
-
-pub(crate) fn free_port() -> anyhow::Result<u16> {
-    let listener =
-        std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("finding a free port")?;
-    Ok(listener.local_addr()?.port())
 }
 
 /// kinesalite's command-line entry point under `--kinesalite-dir`.
@@ -1047,22 +1027,6 @@ fn rss_kib(pid: u32) -> anyhow::Result<u64> {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .with_context(|| format!("no VmRSS in {path}"))
-}
-
-/// User plus system CPU seconds of a process and all its threads (`self` or a pid).
-pub(crate) fn cpu_seconds(pid: &str) -> anyhow::Result<f64> {
-    let path = format!("/proc/{pid}/stat");
-    let stat = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-    // Fields after the parenthesised command name start at field 3 (state); utime and stime
-    // are fields 14 and 15.
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let mut fields = after.split_whitespace().skip(11);
-    let mut tick = || -> Option<f64> { fields.next()?.parse::<f64>().ok() };
-    let (utime, stime) = (tick(), tick());
-    match (utime, stime) {
-        (Some(u), Some(s)) => Ok((u + s) / TICKS_PER_SEC),
-        _ => bail!("unexpected {path}"),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,92 @@
+//! `streamwatch bench`: the benchmarks, one module each, and the parts they share.
+//!
+//! - [`ingest`]: without a subcommand, ingest, read and memory of the Kinesis API over HTTP,
+//!   side by side with kinesalite;
+//! - [`client`]: `bench client`, our client library against async-kinesis;
+//! - [`collect`]: `bench collect`, one collection cycle over many streams;
+//! - [`lambda`]: `bench lambda`, Kinesis -> Lambda latency and Invoke rate.
+
+mod client;
+mod collect;
+mod ingest;
+mod lambda;
+
+use std::net::Ipv4Addr;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+
+/// `/proc/<pid>/stat` counts CPU time in USER_HZ ticks, 100 a second on Linux.
+const TICKS_PER_SEC: f64 = 100.0;
+
+/// `streamwatch bench`: the HTTP benchmark against kinesalite, or one of its subcommands.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BenchCommand {
+    #[command(subcommand)]
+    command: Option<BenchSubcommand>,
+    #[command(flatten)]
+    http: ingest::BenchArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchSubcommand {
+    /// Measure our producer and consumer (kinesis-client) against the Python library
+    /// async-kinesis, and the cost of the Prometheus collector.
+    Client(client::ClientArgs),
+    /// Time one `collect` cycle over many streams with the default metric set: batched at
+    /// 500 queries a call, and one query per call as a naive exporter would.
+    Collect(collect::CollectBenchArgs),
+    /// End-to-end latency of Kinesis -> Lambda (put acknowledged -> handler done) at given
+    /// record rates, and Invoke calls a second of a no-op function.
+    Lambda(lambda::LambdaBenchArgs),
+}
+
+impl BenchCommand {
+    /// Runs the subcommand given, or the HTTP benchmark without one.
+    pub async fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Some(BenchSubcommand::Client(args)) => client::run(args).await,
+            Some(BenchSubcommand::Collect(args)) => collect::run(args).await,
+            Some(BenchSubcommand::Lambda(args)) => lambda::run(args).await,
+            None => ingest::run(self.http).await,
+        }
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64); the bench needs repeatable bytes, not
+/// cryptographic ones.
+pub(crate) struct SplitMix64(pub(crate) u64);
+
+impl SplitMix64 {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// A free TCP port on the loopback address, for a server started as a child process.
+pub(crate) fn free_port() -> anyhow::Result<u16> {
+    let listener =
+        std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// User plus system CPU seconds of a process and all its threads (`self` or a pid).
+pub(crate) fn cpu_seconds(pid: &str) -> anyhow::Result<f64> {
+    let path = format!("/proc/{pid}/stat");
+    let stat = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    // Fields after the parenthesised command name start at field 3 (state); utime and stime
+    // are fields 14 and 15.
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let mut fields = after.split_whitespace().skip(11);
+    let mut tick = || -> Option<f64> { fields.next()?.parse::<f64>().ok() };
+    let (utime, stime) = (tick(), tick());
+    match (utime, stime) {
+        (Some(u), Some(s)) => Ok((u + s) / TICKS_PER_SEC),
+        _ => bail!("unexpected {path}"),
+    }
+}
