@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ciborium::Value as C;
 use serde_json::json;
 
-use crate::*;
+use super::*;
 
 fn text(s: &str) -> C {
     C::Text(s.to_owned())
