@@ -86,9 +86,7 @@ impl Stack {
         let endpoint = server.endpoint();
         Stack {
             kinesis: kinesis_client(&endpoint),
-            cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
-                config!(aws_sdk_cloudwatch, &endpoint).build(),
-            ),
+            cloudwatch: cloudwatch_client(&endpoint),
             lambda: aws_sdk_lambda::Client::from_conf(config!(aws_sdk_lambda, &endpoint).build()),
             sqs: aws_sdk_sqs::Client::from_conf(config!(aws_sdk_sqs, &endpoint).build()),
             logs: aws_sdk_cloudwatchlogs::Client::from_conf(
@@ -299,6 +297,11 @@ impl Stack {
 /// A Kinesis client for `endpoint` with the kit's credentials and region.
 pub fn kinesis_client(endpoint: &str) -> aws_sdk_kinesis::Client {
     aws_sdk_kinesis::Client::from_conf(config!(aws_sdk_kinesis, endpoint).build())
+}
+
+/// A CloudWatch client for `endpoint` with the kit's credentials and region.
+pub fn cloudwatch_client(endpoint: &str) -> aws_sdk_cloudwatch::Client {
+    aws_sdk_cloudwatch::Client::from_conf(config!(aws_sdk_cloudwatch, endpoint).build())
 }
 
 /// A Kinesis client for `endpoint` that does not retry.
