@@ -10,53 +10,22 @@ use cloudwatch_collector::{CollectError, Collector, CollectorConfig, Cycle, Metr
 use metric_export::{FieldValue, Statistic};
 use time_source::now_ms_i64 as now_ms;
 
-struct Env {
-    #[allow(dead_code)]
-    server: streamwatch_server::RunningServer,
-    kinesis: aws_sdk_kinesis::Client,
-    cloudwatch: aws_sdk_cloudwatch::Client,
-}
+/// A server on the embedded engine without shard limits, with its clients.
+type Env = testkit::Stack;
 
 fn clients(endpoint: &str) -> (aws_sdk_kinesis::Client, aws_sdk_cloudwatch::Client) {
-    let kinesis = aws_sdk_kinesis::Client::from_conf(
-        aws_sdk_kinesis::Config::builder()
-            .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
-            .region(aws_sdk_kinesis::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
-                "AKID", "secret", None, None, "test",
-            ))
-            .endpoint_url(endpoint)
-            .build(),
-    );
-    let cloudwatch = aws_sdk_cloudwatch::Client::from_conf(
-        aws_sdk_cloudwatch::Config::builder()
-            .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
-            .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new(
-                "AKID", "secret", None, None, "test",
-            ))
-            .endpoint_url(endpoint)
-            .build(),
-    );
-    (kinesis, cloudwatch)
+    (
+        testkit::kinesis_client(endpoint),
+        testkit::cloudwatch_client(endpoint),
+    )
 }
 
 async fn start() -> Env {
-    let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
-        transition_delay: Duration::ZERO,
+    testkit::Stack::with(kinesis_engine::EngineConfig {
         shard_limits: false,
-        ..kinesis_engine::EngineConfig::default()
+        ..testkit::engine_config()
     })
-    .expect("engine");
-    let server = streamwatch_server::start("127.0.0.1:0".parse().expect("addr"), engine)
-        .await
-        .expect("server");
-    let (kinesis, cloudwatch) = clients(&server.endpoint());
-    Env {
-        server,
-        kinesis,
-        cloudwatch,
-    }
+    .await
 }
 
 fn config(metrics: Vec<MetricSpec>) -> CollectorConfig {

@@ -68,9 +68,7 @@ async fn lambda_inventory_and_metrics_from_moto() {
     );
     let engine =
         kinesis_engine::Engine::open(kinesis_engine::EngineConfig::default()).expect("engine");
-    let server = streamwatch_server::start("127.0.0.1:0".parse().expect("addr"), engine)
-        .await
-        .expect("server");
+    let server = testkit::server_on(engine).await;
     let cloudwatch = aws_sdk_cloudwatch::Client::from_conf(
         aws_sdk_cloudwatch::Config::builder()
             .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())

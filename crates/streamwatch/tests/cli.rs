@@ -63,14 +63,7 @@ fn interrupt(child: &Child) {
 }
 
 fn client(endpoint: &str) -> aws_sdk_kinesis::Client {
-    use aws_sdk_kinesis::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_kinesis::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .endpoint_url(endpoint)
-        .build();
-    aws_sdk_kinesis::Client::from_conf(config)
+    testkit::kinesis_client(endpoint)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -449,7 +442,8 @@ fn handled(log: &str) -> u64 {
 /// pipeline_consumer), each mapped to a stream by `function deploy --kinesis-stream`, read with `streamwatch logs`.
 #[tokio::test(flavor = "multi_thread")]
 async fn deploy_consumers_with_one_command_each() {
-    let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/python3");
+    let python = testkit::venv_bin("python3");
+    let python = python.to_str().expect("a UTF-8 path");
     let port = free_port().to_string();
     let (mut child, endpoint) = serve_with_env(
         &["--port", &port, "--create-stream-delay-ms", "0"],

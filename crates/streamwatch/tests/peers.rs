@@ -4,35 +4,21 @@
 //! `STREAMWATCH_PYTHON` may point at another interpreter that has them. These tests fail,
 //! rather than skip, when the clients are missing.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use kinesis_engine::{Engine, EngineConfig};
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn venv_bin(name: &str) -> PathBuf {
-    workspace().join(".venv/bin").join(name)
-}
-
-fn python() -> PathBuf {
-    std::env::var_os("STREAMWATCH_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| venv_bin("python"))
-}
+use testkit::{python, venv_bin, workspace};
 
 async fn server() -> streamwatch_server::RunningServer {
-    let engine = Engine::open(EngineConfig {
-        transition_delay: Duration::from_millis(200),
-        ..EngineConfig::default()
-    })
-    .unwrap();
-    streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine)
-        .await
-        .unwrap()
+    testkit::server_on(
+        Engine::open(EngineConfig {
+            transition_delay: Duration::from_millis(200),
+            ..EngineConfig::default()
+        })
+        .unwrap(),
+    )
+    .await
 }
 
 fn run(cmd: &mut Command, what: &str) -> String {

@@ -2,11 +2,8 @@
 //! scripts/test.sh starts (its endpoint in STREAMWATCH_TEST_KINESALITE_ENDPOINT).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_sdk_kinesis::Client;
-use aws_sdk_kinesis::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_kinesis::types::StreamStatus;
 use kinesis_client::metrics::InMemoryCollector;
 use kinesis_engine::{Engine, EngineConfig};
 use streamwatch_server::RunningServer;
@@ -21,9 +18,8 @@ pub struct Target {
 
 pub fn engine_config() -> EngineConfig {
     EngineConfig {
-        transition_delay: Duration::ZERO,
         shard_limits: false,
-        ..EngineConfig::default()
+        ..testkit::engine_config()
     }
 }
 
@@ -37,13 +33,10 @@ pub async fn engine_with(config: EngineConfig) -> Target {
 }
 
 pub async fn engine_from(engine: Engine) -> Target {
-    let server = streamwatch_server::start("127.0.0.1:0".parse().expect("addr"), engine)
-        .await
-        .expect("server starts");
-    let endpoint = server.endpoint();
+    let stack = testkit::Stack::on(engine).await;
     Target {
-        client: client(&endpoint),
-        server: Some(server),
+        client: stack.kinesis,
+        server: Some(stack.server),
     }
 }
 
@@ -60,47 +53,22 @@ pub async fn kinesalite() -> Target {
 
 /// An SDK client with static credentials, an explicit region and the target's endpoint.
 pub fn client(endpoint: &str) -> Client {
-    let config = aws_sdk_kinesis::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .endpoint_url(endpoint)
-        .build();
-    Client::from_conf(config)
+    testkit::kinesis_client(endpoint)
 }
 
 /// A stream name no other test uses.
 pub fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}-{:08x}", std::process::id(), fastrand::u32(..))
+    testkit::unique(prefix)
 }
 
 /// Creates a stream and waits until it is ACTIVE.
 pub async fn create_stream(client: &Client, name: &str, shards: i32) {
-    client
-        .create_stream()
-        .stream_name(name)
-        .shard_count(shards)
-        .send()
-        .await
-        .expect("create");
+    testkit::create_stream(client, name, shards).await;
     wait_active(client, name).await;
 }
 
 pub async fn wait_active(client: &Client, name: &str) {
-    for _ in 0..400 {
-        let d = client
-            .describe_stream_summary()
-            .stream_name(name)
-            .send()
-            .await
-            .expect("describe");
-        if d.stream_description_summary().map(|s| s.stream_status()) == Some(&StreamStatus::Active)
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("stream {name} never became ACTIVE");
+    testkit::wait_active(client, name).await;
 }
 
 pub fn collector() -> Arc<InMemoryCollector> {

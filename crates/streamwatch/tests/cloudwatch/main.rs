@@ -1,6 +1,9 @@
-//! The CloudWatch API, judged by aws-sdk-cloudwatch: custom metrics round trips, the
-//! AWS/Kinesis metrics of known traffic, error codes and pagination.
+//! The CloudWatch side end to end: the CloudWatch API judged by aws-sdk-cloudwatch (custom
+//! metrics round trips, the AWS/Kinesis metrics of known traffic, error codes and pagination),
+//! and `streamwatch collect` with a config file and across regions.
 
+mod collect_config;
+mod collect_regions;
 mod custom;
 mod harness;
 mod kinesis;

@@ -31,7 +31,7 @@ fn stat(
 #[tokio::test(flavor = "multi_thread")]
 async fn puts_and_reads_are_measured() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "m", 2).await;
     c.enable_enhanced_monitoring()
         .stream_name("m")

@@ -4,9 +4,7 @@ use aws_sdk_kinesis::Client;
 use aws_sdk_kinesis::primitives::{Blob, DateTime};
 use aws_sdk_kinesis::types::{PutRecordsRequestEntry, ShardIteratorType};
 
-use crate::harness::{
-    client_without_retries, code, create, limited_config, message, start, start_with, test_config,
-};
+use crate::harness::{code, create, limited_config, message, start, start_with, test_config};
 
 async fn iterator(
     c: &Client,
@@ -39,7 +37,7 @@ fn entry(pk: &str, data: &[u8]) -> PutRecordsRequestEntry {
 #[tokio::test(flavor = "multi_thread")]
 async fn put_record_then_get_records() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "rec", 1).await;
     let mut seqs = Vec::new();
     for i in 0..10 {
@@ -152,7 +150,7 @@ async fn put_record_then_get_records() {
 #[tokio::test(flavor = "multi_thread")]
 async fn at_timestamp_iterator() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "ts", 1).await;
     c.put_record()
         .stream_name("ts")
@@ -208,7 +206,7 @@ async fn at_timestamp_iterator() {
 #[tokio::test(flavor = "multi_thread")]
 async fn put_records_routes_by_hash_and_reports_each_record() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "multi", 4).await;
     let mut req = c.put_records().stream_name("multi");
     for i in 0..200 {
@@ -279,7 +277,7 @@ async fn put_records_routes_by_hash_and_reports_each_record() {
 #[tokio::test(flavor = "multi_thread")]
 async fn throttling_gives_per_record_errors_and_exceptions() {
     let h = start_with(limited_config()).await;
-    let c = &client_without_retries(&h.server.endpoint());
+    let c = &h.kinesis_without_retries();
     create(c, "hot", 1).await;
     // 500 records of 4 KiB are 2 MiB: more than one shard takes in a second.
     let data = vec![7u8; 4096];
@@ -344,7 +342,7 @@ async fn limits_off_accepts_everything() {
         ..test_config()
     })
     .await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "cold", 1).await;
     let data = vec![1u8; 1024];
     for _ in 0..4 {
@@ -359,7 +357,7 @@ async fn limits_off_accepts_everything() {
 #[tokio::test(flavor = "multi_thread")]
 async fn iterator_errors() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "it", 2).await;
     let put = c
         .put_record()
@@ -441,7 +439,7 @@ async fn iterator_errors() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sequence_number_for_ordering_is_checked() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "ord", 1).await;
     let first = c
         .put_record()
@@ -484,7 +482,7 @@ async fn get_records_caps_at_ten_thousand() {
         ..test_config()
     })
     .await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "big", 1).await;
     for _ in 0..25 {
         let mut req = c.put_records().stream_name("big");

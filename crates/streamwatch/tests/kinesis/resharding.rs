@@ -42,7 +42,7 @@ async fn drain(c: &Client, stream: &str, shard: &str) -> (Vec<Vec<u8>>, Vec<Stri
 #[tokio::test(flavor = "multi_thread")]
 async fn split_then_read_parent_before_children() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "split", 1).await;
     let before = c
         .put_record()
@@ -125,7 +125,7 @@ async fn split_then_read_parent_before_children() {
 #[tokio::test(flavor = "multi_thread")]
 async fn merge_and_list_shards_filters() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "merge", 3).await;
     let err = c
         .merge_shards()
@@ -201,7 +201,7 @@ async fn merge_and_list_shards_filters() {
 #[tokio::test(flavor = "multi_thread")]
 async fn list_shards_pages() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "pages", 5).await;
     let first = c
         .list_shards()
@@ -252,7 +252,7 @@ async fn list_shards_pages() {
 #[tokio::test(flavor = "multi_thread")]
 async fn update_shard_count_reshards_uniformly() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "scale", 2).await;
     for i in 0..20 {
         c.put_record()

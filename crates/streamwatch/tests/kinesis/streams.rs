@@ -9,7 +9,7 @@ use crate::harness::{code, create, message, start, start_with, test_config};
 #[tokio::test(flavor = "multi_thread")]
 async fn create_describe_list_delete() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "orders", 3).await;
     let d = c
         .describe_stream()
@@ -84,7 +84,7 @@ async fn create_describe_list_delete() {
 #[tokio::test(flavor = "multi_thread")]
 async fn stream_arn_works_wherever_stream_name_does() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "by-arn", 1).await;
     let arn = "arn:aws:kinesis:us-east-1:000000000000:stream/by-arn";
     let s = c
@@ -135,7 +135,7 @@ async fn stream_arn_works_wherever_stream_name_does() {
 #[tokio::test(flavor = "multi_thread")]
 async fn list_streams_pages_with_next_token() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     for i in 0..7 {
         create(c, &format!("s{i}"), 1).await;
     }
@@ -184,7 +184,7 @@ async fn list_streams_pages_with_next_token() {
 #[tokio::test(flavor = "multi_thread")]
 async fn retention_tags_encryption_monitoring() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "cfg", 1).await;
 
     c.increase_stream_retention_period()
@@ -355,7 +355,7 @@ async fn retention_tags_encryption_monitoring() {
 #[tokio::test(flavor = "multi_thread")]
 async fn consumers_register_list_describe_deregister() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "fanout", 1).await;
     let arn = "arn:aws:kinesis:us-east-1:000000000000:stream/fanout";
     let reg = c
@@ -470,7 +470,7 @@ async fn describe_limits_and_quotas() {
         ..test_config()
     })
     .await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "a", 6).await;
     c.create_stream()
         .stream_name("od")
@@ -529,7 +529,7 @@ async fn creating_becomes_active_after_the_delay() {
         ..test_config()
     })
     .await;
-    let c = &h.client;
+    let c = &h.kinesis;
     create(c, "slow", 1).await;
     let d = c
         .describe_stream_summary()
@@ -577,7 +577,7 @@ async fn creating_becomes_active_after_the_delay() {
 #[tokio::test(flavor = "multi_thread")]
 async fn validation_errors_reach_the_sdk() {
     let h = start().await;
-    let c = &h.client;
+    let c = &h.kinesis;
     let err = c
         .create_stream()
         .stream_name("bad name!")

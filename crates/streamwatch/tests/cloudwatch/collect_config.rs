@@ -5,25 +5,13 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn config_file_sets_metrics_and_outputs() {
-    let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
-        transition_delay: Duration::ZERO,
+    let testkit::Stack {
+        server, kinesis: c, ..
+    } = testkit::Stack::with(kinesis_engine::EngineConfig {
         shard_limits: false,
-        ..kinesis_engine::EngineConfig::default()
+        ..testkit::engine_config()
     })
-    .unwrap();
-    let server = streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine)
-        .await
-        .unwrap();
-    let c = aws_sdk_kinesis::Client::from_conf(
-        aws_sdk_kinesis::Config::builder()
-            .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
-            .region(aws_sdk_kinesis::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
-                "a", "b", None, None, "t",
-            ))
-            .endpoint_url(server.endpoint())
-            .build(),
-    );
+    .await;
     c.create_stream()
         .stream_name("cfg")
         .shard_count(1)
@@ -207,25 +195,13 @@ async fn the_loop_serves_metrics_and_writes_to_influxdb() {
     let created = influx_query(&influx, None, &format!("CREATE DATABASE \"{db}\""));
     assert!(created["results"][0].get("error").is_none(), "{created}");
 
-    let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
-        transition_delay: Duration::ZERO,
+    let testkit::Stack {
+        server, kinesis: c, ..
+    } = testkit::Stack::with(kinesis_engine::EngineConfig {
         shard_limits: false,
-        ..kinesis_engine::EngineConfig::default()
+        ..testkit::engine_config()
     })
-    .unwrap();
-    let server = streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine)
-        .await
-        .unwrap();
-    let c = aws_sdk_kinesis::Client::from_conf(
-        aws_sdk_kinesis::Config::builder()
-            .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
-            .region(aws_sdk_kinesis::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
-                "a", "b", None, None, "t",
-            ))
-            .endpoint_url(server.endpoint())
-            .build(),
-    );
+    .await;
     c.create_stream()
         .stream_name("looped")
         .shard_count(1)

@@ -5,7 +5,7 @@ use ciborium::Value as C;
 use serde_json::json;
 use time_source::now_ms;
 
-use crate::*;
+use super::*;
 
 fn text(s: &str) -> C {
     C::Text(s.to_owned())

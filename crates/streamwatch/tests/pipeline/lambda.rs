@@ -9,9 +9,7 @@ use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, Runtime};
 
-#[macro_use]
-mod support;
-use support::Stack;
+use testkit::Stack;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn functions_run_on_the_engine_port_and_publish_their_metrics() {
@@ -457,7 +455,8 @@ async fn deploy_a_binary_and_read_its_log() {
     assert_eq!(reports.lines().count(), 1, "one cold start: {reports}");
 
     // The AWS CLI reads the same log and lists the function.
-    let aws = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/aws");
+    let aws = testkit::venv_bin("aws");
+    let aws = aws.to_str().expect("a UTF-8 path");
     let out = std::process::Command::new(aws)
         .args([
             "logs",
@@ -575,9 +574,7 @@ async fn mappings_resume_after_a_restart_with_data_dir() {
             ..kinesis_engine::EngineConfig::default()
         })
         .unwrap();
-        streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine)
-            .await
-            .unwrap()
+        testkit::server_on(engine).await
     };
     let server = start(dir.path().to_path_buf()).await;
     let p = Stack::at(server);

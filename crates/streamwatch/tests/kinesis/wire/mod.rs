@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use client::{Conn, Resp};
-use kinesis_engine::{Engine, EngineConfig};
+use kinesis_engine::Engine;
 use serde_json::{Value as J, json};
 use streamwatch_server::RunningServer;
 
@@ -27,14 +27,7 @@ pub const AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240101/us-east-1/
 
 /// A server over a fresh in-memory engine, as the brief for these tests fixes it.
 pub async fn start() -> RunningServer {
-    let engine = Engine::open(EngineConfig {
-        transition_delay: Duration::ZERO,
-        ..Default::default()
-    })
-    .expect("engine opens");
-    streamwatch_server::start("127.0.0.1:0".parse().expect("addr"), engine)
-        .await
-        .expect("server starts")
+    testkit::server_on(Engine::open(testkit::engine_config()).expect("engine opens")).await
 }
 
 pub fn target(action: &str) -> String {

@@ -15,9 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_kinesis::Client;
-use aws_sdk_kinesis::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_kinesis::primitives::Blob;
-use aws_sdk_kinesis::types::{PutRecordsRequestEntry, ShardIteratorType, StreamStatus};
+use aws_sdk_kinesis::types::{PutRecordsRequestEntry, ShardIteratorType};
 
 /// One running `streamwatch serve`; killed with SIGKILL when dropped.
 struct Server {
@@ -96,15 +95,11 @@ impl Drop for Server {
 }
 
 fn client(endpoint: &str, retries: bool) -> Client {
-    let mut config = aws_sdk_kinesis::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
-        .endpoint_url(endpoint);
-    if !retries {
-        config = config.retry_config(aws_sdk_kinesis::config::retry::RetryConfig::disabled());
+    if retries {
+        testkit::kinesis_client(endpoint)
+    } else {
+        testkit::kinesis_client_without_retries(endpoint)
     }
-    Client::from_conf(config.build())
 }
 
 /// A data directory and a place for server logs, removed at the end.
@@ -170,29 +165,12 @@ fn by_shard(acks: &[Ack]) -> BTreeMap<String, Vec<(String, Vec<u8>)>> {
 }
 
 async fn create_stream(c: &Client, name: &str, shards: i32) {
-    c.create_stream()
-        .stream_name(name)
-        .shard_count(shards)
-        .send()
-        .await
-        .unwrap();
+    testkit::create_stream(c, name, shards).await;
     wait_active(c, name).await;
 }
 
 async fn wait_active(c: &Client, name: &str) {
-    for _ in 0..200 {
-        let d = c
-            .describe_stream_summary()
-            .stream_name(name)
-            .send()
-            .await
-            .unwrap();
-        if d.stream_description_summary().unwrap().stream_status() == &StreamStatus::Active {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("stream {name} never became ACTIVE");
+    testkit::wait_active(c, name).await;
 }
 
 async fn put_one(c: &Client, stream: &str, key: &str, hash: Option<String>, data: Vec<u8>) -> Ack {

@@ -11,8 +11,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value as J, json};
 
-use crate::client::{Conn, Resp};
-use crate::*;
+use super::client::{Conn, Resp};
+use super::*;
 
 /// Wall-clock budget for generating cases; shrinking a failure may take a little longer.
 const BUDGET: Duration = Duration::from_secs(8);

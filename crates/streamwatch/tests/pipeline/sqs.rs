@@ -17,9 +17,7 @@ use aws_sdk_sqs::types::{
 };
 use serde_json::Value;
 
-#[macro_use]
-mod support;
-use support::Stack;
+use testkit::Stack;
 
 fn body(m: &aws_sdk_sqs::types::Message) -> Value {
     serde_json::from_str(m.body().unwrap()).unwrap()

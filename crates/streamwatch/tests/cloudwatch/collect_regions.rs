@@ -9,25 +9,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 async fn engine_with(stream: &str, records: usize) -> streamwatch_server::RunningServer {
-    let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
-        transition_delay: Duration::ZERO,
+    let testkit::Stack {
+        server, kinesis: c, ..
+    } = testkit::Stack::with(kinesis_engine::EngineConfig {
         shard_limits: false,
-        ..kinesis_engine::EngineConfig::default()
+        ..testkit::engine_config()
     })
-    .unwrap();
-    let server = streamwatch_server::start("127.0.0.1:0".parse().unwrap(), engine)
-        .await
-        .unwrap();
-    let c = aws_sdk_kinesis::Client::from_conf(
-        aws_sdk_kinesis::Config::builder()
-            .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
-            .region(aws_sdk_kinesis::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
-                "a", "b", None, None, "t",
-            ))
-            .endpoint_url(server.endpoint())
-            .build(),
-    );
+    .await;
     c.create_stream()
         .stream_name(stream)
         .shard_count(1)

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
-use crate::*;
+use super::*;
 
 const MAX_BODY: usize = 7 * 1024 * 1024;
 const MIB: usize = 1024 * 1024;

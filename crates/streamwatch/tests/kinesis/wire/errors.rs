@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use crate::client::Conn;
-use crate::*;
+use super::client::Conn;
+use super::*;
 
 const NUMBER: &str = "class com.amazon.coral.value.json.numbers.TruncatingBigNumber";
 const STRUCT_START: &str = "Start of structure or map found where not expected.";

@@ -8,7 +8,7 @@ use hyper::{Request, Version};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::json;
 
-use crate::*;
+use super::*;
 
 async fn h2_connect(addr: SocketAddr) -> SendRequest<Full<Bytes>> {
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
