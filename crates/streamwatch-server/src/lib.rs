@@ -192,25 +192,27 @@ async fn dispatch(
             &request_id,
         );
     }
-    let text_headers: Vec<(&str, &str)> = headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
-        .collect();
-    let wire_req = aws_wire::Request {
-        method: method.as_str(),
-        path: uri.path(),
-        query: uri.query(),
-        headers: &text_headers,
-        body: &body,
-        request_id: &request_id,
-    };
-    if aws_wire::target_operation(&wire_req, logs_api::TARGET_PREFIX).is_some() {
-        let reply = logs_api::handle(&state.lambda, &wire_req);
-        return write_reply(reply);
-    }
-    if aws_wire::target_operation(&wire_req, sqs_api::TARGET_PREFIX).is_some() {
-        let reply = sqs_api::handle(&state.sqs, &wire_req).await;
-        return write_reply(reply);
+    // Only SQS and Logs read the shared request view; Kinesis, the hot path, skips building it.
+    let target = header_str(&headers, "x-amz-target").unwrap_or_default();
+    if target.starts_with(logs_api::TARGET_PREFIX) || target.starts_with(sqs_api::TARGET_PREFIX) {
+        let text_headers: Vec<(&str, &str)> = headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+            .collect();
+        let wire_req = aws_wire::Request {
+            method: method.as_str(),
+            path: uri.path(),
+            query: uri.query(),
+            headers: &text_headers,
+            body: &body,
+            request_id: &request_id,
+        };
+        if aws_wire::target_operation(&wire_req, logs_api::TARGET_PREFIX).is_some() {
+            return write_reply(logs_api::handle(&state.lambda, &wire_req));
+        }
+        if aws_wire::target_operation(&wire_req, sqs_api::TARGET_PREFIX).is_some() {
+            return write_reply(sqs_api::handle(&state.sqs, &wire_req).await);
+        }
     }
     let req = Request {
         target: header_str(&headers, "x-amz-target"),
