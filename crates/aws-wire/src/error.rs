@@ -50,3 +50,18 @@ fn with_code(code: &str, message: &str) -> String {
         format!("{code}: {message}")
     }
 }
+
+/// The "1 validation error detected: ..." text for one broken constraint that a schema cannot
+/// express (it depends on other members or on the engine), worded as the schema checks word
+/// theirs: `member` is the name as AWS spells it in the text (`functionName`), `value` is `None`
+/// for a missing member. Services that send this text under their own error code (Lambda's
+/// `InvalidParameterValueException`) wrap it themselves.
+pub fn violation_text(member: &str, value: Option<&str>, constraint: &str) -> String {
+    let shown = match value {
+        Some(v) => format!("'{v}'"),
+        None => "null".to_owned(),
+    };
+    format!(
+        "1 validation error detected: Value {shown} at '{member}' failed to satisfy constraint: {constraint}"
+    )
+}

@@ -69,6 +69,17 @@ impl Reply {
         self.error_code = Some(code);
         self
     }
+
+    /// What the JSON RPC front ends (Kinesis, SQS, Logs) answer to a body whose content type is
+    /// outside their protocol: 404 with a bare XML `UnknownOperationException`.
+    pub fn unknown_operation() -> Reply {
+        Reply::new(
+            404,
+            "application/xml",
+            b"<UnknownOperationException/>\n".to_vec(),
+        )
+        .with_error_code("UnknownOperationException")
+    }
 }
 
 #[cfg(test)]

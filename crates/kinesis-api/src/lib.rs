@@ -159,12 +159,7 @@ impl KinesisApi {
             .filter(|e| *e != Encoding::RpcV2Cbor);
         let Some(enc) = enc else {
             // AWS answers an unknown content type outside the JSON protocol entirely.
-            return Response::new(
-                404,
-                "application/xml",
-                b"<UnknownOperationException/>\n".to_vec(),
-            )
-            .with_error_code("UnknownOperationException");
+            return Response::unknown_operation();
         };
         let error = |status: u16, code: &'static str, message: Option<&str>| {
             Response::new(

@@ -34,6 +34,30 @@ pub enum LambdaApiError {
     UnknownOperation,
 }
 
+/// Lambda's answer to a request with no signature, from its API Gateway-style front end:
+/// 403 with `{"message":"Missing Authentication Token"}`.
+pub fn unsigned_reply() -> Reply {
+    Reply::new(
+        403,
+        "application/json",
+        br#"{"message":"Missing Authentication Token"}"#.to_vec(),
+    )
+    .with_header("x-amzn-ErrorType", "MissingAuthenticationTokenException")
+    .with_error_code("MissingAuthenticationTokenException")
+}
+
+/// Lambda's answer to a body in a media type it does not read (what a browser sends without a
+/// preflight: `text/plain`, a form): 415 `UnsupportedMediaTypeException`.
+pub fn unsupported_media_reply(media: &str) -> Reply {
+    let body = serde_json::json!({
+        "Type": "User",
+        "message": format!("Unsupported Media Type: {media}"),
+    });
+    Reply::new(415, "application/json", body.to_string().into_bytes())
+        .with_header("x-amzn-ErrorType", "UnsupportedMediaTypeException")
+        .with_error_code("UnsupportedMediaTypeException")
+}
+
 impl LambdaApiError {
     /// An [`LambdaApiError::InvalidParameter`] with `message`.
     pub(crate) fn invalid(message: impl Into<String>) -> LambdaApiError {

@@ -45,7 +45,7 @@ use aws_wire::{Reply, Request, RestParts};
 use lambda_engine::LambdaEngine;
 
 pub use actions::Operation;
-pub use error::LambdaApiError;
+pub use error::{LambdaApiError, unsigned_reply, unsupported_media_reply};
 pub use routes::{is_lambda_path, operation};
 
 use error::ApiResult;

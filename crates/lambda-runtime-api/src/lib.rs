@@ -7,14 +7,21 @@
 //! `GET /runtime/invocation/next` for work and answers on `/response` or `/error`, or
 //! reports a failed start on `/runtime/init/error`; what those mean is the engine's, the
 //! routes, headers and status codes are this crate's.
+//!
+//! Only the instance may call: a request whose `Host` is not a loopback address or
+//! `localhost`, or that carries a header only browsers send (`Origin`, `Sec-Fetch-*`), is
+//! refused with 403 before it reaches a route, so that no web page (cross-origin or through
+//! DNS rebinding) can take an instance's events or answer for it.
 
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::Request;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use lambda_engine::runtime_api::{RuntimeApiHost, RuntimeEndpoint, RuntimeError, ServedRuntimeApi};
@@ -46,7 +53,46 @@ pub fn router(endpoint: RuntimeEndpoint) -> Router {
         )
         .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
         .route("/2018-06-01/runtime/init/error", post(init_error))
+        .layer(middleware::from_fn(only_the_instance))
         .with_state(endpoint)
+}
+
+/// Refuses what did not come from the instance's runtime (see the crate's documentation).
+async fn only_the_instance(request: Request, next: Next) -> Response {
+    if from_a_runtime(request.headers()) {
+        next.run(request).await
+    } else {
+        api_error(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "Only the function instance may call its Runtime API",
+        )
+    }
+}
+
+/// Whether the headers are a runtime's: a loopback `Host` and nothing only a browser sends.
+fn from_a_runtime(headers: &HeaderMap) -> bool {
+    let browser_only = headers.contains_key("origin")
+        || headers
+            .keys()
+            .any(|name| name.as_str().starts_with("sec-fetch-"));
+    let host = headers.get("host").and_then(|v| v.to_str().ok());
+    !browser_only && host.is_some_and(is_loopback_host)
+}
+
+/// `127.0.0.1:9001`, `[::1]:9001`, `localhost:9001` (a port is optional).
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((inside, after)) if after.is_empty() || after.starts_with(':') => inside,
+            _ => return false,
+        },
+        None => host.split_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
 async fn next(State(endpoint): State<RuntimeEndpoint>) -> Response {
@@ -139,4 +185,50 @@ async fn error(
 async fn init_error(State(endpoint): State<RuntimeEndpoint>, body: Bytes) -> Response {
     endpoint.init_error(body);
     accepted()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                (
+                    axum::http::HeaderName::from_static(k),
+                    HeaderValue::from_static(v),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn runtimes_pass_and_browsers_and_foreign_hosts_do_not() {
+        for host in [
+            "127.0.0.1:9001",
+            "[::1]:9001",
+            "localhost:9001",
+            "127.0.0.1",
+        ] {
+            assert!(from_a_runtime(&headers(&[("host", host)])), "{host}");
+        }
+        for host in [
+            "evil.example:9001",
+            "10.0.0.1:9001",
+            "[::1",
+            "127.0.0.1.evil.example",
+        ] {
+            assert!(!from_a_runtime(&headers(&[("host", host)])), "{host}");
+        }
+        assert!(!from_a_runtime(&HeaderMap::new()), "no Host at all");
+        assert!(!from_a_runtime(&headers(&[
+            ("host", "127.0.0.1:9001"),
+            ("origin", "https://evil.example"),
+        ])));
+        assert!(!from_a_runtime(&headers(&[
+            ("host", "127.0.0.1:9001"),
+            ("sec-fetch-mode", "no-cors"),
+        ])));
+    }
 }

@@ -283,20 +283,37 @@ async fn timeouts_and_reserved_concurrency() {
     ));
 }
 
-/// A Python handler under awslambdaric (PyPI, installed in .venv by scripts/test.sh).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_python_handler_runs_under_awslambdaric() {
-    let dir = tempfile::tempdir().expect("dir");
+/// An engine whose Python functions run under the workspace's .venv (awslambdaric from PyPI,
+/// installed by scripts/test.sh).
+fn python_engine(dir: &Path) -> (LambdaEngine, Arc<metric_store::Store>) {
     let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/python3");
     assert!(
         Path::new(python).exists(),
         "{python} is missing: run the tests with scripts/test.sh"
     );
-    let (engine, store) = engine_with(LambdaConfig {
-        code_root: dir.path().to_path_buf(),
+    engine_with(LambdaConfig {
+        code_root: dir.to_path_buf(),
         python: PathBuf::from(python),
         ..LambdaConfig::default()
-    });
+    })
+}
+
+/// Creates `name` from one `app.py` whose `handle` is the handler.
+fn deploy_python(engine: &LambdaEngine, name: &str, handler: &[u8]) {
+    let zip = function_zip::zip_files(&[("app.py", handler, 0o644)]).expect("zip");
+    let mut config = config(name, 10);
+    config.runtime = "python3.11".into();
+    config.handler = "app.handle".into();
+    engine
+        .create_function(config, &zip, BTreeMap::new())
+        .expect("create");
+}
+
+/// A Python handler under awslambdaric (PyPI, installed in .venv by scripts/test.sh).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_handler_runs_under_awslambdaric() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (engine, store) = python_engine(dir.path());
     let handler = br#"
 import os
 print("module loaded")
@@ -312,13 +329,7 @@ def handle(event, context):
         "greeting": os.environ.get("GREETING"),
     }
 "#;
-    let zip = function_zip::zip_files(&[("app.py", handler, 0o644)]).expect("zip");
-    let mut config = config("py", 10);
-    config.runtime = "python3.11".into();
-    config.handler = "app.handle".into();
-    engine
-        .create_function(config, &zip, BTreeMap::new())
-        .expect("create");
+    deploy_python(&engine, "py", handler);
     let out = engine
         .invoke("py", Bytes::from(r#"{"Records":[{},{}]}"#))
         .await
@@ -345,6 +356,52 @@ def handle(event, context):
         "{logs:?}"
     );
     assert_eq!(sum(&store, "Errors", "py"), 1.0);
+}
+
+/// What a web page could send to an instance's Runtime API (a foreign Host through DNS
+/// rebinding, a cross-origin request with Origin and Sec-Fetch-*) is refused, while the
+/// instance's own runtime is served: the handler itself tries each one from inside.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_instance_reaches_its_runtime_api() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (engine, _store) = python_engine(dir.path());
+    let handler = br#"
+import http.client, os
+
+def status(headers):
+    conn = http.client.HTTPConnection(os.environ["AWS_LAMBDA_RUNTIME_API"], timeout=5)
+    conn.putrequest("GET", "/2018-06-01/runtime/invocation/next", skip_host=True)
+    for name, value in headers.items():
+        conn.putheader(name, value)
+    conn.endheaders()
+    answer = conn.getresponse()
+    answer.read()
+    return answer.status
+
+def handle(event, context):
+    here = os.environ["AWS_LAMBDA_RUNTIME_API"]
+    return {
+        "foreign_host": status({"Host": "rebound.example:" + here.split(":")[1]}),
+        "origin": status({"Host": here, "Origin": "https://page.example"}),
+        "sec_fetch": status({"Host": here, "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Site": "cross-site"}),
+    }
+"#;
+    deploy_python(&engine, "guarded", handler);
+    let out = engine
+        .invoke("guarded", Bytes::from("{}"))
+        .await
+        .expect("invoke");
+    assert_eq!(out.function_error, None, "{:?} {}", out.payload, out.log);
+    assert_eq!(
+        json_of(&out.payload),
+        json!({"foreign_host": 403, "origin": 403, "sec_fetch": 403})
+    );
+    // The refused calls took no event: the next invocation is served as usual.
+    let again = engine
+        .invoke("guarded", Bytes::from("{}"))
+        .await
+        .expect("invoke");
+    assert_eq!(again.function_error, None, "{:?}", again.payload);
 }
 
 /// Asynchronous events: accepted at once, a failing one retried with the same request id

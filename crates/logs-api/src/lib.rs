@@ -65,6 +65,18 @@ pub const TARGET_PREFIX: &str = "Logs_20140328";
 /// The content type of requests and answers.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
+/// CloudWatch Logs' answer to a request with no signature, as Kinesis's (the same JSON 1.1
+/// front end): 400 `MissingAuthenticationTokenException`.
+pub fn unsigned_reply() -> Reply {
+    Reply::new(
+        400,
+        CONTENT_TYPE,
+        br#"{"__type":"MissingAuthenticationTokenException","message":"Missing Authentication Token"}"#
+            .to_vec(),
+    )
+    .with_error_code("MissingAuthenticationTokenException")
+}
+
 /// Answers one CloudWatch Logs request over the logs of `source`. Never panics, whatever the
 /// bytes.
 pub fn handle<S: LogSource + ?Sized>(source: &S, req: &Request<'_>) -> Reply {

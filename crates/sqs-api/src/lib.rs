@@ -66,6 +66,19 @@ pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 /// Largest total of message sizes in one SendMessageBatch (1 MiB).
 pub const MAX_BATCH_BYTES: usize = sqs_engine::MAX_MESSAGE_BYTES;
 
+/// SQS's answer to a request with no signature: the common error `MissingAuthenticationToken`
+/// (HTTP 403 in SQS's Common Errors), with the query-compatible code header its SDKs read.
+pub fn unsigned_reply() -> Reply {
+    Reply::new(
+        403,
+        CONTENT_TYPE,
+        br#"{"__type":"com.amazonaws.sqs#MissingAuthenticationToken","message":"The request must contain either a valid (registered) AWS access key ID or X.509 certificate."}"#
+            .to_vec(),
+    )
+    .with_header("x-amzn-query-error", "MissingAuthenticationToken;Sender")
+    .with_error_code("MissingAuthenticationToken")
+}
+
 /// Why a request failed before or inside its operation.
 #[derive(Debug)]
 pub(crate) enum ApiError {

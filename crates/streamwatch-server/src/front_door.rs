@@ -24,10 +24,11 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use aws_wire::Reply;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 /// What the front door is told at start.
 #[derive(Debug, Clone, Default)]
@@ -151,6 +152,8 @@ pub(crate) fn service_of(uri: &Uri, headers: &HeaderMap) -> Service {
 }
 
 /// Lambda's REST paths begin with an API date: `/2015-03-31/functions`, `/2019-09-25/...`.
+/// Any such path is Lambda's (its unknown ones get Lambda's 404), not only the ones
+/// [`lambda_api::is_lambda_path`] routes.
 fn is_lambda_path(path: &str) -> bool {
     let Some(rest) = path.strip_prefix('/') else {
         return false;
@@ -193,83 +196,10 @@ fn is_browser_simple_type(media: &str) -> bool {
     )
 }
 
-fn json_reply(status: StatusCode, content_type: &'static str, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
-}
-
-/// Lambda's answer to an unsigned request (its API Gateway-style front end).
-fn lambda_unsigned() -> Response {
-    let mut resp = json_reply(
-        StatusCode::FORBIDDEN,
-        "application/json",
-        r#"{"message":"Missing Authentication Token"}"#.to_owned(),
-    );
-    resp.headers_mut().insert(
-        "x-amzn-errortype",
-        HeaderValue::from_static("MissingAuthenticationTokenException"),
-    );
-    resp
-}
-
-/// SQS's answer to an unsigned request: the common error `MissingAuthenticationToken`
-/// (HTTP 403 in SQS's Common Errors), with the query-compatible code header its SDKs read.
-fn sqs_unsigned() -> Response {
-    let mut resp = json_reply(
-        StatusCode::FORBIDDEN,
-        sqs_api::CONTENT_TYPE,
-        r#"{"__type":"com.amazonaws.sqs#MissingAuthenticationToken","message":"The request must contain either a valid (registered) AWS access key ID or X.509 certificate."}"#
-            .to_owned(),
-    );
-    resp.headers_mut().insert(
-        "x-amzn-query-error",
-        HeaderValue::from_static("MissingAuthenticationToken;Sender"),
-    );
-    resp
-}
-
-/// CloudWatch Logs' answer to an unsigned request, as Kinesis's (the same JSON 1.1 front end).
-fn logs_unsigned() -> Response {
-    json_reply(
-        StatusCode::BAD_REQUEST,
-        logs_api::CONTENT_TYPE,
-        r#"{"__type":"MissingAuthenticationTokenException","message":"Missing Authentication Token"}"#
-            .to_owned(),
-    )
-}
-
-/// The JSON RPC services' answer to a body they cannot read as their protocol: what the
-/// Kinesis front end sends for a content type outside its protocol.
-fn unknown_operation() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        [(header::CONTENT_TYPE, "application/xml")],
-        "<UnknownOperationException/>\n",
-    )
-        .into_response()
-}
-
-/// Lambda's answer to a body in a type it does not read.
-fn lambda_unsupported_media(media: &str) -> Response {
-    let body = serde_json::json!({
-        "Type": "User",
-        "message": format!("Unsupported Media Type: {media}"),
-    });
-    let mut resp = json_reply(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "application/json",
-        body.to_string(),
-    );
-    resp.headers_mut().insert(
-        "x-amzn-errortype",
-        HeaderValue::from_static("UnsupportedMediaTypeException"),
-    );
-    resp
-}
-
 /// The answer to a request for a host this server does not answer to. Not an AWS error (AWS
 /// routes by host before any service): written so every JSON SDK reads it as
 /// `AccessDeniedException` with a message that says what to do.
-fn foreign_host(host: Option<&str>) -> Response {
+fn foreign_host(host: Option<&str>) -> Reply {
     let message = match host {
         Some(h) => format!(
             "streamwatch answers only to loopback addresses, localhost and the names given with \
@@ -278,25 +208,18 @@ fn foreign_host(host: Option<&str>) -> Response {
         None => "streamwatch refuses requests without a Host header".to_owned(),
     };
     let body = serde_json::json!({"__type": "AccessDeniedException", "message": message});
-    let mut resp = json_reply(
-        StatusCode::FORBIDDEN,
+    Reply::new(
+        403,
         "application/x-amz-json-1.1",
-        body.to_string(),
-    );
-    let headers = resp.headers_mut();
-    headers.insert(
-        "x-amzn-errortype",
-        HeaderValue::from_static("AccessDeniedException"),
-    );
-    headers.insert(
-        "x-amzn-query-error",
-        HeaderValue::from_static("AccessDenied;Sender"),
-    );
-    resp
+        body.to_string().into_bytes(),
+    )
+    .with_header("x-amzn-ErrorType", "AccessDeniedException")
+    .with_header("x-amzn-query-error", "AccessDenied;Sender")
+    .with_error_code("AccessDeniedException")
 }
 
 /// The refusal a request earns at the door, if any.
-fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Reply> {
     // Kinesis and CloudWatch check content type and signature themselves, in their front
     // ends' order; nothing is computed here for them (Kinesis puts are the hot path).
     if matches!(service, Service::Kinesis | Service::CloudWatch) {
@@ -308,10 +231,10 @@ fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
         Service::Lambda => {
             // Lambda's front end authenticates before it looks at the body.
             if !signed {
-                return Some(lambda_unsigned());
+                return Some(lambda_api::unsigned_reply());
             }
             if let Some(m) = media.as_deref().filter(|m| is_browser_simple_type(m)) {
-                return Some(lambda_unsupported_media(m));
+                return Some(lambda_api::unsupported_media_reply(m));
             }
         }
         Service::Sqs | Service::Logs => {
@@ -322,13 +245,13 @@ fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
                 logs_api::CONTENT_TYPE
             };
             if media.as_deref() != Some(expected) {
-                return Some(unknown_operation());
+                return Some(Reply::unknown_operation());
             }
             if !signed {
                 return Some(if service == Service::Sqs {
-                    sqs_unsigned()
+                    sqs_api::unsigned_reply()
                 } else {
-                    logs_unsigned()
+                    logs_api::unsigned_reply()
                 });
             }
         }
@@ -344,7 +267,15 @@ fn request_host<'r>(uri: &'r Uri, headers: &'r HeaderMap) -> Option<&'r str> {
         .or_else(|| header_str(headers, "host"))
 }
 
-/// The middleware in front of every route.
+/// What the access log says of a request, taken before the request moves on.
+struct AccessLine {
+    method: axum::http::Method,
+    path: String,
+    operation: Option<String>,
+}
+
+/// The middleware in front of every route: refuses what the checks refuse, and otherwise
+/// hands the request on with its [`RequestId`] and [`Service`] as extensions.
 pub(crate) async fn front_door(
     State(door): State<Arc<FrontDoor>>,
     mut req: Request,
@@ -362,15 +293,22 @@ pub(crate) async fn front_door(
         }
         _ => Some(foreign_host(host_header.or(host))),
     };
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let operation = header_str(req.headers(), "x-amz-target")
-        .and_then(|t| t.rsplit_once('.'))
-        .map(|(_, op)| op.to_owned());
+    // The line's parts are copied only when someone reads the log (Kinesis puts are the hot
+    // path).
+    let logging =
+        door.access_log || tracing::enabled!(target: "streamwatch::access", tracing::Level::DEBUG);
+    let line = logging.then(|| AccessLine {
+        method: req.method().clone(),
+        path: req.uri().path().to_owned(),
+        operation: header_str(req.headers(), "x-amz-target")
+            .and_then(|t| t.rsplit_once('.'))
+            .map(|(_, op)| op.to_owned()),
+    });
     let mut resp = match refusal {
-        Some(r) => r,
+        Some(reply) => crate::write_reply(reply),
         None => {
             req.extensions_mut().insert(RequestId(request_id.clone()));
+            req.extensions_mut().insert(service);
             next.run(req).await
         }
     };
@@ -379,20 +317,22 @@ pub(crate) async fn front_door(
     {
         resp.headers_mut().insert("x-amzn-requestid", v);
     }
-    let status = resp.status().as_u16();
-    let error = resp
-        .headers()
-        .get("x-amzn-errortype")
-        .or_else(|| resp.headers().get("x-amzn-query-error"))
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let operation = operation.as_deref().unwrap_or("-");
-    let error = error.as_deref().unwrap_or("-");
-    if door.access_log {
-        tracing::info!(target: "streamwatch::access", %method, path, service = service.name(), operation, status, error, elapsed_ms, request_id);
-    } else {
-        tracing::debug!(target: "streamwatch::access", %method, path, service = service.name(), operation, status, error, elapsed_ms, request_id);
+    if let Some(line) = line {
+        let status = resp.status().as_u16();
+        let error = resp
+            .headers()
+            .get("x-amzn-errortype")
+            .or_else(|| resp.headers().get("x-amzn-query-error"))
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let (method, path) = (line.method, line.path);
+        let operation = line.operation.as_deref().unwrap_or("-");
+        if door.access_log {
+            tracing::info!(target: "streamwatch::access", %method, path, service = service.name(), operation, status, error, elapsed_ms, request_id);
+        } else {
+            tracing::debug!(target: "streamwatch::access", %method, path, service = service.name(), operation, status, error, elapsed_ms, request_id);
+        }
     }
     resp
 }
@@ -400,6 +340,7 @@ pub(crate) async fn front_door(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
 
     fn door(allowed: &[&str], bound: &str) -> FrontDoor {
         FrontDoor::new(
@@ -489,13 +430,13 @@ mod tests {
         let root: Uri = "/".parse().unwrap();
         let mut h = HeaderMap::new();
         h.insert("content-type", HeaderValue::from_static("text/plain"));
-        let r = check(Service::Sqs, &root, &h).unwrap();
+        let r = crate::write_reply(check(Service::Sqs, &root, &h).unwrap());
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         h.insert(
             "content-type",
             HeaderValue::from_static("application/x-amz-json-1.0"),
         );
-        let r = check(Service::Sqs, &root, &h).unwrap();
+        let r = crate::write_reply(check(Service::Sqs, &root, &h).unwrap());
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         assert_eq!(
             r.headers()["x-amzn-query-error"],
@@ -510,7 +451,7 @@ mod tests {
         let lambda: Uri = "/2015-03-31/functions".parse().unwrap();
         let mut h = HeaderMap::new();
         h.insert("content-type", HeaderValue::from_static("text/plain"));
-        let r = check(Service::Lambda, &lambda, &h).unwrap();
+        let r = crate::write_reply(check(Service::Lambda, &lambda, &h).unwrap());
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         assert_eq!(
             r.headers()["x-amzn-errortype"],
@@ -520,7 +461,7 @@ mod tests {
             "authorization",
             HeaderValue::from_static("AWS4-HMAC-SHA256 x"),
         );
-        let r = check(Service::Lambda, &lambda, &h).unwrap();
+        let r = crate::write_reply(check(Service::Lambda, &lambda, &h).unwrap());
         assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
         h.insert("content-type", HeaderValue::from_static("application/json"));
         assert!(check(Service::Lambda, &lambda, &h).is_none());

@@ -1,8 +1,9 @@
 //! The HTTP front of streamwatch: one port, every AWS API the embedded engine speaks.
 //!
-//! The server is the only crate that knows HTTP. It reads the headers AWS protocols route on
-//! (`X-Amz-Target`, `Content-Type`, `Authorization`), caps the body size, hands the rest to the
-//! protocol crates and writes their answer with a request id. HTTP/1.1 and HTTP/2 (including
+//! The server is the only crate that knows HTTP. Every request passes the front door
+//! (`front_door.rs`: host, signature and content-type checks, request id, access log), which
+//! tells the services apart; one handler then reads the body within that service's limit, hands
+//! it to the service's API crate and writes the [`aws_wire::Reply`] back. HTTP/1.1 and HTTP/2 (including
 //! cleartext prior-knowledge HTTP/2, which the AWS SDK for JavaScript v3 uses) are both served.
 //!
 //! CloudWatch Logs (`X-Amz-Target: Logs_20140328.*`) reads the functions' logs through
@@ -26,7 +27,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
@@ -44,7 +45,7 @@ mod front_door;
 mod lambda_plugs;
 
 pub use front_door::FrontDoorConfig;
-use front_door::RequestId;
+use front_door::{RequestId, Service};
 
 /// The largest request body accepted (7 MiB): room for a full 5 MiB PutRecords in base64.
 /// Larger bodies get a bare HTTP 413, as AWS sends.
@@ -102,77 +103,49 @@ pub fn router(
 ) -> Router {
     let door = Arc::new(front_door::FrontDoor::new(front, bound));
     let cloudwatch = CloudWatchApi::new(metrics, engine.config().account_id.clone());
-    let lambda = services.lambda;
     let state = AppState {
         kinesis: services.kinesis,
         cloudwatch,
-        lambda: lambda.clone(),
+        lambda: services.lambda,
         sqs: services.sqs,
     };
     Router::new()
         .fallback(dispatch)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(lambda, lambda_front))
         .layer(axum::middleware::from_fn_with_state(
             door,
             front_door::front_door,
         ))
 }
 
-/// Lambda's REST paths go to `lambda-api`, with its own body limit (a 50 MB zip in base64);
-/// every other request goes on to [`dispatch`].
-async fn lambda_front(
-    State(lambda): State<LambdaEngine>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    if !lambda_api::is_lambda_path(req.uri().path()) {
-        return next.run(req).await;
-    }
-    let (parts, body) = req.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, lambda_api::MAX_REQUEST_BYTES).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    let headers: Vec<(&str, &str)> = parts
-        .headers
-        .iter()
-        .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
-        .collect();
-    let request_id = parts
-        .extensions
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
-    let request = aws_wire::Request {
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        query: parts.uri.query(),
-        headers: &headers,
-        body: &body,
-        request_id: &request_id,
-    };
-    write_reply(lambda_api::handle(&lambda, &request).await)
-}
-
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-async fn dispatch(
-    State(state): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    request_id: Option<axum::Extension<RequestId>>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Response {
-    let request_id = request_id.map(|r| r.0.0).unwrap_or_default();
-    let body = match body {
-        Ok(b) => b,
-        Err(rejection) => return rejection.status().into_response(),
+/// The one handler behind the front door: reads the body within the service's limit (a
+/// Lambda zip in base64 may be 50 MB) and hands the request to the service's API crate.
+async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let service = parts
+        .extensions
+        .get::<Service>()
+        .copied()
+        .unwrap_or(Service::Kinesis);
+    let request_id = parts
+        .extensions
+        .get::<RequestId>()
+        .map(|r| r.0.as_str())
+        .unwrap_or_default();
+    let limit = if service == Service::Lambda {
+        lambda_api::MAX_REQUEST_BYTES
+    } else {
+        MAX_BODY_BYTES
     };
-    if method != Method::POST {
+    let Ok(body) = axum::body::to_bytes(body, limit).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
+    if service != Service::Lambda && method != Method::POST {
         let resp = (
             StatusCode::FORBIDDEN,
             [(header::CONTENT_TYPE, "application/xml")],
@@ -180,51 +153,56 @@ async fn dispatch(
         );
         return resp.into_response();
     }
-    let authenticated = front_door::is_signed(&uri, &headers);
-    if let Some((protocol, operation)) = cloudwatch_route(&uri, &headers) {
-        return cloudwatch(
-            &state.cloudwatch,
-            protocol,
-            operation,
-            authenticated,
-            &headers,
-            &body,
-            &request_id,
-        );
-    }
-    // Only SQS and Logs read the shared request view; Kinesis, the hot path, skips building it.
-    let target = header_str(&headers, "x-amz-target").unwrap_or_default();
-    if target.starts_with(logs_api::TARGET_PREFIX) || target.starts_with(sqs_api::TARGET_PREFIX) {
-        let text_headers: Vec<(&str, &str)> = headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
-            .collect();
-        let wire_req = aws_wire::Request {
-            method: method.as_str(),
-            path: uri.path(),
-            query: uri.query(),
-            headers: &text_headers,
-            body: &body,
-            request_id: &request_id,
-        };
-        if aws_wire::target_operation(&wire_req, logs_api::TARGET_PREFIX).is_some() {
-            return write_reply(logs_api::handle(&state.lambda, &wire_req));
+    match service {
+        Service::CloudWatch => {
+            let Some((protocol, operation)) = cloudwatch_route(uri, headers) else {
+                return StatusCode::NOT_FOUND.into_response();
+            };
+            let authenticated = front_door::is_signed(uri, headers);
+            cloudwatch(
+                &state.cloudwatch,
+                protocol,
+                operation,
+                authenticated,
+                headers,
+                &body,
+                request_id,
+            )
         }
-        if aws_wire::target_operation(&wire_req, sqs_api::TARGET_PREFIX).is_some() {
-            return write_reply(sqs_api::handle(&state.sqs, &wire_req).await);
+        Service::Lambda | Service::Sqs | Service::Logs => {
+            let text_headers: Vec<(&str, &str)> = headers
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+                .collect();
+            let wire_req = aws_wire::Request {
+                method: method.as_str(),
+                path: uri.path(),
+                query: uri.query(),
+                headers: &text_headers,
+                body: &body,
+                request_id,
+            };
+            write_reply(match service {
+                Service::Lambda => lambda_api::handle(&state.lambda, &wire_req).await,
+                Service::Sqs => sqs_api::handle(&state.sqs, &wire_req).await,
+                _ => logs_api::handle(&state.lambda, &wire_req),
+            })
+        }
+        Service::Kinesis => {
+            // The hot path: no shared request view, the two headers Kinesis reads.
+            let req = Request {
+                target: header_str(headers, "x-amz-target"),
+                content_type: header_str(headers, "content-type"),
+                authenticated: front_door::is_signed(uri, headers),
+                body: &body,
+            };
+            let out = state.kinesis.handle(&req);
+            if let Some(code) = out.error_code {
+                tracing::debug!(code, status = out.status, "request failed");
+            }
+            write_reply(out)
         }
     }
-    let req = Request {
-        target: header_str(&headers, "x-amz-target"),
-        content_type: header_str(&headers, "content-type"),
-        authenticated,
-        body: &body,
-    };
-    let out = state.kinesis.handle(&req);
-    if let Some(code) = out.error_code {
-        tracing::debug!(code, status = out.status, "request failed");
-    }
-    write_reply(out)
 }
 
 /// Writes an API crate's reply as an HTTP response.

@@ -2,7 +2,11 @@
 //! (the same suite), with every metric checked by value.
 
 mod checkpointed;
+mod checkpointers;
+mod examples;
 mod harness;
+mod kpl_peer;
+mod leases;
 mod limits;
 
 use std::collections::{HashMap, HashSet};

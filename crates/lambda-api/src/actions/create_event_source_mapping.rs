@@ -1,7 +1,7 @@
 //! CreateEventSourceMapping: a poller that reads a Kinesis stream or an SQS queue into a
 //! function.
 
-use aws_wire::{Binding, Input, Member, Shape};
+use aws_wire::{Binding, Input, Member, Shape, violation_text};
 use lambda_engine::esm::{MappingConfig, StartingPosition};
 
 use super::Call;
@@ -153,9 +153,11 @@ pub(crate) async fn run(call: Call<'_, '_>) -> ApiResult {
         // SQS has no position: a queue is read from whatever it holds.
         None if queue => StartingPosition::TrimHorizon,
         None => {
-            return Err(LambdaApiError::invalid(
-                "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.",
-            ));
+            return Err(LambdaApiError::invalid(violation_text(
+                "startingPosition",
+                None,
+                "Member must not be null.",
+            )));
         }
     };
     let mut config = MappingConfig {

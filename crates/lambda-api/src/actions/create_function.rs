@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use aws_wire::{Binding, Input, Member, Shape};
+use aws_wire::{Binding, Input, Member, Shape, violation_text};
 use lambda_engine::FunctionConfig;
 
 use super::Call;
@@ -85,8 +85,10 @@ pub(crate) async fn run(call: Call<'_, '_>) -> ApiResult {
         }
     };
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(LambdaApiError::invalid(format!(
-            "1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to {MAX_NAME_CHARS}"
+        return Err(LambdaApiError::invalid(violation_text(
+            "functionName",
+            Some(name),
+            &format!("Member must have length less than or equal to {MAX_NAME_CHARS}"),
         )));
     }
     if input.str("PackageType") == Some("Image") {

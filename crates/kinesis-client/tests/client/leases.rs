@@ -97,7 +97,13 @@ fn spawn(
     lines: std_mpsc::Sender<(&'static str, String, String, String)>,
 ) -> Worker {
     let mut child = Command::new(std::env::current_exe().expect("exe"))
-        .args(["--exact", "worker", "--nocapture", "--test-threads", "1"])
+        .args([
+            "--exact",
+            "leases::worker",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
         .env("STREAMWATCH_LEASE_WORKER", spec)
         .stdout(Stdio::piped())
         .stderr(

@@ -148,7 +148,7 @@ fn env_or_fail(name: &str) -> String {
         Ok(v) if !v.is_empty() => v,
         _ => panic!(
             "{name} is not set. This test needs a server that scripts/test.sh starts: run it \
-             through scripts/test.sh (e.g. `scripts/test.sh -p kinesis-client --test examples`)"
+             through scripts/test.sh (e.g. `scripts/test.sh -p kinesis-client --test client examples::`)"
         ),
     }
 }

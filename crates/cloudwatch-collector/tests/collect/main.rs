@@ -2,6 +2,8 @@
 //! never overlap, batching at 500 queries, paginated discovery, streams that come and go,
 //! the inventory, and an endpoint that fails.
 
+mod lambda_moto;
+
 use std::time::Duration;
 
 use aws_sdk_kinesis::primitives::Blob;
