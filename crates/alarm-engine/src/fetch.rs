@@ -1,0 +1,122 @@
+//! The evaluation range of a metric alarm read from the store: one `Store::query` per
+//! MetricStat, then metric math for math alarms.
+//!
+//! The range ends at the evaluation time rounded down to the minute (periods of a minute or
+//! more: CloudWatch evaluates every minute over the last complete minutes, User Guide
+//! "Evaluating an alarm") or to the period (10, 20, 30 s), so its newest period is the last
+//! complete one. It spans [`range_periods`] periods.
+
+use metric_math::{Context as _, Labeled, MemoryContext, TimeSeries, Value};
+use metric_store::{Statistic, Store};
+
+use crate::evaluate::{Slot, low_sample, range_periods};
+use crate::validate::{Compiled, Source};
+
+/// The end (exclusive) of the range evaluated at `now_ms`, epoch ms.
+pub(crate) fn range_end(period: u32, now_ms: u64) -> u64 {
+    let step = if period < 60 {
+        u64::from(period.max(1)) * 1000
+    } else {
+        60_000
+    };
+    now_ms / step * step
+}
+
+/// The evaluation range's slots, oldest first.
+pub(crate) fn slots(store: &Store, c: &Compiled, now_ms: u64) -> Vec<Slot> {
+    let p_ms = u64::from(c.period) * 1000;
+    let count = range_periods(c.n) as u64;
+    let end = range_end(c.period, now_ms);
+    let start = end.saturating_sub(count * p_ms);
+    let mut slots: Vec<Slot> = (0..count)
+        .map(|i| Slot {
+            ts_ms: start + i * p_ms,
+            value: None,
+            sample_count: None,
+            low_sample: false,
+        })
+        .collect();
+    if start >= end {
+        return slots;
+    }
+    let mut place = |ts: u64, value: f64, samples: Option<f64>| {
+        if ts < start || !value.is_finite() {
+            return;
+        }
+        let i = ((ts - start) / p_ms) as usize;
+        if let Some(s) = slots.get_mut(i) {
+            s.value = Some(value);
+            s.sample_count = samples;
+        }
+    };
+    match &c.source {
+        Source::Single { key, stat, unit } => {
+            let stats = [*stat, Statistic::SampleCount];
+            let Ok(points) = store.query(key, start, end, c.period, &stats) else {
+                return slots;
+            };
+            for dp in points {
+                // A unit that differs from the alarm's reads as no data, as in CloudWatch.
+                if unit.is_some_and(|u| u != dp.unit) {
+                    continue;
+                }
+                let samples = dp.values.get(1).copied().flatten();
+                if let Some(Some(v)) = dp.values.first() {
+                    place(dp.timestamp_ms, *v, samples);
+                }
+            }
+            if let Some(p) = c.percentile() {
+                for s in &mut slots {
+                    s.low_sample =
+                        s.value.is_some() && s.sample_count.is_some_and(|n| low_sample(p, n));
+                }
+            }
+        }
+        Source::Math {
+            stats,
+            expressions,
+            return_id,
+        } => {
+            let (Ok(s), Ok(e)) = (i64::try_from(start), i64::try_from(end)) else {
+                return slots;
+            };
+            let mut ctx = MemoryContext::with_range(s, e, c.period);
+            for ms in stats {
+                let points = store
+                    .query(&ms.key, start, end, ms.period, &[ms.stat])
+                    .unwrap_or_default();
+                let series = TimeSeries::from_points(points.into_iter().filter_map(|dp| {
+                    if ms.unit.is_some_and(|u| u != dp.unit) {
+                        return None;
+                    }
+                    let v = dp.values.first().copied().flatten()?;
+                    Some((i64::try_from(dp.timestamp_ms).ok()?, v))
+                }));
+                ctx.add_metric(
+                    ms.id.clone(),
+                    Labeled::new(ms.label.clone(), series),
+                    ms.period,
+                );
+            }
+            for (id, expr) in expressions {
+                // An expression that fails to evaluate gives no data.
+                if let Ok(value) = metric_math::evaluate(expr, &ctx) {
+                    ctx.set(id.clone(), value);
+                }
+            }
+            let series = match ctx.value(return_id) {
+                Some(Value::Series(l)) => Some(&l.value),
+                Some(Value::Array(members)) if members.len() == 1 => Some(&members[0].value),
+                _ => None,
+            };
+            if let Some(series) = series {
+                for &(ts, v) in series.points() {
+                    if let Ok(ts) = u64::try_from(ts) {
+                        place(ts, v, None);
+                    }
+                }
+            }
+        }
+    }
+    slots
+}
