@@ -1,6 +1,8 @@
-//! The CloudWatch metrics API (`GraniteServiceVersion20100801`, 2010-08-01) over the
-//! [`metric_store`]: ListMetrics, GetMetricData (with metric math), GetMetricStatistics and
-//! PutMetricData.
+//! The CloudWatch API (`GraniteServiceVersion20100801`, 2010-08-01): the metrics over the
+//! [`metric_store`] (ListMetrics, GetMetricData with metric math, GetMetricStatistics,
+//! PutMetricData) and the alarms over an [`alarm_engine::AlarmEngine`] (PutMetricAlarm,
+//! PutCompositeAlarm, DescribeAlarms, DescribeAlarmsForMetric, DescribeAlarmHistory,
+//! DeleteAlarms, SetAlarmState, Enable/DisableAlarmActions and the alarm tags).
 //!
 //! CloudWatch is served in the three protocols clients send today: Smithy RPC v2 CBOR
 //! (aws-sdk-rust, the JS and .NET SDKs), AWS JSON 1.0 (boto3 and the AWS CLI), and the query
@@ -21,6 +23,7 @@ mod shapes;
 
 use std::sync::Arc;
 
+use alarm_engine::{ActionRequest, AlarmEngine};
 use aws_wire::{Encoding, Writer};
 use metric_store::Store;
 
@@ -77,26 +80,48 @@ fn query_input_error(e: &aws_wire::WireError) -> CwError {
     }
 }
 
+/// Where the actions of alarm state changes go (SNS topics, Lambda functions): the server
+/// delivers them. SetAlarmState's changes come through here; the evaluation loop's are
+/// returned by [`AlarmEngine::evaluate_due`] to whoever runs it.
+pub type ActionSink = Arc<dyn Fn(Vec<ActionRequest>) + Send + Sync>;
+
 /// What an action needs.
 pub(crate) struct Ctx<'a> {
     pub(crate) store: &'a Store,
     pub(crate) account_id: &'a str,
+    pub(crate) alarms: &'a AlarmEngine,
+    pub(crate) deliver: &'a (dyn Fn(Vec<ActionRequest>) + Send + Sync),
 }
 
-/// The CloudWatch API over one store.
+/// The CloudWatch API over one store and its alarms.
 #[derive(Clone)]
 pub struct CloudWatchApi {
     store: Arc<Store>,
     account_id: String,
+    alarms: AlarmEngine,
+    deliver: ActionSink,
 }
 
 impl CloudWatchApi {
-    /// The API over `store`, answering for `account_id`.
-    pub fn new(store: Arc<Store>, account_id: impl Into<String>) -> CloudWatchApi {
+    /// The API over `store`, answering for `account_id`, with the alarms of `alarms` whose
+    /// actions go to `deliver`.
+    pub fn new(
+        store: Arc<Store>,
+        account_id: impl Into<String>,
+        alarms: AlarmEngine,
+        deliver: ActionSink,
+    ) -> CloudWatchApi {
         CloudWatchApi {
             store,
             account_id: account_id.into(),
+            alarms,
+            deliver,
         }
+    }
+
+    /// The alarms behind the API.
+    pub fn alarms(&self) -> &AlarmEngine {
+        &self.alarms
     }
 
     /// The store behind the API.
@@ -166,6 +191,8 @@ impl CloudWatchApi {
         let cx = Ctx {
             store: &self.store,
             account_id: &self.account_id,
+            alarms: &self.alarms,
+            deliver: self.deliver.as_ref(),
         };
         op.run(&cx, input, &mut w)?;
         let result = op.has_output().then(|| w.finish());

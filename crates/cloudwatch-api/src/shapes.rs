@@ -82,6 +82,16 @@ pub(crate) static PERIOD: Shape = Shape::Integer {
     max: None,
 };
 pub(crate) static TIMESTAMP: Shape = Shape::Timestamp;
+
+/// A string of `min..=max` characters with no pattern.
+pub(crate) const fn string(min: usize, max: usize) -> Shape {
+    Shape::String {
+        min_len: Some(min),
+        max_len: Some(max),
+        pattern: None,
+        enum_values: &[],
+    }
+}
 pub(crate) static STRING: Shape = Shape::STRING;
 pub(crate) static BOOLEAN: Shape = Shape::Boolean;
 pub(crate) static DOUBLE: Shape = Shape::DOUBLE;

@@ -207,6 +207,11 @@ impl Engine {
         &self.inner.config
     }
 
+    /// The engine's clock, for the engines beside it (alarms) to share its time.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock.clone()
+    }
+
     /// The engine clock's current time, epoch milliseconds.
     pub fn now_ms(&self) -> u64 {
         self.inner.clock.now_ms()

@@ -31,6 +31,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
+use alarm_engine::AlarmEngine;
 use cloudwatch_api::{CloudWatchApi, Protocol};
 use kinesis_api::{KinesisApi, KinesisMetrics, Request};
 use kinesis_engine::Engine;
@@ -41,6 +42,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+mod alarm_actions;
 mod front_door;
 mod lambda_plugs;
 
@@ -69,6 +71,9 @@ pub enum ServerError {
     /// The Lambda state under the data directory could not be restored.
     #[error("restoring Lambda state: {0}")]
     Lambda(#[from] lambda_engine::LambdaError),
+    /// The alarms under the data directory could not be restored.
+    #[error("restoring alarms: {0}")]
+    Alarms(#[from] alarm_engine::AlarmError),
 }
 
 #[derive(Clone)]
@@ -80,7 +85,7 @@ struct AppState {
 }
 
 /// The engines behind one server, beside the Kinesis engine.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Services {
     /// Lambda functions and event source mappings.
     pub lambda: LambdaEngine,
@@ -89,6 +94,18 @@ pub struct Services {
     /// The Kinesis API over the engine, recording the `AWS/Kinesis` metrics; Lambda's
     /// event source mappings read through it too.
     pub kinesis: KinesisApi,
+    /// CloudWatch alarms over the metric store, on the Kinesis engine's clock.
+    pub alarms: AlarmEngine,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("lambda", &self.lambda)
+            .field("sqs", &self.sqs)
+            .field("kinesis", &self.kinesis)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The router with every service mounted behind the front door (see [`FrontDoorConfig`]):
@@ -102,7 +119,12 @@ pub fn router(
     bound: std::net::IpAddr,
 ) -> Router {
     let door = Arc::new(front_door::FrontDoor::new(front, bound));
-    let cloudwatch = CloudWatchApi::new(metrics, engine.config().account_id.clone());
+    let cloudwatch = CloudWatchApi::new(
+        metrics,
+        engine.config().account_id.clone(),
+        services.alarms.clone(),
+        alarm_actions::sink(services.alarms.clone(), services.lambda.clone()),
+    );
     let state = AppState {
         kinesis: services.kinesis,
         cloudwatch,
@@ -348,9 +370,10 @@ impl RunningServer {
 }
 
 /// Binds `addr` and serves `engine` until [`RunningServer::shutdown`], with a new metric
-/// store on the system clock.
+/// store on the engine's clock (a manual clock moves metrics and alarms together).
 pub async fn start(addr: SocketAddr, engine: Engine) -> Result<RunningServer, ServerError> {
-    start_with_metrics(addr, engine, Arc::new(Store::new())).await
+    let metrics = Arc::new(Store::with_clock(engine.clock()));
+    start_with_metrics(addr, engine, metrics).await
 }
 
 /// Binds `addr` and serves `engine`, recording metrics into `metrics`.
@@ -414,6 +437,17 @@ pub fn services_for(
         engine.clone(),
         Arc::new(KinesisMetrics::new(metrics.clone())),
     );
+    let mut alarms = AlarmEngine::new(
+        metrics.clone(),
+        engine.clock(),
+        &config.region,
+        &config.account_id,
+    );
+    if let Some(dir) = &config.data_dir {
+        let dir = dir.join("cloudwatch");
+        std::fs::create_dir_all(&dir)?;
+        alarms = alarms.with_data_dir(&dir)?;
+    }
     let lambda = lambda_for(engine, addr, metrics)?;
     lambda.set_queues(Arc::new(SqsQueues(sqs.clone())));
     lambda.set_kinesis(Arc::new(lambda_plugs::KinesisReads(kinesis.clone())));
@@ -421,6 +455,7 @@ pub fn services_for(
         lambda,
         sqs,
         kinesis,
+        alarms,
     })
 }
 
@@ -559,10 +594,15 @@ pub async fn serve(
         metrics.clone(),
         services.sqs.clone(),
     ));
+    let alarms = tokio::spawn(alarm_actions::evaluate(
+        services.alarms.clone(),
+        services.lambda.clone(),
+    ));
     let result = axum::serve(listener, router(engine, metrics, services, &front, bound))
         .with_graceful_shutdown(shutdown)
         .await;
     housekeeping.abort();
+    alarms.abort();
     result
 }
 

@@ -42,7 +42,7 @@ static QUERY_MEMBERS: [Member; 7] = [
     Member::optional("AccountId", &ACCOUNT_ID),
 ];
 static QUERY: Shape = Shape::Structure(&QUERY_MEMBERS);
-static QUERIES: Shape = Shape::List {
+pub(crate) static QUERIES: Shape = Shape::List {
     member: &QUERY,
     min_len: None,
     max_len: None,

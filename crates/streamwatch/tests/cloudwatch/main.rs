@@ -1,7 +1,9 @@
 //! The CloudWatch side end to end: the CloudWatch API judged by aws-sdk-cloudwatch (custom
-//! metrics round trips, the AWS/Kinesis metrics of known traffic, error codes and pagination),
+//! metrics round trips, the AWS/Kinesis metrics of known traffic, error codes and pagination,
+//! alarms evaluated by the server's loop on a manual clock),
 //! and `streamwatch collect` with a config file and across regions.
 
+mod alarms;
 mod collect_config;
 mod collect_regions;
 mod custom;
