@@ -15,6 +15,38 @@
 //! - Errors are [`AlarmError`]s that know their AWS code, shape and HTTP status.
 //! - [`AlarmEngine::with_data_dir`] keeps everything in `alarms.json`.
 //!
+//! ```
+//! use std::sync::Arc;
+//! use alarm_engine::{AlarmEngine, AlarmState, ComparisonOperator, MetricAlarmDefinition};
+//! use metric_store::{ManualClock, MetricKey, Store, Unit};
+//!
+//! let t0 = 1_781_258_400_000; // 2026-06-12T10:00:00Z
+//! let clock = ManualClock::new(t0);
+//! let store = Arc::new(Store::with_clock(Arc::new(clock.clone())));
+//! let engine = AlarmEngine::new(store.clone(), Arc::new(clock.clone()), "us-east-1", "123456789012");
+//! engine.put_metric_alarm(MetricAlarmDefinition {
+//!     alarm_name: "errors".into(),
+//!     namespace: Some("App".into()),
+//!     metric_name: Some("Errors".into()),
+//!     statistic: Some("Sum".into()),
+//!     period: Some(60),
+//!     evaluation_periods: Some(1),
+//!     threshold: Some(1.0),
+//!     comparison_operator: Some(ComparisonOperator::GreaterThanThreshold),
+//!     ..Default::default()
+//! })?;
+//! let key = MetricKey::new("App", "Errors", Vec::<(&str, &str)>::new()).unwrap();
+//! store.custom_series(&key, Unit::Count).unwrap().record(t0 - 30_000, 5.0);
+//! engine.evaluate_due();
+//! let page = engine.describe_alarms(&Default::default())?;
+//! assert_eq!(page.metric_alarms[0].state.value, AlarmState::Alarm);
+//! assert_eq!(
+//!     page.metric_alarms[0].state.reason,
+//!     "Threshold Crossed: 1 datapoint [5.0 (12/06/26 09:59:00)] was greater than the threshold (1.0)."
+//! );
+//! # Ok::<(), alarm_engine::AlarmError>(())
+//! ```
+//!
 //! The behaviour follows the facts gathered in `ALARM-FACTS.md` (shared notes); texts that
 //! AWS's sources do not give are marked "AWS text not known: chosen" where they are made.
 //!
@@ -39,7 +71,7 @@ mod reason;
 mod rule;
 mod validate;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -974,11 +1006,15 @@ impl AlarmEngine {
     fn settle_composites(
         &self,
         inner: &mut Inner,
-        mut changed: Vec<String>,
+        changed: Vec<String>,
         now: u64,
     ) -> Vec<ActionRequest> {
         let place = self.place();
         let mut actions = Vec::new();
+        if inner.composites.is_empty() {
+            return actions;
+        }
+        let mut changed: HashSet<String> = changed.into_iter().collect();
         let mut passes = 0;
         while !changed.is_empty() && passes <= inner.composites.len() {
             passes += 1;
@@ -989,7 +1025,7 @@ impl AlarmEngine {
                     c.rule
                         .children()
                         .iter()
-                        .any(|n| changed.iter().any(|x| x == place.name_of(n)))
+                        .any(|n| changed.contains(place.name_of(n)))
                 })
                 .map(|c| c.alarm.definition.alarm_name.clone())
                 .collect();
@@ -1037,7 +1073,7 @@ impl AlarmEngine {
                 actions.extend(
                     self.transition_composite(inner, &name, target, reason, data, &triggers, now),
                 );
-                changed.push(name);
+                changed.insert(name);
             }
         }
         actions
@@ -1167,4 +1203,13 @@ fn save(inner: &Inner) -> Result<(), AlarmError> {
         &inner.history,
     );
     persist::save(dir, &snap)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_engine_is_send_and_sync() {
+        fn check<T: Send + Sync + Clone>() {}
+        check::<super::AlarmEngine>();
+    }
 }
