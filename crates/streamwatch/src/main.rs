@@ -1,5 +1,6 @@
 //! The `streamwatch` command.
 
+mod alarms;
 mod bench;
 mod collect;
 mod collect_config;
@@ -42,6 +43,9 @@ enum Command {
     Function(function_cmd::FunctionArgs),
     /// Print a Lambda function's log (CloudWatch Logs group /aws/lambda/<name>).
     Logs(function_cmd::LogsArgs),
+    /// The pipeline's alarms: `apply` the recommended CloudWatch set, `list` their states,
+    /// `rules` for Prometheus.
+    Alarms(alarms::AlarmsArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -64,5 +68,6 @@ fn main() -> anyhow::Result<()> {
         Command::Demo(args) => runtime.block_on(demo::run(args)),
         Command::Function(args) => runtime.block_on(args.run()),
         Command::Logs(args) => runtime.block_on(function_cmd::logs(args)),
+        Command::Alarms(args) => runtime.block_on(args.run()),
     }
 }
