@@ -27,7 +27,8 @@ pub struct Target {
 }
 
 impl Target {
-    async fn config(&self) -> aws_config::SdkConfig {
+    /// The SDK configuration for this endpoint and region.
+    pub(crate) async fn config(&self) -> aws_config::SdkConfig {
         let endpoint = (self.endpoint != AWS).then_some(self.endpoint.as_str());
         crate::sdk::sdk_config(&self.region, endpoint).await
     }

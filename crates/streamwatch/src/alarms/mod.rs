@@ -3,6 +3,7 @@
 
 mod apply;
 mod list;
+mod pipeline_set;
 mod rules;
 
 use clap::{Args, Subcommand};

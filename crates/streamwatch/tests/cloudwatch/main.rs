@@ -4,6 +4,7 @@
 //! and `streamwatch collect` with a config file and across regions.
 
 mod alarms;
+mod alarms_cli;
 mod collect_config;
 mod collect_regions;
 mod custom;
