@@ -3,8 +3,10 @@
 //! `kinesis_client::Producer`, reads it back with a `Consumer`, collects the stream's
 //! `AWS/Kinesis` metrics every second with the CloudWatch collector and shows them live
 //! (rates and sparklines), for the stream and for each shard (enhanced monitoring is switched
-//! on, as on AWS), while serving them as Prometheus `/metrics`. Ctrl-C (or the end of
-//! `--duration`) prints a summary.
+//! on, as on AWS), while serving them as Prometheus `/metrics`. The stream's recommended
+//! alarms (`streamwatch alarms apply`'s set, on 10-second periods so a change shows within
+//! seconds) are evaluated by the engine and shown live with their states. Ctrl-C (or the end
+//! of `--duration`) prints a summary.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{IsTerminal, Write};
@@ -474,6 +476,70 @@ fn own_gauges(stream: &str, counters: &Counters, offered: &Offered) -> Vec<Gauge
 }
 
 /// The engine running in this process, with clients for it and the demo stream created.
+/// The demo's alarms evaluate 10-second periods (high resolution): the engine records its
+/// metrics every second, and a user raising `--rate` sees the state change within seconds.
+const ALARM_PERIOD_SECS: u32 = 10;
+/// What the demo's alarms are named after.
+const ALARM_PREFIX: &str = "demo-";
+
+/// Puts the stream's recommended alarms, on [`ALARM_PERIOD_SECS`] periods, one of one.
+async fn apply_alarms(cloudwatch: &aws_sdk_cloudwatch::Client, stream: &str) -> anyhow::Result<()> {
+    for mut spec in crate::alarms::pipeline_set::recommended(ALARM_PREFIX, stream, None) {
+        spec.period = ALARM_PERIOD_SECS;
+        spec.evaluation_periods = 1;
+        spec.datapoints_to_alarm = 1;
+        crate::alarms::apply::put(cloudwatch, &spec, &[])
+            .await
+            .with_context(|| format!("putting alarm {}", spec.name))?;
+    }
+    Ok(())
+}
+
+/// An alarm as the live view shows it.
+#[derive(Debug, Clone, PartialEq)]
+struct AlarmRow {
+    name: String,
+    state: String,
+    /// When the state last changed, epoch ms.
+    since_ms: i64,
+    /// State changes seen while the demo ran.
+    changes: u64,
+}
+
+/// Reads the demo's alarms, keeping count of their changes in `rows`.
+async fn refresh_alarms(cloudwatch: &aws_sdk_cloudwatch::Client, rows: &mut Vec<AlarmRow>) {
+    let Ok(out) = cloudwatch
+        .describe_alarms()
+        .alarm_name_prefix(ALARM_PREFIX)
+        .send()
+        .await
+    else {
+        return;
+    };
+    for a in out.metric_alarms() {
+        let name = a.alarm_name().unwrap_or_default();
+        let state = a.state_value().map(|s| s.as_str()).unwrap_or_default();
+        let since_ms = a
+            .state_updated_timestamp()
+            .map_or(0, |t| t.to_millis().unwrap_or(0));
+        match rows.iter_mut().find(|r| r.name == name) {
+            Some(row) => {
+                if row.state != state {
+                    row.changes += 1;
+                    row.state = state.to_owned();
+                }
+                row.since_ms = since_ms;
+            }
+            None => rows.push(AlarmRow {
+                name: name.to_owned(),
+                state: state.to_owned(),
+                since_ms,
+                changes: 0,
+            }),
+        }
+    }
+}
+
 struct Stack {
     server: streamwatch_server::RunningServer,
     endpoint: String,
@@ -525,12 +591,34 @@ async fn start_engine(args: &DemoArgs) -> anyhow::Result<Stack> {
         .send()
         .await
         .context("enabling enhanced monitoring")?;
+    apply_alarms(&cloudwatch, &args.stream).await?;
     Ok(Stack {
         server,
         endpoint,
         kinesis,
         cloudwatch,
     })
+}
+
+/// The alarms' lines of the live view: name, state (coloured), and for how long.
+fn alarm_table(alarms: &[AlarmRow], now: i64) -> String {
+    if alarms.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("\nalarms ({ALARM_PERIOD_SECS}-second periods)\n");
+    for a in alarms {
+        let colour = match a.state.as_str() {
+            "ALARM" => "\x1b[31m",
+            "OK" => "\x1b[32m",
+            _ => "\x1b[33m",
+        };
+        let age = ((now - a.since_ms).max(0) / 1000) as u64;
+        out.push_str(&format!(
+            "  {:<44} {colour}{:<17}\x1b[0m for {age} s\n",
+            a.name, a.state
+        ));
+    }
+    out
 }
 
 /// Serves the page the collection loop renders as `/metrics` on `listen`; returns its URL.
@@ -616,6 +704,8 @@ fn start_consumer(
 /// The collector of one-second periods and the rows it has filled so far.
 struct Collection {
     collector: Collector,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+    alarms: Vec<AlarmRow>,
     rows: Vec<Row>,
     shards: BTreeMap<String, Vec<Row>>,
     errors: u64,
@@ -627,7 +717,7 @@ impl Collection {
         let rows = rows();
         let collector = Collector::new(
             kinesis,
-            cloudwatch,
+            cloudwatch.clone(),
             CollectorConfig {
                 period_secs: 1,
                 delay: Duration::ZERO,
@@ -639,6 +729,8 @@ impl Collection {
         );
         Self {
             collector,
+            cloudwatch,
+            alarms: Vec::new(),
             rows,
             shards: BTreeMap::new(),
             errors: 0,
@@ -649,6 +741,7 @@ impl Collection {
     /// One collection cycle, fed into the rows; returns it.
     async fn step(&mut self, stream: &str) -> Cycle {
         let cycle = self.collector.collect(now_ms()).await;
+        refresh_alarms(&self.cloudwatch, &mut self.alarms).await;
         self.errors += cycle.errors.len() as u64;
         self.seen_periods += feed(
             &mut self.rows,
@@ -705,6 +798,7 @@ impl View<'_> {
             ));
         }
         out.push_str(&shard_table(&c.shards));
+        out.push_str(&alarm_table(&c.alarms, now_ms()));
         out.push_str(&format!(
             "\nproducer: {sent} sent, {throttled} throttled (retried), {errors} errors, {queue_full} dropped (queue full)\n\
              consumer: {received} received\n\
@@ -740,6 +834,9 @@ impl View<'_> {
                     format_value(row.unit, row.last())
                 ));
             }
+        }
+        for alarm in &c.alarms {
+            line.push_str(&format!(" alarm:{}={}", alarm.name, alarm.state));
         }
         line.push_str(&format!(
             " sent={sent} throttled={throttled} received={received} errors={errors}"
@@ -884,6 +981,12 @@ fn print_summary(c: &Collection, counters: &Counters, offered: &Offered, outcome
             total("IncomingRecords"),
             total("IncomingBytes"),
             total("WriteProvisionedThroughputExceeded"),
+        );
+    }
+    for alarm in &c.alarms {
+        println!(
+            "  alarm {}: {} ({} state changes)",
+            alarm.name, alarm.state, alarm.changes
         );
     }
     println!("  errors: {errors}");

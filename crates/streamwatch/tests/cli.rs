@@ -342,9 +342,17 @@ async fn collect_once_prints_each_format() {
 
 #[test]
 fn demo_shows_throttling_above_capacity_and_none_without_limits() {
-    let run = |rate: &str, limits: &str, listen: &str| {
+    let run = |rate: &str, limits: &str, listen: &str, duration: &str| {
         Command::new(env!("CARGO_BIN_EXE_streamwatch"))
-            .args(["demo", "--duration", "4s", "--shards", "1", "--rate", rate])
+            .args([
+                "demo",
+                "--duration",
+                duration,
+                "--shards",
+                "1",
+                "--rate",
+                rate,
+            ])
             .args(["--shard-limits", limits])
             .args(["--port", &free_port().to_string(), "--listen", listen])
             .stdout(Stdio::piped())
@@ -354,8 +362,10 @@ fn demo_shows_throttling_above_capacity_and_none_without_limits() {
     };
     let listen = format!("127.0.0.1:{}", free_port());
     // Both at once, to keep the test short.
-    let above = run("3000", "aws", &listen);
-    let unlimited = run("200", "off", &format!("127.0.0.1:{}", free_port()));
+    // Above capacity long enough for two 10-second alarm periods to end: the throttling
+    // alarm has gone to ALARM by the end.
+    let above = run("3000", "aws", &listen, "22s");
+    let unlimited = run("200", "off", &format!("127.0.0.1:{}", free_port()), "4s");
     // /metrics serves the latest cycle while the demo runs.
     let deadline = Instant::now() + Duration::from_secs(4);
     let mut page = String::new();
@@ -417,6 +427,17 @@ fn demo_shows_throttling_above_capacity_and_none_without_limits() {
     };
     let (sent, throttled, shard_throttled, out) = summary(above);
     assert!(sent > 0 && throttled > 0, "{out}");
+    assert!(
+        out.lines().any(|l| l
+            .trim()
+            .starts_with("alarm demo-demo-write-throttled: ALARM")),
+        "the demo's throttling alarm fires: {out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("alarm:demo-demo-write-throttled=")),
+        "the live lines show the alarm's state: {out}"
+    );
     assert!(
         shard_throttled > 0.0,
         "the shard shows the throttling: {out}"

@@ -135,7 +135,8 @@ fn dimension(spec: &AlarmSpec) -> Dimension {
         .build()
 }
 
-async fn put(
+/// PutMetricAlarm for one recommended alarm, with `actions` on ALARM and OK.
+pub(crate) async fn put(
     cw: &aws_sdk_cloudwatch::Client,
     spec: &AlarmSpec,
     actions: &[String],

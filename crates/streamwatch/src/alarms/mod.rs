@@ -1,9 +1,9 @@
 //! `streamwatch alarms`: the pipeline's recommended alarms on CloudWatch (the engine's or
 //! AWS's), their states, and the same thresholds as Prometheus alerting rules.
 
-mod apply;
+pub(crate) mod apply;
 mod list;
-mod pipeline_set;
+pub(crate) mod pipeline_set;
 mod rules;
 
 use clap::{Args, Subcommand};
