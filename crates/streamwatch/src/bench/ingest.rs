@@ -31,6 +31,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use clap::{Args, ValueEnum};
+use futures::StreamExt as _;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
@@ -123,6 +124,12 @@ pub struct BenchArgs {
     /// Print one JSON document instead of the table.
     #[arg(long)]
     json: bool,
+    /// CloudWatch alarms to create on the benchmark stream's metrics before ingest (streamwatch
+    /// only): high-resolution ones, evaluated by the engine every 10 seconds while it ingests,
+    /// with thresholds spread so that some change state. Compare a run with 0 to see what
+    /// evaluating them costs.
+    #[arg(long, default_value_t = 0)]
+    alarms: u32,
 }
 
 /// Runs the benchmark and prints its report.
@@ -140,6 +147,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         batch: args.batch as usize,
         read_limit: args.read_limit,
         record_size: args.record_size as usize,
+        alarms: args.alarms,
         bodies: Arc::from(put_bodies(
             args.batch as usize,
             args.record_size as usize,
@@ -195,6 +203,8 @@ struct Workload {
     batch: usize,
     read_limit: u32,
     record_size: usize,
+    /// Alarms created on the stream's metrics before ingest (streamwatch only).
+    alarms: u32,
     bodies: Arc<[Bytes]>,
 }
 
@@ -814,6 +824,10 @@ async fn measure(
         )
         .await?;
     wait_active(&mut admin).await?;
+    if server.kind == Kind::Streamwatch && w.alarms > 0 {
+        eprintln!("bench: {name}: creating {} alarms", w.alarms);
+        create_alarms(server.addr, w.alarms).await?;
+    }
     // Let the server settle (kinesalite's first GC, our housekeeping tick) before measuring.
     tokio::time::sleep(Duration::from_millis(300)).await;
 
@@ -843,6 +857,47 @@ async fn measure(
         rss_before_kib,
         rss_after_kib,
     })
+}
+
+/// Puts `n` high-resolution alarms on the stream's IncomingRecords and IncomingBytes, with
+/// thresholds from 0 up, through the CloudWatch API (16 calls at a time).
+async fn create_alarms(addr: SocketAddr, n: u32) -> anyhow::Result<()> {
+    let config = crate::sdk::sdk_config("us-east-1", Some(&format!("http://{addr}"))).await;
+    let cw = aws_sdk_cloudwatch::Client::new(&config);
+    let calls = futures::stream::iter(0..n).map(|i| {
+        let cw = cw.clone();
+        async move {
+            let metric = if i % 2 == 0 {
+                "IncomingRecords"
+            } else {
+                "IncomingBytes"
+            };
+            cw.put_metric_alarm()
+                .alarm_name(format!("bench-{i:05}"))
+                .namespace("AWS/Kinesis")
+                .metric_name(metric)
+                .dimensions(
+                    aws_sdk_cloudwatch::types::Dimension::builder()
+                        .name("StreamName")
+                        .value(STREAM)
+                        .build(),
+                )
+                .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+                .period(10)
+                .evaluation_periods(1)
+                .threshold(f64::from(i) * 1000.0)
+                .comparison_operator(
+                    aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
+                )
+                .send()
+                .await
+        }
+    });
+    let mut calls = calls.buffer_unordered(16);
+    while let Some(result) = calls.next().await {
+        result.context("PutMetricAlarm")?;
+    }
+    Ok(())
 }
 
 async fn wait_active(admin: &mut Conn) -> anyhow::Result<()> {
@@ -1343,6 +1398,7 @@ impl Report<'_> {
                 "record_size": w.record_size,
                 "partition_key_len": PK_LEN,
                 "read_limit": w.read_limit,
+                "alarms": w.alarms,
             },
             "results": targets,
             "ratio_streamwatch_over_kinesalite": ratios,
