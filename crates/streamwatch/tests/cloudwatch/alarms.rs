@@ -508,3 +508,52 @@ async fn the_server_evaluates_alarms_and_invokes_their_functions() {
         actions.alarm_history_items()[0]
     );
 }
+
+/// With a data directory, alarms (and their tags and history) outlive the server.
+#[tokio::test(flavor = "multi_thread")]
+async fn alarms_are_kept_in_the_data_directory() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let config = || kinesis_engine::EngineConfig {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..testkit::engine_config()
+    };
+    let first = Stack::with(config()).await;
+    errors_alarm(&first, "kept")
+        .tags(Tag::builder().key("team").value("payments").build())
+        .send()
+        .await
+        .expect("put");
+    first
+        .cloudwatch
+        .set_alarm_state()
+        .alarm_name("kept")
+        .state_value(StateValue::Alarm)
+        .state_reason("before the restart")
+        .send()
+        .await
+        .expect("set state");
+    first.server.shutdown().await.expect("shutdown");
+
+    let second = Stack::with(config()).await;
+    assert_eq!(
+        state_of(&second, "kept").await,
+        (StateValue::Alarm, "before the restart".to_owned())
+    );
+    let arn = "arn:aws:cloudwatch:us-east-1:000000000000:alarm:kept";
+    let tags = second
+        .cloudwatch
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .expect("tags");
+    assert_eq!(tags.tags().len(), 1);
+    let history = second
+        .cloudwatch
+        .describe_alarm_history()
+        .alarm_name("kept")
+        .send()
+        .await
+        .expect("history");
+    assert!(history.alarm_history_items().len() >= 2, "{history:?}");
+}
