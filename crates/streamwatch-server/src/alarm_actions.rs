@@ -25,7 +25,12 @@ pub(crate) async fn evaluate(alarms: AlarmEngine, lambda: LambdaEngine) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let actions = alarms.evaluate_due();
+        // A round over many alarms takes milliseconds: off the request workers.
+        let round = alarms.clone();
+        let Ok(actions) = tokio::task::spawn_blocking(move || round.evaluate_due()).await else {
+            tracing::error!("an alarm evaluation round panicked");
+            continue;
+        };
         deliver(&alarms, &lambda, actions);
     }
 }
