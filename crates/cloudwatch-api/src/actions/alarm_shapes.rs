@@ -52,12 +52,13 @@ pub(crate) static AT_LEAST_ONE: Shape = Shape::Integer {
 };
 /// `TreatMissingData`, `EvaluateLowSampleCountPercentile`, `ThresholdMetricId`: 1..255.
 pub(crate) static NAME_255: Shape = string(1, 255);
-/// `StateValue`.
+/// `StateValue`, in the order AWS's validation text lists it (SetAlarmState answers
+/// `Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]`).
 pub(crate) static STATE_VALUE: Shape = Shape::String {
     min_len: None,
     max_len: None,
     pattern: None,
-    enum_values: &["OK", "ALARM", "INSUFFICIENT_DATA"],
+    enum_values: &["INSUFFICIENT_DATA", "ALARM", "OK"],
 };
 /// `AlarmType`.
 static ALARM_TYPE: Shape = Shape::String {

@@ -95,3 +95,48 @@ async fn missing_namespace_is_missing_parameter() {
     .unwrap();
     assert!(body.contains("<Code>InvalidAction</Code>"), "{body}");
 }
+
+/// Alarm requests the SDKs would refuse to send: a missing AlarmName and an unknown StateValue
+/// get the "1 validation error detected" texts (the second as AWS sends it to SetAlarmState).
+#[tokio::test(flavor = "multi_thread")]
+async fn alarm_members_are_validated_with_aws_texts() {
+    let h = start(false).await;
+    let addr = h.server.addr();
+    let call = |op: &'static str, body: &'static [u8]| {
+        tokio::task::spawn_blocking(move || {
+            let target = format!("GraniteServiceVersion20100801.{op}");
+            post(
+                addr,
+                &[
+                    ("X-Amz-Target", target.as_str()),
+                    ("Content-Type", "application/x-amz-json-1.0"),
+                ],
+                body,
+            )
+        })
+    };
+    let (head, body) = call(
+        "PutMetricAlarm",
+        br#"{"Namespace":"Shop","MetricName":"Errors","Statistic":"Sum","Period":60,"EvaluationPeriods":1,"Threshold":1,"ComparisonOperator":"GreaterThanThreshold"}"#,
+    )
+    .await
+    .unwrap();
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        v["message"],
+        "1 validation error detected: Value null at 'alarmName' failed to satisfy constraint: Member must not be null"
+    );
+    let (head, body) = call(
+        "SetAlarmState",
+        br#"{"AlarmName":"a","StateValue":"INVALID","StateReason":"x"}"#,
+    )
+    .await
+    .unwrap();
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        v["message"],
+        "1 validation error detected: Value 'INVALID' at 'stateValue' failed to satisfy constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]"
+    );
+}
