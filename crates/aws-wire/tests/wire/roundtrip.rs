@@ -1,9 +1,9 @@
 //! Writer -> decode -> validate round trips, and decoding arbitrary bytes without panics.
 
-mod common;
+
 
 use aws_wire::{Encoding, Value, Writer, decode, parse};
-use common::EVERYTHING;
+use crate::common::EVERYTHING;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
