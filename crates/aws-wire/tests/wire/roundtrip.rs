@@ -1,9 +1,7 @@
 //! Writer -> decode -> validate round trips, and decoding arbitrary bytes without panics.
 
-
-
-use aws_wire::{Encoding, Value, Writer, decode, parse};
 use crate::common::EVERYTHING;
+use aws_wire::{Encoding, Value, Writer, decode, parse};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
