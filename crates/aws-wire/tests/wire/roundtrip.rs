@@ -1,9 +1,7 @@
 //! Writer -> decode -> validate round trips, and decoding arbitrary bytes without panics.
 
-mod common;
-
+use crate::common::EVERYTHING;
 use aws_wire::{Encoding, Value, Writer, decode, parse};
-use common::EVERYTHING;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]

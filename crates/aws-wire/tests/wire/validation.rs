@@ -1,10 +1,8 @@
 //! Request validation: Coral's type-mismatch texts, constraint texts and their order, and the
 //! typed getters, in both encodings.
 
-mod common;
-
+use crate::common::*;
 use aws_wire::{Encoding, Item, WireError, parse};
-use common::*;
 use serde_json::{Value as J, json};
 
 const NUMBER: &str = "class com.amazon.coral.value.json.numbers.TruncatingBigNumber";
