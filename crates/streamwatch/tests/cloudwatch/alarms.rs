@@ -464,11 +464,9 @@ async fn the_server_evaluates_alarms_and_invokes_their_functions() {
     );
     wait_for(&stack, "error-rate", StateValue::Alarm).await;
 
-    let event: Value = loop {
-        let got = stack.drain(&delivered, 1).await;
-        let body: Value = serde_json::from_str(got[0].body().unwrap_or("{}")).expect("JSON");
-        break body["requestPayload"].clone();
-    };
+    let got = stack.drain(&delivered, 1).await;
+    let body: Value = serde_json::from_str(got[0].body().unwrap_or("{}")).expect("JSON");
+    let event = &body["requestPayload"];
     assert_eq!(event["source"], "aws.cloudwatch");
     assert_eq!(
         event["alarmArn"],
