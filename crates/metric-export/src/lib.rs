@@ -152,11 +152,25 @@ pub struct InventoryObject {
     pub tags: BTreeMap<String, String>,
 }
 
-/// A plain gauge, for the collector's own health series (API calls, errors, scrape age).
+/// The Prometheus type of a [`Gauge`] series: what its `# TYPE` line says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MetricType {
+    /// A value that goes up and down (the default).
+    #[default]
+    Gauge,
+    /// A cumulative count that only grows while the process runs, so `rate()` and
+    /// `increase()` apply; its name should end in `_total`.
+    Counter,
+}
+
+/// One of streamwatch's own series, for the collector's health (API calls, errors, scrape
+/// age): a plain gauge unless [`kind`](Gauge::kind) makes it a counter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gauge {
     /// The metric name; characters outside `[a-zA-Z0-9_:]` are replaced with `_` on output.
     pub name: String,
+    /// Gauge or counter; the first series of a family decides the family's type.
+    pub kind: MetricType,
     /// The HELP text.
     pub help: String,
     /// Labels, name and value; names are sanitised like the metric name (`:` excluded).

@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::{Gauge, InventoryObject, Sample, Statistic, namespace_prefix, snake_case};
+use crate::{Gauge, InventoryObject, MetricType, Sample, Statistic, namespace_prefix, snake_case};
 
 /// The HTTP `Content-Type` of this format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -126,10 +126,12 @@ struct Point {
     timestamp_ms: Option<i64>,
 }
 
-/// A metric family: its HELP text and its series keyed by their rendered label sets.
+/// A metric family: its HELP text, its type and its series keyed by their rendered label
+/// sets.
 #[derive(Default)]
 struct Family {
     help: String,
+    kind: MetricType,
     series: BTreeMap<String, Point>,
 }
 
@@ -151,6 +153,7 @@ fn family(
 ) -> &mut Family {
     families.entry(name).or_insert_with(|| Family {
         help: help(),
+        kind: MetricType::Gauge,
         series: BTreeMap::new(),
     })
 }
@@ -186,8 +189,9 @@ pub fn info_name(class: &str) -> String {
     format!("{}_info", sanitize(class, true))
 }
 
-/// Encodes samples, inventory objects and extra gauges as one exposition, every family a gauge,
-/// each CloudWatch series with its CloudWatch timestamp. Families with the same name (an extra
+/// Encodes samples, inventory objects and extra series as one exposition, each CloudWatch
+/// series with its CloudWatch timestamp. CloudWatch and inventory families are gauges; an
+/// extra family has the [`MetricType`] of its first series. Families with the same name (an extra
 /// gauge named like a CloudWatch family) are merged, the first HELP text kept.
 pub fn encode(samples: &[Sample], objects: &[InventoryObject], extra: &[Gauge]) -> String {
     encode_with(samples, objects, extra, true)
@@ -248,10 +252,14 @@ pub fn encode_with(
             .iter()
             .map(|(k, v)| (sanitize(k, false), v.clone()))
             .collect();
-        family(&mut families, sanitize(&gauge.name, true), || {
-            gauge.help.clone()
-        })
-        .add(
+        let family = families
+            .entry(sanitize(&gauge.name, true))
+            .or_insert_with(|| Family {
+                help: gauge.help.clone(),
+                kind: gauge.kind,
+                series: BTreeMap::new(),
+            });
+        family.add(
             render_labels(&labels),
             Point {
                 value: gauge.value,
@@ -264,7 +272,11 @@ pub fn encode_with(
     let mut out = String::new();
     for (name, family) in &families {
         let _ = writeln!(out, "# HELP {name} {}", escape_help(&family.help));
-        let _ = writeln!(out, "# TYPE {name} gauge");
+        let kind = match family.kind {
+            MetricType::Gauge => "gauge",
+            MetricType::Counter => "counter",
+        };
+        let _ = writeln!(out, "# TYPE {name} {kind}");
         for (labels, point) in &family.series {
             let _ = write!(out, "{name}{labels} {}", format_value(point.value));
             if let Some(ts) = point.timestamp_ms {
@@ -414,8 +426,9 @@ mod tests {
             .insert("RetentionPeriodHours".to_owned(), 24_i64.into());
         object.tags.insert("team".to_owned(), "data".to_owned());
         let extra = vec![Gauge {
-            name: "streamwatch_api_calls".to_owned(),
-            help: "API calls of the last cycle".to_owned(),
+            name: "streamwatch_api_calls_total".to_owned(),
+            kind: MetricType::Counter,
+            help: "API calls since the start".to_owned(),
             labels: vec![("operation".to_owned(), "GetMetricData".to_owned())],
             value: 3.0,
         }];
@@ -431,9 +444,9 @@ mod tests {
             "# HELP aws_kinesis_info Inventory of aws_kinesis objects: always 1, attributes and tags as labels\n",
             "# TYPE aws_kinesis_info gauge\n",
             "aws_kinesis_info{name=\"a\",retention_period_hours=\"24\",stream_arn=\"arn:aws:kinesis:us-east-1:000000000000:stream/a\",tag_team=\"data\"} 1\n",
-            "# HELP streamwatch_api_calls API calls of the last cycle\n",
-            "# TYPE streamwatch_api_calls gauge\n",
-            "streamwatch_api_calls{operation=\"GetMetricData\"} 3\n",
+            "# HELP streamwatch_api_calls_total API calls since the start\n",
+            "# TYPE streamwatch_api_calls_total counter\n",
+            "streamwatch_api_calls_total{operation=\"GetMetricData\"} 3\n",
         );
         assert_eq!(encode(&samples, &[object], &extra), expected);
     }
@@ -443,12 +456,14 @@ mod tests {
         let extra = vec![
             Gauge {
                 name: "streamwatch.last-scrape age".to_owned(),
+                kind: MetricType::Gauge,
                 help: "seconds\nsince".to_owned(),
                 labels: vec![("a:b".to_owned(), "x".to_owned())],
                 value: f64::NAN,
             },
             Gauge {
                 name: "9lives".to_owned(),
+                kind: MetricType::Gauge,
                 help: String::new(),
                 labels: vec![],
                 value: -1.0,

@@ -7,7 +7,9 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use metric_export::{FieldValue, Gauge, InventoryObject, Sample, Statistic, prometheus};
+use metric_export::{
+    FieldValue, Gauge, InventoryObject, MetricType, Sample, Statistic, prometheus,
+};
 use serde_json::{Value, json};
 
 const PARSE: &str = r#"
@@ -132,12 +134,22 @@ fn prometheus_client_parses_the_exposition() {
         ]),
         tags: BTreeMap::from([("aws:cloudformation:stack-name".to_owned(), nasty.to_owned())]),
     };
-    let extra = [Gauge {
-        name: "streamwatch_scrape_age_seconds".to_owned(),
-        help: "Seconds since the last \"cycle\"\nback\\slash".to_owned(),
-        labels: vec![],
-        value: f64::INFINITY,
-    }];
+    let extra = [
+        Gauge {
+            name: "streamwatch_scrape_age_seconds".to_owned(),
+            kind: MetricType::Gauge,
+            help: "Seconds since the last \"cycle\"\nback\\slash".to_owned(),
+            labels: vec![],
+            value: f64::INFINITY,
+        },
+        Gauge {
+            name: "streamwatch_collector_api_calls_total".to_owned(),
+            kind: MetricType::Counter,
+            help: "API calls".to_owned(),
+            labels: vec![("operation".to_owned(), "ListStreams".to_owned())],
+            value: 3.0,
+        },
+    ];
     let text = prometheus::encode(&samples, &[object], &extra);
     let parsed = parse(&text);
     let ts = 1_700_000_040.0;
@@ -190,6 +202,18 @@ fn prometheus_client_parses_the_exposition() {
                         "tag_aws_cloudformation_stack_name": nasty,
                     },
                     "value": "1.0",
+                    "timestamp": null,
+                }],
+            },
+            {
+                // The parser names a counter family without its `_total` suffix.
+                "name": "streamwatch_collector_api_calls",
+                "type": "counter",
+                "help": "API calls",
+                "samples": [{
+                    "name": "streamwatch_collector_api_calls_total",
+                    "labels": {"operation": "ListStreams"},
+                    "value": "3.0",
                     "timestamp": null,
                 }],
             },

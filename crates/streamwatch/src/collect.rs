@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use cloudwatch_collector::{ApiCalls, Collector, CollectorConfig, Cycle, Namespace, TagFilter};
-use metric_export::{Gauge, InventoryObject, Sample};
+use metric_export::{Gauge, InventoryObject, MetricType, Sample};
 
 use parking_lot::RwLock;
 
@@ -323,10 +323,17 @@ impl RegionRun {
         Ok(objects)
     }
 
-    /// The collector's own health in this region, as gauges.
+    /// The collector's own health in this region: counters of API calls and errors since the
+    /// process started (cumulative across cycles, so `rate()` and `increase()` apply), and
+    /// gauges describing the last cycle.
     fn health(&self) -> Vec<Gauge> {
-        let gauge = |name: &str, help: &str, labels: Vec<(String, String)>, value: f64| Gauge {
+        let series = |kind: MetricType,
+                      name: &str,
+                      help: &str,
+                      labels: Vec<(String, String)>,
+                      value: f64| Gauge {
             name: name.to_string(),
+            kind,
             help: help.to_string(),
             labels,
             value,
@@ -334,22 +341,31 @@ impl RegionRun {
         let region = ("region".to_string(), self.region.clone());
         let mut out = Vec::new();
         for (op, n) in self.totals.by_operation() {
-            out.push(gauge(
-                "streamwatch_collector_api_calls",
+            out.push(series(
+                MetricType::Counter,
+                "streamwatch_collector_api_calls_total",
                 "API calls the collector made since it started, by operation.",
                 vec![("operation".to_string(), op.to_string()), region.clone()],
                 n as f64,
             ));
         }
+        out.push(series(
+            MetricType::Counter,
+            "streamwatch_collector_errors_total",
+            "Errors (failed API calls, inventory reads and outputs) since the collector started.",
+            vec![region.clone()],
+            self.errors as f64,
+        ));
         let cycle = &self.last;
         let mut one = |name: &str, help: &str, value: f64| {
-            out.push(gauge(name, help, vec![region.clone()], value));
+            out.push(series(
+                MetricType::Gauge,
+                name,
+                help,
+                vec![region.clone()],
+                value,
+            ));
         };
-        one(
-            "streamwatch_collector_errors",
-            "Failed API calls since the collector started.",
-            self.errors as f64,
-        );
         one(
             "streamwatch_collector_cycle_metrics_requested",
             "Metrics the last cycle requested from GetMetricData (what CloudWatch bills).",

@@ -24,7 +24,7 @@ use kinesis_client::metrics::{Labels, MetricsCollector, labels, names};
 use kinesis_client::{
     Consumer, ConsumerConfig, Producer, ProducerConfig, Record, StartingPosition,
 };
-use metric_export::{Gauge, Sample, Statistic};
+use metric_export::{Gauge, MetricType, Sample, Statistic};
 use parking_lot::RwLock;
 use time_source::now_ms_i64 as now_ms;
 use tokio::sync::watch;
@@ -468,6 +468,7 @@ fn own_gauges(stream: &str, counters: &Counters, offered: &Offered) -> Vec<Gauge
     .into_iter()
     .map(|(name, help, v)| Gauge {
         name: name.to_string(),
+        kind: MetricType::Gauge,
         help: help.to_string(),
         labels: vec![stream.clone()],
         value: v as f64,

@@ -4,6 +4,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "cli/prometheus_rules.rs"]
+mod prometheus_rules;
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -321,7 +324,10 @@ async fn collect_once_prints_each_format() {
         prom.contains(r#"aws_kinesis_info{"#) && prom.contains(r#"open_shard_count="2""#),
         "{prom}"
     );
-    assert!(prom.contains("streamwatch_collector_api_calls{"), "{prom}");
+    assert!(
+        prom.contains("streamwatch_collector_api_calls_total{"),
+        "{prom}"
+    );
     let json = run("json");
     let records: f64 = json
         .lines()

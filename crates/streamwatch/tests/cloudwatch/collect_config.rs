@@ -266,7 +266,9 @@ gzip = true
         );
         let calls = page
             .lines()
-            .find(|l| l.starts_with("streamwatch_collector_api_calls{operation=\"ListStreams\""))
+            .find(|l| {
+                l.starts_with("streamwatch_collector_api_calls_total{operation=\"ListStreams\"")
+            })
             .and_then(|l| l.rsplit(' ').next())
             .and_then(|v| v.parse::<f64>().ok())
             .unwrap_or(0.0);
@@ -287,7 +289,7 @@ gzip = true
         "{page}"
     );
     assert!(
-        page.contains("streamwatch_collector_errors{region=\"us-east-1\"} 0"),
+        page.contains("streamwatch_collector_errors_total{region=\"us-east-1\"} 0"),
         "{page}"
     );
     server.shutdown().await.unwrap();
