@@ -48,7 +48,11 @@ fn deliver(
                         .map_err(|e| e.to_string())
                 }),
             ActionKind::Sns => sns
-                .publish(&action.target_arn, Some(&action.subject), &action.payload)
+                .publish(
+                    &action.target_arn,
+                    Some(sns_subject(&action.subject)),
+                    &action.payload,
+                )
                 .map_err(|e| e.to_string()),
             ActionKind::Unsupported(service) => Err(format!(
                 "{service} actions are not performed by this engine"
@@ -66,6 +70,16 @@ fn deliver(
     }
 }
 
+/// An alarm's subject within SNS's limit (fewer than 100 characters): a long alarm name
+/// would make it longer. What CloudWatch does then is not documented; cutting it keeps the
+/// notification, which matters more than the subject's tail.
+fn sns_subject(subject: &str) -> &str {
+    match subject.char_indices().nth(99) {
+        Some((at, _)) => &subject[..at],
+        None => subject,
+    }
+}
+
 /// `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]` -> `NAME[:QUALIFIER]`.
 pub(crate) fn lambda_target(arn: &str) -> Option<&str> {
     let parts: Vec<&str> = arn.splitn(7, ':').collect();
@@ -78,6 +92,16 @@ pub(crate) fn lambda_target(arn: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_subjects_are_cut_below_a_hundred_characters() {
+        assert_eq!(
+            sns_subject("ALARM: \"a\" in US East (N. Virginia)"),
+            "ALARM: \"a\" in US East (N. Virginia)"
+        );
+        let long = format!("ALARM: \"{}\" in US East (N. Virginia)", "é".repeat(200));
+        assert_eq!(sns_subject(&long).chars().count(), 99);
+    }
 
     #[test]
     fn function_arns_name_the_function_and_its_qualifier() {

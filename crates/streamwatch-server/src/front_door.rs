@@ -451,6 +451,39 @@ mod tests {
     }
 
     #[test]
+    fn sns_is_told_by_its_credential_scope_or_its_subscribe_url() {
+        let root: Uri = "/".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        // An unsigned form body is CloudWatch's until its body is read.
+        assert_eq!(service_of(&root, &h), Service::CloudWatch);
+        h.insert(
+            "authorization",
+            HeaderValue::from_static(
+                "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/sns/aws4_request, SignedHeaders=host, Signature=x",
+            ),
+        );
+        assert_eq!(service_of(&root, &h), Service::Sns);
+        assert!(crate::cloudwatch_route(&root, &h).is_none());
+        h.insert(
+            "authorization",
+            HeaderValue::from_static(
+                "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=x",
+            ),
+        );
+        assert_eq!(service_of(&root, &h), Service::CloudWatch);
+        let confirm: Uri =
+            "/?Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-east-1:000000000000:t&Token=ab"
+                .parse()
+                .unwrap();
+        assert_eq!(service_of(&confirm, &HeaderMap::new()), Service::Sns);
+        assert!(check(Service::Sns, &confirm, &HeaderMap::new()).is_none());
+    }
+
+    #[test]
     fn json_services_refuse_browser_types_and_unsigned_calls() {
         let root: Uri = "/".parse().unwrap();
         let mut h = HeaderMap::new();
