@@ -6,7 +6,7 @@
 //! generated from them ([`markdown`]) and a test keeps it in step.
 //!
 //! Units and dimension sets are AWS's, from the CloudWatch documentation of the `AWS/Kinesis`
-//! `AWS/Lambda` and `AWS/SQS` namespaces; the descriptions are ours.
+//! `AWS/Lambda`, `AWS/SQS` and `AWS/SNS` namespaces; the descriptions are ours.
 
 use crate::{Error, MetricKey, SeriesHandle, Statistic, Store, Unit};
 
@@ -246,6 +246,18 @@ catalogue! {
             "Messages still within their delivery delay when sampled.";
         AGE_OF_OLDEST: "ApproximateAgeOfOldestMessage", Seconds, [["QueueName"]],
             "Age of the oldest message still in the queue when sampled; not published for an empty queue.";
+    }
+
+    /// `AWS/SNS`: per topic (TopicName).
+    sns ("AWS/SNS") {
+        MESSAGES_PUBLISHED: "NumberOfMessagesPublished", Count, [["TopicName"]],
+            "Messages published to the topic (Publish, PublishBatch entries, alarm notifications).";
+        NOTIFICATIONS_DELIVERED: "NumberOfNotificationsDelivered", Count, [["TopicName"]],
+            "Messages delivered to a subscription's endpoint (queue accepted, function invocation queued, HTTP 2xx).";
+        NOTIFICATIONS_FAILED: "NumberOfNotificationsFailed", Count, [["TopicName"]],
+            "Messages a subscription's endpoint did not accept (no retries are made).";
+        PUBLISH_SIZE: "PublishSize", Bytes, [["TopicName"]],
+            "Size of one published message, attributes included.";
     }
 }
 

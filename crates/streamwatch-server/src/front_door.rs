@@ -53,6 +53,10 @@ pub(crate) enum Service {
     Sqs,
     /// CloudWatch Logs in AWS JSON 1.1 (`Logs_20140328.*`).
     Logs,
+    /// SNS in the query protocol: signed for the `sns` service, or a GET naming an SNS
+    /// action (the SubscribeURL); an unsigned form body is told from CloudWatch's by its
+    /// `Version` once the body is read (`dispatch`).
+    Sns,
 }
 
 impl Service {
@@ -63,6 +67,7 @@ impl Service {
             Service::Lambda => "lambda",
             Service::Sqs => "sqs",
             Service::Logs => "logs",
+            Service::Sns => "sns",
         }
     }
 }
@@ -145,6 +150,9 @@ pub(crate) fn service_of(uri: &Uri, headers: &HeaderMap) -> Service {
             return Service::Sqs;
         }
     }
+    if is_sns(uri, headers) {
+        return Service::Sns;
+    }
     if crate::cloudwatch_route(uri, headers).is_some() {
         return Service::CloudWatch;
     }
@@ -167,6 +175,19 @@ fn is_lambda_path(path: &str) -> bool {
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
         && rest.len() > date.len()
+}
+
+/// Whether a request is SNS's by what the front door sees: a SigV4 credential scoped to the
+/// `sns` service (in the `Authorization` header or presigned), or a GET whose query string
+/// is an SNS request (the SubscribeURL of a confirmation message).
+pub(crate) fn is_sns(uri: &Uri, headers: &HeaderMap) -> bool {
+    const SCOPE: &str = "/sns/aws4_request";
+    let query = uri.query().unwrap_or_default();
+    header_str(headers, "authorization").is_some_and(|a| a.contains(SCOPE))
+        || (query.contains("X-Amz-Credential=") && query.contains("%2Fsns%2Faws4_request"))
+        || (!query.is_empty()
+            && !headers.contains_key("x-amz-target")
+            && sns_api::is_sns_form(query.as_bytes()))
 }
 
 /// Whether a request carries a SigV4 signature: an `Authorization` header or presigned
@@ -220,9 +241,13 @@ fn foreign_host(host: Option<&str>) -> Reply {
 
 /// The refusal a request earns at the door, if any.
 fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Reply> {
-    // Kinesis and CloudWatch check content type and signature themselves, in their front
-    // ends' order; nothing is computed here for them (Kinesis puts are the hot path).
-    if matches!(service, Service::Kinesis | Service::CloudWatch) {
+    // Kinesis, CloudWatch and SNS check content type and signature themselves, in their
+    // front ends' order (SNS takes an unsigned ConfirmSubscription); nothing is computed
+    // here for them (Kinesis puts are the hot path).
+    if matches!(
+        service,
+        Service::Kinesis | Service::CloudWatch | Service::Sns
+    ) {
         return None;
     }
     let signed = is_signed(uri, headers);
@@ -255,7 +280,7 @@ fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Reply> {
                 });
             }
         }
-        Service::Kinesis | Service::CloudWatch => {}
+        Service::Kinesis | Service::CloudWatch | Service::Sns => {}
     }
     None
 }
@@ -423,6 +448,39 @@ mod tests {
             HeaderValue::from_static("GraniteServiceVersion20100801.ListMetrics"),
         );
         assert_eq!(service_of(&root, &h), Service::CloudWatch);
+    }
+
+    #[test]
+    fn sns_is_told_by_its_credential_scope_or_its_subscribe_url() {
+        let root: Uri = "/".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        // An unsigned form body is CloudWatch's until its body is read.
+        assert_eq!(service_of(&root, &h), Service::CloudWatch);
+        h.insert(
+            "authorization",
+            HeaderValue::from_static(
+                "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/sns/aws4_request, SignedHeaders=host, Signature=x",
+            ),
+        );
+        assert_eq!(service_of(&root, &h), Service::Sns);
+        assert!(crate::cloudwatch_route(&root, &h).is_none());
+        h.insert(
+            "authorization",
+            HeaderValue::from_static(
+                "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=x",
+            ),
+        );
+        assert_eq!(service_of(&root, &h), Service::CloudWatch);
+        let confirm: Uri =
+            "/?Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-east-1:000000000000:t&Token=ab"
+                .parse()
+                .unwrap();
+        assert_eq!(service_of(&confirm, &HeaderMap::new()), Service::Sns);
+        assert!(check(Service::Sns, &confirm, &HeaderMap::new()).is_none());
     }
 
     #[test]

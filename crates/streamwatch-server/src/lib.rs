@@ -15,6 +15,11 @@
 //! [`sqs_engine::SqsEngine`], which is also where the Lambda engine sends its on-failure
 //! destinations and dead-letter queues.
 //!
+//! Amazon SNS (the query protocol: form bodies with `Version=2010-03-31`, or signed for the
+//! `sns` service; and unsigned GETs of a SubscribeURL) is served by `sns-api` over an
+//! [`sns_engine::SnsEngine`], whose notifications `sns_plugs.rs` delivers to the SQS engine,
+//! the Lambda engine and HTTP(S) webhooks; CloudWatch alarms publish to its topics.
+//!
 //! [`start`] binds and returns a [`RunningServer`], which tests use with port 0.
 
 #![deny(missing_docs)]
@@ -37,6 +42,7 @@ use kinesis_api::{KinesisApi, KinesisMetrics, Request};
 use kinesis_engine::Engine;
 use lambda_engine::{LambdaConfig, LambdaEngine};
 use metric_store::Store;
+use sns_engine::{SnsConfig, SnsEngine};
 use sqs_engine::{SqsConfig, SqsEngine};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -45,6 +51,7 @@ use tokio::task::JoinHandle;
 mod alarm_actions;
 mod front_door;
 mod lambda_plugs;
+mod sns_plugs;
 
 pub use front_door::FrontDoorConfig;
 use front_door::{RequestId, Service};
@@ -82,6 +89,7 @@ struct AppState {
     cloudwatch: CloudWatchApi,
     lambda: LambdaEngine,
     sqs: SqsEngine,
+    sns: SnsEngine,
 }
 
 /// The engines behind one server, beside the Kinesis engine.
@@ -91,6 +99,8 @@ pub struct Services {
     pub lambda: LambdaEngine,
     /// SQS queues.
     pub sqs: SqsEngine,
+    /// SNS topics, delivering to the SQS and Lambda engines and to webhooks.
+    pub sns: SnsEngine,
     /// The Kinesis API over the engine, recording the `AWS/Kinesis` metrics; Lambda's
     /// event source mappings read through it too.
     pub kinesis: KinesisApi,
@@ -103,6 +113,7 @@ impl std::fmt::Debug for Services {
         f.debug_struct("Services")
             .field("lambda", &self.lambda)
             .field("sqs", &self.sqs)
+            .field("sns", &self.sns)
             .field("kinesis", &self.kinesis)
             .finish_non_exhaustive()
     }
@@ -123,13 +134,18 @@ pub fn router(
         metrics,
         engine.config().account_id.clone(),
         services.alarms.clone(),
-        alarm_actions::sink(services.alarms.clone(), services.lambda.clone()),
+        alarm_actions::sink(
+            services.alarms.clone(),
+            services.lambda.clone(),
+            services.sns.clone(),
+        ),
     );
     let state = AppState {
         kinesis: services.kinesis,
         cloudwatch,
         lambda: services.lambda,
         sqs: services.sqs,
+        sns: services.sns,
     };
     Router::new()
         .fallback(dispatch)
@@ -167,7 +183,18 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     };
     let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
-    if service != Service::Lambda && method != Method::POST {
+    // SNS and CloudWatch share the query protocol: an unsigned form body is told apart by
+    // its Version (or Action) here, where the body is at hand.
+    let service = if service == Service::CloudWatch
+        && matches!(cloudwatch_route(uri, headers), Some((Protocol::Query, _)))
+        && sns_api::is_sns_form(&body)
+    {
+        Service::Sns
+    } else {
+        service
+    };
+    // SNS takes GETs too: the SubscribeURL an HTTP endpoint visits.
+    if !matches!(service, Service::Lambda | Service::Sns) && method != Method::POST {
         let resp = (
             StatusCode::FORBIDDEN,
             [(header::CONTENT_TYPE, "application/xml")],
@@ -191,7 +218,7 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
                 request_id,
             )
         }
-        Service::Lambda | Service::Sqs | Service::Logs => {
+        Service::Lambda | Service::Sqs | Service::Logs | Service::Sns => {
             let text_headers: Vec<(&str, &str)> = headers
                 .iter()
                 .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
@@ -207,6 +234,9 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
             write_reply(match service {
                 Service::Lambda => lambda_api::handle(&state.lambda, &wire_req).await,
                 Service::Sqs => sqs_api::handle(&state.sqs, &wire_req).await,
+                Service::Sns => {
+                    sns_api::handle(&state.sns, &wire_req, front_door::is_signed(uri, headers))
+                }
                 _ => logs_api::handle(&state.lambda, &wire_req),
             })
         }
@@ -253,6 +283,9 @@ pub(crate) fn cloudwatch_route<'a>(
     uri: &'a Uri,
     headers: &'a HeaderMap,
 ) -> Option<(Protocol, Option<&'a str>)> {
+    if front_door::is_sns(uri, headers) {
+        return None;
+    }
     let segments: Vec<&str> = uri.path().rsplit('/').take(4).collect();
     if let [op, "operation", service, "service"] = segments.as_slice()
         && service.ends_with(cloudwatch_api::SERVICE)
@@ -354,6 +387,11 @@ impl RunningServer {
         &self.services.sqs
     }
 
+    /// The SNS engine it serves.
+    pub fn sns(&self) -> &SnsEngine {
+        &self.services.sns
+    }
+
     /// Stops accepting, lets in-flight requests finish, and syncs the journal.
     pub async fn shutdown(mut self) -> Result<(), ServerError> {
         if let Some(stop) = self.stop.take() {
@@ -417,8 +455,9 @@ pub async fn start_with_options(
     })
 }
 
-/// The Lambda and SQS engines of a server on `addr`, with Lambda's destinations and
-/// dead-letter queues delivered to the SQS engine.
+/// The Lambda, SQS and SNS engines of a server on `addr`, with Lambda's destinations and
+/// dead-letter queues delivered to the SQS engine, and SNS's notifications to both and to
+/// webhooks.
 pub fn services_for(
     engine: &Engine,
     addr: SocketAddr,
@@ -448,12 +487,25 @@ pub fn services_for(
         std::fs::create_dir_all(&dir)?;
         alarms = alarms.with_data_dir(&dir)?;
     }
-    let lambda = lambda_for(engine, addr, metrics)?;
+    let lambda = lambda_for(engine, addr, metrics.clone())?;
     lambda.set_queues(Arc::new(SqsQueues(sqs.clone())));
     lambda.set_kinesis(Arc::new(lambda_plugs::KinesisReads(kinesis.clone())));
+    let deliveries = Arc::new(sns_plugs::SnsDeliveries::new(sqs.clone(), lambda.clone()));
+    let sns = SnsEngine::with_clock(
+        SnsConfig {
+            account_id: config.account_id.clone(),
+            region: config.region.clone(),
+            endpoint_url: format!("http://{addr}"),
+            https_deliveries: deliveries.https_available(),
+        },
+        metrics.clone(),
+        engine.clock(),
+    );
+    sns.set_deliveries(deliveries);
     Ok(Services {
         lambda,
         sqs,
+        sns,
         kinesis,
         alarms,
     })
@@ -597,6 +649,7 @@ pub async fn serve(
     let alarms = tokio::spawn(alarm_actions::evaluate(
         services.alarms.clone(),
         services.lambda.clone(),
+        services.sns.clone(),
     ));
     let result = axum::serve(listener, router(engine, metrics, services, &front, bound))
         .with_graceful_shutdown(shutdown)

@@ -67,6 +67,24 @@ async fn boto3_sqs_client() {
     s.shutdown().await.unwrap();
 }
 
+/// boto3 speaks SNS's query protocol: a topic, a queue subscription, and the envelope.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_sns_client() {
+    let s = server().await;
+    let script = workspace().join("tests/peers/boto3_sns.py");
+    let endpoint = s.endpoint();
+    let out = tokio::task::spawn_blocking(move || {
+        run(
+            Command::new(python()).arg(script).arg(endpoint),
+            "boto3 SNS script",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("boto3 sns ok"));
+    s.shutdown().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn boto3_lambda_client() {
     let s = server().await;

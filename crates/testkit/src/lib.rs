@@ -1,6 +1,6 @@
 //! For the workspace's tests only (a dev-dependency, never published): [`Stack::start`] runs
 //! a server on `127.0.0.1:0` over a fresh in-memory engine and hands back a ready AWS SDK
-//! client per service it speaks; beside it, what the end-to-end suites share: creating
+//! client per service it speaks (Kinesis, CloudWatch, Lambda, SQS, Logs, SNS); beside it, what the end-to-end suites share: creating
 //! streams and queues, waiting for them, reading metrics back, AWS error codes of SDK errors,
 //! and where the workspace and its Python peers are.
 
@@ -48,6 +48,8 @@ pub struct Stack {
     pub sqs: aws_sdk_sqs::Client,
     /// A CloudWatch Logs client for the server.
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// An SNS client for the server.
+    pub sns: aws_sdk_sns::Client,
 }
 
 /// The engine config of [`Stack::start`]: AWS's defaults, but streams are active at once.
@@ -89,6 +91,7 @@ impl Stack {
             cloudwatch: cloudwatch_client(&endpoint),
             lambda: aws_sdk_lambda::Client::from_conf(config!(aws_sdk_lambda, &endpoint).build()),
             sqs: aws_sdk_sqs::Client::from_conf(config!(aws_sdk_sqs, &endpoint).build()),
+            sns: aws_sdk_sns::Client::from_conf(config!(aws_sdk_sns, &endpoint).build()),
             logs: aws_sdk_cloudwatchlogs::Client::from_conf(
                 config!(aws_sdk_cloudwatchlogs, &endpoint).build(),
             ),

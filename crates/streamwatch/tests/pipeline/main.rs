@@ -1,6 +1,9 @@
-//! The Lambda and SQS side end to end, judged by aws-sdk-lambda and aws-sdk-sqs: functions on
+//! The Lambda, SQS and SNS side end to end, judged by aws-sdk-lambda, aws-sdk-sqs and
+//! aws-sdk-sns: functions on
 //! the engine's one port, Kinesis and SQS event source mappings, and where Lambda sends what it
 //! gives up on.
 
+mod alarms;
 mod lambda;
+mod sns;
 mod sqs;
