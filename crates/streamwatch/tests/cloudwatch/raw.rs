@@ -88,11 +88,12 @@ async fn missing_namespace_is_missing_parameter() {
         post(
             addr,
             &[("Content-Type", "application/x-www-form-urlencoded")],
-            b"Action=DescribeAlarms&Version=2010-08-01",
+            b"Action=DescribeAnomalyDetectors&Version=2010-08-01",
         )
     })
     .await
     .unwrap();
+    // An operation the engine does not serve (DescribeAlarms is served since the alarms).
     assert!(body.contains("<Code>InvalidAction</Code>"), "{body}");
 }
 
