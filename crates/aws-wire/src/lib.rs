@@ -103,3 +103,56 @@ pub use validate::{Input, Item, parse, validate};
 pub use value::{MAX_DEPTH, Value, decode};
 pub use writer::{QUERY_ERROR_HEADER, Writer, error_body, query_compatible_error};
 pub use xml::{query_error, query_response};
+
+/// Declares an API crate's `Operation` enum from `Variant => module;` pairs: the variants,
+/// `ALL`, `name` (the variant's name, as the wire spells the operation), `from_name` and
+/// `schema` (each module's `INPUT`). The crate adds what differs (how an operation runs) in
+/// its own `impl Operation` or functions, matching on the same list.
+///
+/// ```ignore
+/// aws_wire::operation_table! {
+///     "SQS";
+///     SendMessage => send_message;
+///     ReceiveMessage => receive_message;
+/// }
+/// ```
+#[macro_export]
+macro_rules! operation_table {
+    ($service:literal; $($variant:ident => $module:ident;)*) => {
+        #[doc = concat!("A ", $service, " operation this server implements.")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Operation {
+            $(
+                #[doc = concat!("`", stringify!($variant), "`")]
+                $variant,
+            )*
+        }
+
+        impl Operation {
+            /// Every operation.
+            pub const ALL: &'static [Operation] = &[$(Operation::$variant),*];
+
+            /// The operation's name as the wire spells it.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Operation::$variant => stringify!($variant),)*
+                }
+            }
+
+            /// Looks an operation up by name.
+            pub fn from_name(name: &str) -> Option<Operation> {
+                match name {
+                    $(stringify!($variant) => Some(Operation::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// The operation's input members.
+            pub fn schema(self) -> &'static [$crate::Member] {
+                match self {
+                    $(Operation::$variant => &$module::INPUT,)*
+                }
+            }
+        }
+    };
+}

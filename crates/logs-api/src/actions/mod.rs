@@ -1,6 +1,6 @@
 //! One module per CloudWatch Logs operation: its input schema and the function that runs it.
 
-use aws_wire::{Encoding, Member, Value, Writer};
+use aws_wire::{Encoding, Value, Writer};
 
 use crate::LogSource;
 use crate::errors::ApiError;
@@ -12,41 +12,7 @@ mod get_log_events;
 
 macro_rules! operations {
     ($($variant:ident => $module:ident;)*) => {
-        /// A CloudWatch Logs operation this server implements.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Operation {
-            $(
-                #[doc = concat!("`", stringify!($variant), "`")]
-                $variant,
-            )*
-        }
-
-        impl Operation {
-            /// Every operation.
-            pub const ALL: &'static [Operation] = &[$(Operation::$variant),*];
-
-            /// The operation's name as it appears after `Logs_20140328.`.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Operation::$variant => stringify!($variant),)*
-                }
-            }
-
-            /// Looks an operation up by name.
-            pub fn from_name(name: &str) -> Option<Operation> {
-                match name {
-                    $(stringify!($variant) => Some(Operation::$variant),)*
-                    _ => None,
-                }
-            }
-
-            /// The operation's input members.
-            pub fn schema(self) -> &'static [Member] {
-                match self {
-                    $(Operation::$variant => &$module::INPUT,)*
-                }
-            }
-        }
+        aws_wire::operation_table! { "CloudWatch Logs"; $($variant => $module;)* }
 
         /// Decodes and validates `body` against the operation's schema and runs it, writing
         /// its output into `w`.

@@ -1,7 +1,7 @@
 //! One module per SNS operation: its input schema, whether it has a result element, and the
 //! function that runs it.
 
-use aws_wire::{Input, Member, Writer};
+use aws_wire::{Input, Writer};
 use sns_engine::SnsError;
 
 use crate::Context;
@@ -26,41 +26,9 @@ mod untag_resource;
 
 macro_rules! operations {
     ($($variant:ident => $module:ident;)*) => {
-        /// An SNS operation this server implements.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Operation {
-            $(
-                #[doc = concat!("`", stringify!($variant), "`")]
-                $variant,
-            )*
-        }
+        aws_wire::operation_table! { "SNS"; $($variant => $module;)* }
 
         impl Operation {
-            /// Every operation.
-            pub const ALL: &'static [Operation] = &[$(Operation::$variant),*];
-
-            /// The operation's name (the `Action` parameter).
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Operation::$variant => stringify!($variant),)*
-                }
-            }
-
-            /// Looks an operation up by name.
-            pub fn from_name(name: &str) -> Option<Operation> {
-                match name {
-                    $(stringify!($variant) => Some(Operation::$variant),)*
-                    _ => None,
-                }
-            }
-
-            /// The operation's input members.
-            pub fn schema(self) -> &'static [Member] {
-                match self {
-                    $(Operation::$variant => &$module::INPUT,)*
-                }
-            }
-
             /// Whether its answer has a `<{Op}Result>` element (the model gives it an output
             /// shape).
             pub fn has_output(self) -> bool {

@@ -1,6 +1,6 @@
 //! One module per SQS operation: its input schema and the function that runs it.
 
-use aws_wire::{Encoding, Member, Value, Writer};
+use aws_wire::{Encoding, Value, Writer};
 use sqs_engine::SqsError;
 
 use crate::{ApiError, Context};
@@ -25,41 +25,7 @@ mod untag_queue;
 
 macro_rules! operations {
     ($($variant:ident => $module:ident;)*) => {
-        /// An SQS operation this server implements.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Operation {
-            $(
-                #[doc = concat!("`", stringify!($variant), "`")]
-                $variant,
-            )*
-        }
-
-        impl Operation {
-            /// Every operation.
-            pub const ALL: &'static [Operation] = &[$(Operation::$variant),*];
-
-            /// The operation's name as it appears after `AmazonSQS.`.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Operation::$variant => stringify!($variant),)*
-                }
-            }
-
-            /// Looks an operation up by name.
-            pub fn from_name(name: &str) -> Option<Operation> {
-                match name {
-                    $(stringify!($variant) => Some(Operation::$variant),)*
-                    _ => None,
-                }
-            }
-
-            /// The operation's input members.
-            pub fn schema(self) -> &'static [Member] {
-                match self {
-                    $(Operation::$variant => &$module::INPUT,)*
-                }
-            }
-        }
+        aws_wire::operation_table! { "SQS"; $($variant => $module;)* }
 
         /// Decodes and checks `body` against the operation's schema and runs it, writing its
         /// output into `w`.
