@@ -163,6 +163,36 @@ pub struct AlarmEngine {
     shared: Arc<Shared>,
 }
 
+/// Refuses a new alarm once the account holds [`MAX_ALARMS`].
+fn check_quota(inner: &Inner) -> Result<(), AlarmError> {
+    if inner.metrics.len() + inner.composites.len() >= MAX_ALARMS {
+        return Err(AlarmError::LimitExceeded(
+            "The quota for alarms for this customer has already been reached.".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// The ConfigurationUpdate item of a changed alarm: its new configuration and the fields
+/// that changed from `before`.
+fn updated(
+    name: &str,
+    alarm_type: AlarmType,
+    now: u64,
+    before: &str,
+    after: &str,
+) -> history::HistoryItem {
+    let original = history::changed_fields(before, after);
+    history::config_update(
+        name,
+        alarm_type,
+        now,
+        ConfigChange::Update,
+        after,
+        Some(&original),
+    )
+}
+
 /// How often an alarm with this period is evaluated: every minute, or every 10 seconds for
 /// high-resolution periods (User Guide, "Evaluating an alarm").
 fn cadence_ms(period: u32) -> u64 {
@@ -262,22 +292,15 @@ impl AlarmEngine {
             rec.alarm.configuration_updated_ms = now;
             rec.compiled = compiled;
             rec.next_due_ms = next_due_ms;
-            let after = config_json::metric(&rec.alarm);
-            let original = history::changed_fields(&before, &after);
-            history::config_update(
+            updated(
                 &name,
                 alarm_type,
                 now,
-                ConfigChange::Update,
-                &after,
-                Some(&original),
+                &before,
+                &config_json::metric(&rec.alarm),
             )
         } else {
-            if inner.metrics.len() + inner.composites.len() >= MAX_ALARMS {
-                return Err(AlarmError::LimitExceeded(
-                    "The quota for alarms for this customer has already been reached.".to_owned(),
-                ));
-            }
+            check_quota(&inner)?;
             let alarm = MetricAlarm {
                 definition: def,
                 alarm_arn: self.place().alarm_arn(&name),
@@ -332,22 +355,15 @@ impl AlarmEngine {
             rec.alarm.definition = def;
             rec.alarm.configuration_updated_ms = now;
             rec.rule = rule;
-            let after = config_json::composite(&rec.alarm);
-            let original = history::changed_fields(&before, &after);
-            history::config_update(
+            updated(
                 &name,
                 alarm_type,
                 now,
-                ConfigChange::Update,
-                &after,
-                Some(&original),
+                &before,
+                &config_json::composite(&rec.alarm),
             )
         } else {
-            if inner.metrics.len() + inner.composites.len() >= MAX_ALARMS {
-                return Err(AlarmError::LimitExceeded(
-                    "The quota for alarms for this customer has already been reached.".to_owned(),
-                ));
-            }
+            check_quota(&inner)?;
             let alarm = CompositeAlarm {
                 definition: def,
                 alarm_arn: self.place().alarm_arn(&name),
