@@ -6,11 +6,51 @@
 //! "Evaluating an alarm") or to the period (10, 20, 30 s), so its newest period is the last
 //! complete one. It spans [`range_periods`] periods.
 
+use std::collections::HashMap;
+
 use metric_math::{Context as _, Labeled, MemoryContext, TimeSeries, Value};
-use metric_store::{Statistic, Store};
+use metric_store::{Datapoint, MetricKey, Statistic, Store};
 
 use crate::evaluate::{Slot, low_sample, range_periods};
 use crate::validate::{Compiled, Source};
+
+/// What one evaluation round has already read from the store: alarms that watch the same
+/// metric, statistic, period and range (a threshold ladder, one alarm per team) share one
+/// query.
+#[derive(Default)]
+pub(crate) struct RoundReads {
+    /// By metric, range start, range end, period and statistic (its `Debug` text: percentiles
+    /// hold an `f64`, which is not `Hash`).
+    single: HashMap<(MetricKey, u64, u64, u32, String), Option<Vec<Datapoint>>>,
+}
+
+impl RoundReads {
+    /// The statistic and SampleCount of `key` over the range, read once per round.
+    fn single(
+        &mut self,
+        store: &Store,
+        key: &MetricKey,
+        range: (u64, u64),
+        period: u32,
+        stat: Statistic,
+    ) -> Option<&Vec<Datapoint>> {
+        let id = (key.clone(), range.0, range.1, period, format!("{stat:?}"));
+        self.single
+            .entry(id)
+            .or_insert_with(|| {
+                store
+                    .query(
+                        key,
+                        range.0,
+                        range.1,
+                        period,
+                        &[stat, Statistic::SampleCount],
+                    )
+                    .ok()
+            })
+            .as_ref()
+    }
+}
 
 /// The end (exclusive) of the range evaluated at `now_ms`, epoch ms.
 pub(crate) fn range_end(period: u32, now_ms: u64) -> u64 {
@@ -23,7 +63,7 @@ pub(crate) fn range_end(period: u32, now_ms: u64) -> u64 {
 }
 
 /// The evaluation range's slots, oldest first.
-pub(crate) fn slots(store: &Store, c: &Compiled, now_ms: u64) -> Vec<Slot> {
+pub(crate) fn slots(store: &Store, reads: &mut RoundReads, c: &Compiled, now_ms: u64) -> Vec<Slot> {
     let p_ms = u64::from(c.period) * 1000;
     let count = range_periods(c.n) as u64;
     let end = range_end(c.period, now_ms);
@@ -51,8 +91,7 @@ pub(crate) fn slots(store: &Store, c: &Compiled, now_ms: u64) -> Vec<Slot> {
     };
     match &c.source {
         Source::Single { key, stat, unit } => {
-            let stats = [*stat, Statistic::SampleCount];
-            let Ok(points) = store.query(key, start, end, c.period, &stats) else {
+            let Some(points) = reads.single(store, key, (start, end), c.period, *stat) else {
                 return slots;
             };
             for dp in points {

@@ -835,6 +835,7 @@ impl AlarmEngine {
         let mut actions = std::mem::take(&mut inner.pending);
         let mut changed: Vec<String> = Vec::new();
         let mut transitions = Vec::new();
+        let mut reads = fetch::RoundReads::default();
         for (name, rec) in &mut inner.metrics {
             if rec.next_due_ms > now {
                 continue;
@@ -842,7 +843,7 @@ impl AlarmEngine {
             rec.next_due_ms =
                 (now / cadence_ms(rec.compiled.period) + 1) * cadence_ms(rec.compiled.period);
             let c = &rec.compiled;
-            let slots = fetch::slots(&self.shared.store, c, now);
+            let slots = fetch::slots(&self.shared.store, &mut reads, c, now);
             let criteria = Criteria {
                 n: c.n,
                 m: c.m,
