@@ -14,14 +14,17 @@ use metric_store::{Datapoint, MetricKey, Statistic, Store};
 use crate::evaluate::{Slot, low_sample, range_periods};
 use crate::validate::{Compiled, Source};
 
+/// A read of one round: metric, range start, range end, period and statistic (its `Debug`
+/// text: percentiles hold an `f64`, which is not `Hash`).
+type ReadId = (MetricKey, u64, u64, u32, String);
+
 /// What one evaluation round has already read from the store: alarms that watch the same
 /// metric, statistic, period and range (a threshold ladder, one alarm per team) share one
 /// query.
 #[derive(Default)]
 pub(crate) struct RoundReads {
-    /// By metric, range start, range end, period and statistic (its `Debug` text: percentiles
-    /// hold an `f64`, which is not `Hash`).
-    single: HashMap<(MetricKey, u64, u64, u32, String), Option<Vec<Datapoint>>>,
+    /// Each single-metric read, `None` when the store refused the range.
+    single: HashMap<ReadId, Option<Vec<Datapoint>>>,
 }
 
 impl RoundReads {
