@@ -1,5 +1,6 @@
 //! The evaluation range of a metric alarm read from the store: one `Store::query` per
-//! MetricStat, then metric math for math alarms.
+//! MetricStat (shared within a round by the alarms that read the same one), then metric math
+//! for math alarms.
 //!
 //! The range ends at the evaluation time rounded down to the minute (periods of a minute or
 //! more: CloudWatch evaluates every minute over the last complete minutes, User Guide
