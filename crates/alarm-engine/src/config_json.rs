@@ -7,13 +7,15 @@ use serde::Serialize;
 use crate::dates::iso_millis;
 use crate::model::{AlarmQuery, CompositeAlarm, Dimension, MetricAlarm};
 
+/// A dimension as alarm messages and history write it: `{"value": .., "name": ..}`.
 #[derive(Serialize)]
-struct DimensionJson<'a> {
+pub(crate) struct DimensionJson<'a> {
     value: &'a str,
     name: &'a str,
 }
 
-fn dims(d: &[Dimension]) -> Vec<DimensionJson<'_>> {
+/// The dimensions in that shape.
+pub(crate) fn dims(d: &[Dimension]) -> Vec<DimensionJson<'_>> {
     d.iter()
         .map(|d| DimensionJson {
             value: &d.value,

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::config_json::{DimensionJson, dims};
 use crate::dates::iso_millis;
 use crate::model::{
     AlarmMetricStat, AlarmQuery, CompositeAlarm, Dimension, MetricAlarm, StateInfo,
@@ -62,21 +63,6 @@ pub(crate) fn subject(state: &str, name: &str, region: &str) -> String {
         .collect();
     let s = format!("{state}: \"{name}\" in {}", region_name(region));
     s.chars().take(100).collect()
-}
-
-#[derive(Serialize)]
-struct DimensionJson<'a> {
-    value: &'a str,
-    name: &'a str,
-}
-
-fn dims(d: &[Dimension]) -> Vec<DimensionJson<'_>> {
-    d.iter()
-        .map(|d| DimensionJson {
-            value: &d.value,
-            name: &d.name,
-        })
-        .collect()
 }
 
 #[derive(Serialize)]
