@@ -143,6 +143,11 @@ pub(crate) fn service_of(uri: &Uri, headers: &HeaderMap) -> Service {
         return Service::Lambda;
     }
     if let Some(target) = header_str(headers, "x-amz-target") {
+        // The hot path: a Kinesis call is told at once, before the SNS and CloudWatch checks
+        // read the Authorization header and the query string.
+        if target.starts_with(kinesis_api::TARGET_PREFIX) {
+            return Service::Kinesis;
+        }
         if target.starts_with(logs_api::TARGET_PREFIX) {
             return Service::Logs;
         }
