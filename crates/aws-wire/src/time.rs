@@ -11,18 +11,7 @@
 //! not zero. AWS's exact XML form is not documented; botocore, smithy-rs and the Java SDK
 //! read both.
 
-/// Days since 1970-01-01 to (year, month, day).
-pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
+pub(crate) use time_source::civil_from_days;
 
 /// (year, month, day) to days since 1970-01-01.
 pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {

@@ -7,6 +7,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use time_source::civil_from_days;
 
 /// How long an iterator stays valid after it is issued, as AWS documents.
 pub const ITERATOR_TTL_MS: u64 = 300_000;
@@ -91,20 +92,6 @@ pub fn aws_utc_string(epoch_ms: u64) -> String {
         rem % 60,
         year
     )
-}
-
-/// Converts days since 1970-01-01 to a (year, month, day) civil date (proleptic Gregorian).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

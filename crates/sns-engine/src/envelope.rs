@@ -26,6 +26,7 @@
 //! check against this engine.
 
 use base64::Engine as _;
+use time_source::civil_from_days;
 
 use crate::{AttributeValue, MessageAttribute};
 
@@ -229,20 +230,6 @@ pub(crate) fn timestamp(epoch_ms: u64) -> String {
         rem % 60,
         epoch_ms % 1000
     )
-}
-
-/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm; aws-wire and the
-/// alarm engine keep private copies, and an engine does not link the wire crate).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 #[cfg(test)]
