@@ -27,11 +27,14 @@
 //! * A record's index is stored, not assumed, so segments removed by retention leave later
 //!   records with the same sequence numbers they had.
 
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use parking_lot::Mutex;
 
 /// When a segment is rolled over to a new file.
@@ -62,6 +65,34 @@ pub(crate) struct Batch<'a> {
     pub records: Vec<(u64, &'a str, &'a [u8])>,
 }
 
+/// Where one frame lies in the journal, and which records it holds: the index entry that lets a
+/// read go straight to a record that is no longer in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FrameRef {
+    /// The segment's id (its file name).
+    pub segment: u32,
+    /// Byte offset of the frame in the segment.
+    pub offset: u32,
+    /// The frame's length, header included.
+    pub len: u32,
+    /// Records in the frame.
+    pub count: u32,
+    /// Index of the frame's first record in its shard.
+    pub first_index: u64,
+    /// Arrival of the frame's first record, epoch ms.
+    pub first_arrival_ms: u64,
+    /// Arrival of the frame's last record, epoch ms.
+    pub last_arrival_ms: u64,
+}
+
+/// Where a frame was written: segment, offset and length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FramePos {
+    pub segment: u32,
+    pub offset: u32,
+    pub len: u32,
+}
+
 struct Segment {
     id: u64,
     newest_arrival_ms: u64,
@@ -77,11 +108,22 @@ struct Writer {
     newest_arrival_ms: u64,
 }
 
-/// The journal writer.
+/// The journal: its writer and the read side that serves records no longer in memory.
 pub(crate) struct Journal {
     dir: PathBuf,
     policy: FsyncPolicy,
     writer: Mutex<Writer>,
+    /// Open read handles, at most one per segment, shared by concurrent reads.
+    readers: Mutex<HashMap<u32, Arc<File>>>,
+}
+
+fn position(segment: u64, offset: usize, len: usize) -> io::Result<FramePos> {
+    let too_big = |what: &str| io::Error::other(format!("journal {what} does not fit 32 bits"));
+    Ok(FramePos {
+        segment: u32::try_from(segment).map_err(|_| too_big("segment id"))?,
+        offset: u32::try_from(offset).map_err(|_| too_big("offset"))?,
+        len: u32::try_from(len).map_err(|_| too_big("frame length"))?,
+    })
 }
 
 fn segment_path(dir: &Path, id: u64) -> PathBuf {
@@ -123,7 +165,7 @@ impl Journal {
     pub(crate) fn open(
         dir: &Path,
         policy: FsyncPolicy,
-        mut apply: impl FnMut(Batch<'_>),
+        mut apply: impl FnMut(Batch<'_>, FramePos),
     ) -> io::Result<(Journal, RecoveryReport)> {
         fs::create_dir_all(dir)?;
         let mut report = RecoveryReport::default();
@@ -143,7 +185,7 @@ impl Journal {
                         if let Some(t) = batch.records.iter().map(|r| r.0).max() {
                             newest = newest.max(t);
                         }
-                        apply(batch);
+                        apply(batch, position(id, at, used)?);
                         at += used;
                     }
                     None => {
@@ -179,12 +221,14 @@ impl Journal {
                 sealed,
                 newest_arrival_ms: 0,
             }),
+            readers: Mutex::new(HashMap::new()),
         };
         Ok((journal, report))
     }
 
     /// Writes one frame (built by [`encode_batch`]) and, under [`FsyncPolicy::Always`], syncs it.
-    pub(crate) fn append(&self, frame: &[u8], newest_arrival_ms: u64) -> io::Result<()> {
+    /// Returns where the frame now lies.
+    pub(crate) fn append(&self, frame: &[u8], newest_arrival_ms: u64) -> io::Result<FramePos> {
         let mut w = self.writer.lock();
         if w.size > 0 && w.size + frame.len() as u64 > SEGMENT_BYTES {
             w.file.sync_data()?;
@@ -200,6 +244,7 @@ impl Journal {
             w.size = 0;
             w.newest_arrival_ms = 0;
         }
+        let pos = position(w.id, w.size as usize, frame.len())?;
         w.file.write_all(frame)?;
         w.size += frame.len() as u64;
         w.newest_arrival_ms = w.newest_arrival_ms.max(newest_arrival_ms);
@@ -208,7 +253,49 @@ impl Journal {
         } else {
             w.dirty = true;
         }
-        Ok(())
+        Ok(pos)
+    }
+
+    fn reader(&self, segment: u32) -> io::Result<Arc<File>> {
+        let mut readers = self.readers.lock();
+        if let Some(f) = readers.get(&segment) {
+            return Ok(f.clone());
+        }
+        let f = Arc::new(File::open(segment_path(&self.dir, u64::from(segment)))?);
+        readers.insert(segment, f.clone());
+        Ok(f)
+    }
+
+    /// Reads the given frames back, each as one buffer holding the whole frame. Frames that
+    /// follow each other in a segment are read with one call.
+    pub(crate) fn read_frames(&self, frames: &[FrameRef]) -> io::Result<Vec<Bytes>> {
+        use std::os::unix::fs::FileExt;
+        let mut out = Vec::with_capacity(frames.len());
+        let mut i = 0;
+        while i < frames.len() {
+            let first = frames[i];
+            let mut end = first.offset as u64 + u64::from(first.len);
+            let mut j = i + 1;
+            while let Some(f) = frames.get(j) {
+                if f.segment != first.segment || u64::from(f.offset) != end {
+                    break;
+                }
+                end += u64::from(f.len);
+                j += 1;
+            }
+            let mut buf = vec![0u8; (end - u64::from(first.offset)) as usize];
+            self.reader(first.segment)?
+                .read_exact_at(&mut buf, u64::from(first.offset))?;
+            let buf = Bytes::from(buf);
+            let mut at = 0usize;
+            for f in &frames[i..j] {
+                let len = f.len as usize;
+                out.push(buf.slice(at..at + len));
+                at += len;
+            }
+            i = j;
+        }
+        Ok(out)
     }
 
     /// Syncs pending writes (the interval policy's background tick).
@@ -235,6 +322,9 @@ impl Journal {
                 break;
             }
             fs::remove_file(segment_path(&self.dir, first.id))?;
+            if let Ok(id) = u32::try_from(first.id) {
+                self.readers.lock().remove(&id);
+            }
             w.sealed.remove(0);
             removed += 1;
         }
@@ -401,7 +491,7 @@ mod tests {
         bytes.extend_from_slice(&torn[..torn.len() - 3]);
         fs::write(segment_path(dir.path(), 1), &bytes).unwrap();
         let mut seen = Vec::new();
-        let (_j, report) = Journal::open(dir.path(), FsyncPolicy::Never, |b| {
+        let (_j, report) = Journal::open(dir.path(), FsyncPolicy::Never, |b, _| {
             seen.extend(b.records.iter().map(|r| r.2.to_vec()));
         })
         .unwrap();
@@ -425,13 +515,13 @@ mod tests {
     fn appends_survive_reopen_and_roll_segments() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let (j, _) = Journal::open(dir.path(), FsyncPolicy::Always, |_| {}).unwrap();
+            let (j, _) = Journal::open(dir.path(), FsyncPolicy::Always, |_, _| {}).unwrap();
             j.append(&frame(&[(1, "a", b"x")]), 1).unwrap();
             j.append(&frame(&[(2, "a", b"y")]), 2).unwrap();
         }
         let mut n = 0;
         let (j, report) =
-            Journal::open(dir.path(), FsyncPolicy::Never, |b| n += b.records.len()).unwrap();
+            Journal::open(dir.path(), FsyncPolicy::Never, |b, _| n += b.records.len()).unwrap();
         assert_eq!((n, report.frames), (2, 2));
         // The first segment's newest record arrived at 2: a cutoff of 3 removes it.
         assert_eq!(j.remove_segments_before(3).unwrap(), 1);

@@ -24,11 +24,13 @@
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used)]
 
+mod blocks;
 pub mod clock;
 mod error;
 pub mod hash;
 pub mod iterator;
 pub mod journal;
+pub mod memory;
 mod meta;
 mod model;
 mod ops_records;
@@ -88,6 +90,10 @@ pub struct EngineConfig {
     pub data_dir: Option<PathBuf>,
     /// When journal writes are forced to disk.
     pub fsync: FsyncPolicy,
+    /// Bytes of records the engine holds in memory across all streams (see [`memory`]).
+    /// With a data directory older records are then read from the journal; without one the
+    /// oldest records of the fullest shards are evicted early.
+    pub max_memory_bytes: u64,
 }
 
 impl Default for EngineConfig {
@@ -101,6 +107,7 @@ impl Default for EngineConfig {
             on_demand_stream_quota: 50,
             data_dir: None,
             fsync: FsyncPolicy::Interval(Duration::from_secs(1)),
+            max_memory_bytes: memory::default_max_memory_bytes(),
         }
     }
 }
@@ -173,6 +180,8 @@ pub(crate) struct Inner {
     pub(crate) streams: RwLock<BTreeMap<String, Arc<Stream>>>,
     pub(crate) journal: Option<Journal>,
     pub(crate) meta: Option<meta::MetaStore>,
+    /// The record memory account every shard shares.
+    pub(crate) memory: Arc<memory::RecordMemory>,
     /// Guards stream creation times so each incarnation of a name is distinct.
     pub(crate) last_created_ms: Mutex<u64>,
 }
@@ -280,11 +289,11 @@ impl Engine {
             longest_retention = longest_retention.max(retention_ms);
             let cutoff = now.saturating_sub(retention_ms);
             for shard in &st.shards {
-                let needs_trim = {
-                    let log = shard.log.read();
-                    log.arrival_ms(log.first_index())
-                        .is_some_and(|t| t < cutoff)
-                };
+                let needs_trim = shard
+                    .log
+                    .read()
+                    .first_arrival_ms()
+                    .is_some_and(|t| t < cutoff);
                 if needs_trim {
                     shard.log.write().trim_before(cutoff);
                 }

@@ -14,7 +14,8 @@ use std::sync::{Arc, Weak};
 use parking_lot::{Mutex, RwLock};
 
 use crate::hash::HashRange;
-use crate::journal::{FsyncPolicy, Journal, RecoveryReport};
+use crate::journal::{FrameRef, FsyncPolicy, Journal, RecoveryReport};
+use crate::memory::RecordMemory;
 use crate::shard::Shard;
 use crate::{
     Clock, ConsumerInfo, Engine, EngineConfig, EngineError, Inner, Result, Stream, StreamMode,
@@ -140,7 +141,11 @@ impl Engine {
 /// A shard's position and, if closed, its end index and close time.
 type ClosedShard = (usize, Option<(u64, u64)>);
 
-fn restore_stream(config: &EngineConfig, m: StreamMeta) -> (Arc<Stream>, Vec<ClosedShard>) {
+fn restore_stream(
+    config: &EngineConfig,
+    memory: &Arc<RecordMemory>,
+    m: StreamMeta,
+) -> (Arc<Stream>, Vec<ClosedShard>) {
     let mut ends = Vec::new();
     let shards = m
         .shards
@@ -158,6 +163,7 @@ fn restore_stream(config: &EngineConfig, m: StreamMeta) -> (Arc<Stream>, Vec<Clo
                 s.parent.clone(),
                 s.adjacent_parent.clone(),
                 s.created_secs,
+                memory,
             ))
         })
         .collect();
@@ -209,18 +215,24 @@ pub(crate) fn open(
     let mut journal = None;
     let mut meta = None;
     let mut last_created = 0;
+    let memory = Arc::new(RecordMemory::new(
+        config.max_memory_bytes,
+        config.data_dir.is_some(),
+    ));
 
     if let Some(dir) = &config.data_dir {
         fs::create_dir_all(dir).map_err(|e| io_err("creating data dir", e))?;
         let meta_path = dir.join("meta.json");
         let file = load_meta(&meta_path)?;
         for m in file.streams.values() {
-            let (stream, ends) = restore_stream(&config, m.clone());
+            let (stream, ends) = restore_stream(&config, &memory, m.clone());
             last_created = last_created.max(stream.created_ms);
             closed_ends.push((stream.clone(), ends));
             streams.insert(stream.name.clone(), stream);
         }
-        let (j, r) = Journal::open(&dir.join("journal"), config.fsync, |batch| {
+        // Recovery indexes every frame and loads no record: memory fills with new writes,
+        // and older records are read back from the journal.
+        let (j, r) = Journal::open(&dir.join("journal"), config.fsync, |batch, pos| {
             let Some(stream) = streams.get(batch.stream_name) else {
                 return;
             };
@@ -231,18 +243,21 @@ pub(crate) fn open(
             let Some(shard) = st.shards.get(batch.shard_index as usize) else {
                 return;
             };
-            let mut log = shard.log.write();
-            log.skip_to(batch.first_index);
-            for (index, (arrival, pk, data)) in (batch.first_index..).zip(batch.records) {
-                // Frames of one shard arrive in index order; anything already present is a
-                // duplicate and anything after a gap starts where its frame says.
-                if index >= log.next_index() {
-                    log.skip_to(index);
-                    if index == log.next_index() {
-                        log.append(pk, data, arrival);
-                    }
-                }
-            }
+            let (Some(first), Some(last)) = (batch.records.first(), batch.records.last()) else {
+                return;
+            };
+            let Ok(count) = u32::try_from(batch.records.len()) else {
+                return;
+            };
+            shard.log.write().recover_frame(FrameRef {
+                segment: pos.segment,
+                offset: pos.offset,
+                len: pos.len,
+                count,
+                first_index: batch.first_index,
+                first_arrival_ms: first.0,
+                last_arrival_ms: last.0,
+            });
         })
         .map_err(|e| io_err("opening journal", e))?;
         report = r;
@@ -278,6 +293,7 @@ pub(crate) fn open(
         streams: RwLock::new(streams),
         journal,
         meta,
+        memory,
         last_created_ms: Mutex::new(last_created),
     });
     if let Some(every) = interval {

@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use crate::hash::partition_key_hash;
 use crate::iterator::{ITERATOR_TTL_MS, IteratorToken, aws_utc_string};
+use crate::journal::FrameRef;
 use crate::journal::encode_batch;
 use crate::sequence::SequenceNumber;
-use crate::shard::{Shard, parse_shard_id};
+use crate::shard::{ReadPlan, Record, Shard, TimestampLookup, parse_shard_id, records_from_frames};
 use crate::{
     ChildShard, Engine, EngineError, GetRecordsOutput, IteratorStart, MAX_GET_BYTES, PutEntry,
     PutOutcome, Result, Stream, StreamStatus,
@@ -86,25 +87,29 @@ impl Engine {
             if admitted.is_empty() {
                 continue;
             }
-            if let Some(journal) = &self.inner.journal {
-                FRAME
-                    .with(|buf| {
-                        let mut buf = buf.borrow_mut();
-                        buf.clear();
-                        encode_batch(
-                            &mut buf,
-                            name,
-                            stream.created_ms,
-                            shard.index,
-                            log.next_index(),
-                            admitted
-                                .iter()
-                                .map(|&i| (now, entries[i].partition_key, entries[i].data)),
-                        );
-                        journal.append(&buf, now)
-                    })
-                    .map_err(|e| EngineError::Internal(format!("journal write failed: {e}")))?;
-            }
+            let first_index = log.next_index();
+            let frame_pos = match &self.inner.journal {
+                Some(journal) => Some(
+                    FRAME
+                        .with(|buf| {
+                            let mut buf = buf.borrow_mut();
+                            buf.clear();
+                            encode_batch(
+                                &mut buf,
+                                name,
+                                stream.created_ms,
+                                shard.index,
+                                first_index,
+                                admitted
+                                    .iter()
+                                    .map(|&i| (now, entries[i].partition_key, entries[i].data)),
+                            );
+                            journal.append(&buf, now)
+                        })
+                        .map_err(|e| EngineError::Internal(format!("journal write failed: {e}")))?,
+                ),
+                None => None,
+            };
             for &i in &admitted {
                 let e = &entries[i];
                 let index = log.append(e.partition_key, e.data, now);
@@ -113,7 +118,22 @@ impl Engine {
                     sequence_number: shard.sequence(index, now).format(),
                 });
             }
+            if let Some(pos) = frame_pos {
+                log.push_frame(FrameRef {
+                    segment: pos.segment,
+                    offset: pos.offset,
+                    len: pos.len,
+                    // At most 500 records per call.
+                    count: admitted.len() as u32,
+                    first_index,
+                    first_arrival_ms: now,
+                    last_arrival_ms: now,
+                });
+            }
+            log.settle();
         }
+        drop(st);
+        self.shed_memory();
         // Every record was routed to a shard and every shard visited, so each has an outcome.
         outcomes
             .into_iter()
@@ -175,7 +195,14 @@ impl Engine {
                         "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {ts}, currentTimestampInMillis: {now}"
                     )));
                 }
-                log.index_at_timestamp(ts.max(0) as u64)
+                match log.index_at_timestamp(ts.max(0) as u64) {
+                    TimestampLookup::Exact(i) => i,
+                    TimestampLookup::InFrame(frame) => {
+                        let first = log.first_index();
+                        drop(log);
+                        self.find_in_frame(frame, ts.max(0) as u64)?.max(first)
+                    }
+                }
             }
             IteratorStart::AtSequence(ref seq) | IteratorStart::AfterSequence(ref seq) => {
                 let invalid = |suffix: &str| {
@@ -250,18 +277,34 @@ impl Engine {
         }
 
         let retention_cutoff = now.saturating_sub(u64::from(st.retention_hours) * 3_600_000);
-        let log = shard.log.read();
+        let make_seq = |i, arrival| shard.sequence(i, arrival);
         let mut from = token.position;
-        if log
-            .arrival_ms(log.first_index())
-            .is_some_and(|t| t < retention_cutoff)
-        {
-            // Records past retention that housekeeping has not dropped yet are never served.
-            from = from.max(log.index_at_timestamp(retention_cutoff));
+        let expired_until = {
+            let log = shard.log.read();
+            if log.first_arrival_ms().is_some_and(|t| t < retention_cutoff) {
+                Some(log.index_at_timestamp(retention_cutoff))
+            } else {
+                None
+            }
+        };
+        // Records past retention that housekeeping has not dropped yet are never served.
+        match expired_until {
+            Some(TimestampLookup::Exact(i)) => from = from.max(i),
+            Some(TimestampLookup::InFrame(frame)) => {
+                from = from.max(self.find_in_frame(frame, retention_cutoff)?);
+            }
+            None => {}
         }
-        let (records, next) = log.read(from, limit, MAX_GET_BYTES, |i, arrival| {
-            shard.sequence(i, arrival)
-        });
+        let plan = shard
+            .log
+            .read()
+            .plan_read(from, limit, MAX_GET_BYTES, make_seq);
+        let (records, next) = match plan {
+            ReadPlan::Memory(records, next) => (records, next),
+            ReadPlan::Disk { frames, from } => {
+                self.read_from_journal(shard, &frames, from, limit)?
+            }
+        };
         let bytes: u64 = records
             .iter()
             .map(|r| (r.partition_key().len() + r.data().len()) as u64)
@@ -269,6 +312,7 @@ impl Engine {
         if self.inner.config.shard_limits {
             shard.read_gauge.lock().charge(bytes);
         }
+        let log = shard.log.read();
         let at_end = log.end_index().is_some_and(|end| next >= end);
         let millis_behind_latest = if at_end || next >= log.next_index() {
             0
@@ -317,5 +361,52 @@ impl Engine {
             shard_id: shard.id.clone(),
             bytes,
         })
+    }
+}
+
+impl Engine {
+    fn journal_frames(&self, frames: &[FrameRef]) -> Result<Vec<bytes::Bytes>> {
+        let journal = self.inner.journal.as_ref().ok_or_else(|| {
+            EngineError::Internal("records on disk but no journal is open".into())
+        })?;
+        journal
+            .read_frames(frames)
+            .map_err(|e| EngineError::Internal(format!("journal read failed: {e}")))
+    }
+
+    /// Reads frames back from the journal and takes up to `limit` records from `from` on.
+    fn read_from_journal(
+        &self,
+        shard: &Shard,
+        frames: &[FrameRef],
+        from: u64,
+        limit: usize,
+    ) -> Result<(Vec<Record>, u64)> {
+        let bufs = self.journal_frames(frames)?;
+        records_from_frames(frames, &bufs, from, limit, MAX_GET_BYTES, |i, arrival| {
+            shard.sequence(i, arrival)
+        })
+        .map_err(EngineError::Internal)
+    }
+
+    /// The index of the first record of `frame` that arrived at or after `ts_ms`, or the
+    /// index after the frame when none did.
+    fn find_in_frame(&self, frame: FrameRef, ts_ms: u64) -> Result<u64> {
+        let bufs = self.journal_frames(&[frame])?;
+        let (records, _) = records_from_frames(
+            &[frame],
+            &bufs,
+            frame.first_index,
+            usize::MAX,
+            usize::MAX,
+            |_, _| SequenceNumber::default(),
+        )
+        .map_err(EngineError::Internal)?;
+        Ok(records
+            .iter()
+            .position(|r| r.arrival_ms >= ts_ms)
+            .map_or(frame.first_index + u64::from(frame.count), |p| {
+                frame.first_index + p as u64
+            }))
     }
 }

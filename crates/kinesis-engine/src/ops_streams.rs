@@ -124,7 +124,16 @@ impl Engine {
         let shards: Vec<Arc<Shard>> = HashRange::split_evenly(count)
             .into_iter()
             .enumerate()
-            .map(|(i, range)| Arc::new(Shard::new(i as u32, range, None, None, created_secs)))
+            .map(|(i, range)| {
+                Arc::new(Shard::new(
+                    i as u32,
+                    range,
+                    None,
+                    None,
+                    created_secs,
+                    &self.inner.memory,
+                ))
+            })
             .collect();
         let delay_done = self.settle_time(now);
         let mut state = StreamState {
@@ -520,7 +529,7 @@ pub(crate) fn shard_info(s: &Shard) -> ShardInfo {
         starting_sequence_number: s.starting_sequence().format(),
         ending_sequence_number: ending.map(|e| e.format()),
         created_ms: s.created_secs * 1000,
-        oldest_record_ms: log.arrival_ms(log.first_index()),
+        oldest_record_ms: log.first_arrival_ms(),
         closed_ms: log.closed_ms(),
     }
 }

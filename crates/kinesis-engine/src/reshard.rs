@@ -85,6 +85,7 @@ impl Engine {
             Some(shard.id.clone()),
             None,
             created,
+            &self.inner.memory,
         )));
         st.shards.push(Arc::new(Shard::new(
             next + 1,
@@ -92,6 +93,7 @@ impl Engine {
             Some(shard.id.clone()),
             None,
             created,
+            &self.inner.memory,
         )));
         st.rebuild_open();
     }
@@ -111,6 +113,7 @@ impl Engine {
             Some(a.id.clone()),
             Some(b.id.clone()),
             created,
+            &self.inner.memory,
         )));
         st.rebuild_open();
     }

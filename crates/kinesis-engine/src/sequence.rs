@@ -19,7 +19,7 @@
 //! All numbers have 56 digits, so comparing them as strings agrees with comparing them as integers.
 
 /// The decoded fields of a sequence number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SequenceNumber {
     /// Epoch seconds at which the shard was created.
     pub shard_created_secs: u64,

@@ -6,12 +6,15 @@
 //! a stored record at its payload plus well under 64 bytes, and a read hands out slices without
 //! copying.
 
-use std::collections::VecDeque;
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use parking_lot::{Mutex, RwLock};
 
+use crate::blocks::BlockDeque;
 use crate::hash::HashRange;
+use crate::journal::{FrameRef, parse_frame};
+use crate::memory::{FRAME_INDEX_BYTES, RECORD_OVERHEAD_BYTES, RecordMemory};
 use crate::sequence::SequenceNumber;
 
 /// Bytes a shard accepts per second when limits are on (1 MiB).
@@ -24,7 +27,7 @@ pub const READ_BYTES_PER_SEC: i64 = 2 * 1024 * 1024;
 pub const READ_CALLS_PER_SEC: u32 = 5;
 
 const ARENA_CHUNK: usize = 1024 * 1024;
-const ENTRIES_PER_BLOCK: usize = 1024;
+const ARENA_FIRST_CHUNK: usize = 16 * 1024;
 
 /// One stored record.
 #[derive(Clone)]
@@ -60,74 +63,59 @@ impl Record {
     }
 }
 
-/// A deque of entries in fixed-size blocks, so growth never doubles memory.
-#[derive(Default)]
-struct EntryStore {
-    blocks: VecDeque<Vec<Entry>>,
-    /// Entries of the first block already trimmed.
-    head: usize,
-    len: usize,
-}
-
-impl EntryStore {
-    fn push(&mut self, e: Entry) {
-        match self.blocks.back_mut() {
-            Some(b) if b.len() < ENTRIES_PER_BLOCK => b.push(e),
-            _ => {
-                let mut b = Vec::with_capacity(ENTRIES_PER_BLOCK);
-                b.push(e);
-                self.blocks.push_back(b);
-            }
-        }
-        self.len += 1;
-    }
-
-    fn get(&self, i: usize) -> Option<&Entry> {
-        if i >= self.len {
-            return None;
-        }
-        let abs = self.head + i;
-        self.blocks
-            .get(abs / ENTRIES_PER_BLOCK)?
-            .get(abs % ENTRIES_PER_BLOCK)
-    }
-
-    fn pop_front(&mut self) {
-        if self.len == 0 {
-            return;
-        }
-        self.len -= 1;
-        self.head += 1;
-        if self.head == ENTRIES_PER_BLOCK || self.len == 0 {
-            // Whole blocks are freed at once; the trimmed entries of a partly trimmed block
-            // are never served (first_index has moved past them).
-            if self.len == 0 {
-                self.blocks.clear();
-            } else {
-                self.blocks.pop_front();
-            }
-            self.head = 0;
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.len
-    }
-}
-
 /// A shard's records and write-side state, behind one lock.
+///
+/// Records `first_index..next_index()` are retained. Those from `mem_first` on are in memory;
+/// with a data directory, every retained record is also in a journal frame listed in `frames`,
+/// so the older ones (`first_index..mem_first`) are read back from disk. Without one,
+/// `first_index == mem_first` always.
 pub(crate) struct ShardLog {
     /// Record index of the oldest retained record.
     first_index: u64,
-    entries: EntryStore,
+    /// Record index of the oldest record in memory.
+    mem_first: u64,
+    entries: BlockDeque<Entry>,
+    /// The journal frames holding this shard's records, oldest first (data directory only).
+    frames: BlockDeque<FrameRef>,
     arena: BytesMut,
     /// Set when the shard is closed by resharding: the index one past its last record.
     end_index: Option<u64>,
     /// When the shard was closed, epoch ms.
     closed_ms: Option<u64>,
-    /// Sum of payload bytes retained.
+    /// Sum of payload bytes in memory.
     retained_bytes: u64,
+    /// Arrival of the newest record ever appended, epoch ms.
+    last_arrival_ms: Option<u64>,
+    /// Records dropped from memory before their retention ended, without a journal to read
+    /// them back from.
+    evicted: u64,
+    memory: Arc<RecordMemory>,
+    /// Bytes appended but not yet added to `memory` (see [`ShardLog::settle`]).
+    unsettled: u64,
     write_window: Window,
+}
+
+impl Drop for ShardLog {
+    fn drop(&mut self) {
+        self.memory.sub(self.held_bytes() - self.unsettled);
+    }
+}
+
+/// Where a timestamp falls: a known index, or somewhere in a frame that must be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimestampLookup {
+    /// The first record at or after the timestamp has this index.
+    Exact(u64),
+    /// It is in this frame (or just after it); read the frame to find it.
+    InFrame(FrameRef),
+}
+
+/// How a read is served: from memory, or from these journal frames.
+pub(crate) enum ReadPlan {
+    /// The records and the index after the last one.
+    Memory(Vec<Record>, u64),
+    /// Read these frames and take records from `from` on.
+    Disk { frames: Vec<FrameRef>, from: u64 },
 }
 
 #[derive(Default, Clone, Copy)]
@@ -138,21 +126,27 @@ struct Window {
 }
 
 impl ShardLog {
-    pub(crate) fn new() -> ShardLog {
+    pub(crate) fn new(memory: Arc<RecordMemory>) -> ShardLog {
         ShardLog {
             first_index: 0,
-            entries: EntryStore::default(),
+            mem_first: 0,
+            entries: BlockDeque::default(),
+            frames: BlockDeque::default(),
             arena: BytesMut::new(),
             end_index: None,
             closed_ms: None,
             retained_bytes: 0,
+            last_arrival_ms: None,
+            evicted: 0,
+            memory,
+            unsettled: 0,
             write_window: Window::default(),
         }
     }
 
     /// Index that the next appended record receives.
     pub(crate) fn next_index(&self) -> u64 {
-        self.first_index + self.entries.len() as u64
+        self.mem_first + self.entries.len() as u64
     }
 
     pub(crate) fn first_index(&self) -> u64 {
@@ -186,19 +180,34 @@ impl ShardLog {
         self.closed_ms
     }
 
-    /// Moves an empty log to start at `index` (used by recovery when older records are gone).
-    pub(crate) fn skip_to(&mut self, index: u64) {
-        if self.entries.len() == 0 && index > self.first_index {
-            self.first_index = index;
-        }
-    }
-
+    /// Records in memory.
     pub(crate) fn len(&self) -> u64 {
         self.entries.len() as u64
     }
 
+    /// Payload bytes in memory.
     pub(crate) fn retained_bytes(&self) -> u64 {
         self.retained_bytes
+    }
+
+    /// Bytes this log holds: records in memory and, with a journal, its frame index.
+    pub(crate) fn held_bytes(&self) -> u64 {
+        self.memory_bytes() + self.frames.len() as u64 * FRAME_INDEX_BYTES
+    }
+
+    /// Bytes of records in memory, which shedding can free.
+    pub(crate) fn memory_bytes(&self) -> u64 {
+        self.retained_bytes + self.entries.len() as u64 * RECORD_OVERHEAD_BYTES
+    }
+
+    /// Records evicted early (memory-only mode).
+    pub(crate) fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// Arrival of the newest record appended, epoch ms.
+    pub(crate) fn last_arrival_ms(&self) -> Option<u64> {
+        self.last_arrival_ms
     }
 
     /// Whether the write limits admit one more record of `size` bytes in second `now_sec`,
@@ -224,7 +233,10 @@ impl ShardLog {
     pub(crate) fn append(&mut self, partition_key: &str, data: &[u8], arrival_ms: u64) -> u64 {
         let len = partition_key.len() + data.len();
         if self.arena.capacity() - self.arena.len() < len {
-            self.arena = BytesMut::with_capacity(ARENA_CHUNK.max(len));
+            // Chunks grow from small to ARENA_CHUNK, so a shard with little traffic does not
+            // pin a whole chunk.
+            let chunk = (self.arena.capacity() * 2).clamp(ARENA_FIRST_CHUNK, ARENA_CHUNK);
+            self.arena = BytesMut::with_capacity(chunk.max(len));
         }
         self.arena.extend_from_slice(partition_key.as_bytes());
         self.arena.extend_from_slice(data);
@@ -237,51 +249,198 @@ impl ShardLog {
             pk_len: u16::try_from(partition_key.len()).unwrap_or(u16::MAX),
         });
         self.retained_bytes += len as u64;
+        self.last_arrival_ms = Some(arrival_ms);
+        self.unsettled += len as u64 + RECORD_OVERHEAD_BYTES;
         index
     }
 
+    /// Notes the journal frame that holds records just appended.
+    pub(crate) fn push_frame(&mut self, frame: FrameRef) {
+        self.frames.push(frame);
+        self.unsettled += FRAME_INDEX_BYTES;
+    }
+
+    /// Adds what was appended since the last call to the engine's memory account: once per
+    /// put call and shard, so concurrent puts do not contend on the account per record.
+    pub(crate) fn settle(&mut self) {
+        self.memory.add(std::mem::take(&mut self.unsettled));
+    }
+
+    /// Recovery: indexes a frame found in the journal without loading its records. Frames of
+    /// one shard come in index order; a frame wholly before the end is a duplicate, and after
+    /// a gap only an empty log may start where its frame says.
+    pub(crate) fn recover_frame(&mut self, frame: FrameRef) {
+        let end = frame.first_index + u64::from(frame.count);
+        if end <= self.next_index() || frame.count == 0 {
+            return;
+        }
+        if frame.first_index > self.next_index() {
+            if self.frames.len() > 0 || self.entries.len() > 0 {
+                return;
+            }
+            self.first_index = frame.first_index;
+        }
+        self.mem_first = end;
+        self.last_arrival_ms = Some(frame.last_arrival_ms);
+        self.push_frame(frame);
+        self.settle();
+    }
+
     fn entry(&self, index: u64) -> Option<&Entry> {
-        let rel = index.checked_sub(self.first_index)?;
+        let rel = index.checked_sub(self.mem_first)?;
         self.entries.get(usize::try_from(rel).ok()?)
     }
 
-    /// Arrival time of the record at `index`, if retained.
+    /// The frame holding record `index`, if indexed.
+    fn frame_of(&self, index: u64) -> Option<(usize, FrameRef)> {
+        let pos = self
+            .frames
+            .partition_point(|f| f.first_index + u64::from(f.count) <= index);
+        let f = *self.frames.get(pos)?;
+        (f.first_index <= index).then_some((pos, f))
+    }
+
+    /// Arrival time of the record at `index`, when known without reading the journal.
     pub(crate) fn arrival_ms(&self, index: u64) -> Option<u64> {
-        self.entry(index).map(|e| e.arrival_ms)
-    }
-
-    /// The first retained index whose record arrived at or after `ts_ms`
-    /// (records are appended in arrival order, so a binary search works).
-    pub(crate) fn index_at_timestamp(&self, ts_ms: u64) -> u64 {
-        let (mut lo, mut hi) = (self.first_index, self.next_index());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match self.arrival_ms(mid) {
-                Some(t) if t < ts_ms => lo = mid + 1,
-                _ => hi = mid,
-            }
+        if index < self.first_index {
+            return None;
         }
-        lo
+        if let Some(e) = self.entry(index) {
+            return Some(e.arrival_ms);
+        }
+        let (_, f) = self.frame_of(index)?;
+        if index == f.first_index || f.first_arrival_ms == f.last_arrival_ms {
+            Some(f.first_arrival_ms)
+        } else if index + 1 == f.first_index + u64::from(f.count) {
+            Some(f.last_arrival_ms)
+        } else {
+            None
+        }
     }
 
-    /// Drops records that arrived before `cutoff_ms`.
+    /// Arrival time of the oldest retained record (of its frame, when it is on disk only).
+    pub(crate) fn first_arrival_ms(&self) -> Option<u64> {
+        if self.first_index >= self.next_index() {
+            return None;
+        }
+        self.arrival_ms(self.first_index).or_else(|| {
+            self.frame_of(self.first_index)
+                .map(|(_, f)| f.first_arrival_ms)
+        })
+    }
+
+    /// Where the first retained record that arrived at or after `ts_ms` is (records are
+    /// appended in arrival order, so binary searches work).
+    pub(crate) fn index_at_timestamp(&self, ts_ms: u64) -> TimestampLookup {
+        let in_memory = self.entries.partition_point(|e| e.arrival_ms < ts_ms) as u64;
+        if in_memory > 0 || self.first_index >= self.mem_first {
+            return TimestampLookup::Exact(self.mem_first + in_memory);
+        }
+        // Every record in memory arrived at or after `ts_ms`: the answer is on disk, or is
+        // the first record in memory.
+        let pos = self.frames.partition_point(|f| f.last_arrival_ms < ts_ms);
+        match self.frames.get(pos) {
+            Some(f) if f.first_index < self.mem_first => {
+                if f.first_arrival_ms >= ts_ms {
+                    TimestampLookup::Exact(f.first_index.max(self.first_index))
+                } else {
+                    TimestampLookup::InFrame(*f)
+                }
+            }
+            _ => TimestampLookup::Exact(self.mem_first),
+        }
+    }
+
+    /// Drops records that arrived before `cutoff_ms`; returns how many.
     pub(crate) fn trim_before(&mut self, cutoff_ms: u64) -> u64 {
-        let mut dropped = 0;
-        while let Some(e) = self.entries.get(0) {
-            if e.arrival_ms >= cutoff_ms {
+        self.settle();
+        let before = self.first_index;
+        let mut freed = 0;
+        // Whole frames go once their newest record is past retention. A frame that straddles
+        // the cutoff stays; reads skip its expired records.
+        while let Some(f) = self.frames.get(0) {
+            if f.last_arrival_ms >= cutoff_ms {
                 break;
             }
+            self.frames.pop_front();
+            freed += FRAME_INDEX_BYTES;
+        }
+        let new_first = match self.frames.get(0) {
+            Some(f) => f.first_index.max(self.first_index),
+            None if self.memory.durable() => self.next_index(),
+            None => self.first_index,
+        };
+        while let Some(e) = self.entries.get(0) {
+            if self.mem_first >= new_first && e.arrival_ms >= cutoff_ms {
+                break;
+            }
+            freed += e.payload.len() as u64 + RECORD_OVERHEAD_BYTES;
             self.retained_bytes -= e.payload.len() as u64;
             self.entries.pop_front();
-            self.first_index += 1;
-            dropped += 1;
+            self.mem_first += 1;
         }
-        dropped
+        self.first_index = if self.memory.durable() {
+            new_first
+        } else {
+            self.mem_first
+        };
+        self.memory.sub(freed);
+        self.first_index - before
     }
 
-    /// Reads up to `limit` records starting at `from` and at most `max_bytes` of data
-    /// (always at least one record when one is there).
-    pub(crate) fn read(
+    /// Frees at least `bytes` of the oldest records in memory (or all of them); returns the
+    /// records and bytes freed. With a journal they are still read from disk; without one they
+    /// are gone and counted as evicted.
+    pub(crate) fn shed(&mut self, bytes: u64) -> (u64, u64) {
+        self.settle();
+        let (mut records, mut freed) = (0, 0);
+        while freed < bytes {
+            let Some(e) = self.entries.get(0) else { break };
+            freed += e.payload.len() as u64 + RECORD_OVERHEAD_BYTES;
+            self.retained_bytes -= e.payload.len() as u64;
+            self.entries.pop_front();
+            self.mem_first += 1;
+            records += 1;
+        }
+        if !self.memory.durable() {
+            self.first_index = self.mem_first;
+            self.evicted += records;
+        }
+        self.memory.sub(freed);
+        (records, freed)
+    }
+
+    /// Plans a read of up to `limit` records starting at `from` and at most `max_bytes` of
+    /// data (always at least one record when one is there).
+    pub(crate) fn plan_read(
+        &self,
+        from: u64,
+        limit: usize,
+        max_bytes: usize,
+        make_seq: impl Fn(u64, u64) -> SequenceNumber,
+    ) -> ReadPlan {
+        let from = from.max(self.first_index);
+        if from >= self.mem_first {
+            let (records, next) = self.read_memory(from, limit, max_bytes, make_seq);
+            return ReadPlan::Memory(records, next);
+        }
+        let Some((mut pos, _)) = self.frame_of(from) else {
+            return ReadPlan::Memory(Vec::new(), from);
+        };
+        let (mut records, mut bytes, mut frames) = (0u64, 0u64, Vec::new());
+        while let Some(f) = self.frames.get(pos) {
+            if records >= limit as u64 || bytes >= max_bytes as u64 {
+                break;
+            }
+            records += (f.first_index + u64::from(f.count)).saturating_sub(from.max(f.first_index));
+            bytes += u64::from(f.len);
+            frames.push(*f);
+            pos += 1;
+        }
+        ReadPlan::Disk { frames, from }
+    }
+
+    fn read_memory(
         &self,
         from: u64,
         limit: usize,
@@ -289,7 +448,7 @@ impl ShardLog {
         make_seq: impl Fn(u64, u64) -> SequenceNumber,
     ) -> (Vec<Record>, u64) {
         let mut out = Vec::with_capacity(limit.min(self.len() as usize));
-        let mut pos = from.max(self.first_index);
+        let mut pos = from.max(self.mem_first);
         let mut bytes = 0usize;
         while out.len() < limit {
             let Some(e) = self.entry(pos) else { break };
@@ -308,6 +467,69 @@ impl ShardLog {
         }
         (out, pos)
     }
+
+    /// Reads from memory only, as `plan_read` does when the records are there (tests).
+    #[cfg(test)]
+    pub(crate) fn read(
+        &self,
+        from: u64,
+        limit: usize,
+        max_bytes: usize,
+        make_seq: impl Fn(u64, u64) -> SequenceNumber,
+    ) -> (Vec<Record>, u64) {
+        self.read_memory(from.max(self.first_index), limit, max_bytes, make_seq)
+    }
+}
+
+/// Turns frames read back from the journal into records from index `from` on: at most `limit`
+/// records and `max_bytes` of data (at least one record when there is one). Every frame must
+/// be the one its index entry describes, checksum included, or the read fails.
+pub(crate) fn records_from_frames(
+    refs: &[FrameRef],
+    bufs: &[Bytes],
+    from: u64,
+    limit: usize,
+    max_bytes: usize,
+    make_seq: impl Fn(u64, u64) -> SequenceNumber,
+) -> Result<(Vec<Record>, u64), String> {
+    let mut out = Vec::new();
+    let mut pos = from;
+    let mut bytes = 0usize;
+    'frames: for (r, buf) in refs.iter().zip(bufs) {
+        let (batch, _) = parse_frame(buf).ok_or_else(|| {
+            format!(
+                "journal frame at segment {} offset {} is corrupt",
+                r.segment, r.offset
+            )
+        })?;
+        if batch.first_index != r.first_index || batch.records.len() != r.count as usize {
+            return Err(format!(
+                "journal frame at segment {} offset {} is not the indexed one",
+                r.segment, r.offset
+            ));
+        }
+        for (index, (arrival, pk, data)) in (batch.first_index..).zip(batch.records) {
+            if index < pos {
+                continue;
+            }
+            if out.len() >= limit || (!out.is_empty() && bytes + pk.len() + data.len() > max_bytes)
+            {
+                break 'frames;
+            }
+            // The partition key and the data lie side by side in the frame: one slice of the
+            // buffer holds both, as in memory.
+            let start = pk.as_ptr() as usize - buf.as_ptr() as usize;
+            bytes += pk.len() + data.len();
+            out.push(Record {
+                sequence: make_seq(index, arrival),
+                arrival_ms: arrival,
+                payload: buf.slice(start..start + pk.len() + data.len()),
+                pk_len: u16::try_from(pk.len()).unwrap_or(u16::MAX),
+            });
+            pos = index + 1;
+        }
+    }
+    Ok((out, pos))
 }
 
 /// Read-side throttling: five calls a second, and 2 MiB a second as a balance that a large
@@ -373,6 +595,7 @@ impl Shard {
         parent: Option<String>,
         adjacent_parent: Option<String>,
         created_secs: u64,
+        memory: &Arc<RecordMemory>,
     ) -> Shard {
         Shard {
             index,
@@ -381,7 +604,7 @@ impl Shard {
             parent,
             adjacent_parent,
             created_secs,
-            log: RwLock::new(ShardLog::new()),
+            log: RwLock::new(ShardLog::new(memory.clone())),
             read_gauge: Mutex::new(ReadGauge::new()),
         }
     }
@@ -407,7 +630,7 @@ impl Shard {
         let end = log.end_index()?;
         Some(match end.checked_sub(1) {
             Some(last) => {
-                let arrival = log.arrival_ms(last).unwrap_or(self.created_secs * 1000);
+                let arrival = log.last_arrival_ms().unwrap_or(self.created_secs * 1000);
                 self.sequence(last, arrival)
             }
             None => self.starting_sequence(),
@@ -445,7 +668,7 @@ mod tests {
 
     #[test]
     fn append_read_trim() {
-        let mut log = ShardLog::new();
+        let mut log = ShardLog::new(Arc::new(RecordMemory::new(u64::MAX, false)));
         for i in 0..3000u64 {
             let idx = log.append("pk", format!("data-{i}").as_bytes(), 1000 + i);
             assert_eq!(idx, i);
@@ -459,14 +682,18 @@ mod tests {
         let (recs, next) = log.read(0, 2, usize::MAX, seq);
         assert_eq!(recs[0].data(), b"data-1500");
         assert_eq!(next, 1502);
-        assert_eq!(log.index_at_timestamp(1000 + 2000), 2000);
-        assert_eq!(log.index_at_timestamp(0), 1500);
-        assert_eq!(log.index_at_timestamp(99_999), 3000);
+        let at = |ts| match log.index_at_timestamp(ts) {
+            TimestampLookup::Exact(i) => i,
+            TimestampLookup::InFrame(_) => panic!("no frames in memory-only mode"),
+        };
+        assert_eq!(at(1000 + 2000), 2000);
+        assert_eq!(at(0), 1500);
+        assert_eq!(at(99_999), 3000);
     }
 
     #[test]
     fn byte_cap_returns_at_least_one_record() {
-        let mut log = ShardLog::new();
+        let mut log = ShardLog::new(Arc::new(RecordMemory::new(u64::MAX, false)));
         log.append("k", &[0u8; 100], 1);
         log.append("k", &[0u8; 100], 1);
         let (recs, _) = log.read(0, 10, 50, seq);
@@ -477,7 +704,7 @@ mod tests {
 
     #[test]
     fn write_window_limits() {
-        let mut log = ShardLog::new();
+        let mut log = ShardLog::new(Arc::new(RecordMemory::new(u64::MAX, false)));
         let admitted = (0..1500).filter(|_| log.admit_write(7, 10)).count();
         assert_eq!(admitted, 1000);
         assert!(log.admit_write(8, 1024 * 1024));

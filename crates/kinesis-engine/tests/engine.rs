@@ -468,3 +468,6 @@ fn records_survive_reopen_with_the_same_sequence_numbers() {
     let more = e.put_records("s", &[entry("r0", b"later")]).unwrap();
     assert!(stored(&more[0]).1 > seqs[0].1.as_str());
 }
+
+#[path = "engine/memory.rs"]
+mod memory;

@@ -58,6 +58,12 @@ pub struct ServeArgs {
     /// Journal sync policy (with --data-dir).
     #[arg(long, value_enum, default_value_t = Fsync::Interval)]
     fsync: Fsync,
+    /// Bytes of Kinesis records held in memory across all streams, e.g. `1GiB` or `512MiB`
+    /// (default: a quarter of the machine's memory). With --data-dir older records are then
+    /// read back from the journal; without it the oldest records of the fullest shards are
+    /// dropped early, with a warning and `streamwatch_engine_records_evicted_total`.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_memory: Option<u64>,
     /// Sync interval for --fsync interval.
     #[arg(long, default_value_t = 1000)]
     fsync_interval_ms: u64,
@@ -88,9 +94,19 @@ impl ServeArgs {
                 }
                 Fsync::Never => FsyncPolicy::Never,
             },
+            max_memory_bytes: self
+                .max_memory
+                .unwrap_or_else(kinesis_engine::memory::default_max_memory_bytes),
             ..EngineConfig::default()
         }
     }
+}
+
+/// Parses a size such as `1GiB`, `512MiB`, `1G` or a number of bytes.
+fn parse_size(text: &str) -> Result<u64, String> {
+    text.parse::<bytesize::ByteSize>()
+        .map(|b| b.as_u64())
+        .map_err(|_| format!("not a size: {text:?} (e.g. 1GiB, 512MiB, 1G, 1000000)"))
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.

@@ -43,6 +43,10 @@ impl Server {
                 "never",
                 "--shard-limits",
                 "off",
+                // A limit far below what the tests write: most records are read back from the
+                // journal both before and after each kill.
+                "--max-memory",
+                "16KiB",
             ])
             .stdout(Stdio::piped())
             .stderr(fs::File::create(&log).unwrap())
