@@ -27,7 +27,7 @@
 //! * A record's index is stored, not assumed, so segments removed by retention leave later
 //!   records with the same sequence numbers they had.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -39,6 +39,9 @@ use parking_lot::Mutex;
 
 /// When a segment is rolled over to a new file.
 pub const SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
+/// Segments kept open for reading at once; the oldest handle is closed first (readers move
+/// forward through the journal).
+pub const MAX_OPEN_READERS: usize = 32;
 
 const KIND_RECORDS: u8 = 1;
 /// The highest record index a frame may carry; far beyond any real shard.
@@ -113,8 +116,9 @@ pub(crate) struct Journal {
     dir: PathBuf,
     policy: FsyncPolicy,
     writer: Mutex<Writer>,
-    /// Open read handles, at most one per segment, shared by concurrent reads.
-    readers: Mutex<HashMap<u32, Arc<File>>>,
+    /// Open read handles, at most one per segment and [`MAX_OPEN_READERS`] in all, shared by
+    /// concurrent reads.
+    readers: Mutex<BTreeMap<u32, Arc<File>>>,
 }
 
 fn position(segment: u64, offset: usize, len: usize) -> io::Result<FramePos> {
@@ -221,7 +225,7 @@ impl Journal {
                 sealed,
                 newest_arrival_ms: 0,
             }),
-            readers: Mutex::new(HashMap::new()),
+            readers: Mutex::new(BTreeMap::new()),
         };
         Ok((journal, report))
     }
@@ -262,6 +266,9 @@ impl Journal {
             return Ok(f.clone());
         }
         let f = Arc::new(File::open(segment_path(&self.dir, u64::from(segment)))?);
+        if readers.len() >= MAX_OPEN_READERS {
+            readers.pop_first();
+        }
         readers.insert(segment, f.clone());
         Ok(f)
     }
@@ -526,6 +533,46 @@ mod tests {
         // The first segment's newest record arrived at 2: a cutoff of 3 removes it.
         assert_eq!(j.remove_segments_before(3).unwrap(), 1);
         assert_eq!(list_segments(dir.path()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn frames_are_read_back_where_append_put_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let (j, _) = Journal::open(dir.path(), FsyncPolicy::Never, |_, _| {}).unwrap();
+        let frames: Vec<Vec<u8>> = (0..4u8)
+            .map(|i| frame(&[(u64::from(i), "k", &[i; 100][..])]))
+            .collect();
+        let refs: Vec<FrameRef> = frames
+            .iter()
+            .map(|f| {
+                let pos = j.append(f, 1).unwrap();
+                FrameRef {
+                    segment: pos.segment,
+                    offset: pos.offset,
+                    len: pos.len,
+                    count: 1,
+                    first_index: 10,
+                    first_arrival_ms: 0,
+                    last_arrival_ms: 0,
+                }
+            })
+            .collect();
+        assert_eq!(refs[1].offset, refs[0].len);
+        // Contiguous frames, and frames with a gap between them, come back byte for byte.
+        let picked = [refs[0], refs[1], refs[3]];
+        let bufs = j.read_frames(&picked).unwrap();
+        assert_eq!(bufs.len(), 3);
+        assert_eq!(&bufs[0][..], &frames[0][..]);
+        assert_eq!(&bufs[1][..], &frames[1][..]);
+        assert_eq!(&bufs[2][..], &frames[3][..]);
+        let (batch, _) = parse_frame(&bufs[2]).unwrap();
+        assert_eq!(batch.records[0].2, &[3u8; 100][..]);
+        // Past the end of the segment is an error, never a short or made-up frame.
+        let beyond = FrameRef {
+            offset: refs[3].offset + refs[3].len,
+            ..refs[3]
+        };
+        assert!(j.read_frames(&[beyond]).is_err());
     }
 
     #[test]
