@@ -252,3 +252,54 @@ fn memory_only_mode_evicts_the_oldest_records_of_the_fullest_shard_and_counts_th
     let summary = e.describe_stream("busy").unwrap();
     assert_eq!((summary.retention_hours, summary.shards.len()), (24, 1));
 }
+
+/// Captures what the engine logs, as text.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn eviction_warns_naming_the_stream_and_shard_at_most_once_a_minute() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let warnings = || {
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        text.lines()
+            .filter(|l| l.contains("record memory is full"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    tracing::subscriber::with_default(subscriber, || {
+        let (e, clock) = engine_with(EngineConfig {
+            shard_limits: false,
+            max_memory_bytes: LIMIT,
+            ..Default::default()
+        });
+        e.create_stream("busy", None, Some(1), &[]).unwrap();
+        fill(&e, &clock, "busy", 100); // 1 s of clock: evicts several times
+        let first = warnings();
+        assert_eq!(first.len(), 1, "{first:?}");
+        assert!(
+            first[0].contains("stream=busy") && first[0].contains("shard=shardId-000000000000")
+        );
+        clock.advance(58_000);
+        fill(&e, &clock, "busy", 100);
+        assert_eq!(warnings().len(), 1, "still within the minute");
+        clock.advance(61_000);
+        fill(&e, &clock, "busy", 100);
+        assert_eq!(warnings().len(), 2, "a minute later");
+    });
+}
