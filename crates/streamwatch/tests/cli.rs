@@ -179,12 +179,73 @@ fn bench_client_help_lists_its_flags_and_bench_keeps_its_own() {
     ] {
         assert!(bench.contains(flag), "{flag} missing from:\n{bench}");
     }
+    let soak = help(&["bench", "soak", "--help"]);
+    for flag in [
+        "--rate",
+        "--reader-delay-secs",
+        "--sample-secs",
+        "--max-disk",
+        "--keep-data-dir",
+        "--server-arg",
+    ] {
+        assert!(soak.contains(flag), "{flag} missing from:\n{soak}");
+    }
     // The HTTP bench's options do not mix with the subcommand.
     let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
         .args(["bench", "--duration", "1", "client"])
         .output()
         .unwrap();
     assert!(!out.status.success());
+}
+
+#[test]
+fn bench_soak_reads_back_every_record_and_samples_memory() {
+    // A short soak on loopback against this debug binary, at a bounded rate; the server
+    // arguments pass through (here a real flag of `serve`).
+    let mut child = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args(["bench", "soak", "--duration", "2", "--sample-secs", "1"])
+        .args(["--reader-delay-secs", "0", "--drain-timeout-secs", "30"])
+        .args(["--clients", "2", "--shards", "2", "--batch", "50"])
+        .args([
+            "--record-bytes",
+            "64",
+            "--rate",
+            "5000",
+            "--max-disk",
+            "1GiB",
+        ])
+        .args(["--server-arg=--fsync", "--server-arg", "never", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("bench soak did not finish in 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let back = &v["read_back"];
+    assert_eq!(back["complete"], true, "{v:#}");
+    let acked = back["acknowledged"].as_u64().unwrap();
+    assert!(acked > 0, "{v:#}");
+    assert_eq!(back["read_distinct"].as_u64(), Some(acked), "{v:#}");
+    assert_eq!(back["missing"].as_u64(), Some(0), "{v:#}");
+    let samples = v["samples"].as_array().unwrap();
+    assert!(
+        samples
+            .iter()
+            .any(|s| s["rss_mib"].as_f64().is_some_and(|m| m > 0.0)),
+        "{v:#}"
+    );
+    assert_eq!(v["summary"]["stopped_early"], false, "{v:#}");
+    assert_eq!(v["workload"]["server_args"][1], "never");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -46,7 +46,7 @@ use tokio::process::{Child, Command};
 use super::{SplitMix64, cpu_seconds, free_port};
 
 /// Name of the stream the bench creates on each target.
-const STREAM: &str = "streamwatch-bench";
+pub(super) const STREAM: &str = "streamwatch-bench";
 /// Length of the random hexadecimal partition keys.
 const PK_LEN: usize = 16;
 /// Distinct PutRecords bodies built up front and sent in turn.
@@ -297,7 +297,7 @@ fn kinesalite_cli(args: &BenchArgs) -> anyhow::Result<PathBuf> {
 
 async fn spawn_server(kind: Kind, args: &BenchArgs) -> anyhow::Result<Server> {
     let port = free_port()?;
-    let mut cmd = match kind {
+    let cmd = match kind {
         Kind::Streamwatch => {
             let bin = match &args.server_bin {
                 Some(b) => b.clone(),
@@ -324,16 +324,26 @@ async fn spawn_server(kind: Kind, args: &BenchArgs) -> anyhow::Result<Server> {
             cmd
         }
     };
+    let (child, pid) = start_child(cmd, kind.name()).await?;
+    Ok(Server {
+        kind,
+        child,
+        pid,
+        addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+    })
+}
+
+/// Spawns a server (killed when its [`Child`] is dropped), waits for its `listening` line and
+/// keeps draining its output; returns it with its pid.
+pub(super) async fn start_child(mut cmd: Command, name: &str) -> anyhow::Result<(Child, u32)> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true);
-    let mut child = cmd
-        .spawn()
-        .with_context(|| format!("starting {}", kind.name()))?;
+    let mut child = cmd.spawn().with_context(|| format!("starting {name}"))?;
     let pid = child
         .id()
-        .with_context(|| format!("{} exited at once", kind.name()))?;
+        .with_context(|| format!("{name} exited at once"))?;
     let stdout = child
         .stdout
         .take()
@@ -350,28 +360,20 @@ async fn spawn_server(kind: Kind, args: &BenchArgs) -> anyhow::Result<Server> {
     };
     match tokio::time::timeout(START_TIMEOUT, wait_ready).await {
         Ok(Ok(true)) => {}
-        Ok(Ok(false)) => bail!("{} exited before it was listening", kind.name()),
-        Ok(Err(e)) => return Err(e).context(format!("reading {}'s output", kind.name())),
-        Err(_) => bail!(
-            "{} did not start listening in {START_TIMEOUT:?}",
-            kind.name()
-        ),
+        Ok(Ok(false)) => bail!("{name} exited before it was listening"),
+        Ok(Err(e)) => return Err(e).context(format!("reading {name}'s output")),
+        Err(_) => bail!("{name} did not start listening in {START_TIMEOUT:?}"),
     }
     // Keep draining its output so that a chatty server never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Ok(Server {
-        kind,
-        child,
-        pid,
-        addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
-    })
+    Ok((child, pid))
 }
 
 // ---------------------------------------------------------------------------------------------
 // HTTP client
 
 #[derive(Clone, Copy, Debug)]
-enum Action {
+pub(super) enum Action {
     CreateStream,
     DescribeStream,
     PutRecords,
@@ -392,21 +394,21 @@ impl Action {
 }
 
 /// Where a 200 answer's body goes, chunk by chunk; `None` keeps it in [`Conn`]'s buffer.
-type Sink<'a, 'f> = Option<&'a mut (dyn FnMut(&[u8]) + Send + 'f)>;
+pub(super) type Sink<'a, 'f> = Option<&'a mut (dyn FnMut(&[u8]) + Send + 'f)>;
 
 /// One keep-alive HTTP/1.1 connection, used for one call at a time.
-struct Conn {
+pub(super) struct Conn {
     sender: SendRequest<Full<Bytes>>,
     host: HeaderValue,
     /// The last answer's body. Reused, so that large answers land in memory that is already
     /// mapped instead of a fresh allocation (whose page faults would bill the client).
     reply: Vec<u8>,
     /// Calls answered with a throttling error and retried.
-    throttled: u64,
+    pub(super) throttled: u64,
 }
 
 impl Conn {
-    async fn open(addr: SocketAddr) -> anyhow::Result<Conn> {
+    pub(super) async fn open(addr: SocketAddr) -> anyhow::Result<Conn> {
         let tcp = TcpStream::connect(addr)
             .await
             .with_context(|| format!("connecting to {addr}"))?;
@@ -468,7 +470,7 @@ impl Conn {
 
     /// Sends a request until it is answered with 200, retrying throttling errors; any other
     /// error fails the bench. The 200 answer's body goes to `sink`, or stays in `self.reply`.
-    async fn call_into(
+    pub(super) async fn call_into(
         &mut self,
         action: Action,
         body: &Bytes,
@@ -495,12 +497,12 @@ impl Conn {
     }
 
     /// [`Conn::call_into`], returning the whole body.
-    async fn call(&mut self, action: Action, body: &Bytes) -> anyhow::Result<&[u8]> {
+    pub(super) async fn call(&mut self, action: Action, body: &Bytes) -> anyhow::Result<&[u8]> {
         self.call_into(action, body, None).await?;
         Ok(&self.reply)
     }
 
-    async fn call_json(&mut self, action: Action, body: Value) -> anyhow::Result<Value> {
+    pub(super) async fn call_json(&mut self, action: Action, body: Value) -> anyhow::Result<Value> {
         let reply = self
             .call(action, &Bytes::from(serde_json::to_vec(&body)?))
             .await?;
@@ -523,7 +525,7 @@ fn error_code(body: &[u8]) -> String {
 // Scanning answers without parsing them
 
 /// The bytes after `"key"` and its colon, or `None` when the key is absent.
-fn after_key<'a>(body: &'a [u8], key: &str, last: bool) -> Option<&'a [u8]> {
+pub(super) fn after_key<'a>(body: &'a [u8], key: &str, last: bool) -> Option<&'a [u8]> {
     let quoted = format!("\"{key}\"");
     let at = if last {
         memmem::rfind(body, quoted.as_bytes())?
@@ -535,14 +537,14 @@ fn after_key<'a>(body: &'a [u8], key: &str, last: bool) -> Option<&'a [u8]> {
 }
 
 /// `FailedRecordCount` of a PutRecords answer.
-fn failed_record_count(body: &[u8]) -> Option<u64> {
+pub(super) fn failed_record_count(body: &[u8]) -> Option<u64> {
     let rest = after_key(body, "FailedRecordCount", false)?;
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
     std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
 }
 
 /// The string value of the last `"key"` in `body` (a short one: it is decoded by serde).
-fn last_string(body: &[u8], key: &str) -> anyhow::Result<Option<String>> {
+pub(super) fn last_string(body: &[u8], key: &str) -> anyhow::Result<Option<String>> {
     let Some(rest) = after_key(body, key, true) else {
         return Ok(None);
     };
@@ -900,7 +902,7 @@ async fn create_alarms(addr: SocketAddr, n: u32) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn wait_active(admin: &mut Conn) -> anyhow::Result<()> {
+pub(super) async fn wait_active(admin: &mut Conn) -> anyhow::Result<()> {
     let since = Instant::now();
     loop {
         let v = admin
@@ -1074,7 +1076,7 @@ async fn read(server: &Server, w: &Workload) -> anyhow::Result<ReadResult> {
 }
 
 /// Resident set of a process, KiB (`VmRSS` in `/proc/<pid>/status`).
-fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+pub(super) fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     let path = format!("/proc/{pid}/status");
     let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
     status

@@ -4,12 +4,14 @@
 //!   side by side with kinesalite;
 //! - [`client`]: `bench client`, our client library against async-kinesis;
 //! - [`collect`]: `bench collect`, one collection cycle over many streams;
-//! - [`lambda`]: `bench lambda`, Kinesis -> Lambda latency and Invoke rate.
+//! - [`lambda`]: `bench lambda`, Kinesis -> Lambda latency and Invoke rate;
+//! - [`soak`]: `bench soak`, server memory and read-back integrity under sustained load.
 
 mod client;
 mod collect;
 mod ingest;
 mod lambda;
+mod soak;
 
 use std::net::Ipv4Addr;
 
@@ -40,6 +42,9 @@ enum BenchSubcommand {
     /// End-to-end latency of Kinesis -> Lambda (put acknowledged -> handler done) at given
     /// record rates, and Invoke calls a second of a no-op function.
     Lambda(lambda::LambdaBenchArgs),
+    /// Sustained load against `serve --data-dir`: the server's memory over time, and every
+    /// acknowledged record read back once and in order.
+    Soak(soak::SoakArgs),
 }
 
 impl BenchCommand {
@@ -49,6 +54,7 @@ impl BenchCommand {
             Some(BenchSubcommand::Client(args)) => client::run(args).await,
             Some(BenchSubcommand::Collect(args)) => collect::run(args).await,
             Some(BenchSubcommand::Lambda(args)) => lambda::run(args).await,
+            Some(BenchSubcommand::Soak(args)) => soak::run(args).await,
             None => ingest::run(self.http).await,
         }
     }
