@@ -41,7 +41,7 @@
 //! without end. When the store is full, a new series first evicts the series **updated least
 //! recently** (the smallest "last data arrived" time; of equals, the oldest series) that no
 //! [`SeriesHandle`] refers to, and [`Store::series_evicted`] counts it. A series with handles
-//! belongs to a stream, function or queue that exists, and is never evicted (see the
+//! (the Kinesis API keeps them for the streams that exist) is never evicted (see the
 //! invariants); if every series has handles, the new series is stored over the limit. The
 //! least recently updated series are found by one walk over the map for a batch of up to
 //! 1,024 (1% of the limit) at a time, each re-checked when its turn comes, so an eviction
