@@ -138,6 +138,9 @@ impl KinesisMetrics {
         if let Some(s) = self.streams.read().get(name) {
             return Some(s.clone());
         }
+        // No series for a stream that does not exist: a storm of puts naming random streams
+        // would otherwise pin 19 series each, and this map's entry, for good.
+        let enabled = engine.enhanced_metrics(name).ok()?;
         let mut handles = HashMap::new();
         for def in STREAM_LEVEL {
             handles.insert(
@@ -149,7 +152,7 @@ impl KinesisMetrics {
             name: name.to_owned(),
             handles,
             shards: RwLock::new(HashMap::new()),
-            enhanced: AtomicU8::new(enhanced_mask(engine, name)),
+            enhanced: AtomicU8::new(mask_of(&enabled)),
         });
         self.streams.write().insert(name.to_owned(), series.clone());
         Some(series)
@@ -347,10 +350,51 @@ impl KinesisMetrics {
 }
 
 fn enhanced_mask(engine: &Engine, name: &str) -> u8 {
-    let enabled = engine.enhanced_metrics(name).unwrap_or_default();
+    mask_of(&engine.enhanced_metrics(name).unwrap_or_default())
+}
+
+/// The enhanced-monitoring bits of the shard-level metrics named in `enabled`.
+fn mask_of(enabled: &[String]) -> u8 {
     SHARD_LEVEL
         .iter()
         .enumerate()
         .filter(|(_, m)| enabled.iter().any(|e| e == m.name))
         .fold(0, |mask, (i, _)| mask | (1 << i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{KinesisApi, Request};
+
+    fn put(api: &KinesisApi, stream: &str) -> u16 {
+        let body = format!(r#"{{"StreamName":"{stream}","PartitionKey":"k","Data":"AAAA"}}"#);
+        api.handle(&Request {
+            target: Some("Kinesis_20131202.PutRecord"),
+            content_type: Some("application/x-amz-json-1.1"),
+            authenticated: true,
+            body: body.as_bytes(),
+        })
+        .status
+    }
+
+    #[test]
+    fn calls_naming_a_missing_stream_make_no_series() {
+        let engine = Engine::open(kinesis_engine::EngineConfig {
+            transition_delay: std::time::Duration::ZERO,
+            ..kinesis_engine::EngineConfig::default()
+        })
+        .unwrap();
+        let store = Arc::new(Store::new());
+        let api =
+            KinesisApi::with_metrics(engine.clone(), Arc::new(KinesisMetrics::new(store.clone())));
+        for i in 0..50 {
+            assert_eq!(put(&api, &format!("missing-{i}")), 400);
+        }
+        assert_eq!(store.len(), 0);
+        engine.create_stream("orders", None, Some(1), &[]).unwrap();
+        engine.maintain().unwrap();
+        assert_eq!(put(&api, "orders"), 200);
+        assert!(store.len() >= STREAM_LEVEL.len());
+    }
 }

@@ -111,6 +111,9 @@ pub struct LambdaConfig {
     /// 200 ms keeps a shard within AWS's five GetRecords a second; an engine without shard
     /// limits can poll sooner.
     pub poll_interval: Duration,
+    /// How many log lines each function keeps (`--max-function-log-events`); a line past
+    /// that drops the function's oldest, counted by [`LambdaEngine::log_events_dropped`].
+    pub max_log_events: usize,
 }
 
 impl Default for LambdaConfig {
@@ -126,6 +129,7 @@ impl Default for LambdaConfig {
             async_retry_delays: [Duration::from_secs(60), Duration::from_secs(120)],
             state_dir: None,
             poll_interval: esm::IDLE_POLL,
+            max_log_events: logs::DEFAULT_MAX_EVENTS,
         }
     }
 }
@@ -350,7 +354,10 @@ impl LambdaEngine {
             running: AtomicU32::new(0),
             reserved: RwLock::new(None),
             tags: RwLock::new(tags),
-            logs: Arc::new(logs::LogStore::new(self.inner.time.clone())),
+            logs: Arc::new(logs::LogStore::new(
+                self.inner.time.clone(),
+                self.inner.config.max_log_events,
+            )),
             event_invoke: RwLock::new(None),
             versions: Mutex::new(BTreeMap::new()),
             aliases: Mutex::new(BTreeMap::new()),
@@ -496,6 +503,18 @@ impl LambdaEngine {
     /// A function's log events since `from` (an index from an earlier call, 0 for all).
     pub fn logs(&self, name: &str, from: usize) -> Result<Vec<LogEvent>, LambdaError> {
         Ok(self.function(name)?.logs.since(from))
+    }
+
+    /// Per function, by name, how many log lines were dropped to keep it within
+    /// [`LambdaConfig::max_log_events`] (functions that dropped none are left out).
+    pub fn log_events_dropped(&self) -> Vec<(String, u64)> {
+        self.inner
+            .functions
+            .read()
+            .iter()
+            .map(|(name, f)| (name.clone(), f.logs.dropped() as u64))
+            .filter(|(_, dropped)| *dropped > 0)
+            .collect()
     }
 
     /// Stops the engine's background work: mapping pollers and warm instances. Functions and

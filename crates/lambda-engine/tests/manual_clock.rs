@@ -603,3 +603,34 @@ async fn an_sqs_batch_waits_for_its_window_on_the_clock() {
     assert!(queue.in_flight.lock().is_empty(), "deleted once delivered");
     s.engine.shutdown();
 }
+
+/// A function keeps `max_log_events` lines: Lambda's own START, END and REPORT lines of each
+/// invocation count, the oldest go first, and the engine counts what went.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_functions_log_keeps_its_bound_and_counts_what_it_drops() {
+    let s = setup(LambdaConfig {
+        max_log_events: 4,
+        ..LambdaConfig::default()
+    });
+    deploy(&s.engine, "chatty", 3);
+    deploy(&s.engine, "quiet", 3);
+    for _ in 0..3 {
+        s.engine
+            .invoke("chatty", Bytes::from("{}"))
+            .await
+            .expect("invoke");
+    }
+    s.engine
+        .invoke("quiet", Bytes::from("{}"))
+        .await
+        .expect("invoke");
+    let kept = s.engine.logs("chatty", 0).expect("logs");
+    assert_eq!(kept.len(), 4);
+    assert!(
+        kept[3].message.starts_with("REPORT RequestId: "),
+        "{kept:?}"
+    );
+    assert!(kept[1].message.starts_with("START RequestId: "), "{kept:?}");
+    // Three invocations wrote nine lines; five were dropped. The quiet one dropped none.
+    assert_eq!(s.engine.log_events_dropped(), [("chatty".to_owned(), 5)]);
+}

@@ -179,6 +179,39 @@ pub struct Gauge {
     pub value: f64,
 }
 
+impl Gauge {
+    /// A series of one of streamwatch's own metrics, named, typed and described by its
+    /// catalogue entry; `label_values` go with the entry's label names, in order.
+    pub fn of(
+        metric: &metric_store::catalog::own::OwnMetric,
+        label_values: &[&str],
+        value: f64,
+    ) -> Gauge {
+        debug_assert_eq!(
+            metric.labels.len(),
+            label_values.len(),
+            "{} takes labels {:?}",
+            metric.name,
+            metric.labels
+        );
+        Gauge {
+            name: metric.name.to_owned(),
+            kind: match metric.kind {
+                metric_store::catalog::own::Kind::Counter => MetricType::Counter,
+                metric_store::catalog::own::Kind::Gauge => MetricType::Gauge,
+            },
+            help: metric.help.to_owned(),
+            labels: metric
+                .labels
+                .iter()
+                .zip(label_values)
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect(),
+            value,
+        }
+    }
+}
+
 /// Snake case as the CloudWatch exporters write it (yet-another-cloudwatch-exporter's
 /// `PromString`): an upper-case letter that follows a lower-case letter or a digit gets an `_`
 /// before it, everything is lower-cased, `%` becomes `_percent`, and the separators

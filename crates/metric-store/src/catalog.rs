@@ -261,6 +261,134 @@ catalogue! {
     }
 }
 
+/// streamwatch's own metrics: what its processes say about themselves in Prometheus text
+/// (`streamwatch collect`'s health series; `streamwatch serve`'s `GET /metrics`: what it holds
+/// and how close each bound is). Not CloudWatch metrics: they never enter the [`Store`].
+///
+/// A name here is the only way to publish one of them; `docs/metrics.md` lists them under
+/// "streamwatch's own metrics".
+pub mod own {
+    /// Whether a metric counts up or goes up and down.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Kind {
+        /// Cumulative since the process started; its name ends in `_total`, so `rate()` and
+        /// `increase()` apply.
+        Counter,
+        /// A value that goes up and down.
+        Gauge,
+    }
+
+    impl Kind {
+        /// `counter` or `gauge`, as Prometheus' `# TYPE` line writes it.
+        pub fn as_str(self) -> &'static str {
+            match self {
+                Kind::Counter => "counter",
+                Kind::Gauge => "gauge",
+            }
+        }
+    }
+
+    /// One of streamwatch's own metrics.
+    #[derive(Debug, PartialEq)]
+    pub struct OwnMetric {
+        /// The Prometheus name, e.g. `streamwatch_metric_series`.
+        pub name: &'static str,
+        /// Counter or gauge.
+        pub kind: Kind,
+        /// The HELP text: what one value means.
+        pub help: &'static str,
+        /// The label names each series carries, in order (empty for one series).
+        pub labels: &'static [&'static str],
+        /// Which command publishes it.
+        pub published_by: &'static str,
+    }
+
+    macro_rules! own_metrics {
+        ($(
+            $(#[$doc:meta])*
+            $group:ident ($by:literal) {
+                $( $const_name:ident: $name:literal, $kind:ident, [$($label:literal),*], $help:literal; )*
+            }
+        )*) => {
+            $(
+                $(#[$doc])*
+                pub mod $group {
+                    use super::{Kind, OwnMetric};
+                    $(
+                        #[doc = $help]
+                        pub static $const_name: OwnMetric = OwnMetric {
+                            name: $name,
+                            kind: Kind::$kind,
+                            help: $help,
+                            labels: &[$($label),*],
+                            published_by: $by,
+                        };
+                    )*
+
+                    /// Every metric of the group, in documentation order.
+                    pub static ALL: &[&OwnMetric] = &[$(&$const_name),*];
+                }
+            )*
+
+            /// Every own metric, group by group.
+            pub fn all() -> impl Iterator<Item = &'static OwnMetric> {
+                std::iter::empty()$(.chain($group::ALL.iter().copied()))*
+            }
+        };
+    }
+
+    own_metrics! {
+        /// `streamwatch collect`: the collector's health, per region.
+        collector ("streamwatch collect") {
+            API_CALLS: "streamwatch_collector_api_calls_total", Counter, ["operation", "region"],
+                "API calls the collector made since it started, by operation.";
+            ERRORS: "streamwatch_collector_errors_total", Counter, ["region"],
+                "Errors (failed API calls, inventory reads and outputs) since the collector started.";
+            CYCLE_METRICS_REQUESTED: "streamwatch_collector_cycle_metrics_requested", Gauge, ["region"],
+                "Metrics the last cycle requested from GetMetricData (what CloudWatch bills).";
+            CYCLE_COST_USD: "streamwatch_collector_cycle_cost_usd", Gauge, ["region"],
+                "Estimated CloudWatch cost of the last cycle, in US dollars.";
+            CYCLE_DURATION: "streamwatch_collector_cycle_duration_seconds", Gauge, ["region"],
+                "How long the last cycle took, inventory included.";
+            STREAMS: "streamwatch_collector_streams", Gauge, ["region"],
+                "Streams found by the last discovery.";
+            FUNCTIONS: "streamwatch_collector_functions", Gauge, ["region"],
+                "Functions found by the last discovery.";
+            LAST_SUCCESS: "streamwatch_collector_last_success_timestamp_seconds", Gauge, ["region"],
+                "When the last cycle without errors ended (Unix seconds); time() minus this is the age of the data.";
+        }
+
+        /// `streamwatch serve` (`GET /metrics` on the engine's port): what the engine holds in
+        /// memory and how close each bound is (see README's "Memory and bounds").
+        engine ("streamwatch serve") {
+            HELD_RECORD_BYTES: "streamwatch_engine_held_record_bytes", Gauge, [],
+                "Bytes of Kinesis records held in memory: payload, 48 bytes per record and, with --data-dir, 40 bytes per journal frame indexed.";
+            MAX_MEMORY_BYTES: "streamwatch_engine_max_memory_bytes", Gauge, [],
+                "The limit on Kinesis record bytes held in memory (--max-memory).";
+            RECORDS_EVICTED: "streamwatch_engine_records_evicted_total", Counter, ["stream_name", "shard_id"],
+                "Kinesis records dropped before their retention period ended, in memory-only mode, because the memory limit was reached.";
+            METRIC_SERIES: "streamwatch_metric_series", Gauge, [],
+                "Series the metric store holds (AWS metrics, PutMetricData and EMF metrics).";
+            METRIC_MAX_SERIES: "streamwatch_metric_max_series", Gauge, [],
+                "The limit on series in the metric store (--max-metric-series).";
+            METRIC_SERIES_EVICTED: "streamwatch_metric_series_evicted_total", Counter, [],
+                "Series the metric store forgot to make room for a new one (the least recently updated first).";
+            LAMBDA_LOG_EVENTS_DROPPED: "streamwatch_lambda_log_events_dropped_total", Counter, ["function_name"],
+                "Function log lines dropped, oldest first, because the function held --max-function-log-events lines.";
+            SQS_HELD_BYTES: "streamwatch_sqs_held_bytes", Gauge, [],
+                "Bytes of SQS messages held across all queues (body, attributes and 256 bytes of bookkeeping each).";
+            SQS_MAX_HELD_BYTES: "streamwatch_sqs_max_held_bytes", Gauge, [],
+                "The limit on bytes of SQS messages held across all queues (--max-queue-bytes).";
+            SQS_SENDS_REFUSED: "streamwatch_sqs_sends_refused_total", Counter, [],
+                "Messages refused (RequestThrottled) because the queues held --max-queue-bytes; SNS and Lambda deliveries included.";
+            SNS_HTTP_IN_FLIGHT: "streamwatch_sns_http_deliveries_in_flight", Gauge, [],
+                "SNS notifications being POSTed to HTTP(S) subscriptions now.";
+            SNS_HTTP_REFUSED: "streamwatch_sns_http_deliveries_refused_total", Counter, [],
+                "SNS notifications to HTTP(S) subscriptions failed at once because --max-sns-http-deliveries were in flight.";
+        }
+    }
+}
+
 /// The shard-level `AWS/Kinesis` metrics (`StreamName` + `ShardId`), which
 /// EnableEnhancedMonitoring names one by one (or all with `ALL`), in the order of its API
 /// documentation.
@@ -311,6 +439,24 @@ pub fn markdown() -> String {
             sets.join("; "),
             statistics.join(", "),
             d.description
+        ));
+    }
+    out.push_str(
+        "\n## streamwatch's own metrics\n\nPrometheus text, not CloudWatch: `streamwatch collect` adds its health series to its output, `streamwatch serve` answers `GET /metrics` on its port.\n\n| metric | type | labels | published by | meaning |\n|---|---|---|---|---|\n",
+    );
+    for m in own::all() {
+        let labels = if m.labels.is_empty() {
+            "(none)".to_owned()
+        } else {
+            m.labels.join(", ")
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | `{}` | {} |\n",
+            m.name,
+            m.kind.as_str(),
+            labels,
+            m.published_by,
+            m.help
         ));
     }
     out
@@ -369,6 +515,29 @@ mod tests {
                 .series(&store, &[])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn own_metrics_are_unique_prometheus_names_and_counters_end_in_total() {
+        let mut seen = std::collections::BTreeSet::new();
+        for m in own::all() {
+            assert!(seen.insert(m.name), "{} twice", m.name);
+            assert!(m.name.starts_with("streamwatch_"), "{}", m.name);
+            assert!(
+                m.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{}",
+                m.name
+            );
+            assert_eq!(
+                m.kind == own::Kind::Counter,
+                m.name.ends_with("_total"),
+                "{}",
+                m.name
+            );
+        }
+        assert!(markdown().contains("| streamwatch_metric_series | gauge | (none) |"));
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! - [`Aggregate`] (`aggregate`): count, sum, min, max and a sketch of some values; evaluates a
 //!   [`Statistic`] (SampleCount, Sum, Minimum, Maximum, Average, pNN.NN).
 //! - [`Store`] (`store`): series keyed by [`MetricKey`] with a [`Unit`], per-second aggregates
-//!   for 3 hours and per-minute aggregates for 15 days, bounded memory. The engine records
+//!   for 3 hours and per-minute aggregates for 15 days, at most [`DEFAULT_MAX_SERIES`] series unless
+//!   configured ([`Store::with_max_series`]), bounded memory. The engine records
 //!   through a [`SeriesHandle`]; the CloudWatch API calls [`Store::put`], [`Store::list`] and
 //!   [`Store::query`]; housekeeping calls [`Store::maintain`].
 //!
@@ -46,5 +47,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::Error;
 pub use key::{DimensionFilter, ListFilter, MAX_DIMENSIONS, MetricKey};
 pub use sketch::{MAX_BUCKETS, RELATIVE_ACCURACY, Sketch};
-pub use store::{Datapoint, Datum, MAX_VALUE, MAX_VALUES, SeriesHandle, StorageResolution, Store};
+pub use store::{
+    DEFAULT_MAX_SERIES, Datapoint, Datum, MAX_VALUE, MAX_VALUES, SeriesHandle, StorageResolution,
+    Store,
+};
 pub use unit::Unit;

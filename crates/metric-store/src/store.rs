@@ -33,6 +33,20 @@
 //! - A series with live handles is never removed, so a handle never records into a series the
 //!   store has forgotten.
 //!
+//! # How many series
+//!
+//! Points per series are bounded by retention; the number of series by
+//! [`Store::with_max_series`] ([`DEFAULT_MAX_SERIES`], `--max-metric-series`), since a storm of
+//! stream names or PutMetricData calls with random dimensions would otherwise grow the map
+//! without end. When the store is full, a new series first evicts the series **updated least
+//! recently** (the smallest "last data arrived" time; of equals, the oldest series) that no
+//! [`SeriesHandle`] refers to, and [`Store::series_evicted`] counts it. A series with handles
+//! (the Kinesis API keeps them for the streams that exist) is never evicted (see the
+//! invariants); if every series has handles, the new series is stored over the limit. The
+//! least recently updated series are found by one walk over the map for a batch of up to
+//! 1,024 (1% of the limit) at a time, each re-checked when its turn comes, so an eviction
+//! costs about a hundredth of a walk.
+//!
 //! # Queries
 //!
 //! Periods are 1, 5, 10, 20, 30 or a multiple of 60 seconds ([`Error::InvalidPeriod`]
@@ -81,6 +95,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::{Mutex, RwLock};
 
@@ -90,6 +105,12 @@ use crate::error::Error;
 use crate::key::{ListFilter, MetricKey};
 use crate::series::{SECONDS_KEPT, SeriesData, Source};
 use crate::unit::Unit;
+
+/// How many series a store holds by default before a new one evicts the least recently
+/// updated ([`Store::with_max_series`]).
+pub const DEFAULT_MAX_SERIES: usize = 100_000;
+/// The most eviction candidates one walk over the map finds.
+const EVICTION_BATCH: usize = 1024;
 
 /// The most values one Values datum may carry (CloudWatch's limit).
 pub const MAX_VALUES: usize = 150;
@@ -226,6 +247,9 @@ pub struct Datapoint {
 /// A series: its key and its data.
 pub(crate) struct Series {
     key: MetricKey,
+    /// Creation order in the store: tells a re-created key from the one a candidate named,
+    /// and breaks ties between equally old series.
+    seq: u64,
     data: Mutex<SeriesData>,
 }
 
@@ -317,12 +341,31 @@ impl SeriesHandle {
 pub struct Store {
     series: RwLock<HashMap<MetricKey, Arc<Series>>>,
     clock: Arc<dyn Clock>,
+    /// How many series before a new one evicts one.
+    max_series: usize,
+    /// Series created so far: the next series' `seq`.
+    created: AtomicU64,
+    /// Series evicted to make room.
+    evicted: AtomicU64,
+    /// Taken only under the map's write lock.
+    eviction: Mutex<Eviction>,
+}
+
+/// The next series to evict, found by one walk over the map.
+#[derive(Default)]
+struct Eviction {
+    /// `(last active ms, seq, key)`, newest first, so that `pop` gives the oldest.
+    candidates: Vec<(u64, u64, MetricKey)>,
+    /// The map's size when a walk last found nothing to evict: no new walk until it has
+    /// grown by a batch (every series had handles).
+    barren_at: Option<usize>,
 }
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store")
             .field("series", &self.series.read().len())
+            .field("max_series", &self.max_series)
             .finish_non_exhaustive()
     }
 }
@@ -345,7 +388,28 @@ impl Store {
         Store {
             series: RwLock::new(HashMap::new()),
             clock,
+            max_series: DEFAULT_MAX_SERIES,
+            created: AtomicU64::new(0),
+            evicted: AtomicU64::new(0),
+            eviction: Mutex::new(Eviction::default()),
         }
+    }
+
+    /// The store, holding at most `max` series (at least 1): when full, a new series evicts
+    /// the least recently updated one without handles (see the module doc).
+    pub fn with_max_series(mut self, max: usize) -> Store {
+        self.max_series = max.max(1);
+        self
+    }
+
+    /// How many series the store holds before a new one evicts one.
+    pub fn max_series(&self) -> usize {
+        self.max_series
+    }
+
+    /// How many series were evicted to make room for new ones, since the store was made.
+    pub fn series_evicted(&self) -> u64 {
+        self.evicted.load(Ordering::Relaxed)
     }
 
     /// How many series the store holds.
@@ -363,13 +427,47 @@ impl Store {
             return Arc::clone(series);
         }
         let mut map = self.series.write();
-        let series = map.entry(key.clone()).or_insert_with(|| {
-            Arc::new(Series {
-                key: key.clone(),
-                data: Mutex::new(SeriesData::new(unit.unwrap_or_default())),
-            })
+        if let Some(series) = map.get(key) {
+            return Arc::clone(series);
+        }
+        if map.len() >= self.max_series {
+            self.evict_one(&mut map);
+        }
+        let series = Arc::new(Series {
+            key: key.clone(),
+            seq: self.created.fetch_add(1, Ordering::Relaxed),
+            data: Mutex::new(SeriesData::new(unit.unwrap_or_default())),
         });
-        Arc::clone(series)
+        map.insert(key.clone(), Arc::clone(&series));
+        series
+    }
+
+    /// Removes the least recently updated series that no handle refers to, if there is one.
+    /// Called with the map's write lock held, so no handle can be made meanwhile.
+    fn evict_one(&self, map: &mut HashMap<MetricKey, Arc<Series>>) {
+        let batch = (self.max_series / 100).clamp(1, EVICTION_BATCH);
+        let mut eviction = self.eviction.lock();
+        for _ in 0..2 {
+            while let Some((active, seq, key)) = eviction.candidates.pop() {
+                // Still there, still without handles, and not updated since the walk (an
+                // update makes it recent).
+                let evictable = map.get(&key).is_some_and(|s| {
+                    s.seq == seq
+                        && Arc::strong_count(s) == 1
+                        && s.data.lock().last_active_ms == active
+                });
+                if evictable {
+                    map.remove(&key);
+                    self.evicted.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+            }
+            if eviction.barren_at.is_some_and(|at| map.len() < at + batch) {
+                return;
+            }
+            eviction.candidates = oldest_unhandled(map, batch);
+            eviction.barren_at = eviction.candidates.is_empty().then_some(map.len());
+        }
     }
 
     /// The series for `key`, created if new. A series has one unit; the last one given wins.
@@ -538,6 +636,24 @@ impl Store {
             .sum();
         table + series + keys
     }
+}
+
+/// Up to `n` series without handles, the least recently updated last (ties: the oldest
+/// series last), as `(last active ms, seq, key)`.
+fn oldest_unhandled(map: &HashMap<MetricKey, Arc<Series>>, n: usize) -> Vec<(u64, u64, MetricKey)> {
+    let mut all: Vec<(u64, u64, &MetricKey)> = map
+        .values()
+        .filter(|s| Arc::strong_count(s) == 1)
+        .map(|s| (s.data.lock().last_active_ms, s.seq, &s.key))
+        .collect();
+    if all.len() > n {
+        all.select_nth_unstable(n - 1);
+        all.truncate(n);
+    }
+    all.sort_unstable_by(|a, b| b.cmp(a));
+    all.into_iter()
+        .map(|(active, seq, key)| (active, seq, key.clone()))
+        .collect()
 }
 
 /// Which data answers a query, and where its periods start (epoch seconds).

@@ -78,6 +78,8 @@ pub(crate) fn codes(e: &SqsError) -> Codes {
             400,
             "AWS.SimpleQueueService.BatchRequestTooLong",
         ),
+        // Not in the query model's list: 400, its shape name as the query code.
+        SqsError::RequestThrottled { .. } => ("RequestThrottled", 400, "RequestThrottled"),
     };
     Codes {
         code,

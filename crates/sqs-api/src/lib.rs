@@ -170,9 +170,14 @@ pub(crate) mod testing {
 
     /// An engine on a manual clock.
     pub(crate) fn engine() -> (SqsEngine, ManualClock) {
+        engine_with(SqsConfig::default())
+    }
+
+    /// An engine on a manual clock with settings of the test's own.
+    pub(crate) fn engine_with(config: SqsConfig) -> (SqsEngine, ManualClock) {
         let clock = ManualClock::new(1_700_000_000_000);
         let store = Arc::new(metric_store::Store::with_clock(Arc::new(clock.clone())));
-        let engine = SqsEngine::with_clock(SqsConfig::default(), store, Arc::new(clock.clone()));
+        let engine = SqsEngine::with_clock(config, store, Arc::new(clock.clone()));
         (engine, clock)
     }
 

@@ -57,4 +57,21 @@ pub enum SqsError {
     /// sent, in bytes.
     #[error("Batch requests cannot be longer than {0} bytes. You have sent {1} bytes.")]
     BatchRequestTooLong(usize, usize),
+    /// The engine's queues hold as many bytes as it keeps ([`SqsConfig::max_held_bytes`](
+    /// crate::SqsConfig), `--max-queue-bytes`): the send is refused, nothing is stored.
+    ///
+    /// AWS has no "queues full" error; of the errors SendMessage and SendMessageBatch
+    /// document, `RequestThrottled` is the closest (the request is refused for now and may
+    /// succeed later), and SDKs retry it with backoff. `OverLimit`, which AWS uses for the
+    /// in-flight message limit, is not among SendMessage's errors, so SDKs would see an
+    /// unknown error and not retry.
+    #[error(
+        "Request is throttled: the queues hold {held} bytes of messages, the most this engine keeps is {max} (--max-queue-bytes). Receive and delete messages, or raise the limit."
+    )]
+    RequestThrottled {
+        /// Bytes held when the send was refused.
+        held: u64,
+        /// The bound.
+        max: u64,
+    },
 }

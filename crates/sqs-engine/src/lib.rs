@@ -20,6 +20,12 @@
 //! `ManualClock` instead of sleeping. Only a long poll's wait is real time: it wakes when a
 //! message arrives and looks again every 100 ms until its deadline.
 //!
+//! Memory is bounded: all queues together hold at most [`SqsConfig::max_held_bytes`] of
+//! messages (1 GiB by default); past it SendMessage is refused with
+//! [`SqsError::RequestThrottled`] and nothing is stored, so an acknowledged message is never
+//! dropped to make room. [`SqsEngine::held_bytes`] and [`SqsEngine::sends_refused`] say how
+//! close the bound is and how often it was reached.
+//!
 //! FIFO queues are not supported: creating one is refused with `InvalidAttributeValue`.
 //! The engine knows no HTTP and no wire encoding: `sqs-api` maps AWS's JSON protocol onto it.
 //!
@@ -71,7 +77,9 @@ use time_source::{Clock, SystemClock};
 pub use attributes::MAX_VISIBILITY_SECS;
 pub use error::SqsError;
 pub use md5::{md5_hex, md5_of_attributes};
-pub use message::{AttributeValue, MAX_ATTRIBUTES, Outgoing, Received, Sent, message_size};
+pub use message::{
+    AttributeValue, MAX_ATTRIBUTES, MESSAGE_OVERHEAD_BYTES, Outgoing, Received, Sent, message_size,
+};
 pub use queue::{Depth, valid_batch_id};
 
 use queue::Queue;
@@ -87,6 +95,9 @@ pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 /// How often PurgeQueue may run on one queue.
 pub const PURGE_INTERVAL: Duration = Duration::from_secs(60);
 
+/// How many bytes of messages the queues hold together by default (1 GiB).
+pub const DEFAULT_MAX_HELD_BYTES: u64 = 1 << 30;
+
 /// Settings of the engine.
 #[derive(Debug, Clone)]
 pub struct SqsConfig {
@@ -96,6 +107,10 @@ pub struct SqsConfig {
     pub region: String,
     /// The base of queue URLs (`<endpoint>/<account>/<name>`), e.g. `http://127.0.0.1:4566`.
     pub endpoint_url: String,
+    /// The most bytes of messages all queues hold together (`--max-queue-bytes`), each
+    /// message counting its body, attributes and [`MESSAGE_OVERHEAD_BYTES`]; a send past it
+    /// is refused with [`SqsError::RequestThrottled`].
+    pub max_held_bytes: u64,
 }
 
 impl Default for SqsConfig {
@@ -104,6 +119,7 @@ impl Default for SqsConfig {
             account_id: "000000000000".into(),
             region: "us-east-1".into(),
             endpoint_url: "http://localhost".into(),
+            max_held_bytes: DEFAULT_MAX_HELD_BYTES,
         }
     }
 }
@@ -111,6 +127,8 @@ impl Default for SqsConfig {
 struct Inner {
     config: SqsConfig,
     queues: RwLock<BTreeMap<String, Arc<Queue>>>,
+    /// Bytes held by every queue, against `config.max_held_bytes`.
+    held: Arc<message::Held>,
     metrics: Arc<Store>,
     clock: Arc<dyn Clock>,
 }
@@ -139,6 +157,7 @@ impl SqsEngine {
     pub fn with_clock(config: SqsConfig, metrics: Arc<Store>, clock: Arc<dyn Clock>) -> SqsEngine {
         SqsEngine {
             inner: Arc::new(Inner {
+                held: Arc::new(message::Held::new(config.max_held_bytes)),
                 config,
                 queues: RwLock::new(BTreeMap::new()),
                 metrics,
@@ -150,6 +169,17 @@ impl SqsEngine {
     /// The engine's settings.
     pub fn config(&self) -> &SqsConfig {
         &self.inner.config
+    }
+
+    /// Bytes of messages all queues hold now, as [`SqsConfig::max_held_bytes`] counts them.
+    pub fn held_bytes(&self) -> u64 {
+        self.inner.held.bytes()
+    }
+
+    /// Messages refused since the engine started because the queues held
+    /// [`SqsConfig::max_held_bytes`].
+    pub fn sends_refused(&self) -> u64 {
+        self.inner.held.refused()
     }
 
     /// The ARN of queue `name`.
@@ -238,9 +268,14 @@ pub(crate) mod testing {
 
     /// An engine and the clock it reads; the metric store reads the same clock.
     pub(crate) fn engine() -> (SqsEngine, ManualClock) {
+        engine_with(SqsConfig::default())
+    }
+
+    /// [`engine`] with settings of the test's own.
+    pub(crate) fn engine_with(config: SqsConfig) -> (SqsEngine, ManualClock) {
         let clock = ManualClock::new(START_MS);
         let store = Arc::new(Store::with_clock(Arc::new(clock.clone())));
-        let engine = SqsEngine::with_clock(SqsConfig::default(), store, Arc::new(clock.clone()));
+        let engine = SqsEngine::with_clock(config, store, Arc::new(clock.clone()));
         (engine, clock)
     }
 

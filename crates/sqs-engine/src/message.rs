@@ -2,8 +2,14 @@
 //! a message must pass before it is stored.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::{MAX_DELAY_SECS, SqsError};
+
+/// What a message costs besides its body and attributes, as the bound on held bytes counts
+/// it: its id, digests, receipt handle and place in the queue's maps.
+pub const MESSAGE_OVERHEAD_BYTES: u64 = 256;
 
 /// Most message attributes one message may carry.
 pub const MAX_ATTRIBUTES: usize = 10;
@@ -131,16 +137,140 @@ impl Message {
     }
 }
 
-/// A queue's messages in send order, and the index from receipt handle to message.
-#[derive(Debug, Default)]
+impl Message {
+    /// What the message counts against the bound on held bytes: body, attributes (names,
+    /// types and values) and [`MESSAGE_OVERHEAD_BYTES`].
+    pub(crate) fn held_bytes(&self) -> u64 {
+        held_bytes(
+            self.body.len()
+                + self
+                    .attributes
+                    .iter()
+                    .map(|(k, v)| k.len() + v.data_type.len() + v.value.len())
+                    .sum::<usize>(),
+        )
+    }
+}
+
+/// What a message of `size` bytes (as [`message_size`] counts) holds against the bound.
+pub(crate) fn held_bytes(size: usize) -> u64 {
+    size as u64 + MESSAGE_OVERHEAD_BYTES
+}
+
+/// The bytes held by every queue of an engine, against its bound; shared by the queues.
+#[derive(Debug)]
+pub(crate) struct Held {
+    bytes: AtomicU64,
+    max: u64,
+    refused: AtomicU64,
+}
+
+impl Held {
+    /// Nothing held yet, at most `max` bytes.
+    pub(crate) fn new(max: u64) -> Held {
+        Held {
+            bytes: AtomicU64::new(0),
+            max,
+            refused: AtomicU64::new(0),
+        }
+    }
+
+    /// Bytes held now.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Messages refused so far.
+    pub(crate) fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    /// Whether `bytes` more would fit; if not, counts `messages` refused messages.
+    pub(crate) fn check(&self, bytes: u64, messages: u64) -> Result<(), SqsError> {
+        let held = self.bytes();
+        if held.saturating_add(bytes) <= self.max {
+            return Ok(());
+        }
+        self.refused.fetch_add(messages, Ordering::Relaxed);
+        Err(SqsError::RequestThrottled {
+            held,
+            max: self.max,
+        })
+    }
+
+    /// Takes `bytes` if they fit, at once (no other send can take them meanwhile); else
+    /// counts one refused message.
+    fn reserve(&self, bytes: u64) -> Result<(), SqsError> {
+        self.bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
+                held.checked_add(bytes).filter(|total| *total <= self.max)
+            })
+            .map(|_| ())
+            .map_err(|held| {
+                self.refused.fetch_add(1, Ordering::Relaxed);
+                SqsError::RequestThrottled {
+                    held,
+                    max: self.max,
+                }
+            })
+    }
+
+    fn release(&self, bytes: u64) {
+        // Never below zero, even if a count went wrong.
+        let _ = self
+            .bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
+                Some(held.saturating_sub(bytes))
+            });
+    }
+}
+
+/// A queue's messages in send order, and the index from receipt handle to message. Every
+/// message's [`Message::held_bytes`] is counted in the engine's [`Held`] from
+/// [`push`](Messages::push) until it is removed (deleted, expired, purged, its queue
+/// deleted or dropped).
+#[derive(Debug)]
 pub(crate) struct Messages {
     pub(crate) next_seq: u64,
     pub(crate) by_seq: BTreeMap<u64, Message>,
     /// Newest receipt handle -> message.
     pub(crate) receipts: HashMap<String, u64>,
+    /// The engine's count of held bytes.
+    held: Arc<Held>,
+    /// What this queue's messages hold of it.
+    bytes: u64,
+}
+
+impl Drop for Messages {
+    fn drop(&mut self) {
+        self.held.release(self.bytes);
+    }
 }
 
 impl Messages {
+    /// No messages, counted in `held`.
+    pub(crate) fn new(held: Arc<Held>) -> Messages {
+        Messages {
+            next_seq: 0,
+            by_seq: BTreeMap::new(),
+            receipts: HashMap::new(),
+            held,
+            bytes: 0,
+        }
+    }
+
+    /// Stores `message` as the newest, if the engine's bound leaves room for it
+    /// ([`SqsError::RequestThrottled`] otherwise, and nothing is stored).
+    pub(crate) fn push(&mut self, message: Message) -> Result<(), SqsError> {
+        let size = message.held_bytes();
+        self.held.reserve(size)?;
+        self.bytes += size;
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.by_seq.insert(seq, message);
+        Ok(())
+    }
+
     /// Drops the messages sent `retention_ms` or longer before `now`.
     pub(crate) fn expire(&mut self, now: u64, retention_ms: u64) {
         let expired: Vec<u64> = self
@@ -159,12 +289,17 @@ impl Messages {
         if let Some(r) = &m.receipt {
             self.receipts.remove(r);
         }
+        let size = m.held_bytes();
+        self.bytes = self.bytes.saturating_sub(size);
+        self.held.release(size);
         Some(m)
     }
 
     pub(crate) fn clear(&mut self) {
         self.by_seq.clear();
         self.receipts.clear();
+        self.held.release(self.bytes);
+        self.bytes = 0;
     }
 }
 

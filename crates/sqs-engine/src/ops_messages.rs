@@ -22,7 +22,25 @@ impl SqsEngine {
         message::check(message, q.settings.read().maximum_message_size as usize)
     }
 
+    /// Whether `messages` would fit within the bound on held bytes now
+    /// ([`SqsConfig::max_held_bytes`](crate::SqsConfig)): SendMessageBatch asks before
+    /// sending any, so that a full engine refuses the whole batch. A refusal counts every
+    /// message in [`SqsEngine::sends_refused`]. Each send checks again, at once.
+    pub fn check_room<'m>(
+        &self,
+        messages: impl IntoIterator<Item = &'m Outgoing>,
+    ) -> Result<(), SqsError> {
+        let (bytes, count) = messages.into_iter().fold((0, 0), |(bytes, count), m| {
+            (bytes + message::held_bytes(message_size(m)), count + 1)
+        });
+        self.inner.held.check(bytes, count)
+    }
+
     /// Sends one message to the queue at `queue_url` (or named so).
+    ///
+    /// Refused with [`SqsError::RequestThrottled`], and nothing stored, when the engine's
+    /// queues already hold [`SqsConfig::max_held_bytes`](crate::SqsConfig): a message is
+    /// acknowledged only once it is stored, and never dropped to make room.
     pub fn send(&self, queue_url: &str, message: Outgoing) -> Result<Sent, SqsError> {
         let q = self.queue(queue_url)?;
         self.send_to(&q, message)
@@ -56,24 +74,19 @@ impl SqsEngine {
         };
         {
             let mut messages = q.messages.lock();
-            let seq = messages.next_seq;
-            messages.next_seq += 1;
-            messages.by_seq.insert(
-                seq,
-                Message {
-                    id: sent.message_id.clone(),
-                    body,
-                    md5_of_body: sent.md5_of_body.clone(),
-                    md5_of_attributes: sent.md5_of_attributes.clone(),
-                    attributes: message.attributes,
-                    sent_ms: now,
-                    visible_at_ms: now + delay * 1000,
-                    first_receive_ms: 0,
-                    receive_count: 0,
-                    receipt: None,
-                    trace_header: message.trace_header,
-                },
-            );
+            messages.push(Message {
+                id: sent.message_id.clone(),
+                body,
+                md5_of_body: sent.md5_of_body.clone(),
+                md5_of_attributes: sent.md5_of_attributes.clone(),
+                attributes: message.attributes,
+                sent_ms: now,
+                visible_at_ms: now + delay * 1000,
+                first_receive_ms: 0,
+                receive_count: 0,
+                receipt: None,
+                trace_header: message.trace_header,
+            })?;
         }
         q.arrived.notify_waiters();
         self.record(&q.name, &catalog::sqs::MESSAGES_SENT, 1.0);
@@ -365,6 +378,83 @@ mod tests {
             e.receive(&url, 11, None, None).await,
             Err(SqsError::InvalidParameterValue(t)) if t.starts_with("Value 11 for parameter MaxNumberOfMessages")
         ));
+    }
+
+    #[tokio::test]
+    async fn sends_past_the_bound_on_held_bytes_are_refused_and_nothing_is_lost() {
+        use crate::{MESSAGE_OVERHEAD_BYTES, SqsConfig};
+        let one = MESSAGE_OVERHEAD_BYTES + 1;
+        let (e, clock) = crate::testing::engine_with(SqsConfig {
+            max_held_bytes: 3 * one,
+            ..SqsConfig::default()
+        });
+        let a = queue(&e, "a");
+        let b = queue(&e, "b");
+        e.send(&a, text("1")).unwrap();
+        e.send(&b, text("2")).unwrap();
+        e.send(&a, text("3")).unwrap();
+        assert_eq!(e.held_bytes(), 3 * one);
+        // Full across both queues: refused, and not stored.
+        assert_eq!(
+            e.send(&b, text("4")),
+            Err(SqsError::RequestThrottled {
+                held: 3 * one,
+                max: 3 * one
+            })
+        );
+        assert_eq!(e.sends_refused(), 1);
+        assert_eq!(e.depth(&b).unwrap().visible, 1);
+        assert_eq!(sum(&e, "NumberOfMessagesSent", "b"), 1.0);
+        // Every acknowledged message is still there.
+        let got = e.receive(&a, 10, Some(30), Some(0)).await.unwrap();
+        assert_eq!(got.len(), 2);
+        // Received but not deleted still counts; a delete makes room.
+        assert!(e.send(&b, text("4")).is_err());
+        e.delete(&a, &got[0].receipt_handle).unwrap();
+        assert_eq!(e.held_bytes(), 2 * one);
+        e.send(&b, text("4")).unwrap();
+        // A batch is asked about as a whole.
+        assert!(e.check_room([&text("5")]).is_err());
+        assert_eq!(e.sends_refused(), 3);
+        // Purge, expiry and queue deletion all give bytes back.
+        clock.advance(60_000);
+        e.purge(&b).unwrap();
+        assert_eq!(e.held_bytes(), one);
+        assert!(e.check_room([&text("5"), &text("6")]).is_ok());
+        e.delete_queue(&a).unwrap();
+        assert_eq!(e.held_bytes(), 0);
+        let c = e
+            .create_queue(
+                "c",
+                &BTreeMap::from([("MessageRetentionPeriod".to_string(), "60".to_string())]),
+                &BTreeMap::new(),
+            )
+            .unwrap();
+        e.send(&c, text("x")).unwrap();
+        assert_eq!(e.held_bytes(), one);
+        clock.advance(60_000);
+        assert_eq!(e.depth(&c).unwrap(), Depth::default());
+        assert_eq!(e.held_bytes(), 0);
+    }
+
+    #[test]
+    fn held_bytes_count_attributes_and_the_cleaned_body() {
+        let (e, _) = engine();
+        let url = queue(&e, "q");
+        let mut m = text("ab");
+        m.attributes.insert(
+            "n".into(),
+            crate::AttributeValue {
+                data_type: "Number".into(),
+                value: b"12".to_vec(),
+            },
+        );
+        e.send(&url, m).unwrap();
+        let overhead = crate::MESSAGE_OVERHEAD_BYTES;
+        assert_eq!(e.held_bytes(), overhead + 2 + 1 + 6 + 2);
+        // U+0001 is stored as U+FFFD, three bytes.
+        e.send(&url, text("\u{1}")).unwrap();
+        assert_eq!(e.held_bytes(), 2 * overhead + 11 + 3);
     }
 
     #[test]

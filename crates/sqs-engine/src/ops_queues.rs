@@ -43,6 +43,7 @@ impl SqsEngine {
             settings,
             tags.clone(),
             self.now_ms(),
+            self.inner.held.clone(),
         );
         queues.insert(name.to_string(), Arc::new(queue));
         Ok(url)
@@ -78,6 +79,9 @@ impl SqsEngine {
     pub fn delete_queue(&self, queue_url: &str) -> Result<(), SqsError> {
         let q = self.queue(queue_url)?;
         self.inner.queues.write().remove(&q.name);
+        // Its bytes are no longer held (a send racing the delete gives its message back
+        // when the last reference to the queue goes).
+        q.messages.lock().clear();
         q.arrived.notify_waiters();
         Ok(())
     }

@@ -2,12 +2,13 @@
 //! state.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::Notify;
 
 use crate::attributes::Settings;
-use crate::message::Messages;
+use crate::message::{Held, Messages};
 
 /// Counts of a queue's messages by state, at one moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -39,7 +40,7 @@ pub(crate) struct Queue {
 }
 
 impl Queue {
-    /// A new empty queue, created at `now_ms`.
+    /// A new empty queue, created at `now_ms`, its messages counted in `held`.
     pub(crate) fn new(
         name: &str,
         url: String,
@@ -47,6 +48,7 @@ impl Queue {
         settings: Settings,
         tags: BTreeMap<String, String>,
         now_ms: u64,
+        held: Arc<Held>,
     ) -> Queue {
         let now_secs = now_ms / 1000;
         Queue {
@@ -57,7 +59,7 @@ impl Queue {
             last_modified_secs: Mutex::new(now_secs),
             settings: RwLock::new(settings),
             tags: RwLock::new(tags),
-            messages: Mutex::new(Messages::default()),
+            messages: Mutex::new(Messages::new(held)),
             arrived: Notify::new(),
             last_purge_ms: Mutex::new(None),
         }

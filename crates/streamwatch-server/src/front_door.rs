@@ -16,6 +16,13 @@
 //! 3. **Content type.** The JSON services refuse bodies in the types a browser may send
 //!    without a preflight (`text/plain`, form encodings), so no "simple" request is parsed.
 //!
+//! One request is no AWS call: `GET /metrics`, streamwatch's own Prometheus page (no AWS
+//! service uses that path: Lambda's paths begin with an API date, CloudWatch's RPC v2 paths
+//! with `/service/`, and every other service posts to `/` or gets `/?Action=`). It passes the
+//! Host check like any request but needs no signature, which Prometheus does not send; a
+//! request a web page made (an `Origin` header, or `Sec-Fetch-Site` other than `none`, a
+//! typed address, or `same-origin`) is refused, as the Runtime API refuses it.
+//!
 //! Besides the checks, the front door gives every request its `x-amzn-RequestId` and writes
 //! one access-log line per request (target `streamwatch::access`, debug level, or info with
 //! `--access-log`).
@@ -26,7 +33,7 @@ use std::time::Instant;
 
 use aws_wire::Reply;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, Uri, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -57,6 +64,8 @@ pub(crate) enum Service {
     /// action (the SubscribeURL); an unsigned form body is told from CloudWatch's by its
     /// `Version` once the body is read (`dispatch`).
     Sns,
+    /// `GET /metrics`: streamwatch's own Prometheus page, not an AWS service.
+    Metrics,
 }
 
 impl Service {
@@ -68,6 +77,7 @@ impl Service {
             Service::Sqs => "sqs",
             Service::Logs => "logs",
             Service::Sns => "sns",
+            Service::Metrics => "metrics",
         }
     }
 }
@@ -164,6 +174,41 @@ pub(crate) fn service_of(uri: &Uri, headers: &HeaderMap) -> Service {
     Service::Kinesis
 }
 
+/// The path of streamwatch's own Prometheus page.
+pub(crate) const METRICS_PATH: &str = "/metrics";
+
+/// Whether a request is for streamwatch's own Prometheus page: `GET /metrics`, with or
+/// without a query string.
+pub(crate) fn is_metrics_page(method: &Method, uri: &Uri) -> bool {
+    method == Method::GET && uri.path() == METRICS_PATH
+}
+
+/// Whether a web page sent the request (rather than Prometheus, curl, or someone typing the
+/// address): an `Origin` header, or a `Sec-Fetch-Site` other than `none` (typed, bookmarked)
+/// or `same-origin` (this server serves no page that could send it).
+fn from_a_web_page(headers: &HeaderMap) -> Option<String> {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        return Some(format!(
+            "Origin {}",
+            origin.to_str().unwrap_or("(not text)")
+        ));
+    }
+    let site = headers.get("sec-fetch-site")?;
+    match site.to_str() {
+        Ok("none" | "same-origin") => None,
+        Ok(other) => Some(format!("Sec-Fetch-Site {other}")),
+        Err(_) => Some("Sec-Fetch-Site (not text)".to_owned()),
+    }
+}
+
+/// The refusal of a web page's request for `/metrics`.
+fn metrics_from_a_page(why: &str) -> Reply {
+    let body = format!(
+        "streamwatch's /metrics page answers Prometheus and the address bar, not web pages; this request carried {why}\n"
+    );
+    Reply::new(403, "text/plain; charset=utf-8", body.into_bytes())
+}
+
 /// Lambda's REST paths begin with an API date: `/2015-03-31/functions`, `/2019-09-25/...`.
 /// Any such path is Lambda's (its unknown ones get Lambda's 404), not only the ones
 /// [`lambda_api::is_lambda_path`] routes.
@@ -246,6 +291,10 @@ fn foreign_host(host: Option<&str>) -> Reply {
 
 /// The refusal a request earns at the door, if any.
 fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Reply> {
+    if service == Service::Metrics {
+        // Unsigned, but not from a web page.
+        return from_a_web_page(headers).map(|why| metrics_from_a_page(&why));
+    }
     // Kinesis, CloudWatch and SNS check content type and signature themselves, in their
     // front ends' order (SNS takes an unsigned ConfirmSubscription); nothing is computed
     // here for them (Kinesis puts are the hot path).
@@ -285,7 +334,7 @@ fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Reply> {
                 });
             }
         }
-        Service::Kinesis | Service::CloudWatch | Service::Sns => {}
+        Service::Kinesis | Service::CloudWatch | Service::Sns | Service::Metrics => {}
     }
     None
 }
@@ -316,7 +365,11 @@ pub(crate) async fn front_door(
     let host = request_host(req.uri(), req.headers());
     // With both present (HTTP/1.1 absolute form), both must name this server.
     let host_header = header_str(req.headers(), "host");
-    let service = service_of(req.uri(), req.headers());
+    let service = if is_metrics_page(req.method(), req.uri()) {
+        Service::Metrics
+    } else {
+        service_of(req.uri(), req.headers())
+    };
     let refusal = match host {
         Some(h) if door.host_allowed(h) && host_header.is_none_or(|hh| door.host_allowed(hh)) => {
             check(service, req.uri(), req.headers())
@@ -486,6 +539,45 @@ mod tests {
                 .unwrap();
         assert_eq!(service_of(&confirm, &HeaderMap::new()), Service::Sns);
         assert!(check(Service::Sns, &confirm, &HeaderMap::new()).is_none());
+    }
+
+    #[test]
+    fn the_metrics_page_is_a_get_of_its_path_and_refuses_web_pages() {
+        let metrics: Uri = "/metrics".parse().unwrap();
+        assert!(is_metrics_page(&Method::GET, &metrics));
+        assert!(is_metrics_page(
+            &Method::GET,
+            &"/metrics?x=1".parse().unwrap()
+        ));
+        assert!(!is_metrics_page(&Method::POST, &metrics));
+        assert!(!is_metrics_page(
+            &Method::GET,
+            &"/metrics/x".parse().unwrap()
+        ));
+        assert!(!is_metrics_page(&Method::GET, &"/".parse().unwrap()));
+        // No AWS service claims the path by itself.
+        assert!(!is_lambda_path("/metrics"));
+        assert!(crate::cloudwatch_route(&metrics, &HeaderMap::new()).is_none());
+        assert!(!is_sns(&metrics, &HeaderMap::new()));
+
+        let mut h = HeaderMap::new();
+        assert!(
+            check(Service::Metrics, &metrics, &h).is_none(),
+            "unsigned is fine"
+        );
+        for site in ["none", "same-origin"] {
+            h.insert("sec-fetch-site", HeaderValue::from_static(site));
+            assert!(check(Service::Metrics, &metrics, &h).is_none(), "{site}");
+        }
+        for site in ["cross-site", "same-site"] {
+            h.insert("sec-fetch-site", HeaderValue::from_static(site));
+            let r = crate::write_reply(check(Service::Metrics, &metrics, &h).unwrap());
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{site}");
+        }
+        let mut h = HeaderMap::new();
+        h.insert("origin", HeaderValue::from_static("https://evil.example"));
+        let r = crate::write_reply(check(Service::Metrics, &metrics, &h).unwrap());
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
     }
 
     #[test]

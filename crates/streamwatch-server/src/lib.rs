@@ -20,6 +20,10 @@
 //! [`sns_engine::SnsEngine`], whose notifications `sns_plugs.rs` delivers to the SQS engine,
 //! the Lambda engine and HTTP(S) webhooks; CloudWatch alarms publish to its topics.
 //!
+//! `GET /metrics` (unsigned, from this machine, not from a web page) answers streamwatch's own
+//! metrics in Prometheus text (`metrics_page.rs`): what the engines hold and how close each
+//! [`Bounds`] is.
+//!
 //! [`start`] binds and returns a [`RunningServer`], which tests use with port 0.
 
 #![deny(missing_docs)]
@@ -51,6 +55,7 @@ use tokio::task::JoinHandle;
 mod alarm_actions;
 mod front_door;
 mod lambda_plugs;
+mod metrics_page;
 mod sns_plugs;
 
 pub use front_door::FrontDoorConfig;
@@ -83,6 +88,32 @@ pub enum ServerError {
     Alarms(#[from] alarm_engine::AlarmError),
 }
 
+/// The bounds on what grows with traffic in the services beside Kinesis, each a flag of
+/// `streamwatch serve` (the metric store's bound on series is the [`Store`]'s own,
+/// [`Store::with_max_series`]). Reaching each shows on `GET /metrics`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bounds {
+    /// Log lines each Lambda function keeps (`--max-function-log-events`); the oldest go
+    /// first.
+    pub max_function_log_events: usize,
+    /// Bytes of SQS messages all queues hold together (`--max-queue-bytes`); sends past it
+    /// are refused with `RequestThrottled`.
+    pub max_queue_bytes: u64,
+    /// SNS webhook POSTs in flight (`--max-sns-http-deliveries`); a notification past it
+    /// fails at once.
+    pub max_sns_http_deliveries: usize,
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds {
+            max_function_log_events: lambda_engine::logs::DEFAULT_MAX_EVENTS,
+            max_queue_bytes: sqs_engine::DEFAULT_MAX_HELD_BYTES,
+            max_sns_http_deliveries: sns_plugs::DEFAULT_MAX_HTTP_DELIVERIES,
+        }
+    }
+}
+
 #[derive(Clone)]
 struct AppState {
     kinesis: KinesisApi,
@@ -90,6 +121,10 @@ struct AppState {
     lambda: LambdaEngine,
     sqs: SqsEngine,
     sns: SnsEngine,
+    /// For `/metrics`: the Kinesis engine, the metric store and SNS's webhook slots.
+    engine: Engine,
+    metrics: Arc<Store>,
+    sns_http: Arc<sns_plugs::HttpSlots>,
 }
 
 /// The engines behind one server, beside the Kinesis engine.
@@ -106,6 +141,8 @@ pub struct Services {
     pub kinesis: KinesisApi,
     /// CloudWatch alarms over the metric store, on the Kinesis engine's clock.
     pub alarms: AlarmEngine,
+    /// The bound on SNS webhook POSTs in flight, for `/metrics`.
+    sns_http: Arc<sns_plugs::HttpSlots>,
 }
 
 impl std::fmt::Debug for Services {
@@ -131,7 +168,7 @@ pub fn router(
 ) -> Router {
     let door = Arc::new(front_door::FrontDoor::new(front, bound));
     let cloudwatch = CloudWatchApi::new(
-        metrics,
+        metrics.clone(),
         engine.config().account_id.clone(),
         services.alarms.clone(),
         alarm_actions::sink(
@@ -146,6 +183,9 @@ pub fn router(
         lambda: services.lambda,
         sqs: services.sqs,
         sns: services.sns,
+        engine,
+        metrics,
+        sns_http: services.sns_http,
     };
     Router::new()
         .fallback(dispatch)
@@ -169,6 +209,14 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
         .get::<Service>()
         .copied()
         .unwrap_or(Service::Kinesis);
+    if service == Service::Metrics {
+        let page = metrics_page::render(&state);
+        return write_reply(aws_wire::Reply::new(
+            200,
+            metric_export::prometheus::CONTENT_TYPE,
+            page.into_bytes(),
+        ));
+    }
     let request_id = parts
         .extensions
         .get::<RequestId>()
@@ -240,6 +288,8 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
                 _ => logs_api::handle(&state.lambda, &wire_req),
             })
         }
+        // Answered above, before the body was read.
+        Service::Metrics => StatusCode::NOT_FOUND.into_response(),
         Service::Kinesis => {
             // The hot path: no shared request view, the two headers Kinesis reads.
             let req = Request {
@@ -431,9 +481,20 @@ pub async fn start_with_options(
     metrics: Arc<Store>,
     front: FrontDoorConfig,
 ) -> Result<RunningServer, ServerError> {
+    start_with_bounds(addr, engine, metrics, front, &Bounds::default()).await
+}
+
+/// [`start_with_options`], with the services' [`Bounds`].
+pub async fn start_with_bounds(
+    addr: SocketAddr,
+    engine: Engine,
+    metrics: Arc<Store>,
+    front: FrontDoorConfig,
+    bounds: &Bounds,
+) -> Result<RunningServer, ServerError> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let services = services_for(&engine, addr, metrics.clone())?;
+    let services = services_for(&engine, addr, metrics.clone(), bounds)?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(
         listener,
@@ -457,11 +518,12 @@ pub async fn start_with_options(
 
 /// The Lambda, SQS and SNS engines of a server on `addr`, with Lambda's destinations and
 /// dead-letter queues delivered to the SQS engine, and SNS's notifications to both and to
-/// webhooks.
+/// webhooks, within `bounds`.
 pub fn services_for(
     engine: &Engine,
     addr: SocketAddr,
     metrics: Arc<Store>,
+    bounds: &Bounds,
 ) -> Result<Services, ServerError> {
     let config = engine.config();
     let sqs = SqsEngine::new(
@@ -469,6 +531,7 @@ pub fn services_for(
             account_id: config.account_id.clone(),
             region: config.region.clone(),
             endpoint_url: format!("http://{addr}"),
+            max_held_bytes: bounds.max_queue_bytes,
         },
         metrics.clone(),
     );
@@ -487,10 +550,15 @@ pub fn services_for(
         std::fs::create_dir_all(&dir)?;
         alarms = alarms.with_data_dir(&dir)?;
     }
-    let lambda = lambda_for(engine, addr, metrics.clone())?;
+    let lambda = lambda_for(engine, addr, metrics.clone(), bounds)?;
     lambda.set_queues(Arc::new(SqsQueues(sqs.clone())));
     lambda.set_kinesis(Arc::new(lambda_plugs::KinesisReads(kinesis.clone())));
-    let deliveries = Arc::new(sns_plugs::SnsDeliveries::new(sqs.clone(), lambda.clone()));
+    let sns_http = Arc::new(sns_plugs::HttpSlots::new(bounds.max_sns_http_deliveries));
+    let deliveries = Arc::new(sns_plugs::SnsDeliveries::new(
+        sqs.clone(),
+        lambda.clone(),
+        sns_http.clone(),
+    ));
     let sns = SnsEngine::with_clock(
         SnsConfig {
             account_id: config.account_id.clone(),
@@ -508,6 +576,7 @@ pub fn services_for(
         sns,
         kinesis,
         alarms,
+        sns_http,
     })
 }
 
@@ -596,11 +665,13 @@ impl lambda_engine::destinations::Queues for SqsQueues {
 /// unpacked under the system's temporary directory, functions pointed back at `addr`, and
 /// Python functions run by `$STREAMWATCH_PYTHON` (an interpreter with `awslambdaric`;
 /// `python3` by default). With a data directory, functions, mappings and their checkpoints
-/// are kept under `<data-dir>/lambda` and restored here.
+/// are kept under `<data-dir>/lambda` and restored here. Each function keeps
+/// `bounds.max_function_log_events` log lines.
 pub fn lambda_for(
     engine: &Engine,
     addr: SocketAddr,
     metrics: Arc<Store>,
+    bounds: &Bounds,
 ) -> Result<LambdaEngine, ServerError> {
     let config = engine.config();
     let lambda = LambdaEngine::open(
@@ -622,6 +693,7 @@ pub fn lambda_for(
             } else {
                 std::time::Duration::from_millis(10)
             },
+            max_log_events: bounds.max_function_log_events,
             ..LambdaConfig::default()
         },
         metrics,

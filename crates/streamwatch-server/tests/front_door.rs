@@ -418,3 +418,6 @@ async fn every_answer_carries_a_request_id() {
     );
     server.shutdown().await.unwrap();
 }
+
+#[path = "front_door/metrics_page.rs"]
+mod metrics_page;

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use cloudwatch_collector::{ApiCalls, Collector, CollectorConfig, Cycle, Namespace, TagFilter};
-use metric_export::{Gauge, InventoryObject, MetricType, Sample};
+use metric_export::{Gauge, InventoryObject, Sample};
 
 use parking_lot::RwLock;
 
@@ -327,76 +327,25 @@ impl RegionRun {
     /// process started (cumulative across cycles, so `rate()` and `increase()` apply), and
     /// gauges describing the last cycle.
     fn health(&self) -> Vec<Gauge> {
-        let series = |kind: MetricType,
-                      name: &str,
-                      help: &str,
-                      labels: Vec<(String, String)>,
-                      value: f64| Gauge {
-            name: name.to_string(),
-            kind,
-            help: help.to_string(),
-            labels,
-            value,
-        };
-        let region = ("region".to_string(), self.region.clone());
+        use metric_store::catalog::own::collector;
+        let region = self.region.as_str();
         let mut out = Vec::new();
         for (op, n) in self.totals.by_operation() {
-            out.push(series(
-                MetricType::Counter,
-                "streamwatch_collector_api_calls_total",
-                "API calls the collector made since it started, by operation.",
-                vec![("operation".to_string(), op.to_string()), region.clone()],
-                n as f64,
-            ));
+            out.push(Gauge::of(&collector::API_CALLS, &[op, region], n as f64));
         }
-        out.push(series(
-            MetricType::Counter,
-            "streamwatch_collector_errors_total",
-            "Errors (failed API calls, inventory reads and outputs) since the collector started.",
-            vec![region.clone()],
-            self.errors as f64,
-        ));
+        out.push(Gauge::of(&collector::ERRORS, &[region], self.errors as f64));
         let cycle = &self.last;
-        let mut one = |name: &str, help: &str, value: f64| {
-            out.push(series(
-                MetricType::Gauge,
-                name,
-                help,
-                vec![region.clone()],
-                value,
-            ));
-        };
+        let mut one = |metric, value: f64| out.push(Gauge::of(metric, &[region], value));
         one(
-            "streamwatch_collector_cycle_metrics_requested",
-            "Metrics the last cycle requested from GetMetricData (what CloudWatch bills).",
+            &collector::CYCLE_METRICS_REQUESTED,
             cycle.metrics_requested as f64,
         );
-        one(
-            "streamwatch_collector_cycle_cost_usd",
-            "Estimated CloudWatch cost of the last cycle, in US dollars.",
-            cycle.estimated_cost_usd(),
-        );
-        one(
-            "streamwatch_collector_cycle_duration_seconds",
-            "How long the last cycle took, inventory included.",
-            self.last_duration.as_secs_f64(),
-        );
-        one(
-            "streamwatch_collector_streams",
-            "Streams found by the last discovery.",
-            cycle.streams.len() as f64,
-        );
-        one(
-            "streamwatch_collector_functions",
-            "Functions found by the last discovery.",
-            cycle.functions.len() as f64,
-        );
+        one(&collector::CYCLE_COST_USD, cycle.estimated_cost_usd());
+        one(&collector::CYCLE_DURATION, self.last_duration.as_secs_f64());
+        one(&collector::STREAMS, cycle.streams.len() as f64);
+        one(&collector::FUNCTIONS, cycle.functions.len() as f64);
         if let Some(ms) = self.last_success_ms {
-            one(
-                "streamwatch_collector_last_success_timestamp_seconds",
-                "When the last cycle without errors ended (Unix seconds); time() minus this is the age of the data.",
-                ms as f64 / 1000.0,
-            );
+            one(&collector::LAST_SUCCESS, ms as f64 / 1000.0);
         }
         out
     }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use clap::builder::TypedValueParser as _;
 use clap::{Args, ValueEnum};
 use kinesis_engine::{Engine, EngineConfig, FsyncPolicy};
 
@@ -76,6 +77,22 @@ pub struct ServeArgs {
     /// lines are at debug level.
     #[arg(long)]
     access_log: bool,
+    /// Series the metric store holds (AWS metrics, PutMetricData, EMF); when full, a new
+    /// series evicts the one updated least recently (streamwatch_metric_series_evicted_total).
+    #[arg(long, default_value_t = metric_store::DEFAULT_MAX_SERIES, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
+    max_metric_series: usize,
+    /// Log lines each Lambda function keeps; the oldest go first
+    /// (streamwatch_lambda_log_events_dropped_total).
+    #[arg(long, default_value_t = streamwatch_server::Bounds::default().max_function_log_events, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
+    max_function_log_events: usize,
+    /// Bytes of messages all SQS queues hold together (default 1 GiB); past it SendMessage is
+    /// refused with RequestThrottled, never dropped (streamwatch_sqs_sends_refused_total).
+    #[arg(long, default_value_t = streamwatch_server::Bounds::default().max_queue_bytes)]
+    max_queue_bytes: u64,
+    /// SNS webhook POSTs in flight; a notification past it fails at once
+    /// (streamwatch_sns_http_deliveries_refused_total).
+    #[arg(long, default_value_t = streamwatch_server::Bounds::default().max_sns_http_deliveries, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
+    max_sns_http_deliveries: usize,
 }
 
 impl ServeArgs {
@@ -130,8 +147,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         allowed_hosts: args.allowed_hosts.clone(),
         access_log: args.access_log,
     };
-    let metrics = std::sync::Arc::new(metric_store::Store::new());
-    let server = streamwatch_server::start_with_options(addr, engine, metrics, front)
+    let metrics =
+        std::sync::Arc::new(metric_store::Store::new().with_max_series(args.max_metric_series));
+    let bounds = streamwatch_server::Bounds {
+        max_function_log_events: args.max_function_log_events,
+        max_queue_bytes: args.max_queue_bytes,
+        max_sns_http_deliveries: args.max_sns_http_deliveries,
+    };
+    let server = streamwatch_server::start_with_bounds(addr, engine, metrics, front, &bounds)
         .await
         .with_context(|| format!("binding {addr}"))?;
     tracing::info!(endpoint = %server.endpoint(), "streamwatch is serving the Kinesis API");

@@ -1,5 +1,5 @@
-//! SendMessageBatch: up to ten messages; the batch fails whole on its count, ids, total size
-//! or queue, and entry by entry on anything else.
+//! SendMessageBatch: up to ten messages; the batch fails whole on its count, ids, total size,
+//! queue or the engine's bound on held bytes, and entry by entry on anything else.
 
 use aws_wire::{Input, Member, Shape, Writer};
 use sqs_engine::{SqsError, message_size};
@@ -56,8 +56,11 @@ pub(crate) async fn run(
     if total > MAX_BATCH_BYTES {
         return Err(SqsError::BatchRequestTooLong(MAX_BATCH_BYTES, total));
     }
-    // The queue must exist for the batch as a whole.
+    // The queue must exist for the batch as a whole, and the engine have room for it all
+    // (each send checks again: an entry that no longer fits fails alone).
     ctx.engine.check_queue(queue_url)?;
+    ctx.engine
+        .check_room(prepared.iter().filter_map(|(_, m)| m.as_ref().ok()))?;
     let results: Vec<_> = prepared
         .into_iter()
         .map(|(id, m)| (id, m.and_then(|m| ctx.engine.send(queue_url, m))))
@@ -70,7 +73,51 @@ pub(crate) async fn run(
 mod tests {
     use serde_json::json;
 
-    use crate::testing::{call, engine, queue};
+    use crate::testing::{call, engine, engine_with, queue};
+
+    #[test]
+    fn a_batch_that_does_not_fit_is_refused_whole_as_request_throttled() {
+        let one = sqs_engine::MESSAGE_OVERHEAD_BYTES + 1;
+        let (e, _) = engine_with(sqs_engine::SqsConfig {
+            max_held_bytes: 2 * one,
+            ..sqs_engine::SqsConfig::default()
+        });
+        let url = queue(&e, "q");
+        let entries = |ids: &[&str]| -> Vec<serde_json::Value> {
+            ids.iter()
+                .map(|id| json!({"Id": id, "MessageBody": "x"}))
+                .collect()
+        };
+        let a = call(
+            &e,
+            "SendMessageBatch",
+            json!({"QueueUrl": url, "Entries": entries(&["a", "b", "c"])}),
+        );
+        assert_eq!(a.status, 400);
+        assert_eq!(a.json()["__type"], "com.amazonaws.sqs#RequestThrottled");
+        assert_eq!(a.query_error.as_deref(), Some("RequestThrottled;Sender"));
+        assert_eq!(e.held_bytes(), 0, "nothing of a refused batch is stored");
+        assert_eq!(e.sends_refused(), 3);
+        let a = call(
+            &e,
+            "SendMessageBatch",
+            json!({"QueueUrl": url, "Entries": entries(&["a", "b"])}),
+        );
+        assert_eq!(a.json()["Successful"].as_array().map(Vec::len), Some(2));
+        let a = call(
+            &e,
+            "SendMessage",
+            json!({"QueueUrl": url, "MessageBody": "x"}),
+        );
+        assert_eq!(a.json()["__type"], "com.amazonaws.sqs#RequestThrottled");
+        assert!(
+            a.json()["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Request is throttled")),
+            "{}",
+            a.body
+        );
+    }
 
     #[test]
     fn whole_batch_failures() {
