@@ -162,7 +162,7 @@ async fn the_page_is_prometheus_text_for_this_machine_not_for_web_pages() {
     }
     let memory = server.engine().memory_report();
     let held = memory.held_bytes;
-    assert!(held >= 1000 && held <= 8 * 1024, "{memory:?}");
+    assert!((1000..=8 * 1024).contains(&held), "{memory:?}");
     assert!(memory.evicted_total > 0, "{memory:?}");
 
     // A storm of custom series past the store's bound.
