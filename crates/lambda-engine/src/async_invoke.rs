@@ -107,6 +107,7 @@ impl LambdaEngine {
         let f = self.function(base)?;
         self.resolve(base, crate::versions::split_qualifier(name).1)?;
         let config = f.event_invoke.read().clone().unwrap_or_default();
+        let pending = PendingEvent::take(&self.inner)?;
         let request_id = uuid::Uuid::new_v4().to_string();
         self.inner.metrics.async_received(base);
         let engine = self.clone();
@@ -114,6 +115,7 @@ impl LambdaEngine {
         let id = request_id.clone();
         tokio::spawn(async move {
             engine.run_event(&name, payload, id, config).await;
+            drop(pending);
         });
         Ok(request_id)
     }
@@ -270,4 +272,37 @@ fn error_message(payload: &Bytes) -> String {
         .and_then(|v| v["errorMessage"].as_str().map(str::to_string))
         .unwrap_or_else(|| String::from_utf8_lossy(payload).into_owned());
     message.chars().take(1024).collect()
+}
+
+/// One accepted asynchronous event's place in the engine's bound: taken when Lambda accepts
+/// the event, given back when it is done with it.
+struct PendingEvent(std::sync::Arc<crate::Inner>);
+
+impl PendingEvent {
+    /// Takes a place, or refuses the event as Lambda refuses invocations over its limits:
+    /// `TooManyRequestsException`.
+    fn take(inner: &std::sync::Arc<crate::Inner>) -> Result<PendingEvent, LambdaError> {
+        use std::sync::atomic::Ordering;
+        let max = inner.config.max_pending_async_events;
+        let taken = inner
+            .pending_async
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            });
+        if taken.is_err() {
+            inner.async_refused.fetch_add(1, Ordering::Relaxed);
+            return Err(LambdaError::Throttled {
+                reason: "FunctionInvocationRateLimitExceeded",
+            });
+        }
+        Ok(PendingEvent(inner.clone()))
+    }
+}
+
+impl Drop for PendingEvent {
+    fn drop(&mut self) {
+        self.0
+            .pending_async
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }

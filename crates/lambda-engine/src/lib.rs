@@ -114,7 +114,14 @@ pub struct LambdaConfig {
     /// How many log lines each function keeps (`--max-function-log-events`); a line past
     /// that drops the function's oldest, counted by [`LambdaEngine::log_events_dropped`].
     pub max_log_events: usize,
+    /// Asynchronous events accepted and not yet finished, across all functions
+    /// (`--max-async-events`); an `Event` invocation past it is refused with
+    /// `TooManyRequestsException`, counted by [`LambdaEngine::async_events_refused`].
+    pub max_pending_async_events: usize,
 }
+
+/// The default of [`LambdaConfig::max_pending_async_events`].
+pub const DEFAULT_MAX_PENDING_ASYNC_EVENTS: usize = 10_000;
 
 impl Default for LambdaConfig {
     fn default() -> LambdaConfig {
@@ -130,6 +137,7 @@ impl Default for LambdaConfig {
             state_dir: None,
             poll_interval: esm::IDLE_POLL,
             max_log_events: logs::DEFAULT_MAX_EVENTS,
+            max_pending_async_events: DEFAULT_MAX_PENDING_ASYNC_EVENTS,
         }
     }
 }
@@ -179,6 +187,10 @@ struct Inner {
     /// Executions of functions without reserved concurrency, which share the unreserved pool.
     unreserved_running: AtomicU32,
     revisions: AtomicU64,
+    /// Asynchronous events accepted and not yet finished.
+    pending_async: std::sync::atomic::AtomicUsize,
+    /// `Event` invocations refused because `max_pending_async_events` were pending.
+    async_refused: AtomicU64,
     mappings: Mutex<BTreeMap<String, Arc<esm::Running>>>,
     /// SQS: destinations, dead-letter queues and SQS event source mappings.
     queues: RwLock<Option<Arc<dyn destinations::Queues>>>,
@@ -261,6 +273,8 @@ impl LambdaEngine {
                 running: AtomicU32::new(0),
                 unreserved_running: AtomicU32::new(0),
                 revisions: AtomicU64::new(0),
+                pending_async: std::sync::atomic::AtomicUsize::new(0),
+                async_refused: AtomicU64::new(0),
                 mappings: Mutex::new(BTreeMap::new()),
                 queues: RwLock::new(None),
                 kinesis: RwLock::new(None),
@@ -503,6 +517,18 @@ impl LambdaEngine {
     /// A function's log events since `from` (an index from an earlier call, 0 for all).
     pub fn logs(&self, name: &str, from: usize) -> Result<Vec<LogEvent>, LambdaError> {
         Ok(self.function(name)?.logs.since(from))
+    }
+
+    /// Asynchronous events accepted and not yet finished (run, retried, expired or sent to
+    /// their destinations).
+    pub fn async_events_pending(&self) -> usize {
+        self.inner.pending_async.load(Ordering::Relaxed)
+    }
+
+    /// `Event` invocations refused because [`LambdaConfig::max_pending_async_events`] were
+    /// pending.
+    pub fn async_events_refused(&self) -> u64 {
+        self.inner.async_refused.load(Ordering::Relaxed)
     }
 
     /// Per function, by name, how many log lines were dropped to keep it within

@@ -634,3 +634,46 @@ async fn a_functions_log_keeps_its_bound_and_counts_what_it_drops() {
     // Three invocations wrote nine lines; five were dropped. The quiet one dropped none.
     assert_eq!(s.engine.log_events_dropped(), [("chatty".to_owned(), 5)]);
 }
+
+/// Asynchronous events waiting for their retries hold their places; past
+/// `max_pending_async_events` an event is refused as Lambda refuses invocations over its
+/// limits, and once the events finish there is room again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_async_events_are_bounded() {
+    let s = setup(LambdaConfig {
+        max_pending_async_events: 2,
+        ..LambdaConfig::default()
+    });
+    deploy(&s.engine, "events", 30);
+    let fail = || Bytes::from(r#"{"action":"fail"}"#);
+    s.engine.invoke_event("events", fail()).expect("first");
+    s.engine.invoke_event("events", fail()).expect("second");
+    s.seen.wait_for(2).await;
+    // Both failed once and now wait a minute, on the manual clock, for their first retry.
+    assert_eq!(s.engine.async_events_pending(), 2);
+    assert_eq!(
+        s.engine.invoke_event("events", fail()),
+        Err(lambda_engine::LambdaError::Throttled {
+            reason: "FunctionInvocationRateLimitExceeded"
+        })
+    );
+    assert_eq!(s.engine.async_events_refused(), 1);
+    // One minute, then two more: each event's two retries run and it is dropped.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    s.clock.advance(60_000);
+    s.seen.wait_for(4).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    s.clock.advance(120_000);
+    s.seen.wait_for(6).await;
+    for _ in 0..200 {
+        if s.engine.async_events_pending() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(s.engine.async_events_pending(), 0);
+    s.engine
+        .invoke_event("events", Bytes::from("{}"))
+        .expect("room again");
+    assert_eq!(s.engine.async_events_refused(), 1);
+}

@@ -375,6 +375,10 @@ pub mod own {
                 "Series the metric store forgot to make room for a new one (the least recently updated first).";
             LAMBDA_LOG_EVENTS_DROPPED: "streamwatch_lambda_log_events_dropped_total", Counter, ["function_name"],
                 "Function log lines dropped, oldest first, because the function held --max-function-log-events lines.";
+            LAMBDA_ASYNC_EVENTS_PENDING: "streamwatch_lambda_async_events_pending", Gauge, [],
+                "Asynchronous Lambda events accepted and not yet finished, all functions (bounded by --max-async-events).";
+            LAMBDA_ASYNC_EVENTS_REFUSED: "streamwatch_lambda_async_events_refused_total", Counter, [],
+                "Event invocations refused with TooManyRequestsException because --max-async-events were pending.";
             SQS_HELD_BYTES: "streamwatch_sqs_held_bytes", Gauge, [],
                 "Bytes of SQS messages held across all queues (body, attributes and 256 bytes of bookkeeping each).";
             SQS_MAX_HELD_BYTES: "streamwatch_sqs_max_held_bytes", Gauge, [],

@@ -102,6 +102,9 @@ pub struct Bounds {
     /// SNS webhook POSTs in flight (`--max-sns-http-deliveries`); a notification past it
     /// fails at once.
     pub max_sns_http_deliveries: usize,
+    /// Asynchronous Lambda events pending across functions (`--max-async-events`); an
+    /// `Event` invocation past it is refused with `TooManyRequestsException`.
+    pub max_async_events: usize,
 }
 
 impl Default for Bounds {
@@ -110,6 +113,7 @@ impl Default for Bounds {
             max_function_log_events: lambda_engine::logs::DEFAULT_MAX_EVENTS,
             max_queue_bytes: sqs_engine::DEFAULT_MAX_HELD_BYTES,
             max_sns_http_deliveries: sns_plugs::DEFAULT_MAX_HTTP_DELIVERIES,
+            max_async_events: lambda_engine::DEFAULT_MAX_PENDING_ASYNC_EVENTS,
         }
     }
 }
@@ -694,6 +698,7 @@ pub fn lambda_for(
                 std::time::Duration::from_millis(10)
             },
             max_log_events: bounds.max_function_log_events,
+            max_pending_async_events: bounds.max_async_events,
             ..LambdaConfig::default()
         },
         metrics,

@@ -51,6 +51,17 @@ pub(crate) fn render(state: &AppState) -> String {
         ));
     }
 
+    series.push(Gauge::of(
+        &own::LAMBDA_ASYNC_EVENTS_PENDING,
+        &[],
+        state.lambda.async_events_pending() as f64,
+    ));
+    series.push(Gauge::of(
+        &own::LAMBDA_ASYNC_EVENTS_REFUSED,
+        &[],
+        state.lambda.async_events_refused() as f64,
+    ));
+
     let sqs = &state.sqs;
     series.push(Gauge::of(
         &own::SQS_HELD_BYTES,

@@ -93,6 +93,11 @@ pub struct ServeArgs {
     /// (streamwatch_sns_http_deliveries_refused_total).
     #[arg(long, default_value_t = streamwatch_server::Bounds::default().max_sns_http_deliveries, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
     max_sns_http_deliveries: usize,
+    /// Asynchronous Lambda events (Invoke with InvocationType Event, SNS deliveries) accepted
+    /// and not yet finished, all functions; past it an Event invocation is refused with
+    /// TooManyRequestsException (streamwatch_lambda_async_events_refused_total).
+    #[arg(long, default_value_t = streamwatch_server::Bounds::default().max_async_events, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
+    max_async_events: usize,
 }
 
 impl ServeArgs {
@@ -153,6 +158,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_function_log_events: args.max_function_log_events,
         max_queue_bytes: args.max_queue_bytes,
         max_sns_http_deliveries: args.max_sns_http_deliveries,
+        max_async_events: args.max_async_events,
     };
     let server = streamwatch_server::start_with_bounds(addr, engine, metrics, front, &bounds)
         .await
