@@ -154,6 +154,10 @@ pub struct MetricsConfig {
     /// reported). Off by default: Lambda retries from the first failure anyway, and
     /// stopping keeps each shard's records in order.
     pub continue_after_failure: bool,
+    /// Whether a completion line is printed for each load-test record handled successfully
+    /// (a record whose data carries a `streamwatch load` marker), so `streamwatch load` can
+    /// measure end-to-end latency from the function's log, on AWS as locally.
+    pub log_completions: bool,
 }
 
 impl MetricsConfig {
@@ -178,6 +182,7 @@ impl MetricsConfig {
                 ),
             ],
             continue_after_failure: false,
+            log_completions: var("STREAMWATCH_LOAD_COMPLETIONS").is_some_and(|v| v != "0"),
         }
     }
 
@@ -196,6 +201,12 @@ impl MetricsConfig {
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
+        self
+    }
+
+    /// Prints a completion line for each load-test record handled successfully.
+    pub fn log_completions(mut self) -> MetricsConfig {
+        self.log_completions = true;
         self
     }
 
@@ -240,6 +251,8 @@ pub struct BatchOutcome {
     pub response: BatchResponse,
     /// Embedded Metric Format documents, one per line.
     pub emf: Vec<String>,
+    /// Completion lines of load-test records, with [`MetricsConfig::log_completions`].
+    pub completions: Vec<String>,
 }
 
 /// Handles one batch: each record in order with `handler`, then the metrics.
@@ -257,11 +270,26 @@ where
     let downstream = Downstream::default();
     let mut latencies = Vec::with_capacity(batch_size);
     let mut failures = Vec::new();
+    let mut completions = Vec::new();
     for record in event.records {
         let record = Record::from(record);
         let (sequence_number, arrival) = (record.sequence_number.clone(), record.arrival);
+        let marker = if config.log_completions {
+            load_gen::Marker::parse(&record.data)
+        } else {
+            None
+        };
         match handler(record, downstream.clone()).await {
             Ok(()) => {
+                if let Some(marker) = marker {
+                    completions.push(
+                        load_gen::Completion {
+                            marker,
+                            done_ms: time_source::now_ms(),
+                        }
+                        .line(),
+                    );
+                }
                 let age = SystemTime::now()
                     .duration_since(arrival)
                     .unwrap_or_default();
@@ -287,6 +315,7 @@ where
     };
     BatchOutcome {
         emf: emf_documents(config, &metrics, time_source::now_ms()),
+        completions,
         response: BatchResponse {
             batch_item_failures: failures,
         },
@@ -377,7 +406,7 @@ where
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<KinesisEvent>| async move {
             let outcome = process_batch(config, event.payload, handler).await;
-            for line in &outcome.emf {
+            for line in outcome.emf.iter().chain(&outcome.completions) {
                 println!("{line}");
             }
             Ok::<_, lambda_runtime::Error>(outcome.response)
@@ -466,6 +495,43 @@ mod tests {
         let latency = doc["RecordProcessingLatency"].as_array().unwrap();
         assert_eq!(latency.len(), 1);
         assert!(latency[0].as_f64().unwrap() >= 250.0, "{latency:?}");
+    }
+
+    #[tokio::test]
+    async fn load_test_records_get_a_completion_line_once_handled() {
+        let mut source = load_gen::RecordSource::new(
+            "lt-7",
+            load_gen::SizeDistribution::Fixed(200),
+            load_gen::KeyDistribution::Uniform { keys: 2 },
+            load_gen::PayloadTemplate::default(),
+            1,
+        );
+        let first = String::from_utf8(source.record(0, 1_000).1).unwrap();
+        let second = String::from_utf8(source.record(1, 1_005).1).unwrap();
+        let data = [first.as_str(), "plain", second.as_str(), "poison"];
+        let before = time_source::now_ms();
+        let out = process_batch(
+            &config().log_completions().continue_after_failure(),
+            event(&data),
+            &handler,
+        )
+        .await;
+        let done: Vec<load_gen::Completion> = out
+            .completions
+            .iter()
+            .map(|l| load_gen::Completion::parse_line(l).unwrap())
+            .collect();
+        // One line per load-test record handled: not for the plain record nor the failed one.
+        assert_eq!(
+            done.iter()
+                .map(|c| (c.marker.id.as_str(), c.marker.seq, c.marker.sent_ms))
+                .collect::<Vec<_>>(),
+            [("lt-7", 0, 1_000), ("lt-7", 1, 1_005)]
+        );
+        assert!(done.iter().all(|c| c.done_ms >= before));
+        // Off by default.
+        let quiet = process_batch(&config(), event(&data[..1]), &handler).await;
+        assert!(quiet.completions.is_empty());
     }
 
     #[tokio::test]

@@ -17,5 +17,7 @@
 pub mod records;
 pub mod schedule;
 
-pub use records::{KeyDistribution, Marker, PayloadTemplate, RecordSource, SizeDistribution};
+pub use records::{
+    Completion, KeyDistribution, Marker, PayloadTemplate, RecordSource, SizeDistribution,
+};
 pub use schedule::{Schedule, ScheduleError, Stage};

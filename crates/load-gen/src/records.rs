@@ -263,6 +263,45 @@ impl Marker {
     }
 }
 
+/// What starts a completion line: a function prints one per load-test record it finished, and
+/// the load test finds them in the function's log (FilterLogEvents with this as the pattern).
+pub const COMPLETION_PREFIX: &str = "STREAMWATCH_LOAD_COMPLETE";
+
+/// A record's completion: its marker and when the function finished it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// The record's marker.
+    pub marker: Marker,
+    /// When the function finished the record, epoch milliseconds.
+    pub done_ms: u64,
+}
+
+impl Completion {
+    /// The log line: `STREAMWATCH_LOAD_COMPLETE {"_lt":"...","_seq":N,"_sent_ms":T,"done_ms":T}`.
+    pub fn line(&self) -> String {
+        let doc = serde_json::json!({
+            ID_FIELD: self.marker.id,
+            SEQ_FIELD: self.marker.seq,
+            SENT_FIELD: self.marker.sent_ms,
+            "done_ms": self.done_ms,
+        });
+        format!("{COMPLETION_PREFIX} {doc}")
+    }
+
+    /// Reads a completion line (anything before the prefix, such as a log timestamp, is
+    /// skipped).
+    pub fn parse_line(line: &str) -> Option<Completion> {
+        let at = line.find(COMPLETION_PREFIX)?;
+        let json = line[at + COMPLETION_PREFIX.len()..].trim();
+        let marker = Marker::parse(json.as_bytes())?;
+        let v: Value = serde_json::from_str(json).ok()?;
+        Some(Completion {
+            marker,
+            done_ms: v.get("done_ms")?.as_u64()?,
+        })
+    }
+}
+
 /// Makes a load test's records: deterministic for a seed.
 #[derive(Debug, Clone)]
 pub struct RecordSource {
@@ -381,6 +420,22 @@ mod tests {
         let k1 = zipf["k-1"] as f64 / 20_000.0;
         assert!((0.18..0.21).contains(&k0), "{k0}");
         assert!((k0 / k1 - 2.0).abs() < 0.25, "{k0} {k1}");
+    }
+
+    #[test]
+    fn completion_lines_round_trip() {
+        let (_, data) = source("300", "uniform:3").record(9, 1_000);
+        let c = Completion {
+            marker: Marker::parse(&data).unwrap(),
+            done_ms: 1_250,
+        };
+        let line = c.line();
+        assert!(line.starts_with("STREAMWATCH_LOAD_COMPLETE {"), "{line}");
+        assert_eq!(Completion::parse_line(&line), Some(c.clone()));
+        let logged = format!("2026-12-06T10:00:00.000Z\treq-1\t{line}");
+        assert_eq!(Completion::parse_line(&logged), Some(c));
+        assert_eq!(Completion::parse_line("STREAMWATCH_LOAD_COMPLETE {}"), None);
+        assert_eq!(Completion::parse_line("nothing here"), None);
     }
 
     #[test]

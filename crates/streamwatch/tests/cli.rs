@@ -634,3 +634,70 @@ async fn deploy_consumers_with_one_command_each() {
     interrupt(&child);
     wait_exit(&mut child, Duration::from_secs(10));
 }
+
+/// The Python example prints the same completion line as lambda-kinesis-handler for each
+/// `streamwatch load` record it handles, when STREAMWATCH_LOAD_COMPLETIONS is set.
+#[test]
+fn python_example_logs_load_test_completions() {
+    use base64::Engine as _;
+    let mut source = load_gen::RecordSource::new(
+        "lt-py",
+        load_gen::SizeDistribution::Fixed(150),
+        load_gen::KeyDistribution::Uniform { keys: 1 },
+        load_gen::PayloadTemplate::default(),
+        3,
+    );
+    let records: Vec<serde_json::Value> = (0..3u64)
+        .map(|seq| {
+            let (key, data) = source.record(seq, 1_000 + seq);
+            serde_json::json!({"kinesis": {
+                "partitionKey": key,
+                "sequenceNumber": format!("{seq}"),
+                "data": base64::engine::general_purpose::STANDARD.encode(data),
+            }})
+        })
+        .chain([serde_json::json!({"kinesis": {
+            "partitionKey": "k",
+            "sequenceNumber": "9",
+            "data": base64::engine::general_purpose::STANDARD.encode(b"{\"plain\": true}"),
+        }})])
+        .collect();
+    let event = serde_json::json!({ "Records": records }).to_string();
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/lambda/python-consumer"
+    );
+    let run = |flag: &str| {
+        let out = Command::new(testkit::python())
+            .args(["-c", "import json, sys, app; print(json.dumps(app.handler(json.loads(sys.argv[1]), None)))"])
+            .arg(&event)
+            .current_dir(dir)
+            .env("STREAMWATCH_LOAD_COMPLETIONS", flag)
+            .output()
+            .expect("python runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let stdout = run("1");
+    let done: Vec<load_gen::Completion> = stdout
+        .lines()
+        .filter_map(load_gen::Completion::parse_line)
+        .collect();
+    assert_eq!(
+        done.iter()
+            .map(|c| (c.marker.id.as_str(), c.marker.seq, c.marker.sent_ms))
+            .collect::<Vec<_>>(),
+        [
+            ("lt-py", 0, 1_000),
+            ("lt-py", 1, 1_001),
+            ("lt-py", 2, 1_002)
+        ],
+        "{stdout}"
+    );
+    assert!(done.iter().all(|c| c.done_ms > 1_000_000_000_000));
+    assert!(!run("0").contains(load_gen::records::COMPLETION_PREFIX));
+}
