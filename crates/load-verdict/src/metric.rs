@@ -8,14 +8,15 @@
 //! - **Trend**: `count`, `avg`, `min`, `max` exactly, and `med` and `p(N)` for any `N` from
 //!   `metric_store::Sketch` (1% relative error, at most 32 KiB however many samples).
 //!
-//! # Percentiles differ slightly from k6
+//! # Percentiles
 //!
-//! k6 keeps every sample of a trend and interpolates linearly between the two order statistics
-//! around rank `q·(n−1)`. Here a trend holds a mergeable sketch instead, so millions of samples
-//! cost a few kilobytes: `med`/`p(N)` answer the order statistic of rank `⌊q·(n−1)⌋` within 1%
-//! of its value, clamped to the exact `[min, max]` (so a trend of equal samples answers them
-//! exactly, and `p(0)`/`p(100)` are the exact min and max). A threshold within 1% of its
-//! boundary can therefore judge differently from k6.
+//! k6 keeps every sample of a trend and interpolates linearly between the order statistics
+//! around rank `q·(n−1)`. Here a trend holds a mergeable sketch instead, so millions of
+//! samples cost a few kilobytes: `med`/`p(N)` interpolate the same way between the sketch's
+//! estimates of those two order statistics, each within 1% of its value (the lowest and
+//! highest are the exact `min` and `max`, and every answer is clamped to `[min, max]`, so a
+//! trend of equal samples answers exactly). A threshold within about 1% of its boundary can
+//! therefore judge differently from k6.
 
 use std::time::Duration;
 
@@ -313,12 +314,11 @@ impl Sink {
 
 impl TrendSink {
     fn stat(&self, stat: Stat) -> Option<f64> {
-        let empty = self.count == 0;
         match stat {
             Stat::Count => Some(self.count as f64),
             Stat::Min => Some(self.min),
             Stat::Max => Some(self.max),
-            Stat::Avg if empty => Some(0.0),
+            Stat::Avg if self.count == 0 => Some(0.0),
             Stat::Avg => Some(self.sum / self.count as f64),
             Stat::Med => Some(self.quantile(0.5)),
             Stat::Percentile(p) => Some(self.quantile(p / 100.0)),
@@ -326,18 +326,33 @@ impl TrendSink {
         }
     }
 
+    /// k6's interpolated percentile over the sketch's order statistics.
     fn quantile(&self, q: f64) -> f64 {
-        if self.count == 0 {
-            return 0.0;
-        }
-        if q <= 0.0 {
+        if self.count <= 1 {
             return self.min;
         }
-        if q >= 1.0 {
+        let last = (self.count - 1) as f64;
+        let i = q.clamp(0.0, 1.0) * last;
+        let (lo, hi) = (i.floor(), i.ceil());
+        let (a, b) = (
+            self.order_statistic(lo, last),
+            self.order_statistic(hi, last),
+        );
+        (a + (b - a) * (i - lo)).clamp(self.min, self.max)
+    }
+
+    /// The sample of 0-based rank `k` of `last + 1`, within 1%.
+    fn order_statistic(&self, k: f64, last: f64) -> f64 {
+        if k <= 0.0 {
+            return self.min;
+        }
+        if k >= last {
             return self.max;
         }
+        // The sketch answers the first bucket whose cumulative count exceeds `q·(n−1)`: half a
+        // rank above `k` lands on rank `k` itself, whatever the rounding of the division.
         self.sketch
-            .quantile(q)
+            .quantile((k + 0.5) / last)
             .map_or(0.0, |v| v.clamp(self.min, self.max))
     }
 }
