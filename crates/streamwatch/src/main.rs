@@ -7,6 +7,7 @@ mod collect_config;
 mod demo;
 mod duration_arg;
 mod function_cmd;
+mod load;
 mod metrics_cmd;
 mod metrics_page;
 mod sdk;
@@ -46,6 +47,10 @@ enum Command {
     /// The pipeline's alarms: `apply` the recommended CloudWatch set, `list` their states,
     /// `rules` for Prometheus.
     Alarms(alarms::AlarmsArgs),
+    /// Load-test a stream with an open arrival rate, k6's metric names and thresholds: a
+    /// summary like k6's, `--summary-export` JSON, JUnit XML, exit code 99 when a threshold
+    /// fails.
+    Load(load::LoadArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -69,5 +74,10 @@ fn main() -> anyhow::Result<()> {
         Command::Function(args) => runtime.block_on(args.run()),
         Command::Logs(args) => runtime.block_on(function_cmd::logs(args)),
         Command::Alarms(args) => runtime.block_on(args.run()),
+        Command::Load(args) => {
+            let code = runtime.block_on(load::run(args))?;
+            drop(runtime);
+            std::process::exit(code);
+        }
     }
 }

@@ -701,3 +701,143 @@ fn python_example_logs_load_test_completions() {
     assert!(done.iter().all(|c| c.done_ms > 1_000_000_000_000));
     assert!(!run("0").contains(load_gen::records::COMPLETION_PREFIX));
 }
+
+/// Runs `streamwatch load` on the in-process engine; returns exit code, stdout, stderr and
+/// how long it took.
+fn load(args: &[&str]) -> (i32, String, String, Duration) {
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .arg("load")
+        .args(args)
+        .output()
+        .expect("streamwatch load runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[test]
+fn load_passes_its_thresholds_and_writes_k6_summary_and_junit() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("summary.json");
+    let junit = dir.path().join("junit.xml");
+    let (code, stdout, stderr, _) = load(&[
+        "--stream",
+        "orders",
+        "--shards",
+        "2",
+        "--rate",
+        "1000",
+        "--duration",
+        "2s",
+        "--record-size",
+        "200-400",
+        "--keys",
+        "zipf:50:1.1",
+        "--batch",
+        "50",
+        "--slo",
+        "pipeline",
+        "--threshold",
+        "iterations=count>=1900",
+        "--summary-export",
+        export.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("✓ 'p(95)<100'"), "{stdout}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    let m = &summary["metrics"];
+    // 2 s at 1,000 a second: iteration 0 at time 0, then one each millisecond.
+    assert_eq!(m["iterations"]["count"], 2000);
+    assert_eq!(m["kinesis_put_record_throughput"]["count"], 2000);
+    assert_eq!(m["kinesis_put_record_success_rate"]["value"], 1.0);
+    for key in ["avg", "min", "med", "max", "p(90)", "p(95)"] {
+        assert!(
+            m["kinesis_put_record_duration"][key].is_number(),
+            "{key}: {m}"
+        );
+    }
+    // In k6's export a threshold is true when it failed.
+    assert_eq!(
+        m["kinesis_put_record_duration"]["thresholds"]["p(95)<100"],
+        false
+    );
+    assert!(m["data_sent"]["count"].as_f64().unwrap() >= 2000.0 * 200.0);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 6, "five SLO thresholds and one of ours: {xml}");
+    assert!(doc.descendants().all(|n| !n.has_tag_name("failure")));
+}
+
+#[test]
+fn load_fails_with_99_naming_the_crossed_thresholds_when_shards_throttle() {
+    // One shard takes 1,000 records a second; 3,000 a second are offered.
+    let (code, stdout, stderr, _) = load(&[
+        "--stream",
+        "hot",
+        "--shards",
+        "1",
+        "--rate",
+        "3000",
+        "--duration",
+        "2s",
+        "--batch",
+        "100",
+        "--record-size",
+        "100",
+        "--slo",
+        "pipeline",
+    ]);
+    assert_eq!(code, 99, "{stdout}\n{stderr}");
+    assert!(stdout.contains("✗ 'rate<0.001'"), "{stdout}");
+    assert!(
+        stderr.contains("kinesis_put_record_success_rate")
+            && stderr.contains("kinesis_throttling_rate"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("error_rate"),
+        "throttled records are not errors: {stderr}"
+    );
+}
+
+#[test]
+fn load_abort_on_fail_stops_early_and_bad_thresholds_exit_104() {
+    let (code, stdout, stderr, took) = load(&[
+        "--stream",
+        "hot",
+        "--shards",
+        "1",
+        "--rate",
+        "3000",
+        "--duration",
+        "60s",
+        "--batch",
+        "100",
+        "--record-size",
+        "100",
+        "--thresholds-json",
+        r#"{"kinesis_throttling_rate":[{"threshold":"rate<0.001","abortOnFail":true,"delayAbortEval":"1s"}]}"#,
+    ]);
+    assert_eq!(code, 99, "{stdout}\n{stderr}");
+    assert!(stderr.contains("abortOnFail"), "{stderr}");
+    assert!(took < Duration::from_secs(20), "stopped early: {took:?}");
+    let (code, _, stderr, _) = load(&[
+        "--stream",
+        "s",
+        "--threshold",
+        "kinesis_put_record_success_rate=avg<5",
+    ]);
+    assert_eq!(code, 104, "{stderr}");
+    assert!(stderr.contains("avg"), "{stderr}");
+}

@@ -1,0 +1,323 @@
+//! Sends the schedule's records and gathers the results into the registry.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use aws_sdk_kinesis::primitives::Blob;
+use aws_sdk_kinesis::types::PutRecordsRequestEntry;
+use load_gen::{RecordSource, Schedule};
+use load_verdict::{Registry, Thresholds, names};
+use tokio::sync::{Semaphore, mpsc};
+
+use super::LoadArgs;
+
+/// How often the generator wakes to send what has come due.
+const TICK: Duration = Duration::from_millis(5);
+/// How often `abortOnFail` thresholds are checked during the run (k6: every two seconds).
+const ABORT_CHECK: Duration = Duration::from_secs(2);
+
+/// Where the records go: an SDK client, and the in-process engine when one was started.
+pub(super) struct Target {
+    kinesis: aws_sdk_kinesis::Client,
+    endpoint: String,
+    server: Option<streamwatch_server::RunningServer>,
+}
+
+impl Target {
+    /// Connects to `--endpoint` (a URL or `aws`), or starts the engine in-process.
+    pub(super) async fn connect(args: &LoadArgs) -> anyhow::Result<Target> {
+        let (endpoint, server) = match args.endpoint.as_deref() {
+            Some("aws") => (None, None),
+            Some(url) => (Some(url.to_owned()), None),
+            None => {
+                let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
+                    transition_delay: Duration::ZERO,
+                    shard_limits: args.shard_limits == "aws",
+                    ..kinesis_engine::EngineConfig::default()
+                })?;
+                let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                let server = streamwatch_server::start(addr, engine)
+                    .await
+                    .context("starting the engine in-process")?;
+                (Some(server.endpoint()), Some(server))
+            }
+        };
+        let shared = crate::sdk::sdk_config(&args.region, endpoint.as_deref()).await;
+        Ok(Target {
+            kinesis: aws_sdk_kinesis::Client::new(&shared),
+            endpoint: endpoint.unwrap_or_else(|| format!("AWS {}", args.region)),
+            server,
+        })
+    }
+
+    /// Where the records go, for messages.
+    pub(super) fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Creates the stream when it does not exist and waits until it is ACTIVE.
+    pub(super) async fn ensure_stream(&self, name: &str, shards: u32) -> anyhow::Result<()> {
+        let exists = self
+            .kinesis
+            .describe_stream_summary()
+            .stream_name(name)
+            .send()
+            .await
+            .is_ok();
+        if !exists {
+            self.kinesis
+                .create_stream()
+                .stream_name(name)
+                .shard_count(i32::try_from(shards).unwrap_or(i32::MAX))
+                .send()
+                .await
+                .with_context(|| format!("creating stream {name}"))?;
+        }
+        for _ in 0..600 {
+            let summary = self
+                .kinesis
+                .describe_stream_summary()
+                .stream_name(name)
+                .send()
+                .await
+                .with_context(|| format!("describing stream {name}"))?;
+            let active = summary
+                .stream_description_summary()
+                .is_some_and(|s| s.stream_status().as_str() == "ACTIVE");
+            if active {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::bail!("stream {name} did not become ACTIVE within a minute")
+    }
+
+    /// Stops the in-process engine, if one was started.
+    pub(super) async fn stop(self) {
+        if let Some(server) = self.server {
+            let _ = server.shutdown().await;
+        }
+    }
+}
+
+/// The result of one call, or records that could not be sent.
+enum Sample {
+    Call {
+        duration_ms: f64,
+        records: u64,
+        stored: u64,
+        throttled: u64,
+        bytes: u64,
+    },
+    Dropped(u64),
+}
+
+/// What the run produced.
+pub(super) struct Outcome {
+    pub(super) registry: Registry,
+    pub(super) elapsed: Duration,
+    pub(super) aborted: bool,
+}
+
+/// Runs the schedule against the stream.
+pub(super) async fn drive(
+    args: &LoadArgs,
+    schedule: &Schedule,
+    target: &Target,
+    mut registry: Registry,
+    thresholds: &Thresholds,
+) -> anyhow::Result<Outcome> {
+    let test_id = format!("lt-{:016x}", fastrand_seed(args.seed));
+    let mut source = RecordSource::new(
+        test_id,
+        args.record_size.clone(),
+        args.keys.clone(),
+        args.template.clone().unwrap_or_default(),
+        args.seed,
+    );
+    let slots = Arc::new(Semaphore::new(args.max_in_flight as usize));
+    let (tx, mut rx) = mpsc::unbounded_channel::<Sample>();
+    let batch = args.batch as u64;
+    let start = Instant::now();
+    let mut next_abort_check = ABORT_CHECK;
+    let mut sent: u64 = 0;
+    let mut aborted = false;
+    let end = schedule.duration();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        let elapsed = start.elapsed();
+        while let Ok(sample) = rx.try_recv() {
+            record(&mut registry, sample);
+        }
+        if elapsed >= next_abort_check {
+            next_abort_check += ABORT_CHECK;
+            if thresholds.should_abort(&registry, elapsed) {
+                aborted = true;
+                break;
+            }
+        }
+        let due = schedule.due(elapsed.min(end));
+        let now_ms = time_source::now_ms();
+        while sent < due {
+            let n = (due - sent).min(batch);
+            let records: Vec<(String, Vec<u8>)> = (sent..sent + n)
+                .map(|seq| source.record(seq, now_ms))
+                .collect();
+            sent += n;
+            match slots.clone().try_acquire_owned() {
+                Ok(permit) => {
+                    let client = target.kinesis.clone();
+                    let stream = args.stream.clone();
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        let sample = send(&client, &stream, records).await;
+                        drop(permit);
+                        let _ = tx.send(sample);
+                    });
+                }
+                Err(_) => {
+                    let _ = tx.send(Sample::Dropped(n));
+                }
+            }
+        }
+        if elapsed >= end {
+            break;
+        }
+    }
+    // Wait for the calls in flight, then take their results.
+    drop(tx);
+    while let Some(sample) = rx.recv().await {
+        record(&mut registry, sample);
+    }
+    Ok(Outcome {
+        registry,
+        elapsed: start.elapsed().min(end.max(Duration::from_millis(1))),
+        aborted,
+    })
+}
+
+/// A test id that differs between runs (the seed only fixes the records' contents).
+fn fastrand_seed(seed: u64) -> u64 {
+    seed ^ time_source::now_ms().rotate_left(17) ^ u64::from(std::process::id())
+}
+
+/// Sends one call: PutRecord for one record, PutRecords for more.
+async fn send(
+    client: &aws_sdk_kinesis::Client,
+    stream: &str,
+    records: Vec<(String, Vec<u8>)>,
+) -> Sample {
+    let n = records.len() as u64;
+    let bytes: u64 = records
+        .iter()
+        .map(|(k, d)| (k.len() + d.len()) as u64)
+        .sum();
+    let started = Instant::now();
+    let (stored, throttled) = if records.len() == 1 {
+        let Some((key, data)) = records.into_iter().next() else {
+            return Sample::Dropped(0);
+        };
+        match client
+            .put_record()
+            .stream_name(stream)
+            .partition_key(key)
+            .data(Blob::new(data))
+            .send()
+            .await
+        {
+            Ok(_) => (1, 0),
+            Err(e) => {
+                let throttled = e
+                    .as_service_error()
+                    .is_some_and(|s| s.is_provisioned_throughput_exceeded_exception());
+                (0, u64::from(throttled))
+            }
+        }
+    } else {
+        let entries: Vec<PutRecordsRequestEntry> = records
+            .into_iter()
+            .filter_map(|(key, data)| {
+                PutRecordsRequestEntry::builder()
+                    .partition_key(key)
+                    .data(Blob::new(data))
+                    .build()
+                    .ok()
+            })
+            .collect();
+        match client
+            .put_records()
+            .stream_name(stream)
+            .set_records(Some(entries))
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let mut stored = 0;
+                let mut throttled = 0;
+                for r in out.records() {
+                    match r.error_code() {
+                        None => stored += 1,
+                        Some("ProvisionedThroughputExceededException") => throttled += 1,
+                        Some(_) => {}
+                    }
+                }
+                (stored, throttled)
+            }
+            Err(e) => {
+                let throttled = e
+                    .as_service_error()
+                    .is_some_and(|s| s.is_provisioned_throughput_exceeded_exception());
+                (0, if throttled { n } else { 0 })
+            }
+        }
+    };
+    Sample::Call {
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        records: n,
+        stored,
+        throttled,
+        bytes,
+    }
+}
+
+/// Adds one sample to the registry under k6's pipeline names.
+fn record(registry: &mut Registry, sample: Sample) {
+    // Every name is defined by Registry::pipeline(), so adding cannot fail.
+    let mut add = |name: &str, value: f64| {
+        let _ = registry.add(name, value);
+    };
+    match sample {
+        Sample::Call {
+            duration_ms,
+            records,
+            stored,
+            throttled,
+            bytes,
+        } => {
+            add(names::KINESIS_PUT_RECORD_DURATION, duration_ms);
+            add(names::ITERATIONS, records as f64);
+            add(names::DATA_SENT, bytes as f64);
+            add(names::KINESIS_PUT_RECORD_THROUGHPUT, stored as f64);
+            let failed = records - stored - throttled;
+            for _ in 0..stored {
+                add(names::KINESIS_PUT_RECORD_SUCCESS_RATE, 1.0);
+                add(names::KINESIS_THROTTLING_RATE, 0.0);
+                add(names::ERROR_RATE, 0.0);
+            }
+            for _ in 0..throttled {
+                add(names::KINESIS_PUT_RECORD_SUCCESS_RATE, 0.0);
+                add(names::KINESIS_THROTTLING_RATE, 1.0);
+                add(names::ERROR_RATE, 0.0);
+            }
+            for _ in 0..failed {
+                add(names::KINESIS_PUT_RECORD_SUCCESS_RATE, 0.0);
+                add(names::KINESIS_THROTTLING_RATE, 0.0);
+                add(names::ERROR_RATE, 1.0);
+            }
+        }
+        Sample::Dropped(n) => add(names::DROPPED_ITERATIONS, n as f64),
+    }
+}

@@ -1,0 +1,204 @@
+//! `streamwatch load`: an open arrival-rate load test of a stream, with k6's metric names,
+//! thresholds, summary, `--summary-export` JSON, JUnit XML and exit code 99.
+//!
+//! The schedule ([`load_gen::Schedule`]) says how many records are due; every few
+//! milliseconds the due records are made ([`load_gen::RecordSource`]) and sent in calls of up
+//! to `--batch` records (PutRecord for 1, PutRecords otherwise), each call on its own task, at
+//! most `--max-in-flight` at once. Records due while every slot is busy are not sent and count
+//! as `dropped_iterations`, as k6's arrival-rate executors count iterations they could not
+//! start. Results flow to one task that owns the [`load_verdict::Registry`], checks
+//! `abortOnFail` thresholds every two seconds, and at the end prints k6's summary.
+
+mod driver;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use load_gen::{KeyDistribution, PayloadTemplate, Schedule, SizeDistribution, Stage};
+use load_verdict::summary::SummaryOptions;
+use load_verdict::{Registry, Thresholds};
+
+/// The service-level thresholds teams hold a Kinesis + Lambda pipeline to (`--slo pipeline`):
+/// puts under 50 ms on average and 100 ms at p95, 99.9% of records stored, under 0.1%
+/// throttled and under 0.1% failed. (End-to-end latency under 2 s at p95 and under 5% cold
+/// starts join them once the load test observes the function: not built yet.)
+pub const PIPELINE_SLO: &[&str] = &[
+    "kinesis_put_record_duration=avg<50,p(95)<100",
+    "kinesis_put_record_success_rate=rate>0.999",
+    "kinesis_throttling_rate=rate<0.001",
+    "error_rate=rate<0.001",
+];
+
+/// A named set of thresholds.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Slo {
+    /// The Kinesis + Lambda pipeline targets (see `PIPELINE_SLO`).
+    Pipeline,
+}
+
+/// Options of `streamwatch load`.
+#[derive(Args, Debug)]
+pub struct LoadArgs {
+    /// The stream to load; created when missing.
+    #[arg(long)]
+    stream: String,
+    /// Shards of the stream when it is created.
+    #[arg(long, default_value_t = 4)]
+    shards: u32,
+    /// Records a second (with --duration): k6's constant-arrival-rate.
+    #[arg(long, conflicts_with = "stage")]
+    rate: Option<f64>,
+    /// How long to run at --rate, e.g. `30s`, `2m`.
+    #[arg(long, default_value = "30s", value_parser = load_verdict::parse_duration)]
+    duration: Duration,
+    /// A stage `DURATION:RATE` (repeat; the rate ramps linearly from the previous stage's,
+    /// starting at --start-rate): k6's ramping-arrival-rate.
+    #[arg(long = "stage", value_parser = |s: &str| Stage::parse(s).map_err(|e| e.to_string()))]
+    stage: Vec<Stage>,
+    /// The rate the first stage ramps from.
+    #[arg(long, default_value_t = 0.0)]
+    start_rate: f64,
+    /// Bytes of each record's data: `1024`, or `MIN-MAX` for a uniform spread.
+    #[arg(long, default_value = "1024", value_parser = |s: &str| SizeDistribution::parse(s).map_err(|e| e.to_string()))]
+    record_size: SizeDistribution,
+    /// Partition keys: `uniform:KEYS`, `hot:KEYS:SHARE` or `zipf:KEYS:EXPONENT`.
+    #[arg(long, default_value = "uniform:1000", value_parser = |s: &str| KeyDistribution::parse(s).map_err(|e| e.to_string()))]
+    keys: KeyDistribution,
+    /// A JSON object each payload is made from; `{{seq}}`, `{{timestamp}}`, `{{random_int}}`
+    /// and `{{random_string}}` values are filled in per record.
+    #[arg(long, value_parser = |s: &str| PayloadTemplate::parse(s).map_err(|e| e.to_string()))]
+    template: Option<PayloadTemplate>,
+    /// Records per call: 1 sends PutRecord, more sends PutRecords (at most 500).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=500))]
+    batch: u32,
+    /// Calls in flight at most (k6's VUs); records due when all are busy are dropped.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    max_in_flight: u32,
+    /// A threshold in k6's syntax, `METRIC=EXPR[,EXPR...]`, e.g.
+    /// `kinesis_put_record_duration=avg<50,p(95)<100` (repeat for several metrics).
+    #[arg(long = "threshold")]
+    thresholds: Vec<String>,
+    /// Thresholds as k6's JSON object (`{"metric": ["p(95)<100", {"threshold": "rate>0.99",
+    /// "abortOnFail": true, "delayAbortEval": "10s"}]}`), inline or `@FILE`.
+    #[arg(long)]
+    thresholds_json: Option<String>,
+    /// A named threshold set; `pipeline` holds the usual pipeline targets.
+    #[arg(long, value_enum)]
+    slo: Option<Slo>,
+    /// Write k6's summary-export JSON here.
+    #[arg(long)]
+    summary_export: Option<PathBuf>,
+    /// Write the thresholds as JUnit XML here (one test case each).
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// The endpoint to load: a URL, or `aws` for AWS itself (the standard credential chain);
+    /// without it the engine is started in-process on a free port.
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// The region.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// Seed of the record sizes, keys and random fields.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Per-shard throughput limits of the in-process engine (`aws` or `off`).
+    #[arg(long, default_value = "aws", value_parser = ["aws", "off"])]
+    shard_limits: String,
+}
+
+impl LoadArgs {
+    fn schedule(&self) -> anyhow::Result<Schedule> {
+        let schedule = if self.stage.is_empty() {
+            let rate = self.rate.unwrap_or(100.0);
+            Schedule::constant(rate, self.duration)?
+        } else {
+            Schedule::ramping(self.start_rate, &self.stage)?
+        };
+        Ok(schedule)
+    }
+
+    fn thresholds(&self, registry: &mut Registry) -> anyhow::Result<Thresholds> {
+        let mut thresholds = Thresholds::new();
+        if let Some(Slo::Pipeline) = self.slo {
+            for t in PIPELINE_SLO {
+                thresholds.add_cli(t)?;
+            }
+        }
+        for t in &self.thresholds {
+            thresholds.add_cli(t)?;
+        }
+        if let Some(json) = &self.thresholds_json {
+            let text = match json.strip_prefix('@') {
+                Some(path) => std::fs::read_to_string(path)
+                    .with_context(|| format!("reading thresholds from {path}"))?,
+                None => json.clone(),
+            };
+            for m in Thresholds::from_json(&text)?.metrics() {
+                for t in &m.thresholds {
+                    thresholds.add(&m.selector.name, t.clone())?;
+                }
+            }
+        }
+        thresholds.register(registry)?;
+        Ok(thresholds)
+    }
+}
+
+/// Runs the load test; returns the process exit code (0, or 99 when a threshold failed).
+pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
+    let mut registry = Registry::pipeline();
+    let thresholds = match args.thresholds(&mut registry) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("streamwatch load: {e}");
+            return Ok(load_verdict::EXIT_INVALID_CONFIG);
+        }
+    };
+    let schedule = args.schedule()?;
+    let target = driver::Target::connect(&args).await?;
+    target.ensure_stream(&args.stream, args.shards).await?;
+    eprintln!(
+        "streamwatch load: {} records over {:.0?} to stream {:?} at {}, calls of up to {} records, {} in flight at most",
+        schedule.total(),
+        schedule.duration(),
+        args.stream,
+        target.endpoint(),
+        args.batch,
+        args.max_in_flight
+    );
+    let outcome = driver::drive(&args, &schedule, &target, registry, &thresholds).await?;
+    let verdict = thresholds.evaluate(&outcome.registry, outcome.elapsed);
+    let options = SummaryOptions::default();
+    println!(
+        "{}",
+        load_verdict::summary::text(&outcome.registry, &verdict, &options)
+    );
+    if let Some(message) = verdict.message() {
+        eprintln!("streamwatch load: {message}");
+    }
+    if outcome.aborted {
+        eprintln!(
+            "streamwatch load: stopped after {:.1?} of {:.0?} (abortOnFail)",
+            outcome.elapsed,
+            schedule.duration()
+        );
+    }
+    if let Some(path) = &args.summary_export {
+        std::fs::write(
+            path,
+            load_verdict::summary::export_json(&outcome.registry, &verdict, &options),
+        )
+        .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &args.junit {
+        std::fs::write(
+            path,
+            load_verdict::junit::junit_xml(&verdict, "streamwatch load"),
+        )
+        .with_context(|| format!("writing {}", path.display()))?;
+    }
+    target.stop().await;
+    Ok(verdict.exit_code())
+}
