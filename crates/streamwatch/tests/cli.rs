@@ -841,3 +841,124 @@ fn load_abort_on_fail_stops_early_and_bad_thresholds_exit_104() {
     assert_eq!(code, 104, "{stderr}");
     assert!(stderr.contains("avg"), "{stderr}");
 }
+
+/// `load --function`: end-to-end latency, pipeline throughput and cold starts from the
+/// function's log (the Python example, printing completion lines), on a running engine; and a
+/// function that never sees the records makes them lost, failing the run.
+#[tokio::test(flavor = "multi_thread")]
+async fn load_measures_the_function_end_to_end_and_counts_lost_records() {
+    let python = testkit::python();
+    let port = free_port().to_string();
+    let (mut child, endpoint) = serve_with_env(
+        &["--port", &port, "--create-stream-delay-ms", "0"],
+        &[("STREAMWATCH_PYTHON", python.to_str().expect("UTF-8 path"))],
+    );
+    let c = client(&endpoint);
+    for name in ["orders", "unmapped"] {
+        c.create_stream()
+            .stream_name(name)
+            .shard_count(2)
+            .send()
+            .await
+            .unwrap();
+    }
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/lambda/python-consumer"
+    );
+    let deploy = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args([
+            "function",
+            "deploy",
+            "--name",
+            "py-lt",
+            "--dir",
+            dir,
+            "--runtime",
+            "python3.11",
+            "--handler",
+            "app.handler",
+            "--kinesis-stream",
+            "orders",
+            "--starting-position",
+            "TRIM_HORIZON",
+            "--env",
+            "STREAMWATCH_LOAD_COMPLETIONS=1",
+            "--endpoint",
+            &endpoint,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        deploy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&deploy.stderr)
+    );
+    let dir_out = tempfile::tempdir().unwrap();
+    let export = dir_out.path().join("summary.json");
+    let (code, stdout, stderr, _) = load(&[
+        "--endpoint",
+        &endpoint,
+        "--stream",
+        "orders",
+        "--function",
+        "py-lt",
+        "--rate",
+        "200",
+        "--duration",
+        "2s",
+        "--batch",
+        "20",
+        "--drain",
+        "60s",
+        "--threshold",
+        "pipeline_throughput=count>=400",
+        "--threshold",
+        "end_to_end_latency=p(95)<20000",
+        "--summary-export",
+        export.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("the function finished 400 of 400 stored records; 0 lost"),
+        "{stderr}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    let m = &summary["metrics"];
+    assert_eq!(m["pipeline_throughput"]["count"], 400);
+    assert!(
+        m["end_to_end_latency"]["avg"].as_f64().unwrap() > 0.0,
+        "{m}"
+    );
+    // Every invocation wrote a REPORT line; the first of each instance was cold.
+    let cold = m["lambda_cold_start_rate"]["passes"].as_u64().unwrap();
+    let invocations = cold + m["lambda_cold_start_rate"]["fails"].as_u64().unwrap();
+    assert!(cold >= 1 && invocations > cold, "{m}");
+
+    // Records sent to a stream the function does not read are never finished: lost.
+    let (code, stdout, stderr, _) = load(&[
+        "--endpoint",
+        &endpoint,
+        "--stream",
+        "unmapped",
+        "--function",
+        "py-lt",
+        "--rate",
+        "100",
+        "--duration",
+        "1s",
+        "--drain",
+        "1s",
+        "--slo",
+        "pipeline",
+    ]);
+    assert_eq!(code, 99, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("the function finished 0 of 100 stored records; 100 lost"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("error_rate"), "{stderr}");
+    let _ = child.kill();
+    let _ = child.wait();
+}

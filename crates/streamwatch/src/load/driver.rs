@@ -20,6 +20,7 @@ const ABORT_CHECK: Duration = Duration::from_secs(2);
 /// Where the records go: an SDK client, and the in-process engine when one was started.
 pub(super) struct Target {
     kinesis: aws_sdk_kinesis::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
     endpoint: String,
     server: Option<streamwatch_server::RunningServer>,
 }
@@ -46,6 +47,7 @@ impl Target {
         let shared = crate::sdk::sdk_config(&args.region, endpoint.as_deref()).await;
         Ok(Target {
             kinesis: aws_sdk_kinesis::Client::new(&shared),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&shared),
             endpoint: endpoint.unwrap_or_else(|| format!("AWS {}", args.region)),
             server,
         })
@@ -101,8 +103,16 @@ impl Target {
     }
 }
 
-/// The result of one call, or records that could not be sent.
-enum Sample {
+/// The result of one call, records that could not be sent, or what the function did.
+pub(super) enum Sample {
+    /// A load-test record the function finished, `latency_ms` after it was sent.
+    Completed {
+        latency_ms: f64,
+    },
+    /// One invocation of the function (a REPORT line), cold when it had an Init Duration.
+    Invocation {
+        cold: bool,
+    },
     Call {
         duration_ms: f64,
         records: u64,
@@ -118,6 +128,18 @@ pub(super) struct Outcome {
     pub(super) registry: Registry,
     pub(super) elapsed: Duration,
     pub(super) aborted: bool,
+    /// Records stored by the stream.
+    pub(super) stored: u64,
+    /// With `--function`: records the function finished, and those it never finished
+    /// within `--drain` (lost).
+    pub(super) completed: Option<(u64, u64)>,
+}
+
+/// Counts kept beside the registry while the run goes on.
+#[derive(Default)]
+struct Counts {
+    stored: u64,
+    completed: u64,
 }
 
 /// Runs the schedule against the stream.
@@ -128,9 +150,9 @@ pub(super) async fn drive(
     mut registry: Registry,
     thresholds: &Thresholds,
 ) -> anyhow::Result<Outcome> {
-    let test_id = format!("lt-{:016x}", fastrand_seed(args.seed));
+    let source_id = format!("lt-{:016x}", fastrand_seed(args.seed));
     let mut source = RecordSource::new(
-        test_id,
+        source_id.clone(),
         args.record_size.clone(),
         args.keys.clone(),
         args.template.clone().unwrap_or_default(),
@@ -138,6 +160,17 @@ pub(super) async fn drive(
     );
     let slots = Arc::new(Semaphore::new(args.max_in_flight as usize));
     let (tx, mut rx) = mpsc::unbounded_channel::<Sample>();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let observer = args.function.as_ref().map(|f| {
+        let observer = super::observe::Observer {
+            logs: target.logs.clone(),
+            group: format!("/aws/lambda/{f}"),
+            test_id: source_id.clone(),
+            since_ms: i64::try_from(time_source::now_ms()).unwrap_or(i64::MAX) - 1000,
+        };
+        tokio::spawn(observer.run(tx.clone(), stop_rx))
+    });
+    let mut counts = Counts::default();
     let batch = args.batch as u64;
     let start = Instant::now();
     let mut next_abort_check = ABORT_CHECK;
@@ -150,7 +183,7 @@ pub(super) async fn drive(
         tick.tick().await;
         let elapsed = start.elapsed();
         while let Ok(sample) = rx.try_recv() {
-            record(&mut registry, sample);
+            record(&mut registry, &mut counts, sample);
         }
         if elapsed >= next_abort_check {
             next_abort_check += ABORT_CHECK;
@@ -187,15 +220,45 @@ pub(super) async fn drive(
             break;
         }
     }
-    // Wait for the calls in flight, then take their results.
+    let elapsed = start.elapsed().min(end.max(Duration::from_millis(1)));
+    // Wait for the calls in flight: they hold every slot until done.
+    let _all = slots.acquire_many(args.max_in_flight).await;
+    while let Ok(sample) = rx.try_recv() {
+        record(&mut registry, &mut counts, sample);
+    }
+    // With a function: wait up to --drain for it to finish every stored record.
+    if observer.is_some() && !aborted {
+        let deadline = Instant::now() + args.drain;
+        while counts.completed < counts.stored && Instant::now() < deadline {
+            if let Ok(Some(sample)) =
+                tokio::time::timeout(Duration::from_millis(200), rx.recv()).await
+            {
+                record(&mut registry, &mut counts, sample);
+            }
+        }
+    }
+    let _ = stop_tx.send(true);
+    if let Some(task) = observer {
+        let _ = task.await;
+    }
     drop(tx);
     while let Some(sample) = rx.recv().await {
-        record(&mut registry, sample);
+        record(&mut registry, &mut counts, sample);
     }
+    let completed = args.function.as_ref().map(|_| {
+        let lost = counts.stored.saturating_sub(counts.completed);
+        // A record the pipeline never finished is a failed record.
+        for _ in 0..lost {
+            let _ = registry.add(names::ERROR_RATE, 1.0);
+        }
+        (counts.completed, lost)
+    });
     Ok(Outcome {
         registry,
-        elapsed: start.elapsed().min(end.max(Duration::from_millis(1))),
+        elapsed,
         aborted,
+        stored: counts.stored,
+        completed,
     })
 }
 
@@ -284,7 +347,12 @@ async fn send(
 }
 
 /// Adds one sample to the registry under k6's pipeline names.
-fn record(registry: &mut Registry, sample: Sample) {
+fn record(registry: &mut Registry, counts: &mut Counts, sample: Sample) {
+    match sample {
+        Sample::Call { stored, .. } => counts.stored += stored,
+        Sample::Completed { .. } => counts.completed += 1,
+        Sample::Dropped(_) | Sample::Invocation { .. } => {}
+    }
     // Every name is defined by Registry::pipeline(), so adding cannot fail.
     let mut add = |name: &str, value: f64| {
         let _ = registry.add(name, value);
@@ -319,5 +387,12 @@ fn record(registry: &mut Registry, sample: Sample) {
             }
         }
         Sample::Dropped(n) => add(names::DROPPED_ITERATIONS, n as f64),
+        Sample::Completed { latency_ms } => {
+            add(names::END_TO_END_LATENCY, latency_ms);
+            add(names::PIPELINE_THROUGHPUT, 1.0);
+        }
+        Sample::Invocation { cold } => {
+            add(names::LAMBDA_COLD_START_RATE, f64::from(u8::from(cold)))
+        }
     }
 }

@@ -10,6 +10,7 @@
 //! `abortOnFail` thresholds every two seconds, and at the end prints k6's summary.
 
 mod driver;
+mod observe;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,12 +24,18 @@ use load_verdict::{Registry, Thresholds};
 /// The service-level thresholds teams hold a Kinesis + Lambda pipeline to (`--slo pipeline`):
 /// puts under 50 ms on average and 100 ms at p95, 99.9% of records stored, under 0.1%
 /// throttled and under 0.1% failed. (End-to-end latency under 2 s at p95 and under 5% cold
-/// starts join them once the load test observes the function: not built yet.)
+/// starts join them with `--function`.)
 pub const PIPELINE_SLO: &[&str] = &[
     "kinesis_put_record_duration=avg<50,p(95)<100",
     "kinesis_put_record_success_rate=rate>0.999",
     "kinesis_throttling_rate=rate<0.001",
     "error_rate=rate<0.001",
+];
+
+/// The SLO thresholds that need the function's side of the pipeline (`--function`).
+pub const PIPELINE_SLO_FUNCTION: &[&str] = &[
+    "end_to_end_latency=p(95)<2000",
+    "lambda_cold_start_rate=rate<0.05",
 ];
 
 /// A named set of thresholds.
@@ -100,6 +107,16 @@ pub struct LoadArgs {
     /// The region.
     #[arg(long, default_value = "us-east-1")]
     region: String,
+    /// The function behind the stream: its log (CloudWatch Logs `/aws/lambda/<name>`) gives
+    /// end-to-end latency and pipeline throughput from the completion lines it prints
+    /// (lambda-kinesis-handler's `log_completions`, the Python example's
+    /// STREAMWATCH_LOAD_COMPLETIONS), and cold starts from its REPORT lines.
+    #[arg(long)]
+    function: Option<String>,
+    /// With --function: how long to wait after the last send for the function to finish
+    /// every stored record; the rest count as lost (failed records).
+    #[arg(long, default_value = "30s", value_parser = load_verdict::parse_duration)]
+    drain: Duration,
     /// Seed of the record sizes, keys and random fields.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -124,6 +141,11 @@ impl LoadArgs {
         if let Some(Slo::Pipeline) = self.slo {
             for t in PIPELINE_SLO {
                 thresholds.add_cli(t)?;
+            }
+            if self.function.is_some() {
+                for t in PIPELINE_SLO_FUNCTION {
+                    thresholds.add_cli(t)?;
+                }
             }
         }
         for t in &self.thresholds {
@@ -175,6 +197,12 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
         "{}",
         load_verdict::summary::text(&outcome.registry, &verdict, &options)
     );
+    if let Some((completed, lost)) = outcome.completed {
+        eprintln!(
+            "streamwatch load: the function finished {completed} of {} stored records; {lost} lost (not finished within --drain)",
+            outcome.stored
+        );
+    }
     if let Some(message) = verdict.message() {
         eprintln!("streamwatch load: {message}");
     }
