@@ -47,7 +47,8 @@ pub use usage::{Architecture, LambdaUsage, RecordSizes, StreamMode, Usage};
 /// The price file as built into the crate.
 pub const PRICES_TOML: &str = include_str!("../prices.toml");
 
-/// Bytes in a GB as AWS bills data (2^30).
+/// Bytes in a GB as the cost counts them (2^30; the Kinesis pricing page counts a KB as 1,024
+/// bytes).
 pub const BYTES_PER_GB: f64 = 1_073_741_824.0;
 
 /// What can go wrong looking prices up.

@@ -154,12 +154,18 @@ impl Usage {
 
     /// Records put.
     pub fn record_count(&self) -> u64 {
-        self.records.iter().map(|r| r.count).sum()
+        self.records
+            .iter()
+            .map(|r| r.count)
+            .fold(0, u64::saturating_add)
     }
 
     /// Bytes put, as sent (before any billing rounding).
     pub fn bytes_in(&self) -> u64 {
-        self.records.iter().map(|r| r.size_bytes * r.count).sum()
+        self.records
+            .iter()
+            .map(|r| r.size_bytes.saturating_mul(r.count))
+            .fold(0, u64::saturating_add)
     }
 
     /// PUT payload units: each record counts its started `unit_bytes` chunks (an empty
@@ -168,8 +174,13 @@ impl Usage {
         let unit_bytes = unit_bytes.max(1);
         self.records
             .iter()
-            .map(|r| r.size_bytes.div_ceil(unit_bytes).max(1) * r.count)
-            .sum()
+            .map(|r| {
+                r.size_bytes
+                    .div_ceil(unit_bytes)
+                    .max(1)
+                    .saturating_mul(r.count)
+            })
+            .fold(0, u64::saturating_add)
     }
 
     /// Bytes billed as written in on-demand mode: each record rounded up to a multiple of
@@ -178,7 +189,10 @@ impl Usage {
         let rounding_bytes = rounding_bytes.max(1);
         self.records
             .iter()
-            .map(|r| r.size_bytes.div_ceil(rounding_bytes).max(1) * rounding_bytes * r.count)
-            .sum()
+            .map(|r| {
+                (r.size_bytes.div_ceil(rounding_bytes).max(1) * rounding_bytes)
+                    .saturating_mul(r.count)
+            })
+            .fold(0, u64::saturating_add)
     }
 }
