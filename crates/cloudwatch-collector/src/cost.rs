@@ -3,9 +3,17 @@
 
 use crate::Cycle;
 
-/// What AWS charges per metric requested through GetMetricData, in US dollars (standard
-/// pricing: $0.01 per 1,000 metrics requested).
-pub const USD_PER_METRIC_REQUESTED: f64 = 0.01 / 1000.0;
+/// What AWS charges per metric requested through GetMetricData, in US dollars: the us-east-1
+/// list price from the `aws-prices` table ($0.01 per 1,000 metrics requested, the table's
+/// `cloudwatch.get_metric_data_per_thousand_metrics`). A cycle does not know its region and
+/// the table has no other region's prices yet.
+pub fn usd_per_metric_requested() -> f64 {
+    aws_prices::PriceTable::embedded()
+        .and_then(|table| table.for_region("us-east-1"))
+        .map(|prices| prices.cloudwatch.usd_per_metric_requested())
+        // The table is built into aws-prices, whose tests parse it and find us-east-1.
+        .expect("aws-prices' built-in table has us-east-1")
+}
 
 /// API calls made, by operation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,6 +79,6 @@ impl ApiCalls {
 impl Cycle {
     /// The estimated CloudWatch cost of the cycle, in US dollars.
     pub fn estimated_cost_usd(&self) -> f64 {
-        self.metrics_requested as f64 * USD_PER_METRIC_REQUESTED
+        self.metrics_requested as f64 * usd_per_metric_requested()
     }
 }

@@ -43,7 +43,7 @@ pub use config::{
     CollectorConfig, KINESIS_NAMESPACE, LAMBDA_NAMESPACE, MetricSpec, Namespace,
     default_kinesis_metrics, default_lambda_metrics, default_shard_metrics,
 };
-pub use cost::{ApiCalls, USD_PER_METRIC_REQUESTED};
+pub use cost::{ApiCalls, usd_per_metric_requested};
 pub use discovery::FunctionSummary;
 pub use error::CollectError;
 pub use queries::MAX_QUERIES_PER_CALL;
