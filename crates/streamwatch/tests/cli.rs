@@ -769,6 +769,19 @@ fn load_passes_its_thresholds_and_writes_k6_summary_and_junit() {
         false
     );
     assert!(m["data_sent"]["count"].as_f64().unwrap() >= 2000.0 * 200.0);
+    // The cost, by hand at us-east-1's list prices: 2 shards for 2 s is 4/3600 shard-hours at
+    // $0.015; 2,000 records of at most 25 KB are 2,000 PUT payload units at $0.014 a million.
+    let total = summary["cost"]["total_usd"].as_f64().unwrap();
+    let by_hand = 4.0 / 3600.0 * 0.015 + 2000.0 * 0.014 / 1e6;
+    assert!(
+        (total - by_hand).abs() < 1e-9,
+        "{total} vs {by_hand}: {}",
+        summary["cost"]
+    );
+    assert!(
+        stdout.contains("COST (list prices of us-east-1"),
+        "{stdout}"
+    );
     let xml = std::fs::read_to_string(&junit).unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let cases: Vec<_> = doc
@@ -935,6 +948,22 @@ async fn load_measures_the_function_end_to_end_and_counts_lost_records() {
     let cold = m["lambda_cold_start_rate"]["passes"].as_u64().unwrap();
     let invocations = cold + m["lambda_cold_start_rate"]["fails"].as_u64().unwrap();
     assert!(cold >= 1 && invocations > cold, "{m}");
+    // The cost counts the function's billed invocations from the same REPORT lines.
+    let lines = summary["cost"]["lines"].as_array().expect("cost lines");
+    let requests = lines
+        .iter()
+        .find(|l| l["item"] == "Lambda requests")
+        .expect("a Lambda requests line");
+    assert_eq!(
+        requests["quantity"].as_f64(),
+        Some(invocations as f64),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| {
+        l["item"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("Lambda duration"))
+    }));
 
     // Records sent to a stream the function does not read are never finished: lost.
     let (code, stdout, stderr, _) = load(&[

@@ -58,8 +58,13 @@ impl Target {
         &self.endpoint
     }
 
-    /// Creates the stream when it does not exist and waits until it is ACTIVE.
-    pub(super) async fn ensure_stream(&self, name: &str, shards: u32) -> anyhow::Result<()> {
+    /// Creates the stream when it does not exist and waits until it is ACTIVE; returns its
+    /// capacity mode and open shards, for the cost.
+    pub(super) async fn ensure_stream(
+        &self,
+        name: &str,
+        shards: u32,
+    ) -> anyhow::Result<(aws_prices::StreamMode, u32)> {
         let exists = self
             .kinesis
             .describe_stream_summary()
@@ -84,11 +89,18 @@ impl Target {
                 .send()
                 .await
                 .with_context(|| format!("describing stream {name}"))?;
-            let active = summary
-                .stream_description_summary()
-                .is_some_and(|s| s.stream_status().as_str() == "ACTIVE");
-            if active {
-                return Ok(());
+            if let Some(s) = summary.stream_description_summary()
+                && s.stream_status().as_str() == "ACTIVE"
+            {
+                let on_demand = s
+                    .stream_mode_details()
+                    .is_some_and(|m| m.stream_mode().as_str() == "ON_DEMAND");
+                let mode = if on_demand {
+                    aws_prices::StreamMode::OnDemand
+                } else {
+                    aws_prices::StreamMode::Provisioned
+                };
+                return Ok((mode, u32::try_from(s.open_shard_count()).unwrap_or(0)));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -106,20 +118,25 @@ impl Target {
 /// The result of one call, records that could not be sent, or what the function did.
 pub(super) enum Sample {
     /// A load-test record the function finished, `latency_ms` after it was sent.
-    Completed {
-        latency_ms: f64,
-    },
-    /// One invocation of the function (a REPORT line), cold when it had an Init Duration.
+    Completed { latency_ms: f64 },
+    /// One invocation of the function (a REPORT line), cold when it had an Init Duration,
+    /// with its billed duration and memory when the line gives them.
     Invocation {
         cold: bool,
+        billed_ms: Option<u64>,
+        memory_mb: Option<u32>,
     },
+    /// One put call's result.
     Call {
         duration_ms: f64,
         records: u64,
         stored: u64,
         throttled: u64,
         bytes: u64,
+        /// Sizes (partition key and data) of the records stored, for PUT payload units.
+        stored_sizes: Vec<u64>,
     },
+    /// Records due while every call slot was busy.
     Dropped(u64),
 }
 
@@ -133,6 +150,10 @@ pub(super) struct Outcome {
     /// With `--function`: records the function finished, and those it never finished
     /// within `--drain` (lost).
     pub(super) completed: Option<(u64, u64)>,
+    /// Stored records by size, for the cost.
+    pub(super) sizes: std::collections::BTreeMap<u64, u64>,
+    /// The function's billed invocations, for the cost.
+    pub(super) lambda: Option<aws_prices::LambdaUsage>,
 }
 
 /// Counts kept beside the registry while the run goes on.
@@ -140,6 +161,8 @@ pub(super) struct Outcome {
 struct Counts {
     stored: u64,
     completed: u64,
+    sizes: std::collections::BTreeMap<u64, u64>,
+    lambda: Option<aws_prices::LambdaUsage>,
 }
 
 /// Runs the schedule against the stream.
@@ -259,6 +282,8 @@ pub(super) async fn drive(
         aborted,
         stored: counts.stored,
         completed,
+        sizes: counts.sizes,
+        lambda: counts.lambda,
     })
 }
 
@@ -274,10 +299,12 @@ async fn send(
     records: Vec<(String, Vec<u8>)>,
 ) -> Sample {
     let n = records.len() as u64;
-    let bytes: u64 = records
+    let sizes: Vec<u64> = records
         .iter()
         .map(|(k, d)| (k.len() + d.len()) as u64)
-        .sum();
+        .collect();
+    let bytes: u64 = sizes.iter().sum();
+    let mut stored_sizes = Vec::with_capacity(sizes.len());
     let started = Instant::now();
     let (stored, throttled) = if records.len() == 1 {
         let Some((key, data)) = records.into_iter().next() else {
@@ -291,7 +318,10 @@ async fn send(
             .send()
             .await
         {
-            Ok(_) => (1, 0),
+            Ok(_) => {
+                stored_sizes.extend_from_slice(&sizes);
+                (1, 0)
+            }
             Err(e) => {
                 let throttled = e
                     .as_service_error()
@@ -320,9 +350,12 @@ async fn send(
             Ok(out) => {
                 let mut stored = 0;
                 let mut throttled = 0;
-                for r in out.records() {
+                for (r, size) in out.records().iter().zip(&sizes) {
                     match r.error_code() {
-                        None => stored += 1,
+                        None => {
+                            stored += 1;
+                            stored_sizes.push(*size);
+                        }
                         Some("ProvisionedThroughputExceededException") => throttled += 1,
                         Some(_) => {}
                     }
@@ -343,14 +376,34 @@ async fn send(
         stored,
         throttled,
         bytes,
+        stored_sizes,
     }
 }
 
 /// Adds one sample to the registry under k6's pipeline names.
 fn record(registry: &mut Registry, counts: &mut Counts, sample: Sample) {
-    match sample {
-        Sample::Call { stored, .. } => counts.stored += stored,
+    match &sample {
+        Sample::Call {
+            stored,
+            stored_sizes,
+            ..
+        } => {
+            counts.stored += stored;
+            for size in stored_sizes {
+                *counts.sizes.entry(*size).or_default() += 1;
+            }
+        }
         Sample::Completed { .. } => counts.completed += 1,
+        Sample::Invocation {
+            billed_ms: Some(ms),
+            memory_mb: Some(mb),
+            ..
+        } => {
+            let usage = counts.lambda.get_or_insert_with(|| {
+                aws_prices::LambdaUsage::new(*mb, aws_prices::Architecture::X86_64)
+            });
+            usage.add_invocation(Duration::from_millis(*ms));
+        }
         Sample::Dropped(_) | Sample::Invocation { .. } => {}
     }
     // Every name is defined by Registry::pipeline(), so adding cannot fail.
@@ -364,6 +417,7 @@ fn record(registry: &mut Registry, counts: &mut Counts, sample: Sample) {
             stored,
             throttled,
             bytes,
+            ..
         } => {
             add(names::KINESIS_PUT_RECORD_DURATION, duration_ms);
             add(names::ITERATIONS, records as f64);
@@ -391,8 +445,8 @@ fn record(registry: &mut Registry, counts: &mut Counts, sample: Sample) {
             add(names::END_TO_END_LATENCY, latency_ms);
             add(names::PIPELINE_THROUGHPUT, 1.0);
         }
-        Sample::Invocation { cold } => {
-            add(names::LAMBDA_COLD_START_RATE, f64::from(u8::from(cold)))
+        Sample::Invocation { cold, .. } => {
+            add(names::LAMBDA_COLD_START_RATE, f64::from(u8::from(cold)));
         }
     }
 }

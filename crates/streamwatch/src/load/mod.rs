@@ -180,7 +180,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
     };
     let schedule = args.schedule()?;
     let target = driver::Target::connect(&args).await?;
-    target.ensure_stream(&args.stream, args.shards).await?;
+    let (mode, open_shards) = target.ensure_stream(&args.stream, args.shards).await?;
     eprintln!(
         "streamwatch load: {} records over {:.0?} to stream {:?} at {}, calls of up to {} records, {} in flight at most",
         schedule.total(),
@@ -213,12 +213,25 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
             schedule.duration()
         );
     }
+    let cost = cost(&args.region, mode, open_shards, &outcome);
+    match &cost {
+        Ok(cost) => {
+            println!(
+                "  █ COST (list prices of {}, as of {})\n",
+                args.region, cost.prices_as_of
+            );
+            println!("{cost}");
+        }
+        Err(e) => eprintln!("streamwatch load: no cost: {e}"),
+    }
     if let Some(path) = &args.summary_export {
-        std::fs::write(
-            path,
-            load_verdict::summary::export_json(&outcome.registry, &verdict, &options),
-        )
-        .with_context(|| format!("writing {}", path.display()))?;
+        let mut export = load_verdict::summary::export_value(&outcome.registry, &verdict, &options);
+        if let (Ok(cost), Some(map)) = (&cost, export.as_object_mut()) {
+            // Beside k6's keys: what the test cost at list prices.
+            map.insert("cost".into(), serde_json::to_value(cost)?);
+        }
+        std::fs::write(path, serde_json::to_string_pretty(&export)?)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(path) = &args.junit {
         std::fs::write(
@@ -229,4 +242,30 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
     }
     target.stop().await;
     Ok(verdict.exit_code())
+}
+
+/// What the test used, priced at the region's list prices: the stream for the test's
+/// duration, PUT payload units (or on-demand GB) for the stored records, and the function's
+/// billed invocations seen in its log.
+fn cost(
+    region: &str,
+    mode: aws_prices::StreamMode,
+    open_shards: u32,
+    outcome: &driver::Outcome,
+) -> anyhow::Result<aws_prices::Cost> {
+    let prices = aws_prices::PriceTable::embedded()?.for_region(region)?;
+    let hours = outcome.elapsed.as_secs_f64() / 3600.0;
+    let mut usage = match mode {
+        aws_prices::StreamMode::Provisioned => {
+            aws_prices::Usage::provisioned(f64::from(open_shards) * hours)
+        }
+        aws_prices::StreamMode::OnDemand => aws_prices::Usage::on_demand(hours),
+    };
+    for (size, count) in &outcome.sizes {
+        usage.add_records(*size, *count);
+    }
+    if let Some(lambda) = &outcome.lambda {
+        usage.lambda.push(lambda.clone());
+    }
+    Ok(usage.cost(prices))
 }

@@ -64,6 +64,8 @@ impl Observer {
             if message.starts_with("REPORT RequestId:") && reports.insert(id) {
                 let _ = tx.send(Sample::Invocation {
                     cold: message.contains("Init Duration"),
+                    billed_ms: report_field(&message, "Billed Duration:", "ms"),
+                    memory_mb: report_field(&message, "Memory Size:", "MB"),
                 });
             }
         }
@@ -107,5 +109,30 @@ impl Observer {
                 _ => return out,
             }
         }
+    }
+}
+
+/// A number from a REPORT line: `Billed Duration: 12 ms` gives 12 for
+/// ("Billed Duration:", "ms").
+fn report_field<T: std::str::FromStr>(line: &str, label: &str, unit: &str) -> Option<T> {
+    let mut words = line[line.find(label)? + label.len()..].split_whitespace();
+    let number = words.next()?;
+    words.next().filter(|u| u.starts_with(unit))?;
+    number.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::report_field;
+
+    #[test]
+    fn report_lines_give_billed_duration_and_memory() {
+        let line = "REPORT RequestId: 8f5 Duration: 11.52 ms Billed Duration: 12 ms Memory Size: 256 MB Max Memory Used: 40 MB Init Duration: 120.01 ms";
+        assert_eq!(
+            report_field::<u64>(line, "Billed Duration:", "ms"),
+            Some(12)
+        );
+        assert_eq!(report_field::<u32>(line, "Memory Size:", "MB"), Some(256));
+        assert_eq!(report_field::<u64>(line, "Nothing:", "ms"), None);
     }
 }
