@@ -991,3 +991,101 @@ async fn load_measures_the_function_end_to_end_and_counts_lost_records() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// `load --output-stream`: a Python function (boto3) forwards each record to a downstream
+/// stream; the load test reads that stream and matches the records by their marker.
+#[tokio::test(flavor = "multi_thread")]
+async fn load_measures_end_to_end_through_a_downstream_stream() {
+    let python = testkit::python();
+    let port = free_port().to_string();
+    let (mut child, endpoint) = serve_with_env(
+        &["--port", &port, "--create-stream-delay-ms", "0"],
+        &[("STREAMWATCH_PYTHON", python.to_str().expect("UTF-8 path"))],
+    );
+    let c = client(&endpoint);
+    for name in ["in", "out"] {
+        c.create_stream()
+            .stream_name(name)
+            .shard_count(2)
+            .send()
+            .await
+            .unwrap();
+    }
+    let code = tempfile::tempdir().unwrap();
+    std::fs::write(
+        code.path().join("app.py"),
+        "import base64, os, boto3\n\
+         kinesis = boto3.client('kinesis')\n\
+         def handler(event, context):\n\
+         \x20   for r in event['Records']:\n\
+         \x20       k = r['kinesis']\n\
+         \x20       kinesis.put_record(StreamName=os.environ['OUT'], Data=base64.b64decode(k['data']), PartitionKey=k['partitionKey'])\n\
+         \x20   return {}\n",
+    )
+    .unwrap();
+    let deploy = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args([
+            "function",
+            "deploy",
+            "--name",
+            "forward",
+            "--dir",
+            code.path().to_str().unwrap(),
+            "--runtime",
+            "python3.11",
+            "--handler",
+            "app.handler",
+            "--kinesis-stream",
+            "in",
+            "--starting-position",
+            "TRIM_HORIZON",
+            "--env",
+            "OUT=out",
+            "--endpoint",
+            &endpoint,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        deploy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&deploy.stderr)
+    );
+    let out_dir = tempfile::tempdir().unwrap();
+    let export = out_dir.path().join("summary.json");
+    let (code_, stdout, stderr, _) = load(&[
+        "--endpoint",
+        &endpoint,
+        "--stream",
+        "in",
+        "--output-stream",
+        "out",
+        "--rate",
+        "100",
+        "--duration",
+        "2s",
+        "--batch",
+        "10",
+        "--drain",
+        "60s",
+        "--threshold",
+        "pipeline_throughput=count>=200",
+        "--summary-export",
+        export.to_str().unwrap(),
+    ]);
+    assert_eq!(code_, 0, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("the function finished 200 of 200 stored records; 0 lost"),
+        "{stderr}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    assert!(
+        summary["metrics"]["end_to_end_latency"]["max"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

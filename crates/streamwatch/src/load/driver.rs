@@ -184,15 +184,28 @@ pub(super) async fn drive(
     let slots = Arc::new(Semaphore::new(args.max_in_flight as usize));
     let (tx, mut rx) = mpsc::unbounded_channel::<Sample>();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let since_ms = time_source::now_ms().saturating_sub(1000);
     let observer = args.function.as_ref().map(|f| {
         let observer = super::observe::Observer {
             logs: target.logs.clone(),
             group: format!("/aws/lambda/{f}"),
             test_id: source_id.clone(),
-            since_ms: i64::try_from(time_source::now_ms()).unwrap_or(i64::MAX) - 1000,
+            since_ms: i64::try_from(since_ms).unwrap_or(i64::MAX),
+            // With --output-stream the downstream records say when each record was done.
+            completions: args.output_stream.is_none(),
+        };
+        tokio::spawn(observer.run(tx.clone(), stop_rx.clone()))
+    });
+    let downstream = args.output_stream.as_ref().map(|stream| {
+        let observer = super::observe::StreamObserver {
+            kinesis: target.kinesis.clone(),
+            stream: stream.clone(),
+            test_id: source_id.clone(),
+            since_ms,
         };
         tokio::spawn(observer.run(tx.clone(), stop_rx))
     });
+    let observing = observer.is_some() || downstream.is_some();
     let mut counts = Counts::default();
     let batch = args.batch as u64;
     let start = Instant::now();
@@ -250,7 +263,7 @@ pub(super) async fn drive(
         record(&mut registry, &mut counts, sample);
     }
     // With a function: wait up to --drain for it to finish every stored record.
-    if observer.is_some() && !aborted {
+    if observing && !aborted {
         let deadline = Instant::now() + args.drain;
         while counts.completed < counts.stored && Instant::now() < deadline {
             if let Ok(Some(sample)) =
@@ -261,14 +274,14 @@ pub(super) async fn drive(
         }
     }
     let _ = stop_tx.send(true);
-    if let Some(task) = observer {
+    for task in [observer, downstream].into_iter().flatten() {
         let _ = task.await;
     }
     drop(tx);
     while let Some(sample) = rx.recv().await {
         record(&mut registry, &mut counts, sample);
     }
-    let completed = args.function.as_ref().map(|_| {
+    let completed = observing.then(|| {
         let lost = counts.stored.saturating_sub(counts.completed);
         // A record the pipeline never finished is a failed record.
         for _ in 0..lost {

@@ -113,7 +113,12 @@ pub struct LoadArgs {
     /// STREAMWATCH_LOAD_COMPLETIONS), and cold starts from its REPORT lines.
     #[arg(long)]
     function: Option<String>,
-    /// With --function: how long to wait after the last send for the function to finish
+    /// A downstream stream the function writes each record to (its data as sent, or JSON
+    /// keeping the `_lt`, `_seq` and `_sent_ms` fields): a record is done when it arrives
+    /// there, which gives end-to-end latency without reading the function's log.
+    #[arg(long)]
+    output_stream: Option<String>,
+    /// With --function or --output-stream: how long to wait after the last send for the function to finish
     /// every stored record; the rest count as lost (failed records).
     #[arg(long, default_value = "30s", value_parser = load_verdict::parse_duration)]
     drain: Duration,
@@ -142,7 +147,7 @@ impl LoadArgs {
             for t in PIPELINE_SLO {
                 thresholds.add_cli(t)?;
             }
-            if self.function.is_some() {
+            if self.function.is_some() || self.output_stream.is_some() {
                 for t in PIPELINE_SLO_FUNCTION {
                     thresholds.add_cli(t)?;
                 }

@@ -19,6 +19,8 @@ pub(super) struct Observer {
     pub(super) group: String,
     pub(super) test_id: String,
     pub(super) since_ms: i64,
+    /// Whether completion lines count (not when a downstream stream is read instead).
+    pub(super) completions: bool,
 }
 
 impl Observer {
@@ -49,7 +51,12 @@ impl Observer {
         completed: &mut HashSet<u64>,
         reports: &mut HashSet<String>,
     ) {
-        for line in self.events(load_gen::records::COMPLETION_PREFIX).await {
+        let lines = if self.completions {
+            self.events(load_gen::records::COMPLETION_PREFIX).await
+        } else {
+            Vec::new()
+        };
+        for line in lines {
             let Some(c) = Completion::parse_line(&line.1) else {
                 continue;
             };
@@ -107,6 +114,110 @@ impl Observer {
             match page.next_token() {
                 Some(t) if !t.is_empty() && !page.events().is_empty() => token = Some(t.to_owned()),
                 _ => return out,
+            }
+        }
+    }
+}
+
+/// Reads a downstream stream the function writes to: each load-test record found there
+/// (matched by its marker) is done at its arrival in that stream. Shards are listed once, at
+/// the start; a downstream stream resharded during the test is read only on its first shards.
+pub(super) struct StreamObserver {
+    pub(super) kinesis: aws_sdk_kinesis::Client,
+    pub(super) stream: String,
+    pub(super) test_id: String,
+    pub(super) since_ms: u64,
+}
+
+impl StreamObserver {
+    /// Reads every shard from `since_ms` until `stop` turns true, then once more.
+    pub(super) async fn run(
+        self,
+        tx: mpsc::UnboundedSender<Sample>,
+        mut stop: watch::Receiver<bool>,
+    ) {
+        let mut seen: HashSet<u64> = HashSet::new();
+        let mut iterators = self.iterators().await;
+        loop {
+            let last = *stop.borrow();
+            for it in &mut iterators {
+                self.read(it, &tx, &mut seen).await;
+            }
+            if last {
+                return;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+
+    async fn iterators(&self) -> Vec<Option<String>> {
+        let Ok(shards) = self
+            .kinesis
+            .list_shards()
+            .stream_name(&self.stream)
+            .send()
+            .await
+        else {
+            eprintln!(
+                "streamwatch load: cannot list the shards of {}",
+                self.stream
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for shard in shards.shards() {
+            let it = self
+                .kinesis
+                .get_shard_iterator()
+                .stream_name(&self.stream)
+                .shard_id(shard.shard_id())
+                .shard_iterator_type(aws_sdk_kinesis::types::ShardIteratorType::AtTimestamp)
+                .timestamp(aws_sdk_kinesis::primitives::DateTime::from_millis(
+                    i64::try_from(self.since_ms).unwrap_or(i64::MAX),
+                ))
+                .send()
+                .await
+                .ok()
+                .and_then(|o| o.shard_iterator().map(str::to_owned));
+            out.push(it);
+        }
+        out
+    }
+
+    /// Reads one shard until it has nothing new.
+    async fn read(
+        &self,
+        iterator: &mut Option<String>,
+        tx: &mpsc::UnboundedSender<Sample>,
+        seen: &mut HashSet<u64>,
+    ) {
+        while let Some(it) = iterator.clone() {
+            let Ok(page) = self.kinesis.get_records().shard_iterator(it).send().await else {
+                return;
+            };
+            *iterator = page.next_shard_iterator().map(str::to_owned);
+            for r in page.records() {
+                let Some(marker) = load_gen::Marker::parse(r.data().as_ref()) else {
+                    continue;
+                };
+                if marker.id != self.test_id || !seen.insert(marker.seq) {
+                    continue;
+                }
+                let done_ms = r
+                    .approximate_arrival_timestamp()
+                    .and_then(|t| t.to_millis().ok())
+                    .and_then(|t| u64::try_from(t).ok())
+                    .unwrap_or_else(time_source::now_ms);
+                let latency = done_ms.saturating_sub(marker.sent_ms) as f64;
+                let _ = tx.send(Sample::Completed {
+                    latency_ms: latency,
+                });
+            }
+            if page.records().is_empty() || page.millis_behind_latest() == Some(0) {
+                return;
             }
         }
     }
