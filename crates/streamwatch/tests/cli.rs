@@ -1089,3 +1089,28 @@ async fn load_measures_end_to_end_through_a_downstream_stream() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// On a real terminal (a pseudo-terminal from util-linux's `script`) the load test shows a
+/// live progress line; piped, as in every other test here, it shows none.
+#[test]
+fn load_shows_a_progress_line_on_a_terminal() {
+    let bin = env!("CARGO_BIN_EXE_streamwatch");
+    let command = format!("{bin} load --stream tty --rate 500 --duration 2s --record-size 100");
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("TERM", "xterm")
+        .output()
+        .expect("script(1) from util-linux");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(
+        screen.contains("records sent") && screen.contains("stored"),
+        "{screen}"
+    );
+    assert!(screen.contains("/1000 records sent"), "{screen}");
+    let (_, stdout, stderr, _) = load(&["--stream", "pipe", "--rate", "100", "--duration", "1s"]);
+    assert!(
+        !stdout.contains("records sent") && !stderr.contains("records sent"),
+        "{stderr}"
+    );
+}

@@ -160,6 +160,7 @@ pub(super) struct Outcome {
 #[derive(Default)]
 struct Counts {
     stored: u64,
+    dropped: u64,
     completed: u64,
     sizes: std::collections::BTreeMap<u64, u64>,
     lambda: Option<aws_prices::LambdaUsage>,
@@ -213,6 +214,15 @@ pub(super) async fn drive(
     let mut sent: u64 = 0;
     let mut aborted = false;
     let end = schedule.duration();
+    // A live line on a terminal (hidden when stderr is not one), like k6's progress bar.
+    let progress = indicatif::ProgressBar::new(schedule.total());
+    progress.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {pos}/{len} records sent  {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -252,10 +262,18 @@ pub(super) async fn drive(
                 }
             }
         }
+        progress.set_position(sent);
+        progress.set_message(format!(
+            "{} stored, {} in flight, {} dropped",
+            counts.stored,
+            args.max_in_flight as usize - slots.available_permits(),
+            counts.dropped
+        ));
         if elapsed >= end {
             break;
         }
     }
+    progress.finish_and_clear();
     let elapsed = start.elapsed().min(end.max(Duration::from_millis(1)));
     // Wait for the calls in flight: they hold every slot until done.
     let _all = slots.acquire_many(args.max_in_flight).await;
@@ -417,7 +435,8 @@ fn record(registry: &mut Registry, counts: &mut Counts, sample: Sample) {
             });
             usage.add_invocation(Duration::from_millis(*ms));
         }
-        Sample::Dropped(_) | Sample::Invocation { .. } => {}
+        Sample::Dropped(n) => counts.dropped += n,
+        Sample::Invocation { .. } => {}
     }
     // Every name is defined by Registry::pipeline(), so adding cannot fail.
     let mut add = |name: &str, value: f64| {
