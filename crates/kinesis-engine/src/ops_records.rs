@@ -279,26 +279,31 @@ impl Engine {
         let retention_cutoff = now.saturating_sub(u64::from(st.retention_hours) * 3_600_000);
         let make_seq = |i, arrival| shard.sequence(i, arrival);
         let mut from = token.position;
-        let expired_until = {
+        // Records past retention that housekeeping has not dropped yet are never served. In
+        // the usual case there are none and the read is planned under the same lock.
+        let plan = {
             let log = shard.log.read();
             if log.first_arrival_ms().is_some_and(|t| t < retention_cutoff) {
-                Some(log.index_at_timestamp(retention_cutoff))
+                Err(log.index_at_timestamp(retention_cutoff))
             } else {
-                None
+                Ok(log.plan_read(from, limit, MAX_GET_BYTES, make_seq))
             }
         };
-        // Records past retention that housekeeping has not dropped yet are never served.
-        match expired_until {
-            Some(TimestampLookup::Exact(i)) => from = from.max(i),
-            Some(TimestampLookup::InFrame(frame)) => {
-                from = from.max(self.find_in_frame(frame, retention_cutoff)?);
+        let plan = match plan {
+            Ok(plan) => plan,
+            Err(expired_until) => {
+                from = from.max(match expired_until {
+                    TimestampLookup::Exact(i) => i,
+                    TimestampLookup::InFrame(frame) => {
+                        self.find_in_frame(frame, retention_cutoff)?
+                    }
+                });
+                shard
+                    .log
+                    .read()
+                    .plan_read(from, limit, MAX_GET_BYTES, make_seq)
             }
-            None => {}
-        }
-        let plan = shard
-            .log
-            .read()
-            .plan_read(from, limit, MAX_GET_BYTES, make_seq);
+        };
         let (records, next) = match plan {
             ReadPlan::Memory(records, next) => (records, next),
             ReadPlan::Disk { frames, from } => {

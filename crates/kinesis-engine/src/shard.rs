@@ -374,10 +374,7 @@ impl ShardLog {
             if self.mem_first >= new_first && e.arrival_ms >= cutoff_ms {
                 break;
             }
-            freed += e.payload.len() as u64 + RECORD_OVERHEAD_BYTES;
-            self.retained_bytes -= e.payload.len() as u64;
-            self.entries.pop_front();
-            self.mem_first += 1;
+            freed += self.pop_oldest_in_memory();
         }
         self.first_index = if self.memory.durable() {
             new_first
@@ -388,18 +385,24 @@ impl ShardLog {
         self.first_index - before
     }
 
+    /// Drops the oldest record in memory (there must be one); returns the bytes it held. The
+    /// caller settles the account with `memory.sub`.
+    fn pop_oldest_in_memory(&mut self) -> u64 {
+        let size = self.entries.get(0).map_or(0, |e| e.payload.len() as u64);
+        self.retained_bytes -= size;
+        self.entries.pop_front();
+        self.mem_first += 1;
+        size + RECORD_OVERHEAD_BYTES
+    }
+
     /// Frees at least `bytes` of the oldest records in memory (or all of them); returns the
     /// records and bytes freed. With a journal they are still read from disk; without one they
     /// are gone and counted as evicted.
     pub(crate) fn shed(&mut self, bytes: u64) -> (u64, u64) {
         self.settle();
         let (mut records, mut freed) = (0, 0);
-        while freed < bytes {
-            let Some(e) = self.entries.get(0) else { break };
-            freed += e.payload.len() as u64 + RECORD_OVERHEAD_BYTES;
-            self.retained_bytes -= e.payload.len() as u64;
-            self.entries.pop_front();
-            self.mem_first += 1;
+        while freed < bytes && self.entries.len() > 0 {
+            freed += self.pop_oldest_in_memory();
             records += 1;
         }
         if !self.memory.durable() {

@@ -149,27 +149,14 @@ struct Engine {
 
 impl Engine {
     async fn start(server_bin: Option<&Path>) -> anyhow::Result<Engine> {
-        let bin = match server_bin {
-            Some(b) => b.to_path_buf(),
-            None => std::env::current_exe().context("locating this executable")?,
-        };
         let port = free_port()?;
-        let mut child = Command::new(&bin)
-            .args([
-                "serve",
-                "--shard-limits",
-                "off",
-                "--create-stream-delay-ms",
-                "0",
-            ])
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .env("STREAMWATCH_LOG", "warn")
+        let mut child = super::serve_command(server_bin, port)?
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?;
+            .context("starting streamwatch serve")?;
         let pid = child.id().context("the engine exited at once")?.to_string();
         let stdout = child
             .stdout

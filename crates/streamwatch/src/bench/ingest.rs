@@ -298,23 +298,7 @@ fn kinesalite_cli(args: &BenchArgs) -> anyhow::Result<PathBuf> {
 async fn spawn_server(kind: Kind, args: &BenchArgs) -> anyhow::Result<Server> {
     let port = free_port()?;
     let cmd = match kind {
-        Kind::Streamwatch => {
-            let bin = match &args.server_bin {
-                Some(b) => b.clone(),
-                None => std::env::current_exe().context("locating this executable")?,
-            };
-            let mut cmd = Command::new(bin);
-            cmd.args([
-                "serve",
-                "--shard-limits",
-                "off",
-                "--create-stream-delay-ms",
-                "0",
-            ])
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .env("STREAMWATCH_LOG", "warn");
-            cmd
-        }
+        Kind::Streamwatch => super::serve_command(args.server_bin.as_deref(), port)?,
         Kind::Kinesalite => {
             let mut cmd = Command::new(&args.node);
             cmd.arg(kinesalite_cli(args)?)

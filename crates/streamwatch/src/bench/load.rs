@@ -120,16 +120,7 @@ pub async fn run(args: LoadBenchArgs) -> anyhow::Result<()> {
         }
     });
     let port = free_port()?;
-    let mut serve = Command::new(&bin);
-    serve.args([
-        "serve",
-        "--shard-limits",
-        "off",
-        "--create-stream-delay-ms",
-        "0",
-        "--port",
-    ]);
-    serve.arg(port.to_string());
+    let serve = super::serve_command(Some(&bin), port)?;
     let (mut server, _) = super::ingest::start_child(serve, "streamwatch serve").await?;
     let endpoint = format!("http://127.0.0.1:{port}");
     let dir = std::env::temp_dir().join(format!("streamwatch-bench-load-{}", std::process::id()));

@@ -79,6 +79,29 @@ impl SplitMix64 {
     }
 }
 
+/// `streamwatch serve` as every bench measures it: `bin` (this executable when `None`) on
+/// loopback `port`, shard limits off, streams ACTIVE at once, quiet logs.
+pub(crate) fn serve_command(
+    bin: Option<&std::path::Path>,
+    port: u16,
+) -> anyhow::Result<tokio::process::Command> {
+    let bin = match bin {
+        Some(b) => b.to_path_buf(),
+        None => std::env::current_exe().context("locating this executable")?,
+    };
+    let mut cmd = tokio::process::Command::new(bin);
+    cmd.args([
+        "serve",
+        "--shard-limits",
+        "off",
+        "--create-stream-delay-ms",
+        "0",
+    ])
+    .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+    .env("STREAMWATCH_LOG", "warn");
+    Ok(cmd)
+}
+
 /// A free TCP port on the loopback address, for a server started as a child process.
 pub(crate) fn free_port() -> anyhow::Result<u16> {
     let listener =

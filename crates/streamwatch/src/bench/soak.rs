@@ -42,7 +42,7 @@ use clap::Args;
 use memchr::memmem;
 use parking_lot::Mutex;
 use serde_json::{Value, json};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 use super::ingest::{
     Action, Conn, STREAM, after_key, failed_record_count, last_string, rss_kib, start_child,
@@ -267,24 +267,9 @@ struct Server {
 }
 
 async fn start_server(args: &SoakArgs, data_dir: &Path) -> anyhow::Result<Server> {
-    let bin = match &args.server_bin {
-        Some(b) => b.clone(),
-        None => std::env::current_exe().context("locating this executable")?,
-    };
     let port = free_port()?;
-    let mut cmd = Command::new(&bin);
-    cmd.args([
-        "serve",
-        "--shard-limits",
-        "off",
-        "--create-stream-delay-ms",
-        "0",
-    ])
-    .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-    .arg("--data-dir")
-    .arg(data_dir)
-    .args(&args.server_arg)
-    .env("STREAMWATCH_LOG", "warn");
+    let mut cmd = super::serve_command(args.server_bin.as_deref(), port)?;
+    cmd.arg("--data-dir").arg(data_dir).args(&args.server_arg);
     let (child, pid) = start_child(cmd, "streamwatch serve").await?;
     Ok(Server {
         child,

@@ -12,6 +12,9 @@ use super::driver::Sample;
 
 /// How often the function's log is read.
 const POLL: Duration = Duration::from_millis(500);
+/// How far behind the newest event each read starts again: log events can be stored a few
+/// seconds after their timestamp, and the sets below drop what is read twice.
+const LATE_MS: i64 = 5_000;
 
 /// Reads the function's log group until told to stop.
 pub(super) struct Observer {
@@ -32,9 +35,13 @@ impl Observer {
     ) {
         let mut completed: HashSet<u64> = HashSet::new();
         let mut reports: HashSet<String> = HashSet::new();
+        // Each read starts shortly before the newest event seen so far, not at the test's
+        // start, so a long test does not read its whole log again every half second.
+        let mut from_ms = self.since_ms;
         loop {
             let last = *stop.borrow();
-            self.poll(&tx, &mut completed, &mut reports).await;
+            let newest = self.poll(from_ms, &tx, &mut completed, &mut reports).await;
+            from_ms = from_ms.max(newest.saturating_sub(LATE_MS));
             if last {
                 return;
             }
@@ -45,19 +52,29 @@ impl Observer {
         }
     }
 
+    /// Reads completion and REPORT lines from `from_ms`; returns the newest event's time.
     async fn poll(
         &self,
+        from_ms: i64,
         tx: &mpsc::UnboundedSender<Sample>,
         completed: &mut HashSet<u64>,
         reports: &mut HashSet<String>,
-    ) {
+    ) -> i64 {
         let lines = if self.completions {
-            self.events(load_gen::records::COMPLETION_PREFIX).await
+            self.events(load_gen::records::COMPLETION_PREFIX, from_ms)
+                .await
         } else {
             Vec::new()
         };
+        let reported = self.events("REPORT", from_ms).await;
+        let newest = lines
+            .iter()
+            .chain(&reported)
+            .map(|e| e.1)
+            .max()
+            .unwrap_or(from_ms);
         for line in lines {
-            let Some(c) = Completion::parse_line(&line.1) else {
+            let Some(c) = Completion::parse_line(&line.2) else {
                 continue;
             };
             if c.marker.id == self.test_id && completed.insert(c.marker.seq) {
@@ -67,7 +84,7 @@ impl Observer {
                 });
             }
         }
-        for (id, message) in self.events("REPORT").await {
+        for (id, _, message) in reported {
             if message.starts_with("REPORT RequestId:") && reports.insert(id) {
                 let _ = tx.send(Sample::Invocation {
                     cold: message.contains("Init Duration"),
@@ -76,11 +93,12 @@ impl Observer {
                 });
             }
         }
+        newest
     }
 
-    /// The group's events since the test began that match `pattern`: (event id, message).
-    /// A group that does not exist yet has none.
-    async fn events(&self, pattern: &str) -> Vec<(String, String)> {
+    /// The group's events from `from_ms` on that match `pattern`: (event id, timestamp,
+    /// message). A group that does not exist yet has none.
+    async fn events(&self, pattern: &str, from_ms: i64) -> Vec<(String, i64, String)> {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -88,7 +106,7 @@ impl Observer {
                 .logs
                 .filter_log_events()
                 .log_group_name(&self.group)
-                .start_time(self.since_ms)
+                .start_time(from_ms)
                 .filter_pattern(pattern)
                 .set_next_token(token.take())
                 .send()
@@ -108,7 +126,7 @@ impl Observer {
                         },
                         str::to_owned,
                     );
-                    out.push((id, message.to_owned()));
+                    out.push((id, e.timestamp().unwrap_or(from_ms), message.to_owned()));
                 }
             }
             match page.next_token() {
