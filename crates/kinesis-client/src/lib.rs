@@ -185,7 +185,8 @@
 pub mod checkpoint;
 pub mod consumer;
 mod error;
-pub mod kpl;
+/// The KPL aggregated record format (the `kinesis-kpl` crate).
+pub use kinesis_kpl as kpl;
 pub mod metrics;
 pub mod producer;
 pub mod shards;

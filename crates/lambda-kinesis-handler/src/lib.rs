@@ -6,6 +6,13 @@
 //! and by default the records after it are left for the retry, which keeps each shard's order.
 //! The handler times its writes to downstream stores with [`Downstream::write`].
 //!
+//! Records a producer packed with KPL aggregation (the Kinesis Producer Library's format, as
+//! `kinesis-client`'s producer and `streamwatch load --aggregate` write it) are unpacked first:
+//! the handler sees each user record, with its own partition key and its
+//! [`Record::sub_sequence_number`]. When one user record of an aggregate fails, the aggregate's
+//! sequence number is reported, so Lambda retries the aggregate from that point, as AWS's
+//! de-aggregation libraries do.
+//!
 //! After each batch the metrics are printed to stdout as Embedded Metric Format documents.
 //! CloudWatch Logs turns them into metrics on AWS, and the embedded engine does the same
 //! locally, so the function runs unchanged in both places:
@@ -13,7 +20,7 @@
 //! | metric | unit | one value per |
 //! | --- | --- | --- |
 //! | `RecordProcessingLatency` | Milliseconds | record handled successfully: its arrival in the stream to the end of its handler |
-//! | `BatchSize` | Count | batch |
+//! | `BatchSize` | Count | batch: its records, each user record of a KPL aggregate counted |
 //! | `RecordProcessingSuccess` | Count | batch: records handled |
 //! | `RecordProcessingFailure` | Count | batch: records whose handler failed |
 //! | `DownstreamWriteLatency` | Milliseconds | timed write |
@@ -110,6 +117,9 @@ pub struct Record {
     pub event_id: String,
     /// The stream's ARN.
     pub event_source_arn: String,
+    /// For a user record unpacked from a KPL aggregate: its position in the aggregate (the
+    /// Kinesis record's sequence number and this identify it); `None` for a plain record.
+    pub sub_sequence_number: Option<u64>,
 }
 
 impl From<EventRecord> for Record {
@@ -123,6 +133,37 @@ impl From<EventRecord> for Record {
             arrival,
             event_id: r.event_id,
             event_source_arn: r.event_source_arn,
+            sub_sequence_number: None,
+        }
+    }
+}
+
+impl Record {
+    /// The user records this record holds: itself when it is a plain record (or not a valid
+    /// aggregate: its data then stays as sent), else each user record of the KPL aggregate, in
+    /// order, sharing the Kinesis record's sequence number and arrival.
+    pub fn deaggregate(self) -> Vec<Record> {
+        if !kinesis_kpl::is_aggregated(&self.data) {
+            return vec![self];
+        }
+        let data = bytes::Bytes::from(self.data);
+        match kinesis_kpl::deaggregate(&data) {
+            Ok(users) => users
+                .into_iter()
+                .map(|u| Record {
+                    partition_key: u.partition_key,
+                    sequence_number: self.sequence_number.clone(),
+                    data: u.data.to_vec(),
+                    arrival: self.arrival,
+                    event_id: self.event_id.clone(),
+                    event_source_arn: self.event_source_arn.clone(),
+                    sub_sequence_number: Some(u.sub_sequence_number),
+                })
+                .collect(),
+            Err(_) => vec![Record {
+                data: data.to_vec(),
+                ..self
+            }],
         }
     }
 }
@@ -266,13 +307,18 @@ where
     Fut: Future<Output = Result<(), E>>,
     E: std::fmt::Display,
 {
-    let batch_size = event.records.len();
     let downstream = Downstream::default();
-    let mut latencies = Vec::with_capacity(batch_size);
+    let mut latencies = Vec::new();
     let mut failures = Vec::new();
     let mut completions = Vec::new();
-    for record in event.records {
-        let record = Record::from(record);
+    let mut failed = 0;
+    let records: Vec<Record> = event
+        .records
+        .into_iter()
+        .flat_map(|r| Record::from(r).deaggregate())
+        .collect();
+    let batch_size = records.len();
+    for record in records {
         let (sequence_number, arrival) = (record.sequence_number.clone(), record.arrival);
         let marker = if config.log_completions {
             load_gen::Marker::parse(&record.data)
@@ -297,9 +343,16 @@ where
             }
             Err(e) => {
                 eprintln!("record {sequence_number} failed: {e}");
-                failures.push(ItemFailure {
-                    item_identifier: sequence_number,
-                });
+                failed += 1;
+                // An aggregate is retried whole: report its sequence number once.
+                if failures
+                    .last()
+                    .is_none_or(|f: &ItemFailure| f.item_identifier != sequence_number)
+                {
+                    failures.push(ItemFailure {
+                        item_identifier: sequence_number,
+                    });
+                }
                 if !config.continue_after_failure {
                     break;
                 }
@@ -309,7 +362,7 @@ where
     let metrics = BatchMetrics {
         batch_size,
         successes: latencies.len(),
-        failures: failures.len(),
+        failures: failed,
         latencies_ms: latencies,
         writes: downstream.take(),
     };
@@ -532,6 +585,54 @@ mod tests {
         // Off by default.
         let quiet = process_batch(&config(), event(&data[..1]), &handler).await;
         assert!(quiet.completions.is_empty());
+    }
+
+    #[tokio::test]
+    async fn kpl_aggregates_are_unpacked_and_a_failure_retries_the_aggregate() {
+        let mut agg = kinesis_kpl::Aggregator::new();
+        for (key, data) in [("u1", "a"), ("u2", "poison"), ("u3", "c")] {
+            agg.push(kinesis_kpl::UserRecord {
+                partition_key: key.into(),
+                explicit_hash_key: None,
+                data: bytes::Bytes::from(data),
+            });
+        }
+        let packed = agg.finish().unwrap().data;
+        let mut ev = event(&["plain", "x"]);
+        ev.records[1].kinesis.data = packed.to_vec();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let out = process_batch(
+            &config().continue_after_failure(),
+            ev,
+            &move |r: Record, d: Downstream| {
+                log.lock()
+                    .unwrap()
+                    .push((r.partition_key.clone(), r.sub_sequence_number));
+                handler(r, d)
+            },
+        )
+        .await;
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                ("k".to_string(), None),
+                ("u1".to_string(), Some(0)),
+                ("u2".to_string(), Some(1)),
+                ("u3".to_string(), Some(2))
+            ]
+        );
+        // The aggregate's sequence number is reported once, for its one failed user record.
+        assert_eq!(
+            out.response.batch_item_failures,
+            [ItemFailure {
+                item_identifier: "101".into()
+            }]
+        );
+        let doc = &docs(&out)[0];
+        assert_eq!(doc["BatchSize"], 4);
+        assert_eq!(doc["RecordProcessingSuccess"], 3);
+        assert_eq!(doc["RecordProcessingFailure"], 1);
     }
 
     #[tokio::test]
