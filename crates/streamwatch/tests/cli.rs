@@ -992,6 +992,177 @@ async fn load_measures_the_function_end_to_end_and_counts_lost_records() {
     let _ = child.wait();
 }
 
+/// A scenario file runs two scenarios at once into a Rust function (lambda-kinesis-handler
+/// printing completion lines), one of them packing its records into KPL aggregates that the
+/// handler unpacks; thresholds hold each scenario to its own counts. With a reserved
+/// concurrency of 1, four shards share one instance: exactly one cold start.
+#[tokio::test(flavor = "multi_thread")]
+async fn load_runs_a_scenario_file_with_kpl_aggregates_through_a_rust_function() {
+    let port = free_port().to_string();
+    let (mut child, endpoint) = serve(&["--port", &port, "--create-stream-delay-ms", "0"]);
+    client(&endpoint)
+        .create_stream()
+        .stream_name("agg")
+        .shard_count(4)
+        .send()
+        .await
+        .unwrap();
+    let bin =
+        lambda_test_functions::example_binary_of("lambda-kinesis-handler", "pipeline_consumer");
+    let deploy = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args([
+            "function",
+            "deploy",
+            "--name",
+            "rs-lt",
+            "--bin",
+            bin.to_str().unwrap(),
+            "--kinesis-stream",
+            "agg",
+            "--starting-position",
+            "TRIM_HORIZON",
+            "--env",
+            "STREAMWATCH_LOAD_COMPLETIONS=1",
+            "--endpoint",
+            &endpoint,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        deploy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&deploy.stderr)
+    );
+    testkit::lambda_client(&endpoint)
+        .put_function_concurrency()
+        .function_name("rs-lt")
+        .reserved_concurrent_executions(1)
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scenarios.toml");
+    std::fs::write(
+        &file,
+        r#"
+stream = "agg"
+
+[thresholds]
+pipeline_throughput = ["count==800"]
+"iterations{scenario:packed}" = ["count==400"]
+"end_to_end_latency{scenario:packed}" = ["p(95)<20000"]
+"kinesis_put_record_success_rate{scenario:plain}" = ["rate==1"]
+
+[scenarios.plain]
+executor = "constant-arrival-rate"
+rate = 200
+duration = "2s"
+batch = 20
+
+[scenarios.packed]
+executor = "constant-arrival-rate"
+rate = 12000
+timeUnit = "1m"
+duration = "2s"
+startTime = "500ms"
+batch = 50
+aggregate = true
+keys = "uniform:64"
+"#,
+    )
+    .unwrap();
+    let export = dir.path().join("summary.json");
+    let (code, stdout, stderr, _) = load(&[
+        "--endpoint",
+        &endpoint,
+        "--scenarios",
+        file.to_str().unwrap(),
+        "--function",
+        "rs-lt",
+        "--drain",
+        "60s",
+        "--summary-export",
+        export.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("the function finished 800 of 800 stored records; 0 lost"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("in KPL aggregates"), "{stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    let m = &summary["metrics"];
+    assert_eq!(m["iterations{scenario:packed}"]["count"], 400, "{m}");
+    assert_eq!(
+        m["end_to_end_latency{scenario:packed}"]["thresholds"]["p(95)<20000"],
+        false
+    );
+    // One instance served all four shards: one cold start among several invocations.
+    assert_eq!(m["lambda_cold_start_rate"]["passes"], 1, "{m}");
+    assert!(
+        m["lambda_cold_start_rate"]["fails"].as_u64().unwrap() >= 1,
+        "{m}"
+    );
+    // Aggregates made fewer Kinesis records, hence fewer PUT payload units, than records.
+    let lines = summary["cost"]["lines"].as_array().expect("cost lines");
+    let units = lines
+        .iter()
+        .find(|l| l["item"] == "Kinesis PUT payload units")
+        .and_then(|l| l["quantity"].as_f64())
+        .expect("a PUT payload units line");
+    assert!(units > 400.0 && units < 800.0, "{lines:?}");
+    assert_eq!(summary["cost"]["records"], 800);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Deploys a Python function (boto3) that forwards each record of stream `from` to stream
+/// `to`, as it was sent: a pipeline stage with a downstream stream.
+fn deploy_forwarder(endpoint: &str, name: &str, from: &str, to: &str) {
+    let code = tempfile::tempdir().unwrap();
+    std::fs::write(
+        code.path().join("app.py"),
+        "import base64, os, boto3\n\
+         kinesis = boto3.client('kinesis')\n\
+         def handler(event, context):\n\
+         \x20   for r in event['Records']:\n\
+         \x20       k = r['kinesis']\n\
+         \x20       kinesis.put_record(StreamName=os.environ['OUT'], Data=base64.b64decode(k['data']), PartitionKey=k['partitionKey'])\n\
+         \x20   return {}\n",
+    )
+    .unwrap();
+    let out_env = format!("OUT={to}");
+    let deploy = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args([
+            "function",
+            "deploy",
+            "--name",
+            name,
+            "--dir",
+            code.path().to_str().unwrap(),
+            "--runtime",
+            "python3.11",
+            "--handler",
+            "app.handler",
+            "--kinesis-stream",
+            from,
+            "--starting-position",
+            "TRIM_HORIZON",
+            "--env",
+            &out_env,
+            "--endpoint",
+            endpoint,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        deploy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&deploy.stderr)
+    );
+}
+
 /// `load --output-stream`: a Python function (boto3) forwards each record to a downstream
 /// stream; the load test reads that stream and matches the records by their marker.
 #[tokio::test(flavor = "multi_thread")]
@@ -1011,46 +1182,7 @@ async fn load_measures_end_to_end_through_a_downstream_stream() {
             .await
             .unwrap();
     }
-    let code = tempfile::tempdir().unwrap();
-    std::fs::write(
-        code.path().join("app.py"),
-        "import base64, os, boto3\n\
-         kinesis = boto3.client('kinesis')\n\
-         def handler(event, context):\n\
-         \x20   for r in event['Records']:\n\
-         \x20       k = r['kinesis']\n\
-         \x20       kinesis.put_record(StreamName=os.environ['OUT'], Data=base64.b64decode(k['data']), PartitionKey=k['partitionKey'])\n\
-         \x20   return {}\n",
-    )
-    .unwrap();
-    let deploy = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
-        .args([
-            "function",
-            "deploy",
-            "--name",
-            "forward",
-            "--dir",
-            code.path().to_str().unwrap(),
-            "--runtime",
-            "python3.11",
-            "--handler",
-            "app.handler",
-            "--kinesis-stream",
-            "in",
-            "--starting-position",
-            "TRIM_HORIZON",
-            "--env",
-            "OUT=out",
-            "--endpoint",
-            &endpoint,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        deploy.status.success(),
-        "{}",
-        String::from_utf8_lossy(&deploy.stderr)
-    );
+    deploy_forwarder(&endpoint, "forward", "in", "out");
     let out_dir = tempfile::tempdir().unwrap();
     let export = out_dir.path().join("summary.json");
     let (code_, stdout, stderr, _) = load(&[
@@ -1120,8 +1252,23 @@ fn load_shows_a_progress_line_on_a_terminal() {
 /// pipeline thresholds as `streamwatch load`, all passed in k6's own summary export.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_k6_example_runs_against_the_engine_and_passes_its_thresholds() {
+    let python = testkit::python();
     let port = free_port().to_string();
-    let (mut child, endpoint) = serve(&["--port", &port, "--create-stream-delay-ms", "0"]);
+    let (mut child, endpoint) = serve_with_env(
+        &["--port", &port, "--create-stream-delay-ms", "0"],
+        &[("STREAMWATCH_PYTHON", python.to_str().expect("UTF-8 path"))],
+    );
+    // The pipeline: k6-orders -> a function -> k6-out, which the script reads back.
+    let c = client(&endpoint);
+    for name in ["k6-orders", "k6-out"] {
+        c.create_stream()
+            .stream_name(name)
+            .shard_count(2)
+            .send()
+            .await
+            .unwrap();
+    }
+    deploy_forwarder(&endpoint, "k6-forward", "k6-orders", "k6-out");
     let dir = tempfile::tempdir().unwrap();
     let export = dir.path().join("k6.json");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/k6/kinesis.js");
@@ -1137,6 +1284,10 @@ async fn the_k6_example_runs_against_the_engine_and_passes_its_thresholds() {
             "DURATION=2s",
             "-e",
             "BATCH=5",
+            "-e",
+            "OUTPUT_STREAM=k6-out",
+            "-e",
+            "DRAIN=8s",
         ])
         .arg("--summary-export")
         .arg(&export)
@@ -1163,8 +1314,18 @@ async fn the_k6_example_runs_against_the_engine_and_passes_its_thresholds() {
         m["kinesis_put_record_duration"]["thresholds"]["p(95)<100"],
         false
     );
+    // Every stored record came out of the pipeline, and was timed end to end.
+    assert_eq!(
+        m["pipeline_throughput"]["count"].as_u64(),
+        Some(stored),
+        "{m}"
+    );
+    assert!(
+        m["end_to_end_latency"]["avg"].as_f64().unwrap() > 0.0,
+        "{m}"
+    );
+    assert_eq!(m["end_to_end_latency"]["thresholds"]["p(95)<2000"], false);
     // The records are in the stream, each with the load-test marker.
-    let c = client(&endpoint);
     let shards = c
         .list_shards()
         .stream_name("k6-orders")

@@ -307,6 +307,11 @@ pub fn cloudwatch_client(endpoint: &str) -> aws_sdk_cloudwatch::Client {
     aws_sdk_cloudwatch::Client::from_conf(config!(aws_sdk_cloudwatch, endpoint).build())
 }
 
+/// A Lambda client for `endpoint` with the kit's credentials and region.
+pub fn lambda_client(endpoint: &str) -> aws_sdk_lambda::Client {
+    aws_sdk_lambda::Client::from_conf(config!(aws_sdk_lambda, endpoint).build())
+}
+
 /// A Kinesis client for `endpoint` that does not retry.
 pub fn kinesis_client_without_retries(endpoint: &str) -> aws_sdk_kinesis::Client {
     aws_sdk_kinesis::Client::from_conf(

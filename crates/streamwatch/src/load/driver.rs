@@ -1,16 +1,20 @@
 //! Sends the schedule's records and gathers the results into the registry.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
-use load_gen::{RecordSource, Schedule};
+use kinesis_client::kpl::{AggregatedRecord, Aggregator, UserRecord};
+use kinesis_client::shards::{ShardMap, ShardRange, hash_key};
+use load_gen::RecordSource;
 use load_verdict::{Registry, Thresholds, names};
 use tokio::sync::{Semaphore, mpsc};
 
 use super::LoadArgs;
+use super::scenarios::Scenario;
 
 /// How often the generator wakes to send what has come due.
 const TICK: Duration = Duration::from_millis(5);
@@ -107,6 +111,45 @@ impl Target {
         anyhow::bail!("stream {name} did not become ACTIVE within a minute")
     }
 
+    /// The stream's open shards and their hash key ranges (for KPL aggregation).
+    pub(super) async fn shard_map(&self, stream: &str) -> anyhow::Result<ShardMap> {
+        let mut ranges = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let request = match &token {
+                Some(t) => self.kinesis.list_shards().next_token(t),
+                None => self.kinesis.list_shards().stream_name(stream),
+            };
+            let page = request
+                .send()
+                .await
+                .with_context(|| format!("listing the shards of {stream}"))?;
+            for shard in page.shards() {
+                let open = shard
+                    .sequence_number_range()
+                    .is_some_and(|r| r.ending_sequence_number().is_none());
+                let range = shard.hash_key_range();
+                if let (true, Some(range)) = (open, range)
+                    && let (Ok(start), Ok(end)) = (
+                        range.starting_hash_key().parse(),
+                        range.ending_hash_key().parse(),
+                    )
+                {
+                    ranges.push(ShardRange {
+                        shard_id: shard.shard_id().to_owned(),
+                        start,
+                        end,
+                    });
+                }
+            }
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(ShardMap::new(ranges))
+    }
+
     /// Stops the in-process engine, if one was started.
     pub(super) async fn stop(self) {
         if let Some(server) = self.server {
@@ -117,8 +160,8 @@ impl Target {
 
 /// The result of one call, records that could not be sent, or what the function did.
 pub(super) enum Sample {
-    /// A load-test record the function finished, `latency_ms` after it was sent.
-    Completed { latency_ms: f64 },
+    /// Load-test record `seq`, which the function finished `latency_ms` after it was sent.
+    Completed { seq: u64, latency_ms: f64 },
     /// One invocation of the function (a REPORT line), cold when it had an Init Duration,
     /// with its billed duration and memory when the line gives them.
     Invocation {
@@ -128,16 +171,18 @@ pub(super) enum Sample {
     },
     /// One put call's result.
     Call {
+        scenario: Arc<str>,
         duration_ms: f64,
         records: u64,
         stored: u64,
         throttled: u64,
         bytes: u64,
-        /// Sizes (partition key and data) of the records stored, for PUT payload units.
+        /// Sizes (partition key and data) of the Kinesis records stored (a KPL aggregate
+        /// is one), for PUT payload units.
         stored_sizes: Vec<u64>,
     },
-    /// Records due while every call slot was busy.
-    Dropped(u64),
+    /// Records of a scenario due while every one of its call slots was busy.
+    Dropped(Arc<str>, u64),
 }
 
 /// What the run produced.
@@ -166,23 +211,64 @@ struct Counts {
     lambda: Option<aws_prices::LambdaUsage>,
 }
 
-/// Runs the schedule against the stream.
+/// One scenario while it runs: its records, its call slots and how far it has got.
+struct Running<'a> {
+    scenario: &'a Scenario,
+    tag: Arc<str>,
+    source: RecordSource,
+    slots: Arc<Semaphore>,
+    /// Records made so far (sent or dropped).
+    made: u64,
+    /// Its records' sequence numbers start here, so one test id covers every scenario.
+    first_seq: u64,
+    /// With `aggregate`: the stream's open shards, to pack records per shard.
+    shards: Option<Arc<ShardMap>>,
+}
+
+/// Which scenario record `seq` belongs to (scenarios hold consecutive ranges of numbers).
+fn scenario_of<'r>(running: &'r [Running<'_>], seq: u64) -> Option<&'r Arc<str>> {
+    running
+        .iter()
+        .rev()
+        .find(|r| r.first_seq <= seq)
+        .map(|r| &r.tag)
+}
+
+/// Runs the scenarios against their streams, each on its own schedule from its start time.
 pub(super) async fn drive(
     args: &LoadArgs,
-    schedule: &Schedule,
+    scenarios: &[Scenario],
     target: &Target,
     mut registry: Registry,
     thresholds: &Thresholds,
 ) -> anyhow::Result<Outcome> {
     let source_id = format!("lt-{:016x}", fastrand_seed(args.seed));
-    let mut source = RecordSource::new(
-        source_id.clone(),
-        args.record_size.clone(),
-        args.keys.clone(),
-        args.template.clone().unwrap_or_default(),
-        args.seed,
-    );
-    let slots = Arc::new(Semaphore::new(args.max_in_flight as usize));
+    let mut running = Vec::with_capacity(scenarios.len());
+    let mut first_seq = 0;
+    for (i, scenario) in scenarios.iter().enumerate() {
+        let shards = if scenario.aggregate {
+            Some(Arc::new(target.shard_map(&scenario.stream).await?))
+        } else {
+            None
+        };
+        running.push(Running {
+            scenario,
+            tag: Arc::from(scenario.name.as_str()),
+            source: RecordSource::new(
+                source_id.clone(),
+                scenario.record_size.clone(),
+                scenario.keys.clone(),
+                scenario.template.clone(),
+                args.seed.wrapping_add(i as u64),
+            ),
+            slots: Arc::new(Semaphore::new(scenario.max_in_flight as usize)),
+            made: 0,
+            first_seq,
+            shards,
+        });
+        first_seq += scenario.schedule.total();
+    }
+    let total = first_seq;
     let (tx, mut rx) = mpsc::unbounded_channel::<Sample>();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let since_ms = time_source::now_ms().saturating_sub(1000);
@@ -208,14 +294,16 @@ pub(super) async fn drive(
     });
     let observing = observer.is_some() || downstream.is_some();
     let mut counts = Counts::default();
-    let batch = args.batch as u64;
     let start = Instant::now();
     let mut next_abort_check = ABORT_CHECK;
-    let mut sent: u64 = 0;
     let mut aborted = false;
-    let end = schedule.duration();
+    let end = scenarios
+        .iter()
+        .map(Scenario::end)
+        .max()
+        .unwrap_or_default();
     // A live line on a terminal (hidden when stderr is not one), like k6's progress bar.
-    let progress = indicatif::ProgressBar::new(schedule.total());
+    let progress = indicatif::ProgressBar::new(total);
     progress.set_style(
         indicatif::ProgressStyle::with_template(
             "{elapsed_precise} [{bar:30}] {pos}/{len} records sent  {msg}",
@@ -229,7 +317,7 @@ pub(super) async fn drive(
         tick.tick().await;
         let elapsed = start.elapsed();
         while let Ok(sample) = rx.try_recv() {
-            record(&mut registry, &mut counts, sample);
+            record(&mut registry, &mut counts, &running, sample);
         }
         if elapsed >= next_abort_check {
             next_abort_check += ABORT_CHECK;
@@ -238,36 +326,51 @@ pub(super) async fn drive(
                 break;
             }
         }
-        let due = schedule.due(elapsed.min(end));
         let now_ms = time_source::now_ms();
-        while sent < due {
-            let n = (due - sent).min(batch);
-            let records: Vec<(String, Vec<u8>)> = (sent..sent + n)
-                .map(|seq| source.record(seq, now_ms))
-                .collect();
-            sent += n;
-            match slots.clone().try_acquire_owned() {
-                Ok(permit) => {
-                    let client = target.kinesis.clone();
-                    let stream = args.stream.clone();
-                    let tx = tx.clone();
-                    tokio::spawn(async move {
-                        let sample = send(&client, &stream, records).await;
-                        drop(permit);
-                        let _ = tx.send(sample);
-                    });
-                }
-                Err(_) => {
-                    let _ = tx.send(Sample::Dropped(n));
+        let mut in_flight = 0;
+        for run in &mut running {
+            let s = run.scenario;
+            in_flight += s.max_in_flight as usize - run.slots.available_permits();
+            let Some(own) = elapsed.checked_sub(s.start) else {
+                continue;
+            };
+            let due = s.schedule.due(own.min(s.schedule.duration()));
+            let batch = u64::from(s.batch);
+            while run.made < due {
+                let n = (due - run.made).min(batch);
+                let first = run.first_seq + run.made;
+                let records: Vec<(String, Vec<u8>)> = (first..first + n)
+                    .map(|seq| run.source.record(seq, now_ms))
+                    .collect();
+                run.made += n;
+                match run.slots.clone().try_acquire_owned() {
+                    Ok(permit) => {
+                        let client = target.kinesis.clone();
+                        let stream = s.stream.clone();
+                        let tx = tx.clone();
+                        let tag = run.tag.clone();
+                        let shards = run.shards.clone();
+                        tokio::spawn(async move {
+                            let sample = match shards {
+                                Some(map) => {
+                                    send_aggregated(&client, &stream, tag, records, &map).await
+                                }
+                                None => send(&client, &stream, tag, records).await,
+                            };
+                            drop(permit);
+                            let _ = tx.send(sample);
+                        });
+                    }
+                    Err(_) => {
+                        let _ = tx.send(Sample::Dropped(run.tag.clone(), n));
+                    }
                 }
             }
         }
-        progress.set_position(sent);
+        progress.set_position(running.iter().map(|r| r.made).sum());
         progress.set_message(format!(
-            "{} stored, {} in flight, {} dropped",
-            counts.stored,
-            args.max_in_flight as usize - slots.available_permits(),
-            counts.dropped
+            "{} stored, {in_flight} in flight, {} dropped",
+            counts.stored, counts.dropped
         ));
         if elapsed >= end {
             break;
@@ -276,9 +379,11 @@ pub(super) async fn drive(
     progress.finish_and_clear();
     let elapsed = start.elapsed().min(end.max(Duration::from_millis(1)));
     // Wait for the calls in flight: they hold every slot until done.
-    let _all = slots.acquire_many(args.max_in_flight).await;
+    for run in &running {
+        let _all = run.slots.acquire_many(run.scenario.max_in_flight).await;
+    }
     while let Ok(sample) = rx.try_recv() {
-        record(&mut registry, &mut counts, sample);
+        record(&mut registry, &mut counts, &running, sample);
     }
     // With a function: wait up to --drain for it to finish every stored record.
     if observing && !aborted {
@@ -287,7 +392,7 @@ pub(super) async fn drive(
             if let Ok(Some(sample)) =
                 tokio::time::timeout(Duration::from_millis(200), rx.recv()).await
             {
-                record(&mut registry, &mut counts, sample);
+                record(&mut registry, &mut counts, &running, sample);
             }
         }
     }
@@ -297,7 +402,7 @@ pub(super) async fn drive(
     }
     drop(tx);
     while let Some(sample) = rx.recv().await {
-        record(&mut registry, &mut counts, sample);
+        record(&mut registry, &mut counts, &running, sample);
     }
     let completed = observing.then(|| {
         let lost = counts.stored.saturating_sub(counts.completed);
@@ -327,6 +432,7 @@ fn fastrand_seed(seed: u64) -> u64 {
 async fn send(
     client: &aws_sdk_kinesis::Client,
     stream: &str,
+    scenario: Arc<str>,
     records: Vec<(String, Vec<u8>)>,
 ) -> Sample {
     let n = records.len() as u64;
@@ -339,7 +445,7 @@ async fn send(
     let started = Instant::now();
     let (stored, throttled) = if records.len() == 1 {
         let Some((key, data)) = records.into_iter().next() else {
-            return Sample::Dropped(0);
+            return Sample::Dropped(scenario, 0);
         };
         match client
             .put_record()
@@ -402,6 +508,7 @@ async fn send(
         }
     };
     Sample::Call {
+        scenario,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         records: n,
         stored,
@@ -411,8 +518,96 @@ async fn send(
     }
 }
 
-/// Adds one sample to the registry under k6's pipeline names.
-fn record(registry: &mut Registry, counts: &mut Counts, sample: Sample) {
+/// Sends one call with KPL aggregation: the records are grouped by the shard their partition
+/// key maps to, each group packed into aggregates of at most 1 MiB (put with the first
+/// record's hash key, so each lands on its records' shard), and the aggregates go in one
+/// PutRecords. A stored aggregate stores all its records; a throttled one throttles them all.
+async fn send_aggregated(
+    client: &aws_sdk_kinesis::Client,
+    stream: &str,
+    scenario: Arc<str>,
+    records: Vec<(String, Vec<u8>)>,
+    shards: &ShardMap,
+) -> Sample {
+    let n = records.len() as u64;
+    let mut open: BTreeMap<usize, Aggregator> = BTreeMap::new();
+    let mut aggregates: Vec<AggregatedRecord> = Vec::new();
+    for (key, data) in records {
+        let shard = shards.route(hash_key(&key)).unwrap_or(0);
+        let agg = open.entry(shard).or_default();
+        let user = UserRecord {
+            partition_key: key,
+            explicit_hash_key: None,
+            data: data.into(),
+        };
+        if !agg.is_empty() && !agg.fits(&user) {
+            aggregates.extend(agg.finish());
+        }
+        agg.push(user);
+    }
+    for agg in open.values_mut() {
+        aggregates.extend(agg.finish());
+    }
+    let sizes: Vec<u64> = aggregates
+        .iter()
+        .map(|a| (a.partition_key.len() + a.data.len()) as u64)
+        .collect();
+    let entries: Vec<PutRecordsRequestEntry> = aggregates
+        .iter()
+        .filter_map(|a| {
+            PutRecordsRequestEntry::builder()
+                .partition_key(&a.partition_key)
+                .set_explicit_hash_key(a.explicit_hash_key.clone())
+                .data(Blob::new(a.data.to_vec()))
+                .build()
+                .ok()
+        })
+        .collect();
+    let started = Instant::now();
+    let mut stored_sizes = Vec::new();
+    let (mut stored, mut throttled) = (0, 0);
+    match client
+        .put_records()
+        .stream_name(stream)
+        .set_records(Some(entries))
+        .send()
+        .await
+    {
+        Ok(out) => {
+            for ((r, agg), size) in out.records().iter().zip(&aggregates).zip(&sizes) {
+                match r.error_code() {
+                    None => {
+                        stored += agg.records as u64;
+                        stored_sizes.push(*size);
+                    }
+                    Some("ProvisionedThroughputExceededException") => {
+                        throttled += agg.records as u64;
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        Err(e) => {
+            if e.as_service_error()
+                .is_some_and(|s| s.is_provisioned_throughput_exceeded_exception())
+            {
+                throttled = n;
+            }
+        }
+    }
+    Sample::Call {
+        scenario,
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        records: n,
+        stored,
+        throttled,
+        bytes: sizes.iter().sum(),
+        stored_sizes,
+    }
+}
+
+/// Adds one sample to the registry under k6's pipeline names, tagged with its scenario.
+fn record(registry: &mut Registry, counts: &mut Counts, running: &[Running<'_>], sample: Sample) {
     match &sample {
         Sample::Call {
             stored,
@@ -435,15 +630,19 @@ fn record(registry: &mut Registry, counts: &mut Counts, sample: Sample) {
             });
             usage.add_invocation(Duration::from_millis(*ms));
         }
-        Sample::Dropped(n) => counts.dropped += n,
+        Sample::Dropped(_, n) => counts.dropped += n,
         Sample::Invocation { .. } => {}
     }
     // Every name is defined by Registry::pipeline(), so adding cannot fail.
-    let mut add = |name: &str, value: f64| {
-        let _ = registry.add(name, value);
+    let mut add = |name: &str, value: f64, scenario: Option<&str>| {
+        let _ = match scenario {
+            Some(s) => registry.add_tagged(name, value, &[("scenario", s)]),
+            None => registry.add(name, value),
+        };
     };
     match sample {
         Sample::Call {
+            scenario,
             duration_ms,
             records,
             stored,
@@ -451,34 +650,40 @@ fn record(registry: &mut Registry, counts: &mut Counts, sample: Sample) {
             bytes,
             ..
         } => {
-            add(names::KINESIS_PUT_RECORD_DURATION, duration_ms);
-            add(names::ITERATIONS, records as f64);
-            add(names::DATA_SENT, bytes as f64);
-            add(names::KINESIS_PUT_RECORD_THROUGHPUT, stored as f64);
+            let tag = Some(&*scenario);
+            add(names::KINESIS_PUT_RECORD_DURATION, duration_ms, tag);
+            add(names::ITERATIONS, records as f64, tag);
+            add(names::DATA_SENT, bytes as f64, tag);
+            add(names::KINESIS_PUT_RECORD_THROUGHPUT, stored as f64, tag);
             let failed = records - stored - throttled;
             for _ in 0..stored {
-                add(names::KINESIS_PUT_RECORD_SUCCESS_RATE, 1.0);
-                add(names::KINESIS_THROTTLING_RATE, 0.0);
-                add(names::ERROR_RATE, 0.0);
+                add(names::KINESIS_PUT_RECORD_SUCCESS_RATE, 1.0, tag);
+                add(names::KINESIS_THROTTLING_RATE, 0.0, tag);
+                add(names::ERROR_RATE, 0.0, tag);
             }
             for _ in 0..throttled {
-                add(names::KINESIS_PUT_RECORD_SUCCESS_RATE, 0.0);
-                add(names::KINESIS_THROTTLING_RATE, 1.0);
-                add(names::ERROR_RATE, 0.0);
+                add(names::KINESIS_PUT_RECORD_SUCCESS_RATE, 0.0, tag);
+                add(names::KINESIS_THROTTLING_RATE, 1.0, tag);
+                add(names::ERROR_RATE, 0.0, tag);
             }
             for _ in 0..failed {
-                add(names::KINESIS_PUT_RECORD_SUCCESS_RATE, 0.0);
-                add(names::KINESIS_THROTTLING_RATE, 0.0);
-                add(names::ERROR_RATE, 1.0);
+                add(names::KINESIS_PUT_RECORD_SUCCESS_RATE, 0.0, tag);
+                add(names::KINESIS_THROTTLING_RATE, 0.0, tag);
+                add(names::ERROR_RATE, 1.0, tag);
             }
         }
-        Sample::Dropped(n) => add(names::DROPPED_ITERATIONS, n as f64),
-        Sample::Completed { latency_ms } => {
-            add(names::END_TO_END_LATENCY, latency_ms);
-            add(names::PIPELINE_THROUGHPUT, 1.0);
+        Sample::Dropped(scenario, n) => add(names::DROPPED_ITERATIONS, n as f64, Some(&*scenario)),
+        Sample::Completed { seq, latency_ms } => {
+            let tag = scenario_of(running, seq).map(|t| &**t);
+            add(names::END_TO_END_LATENCY, latency_ms, tag);
+            add(names::PIPELINE_THROUGHPUT, 1.0, tag);
         }
         Sample::Invocation { cold, .. } => {
-            add(names::LAMBDA_COLD_START_RATE, f64::from(u8::from(cold)));
+            add(
+                names::LAMBDA_COLD_START_RATE,
+                f64::from(u8::from(cold)),
+                None,
+            );
         }
     }
 }

@@ -11,13 +11,14 @@
 
 mod driver;
 mod observe;
+mod scenarios;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use load_gen::{KeyDistribution, PayloadTemplate, Schedule, SizeDistribution, Stage};
+use load_gen::{KeyDistribution, PayloadTemplate, SizeDistribution, Stage};
 use load_verdict::summary::SummaryOptions;
 use load_verdict::{Registry, Thresholds};
 
@@ -48,9 +49,14 @@ pub enum Slo {
 /// Options of `streamwatch load`.
 #[derive(Args, Debug)]
 pub struct LoadArgs {
-    /// The stream to load; created when missing.
+    /// The stream to load; created when missing (a scenario file may name its own).
     #[arg(long)]
-    stream: String,
+    stream: Option<String>,
+    /// A scenario file (TOML): several k6 arrival-rate scenarios run at once, each with its
+    /// own rate, start time and records, and a `thresholds` table; options a scenario leaves
+    /// out come from the flags.
+    #[arg(long, conflicts_with_all = ["rate", "stage"])]
+    scenarios: Option<PathBuf>,
     /// Shards of the stream when it is created.
     #[arg(long, default_value_t = 4)]
     shards: u32,
@@ -80,6 +86,10 @@ pub struct LoadArgs {
     /// Records per call: 1 sends PutRecord, more sends PutRecords (at most 500).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=500))]
     batch: u32,
+    /// Pack the records of each call into KPL aggregates, one per shard (as the Kinesis
+    /// Producer Library does), so many small records cost few Kinesis records.
+    #[arg(long)]
+    aggregate: bool,
     /// Calls in flight at most (k6's VUs); records due when all are busy are dropped.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     max_in_flight: u32,
@@ -131,17 +141,11 @@ pub struct LoadArgs {
 }
 
 impl LoadArgs {
-    fn schedule(&self) -> anyhow::Result<Schedule> {
-        let schedule = if self.stage.is_empty() {
-            let rate = self.rate.unwrap_or(100.0);
-            Schedule::constant(rate, self.duration)?
-        } else {
-            Schedule::ramping(self.start_rate, &self.stage)?
-        };
-        Ok(schedule)
-    }
-
-    fn thresholds(&self, registry: &mut Registry) -> anyhow::Result<Thresholds> {
+    fn thresholds(
+        &self,
+        plan: &scenarios::Plan,
+        registry: &mut Registry,
+    ) -> anyhow::Result<Thresholds> {
         let mut thresholds = Thresholds::new();
         if let Some(Slo::Pipeline) = self.slo {
             for t in PIPELINE_SLO {
@@ -168,6 +172,13 @@ impl LoadArgs {
                 }
             }
         }
+        if let Some(table) = &plan.thresholds {
+            for m in Thresholds::from_value(table)?.metrics() {
+                for t in &m.thresholds {
+                    thresholds.add(&m.selector.name, t.clone())?;
+                }
+            }
+        }
         thresholds.register(registry)?;
         Ok(thresholds)
     }
@@ -176,26 +187,48 @@ impl LoadArgs {
 /// Runs the load test; returns the process exit code (0, or 99 when a threshold failed).
 pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
     let mut registry = Registry::pipeline();
-    let thresholds = match args.thresholds(&mut registry) {
+    let plan = match scenarios::plan(&args) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("streamwatch load: {e:#}");
+            return Ok(load_verdict::EXIT_INVALID_CONFIG);
+        }
+    };
+    let thresholds = match args.thresholds(&plan, &mut registry) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("streamwatch load: {e}");
             return Ok(load_verdict::EXIT_INVALID_CONFIG);
         }
     };
-    let schedule = args.schedule()?;
     let target = driver::Target::connect(&args).await?;
-    let (mode, open_shards) = target.ensure_stream(&args.stream, args.shards).await?;
-    eprintln!(
-        "streamwatch load: {} records over {:.0?} to stream {:?} at {}, calls of up to {} records, {} in flight at most",
-        schedule.total(),
-        schedule.duration(),
-        args.stream,
-        target.endpoint(),
-        args.batch,
-        args.max_in_flight
-    );
-    let outcome = driver::drive(&args, &schedule, &target, registry, &thresholds).await?;
+    // Each stream once, created when missing; what it is, for the cost.
+    let mut streams = std::collections::BTreeMap::new();
+    for s in &plan.scenarios {
+        if !streams.contains_key(&s.stream) {
+            let shape = target.ensure_stream(&s.stream, plan.shards).await?;
+            streams.insert(s.stream.clone(), shape);
+        }
+    }
+    for s in &plan.scenarios {
+        eprintln!(
+            "streamwatch load: {}: {} records over {:.0?} from {:.0?} to stream {:?} at {}, calls of up to {} records{}, {} in flight at most",
+            s.name,
+            s.schedule.total(),
+            s.schedule.duration(),
+            s.start,
+            s.stream,
+            target.endpoint(),
+            s.batch,
+            if s.aggregate {
+                " in KPL aggregates"
+            } else {
+                ""
+            },
+            s.max_in_flight
+        );
+    }
+    let outcome = driver::drive(&args, &plan.scenarios, &target, registry, &thresholds).await?;
     let verdict = thresholds.evaluate(&outcome.registry, outcome.elapsed);
     let options = SummaryOptions::default();
     println!(
@@ -215,10 +248,14 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
         eprintln!(
             "streamwatch load: stopped after {:.1?} of {:.0?} (abortOnFail)",
             outcome.elapsed,
-            schedule.duration()
+            plan.scenarios
+                .iter()
+                .map(scenarios::Scenario::end)
+                .max()
+                .unwrap_or_default()
         );
     }
-    let cost = cost(&args.region, mode, open_shards, &outcome);
+    let cost = cost(&args.region, streams.values(), &outcome);
     match &cost {
         Ok(cost) => {
             println!(
@@ -249,22 +286,27 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
     Ok(verdict.exit_code())
 }
 
-/// What the test used, priced at the region's list prices: the stream for the test's
-/// duration, PUT payload units (or on-demand GB) for the stored records, and the function's
-/// billed invocations seen in its log.
-fn cost(
+/// What the test used, priced at the region's list prices: each stream for the test's
+/// duration, PUT payload units (or on-demand GB) for the stored Kinesis records, and the
+/// function's billed invocations seen in its log.
+fn cost<'s>(
     region: &str,
-    mode: aws_prices::StreamMode,
-    open_shards: u32,
+    streams: impl Iterator<Item = &'s (aws_prices::StreamMode, u32)>,
     outcome: &driver::Outcome,
 ) -> anyhow::Result<aws_prices::Cost> {
     let prices = aws_prices::PriceTable::embedded()?.for_region(region)?;
     let hours = outcome.elapsed.as_secs_f64() / 3600.0;
-    let mut usage = match mode {
-        aws_prices::StreamMode::Provisioned => {
-            aws_prices::Usage::provisioned(f64::from(open_shards) * hours)
+    let (mut shard_hours, mut on_demand_hours) = (0.0, 0.0);
+    for (mode, open_shards) in streams {
+        match mode {
+            aws_prices::StreamMode::Provisioned => shard_hours += f64::from(*open_shards) * hours,
+            aws_prices::StreamMode::OnDemand => on_demand_hours += hours,
         }
-        aws_prices::StreamMode::OnDemand => aws_prices::Usage::on_demand(hours),
+    }
+    let mut usage = if on_demand_hours > 0.0 && shard_hours == 0.0 {
+        aws_prices::Usage::on_demand(on_demand_hours)
+    } else {
+        aws_prices::Usage::provisioned(shard_hours)
     };
     for (size, count) in &outcome.sizes {
         usage.add_records(*size, *count);
@@ -272,5 +314,8 @@ fn cost(
     if let Some(lambda) = &outcome.lambda {
         usage.lambda.push(lambda.clone());
     }
-    Ok(usage.cost(prices))
+    let mut cost = usage.cost(prices);
+    // Per million records the test stored, each record of a KPL aggregate counted.
+    cost.records = outcome.stored;
+    Ok(cost)
 }

@@ -80,6 +80,7 @@ impl Observer {
             if c.marker.id == self.test_id && completed.insert(c.marker.seq) {
                 let latency = c.done_ms.saturating_sub(c.marker.sent_ms) as f64;
                 let _ = tx.send(Sample::Completed {
+                    seq: c.marker.seq,
                     latency_ms: latency,
                 });
             }
@@ -218,21 +219,30 @@ impl StreamObserver {
             };
             *iterator = page.next_shard_iterator().map(str::to_owned);
             for r in page.records() {
-                let Some(marker) = load_gen::Marker::parse(r.data().as_ref()) else {
-                    continue;
-                };
-                if marker.id != self.test_id || !seen.insert(marker.seq) {
-                    continue;
-                }
                 let done_ms = r
                     .approximate_arrival_timestamp()
                     .and_then(|t| t.to_millis().ok())
                     .and_then(|t| u64::try_from(t).ok())
                     .unwrap_or_else(time_source::now_ms);
-                let latency = done_ms.saturating_sub(marker.sent_ms) as f64;
-                let _ = tx.send(Sample::Completed {
-                    latency_ms: latency,
-                });
+                // A function may forward the records it got as KPL aggregates.
+                let data = bytes::Bytes::copy_from_slice(r.data().as_ref());
+                let users = match kinesis_client::kpl::deaggregate(&data) {
+                    Ok(users) => users.into_iter().map(|u| u.data).collect(),
+                    Err(_) => vec![data],
+                };
+                for data in users {
+                    let Some(marker) = load_gen::Marker::parse(&data) else {
+                        continue;
+                    };
+                    if marker.id != self.test_id || !seen.insert(marker.seq) {
+                        continue;
+                    }
+                    let latency = done_ms.saturating_sub(marker.sent_ms) as f64;
+                    let _ = tx.send(Sample::Completed {
+                        seq: marker.seq,
+                        latency_ms: latency,
+                    });
+                }
             }
             if page.records().is_empty() || page.millis_behind_latest() == Some(0) {
                 return;
