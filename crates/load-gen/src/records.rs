@@ -213,22 +213,37 @@ impl PayloadTemplate {
         }
     }
 
-    fn render(&self, seq: u64, now_ms: u64, rng: &mut fastrand::Rng) -> Map<String, Value> {
-        let mut out = Map::with_capacity(self.fields.len() + 4);
-        for (k, v) in &self.fields {
-            let v = match v.as_str() {
-                Some("{{seq}}") => Value::from(seq),
-                Some("{{timestamp}}") => Value::from(now_ms),
-                Some("{{random_int}}") => Value::from(rng.u32(..)),
-                Some("{{random_string}}") => {
-                    Value::from((0..16).map(|_| rng.alphanumeric()).collect::<String>())
-                }
-                _ => v.clone(),
-            };
-            out.insert(k.clone(), v);
-        }
-        out
+    /// Each field as `"key":` bytes and how its value is made, so a record is written
+    /// without building a JSON object.
+    fn compile(&self) -> Vec<(Vec<u8>, Part)> {
+        self.fields
+            .iter()
+            .map(|(k, v)| {
+                // Serializing a string or a JSON value into a Vec cannot fail.
+                let mut key = serde_json::to_vec(k).unwrap_or_default();
+                key.push(b':');
+                let part = match v.as_str() {
+                    Some("{{seq}}") => Part::Seq,
+                    Some("{{timestamp}}") => Part::Timestamp,
+                    Some("{{random_int}}") => Part::RandomInt,
+                    Some("{{random_string}}") => Part::RandomString,
+                    _ => Part::Fixed(serde_json::to_vec(v).unwrap_or_default()),
+                };
+                (key, part)
+            })
+            .collect()
     }
+}
+
+/// How one template value is made per record.
+#[derive(Debug, Clone)]
+enum Part {
+    Seq,
+    Timestamp,
+    RandomInt,
+    RandomString,
+    /// The value as written, already serialized.
+    Fixed(Vec<u8>),
 }
 
 /// What every load-test record carries, read back downstream to match it to its send.
@@ -305,10 +320,11 @@ impl Completion {
 /// Makes a load test's records: deterministic for a seed.
 #[derive(Debug, Clone)]
 pub struct RecordSource {
-    id: String,
+    /// `{"_lt":"<id>","_seq":` as bytes.
+    head: Vec<u8>,
     sizes: SizeDistribution,
     keys: KeyPicker,
-    template: PayloadTemplate,
+    template: Vec<(Vec<u8>, Part)>,
     rng: fastrand::Rng,
 }
 
@@ -321,32 +337,62 @@ impl RecordSource {
         template: PayloadTemplate,
         seed: u64,
     ) -> RecordSource {
+        let mut head = format!("{{\"{ID_FIELD}\":").into_bytes();
+        // Serializing a string cannot fail.
+        head.extend(serde_json::to_vec(&id.into()).unwrap_or_default());
+        head.extend_from_slice(format!(",\"{SEQ_FIELD}\":").as_bytes());
         RecordSource {
-            id: id.into(),
+            head,
             sizes,
             keys: KeyPicker::new(keys),
-            template,
+            template: template.compile(),
             rng: fastrand::Rng::with_seed(seed),
         }
     }
 
-    /// The partition key and data of record `seq`, sent at `now_ms`.
+    /// The partition key and data of record `seq`, sent at `now_ms`: a JSON object of the
+    /// marker, the template's fields and, when the size asks for more, `_pad`.
     pub fn record(&mut self, seq: u64, now_ms: u64) -> (String, Vec<u8>) {
+        use std::io::Write as _;
         let key = format!("k-{}", self.keys.pick(&mut self.rng));
-        let mut fields = self.template.render(seq, now_ms, &mut self.rng);
-        fields.insert(ID_FIELD.into(), Value::from(self.id.as_str()));
-        fields.insert(SEQ_FIELD.into(), Value::from(seq));
-        fields.insert(SENT_FIELD.into(), Value::from(now_ms));
         let target = self.sizes.sample(&mut self.rng);
-        // Serializing an object cannot fail: its keys are strings.
-        let mut data = serde_json::to_vec(&Value::Object(fields.clone())).unwrap_or_default();
-        // `,"_pad":""` adds 10 bytes before any padding.
-        let overhead = PAD_FIELD.len() + 6;
-        if target >= data.len() + overhead {
-            let pad = "x".repeat(target - data.len() - overhead);
-            fields.insert(PAD_FIELD.into(), Value::from(pad));
-            data = serde_json::to_vec(&Value::Object(fields)).unwrap_or_default();
+        let mut data = Vec::with_capacity(target.max(self.head.len() + 48) + 1);
+        data.extend_from_slice(&self.head);
+        // Writing to a Vec cannot fail.
+        let _ = write!(data, "{seq},\"{SENT_FIELD}\":{now_ms}");
+        for (key, part) in &self.template {
+            data.push(b',');
+            data.extend_from_slice(key);
+            match part {
+                Part::Seq => {
+                    let _ = write!(data, "{seq}");
+                }
+                Part::Timestamp => {
+                    let _ = write!(data, "{now_ms}");
+                }
+                Part::RandomInt => {
+                    let _ = write!(data, "{}", self.rng.u32(..));
+                }
+                Part::RandomString => {
+                    data.push(b'"');
+                    for _ in 0..16 {
+                        let c = self.rng.alphanumeric();
+                        data.push(c as u8);
+                    }
+                    data.push(b'"');
+                }
+                Part::Fixed(json) => data.extend_from_slice(json),
+            }
         }
+        // `,"_pad":""` and the closing brace.
+        let overhead = PAD_FIELD.len() + 6;
+        if target >= data.len() + overhead + 1 {
+            let fill = target - data.len() - overhead - 1;
+            let _ = write!(data, ",\"{PAD_FIELD}\":\"");
+            data.resize(data.len() + fill, b'x');
+            data.push(b'"');
+        }
+        data.push(b'}');
         (key, data)
     }
 }

@@ -49,8 +49,16 @@ impl Target {
             }
         };
         let shared = crate::sdk::sdk_config(&args.region, endpoint.as_deref()).await;
+        // Each put is measured as k6 measures a request: one attempt (a throttled call is a
+        // throttled call, not retried out of sight), and no stall watchdog on the body.
+        let kinesis = aws_sdk_kinesis::config::Builder::from(&shared)
+            .retry_config(aws_sdk_kinesis::config::retry::RetryConfig::disabled())
+            .stalled_stream_protection(
+                aws_sdk_kinesis::config::StalledStreamProtectionConfig::disabled(),
+            )
+            .build();
         Ok(Target {
-            kinesis: aws_sdk_kinesis::Client::new(&shared),
+            kinesis: aws_sdk_kinesis::Client::from_conf(kinesis),
             logs: aws_sdk_cloudwatchlogs::Client::new(&shared),
             endpoint: endpoint.unwrap_or_else(|| format!("AWS {}", args.region)),
             server,

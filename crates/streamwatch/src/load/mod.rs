@@ -141,6 +141,11 @@ pub struct LoadArgs {
 }
 
 impl LoadArgs {
+    /// Whether the engine is started in this process (no `--endpoint`).
+    pub fn runs_in_process(&self) -> bool {
+        self.endpoint.is_none()
+    }
+
     fn thresholds(
         &self,
         plan: &scenarios::Plan,
