@@ -719,7 +719,10 @@ mod tests {
             assert_eq!(agg.explicit_hash_key.as_deref(), Some(hash));
             assert_eq!(agg.partition_key, pk);
             // The same hash key the producer routes the partition key with.
-            assert_eq!(hash.parse::<u128>().unwrap(), u128::from_be_bytes(Md5::digest(pk.as_bytes()).into()));
+            assert_eq!(
+                hash.parse::<u128>().unwrap(),
+                u128::from_be_bytes(Md5::digest(pk.as_bytes()).into())
+            );
         }
     }
 

@@ -386,7 +386,7 @@ impl RecordSource {
         }
         // `,"_pad":""` and the closing brace.
         let overhead = PAD_FIELD.len() + 6;
-        if target >= data.len() + overhead + 1 {
+        if target > data.len() + overhead {
             let fill = target - data.len() - overhead - 1;
             let _ = write!(data, ",\"{PAD_FIELD}\":\"");
             data.resize(data.len() + fill, b'x');

@@ -108,10 +108,10 @@ impl Registry {
         Registry::default()
     }
 
-    /// A registry with every pipeline metric of [`names::PIPELINE`] defined.
+    /// A registry with every pipeline metric of [`names::pipeline`] defined.
     pub fn pipeline() -> Registry {
         let mut r = Registry::new();
-        for &(name, kind, contains) in names::PIPELINE {
+        for (name, kind, contains) in names::pipeline() {
             // The table's names are valid and distinct (tested), so this cannot fail.
             let _ = r.define(name, kind, contains);
         }

@@ -393,6 +393,90 @@ pub mod own {
     }
 }
 
+/// The metrics of a load test (`streamwatch load`, `examples/k6`), under the names pipeline
+/// teams use in k6: k6 metrics, not CloudWatch or Prometheus series. `iterations`,
+/// `dropped_iterations` and `data_sent` are k6's built-in names with k6's meaning.
+pub mod load_test {
+    /// A k6 metric type.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Kind {
+        /// A sum of increments.
+        Counter,
+        /// The last value.
+        Gauge,
+        /// The share of non-zero values.
+        Rate,
+        /// The distribution of values (avg, min, med, max, percentiles).
+        Trend,
+    }
+
+    /// What a metric's values are, for printing.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Values {
+        /// Plain numbers.
+        Plain,
+        /// Milliseconds.
+        Time,
+        /// Bytes.
+        Data,
+    }
+
+    /// One load-test metric.
+    #[derive(Debug, PartialEq)]
+    pub struct LoadTestMetric {
+        /// The k6 name.
+        pub name: &'static str,
+        /// Its k6 type.
+        pub kind: Kind,
+        /// What its values are.
+        pub values: Values,
+        /// What one value means.
+        pub meaning: &'static str,
+    }
+
+    macro_rules! load_test_metrics {
+        ($( $const_name:ident: $name:literal, $kind:ident, $values:ident, $meaning:literal; )*) => {
+            $(
+                #[doc = $meaning]
+                pub static $const_name: LoadTestMetric = LoadTestMetric {
+                    name: $name,
+                    kind: Kind::$kind,
+                    values: Values::$values,
+                    meaning: $meaning,
+                };
+            )*
+
+            /// Every load-test metric, in documentation order.
+            pub static ALL: &[&LoadTestMetric] = &[$(&$const_name),*];
+        };
+    }
+
+    load_test_metrics! {
+        KINESIS_PUT_RECORD_DURATION: "kinesis_put_record_duration", Trend, Time,
+            "How long each PutRecord or PutRecords call took, in milliseconds.";
+        KINESIS_PUT_RECORD_SUCCESS_RATE: "kinesis_put_record_success_rate", Rate, Plain,
+            "One value per record put: 1 when Kinesis stored it.";
+        KINESIS_PUT_RECORD_THROUGHPUT: "kinesis_put_record_throughput", Counter, Plain,
+            "Records Kinesis stored (its rate is records a second).";
+        KINESIS_THROTTLING_RATE: "kinesis_throttling_rate", Rate, Plain,
+            "One value per record put: 1 when it was refused with ProvisionedThroughputExceededException.";
+        END_TO_END_LATENCY: "end_to_end_latency", Trend, Time,
+            "From a record's send to the end of its processing by the function, in milliseconds.";
+        PIPELINE_THROUGHPUT: "pipeline_throughput", Counter, Plain,
+            "Records the pipeline finished end to end (its rate is records a second).";
+        ERROR_RATE: "error_rate", Rate, Plain,
+            "One value per record: 1 when it failed for a reason other than throttling, or was lost (never finished within the drain time).";
+        LAMBDA_COLD_START_RATE: "lambda_cold_start_rate", Rate, Plain,
+            "One value per function invocation: 1 when its REPORT line had an Init Duration (a cold start).";
+        ITERATIONS: "iterations", Counter, Plain,
+            "Records the generator sent (k6's name; an iteration is one record).";
+        DROPPED_ITERATIONS: "dropped_iterations", Counter, Plain,
+            "Records due while every call slot was busy, so never sent (k6's name and meaning).";
+        DATA_SENT: "data_sent", Counter, Data,
+            "Bytes of partition keys and data sent (k6's name).";
+    }
+}
+
 /// The shard-level `AWS/Kinesis` metrics (`StreamName` + `ShardId`), which
 /// EnableEnhancedMonitoring names one by one (or all with `ALL`), in the order of its API
 /// documentation.
@@ -461,6 +545,26 @@ pub fn markdown() -> String {
             labels,
             m.published_by,
             m.help
+        ));
+    }
+    out.push_str(
+        "\n## Load-test metrics (k6)\n\nk6 metrics, not CloudWatch: `streamwatch load` and `examples/k6/kinesis.js` report them, and thresholds name them (`kinesis_put_record_duration=p(95)<100`).\n\n| metric | k6 type | values | meaning |\n|---|---|---|---|\n",
+    );
+    for m in load_test::ALL {
+        let kind = match m.kind {
+            load_test::Kind::Counter => "counter",
+            load_test::Kind::Gauge => "gauge",
+            load_test::Kind::Rate => "rate",
+            load_test::Kind::Trend => "trend",
+        };
+        let values = match m.values {
+            load_test::Values::Plain => "count",
+            load_test::Values::Time => "milliseconds",
+            load_test::Values::Data => "bytes",
+        };
+        out.push_str(&format!(
+            "| {} | {kind} | {values} | {} |\n",
+            m.name, m.meaning
         ));
     }
     out

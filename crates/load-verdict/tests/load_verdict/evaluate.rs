@@ -276,8 +276,8 @@ fn merged_registries_judge_like_one() {
 #[test]
 fn pipeline_names_are_defined_once() {
     let r = Registry::pipeline();
-    assert_eq!(r.metrics().count(), load_verdict::names::PIPELINE.len());
-    for &(name, kind, _) in load_verdict::names::PIPELINE {
+    assert_eq!(r.metrics().count(), load_verdict::names::pipeline().count());
+    for (name, kind, _) in load_verdict::names::pipeline() {
         assert_eq!(r.get(name).unwrap().kind(), kind, "{name}");
     }
 }
