@@ -1117,6 +1117,164 @@ keys = "uniform:64"
     let _ = child.wait();
 }
 
+/// Records the mapping gives up on reach its on-failure queue; the load test reads the queue,
+/// reads those records back from the stream and counts them as failed at once, without
+/// waiting out `--drain`.
+#[tokio::test(flavor = "multi_thread")]
+async fn load_counts_records_sent_to_the_on_failure_destination_as_failed() {
+    let port = free_port().to_string();
+    let (mut child, endpoint) = serve(&["--port", &port, "--create-stream-delay-ms", "0"]);
+    client(&endpoint)
+        .create_stream()
+        .stream_name("dlq-in")
+        .shard_count(2)
+        .send()
+        .await
+        .unwrap();
+    let sqs = testkit::sqs_client(&endpoint);
+    let queue_url = sqs
+        .create_queue()
+        .queue_name("lt-failed")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_owned();
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    let bin =
+        lambda_test_functions::example_binary_of("lambda-kinesis-handler", "pipeline_consumer");
+    let deploy = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args([
+            "function",
+            "deploy",
+            "--name",
+            "rs-dlq",
+            "--bin",
+            bin.to_str().unwrap(),
+            "--kinesis-stream",
+            "dlq-in",
+            "--starting-position",
+            "TRIM_HORIZON",
+            "--env",
+            "STREAMWATCH_LOAD_COMPLETIONS=1",
+            "--endpoint",
+            &endpoint,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        deploy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&deploy.stderr)
+    );
+    // No retries: a failed record and the rest of its batch go to the queue.
+    let lambda = testkit::lambda_client(&endpoint);
+    let mappings = lambda
+        .list_event_source_mappings()
+        .function_name("rs-dlq")
+        .send()
+        .await
+        .unwrap();
+    let uuid = mappings.event_source_mappings()[0]
+        .uuid()
+        .unwrap()
+        .to_owned();
+    lambda
+        .update_event_source_mapping()
+        .uuid(uuid)
+        .maximum_retry_attempts(0)
+        .function_response_types(
+            aws_sdk_lambda::types::FunctionResponseType::ReportBatchItemFailures,
+        )
+        .destination_config(
+            aws_sdk_lambda::types::DestinationConfig::builder()
+                .on_failure(
+                    aws_sdk_lambda::types::OnFailure::builder()
+                        .destination(&queue_arn)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scenarios.toml");
+    std::fs::write(
+        &file,
+        r#"
+stream = "dlq-in"
+
+[scenarios.good]
+executor = "constant-arrival-rate"
+rate = 100
+duration = "1s"
+batch = 10
+
+[scenarios.poison]
+executor = "constant-arrival-rate"
+rate = 20
+duration = "1s"
+batch = 5
+template = { poison = true }
+"#,
+    )
+    .unwrap();
+    let export = dir.path().join("summary.json");
+    let (code, stdout, stderr, took) = load(&[
+        "--endpoint",
+        &endpoint,
+        "--scenarios",
+        file.to_str().unwrap(),
+        "--function",
+        "rs-dlq",
+        "--drain",
+        "90s",
+        "--threshold",
+        "error_rate=rate<0.001",
+        "--summary-export",
+        export.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 99, "{stdout}\n{stderr}");
+    assert!(stderr.contains("on-failure destination"), "{stderr}");
+    assert!(stderr.contains("; 0 lost"), "{stderr}");
+    // Every record's fate was known long before --drain ran out.
+    assert!(took < Duration::from_secs(60), "{took:?}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    let m = &summary["metrics"];
+    let completed = m["pipeline_throughput"]["count"].as_u64().unwrap();
+    // Each of the 20 poison records failed (with the good records after it in its batch).
+    let failed = m["error_rate"]["passes"].as_u64().unwrap();
+    assert!(failed >= 20, "{m}");
+    assert_eq!(completed + failed, 120, "{m}");
+    // The queue still holds its messages for whoever reads it next.
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await
+        .unwrap();
+    let left: u64 = attrs.attributes().unwrap()
+        [&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages]
+        .parse()
+        .unwrap();
+    assert!(left >= 1);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// Deploys a Python function (boto3) that forwards each record of stream `from` to stream
 /// `to`, as it was sent: a pipeline stage with a downstream stream.
 fn deploy_forwarder(endpoint: &str, name: &str, from: &str, to: &str) {

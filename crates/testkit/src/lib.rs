@@ -312,6 +312,11 @@ pub fn lambda_client(endpoint: &str) -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::from_conf(config!(aws_sdk_lambda, endpoint).build())
 }
 
+/// An SQS client for `endpoint` with the kit's credentials and region.
+pub fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::from_conf(config!(aws_sdk_sqs, endpoint).build())
+}
+
 /// A Kinesis client for `endpoint` that does not retry.
 pub fn kinesis_client_without_retries(endpoint: &str) -> aws_sdk_kinesis::Client {
     aws_sdk_kinesis::Client::from_conf(

@@ -25,6 +25,8 @@ const ABORT_CHECK: Duration = Duration::from_secs(2);
 pub(super) struct Target {
     kinesis: aws_sdk_kinesis::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
+    lambda: aws_sdk_lambda::Client,
+    sqs: aws_sdk_sqs::Client,
     endpoint: String,
     server: Option<streamwatch_server::RunningServer>,
 }
@@ -60,6 +62,8 @@ impl Target {
         Ok(Target {
             kinesis: aws_sdk_kinesis::Client::from_conf(kinesis),
             logs: aws_sdk_cloudwatchlogs::Client::new(&shared),
+            lambda: aws_sdk_lambda::Client::new(&shared),
+            sqs: aws_sdk_sqs::Client::new(&shared),
             endpoint: endpoint.unwrap_or_else(|| format!("AWS {}", args.region)),
             server,
         })
@@ -158,6 +162,57 @@ impl Target {
         Ok(ShardMap::new(ranges))
     }
 
+    /// The SQS queue the function's mappings on `streams` send discarded records to (their
+    /// on-failure destination), with the ARNs of those streams; `None` when no mapping has an
+    /// SQS on-failure destination.
+    pub(super) async fn on_failure_queue(
+        &self,
+        function: &str,
+        streams: &[String],
+    ) -> Option<(String, Vec<String>)> {
+        let mappings = self
+            .lambda
+            .list_event_source_mappings()
+            .function_name(function)
+            .send()
+            .await
+            .ok()?;
+        let mut queue_arn = None;
+        let mut stream_arns = Vec::new();
+        for m in mappings.event_source_mappings() {
+            let Some(arn) = m.event_source_arn() else {
+                continue;
+            };
+            let on_loaded_stream = streams
+                .iter()
+                .any(|s| arn.ends_with(&format!(":stream/{s}")));
+            let destination = m
+                .destination_config()
+                .and_then(|d| d.on_failure())
+                .and_then(|f| f.destination())
+                .filter(|d| d.starts_with("arn:aws:sqs:"));
+            if let (true, Some(destination)) = (on_loaded_stream, destination) {
+                stream_arns.push(arn.to_owned());
+                queue_arn.get_or_insert_with(|| destination.to_owned());
+            }
+        }
+        // arn:aws:sqs:REGION:ACCOUNT:NAME
+        let queue_arn = queue_arn?;
+        let mut parts = queue_arn.rsplitn(3, ':');
+        let (name, account) = (parts.next()?, parts.next()?);
+        let url = self
+            .sqs
+            .get_queue_url()
+            .queue_name(name)
+            .queue_owner_aws_account_id(account)
+            .send()
+            .await
+            .ok()?
+            .queue_url()?
+            .to_owned();
+        Some((url, stream_arns))
+    }
+
     /// Stops the in-process engine, if one was started.
     pub(super) async fn stop(self) {
         if let Some(server) = self.server {
@@ -170,6 +225,9 @@ impl Target {
 pub(super) enum Sample {
     /// Load-test record `seq`, which the function finished `latency_ms` after it was sent.
     Completed { seq: u64, latency_ms: f64 },
+    /// Load-test record `seq`, which a mapping gave up on and sent to its on-failure
+    /// destination.
+    Discarded { seq: u64 },
     /// One invocation of the function (a REPORT line), cold when it had an Init Duration,
     /// with its billed duration and memory when the line gives them.
     Invocation {
@@ -200,13 +258,22 @@ pub(super) struct Outcome {
     pub(super) aborted: bool,
     /// Records stored by the stream.
     pub(super) stored: u64,
-    /// With `--function`: records the function finished, and those it never finished
-    /// within `--drain` (lost).
-    pub(super) completed: Option<(u64, u64)>,
+    /// With `--function` or `--output-stream`: what became of the stored records.
+    pub(super) completed: Option<Completion>,
     /// Stored records by size, for the cost.
     pub(super) sizes: std::collections::BTreeMap<u64, u64>,
     /// The function's billed invocations, for the cost.
     pub(super) lambda: Option<aws_prices::LambdaUsage>,
+}
+
+/// What became of the stored records, when the pipeline is watched.
+pub(super) struct Completion {
+    /// Records the function finished.
+    pub(super) completed: u64,
+    /// Records a mapping gave up on (its on-failure destination says so) and never finished.
+    pub(super) discarded: u64,
+    /// Records neither finished nor given up on within `--drain`.
+    pub(super) lost: u64,
 }
 
 /// Counts kept beside the registry while the run goes on.
@@ -215,6 +282,9 @@ struct Counts {
     stored: u64,
     dropped: u64,
     completed: u64,
+    /// Sequence numbers of the records finished and of those given up on.
+    completed_seqs: std::collections::HashSet<u64>,
+    discarded: std::collections::HashSet<u64>,
     sizes: std::collections::BTreeMap<u64, u64>,
     lambda: Option<aws_prices::LambdaUsage>,
 }
@@ -240,6 +310,14 @@ fn scenario_of<'r>(running: &'r [Running<'_>], seq: u64) -> Option<&'r Arc<str>>
         .rev()
         .find(|r| r.first_seq <= seq)
         .map(|r| &r.tag)
+}
+
+impl Counts {
+    /// Records whose fate is known: finished, or given up on.
+    fn finished(&self) -> u64 {
+        let given_up = self.discarded.difference(&self.completed_seqs).count() as u64;
+        self.completed + given_up
+    }
 }
 
 /// Runs the scenarios against their streams, each on its own schedule from its start time.
@@ -298,8 +376,25 @@ pub(super) async fn drive(
             test_id: source_id.clone(),
             since_ms,
         };
-        tokio::spawn(observer.run(tx.clone(), stop_rx))
+        tokio::spawn(observer.run(tx.clone(), stop_rx.clone()))
     });
+    let mut destination = None;
+    if let Some(function) = &args.function {
+        let streams: Vec<String> = scenarios.iter().map(|s| s.stream.clone()).collect();
+        if let Some((queue_url, stream_arns)) = target.on_failure_queue(function, &streams).await {
+            eprintln!(
+                "streamwatch load: records the mapping gives up on are read from its on-failure destination {queue_url}"
+            );
+            let observer = super::observe::DestinationObserver {
+                sqs: target.sqs.clone(),
+                kinesis: target.kinesis.clone(),
+                queue_url,
+                stream_arns,
+                test_id: source_id.clone(),
+            };
+            destination = Some(tokio::spawn(observer.run(tx.clone(), stop_rx.clone())));
+        }
+    }
     let observing = observer.is_some() || downstream.is_some();
     let mut counts = Counts::default();
     let start = Instant::now();
@@ -396,7 +491,7 @@ pub(super) async fn drive(
     // With a function: wait up to --drain for it to finish every stored record.
     if observing && !aborted {
         let deadline = Instant::now() + args.drain;
-        while counts.completed < counts.stored && Instant::now() < deadline {
+        while counts.finished() < counts.stored && Instant::now() < deadline {
             if let Ok(Some(sample)) =
                 tokio::time::timeout(Duration::from_millis(200), rx.recv()).await
             {
@@ -405,7 +500,7 @@ pub(super) async fn drive(
         }
     }
     let _ = stop_tx.send(true);
-    for task in [observer, downstream].into_iter().flatten() {
+    for task in [observer, downstream, destination].into_iter().flatten() {
         let _ = task.await;
     }
     drop(tx);
@@ -413,12 +508,31 @@ pub(super) async fn drive(
         record(&mut registry, &mut counts, &running, sample);
     }
     let completed = observing.then(|| {
-        let lost = counts.stored.saturating_sub(counts.completed);
-        // A record the pipeline never finished is a failed record.
+        // A record the mapping gave up on, and never finished, failed.
+        let failed: Vec<u64> = counts
+            .discarded
+            .difference(&counts.completed_seqs)
+            .copied()
+            .collect();
+        for seq in &failed {
+            let tag = scenario_of(&running, *seq).map(|t| &**t);
+            let _ = match tag {
+                Some(s) => registry.add_tagged(names::ERROR_RATE, 1.0, &[("scenario", s)]),
+                None => registry.add(names::ERROR_RATE, 1.0),
+            };
+        }
+        // So did a record the pipeline never finished at all: it is lost.
+        let lost = counts
+            .stored
+            .saturating_sub(counts.completed + failed.len() as u64);
         for _ in 0..lost {
             let _ = registry.add(names::ERROR_RATE, 1.0);
         }
-        (counts.completed, lost)
+        Completion {
+            completed: counts.completed,
+            discarded: failed.len() as u64,
+            lost,
+        }
     });
     Ok(Outcome {
         registry,
@@ -627,7 +741,14 @@ fn record(registry: &mut Registry, counts: &mut Counts, running: &[Running<'_>],
                 *counts.sizes.entry(*size).or_default() += 1;
             }
         }
-        Sample::Completed { .. } => counts.completed += 1,
+        Sample::Completed { seq, .. } => {
+            if counts.completed_seqs.insert(*seq) {
+                counts.completed += 1;
+            }
+        }
+        Sample::Discarded { seq } => {
+            counts.discarded.insert(*seq);
+        }
         Sample::Invocation {
             billed_ms: Some(ms),
             memory_mb: Some(mb),
@@ -693,5 +814,7 @@ fn record(registry: &mut Registry, counts: &mut Counts, running: &[Running<'_>],
                 None,
             );
         }
+        // Counted as failed at the end, unless the record was finished after all.
+        Sample::Discarded { .. } => {}
     }
 }

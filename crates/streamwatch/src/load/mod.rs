@@ -240,10 +240,15 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
         "{}",
         load_verdict::summary::text(&outcome.registry, &verdict, &options)
     );
-    if let Some((completed, lost)) = outcome.completed {
+    if let Some(c) = &outcome.completed {
+        let discarded = if c.discarded > 0 {
+            format!("; {} sent to the on-failure destination", c.discarded)
+        } else {
+            String::new()
+        };
         eprintln!(
-            "streamwatch load: the function finished {completed} of {} stored records; {lost} lost (not finished within --drain)",
-            outcome.stored
+            "streamwatch load: the function finished {} of {} stored records{discarded}; {} lost (not finished within --drain)",
+            c.completed, outcome.stored, c.lost
         );
     }
     if let Some(message) = verdict.message() {

@@ -1,6 +1,7 @@
 //! Watches the function behind the stream through CloudWatch Logs, on AWS as on the engine:
 //! the completion lines it prints for load-test records (end-to-end latency, pipeline
-//! throughput) and Lambda's REPORT lines (cold starts are the ones with an `Init Duration`).
+//! throughput) and Lambda's REPORT lines (cold starts are the ones with an `Init Duration`);
+//! a downstream stream; and the mappings' on-failure destination (records given up on).
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -10,6 +11,9 @@ use tokio::sync::{mpsc, watch};
 
 use super::driver::Sample;
 
+/// Seconds a message of the on-failure queue stays hidden once the test received it (it is
+/// made visible again when the test ends, or by SQS after this long).
+const HIDDEN_SECS: i32 = 60;
 /// How often the function's log is read.
 const POLL: Duration = Duration::from_millis(500);
 /// How far behind the newest event each read starts again: log events can be stored a few
@@ -260,9 +264,227 @@ fn report_field<T: std::str::FromStr>(line: &str, label: &str, unit: &str) -> Op
     number.parse().ok()
 }
 
+/// Reads the on-failure destination (an SQS queue) of the function's mappings on the loaded
+/// streams: each `KinesisBatchInfo` names a shard and a range of sequence numbers the mapping
+/// gave up on; the records in that range are read back from the stream and those of this test
+/// are reported as discarded, so they count as failed without waiting for `--drain`. Messages
+/// are never deleted: each is hidden while the test reads the queue (so the next receive
+/// returns others) and made visible again when the test ends, so the queue stays as it was
+/// for whoever reads it after.
+pub(super) struct DestinationObserver {
+    pub(super) sqs: aws_sdk_sqs::Client,
+    pub(super) kinesis: aws_sdk_kinesis::Client,
+    pub(super) queue_url: String,
+    /// ARNs of the loaded streams the mappings read.
+    pub(super) stream_arns: Vec<String>,
+    pub(super) test_id: String,
+}
+
+impl DestinationObserver {
+    /// Polls the queue until `stop` turns true, then once more.
+    pub(super) async fn run(
+        self,
+        tx: mpsc::UnboundedSender<Sample>,
+        mut stop: watch::Receiver<bool>,
+    ) {
+        let mut messages: HashSet<String> = HashSet::new();
+        let mut discarded: HashSet<u64> = HashSet::new();
+        let mut receipts: Vec<String> = Vec::new();
+        // Ranges still to read: a read the stream refused (its shard's read limit is shared
+        // with the mapping's poller) is tried again at the next poll.
+        let mut pending: Vec<Range> = Vec::new();
+        loop {
+            let last = *stop.borrow();
+            self.poll(&mut messages, &mut receipts, &mut pending).await;
+            let mut unread = Vec::new();
+            for range in pending.drain(..) {
+                if !self.read_range(&range, &tx, &mut discarded).await {
+                    unread.push(range);
+                }
+            }
+            pending = unread;
+            if last {
+                self.release(receipts).await;
+                return;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+
+    /// Receives until the queue has nothing new; the ranges of the loaded streams go to
+    /// `pending`.
+    async fn poll(
+        &self,
+        messages: &mut HashSet<String>,
+        receipts: &mut Vec<String>,
+        pending: &mut Vec<Range>,
+    ) {
+        for _ in 0..100 {
+            let Ok(out) = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .visibility_timeout(HIDDEN_SECS)
+                .send()
+                .await
+            else {
+                return;
+            };
+            receipts.extend(
+                out.messages()
+                    .iter()
+                    .filter_map(|m| m.receipt_handle().map(str::to_owned)),
+            );
+            let mut new = 0;
+            for m in out.messages() {
+                let id = m.message_id().unwrap_or_default().to_owned();
+                if !messages.insert(id) {
+                    continue;
+                }
+                new += 1;
+                let Some(body) = m
+                    .body()
+                    .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+                else {
+                    continue;
+                };
+                let info = &body["KinesisBatchInfo"];
+                let (Some(arn), Some(shard), Some(first), Some(last)) = (
+                    info["streamArn"].as_str(),
+                    info["shardId"].as_str(),
+                    info["startSequenceNumber"].as_str(),
+                    info["endSequenceNumber"].as_str(),
+                ) else {
+                    continue;
+                };
+                if self.stream_arns.iter().any(|a| a == arn) {
+                    pending.push(Range {
+                        stream_arn: arn.to_owned(),
+                        shard: shard.to_owned(),
+                        first: first.to_owned(),
+                        last: last.to_owned(),
+                    });
+                }
+            }
+            if new == 0 {
+                return;
+            }
+        }
+    }
+
+    /// Makes the messages the test received visible again at once.
+    async fn release(&self, receipts: Vec<String>) {
+        for chunk in receipts.chunks(10) {
+            let entries = chunk.iter().enumerate().filter_map(|(i, handle)| {
+                aws_sdk_sqs::types::ChangeMessageVisibilityBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(handle)
+                    .visibility_timeout(0)
+                    .build()
+                    .ok()
+            });
+            let _ = self
+                .sqs
+                .change_message_visibility_batch()
+                .queue_url(&self.queue_url)
+                .set_entries(Some(entries.collect()))
+                .send()
+                .await;
+        }
+    }
+
+    /// Reads a range of a shard and reports this test's records in it; false when the
+    /// stream refused a read before the range's end (it is read again later, and records
+    /// already reported are not reported twice).
+    async fn read_range(
+        &self,
+        range: &Range,
+        tx: &mpsc::UnboundedSender<Sample>,
+        discarded: &mut HashSet<u64>,
+    ) -> bool {
+        let Ok(it) = self
+            .kinesis
+            .get_shard_iterator()
+            .stream_arn(&range.stream_arn)
+            .shard_id(&range.shard)
+            .shard_iterator_type(aws_sdk_kinesis::types::ShardIteratorType::AtSequenceNumber)
+            .starting_sequence_number(&range.first)
+            .send()
+            .await
+        else {
+            return false;
+        };
+        let mut iterator = it.shard_iterator().map(str::to_owned);
+        while let Some(current) = iterator {
+            let Ok(page) = self
+                .kinesis
+                .get_records()
+                .stream_arn(&range.stream_arn)
+                .shard_iterator(current)
+                .send()
+                .await
+            else {
+                return false;
+            };
+            iterator = page.next_shard_iterator().map(str::to_owned);
+            for r in page.records() {
+                if sequence_after(r.sequence_number(), &range.last) {
+                    return true;
+                }
+                let data = bytes::Bytes::copy_from_slice(r.data().as_ref());
+                let users = match kinesis_client::kpl::deaggregate(&data) {
+                    Ok(users) => users.into_iter().map(|u| u.data).collect(),
+                    Err(_) => vec![data],
+                };
+                for data in users {
+                    if let Some(marker) = load_gen::Marker::parse(&data)
+                        && marker.id == self.test_id
+                        && discarded.insert(marker.seq)
+                    {
+                        let _ = tx.send(Sample::Discarded { seq: marker.seq });
+                    }
+                }
+            }
+            if page.records().is_empty() {
+                return true;
+            }
+        }
+        true
+    }
+}
+
+/// A range of a shard's records a mapping gave up on.
+struct Range {
+    stream_arn: String,
+    shard: String,
+    first: String,
+    last: String,
+}
+
+/// Whether sequence number `a` comes after `b` (decimal strings of up to 128 digits: a longer
+/// one is larger, equal lengths compare digit by digit).
+fn sequence_after(a: &str, b: &str) -> bool {
+    (a.len(), a) > (b.len(), b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::report_field;
+
+    #[test]
+    fn sequence_numbers_compare_as_numbers() {
+        assert!(super::sequence_after("10", "9"));
+        assert!(!super::sequence_after("9", "10"));
+        assert!(super::sequence_after(
+            "49650000000000000000000000000000000000000000000000000002",
+            "49650000000000000000000000000000000000000000000000000001"
+        ));
+        assert!(!super::sequence_after("5", "5"));
+    }
 
     #[test]
     fn report_lines_give_billed_duration_and_memory() {
