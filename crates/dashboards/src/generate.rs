@@ -1,0 +1,1 @@
+//! The dashboards streamwatch generates for a stream and its consumer function.
