@@ -5,9 +5,9 @@
 //!   checked by [`validate`], entries listed by name 1,000 a page, and, with
 //!   [`Dashboards::with_data_dir`], every change written to `dashboards.json`. Bounded: at
 //!   most [`Limits::max_dashboards`] dashboards and [`Limits::max_body_bytes`] a body.
-//! - [`generate`] builds streamwatch's dashboard for a stream and its consumer function: a
-//!   CloudWatch body ([`generate::cloudwatch`]) and Grafana dashboards over Prometheus or
-//!   Grafana's CloudWatch data source ([`generate::grafana`]), every metric name from
+//! - `generate` (feature `generate`) builds streamwatch's dashboard for a stream and its consumer function: a
+//!   CloudWatch body (`generate::cloudwatch`) and Grafana dashboards over Prometheus or
+//!   Grafana's CloudWatch data source (`generate::grafana`), every metric name from
 //!   [`metric_store::catalog`].
 //!
 //! No I/O beyond the data file, no HTTP, no wire encoding: `cloudwatch-api` speaks for it.
@@ -16,6 +16,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod error;
+#[cfg(feature = "generate")]
 pub mod generate;
 mod persist;
 pub mod validate;
