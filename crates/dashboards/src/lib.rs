@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
@@ -102,6 +103,7 @@ pub struct Dashboards {
     clock: Arc<dyn Clock>,
     account_id: Arc<str>,
     limits: Limits,
+    refused: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Dashboards {
@@ -135,6 +137,7 @@ impl Dashboards {
             clock,
             account_id: account_id.into(),
             limits,
+            refused: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -155,6 +158,11 @@ impl Dashboards {
     /// The bounds in force.
     pub fn limits(&self) -> Limits {
         self.limits
+    }
+
+    /// PutDashboard calls refused because [`Limits::max_dashboards`] were kept.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
 
     /// How many dashboards are kept.
@@ -202,6 +210,7 @@ impl Dashboards {
         if !inner.dashboards.contains_key(name)
             && inner.dashboards.len() >= self.limits.max_dashboards
         {
+            self.refused.fetch_add(1, Ordering::Relaxed);
             return Err(DashboardError::LimitExceeded(format!(
                 "This engine keeps at most {} dashboards (--max-dashboards).",
                 self.limits.max_dashboards

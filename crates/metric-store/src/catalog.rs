@@ -403,6 +403,12 @@ pub mod own {
                 "The limit on bytes of SQS messages held across all queues (--max-queue-bytes).";
             SQS_SENDS_REFUSED: "streamwatch_sqs_sends_refused_total", Counter, [],
                 "Messages refused (RequestThrottled) because the queues held --max-queue-bytes; SNS and Lambda deliveries included.";
+            DASHBOARDS: "streamwatch_cloudwatch_dashboards", Gauge, [],
+                "CloudWatch dashboards kept (PutDashboard).";
+            MAX_DASHBOARDS: "streamwatch_cloudwatch_max_dashboards", Gauge, [],
+                "The limit on CloudWatch dashboards kept (--max-dashboards).";
+            DASHBOARDS_REFUSED: "streamwatch_cloudwatch_dashboards_refused_total", Counter, [],
+                "PutDashboard calls refused with LimitExceeded because --max-dashboards dashboards were kept.";
             SNS_HTTP_IN_FLIGHT: "streamwatch_sns_http_deliveries_in_flight", Gauge, [],
                 "SNS notifications being POSTed to HTTP(S) subscriptions now.";
             SNS_HTTP_REFUSED: "streamwatch_sns_http_deliveries_refused_total", Counter, [],

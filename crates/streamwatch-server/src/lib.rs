@@ -109,6 +109,9 @@ pub struct Bounds {
     /// Asynchronous Lambda events pending across functions (`--max-async-events`); an
     /// `Event` invocation past it is refused with `TooManyRequestsException`.
     pub max_async_events: usize,
+    /// CloudWatch dashboards kept (`--max-dashboards`); a PutDashboard creating one more is
+    /// refused with `LimitExceeded`.
+    pub max_dashboards: usize,
 }
 
 impl Default for Bounds {
@@ -118,6 +121,7 @@ impl Default for Bounds {
             max_queue_bytes: sqs_engine::DEFAULT_MAX_HELD_BYTES,
             max_sns_http_deliveries: sns_plugs::DEFAULT_MAX_HTTP_DELIVERIES,
             max_async_events: lambda_engine::DEFAULT_MAX_PENDING_ASYNC_EVENTS,
+            max_dashboards: dashboards::DEFAULT_MAX_DASHBOARDS,
         }
     }
 }
@@ -564,7 +568,10 @@ pub fn services_for(
     let mut dashboards = Dashboards::new(
         &config.account_id,
         engine.clock(),
-        dashboards::Limits::default(),
+        dashboards::Limits {
+            max_dashboards: bounds.max_dashboards,
+            ..dashboards::Limits::default()
+        },
     );
     if let Some(dir) = &config.data_dir {
         dashboards = dashboards.with_data_dir(&dir.join("cloudwatch"))?;

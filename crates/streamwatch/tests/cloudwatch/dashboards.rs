@@ -310,3 +310,54 @@ async fn an_unsigned_put_dashboard_is_refused() {
         .expect("list");
     assert!(listed.dashboard_entries().is_empty());
 }
+
+/// `--max-dashboards` bounds what is kept: one more is refused with LimitExceeded (replacing
+/// one is not), and `GET /metrics` shows the count, the bound and the refusals.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_number_of_dashboards_is_bounded() {
+    let engine = kinesis_engine::Engine::open(testkit::engine_config()).expect("engine");
+    let server = streamwatch_server::start_with_bounds(
+        "127.0.0.1:0".parse().expect("address"),
+        engine,
+        std::sync::Arc::new(metric_store::Store::new()),
+        streamwatch_server::FrontDoorConfig::default(),
+        &streamwatch_server::Bounds {
+            max_dashboards: 2,
+            ..streamwatch_server::Bounds::default()
+        },
+    )
+    .await
+    .expect("server");
+    let stack = Stack::at(server);
+    put(&stack, "one", BODY).await;
+    put(&stack, "two", BODY).await;
+    put(&stack, "two", BODY).await;
+    let err = stack
+        .cloudwatch
+        .put_dashboard()
+        .dashboard_name("three")
+        .dashboard_body(BODY)
+        .send()
+        .await
+        .expect_err("past the bound");
+    assert_eq!(code(&err), "LimitExceeded");
+
+    let addr = stack.server.addr();
+    let page = tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    })
+    .await
+    .unwrap();
+    for line in [
+        "streamwatch_cloudwatch_dashboards 2",
+        "streamwatch_cloudwatch_max_dashboards 2",
+        "streamwatch_cloudwatch_dashboards_refused_total 1",
+    ] {
+        assert!(page.lines().any(|l| l == line), "{line} not in\n{page}");
+    }
+}
