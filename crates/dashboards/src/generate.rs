@@ -112,9 +112,10 @@ impl Grid {
         self.row_height = self.row_height.max(height);
     }
 
-    fn graph(&mut self, t: &Target, title: &str, metrics: Vec<Value>) {
+    /// A time-series metric widget `width` columns wide.
+    fn metrics(&mut self, t: &Target, width: i64, title: &str, metrics: Vec<Value>) {
         self.place(
-            8,
+            width,
             6,
             "metric",
             json!({
@@ -126,6 +127,11 @@ impl Grid {
                 "metrics": metrics,
             }),
         );
+    }
+
+    /// A third of a row.
+    fn graph(&mut self, t: &Target, title: &str, metrics: Vec<Value>) {
+        self.metrics(t, 8, title, metrics);
     }
 }
 
@@ -149,71 +155,55 @@ pub fn cloudwatch(t: &Target) -> Value {
             t.stream, t.function
         )}),
     );
-    let wide = |title: &str, metrics: Vec<Value>| {
-        json!({
-            "title": title,
-            "view": "timeSeries",
-            "stacked": false,
-            "region": t.region,
-            "period": 60,
-            "metrics": metrics,
-        })
-    };
-    g.place(
+    g.metrics(
+        t,
         12,
-        6,
-        "metric",
-        wide(
-            "Pipeline Throughput",
-            vec![
-                cw_metric(
-                    &kinesis::INCOMING_RECORDS,
-                    &s,
-                    "Sum",
-                    "records in (stream)",
-                    false,
-                ),
-                cw_metric(
-                    &lambda::INVOCATIONS,
-                    &f,
-                    "Sum",
-                    "invocations (function)",
-                    true,
-                ),
-            ],
-        ),
+        "Pipeline Throughput",
+        vec![
+            cw_metric(
+                &kinesis::INCOMING_RECORDS,
+                &s,
+                "Sum",
+                "records in (stream)",
+                false,
+            ),
+            cw_metric(
+                &lambda::INVOCATIONS,
+                &f,
+                "Sum",
+                "invocations (function)",
+                true,
+            ),
+        ],
     );
-    g.place(
+    g.metrics(
+        t,
         12,
-        6,
-        "metric",
-        wide(
-            "Latency Metrics",
-            vec![
-                cw_metric(&lambda::DURATION, &f, "p99", "function duration p99", false),
-                cw_metric(
-                    &lambda::DURATION,
-                    &f,
-                    "Average",
-                    "function duration avg",
-                    false,
-                ),
-                cw_metric(
-                    &pipeline::RECORD_PROCESSING_LATENCY,
-                    &p,
-                    "p99",
-                    "record processing latency p99",
-                    false,
-                ),
-                cw_metric(
-                    &pipeline::RECORD_PROCESSING_LATENCY,
-                    &p,
-                    "Average",
-                    "record processing latency avg",
-                    false,
-                ),
-            ],
-        ),
+        "Latency Metrics",
+        vec![
+            cw_metric(&lambda::DURATION, &f, "p99", "function duration p99", false),
+            cw_metric(
+                &lambda::DURATION,
+                &f,
+                "Average",
+                "function duration avg",
+                false,
+            ),
+            cw_metric(
+                &pipeline::RECORD_PROCESSING_LATENCY,
+                &p,
+                "p99",
+                "record processing latency p99",
+                false,
+            ),
+            cw_metric(
+                &pipeline::RECORD_PROCESSING_LATENCY,
+                &p,
+                "Average",
+                "record processing latency avg",
+                false,
+            ),
+        ],
     );
 
     // The stream.
