@@ -278,18 +278,24 @@ async fn dashboards_are_kept_in_the_data_directory() {
     assert_eq!(listed.dashboard_entries().len(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn an_unsigned_put_dashboard_is_refused() {
-    let stack = Stack::start().await;
-    let addr = stack.server.addr();
-    let body = format!(
-        "{{\"DashboardName\":\"sneaky\",\"DashboardBody\":{}}}",
-        serde_json::to_string(BODY).unwrap()
-    );
-    let (head, reply) = tokio::task::spawn_blocking(move || {
+/// Sends one AWS JSON 1.0 CloudWatch request over HTTP/1.1, signed or not, and returns the
+/// head and the body of the answer.
+async fn json_call(
+    addr: std::net::SocketAddr,
+    operation: &str,
+    body: String,
+    signed: bool,
+) -> (String, String) {
+    let operation = operation.to_owned();
+    tokio::task::spawn_blocking(move || {
         let mut s = TcpStream::connect(addr).unwrap();
+        let auth = if signed {
+            "Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/monitoring/aws4_request\r\n"
+        } else {
+            ""
+        };
         let req = format!(
-            "POST / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Amz-Target: GraniteServiceVersion20100801.PutDashboard\r\nContent-Type: application/x-amz-json-1.0\r\nx-amzn-query-mode: true\r\nContent-Length: {}\r\n\r\n{body}",
+            "POST / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Amz-Target: GraniteServiceVersion20100801.{operation}\r\nContent-Type: application/x-amz-json-1.0\r\nx-amzn-query-mode: true\r\n{auth}Content-Length: {}\r\n\r\n{body}",
             body.len()
         );
         s.write_all(req.as_bytes()).unwrap();
@@ -299,7 +305,14 @@ async fn an_unsigned_put_dashboard_is_refused() {
         (head.to_owned(), reply.to_owned())
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unsigned_put_dashboard_is_refused() {
+    let stack = Stack::start().await;
+    let body = serde_json::json!({"DashboardName": "sneaky", "DashboardBody": BODY}).to_string();
+    let (head, reply) = json_call(stack.server.addr(), "PutDashboard", body, false).await;
     assert!(head.starts_with("HTTP/1.1 403"), "{head}");
     assert!(reply.contains("MissingAuthenticationToken"), "{reply}");
     let listed = stack
@@ -309,6 +322,44 @@ async fn an_unsigned_put_dashboard_is_refused() {
         .await
         .expect("list");
     assert!(listed.dashboard_entries().is_empty());
+}
+
+/// In JSON 1.0 the invalid-body error is the model's DashboardInvalidInputError with its
+/// `dashboardValidationMessages` member and the query code in `x-amzn-query-error`.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_invalid_body_error_in_json_carries_its_messages() {
+    let stack = Stack::start().await;
+    let body = serde_json::json!({
+        "DashboardName": "bad",
+        "DashboardBody": r#"{"widgets":[{"type":"metric","properties":{"metrics":[["AWS/Lambda","Errors",1]]}}]}"#,
+    })
+    .to_string();
+    let (head, reply) = json_call(stack.server.addr(), "PutDashboard", body, true).await;
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-amzn-query-error: invalidparameterinput;sender"),
+        "{head}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&reply).unwrap();
+    assert_eq!(
+        v["__type"],
+        "com.amazonaws.cloudwatch.v2010_08_01#DashboardInvalidInputError"
+    );
+    assert_eq!(
+        v["dashboardValidationMessages"],
+        serde_json::json!([
+            {"DataPath": "/widgets/0/properties", "Message": "The metric widget should have specified a region and a data source or an alarm annotation"},
+            {"DataPath": "/widgets/0/properties/metrics/0/2", "Message": "Invalid metric field type, only \"String\" type is allowed"},
+        ])
+    );
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("The dashboard body is invalid, there are 2 validation errors:\n[\n  {\n    \"dataPath\": \"/widgets/0/properties\","),
+        "{v}"
+    );
 }
 
 /// `--max-dashboards` bounds what is kept: one more is refused with LimitExceeded (replacing
