@@ -17,6 +17,9 @@ pub struct CwError {
     pub sender: bool,
     /// The message, if any.
     pub message: Option<String>,
+    /// PutDashboard's `dashboardValidationMessages` (`DataPath`, `Message`): sent as a member
+    /// of the JSON and CBOR error; empty for every other error.
+    pub validation_messages: Vec<(String, String)>,
 }
 
 impl CwError {
@@ -27,6 +30,7 @@ impl CwError {
             status: 400,
             sender: true,
             message: Some(message.into()),
+            validation_messages: Vec::new(),
         }
     }
 
@@ -71,6 +75,7 @@ impl CwError {
             status: 400,
             sender: true,
             message: Some(message.into()),
+            validation_messages: Vec::new(),
         }
     }
 
@@ -82,6 +87,7 @@ impl CwError {
             status: 400,
             sender: true,
             message,
+            validation_messages: Vec::new(),
         }
     }
 
@@ -95,6 +101,7 @@ impl CwError {
             message: Some(format!(
                 "The action {op} is not valid for this web service."
             )),
+            validation_messages: Vec::new(),
         }
     }
 
@@ -106,6 +113,7 @@ impl CwError {
             status: 403,
             sender: true,
             message: Some("Missing Authentication Token".into()),
+            validation_messages: Vec::new(),
         }
     }
 
@@ -137,3 +145,35 @@ impl From<aws_wire::WireError> for CwError {
 
 /// Result of an action.
 pub type CwResult<T = ()> = Result<T, CwError>;
+
+impl From<dashboards::DashboardError> for CwError {
+    fn from(e: dashboards::DashboardError) -> CwError {
+        use dashboards::DashboardError as D;
+        let (shape, query_code, status) = match &e {
+            D::InvalidParameterValue(_) => (
+                "InvalidParameterValueException",
+                "InvalidParameterValue",
+                400,
+            ),
+            D::InvalidBody { .. } => ("DashboardInvalidInputError", "InvalidParameterInput", 400),
+            D::NotFound(_) => ("DashboardNotFoundError", "ResourceNotFound", 404),
+            D::LimitExceeded(_) => ("LimitExceededFault", "LimitExceeded", 400),
+            D::Internal(_) => ("InternalServiceFault", "InternalServiceError", 500),
+        };
+        let validation_messages = match &e {
+            D::InvalidBody { messages, .. } => messages
+                .iter()
+                .map(|m| (m.data_path.clone(), m.message.clone()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        CwError {
+            type_id: format!("{ERROR_NAMESPACE}#{shape}"),
+            query_code,
+            status,
+            sender: !matches!(e, D::Internal(_)),
+            message: Some(e.to_string()),
+            validation_messages,
+        }
+    }
+}

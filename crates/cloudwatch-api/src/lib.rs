@@ -2,7 +2,9 @@
 //! [`metric_store`] (ListMetrics, GetMetricData with metric math, GetMetricStatistics,
 //! PutMetricData) and the alarms over an [`alarm_engine::AlarmEngine`] (PutMetricAlarm,
 //! PutCompositeAlarm, DescribeAlarms, DescribeAlarmsForMetric, DescribeAlarmHistory,
-//! DeleteAlarms, SetAlarmState, Enable/DisableAlarmActions and the alarm tags).
+//! DeleteAlarms, SetAlarmState, Enable/DisableAlarmActions and the alarm tags) and the
+//! dashboards over a [`dashboards::Dashboards`] (PutDashboard, GetDashboard, ListDashboards,
+//! DeleteDashboards).
 //!
 //! CloudWatch is served in the three protocols clients send today: Smithy RPC v2 CBOR
 //! (aws-sdk-rust, the JS and .NET SDKs), AWS JSON 1.0 (boto3 and the AWS CLI), and the query
@@ -25,6 +27,7 @@ use std::sync::Arc;
 
 use alarm_engine::{ActionRequest, AlarmEngine};
 use aws_wire::{Encoding, Writer};
+use dashboards::Dashboards;
 use metric_store::Store;
 
 pub use actions::Operation;
@@ -91,6 +94,7 @@ pub(crate) struct Ctx<'a> {
     pub(crate) account_id: &'a str,
     pub(crate) alarms: &'a AlarmEngine,
     pub(crate) deliver: &'a (dyn Fn(Vec<ActionRequest>) + Send + Sync),
+    pub(crate) dashboards: &'a Dashboards,
 }
 
 /// The CloudWatch API over one store and its alarms.
@@ -100,6 +104,7 @@ pub struct CloudWatchApi {
     account_id: String,
     alarms: AlarmEngine,
     deliver: ActionSink,
+    dashboards: Dashboards,
 }
 
 impl CloudWatchApi {
@@ -111,12 +116,31 @@ impl CloudWatchApi {
         alarms: AlarmEngine,
         deliver: ActionSink,
     ) -> CloudWatchApi {
+        let account_id = account_id.into();
+        let dashboards = Dashboards::new(
+            &account_id,
+            Arc::new(time_source::SystemClock),
+            dashboards::Limits::default(),
+        );
         CloudWatchApi {
             store,
-            account_id: account_id.into(),
+            account_id,
             alarms,
             deliver,
+            dashboards,
         }
+    }
+
+    /// The same API keeping its dashboards in `dashboards` (an in-memory set on the system
+    /// clock otherwise).
+    pub fn with_dashboards(mut self, dashboards: Dashboards) -> CloudWatchApi {
+        self.dashboards = dashboards;
+        self
+    }
+
+    /// The dashboards behind the API.
+    pub fn dashboards(&self) -> &Dashboards {
+        &self.dashboards
     }
 
     /// The alarms behind the API.
@@ -193,6 +217,7 @@ impl CloudWatchApi {
             account_id: &self.account_id,
             alarms: &self.alarms,
             deliver: self.deliver.as_ref(),
+            dashboards: &self.dashboards,
         };
         op.run(&cx, input, &mut w)?;
         let result = op.has_output().then(|| w.finish());
@@ -246,11 +271,12 @@ impl CloudWatchApi {
                 } else {
                     "application/x-amz-json-1.0"
                 };
-                (
-                    content_type,
-                    headers,
-                    aws_wire::error_body(encoding, &e.type_id, message),
-                )
+                let body = if e.validation_messages.is_empty() {
+                    aws_wire::error_body(encoding, &e.type_id, message)
+                } else {
+                    dashboard_error_body(encoding, e)
+                };
+                (content_type, headers, body)
             }
         };
         Response {
@@ -261,4 +287,28 @@ impl CloudWatchApi {
             error_code: Some(e.query_code),
         }
     }
+}
+
+/// PutDashboard's `DashboardInvalidInputError` in JSON or CBOR: `__type`, `message` and the
+/// `dashboardValidationMessages` member the model gives it.
+fn dashboard_error_body(encoding: Encoding, e: &CwError) -> Vec<u8> {
+    let mut w = Writer::new(encoding);
+    w.begin_map(Some(3));
+    w.key("__type");
+    w.str(&e.type_id);
+    w.key("message");
+    w.str(e.message.as_deref().unwrap_or_default());
+    w.key("dashboardValidationMessages");
+    w.begin_array(Some(e.validation_messages.len()));
+    for (path, message) in &e.validation_messages {
+        w.begin_map(Some(2));
+        w.key("DataPath");
+        w.str(path);
+        w.key("Message");
+        w.str(message);
+        w.end_map();
+    }
+    w.end_array();
+    w.end_map();
+    w.finish()
 }

@@ -656,6 +656,37 @@ mod tests {
         assert_eq!(doc["DownstreamWriteLatency"].as_array().unwrap().len(), 3);
     }
 
+    /// The metrics printed are the catalogue's `KinesisLambdaPipeline` metrics, with their
+    /// units and dimensions, so dashboards and alarms built from the catalogue find them.
+    #[tokio::test]
+    async fn the_metrics_are_the_catalogues() {
+        use metric_store::catalog::pipeline;
+        let out = process_batch(
+            &config().continue_after_failure(),
+            event(&["a", "poison", "unwritable"]),
+            &handler,
+        )
+        .await;
+        let mut seen = std::collections::BTreeSet::new();
+        for doc in docs(&out) {
+            let directive = &doc["_aws"]["CloudWatchMetrics"][0];
+            assert_eq!(directive["Namespace"], pipeline::NAMESPACE);
+            for m in directive["Metrics"].as_array().unwrap() {
+                let name = m["Name"].as_str().unwrap();
+                let def = pipeline::ALL
+                    .iter()
+                    .find(|d| d.name == name)
+                    .unwrap_or_else(|| panic!("{name} is not in the catalogue"));
+                assert_eq!(m["Unit"], def.unit.as_str(), "{name}");
+                assert_eq!(directive["Dimensions"], json!([def.dimension_sets[0]]));
+                seen.insert(name.to_owned());
+            }
+        }
+        let all: std::collections::BTreeSet<String> =
+            pipeline::ALL.iter().map(|d| d.name.to_owned()).collect();
+        assert_eq!(seen, all);
+    }
+
     #[tokio::test]
     async fn large_batches_split_values_at_one_hundred_per_document() {
         let data: Vec<String> = (0..250).map(|i| i.to_string()).collect();

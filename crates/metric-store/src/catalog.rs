@@ -226,6 +226,24 @@ catalogue! {
             "Asynchronous events dropped without running the function.";
     }
 
+    /// `KinesisLambdaPipeline`: the pipeline metrics `lambda-kinesis-handler` prints as EMF
+    /// after each batch (its default namespace), per Environment and Pipeline (by default
+    /// `$ENVIRONMENT` or `dev`, and the function's name).
+    pipeline ("KinesisLambdaPipeline") {
+        RECORD_PROCESSING_LATENCY: "RecordProcessingLatency", Milliseconds, [["Environment", "Pipeline"]],
+            "Time from a record's arrival in the stream to the end of its handler, per record handled successfully.";
+        BATCH_SIZE: "BatchSize", Count, [["Environment", "Pipeline"]],
+            "Records in one batch the function received.";
+        RECORD_PROCESSING_SUCCESS: "RecordProcessingSuccess", Count, [["Environment", "Pipeline"]],
+            "Records of one batch handled successfully.";
+        RECORD_PROCESSING_FAILURE: "RecordProcessingFailure", Count, [["Environment", "Pipeline"]],
+            "Records of one batch whose handler failed.";
+        DOWNSTREAM_WRITE_LATENCY: "DownstreamWriteLatency", Milliseconds, [["Environment", "Pipeline"]],
+            "Time taken by one timed write to a downstream store.";
+        DOWNSTREAM_WRITE_SUCCESS: "DownstreamWriteSuccess", Count, [["Environment", "Pipeline"]],
+            "1 for each timed downstream write that succeeded, 0 for each that failed; Average is the success rate.";
+    }
+
     /// `AWS/SQS`: per queue (QueueName). The `Approximate*` gauges are sampled once a minute.
     sqs ("AWS/SQS") {
         MESSAGES_SENT: "NumberOfMessagesSent", Count, [["QueueName"]],
@@ -385,6 +403,12 @@ pub mod own {
                 "The limit on bytes of SQS messages held across all queues (--max-queue-bytes).";
             SQS_SENDS_REFUSED: "streamwatch_sqs_sends_refused_total", Counter, [],
                 "Messages refused (RequestThrottled) because the queues held --max-queue-bytes; SNS and Lambda deliveries included.";
+            DASHBOARDS: "streamwatch_cloudwatch_dashboards", Gauge, [],
+                "CloudWatch dashboards kept (PutDashboard).";
+            MAX_DASHBOARDS: "streamwatch_cloudwatch_max_dashboards", Gauge, [],
+                "The limit on CloudWatch dashboards kept (--max-dashboards).";
+            DASHBOARDS_REFUSED: "streamwatch_cloudwatch_dashboards_refused_total", Counter, [],
+                "PutDashboard calls refused with LimitExceeded because --max-dashboards dashboards were kept.";
             SNS_HTTP_IN_FLIGHT: "streamwatch_sns_http_deliveries_in_flight", Gauge, [],
                 "SNS notifications being POSTed to HTTP(S) subscriptions now.";
             SNS_HTTP_REFUSED: "streamwatch_sns_http_deliveries_refused_total", Counter, [],

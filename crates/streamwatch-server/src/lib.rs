@@ -42,6 +42,7 @@ use axum::response::{IntoResponse, Response};
 
 use alarm_engine::AlarmEngine;
 use cloudwatch_api::{CloudWatchApi, Protocol};
+use dashboards::Dashboards;
 use kinesis_api::{KinesisApi, KinesisMetrics, Request};
 use kinesis_engine::Engine;
 use lambda_engine::{LambdaConfig, LambdaEngine};
@@ -86,6 +87,9 @@ pub enum ServerError {
     /// The alarms under the data directory could not be restored.
     #[error("restoring alarms: {0}")]
     Alarms(#[from] alarm_engine::AlarmError),
+    /// The dashboards kept in the data directory could not be loaded.
+    #[error("dashboards: {0}")]
+    Dashboards(#[from] dashboards::DashboardError),
 }
 
 /// The bounds on what grows with traffic in the services beside Kinesis, each a flag of
@@ -105,6 +109,9 @@ pub struct Bounds {
     /// Asynchronous Lambda events pending across functions (`--max-async-events`); an
     /// `Event` invocation past it is refused with `TooManyRequestsException`.
     pub max_async_events: usize,
+    /// CloudWatch dashboards kept (`--max-dashboards`); a PutDashboard creating one more is
+    /// refused with `LimitExceeded`.
+    pub max_dashboards: usize,
 }
 
 impl Default for Bounds {
@@ -114,6 +121,7 @@ impl Default for Bounds {
             max_queue_bytes: sqs_engine::DEFAULT_MAX_HELD_BYTES,
             max_sns_http_deliveries: sns_plugs::DEFAULT_MAX_HTTP_DELIVERIES,
             max_async_events: lambda_engine::DEFAULT_MAX_PENDING_ASYNC_EVENTS,
+            max_dashboards: dashboards::DEFAULT_MAX_DASHBOARDS,
         }
     }
 }
@@ -145,6 +153,8 @@ pub struct Services {
     pub kinesis: KinesisApi,
     /// CloudWatch alarms over the metric store, on the Kinesis engine's clock.
     pub alarms: AlarmEngine,
+    /// CloudWatch dashboards, on the Kinesis engine's clock.
+    pub dashboards: Dashboards,
     /// The bound on SNS webhook POSTs in flight, for `/metrics`.
     sns_http: Arc<sns_plugs::HttpSlots>,
 }
@@ -180,7 +190,8 @@ pub fn router(
             services.lambda.clone(),
             services.sns.clone(),
         ),
-    );
+    )
+    .with_dashboards(services.dashboards.clone());
     let state = AppState {
         kinesis: services.kinesis,
         cloudwatch,
@@ -554,6 +565,17 @@ pub fn services_for(
         std::fs::create_dir_all(&dir)?;
         alarms = alarms.with_data_dir(&dir)?;
     }
+    let mut dashboards = Dashboards::new(
+        &config.account_id,
+        engine.clock(),
+        dashboards::Limits {
+            max_dashboards: bounds.max_dashboards,
+            ..dashboards::Limits::default()
+        },
+    );
+    if let Some(dir) = &config.data_dir {
+        dashboards = dashboards.with_data_dir(&dir.join("cloudwatch"))?;
+    }
     let lambda = lambda_for(engine, addr, metrics.clone(), bounds)?;
     lambda.set_queues(Arc::new(SqsQueues(sqs.clone())));
     lambda.set_kinesis(Arc::new(lambda_plugs::KinesisReads(kinesis.clone())));
@@ -580,6 +602,7 @@ pub fn services_for(
         sns,
         kinesis,
         alarms,
+        dashboards,
         sns_http,
     })
 }

@@ -62,6 +62,19 @@ pub(crate) fn render(state: &AppState) -> String {
         state.lambda.async_events_refused() as f64,
     ));
 
+    let dashboards = state.cloudwatch.dashboards();
+    series.push(Gauge::of(&own::DASHBOARDS, &[], dashboards.len() as f64));
+    series.push(Gauge::of(
+        &own::MAX_DASHBOARDS,
+        &[],
+        dashboards.limits().max_dashboards as f64,
+    ));
+    series.push(Gauge::of(
+        &own::DASHBOARDS_REFUSED,
+        &[],
+        dashboards.refused() as f64,
+    ));
+
     let sqs = &state.sqs;
     series.push(Gauge::of(
         &own::SQS_HELD_BYTES,

@@ -32,6 +32,11 @@ impl Target {
         let endpoint = (self.endpoint != AWS).then_some(self.endpoint.as_str());
         crate::sdk::sdk_config(&self.region, endpoint).await
     }
+
+    /// The region.
+    pub(crate) fn region(&self) -> &str {
+        &self.region
+    }
 }
 
 /// `streamwatch function ...`.

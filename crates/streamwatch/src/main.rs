@@ -4,6 +4,7 @@ mod alarms;
 mod bench;
 mod collect;
 mod collect_config;
+mod dashboard_cmd;
 mod demo;
 mod duration_arg;
 mod function_cmd;
@@ -50,6 +51,9 @@ enum Command {
     /// The pipeline's alarms: `apply` the recommended CloudWatch set, `list` their states,
     /// `rules` for Prometheus.
     Alarms(alarms::AlarmsArgs),
+    /// The pipeline's dashboard: `generate` a CloudWatch body or Grafana JSON, `apply` it to
+    /// CloudWatch (the engine's or AWS's).
+    Dashboard(dashboard_cmd::DashboardArgs),
     /// Load-test a stream with an open arrival rate, k6's metric names and thresholds: a
     /// summary like k6's, `--summary-export` JSON, JUnit XML, exit code 99 when a threshold
     /// fails.
@@ -77,6 +81,7 @@ fn main() -> anyhow::Result<()> {
         Command::Function(args) => runtime.block_on(args.run()),
         Command::Logs(args) => runtime.block_on(function_cmd::logs(args)),
         Command::Alarms(args) => runtime.block_on(args.run()),
+        Command::Dashboard(args) => runtime.block_on(args.run()),
         Command::Load(args) => {
             // Against a running engine or AWS the generator is the only work, and one thread
             // does it with fewer wake-ups than a pool (half the CPU per record at 20,000/s);

@@ -98,6 +98,10 @@ pub struct ServeArgs {
     /// TooManyRequestsException (streamwatch_lambda_async_events_refused_total).
     #[arg(long, default_value_t = streamwatch_server::Bounds::default().max_async_events, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
     max_async_events: usize,
+    /// CloudWatch dashboards kept; past it PutDashboard creating one more is refused with
+    /// LimitExceeded (streamwatch_cloudwatch_dashboards_refused_total).
+    #[arg(long, default_value_t = streamwatch_server::Bounds::default().max_dashboards, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
+    max_dashboards: usize,
 }
 
 impl ServeArgs {
@@ -159,6 +163,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_queue_bytes: args.max_queue_bytes,
         max_sns_http_deliveries: args.max_sns_http_deliveries,
         max_async_events: args.max_async_events,
+        max_dashboards: args.max_dashboards,
     };
     let server = streamwatch_server::start_with_bounds(addr, engine, metrics, front, &bounds)
         .await

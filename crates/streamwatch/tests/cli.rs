@@ -1,9 +1,11 @@
-//! The `streamwatch serve` command as a user runs it.
+//! The `streamwatch serve` command as a user runs it (and `dashboard`, in `cli/dashboard.rs`).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "cli/dashboard.rs"]
+mod dashboard;
 #[path = "cli/prometheus_rules.rs"]
 mod prometheus_rules;
 

@@ -144,6 +144,31 @@ async fn boto3_cloudwatch_alarms_in_both_protocols() {
     }
 }
 
+/// The dashboard operations through boto3, in each protocol CloudWatch speaks.
+#[tokio::test(flavor = "multi_thread")]
+async fn boto3_cloudwatch_dashboards_in_every_protocol() {
+    let s = server().await;
+    for protocol in ["smithy-rpc-v2-cbor", "json", "query"] {
+        let script = workspace().join("tests/peers/boto3_cloudwatch_dashboards.py");
+        let endpoint = s.endpoint();
+        let out = tokio::task::spawn_blocking(move || {
+            run(
+                Command::new(python())
+                    .arg(script)
+                    .arg(endpoint)
+                    .arg(protocol),
+                "boto3 CloudWatch dashboards script",
+            )
+        })
+        .await
+        .unwrap();
+        assert!(
+            out.contains(&format!("boto3 cloudwatch dashboards {protocol} ok")),
+            "{out}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn boto3_cloudwatch_query_protocol() {
     let s = server().await;

@@ -22,6 +22,7 @@ impl From<AlarmError> for CwError {
             status: e.http_status(),
             sender: !matches!(e, AlarmError::Internal(_)),
             message: e.message().map(str::to_owned),
+            validation_messages: Vec::new(),
         }
     }
 }

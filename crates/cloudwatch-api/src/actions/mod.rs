@@ -3,13 +3,18 @@
 mod alarm_codec;
 mod alarm_names_ops;
 mod alarm_shapes;
+mod dashboard_codec;
+mod delete_dashboards;
 mod describe_alarm_history;
 mod describe_alarms;
 mod describe_alarms_for_metric;
+mod get_dashboard;
 pub(crate) mod get_metric_data;
 pub(crate) mod get_metric_statistics;
+mod list_dashboards;
 pub(crate) mod list_metrics;
 mod put_composite_alarm;
+mod put_dashboard;
 mod put_metric_alarm;
 pub(crate) mod put_metric_data;
 mod set_alarm_state;
@@ -55,11 +60,19 @@ pub enum Operation {
     UntagResource,
     /// `ListTagsForResource`
     ListTagsForResource,
+    /// `PutDashboard`
+    PutDashboard,
+    /// `GetDashboard`
+    GetDashboard,
+    /// `ListDashboards`
+    ListDashboards,
+    /// `DeleteDashboards`
+    DeleteDashboards,
 }
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 16] = [
+    pub const ALL: [Operation; 20] = [
         Operation::GetMetricData,
         Operation::GetMetricStatistics,
         Operation::ListMetrics,
@@ -76,6 +89,10 @@ impl Operation {
         Operation::TagResource,
         Operation::UntagResource,
         Operation::ListTagsForResource,
+        Operation::PutDashboard,
+        Operation::GetDashboard,
+        Operation::ListDashboards,
+        Operation::DeleteDashboards,
     ];
 
     /// The operation's name.
@@ -97,6 +114,10 @@ impl Operation {
             Operation::TagResource => "TagResource",
             Operation::UntagResource => "UntagResource",
             Operation::ListTagsForResource => "ListTagsForResource",
+            Operation::PutDashboard => "PutDashboard",
+            Operation::GetDashboard => "GetDashboard",
+            Operation::ListDashboards => "ListDashboards",
+            Operation::DeleteDashboards => "DeleteDashboards",
         }
     }
 
@@ -138,6 +159,10 @@ impl Operation {
             Operation::TagResource => &tagging::TAG_INPUT,
             Operation::UntagResource => &tagging::UNTAG_INPUT,
             Operation::ListTagsForResource => &tagging::LIST_INPUT,
+            Operation::PutDashboard => &put_dashboard::INPUT,
+            Operation::GetDashboard => &get_dashboard::INPUT,
+            Operation::ListDashboards => &list_dashboards::INPUT,
+            Operation::DeleteDashboards => &delete_dashboards::INPUT,
         }
     }
 
@@ -159,6 +184,10 @@ impl Operation {
             Operation::TagResource => tagging::tag(cx, input, w),
             Operation::UntagResource => tagging::untag(cx, input, w),
             Operation::ListTagsForResource => tagging::list(cx, input, w),
+            Operation::PutDashboard => put_dashboard::run(cx, input, w),
+            Operation::GetDashboard => get_dashboard::run(cx, input, w),
+            Operation::ListDashboards => list_dashboards::run(cx, input, w),
+            Operation::DeleteDashboards => delete_dashboards::run(cx, input, w),
         }
     }
 }

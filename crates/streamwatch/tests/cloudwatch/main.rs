@@ -8,6 +8,7 @@ mod alarms_cli;
 mod collect_config;
 mod collect_regions;
 mod custom;
+mod dashboards;
 mod harness;
 mod kinesis;
 mod math;
