@@ -14,9 +14,8 @@ use lambda_kinesis_handler::{Downstream, MetricsConfig, Record};
 
 async fn handle(record: Record, downstream: Downstream) -> Result<(), String> {
     let text = String::from_utf8(record.data).map_err(|e| format!("not UTF-8: {e}"))?;
-    let poison_json = || {
-        serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v["poison"] == true)
-    };
+    let poison_json =
+        || serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v["poison"] == true);
     if text == "poison" || poison_json() {
         return Err(format!("poison record {}", record.sequence_number));
     }
