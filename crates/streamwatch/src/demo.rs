@@ -1,6 +1,9 @@
 //! `streamwatch demo`: the whole pipeline in one command, no AWS account. Starts the embedded
 //! engine in this process, creates a stream, drives a steady producer load through
-//! `kinesis_client::Producer`, reads it back with a `Consumer`, collects the stream's
+//! `kinesis_client::Producer` (with a `poison` record now and then), reads it back with a
+//! `Consumer`, and runs a Lambda function on it (`pipeline.rs`: an event source mapping, the
+//! function forwarding each record to a downstream stream, an on-failure queue for what it
+//! gives up on); collects the stream's
 //! `AWS/Kinesis` metrics every second with the CloudWatch collector and shows them live
 //! (rates and sparklines), for the stream and for each shard (enhanced monitoring is switched
 //! on, as on AWS), while serving them as Prometheus `/metrics`. The stream's recommended
@@ -31,6 +34,8 @@ use tokio::sync::watch;
 
 use crate::serve::ShardLimits;
 
+mod pipeline;
+
 /// Options of `streamwatch demo`.
 #[derive(Args, Debug)]
 pub struct DemoArgs {
@@ -59,6 +64,10 @@ pub struct DemoArgs {
     /// How long to run, e.g. `10s`, `2m`; until Ctrl-C without it.
     #[arg(long, value_parser = crate::duration_arg::parse_duration)]
     duration: Option<Duration>,
+    /// Every this many records, one is `poison`, which the demo function fails: the
+    /// mapping retries it, then sends it to the on-failure queue. 0 sends none.
+    #[arg(long, default_value_t = 5000)]
+    poison_every: u64,
     /// Where Prometheus `/metrics` (the latest collection cycle) is served.
     #[arg(long, default_value = "127.0.0.1:9107")]
     listen: SocketAddr,
@@ -401,6 +410,7 @@ async fn drive(
     producer: Producer,
     rate: u64,
     record_size: usize,
+    poison_every: u64,
     offered: Arc<Offered>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<kinesis_client::producer::ProducerStats, kinesis_client::ClientError> {
@@ -422,8 +432,16 @@ async fn drive(
         let due = (started.elapsed().as_secs_f64() * rate as f64) as u64;
         // At most a second's worth in one burst, should the loop have stalled.
         let burst = due.saturating_sub(done).min(rate.max(1));
-        for _ in 0..burst {
-            match producer.try_put(Record::new(keys.next(), data.clone())) {
+        for i in done..done + burst {
+            let record = if poison_every > 0 && (i + 1) % poison_every == 0 {
+                Record::new(
+                    keys.next(),
+                    Bytes::from_static(b"poison (the demo function fails it)"),
+                )
+            } else {
+                Record::new(keys.next(), data.clone())
+            };
+            match producer.try_put(record) {
                 Ok(()) => {}
                 Err(kinesis_client::ClientError::QueueFull) => {
                     offered.queue_full.fetch_add(1, Ordering::Relaxed);
@@ -483,9 +501,14 @@ const ALARM_PERIOD_SECS: u32 = 10;
 /// What the demo's alarms are named after.
 const ALARM_PREFIX: &str = "demo-";
 
-/// Puts the stream's recommended alarms, on [`ALARM_PERIOD_SECS`] periods, one of one.
-async fn apply_alarms(cloudwatch: &aws_sdk_cloudwatch::Client, stream: &str) -> anyhow::Result<()> {
-    for mut spec in crate::alarms::pipeline_set::recommended(ALARM_PREFIX, stream, None) {
+/// Puts the recommended alarms of the stream and its function, on [`ALARM_PERIOD_SECS`]
+/// periods, one of one.
+async fn apply_alarms(
+    cloudwatch: &aws_sdk_cloudwatch::Client,
+    stream: &str,
+    function: &crate::alarms::pipeline_set::FunctionFacts,
+) -> anyhow::Result<()> {
+    for mut spec in crate::alarms::pipeline_set::recommended(ALARM_PREFIX, stream, Some(function)) {
         spec.period = ALARM_PERIOD_SECS;
         spec.evaluation_periods = 1;
         spec.datapoints_to_alarm = 1;
@@ -546,6 +569,7 @@ struct Stack {
     endpoint: String,
     kinesis: aws_sdk_kinesis::Client,
     cloudwatch: aws_sdk_cloudwatch::Client,
+    pipeline: pipeline::Pipeline,
 }
 
 /// Starts the engine on `--host`/`--port` and creates the stream, with per-shard metrics.
@@ -592,12 +616,15 @@ async fn start_engine(args: &DemoArgs) -> anyhow::Result<Stack> {
         .send()
         .await
         .context("enabling enhanced monitoring")?;
-    apply_alarms(&cloudwatch, &args.stream).await?;
+    let sdk = crate::sdk::sdk_config("us-east-1", Some(&endpoint)).await;
+    let pipeline = pipeline::Pipeline::deploy(&sdk, &kinesis, &args.stream).await?;
+    apply_alarms(&cloudwatch, &args.stream, &pipeline.facts().await).await?;
     Ok(Stack {
         server,
         endpoint,
         kinesis,
         cloudwatch,
+        pipeline,
     })
 }
 
@@ -666,6 +693,7 @@ async fn start_load(
         producer,
         args.rate,
         args.record_size,
+        args.poison_every,
         offered.clone(),
         stop,
     )))
@@ -683,7 +711,9 @@ fn start_consumer(
         stream.to_string(),
         ConsumerConfig {
             starting_position: StartingPosition::Latest,
-            min_poll_interval: Duration::from_millis(200),
+            // The function's mapping reads the shards too; both stay within the five reads a
+            // second each shard allows.
+            min_poll_interval: Duration::from_secs(1),
             metrics: Some(counters.clone()),
             ..ConsumerConfig::default()
         },
@@ -706,6 +736,8 @@ fn start_consumer(
 struct Collection {
     collector: Collector,
     cloudwatch: aws_sdk_cloudwatch::Client,
+    /// The function side, as of the last cycle.
+    pipeline: pipeline::PipelineStatus,
     alarms: Vec<AlarmRow>,
     rows: Vec<Row>,
     shards: BTreeMap<String, Vec<Row>>,
@@ -731,6 +763,7 @@ impl Collection {
         Self {
             collector,
             cloudwatch,
+            pipeline: pipeline::PipelineStatus::default(),
             alarms: Vec::new(),
             rows,
             shards: BTreeMap::new(),
@@ -740,9 +773,10 @@ impl Collection {
     }
 
     /// One collection cycle, fed into the rows; returns it.
-    async fn step(&mut self, stream: &str) -> Cycle {
+    async fn step(&mut self, stream: &str, pipeline: &pipeline::Pipeline) -> Cycle {
         let cycle = self.collector.collect(now_ms()).await;
         refresh_alarms(&self.cloudwatch, &mut self.alarms).await;
+        self.pipeline = pipeline.status().await;
         self.errors += cycle.errors.len() as u64;
         self.seen_periods += feed(
             &mut self.rows,
@@ -758,6 +792,7 @@ impl Collection {
 /// What the live view shows besides the rows.
 struct View<'a> {
     args: &'a DemoArgs,
+    pipeline: &'a pipeline::Pipeline,
     endpoint: &'a str,
     metrics_url: &'a str,
     shard_limits: &'static str,
@@ -799,6 +834,7 @@ impl View<'_> {
             ));
         }
         out.push_str(&shard_table(&c.shards));
+        out.push_str(&pipeline_line(self.pipeline, &c.pipeline));
         out.push_str(&alarm_table(&c.alarms, now_ms()));
         out.push_str(&format!(
             "\nproducer: {sent} sent, {throttled} throttled (retried), {errors} errors, {queue_full} dropped (queue full)\n\
@@ -839,11 +875,24 @@ impl View<'_> {
         for alarm in &c.alarms {
             line.push_str(&format!(" alarm:{}={}", alarm.name, alarm.state));
         }
+        let p = &c.pipeline;
+        line.push_str(&format!(
+            " invocations={:.0} failed_records={:.0} forwarded={:.0} failed_batches={}",
+            p.invocations, p.failed_records, p.forwarded, p.failed_batches
+        ));
         line.push_str(&format!(
             " sent={sent} throttled={throttled} received={received} errors={errors}"
         ));
         line
     }
+}
+
+/// The function side of the pipeline, for the live view.
+fn pipeline_line(p: &pipeline::Pipeline, s: &pipeline::PipelineStatus) -> String {
+    format!(
+        "\nfunction {}: {:.0} invocations, {:.0} failed records (retried); {:.0} records forwarded to {}; {} batches in the on-failure queue\n",
+        p.function, s.invocations, s.failed_records, s.forwarded, p.output_stream, s.failed_batches
+    )
 }
 
 /// Collects every second, renders `/metrics` and the live view, until `--duration` or
@@ -876,7 +925,7 @@ async fn collection_loop(
             _ = &mut until_deadline => return false,
             _ = tokio::signal::ctrl_c() => return true,
         }
-        let cycle = c.step(&view.args.stream).await;
+        let cycle = c.step(&view.args.stream, view.pipeline).await;
         for e in &cycle.errors {
             eprintln!("streamwatch demo: {e}");
         }
@@ -984,6 +1033,11 @@ fn print_summary(c: &Collection, counters: &Counters, offered: &Offered, outcome
             total("WriteProvisionedThroughputExceeded"),
         );
     }
+    let p = &c.pipeline;
+    println!(
+        "  function: {:.0} invocations, {:.0} failed records, {:.0} records forwarded downstream, {} batches in the on-failure queue",
+        p.invocations, p.failed_records, p.forwarded, p.failed_batches
+    );
     for alarm in &c.alarms {
         println!(
             "  alarm {}: {} ({} state changes)",
@@ -1032,6 +1086,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let view = View {
         args: &args,
+        pipeline: &stack.pipeline,
         endpoint: &stack.endpoint,
         metrics_url: &metrics_url,
         shard_limits,
@@ -1049,7 +1104,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     // Let the period with the last records end before the last cycle reads it.
     let wait = 1100 - now_ms().rem_euclid(1000);
     tokio::time::sleep(Duration::from_millis(wait as u64)).await;
-    collection.step(&args.stream).await;
+    collection.step(&args.stream, &stack.pipeline).await;
     stack
         .server
         .shutdown()

@@ -6,6 +6,7 @@ mod collect;
 mod collect_config;
 mod dashboard_cmd;
 mod demo;
+mod demo_function;
 mod duration_arg;
 mod function_cmd;
 mod load;
@@ -58,6 +59,9 @@ enum Command {
     /// summary like k6's, `--summary-export` JSON, JUnit XML, exit code 99 when a threshold
     /// fails.
     Load(load::LoadArgs),
+    /// The Lambda function `demo` deploys (run by the engine as its bootstrap).
+    #[command(hide = true)]
+    DemoFunction,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -69,6 +73,9 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Command::DemoFunction = cli.command {
+        return demo_function::run();
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -82,6 +89,7 @@ fn main() -> anyhow::Result<()> {
         Command::Logs(args) => runtime.block_on(function_cmd::logs(args)),
         Command::Alarms(args) => runtime.block_on(args.run()),
         Command::Dashboard(args) => runtime.block_on(args.run()),
+        Command::DemoFunction => Ok(()),
         Command::Load(args) => {
             // Against a running engine or AWS the generator is the only work, and one thread
             // does it with fewer wake-ups than a pool (half the CPU per record at 20,000/s);
