@@ -2,8 +2,10 @@
 
 mod alarms;
 mod bench;
+mod chromium;
 mod collect;
 mod collect_config;
+mod console_cmd;
 mod demo;
 mod duration_arg;
 mod function_cmd;
@@ -51,6 +53,9 @@ enum Command {
     /// summary like k6's, `--summary-export` JSON, JUnit XML, exit code 99 when a threshold
     /// fails.
     Load(load::LoadArgs),
+    /// The web console on its own port: the pipeline graph, streams, functions, alarms and
+    /// dashboards, read through the public AWS APIs of the engine or of AWS (`--endpoint aws`).
+    Console(console_cmd::ConsoleArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -74,6 +79,7 @@ fn main() -> anyhow::Result<()> {
         Command::Function(args) => runtime.block_on(args.run()),
         Command::Logs(args) => runtime.block_on(function_cmd::logs(args)),
         Command::Alarms(args) => runtime.block_on(args.run()),
+        Command::Console(args) => runtime.block_on(console_cmd::run(args)),
         Command::Load(args) => {
             let code = runtime.block_on(load::run(args))?;
             drop(runtime);
