@@ -29,6 +29,7 @@ pub struct Browser {
     next_id: AtomicU64,
     session: String,
     errors: Arc<parking_lot::Mutex<Vec<String>>>,
+    responses: Arc<parking_lot::Mutex<Vec<(String, u16)>>>,
 }
 
 /// The chromium binary: `$STREAMWATCH_CHROMIUM`, else `chromium` on the PATH.
@@ -98,8 +99,10 @@ impl Browser {
         });
         let pending: Pending = Arc::default();
         let errors: Arc<parking_lot::Mutex<Vec<String>>> = Arc::default();
-        let (p, e) = (pending.clone(), errors.clone());
+        let responses: Arc<parking_lot::Mutex<Vec<(String, u16)>>> = Arc::default();
+        let (p, e, r) = (pending.clone(), errors.clone(), responses.clone());
         tokio::spawn(async move {
+            let mut urls: HashMap<String, String> = HashMap::new();
             while let Some(Ok(msg)) = stream.next().await {
                 let Message::Text(text) = msg else { continue };
                 let Ok(v) = serde_json::from_str::<Value>(&text) else {
@@ -114,6 +117,34 @@ impl Browser {
                 if let Some(err) = page_error(&v) {
                     e.lock().push(err);
                 }
+                // A response a script may not read (a refused cross-site fetch) shows only in
+                // the extra-info event, which names the request by id.
+                let params = &v["params"];
+                match v["method"].as_str() {
+                    Some("Network.requestWillBeSent") => {
+                        if let (Some(id), Some(url)) = (
+                            params["requestId"].as_str(),
+                            params["request"]["url"].as_str(),
+                        ) {
+                            urls.insert(id.to_owned(), url.to_owned());
+                        }
+                    }
+                    Some("Network.responseReceivedExtraInfo") => {
+                        let url = params["requestId"].as_str().and_then(|id| urls.get(id));
+                        if let (Some(url), Some(status)) = (url, params["statusCode"].as_u64()) {
+                            r.lock().push((url.clone(), status as u16));
+                        }
+                    }
+                    Some("Network.responseReceived") => {
+                        let resp = &params["response"];
+                        if let (Some(url), Some(status)) =
+                            (resp["url"].as_str(), resp["status"].as_u64())
+                        {
+                            r.lock().push((url.to_owned(), status as u16));
+                        }
+                    }
+                    _ => {}
+                }
             }
         });
         let mut browser = Browser {
@@ -124,6 +155,7 @@ impl Browser {
             next_id: AtomicU64::new(1),
             session: String::new(),
             errors,
+            responses,
         };
         let target = browser
             .call_browser("Target.createTarget", json!({"url": "about:blank"}))
@@ -142,7 +174,12 @@ impl Browser {
             .as_str()
             .context("a session id")?
             .to_owned();
-        for method in ["Page.enable", "Runtime.enable", "Log.enable"] {
+        for method in [
+            "Page.enable",
+            "Runtime.enable",
+            "Log.enable",
+            "Network.enable",
+        ] {
             browser.call(method, json!({})).await?;
         }
         browser
@@ -253,6 +290,16 @@ impl Browser {
     /// loads and Content-Security-Policy violations.
     pub fn errors(&self) -> Vec<String> {
         self.errors.lock().clone()
+    }
+
+    #[allow(
+        dead_code,
+        reason = "the console's browser tests read it; the bench does not"
+    )]
+    /// The `(url, status)` of every response the page received so far, as the network saw
+    /// it (also those a script may not read, such as a refused cross-site fetch).
+    pub fn responses(&self) -> Vec<(String, u16)> {
+        self.responses.lock().clone()
     }
 
     /// Stops chromium and removes its profile.

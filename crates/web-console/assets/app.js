@@ -185,11 +185,15 @@ async function overview(r, gen) {
 
 const COLORS = ["#1f6feb", "#d29922", "#2da44e", "#cf222e", "#8250df", "#0a7ea4", "#bf3989", "#57606a"];
 
-function aligned(series) {
-  const ts = [...new Set(series.flatMap(s => s.t))].sort((a, b) => a - b);
+function aligned(series, range) {
+  const grid = [];
+  if (range && range.period > 0 && (range.end - range.start) / range.period <= 2000) {
+    for (let t = range.start; t < range.end; t += range.period) grid.push(t);
+  }
+  const ts = [...new Set(grid.concat(series.flatMap(s => s.t)))].sort((a, b) => a - b);
   const index = new Map(ts.map((t, i) => [t, i]));
   const cols = series.map(s => {
-    const col = new Array(ts.length).fill(null);
+    const col = new Array(ts.length).fill(s.zero ? 0 : null);
     s.t.forEach((t, i) => { col[index.get(t)] = s.v[i]; });
     return col;
   });
@@ -209,7 +213,7 @@ function stackedData(data) {
 function chartInto(box, key, title, unit, series, opts) {
   opts = opts || {};
   const labels = series.map(s => s.label).join("|") + (opts.stacked ? "|stacked" : "");
-  let data = aligned(series);
+  let data = aligned(series, opts.range);
   if (opts.stacked) data = stackedData(data);
   const all = series.flatMap(s => s.v);
   const peak = all.length ? Math.max(...all) : null;
@@ -226,6 +230,7 @@ function chartInto(box, key, title, unit, series, opts) {
   box.dataset.peak = peak === null ? "" : String(peak);
   const existing = charts.get(key);
   if (existing && existing.labels === labels && existing.box === box) {
+    existing.range = opts.range;
     existing.plot.setData(data);
     return;
   }
@@ -242,18 +247,18 @@ function chartInto(box, key, title, unit, series, opts) {
   const plot = new uPlot({
     width, height: opts.height || 170,
     legend: { show: series.length > 1 },
-    scales: { x: { time: true }, y },
+    scales: { x: opts.range ? { time: true, range: () => { const r = (charts.get(key) || {}).range || opts.range; return [r.start, r.end]; } } : { time: true }, y },
     axes: [{}, { values: (u, vals) => vals.map(fmt), size: 56 }],
     series: [{}, ...series.map((s, i) => ({
       label: s.label, stroke: s.color || COLORS[i % COLORS.length], width: 1.5,
       fill: opts.stacked ? (s.color || COLORS[i % COLORS.length]) + "33" : undefined,
-      points: { show: s.t.length < 3 },
+      points: { show: s.t.length < 3 && !s.zero },
     }))],
   }, data, holder);
-  charts.set(key, { plot, labels, box });
+  charts.set(key, { plot, labels, box, range: opts.range });
 }
 
-function panelGrid(panels, prefix) {
+function panelGrid(panels, prefix, range) {
   let grid = main.querySelector(".panels");
   if (!grid) grid = el("div", { class: "panels" });
   for (const p of panels) {
@@ -263,7 +268,7 @@ function panelGrid(panels, prefix) {
       box = el("section", { class: "panel", "data-panel": p.id });
       grid.append(box);
     }
-    chartInto(box, prefix + p.id, p.title, p.unit === "Count" ? "" : p.unit, p.series);
+    chartInto(box, prefix + p.id, p.title, p.unit === "Count" ? "" : p.unit, p.series, { range });
   }
   return grid;
 }
@@ -303,7 +308,7 @@ async function stream(r, gen) {
     main.replaceChildren(...header(m.name, "stream", [["status", m.status], ["mode", m.mode], ["retention", m.retentionHours + " h"], ["open shards", m.openShards], ["enhanced monitoring", (m.enhancedMonitoring || []).join(", ") || "off"]]),
       panelGrid([], "s:"), el("div", { class: "shards" }));
   }
-  panelGrid(m.panels, "s:");
+  panelGrid(m.panels, "s:", m.range);
   main.querySelector(".shards").replaceChildren(shardMap(m.shards));
 }
 
@@ -316,7 +321,7 @@ async function fn(r, gen) {
     main.replaceChildren(...header(m.name, "function", [["runtime", m.runtime], ["memory", m.memoryMb ? m.memoryMb + " MB" : ""], ["dead-letter queue", m.deadLetter]]),
       panelGrid([], "f:"), el("div", { class: "mappings" }), el("h2", { text: "Log (live tail)" }), el("div", { class: "logs" }));
   }
-  panelGrid(m.panels, "f:");
+  panelGrid(m.panels, "f:", m.range);
   const t = el("table", {}, el("tr", {}, ...["mapping", "source", "state", "batch", "on failure"].map(h => el("th", { text: h }))));
   for (const x of m.mappings) t.append(el("tr", {}, el("td", { text: x.uuid }), el("td", { text: x.source_arn }), el("td", { text: x.state }), el("td", { text: x.batch_size ?? "–" }), el("td", { text: x.on_failure || "–" })));
   main.querySelector(".mappings").replaceChildren(el("h2", { text: "Event source mappings" }), m.mappings.length ? t : el("p", { class: "muted", text: "none" }));
@@ -394,7 +399,7 @@ function renderDashboard(m, prefix) {
           return el("div", { class: "barrow" }, el("span", { class: "muted", text: s.label }), bar, el("span", { class: "value", text: fmt(vals[i]) }));
         }));
       } else {
-        chartInto(box, prefix + w.index, title, "", w.series, { stacked: w.stacked, yAxis: w.yAxis, height: Math.max(120, w.height * 34 - 60) });
+        chartInto(box, prefix + w.index, title, "", w.series, { stacked: w.stacked, yAxis: w.yAxis, range: { start: m.range.start, end: m.range.end, period: w.period || m.range.period }, height: Math.max(120, w.height * 34 - 60) });
       }
       if (w.note) box.append(el("p", { class: "muted", text: w.note }));
     }

@@ -1064,6 +1064,7 @@ fn report_series(logs: &[LogLine], range: TimeRange) -> (Series, Series) {
         }
     }
     let series = |id: &str, label: &str, m: BTreeMap<i64, f64>| Series {
+        zero: id == "cold",
         id: id.to_owned(),
         label: label.to_owned(),
         t: m.keys().copied().collect(),

@@ -134,6 +134,12 @@ fn opt_period(o: &Map<String, Value>) -> Option<i32> {
         .filter(|p| *p > 0)
 }
 
+/// A metric widget's period: its own, else CloudWatch's default (300 s) or the range's
+/// period when the range is short.
+fn widget_period(props: &Map<String, Value>, range: TimeRange) -> i32 {
+    opt_period(props).unwrap_or(DEFAULT_PERIOD.min(range.period.max(60)))
+}
+
 /// A metric widget's queries: each row's id (given or `m<n>`), label, statistic, period
 /// and whether it is drawn.
 fn widget_queries(
@@ -146,7 +152,7 @@ fn widget_queries(
         .ok_or("a metric widget needs properties.metrics")?;
     let rows = expand_rows(metrics)?;
     let stat = opt_str(props, "stat").unwrap_or("Average");
-    let period = opt_period(props).unwrap_or(DEFAULT_PERIOD.min(range.period.max(60)));
+    let period = widget_period(props, range);
     let mut out = Vec::new();
     for (n, row) in rows.iter().enumerate() {
         let (options, query) = match row {
@@ -250,6 +256,7 @@ pub(crate) async fn render(
                         .unwrap_or(false)
                 );
                 widget["yAxis"] = props.get("yAxis").cloned().unwrap_or(Value::Null);
+                widget["period"] = json!(widget_period(props, range));
                 if let Some(r) = opt_str(props, "region").filter(|r| r != region) {
                     widget["note"] =
                         json!(format!("widget region {r}; the console reads {region}"));

@@ -396,15 +396,21 @@ async fn dashboard(
 #[derive(serde::Deserialize)]
 struct PreviewQuery {
     body: String,
-    #[serde(flatten)]
-    range: metrics::RangeQuery,
+    range: Option<i64>,
+    start: Option<i64>,
+    end: Option<i64>,
 }
 
 async fn dashboard_preview(
     State(console): State<Console>,
     Query(q): Query<PreviewQuery>,
 ) -> Response {
-    let range = q.range.resolve(console.options().min_period);
+    let range = metrics::RangeQuery {
+        range: q.range,
+        start: q.start,
+        end: q.end,
+    }
+    .resolve(console.options().min_period);
     json(
         dashboard::render(&console, "(preview)", &q.body, range)
             .await

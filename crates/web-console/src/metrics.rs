@@ -67,9 +67,9 @@ pub(crate) fn now_secs() -> i64 {
 /// `start`/`end` epoch seconds (custom).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct RangeQuery {
-    range: Option<i64>,
-    start: Option<i64>,
-    end: Option<i64>,
+    pub(crate) range: Option<i64>,
+    pub(crate) start: Option<i64>,
+    pub(crate) end: Option<i64>,
 }
 
 impl RangeQuery {
@@ -97,6 +97,8 @@ pub struct Series {
     pub t: Vec<i64>,
     /// The values, one per timestamp.
     pub v: Vec<f64>,
+    /// Whether a period without a datapoint reads as 0 (sums and counts) rather than a gap.
+    pub zero: bool,
 }
 
 /// A query for one metric statistic (or an expression), with its id and label.
@@ -104,6 +106,7 @@ pub struct Series {
 pub(crate) struct Query {
     pub(crate) id: String,
     pub(crate) label: String,
+    pub(crate) zero: bool,
     pub(crate) inner: MetricDataQuery,
 }
 
@@ -159,6 +162,7 @@ impl Query {
         Query {
             id,
             label: label.into(),
+            zero: matches!(stat, "Sum" | "SampleCount"),
             inner,
         }
     }
@@ -181,6 +185,7 @@ impl Query {
         Query {
             id,
             label: label.into(),
+            zero: false,
             inner,
         }
     }
@@ -195,9 +200,9 @@ pub(crate) async fn fetch(
     range: TimeRange,
 ) -> Result<HashMap<String, Series>, Error> {
     let mut out: HashMap<String, Series> = HashMap::new();
-    let labels: HashMap<String, String> = queries
+    let labels: HashMap<String, (String, bool)> = queries
         .iter()
-        .map(|q| (q.id.clone(), q.label.clone()))
+        .map(|q| (q.id.clone(), (q.label.clone(), q.zero)))
         .collect();
     for chunk in queries.chunks(MAX_QUERIES) {
         let mut token = None;
@@ -214,11 +219,13 @@ pub(crate) async fn fetch(
                 .map_err(|e| crate::backend::aws_error("GetMetricData", e))?;
             for r in resp.metric_data_results() {
                 let id = r.id().unwrap_or_default().to_owned();
+                let zero = labels.get(&id).is_some_and(|l| l.1);
                 let series = out.entry(id.clone()).or_insert_with(|| Series {
+                    zero,
                     label: labels
                         .get(&id)
+                        .map(|l| l.0.clone())
                         .filter(|l| !l.is_empty())
-                        .cloned()
                         .or_else(|| r.label().map(str::to_owned))
                         .unwrap_or_else(|| id.clone()),
                     id,
