@@ -334,7 +334,7 @@ fn health_by_node(alarms: &[AlarmItem]) -> HashMap<String, &'static str> {
                 _ => continue,
             };
             let e = out.entry(id).or_insert("none");
-            *e = worse(*e, h);
+            *e = worse(e, h);
         }
     }
     out

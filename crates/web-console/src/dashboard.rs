@@ -112,7 +112,7 @@ fn expand_rows(metrics: &[Value]) -> Result<Vec<Row>, String> {
                 })
                 .collect()
         };
-        if fields.len() < 2 || fields.len() % 2 != 0 {
+        if fields.len() < 2 || !fields.len().is_multiple_of(2) {
             return Err(format!(
                 "metrics[{i}] needs a namespace, a metric name and dimension name/value pairs"
             ));
@@ -343,12 +343,13 @@ mod tests {
     #[test]
     fn raw_html_is_escaped_and_script_links_dropped() {
         let html = markdown_to_html(
-            "# Title\n\n<script>alert(1)</script> [x](javascript:alert(1)) [y](https://a.b/)",
+            "# Title\n\n<script>alert(1)</script>\n\nsee [x](javascript:alert(1)) and <img src=x onerror=alert(1)> [y](https://a.b/)",
         );
         assert!(html.contains("<h1>Title</h1>"));
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;"));
-        assert!(!html.contains("javascript:"));
+        assert!(!html.contains("href=\"javascript"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("href=\"https://a.b/\""));
     }
 
