@@ -615,6 +615,34 @@ mod tests {
     }
 
     #[test]
+    fn the_console_is_a_get_of_its_paths_and_refuses_other_sites() {
+        let root: Uri = "/".parse().unwrap();
+        let api: Uri = "/console/api/overview".parse().unwrap();
+        assert!(web_console::is_console_request(&Method::GET, &root));
+        assert!(web_console::is_console_request(&Method::GET, &api));
+        // An SNS SubscribeURL (a query string) and every POST stay with the services.
+        let confirm: Uri = "/?Action=ConfirmSubscription&Token=x".parse().unwrap();
+        assert!(!web_console::is_console_request(&Method::GET, &confirm));
+        assert!(!web_console::is_console_request(&Method::POST, &root));
+        assert!(!is_lambda_path("/console/api/overview"));
+
+        let mut h = HeaderMap::new();
+        assert!(check(Service::Console, &api, &h).is_none());
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(check(Service::Console, &api, &h).is_none());
+        for site in ["cross-site", "same-site"] {
+            h.insert("sec-fetch-site", HeaderValue::from_static(site));
+            let r = crate::write_reply(check(Service::Console, &api, &h).unwrap());
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{site}");
+            assert_eq!(r.headers()["x-frame-options"], "DENY");
+        }
+        let mut h = HeaderMap::new();
+        h.insert("origin", HeaderValue::from_static("https://evil.example"));
+        let r = crate::write_reply(check(Service::Console, &api, &h).unwrap());
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+
+    #[test]
     fn json_services_refuse_browser_types_and_unsigned_calls() {
         let root: Uri = "/".parse().unwrap();
         let mut h = HeaderMap::new();

@@ -166,8 +166,28 @@ async fn console_shows_a_running_pipeline() {
         red, "rgb(207, 34, 46)",
         "the alarmed stream's node is drawn red"
     );
-    // The function ran (its log lines reach the page later); the graph is complete now.
+    // A steady trickle into `enriched` shows as its live rate.
+    let kinesis = p.kinesis.clone();
+    let trickle = tokio::spawn(async move {
+        loop {
+            let _ = kinesis
+                .put_record()
+                .stream_name("enriched")
+                .partition_key("k")
+                .data(Blob::new("enriched order"))
+                .send()
+                .await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    b.wait_for(
+        "!document.querySelector('#graph [data-id=\"stream:enriched\"] .rate').textContent.startsWith('0 ')",
+        WAIT,
+    )
+    .await
+    .unwrap();
     b.screenshot(&shots.join("overview.png")).await.unwrap();
+    trickle.abort();
 
     // Stream page: the IncomingRecords chart reaches the 25 records put at once.
     b.goto(&format!("{base}/#/stream/orders")).await.unwrap();
