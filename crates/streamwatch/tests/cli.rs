@@ -459,6 +459,12 @@ fn demo_shows_throttling_above_capacity_and_none_without_limits() {
             "{stdout}\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        // The console's address comes first.
+        let first = stdout.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("console: http://127.0.0.1:") && first.contains("/ "),
+            "{first}"
+        );
         let field = |name: &str| -> u64 {
             stdout
                 .lines()
