@@ -385,14 +385,16 @@ fn node_for_arn(arn: &str) -> (String, &'static str) {
 }
 
 /// The latest full window's value of a series divided by the window (a rate per second).
-fn rate(series: Option<&Series>, window: i32, last_start: i64) -> f64 {
+/// `last_start` is that window's start; `None` takes the newest datapoint there is (AWS
+/// publishes a minute's datapoint a minute or two late).
+fn rate(series: Option<&Series>, window: i32, last_start: Option<i64>) -> f64 {
     series
         .and_then(|s| {
             s.t.iter()
                 .zip(&s.v)
                 .rev()
-                .find(|(t, _)| **t <= last_start)
-                .filter(|(t, _)| **t == last_start)
+                .find(|(t, _)| last_start.is_none_or(|l| **t <= l))
+                .filter(|(t, _)| last_start.is_none_or(|l| **t == l))
                 .map(|(_, v)| *v)
         })
         .unwrap_or(0.0)
@@ -416,7 +418,7 @@ pub(crate) async fn overview(console: &Console) -> Result<Value, Error> {
         end,
         period: window,
     };
-    let last_start = end - i64::from(window);
+    let last_start = console.options().local.then_some(end - i64::from(window));
     let mut queries = Vec::new();
     for (i, s) in inv.streams.iter().enumerate() {
         let dims = [("StreamName", s.name.as_str())];
