@@ -2,7 +2,7 @@
 //! `$STREAMWATCH_CHROMIUM`), driven over the DevTools protocol: the overview draws a running
 //! pipeline's streams, mapping, function, destination and downstream stream with the right
 //! edges, an alarm set to ALARM turns its stream red, a stream page's IncomingRecords chart
-//! reaches what was put, a dashboard body renders its widgets, and the page logs no error.
+//! reaches what was put (and its per-shard chart shows each shard), a dashboard body renders its widgets, and the page logs no error.
 //! Screenshots go to `$STREAMWATCH_SCREENSHOTS` (default `target/console-screenshots/`).
 //! Also: another site's page cannot read the console, and unsigned AWS calls stay refused.
 
@@ -34,6 +34,13 @@ fn screenshots() -> PathBuf {
 /// `orders-incoming` on orders forced to ALARM.
 async fn pipeline(p: &Stack) {
     p.stream("orders", 2, &[]).await;
+    p.kinesis
+        .enable_enhanced_monitoring()
+        .stream_name("orders")
+        .shard_level_metrics(aws_sdk_kinesis::types::MetricsName::All)
+        .send()
+        .await
+        .expect("enable enhanced monitoring");
     p.stream("enriched", 1, &[]).await;
     let queue_url = p.queue("failures").await;
     let queue_arn = p.queue_attributes(&queue_url).await["QueueArn"].clone();
