@@ -361,7 +361,7 @@ async function dashboards(r, gen) {
   if (gen !== generation) return;
   const list = el("ul", { class: "dashboards" }, ...m.dashboards.map(d => el("li", {}, el("a", { href: "#/dashboard/" + encodeURIComponent(d.name), text: d.name }))));
   main.replaceChildren(el("h1", { text: "Dashboards" }),
-    m.dashboards.length ? list : el("p", { class: "muted nodash", text: "No dashboards." + (m.available ? "" : " (This endpoint does not serve the CloudWatch dashboards API: " + m.message + ")") }));
+    m.dashboards.length ? list : el("p", { class: "muted nodash", text: "No dashboards." + (m.available ? "" : m.unsupported ? " (This endpoint does not serve the CloudWatch dashboards API yet.)" : " (" + m.message + ")") }));
 }
 
 function renderDashboard(m, prefix) {

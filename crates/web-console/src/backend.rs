@@ -1133,7 +1133,12 @@ pub(crate) async fn dashboards(console: &Console) -> Result<Value, Error> {
             }
             Err(e) => {
                 let e = aws_error("ListDashboards", e);
-                return Ok(json!({"available": false, "message": e.to_string(), "dashboards": []}));
+                return Ok(json!({
+                    "available": false,
+                    "unsupported": e.is_unknown_operation(),
+                    "message": e.to_string(),
+                    "dashboards": [],
+                }));
             }
         }
     }
