@@ -1,6 +1,7 @@
 //! The HTTP front of streamwatch: one port, every AWS API the embedded engine speaks.
 //!
-//! The server is the only crate that knows HTTP. Every request passes the front door
+//! The server is the only crate that serves the AWS APIs over HTTP (the web console's router,
+//! mounted here, is `web-console`'s). Every request passes the front door
 //! (`front_door.rs`: host, signature and content-type checks, request id, access log), which
 //! tells the services apart; one handler then reads the body within that service's limit, hands
 //! it to the service's API crate and writes the [`aws_wire::Reply`] back. HTTP/1.1 and HTTP/2 (including
