@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite. Installs the third-party peers the tests drive (boto3, the AWS CLI, moto and
 # aws-kinesis-agg from PyPI into ./.venv; kinesalite from npm into bench/node_modules;
-# redis-server, influxdb and promtool (package prometheus) from Debian's packages) when they
+# redis-server, influxdb, promtool (package prometheus) and chromium from Debian's packages) when they
 # are missing, starts a redis-server, a moto_server (DynamoDB, Lambda), kinesalite and an
 # InfluxDB 1.x server on free loopback ports, then runs every test of the workspace. Set
 # STREAMWATCH_TEST_REDIS_URL, STREAMWATCH_TEST_DYNAMODB_ENDPOINT,
@@ -20,6 +20,8 @@ missing_debs=()
 command -v redis-server >/dev/null || missing_debs+=(redis-server)
 command -v influxd >/dev/null || missing_debs+=(influxdb)
 command -v promtool >/dev/null || missing_debs+=(prometheus)
+# The web console's browser tests drive a headless chromium (STREAMWATCH_CHROMIUM overrides).
+[[ -n "${STREAMWATCH_CHROMIUM:-}" ]] || command -v chromium >/dev/null || missing_debs+=(chromium)
 if ((${#missing_debs[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_debs[@]}" >/dev/null

@@ -23,6 +23,13 @@
 //! request a web page made (an `Origin` header, or `Sec-Fetch-Site` other than `none`, a
 //! typed address, or `same-origin`) is refused, as the Runtime API refuses it.
 //!
+//! The web console is the second: a GET of `/` (no query string: an SNS SubscribeURL has
+//! one, and no SDK sends a bare GET) or of a path under `/console/` (no AWS path begins so).
+//! It passes the Host check, needs no signature, and is refused to another site's page
+//! (`Sec-Fetch-Site` `cross-site` or `same-site`, or an `Origin` other than its own) by
+//! [`web_console::refusal`]; the console's own page fetches its view models same-origin. What
+//! it shows it reads back through this door with signed SDK calls, like any client.
+//!
 //! Besides the checks, the front door gives every request its `x-amzn-RequestId` and writes
 //! one access-log line per request (target `streamwatch::access`, debug level, or info with
 //! `--access-log`).
@@ -66,6 +73,9 @@ pub(crate) enum Service {
     Sns,
     /// `GET /metrics`: streamwatch's own Prometheus page, not an AWS service.
     Metrics,
+    /// The web console (`web_console`): a browser's GET of `/` or of a path under
+    /// `/console/`, not an AWS service.
+    Console,
 }
 
 impl Service {
@@ -78,6 +88,7 @@ impl Service {
             Service::Logs => "logs",
             Service::Sns => "sns",
             Service::Metrics => "metrics",
+            Service::Console => "console",
         }
     }
 }
@@ -209,6 +220,19 @@ fn metrics_from_a_page(why: &str) -> Reply {
     Reply::new(403, "text/plain; charset=utf-8", body.into_bytes())
 }
 
+/// The refusal of a request for the console that another site's page sent.
+fn console_refused(why: &str) -> Reply {
+    let body = format!(
+        "streamwatch's console answers the address bar and its own page, not other web pages; refused {why}\n"
+    );
+    Reply::new(403, "text/plain; charset=utf-8", body.into_bytes())
+        .with_header("x-frame-options", "DENY")
+        .with_header(
+            "content-security-policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        )
+}
+
 /// Lambda's REST paths begin with an API date: `/2015-03-31/functions`, `/2019-09-25/...`.
 /// Any such path is Lambda's (its unknown ones get Lambda's 404), not only the ones
 /// [`lambda_api::is_lambda_path`] routes.
@@ -295,6 +319,10 @@ fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Reply> {
         // Unsigned, but not from a web page.
         return from_a_web_page(headers).map(|why| metrics_from_a_page(&why));
     }
+    if service == Service::Console {
+        // Unsigned, but only the address bar and the console's own page (same origin).
+        return web_console::refusal(&Method::GET, headers).map(|why| console_refused(&why));
+    }
     // Kinesis, CloudWatch and SNS check content type and signature themselves, in their
     // front ends' order (SNS takes an unsigned ConfirmSubscription); nothing is computed
     // here for them (Kinesis puts are the hot path).
@@ -334,7 +362,11 @@ fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Reply> {
                 });
             }
         }
-        Service::Kinesis | Service::CloudWatch | Service::Sns | Service::Metrics => {}
+        Service::Kinesis
+        | Service::CloudWatch
+        | Service::Sns
+        | Service::Metrics
+        | Service::Console => {}
     }
     None
 }
@@ -367,6 +399,8 @@ pub(crate) async fn front_door(
     let host_header = header_str(req.headers(), "host");
     let service = if is_metrics_page(req.method(), req.uri()) {
         Service::Metrics
+    } else if web_console::is_console_request(req.method(), req.uri()) {
+        Service::Console
     } else {
         service_of(req.uri(), req.headers())
     };
@@ -577,6 +611,34 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("origin", HeaderValue::from_static("https://evil.example"));
         let r = crate::write_reply(check(Service::Metrics, &metrics, &h).unwrap());
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+
+    #[test]
+    fn the_console_is_a_get_of_its_paths_and_refuses_other_sites() {
+        let root: Uri = "/".parse().unwrap();
+        let api: Uri = "/console/api/overview".parse().unwrap();
+        assert!(web_console::is_console_request(&Method::GET, &root));
+        assert!(web_console::is_console_request(&Method::GET, &api));
+        // An SNS SubscribeURL (a query string) and every POST stay with the services.
+        let confirm: Uri = "/?Action=ConfirmSubscription&Token=x".parse().unwrap();
+        assert!(!web_console::is_console_request(&Method::GET, &confirm));
+        assert!(!web_console::is_console_request(&Method::POST, &root));
+        assert!(!is_lambda_path("/console/api/overview"));
+
+        let mut h = HeaderMap::new();
+        assert!(check(Service::Console, &api, &h).is_none());
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(check(Service::Console, &api, &h).is_none());
+        for site in ["cross-site", "same-site"] {
+            h.insert("sec-fetch-site", HeaderValue::from_static(site));
+            let r = crate::write_reply(check(Service::Console, &api, &h).unwrap());
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{site}");
+            assert_eq!(r.headers()["x-frame-options"], "DENY");
+        }
+        let mut h = HeaderMap::new();
+        h.insert("origin", HeaderValue::from_static("https://evil.example"));
+        let r = crate::write_reply(check(Service::Console, &api, &h).unwrap());
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
     }
 

@@ -1,6 +1,7 @@
 //! The HTTP front of streamwatch: one port, every AWS API the embedded engine speaks.
 //!
-//! The server is the only crate that knows HTTP. Every request passes the front door
+//! The server is the only crate that serves the AWS APIs over HTTP (the web console's router,
+//! mounted here, is `web-console`'s). Every request passes the front door
 //! (`front_door.rs`: host, signature and content-type checks, request id, access log), which
 //! tells the services apart; one handler then reads the body within that service's limit, hands
 //! it to the service's API crate and writes the [`aws_wire::Reply`] back. HTTP/1.1 and HTTP/2 (including
@@ -23,6 +24,10 @@
 //! `GET /metrics` (unsigned, from this machine, not from a web page) answers streamwatch's own
 //! metrics in Prometheus text (`metrics_page.rs`): what the engines hold and how close each
 //! [`Bounds`] is.
+//!
+//! A browser's `GET /` (and paths under `/console/`) is the web console (`web-console`), which
+//! reads this server back through its own port with signed SDK calls; the front door holds it
+//! to the Host check and refuses it to other sites' pages.
 //!
 //! [`start`] binds and returns a [`RunningServer`], which tests use with port 0.
 
@@ -137,6 +142,8 @@ struct AppState {
     engine: Engine,
     metrics: Arc<Store>,
     sns_http: Arc<sns_plugs::HttpSlots>,
+    /// The web console, reading this server back through its own port.
+    console: Router,
 }
 
 /// The engines behind one server, beside the Kinesis engine.
@@ -171,16 +178,17 @@ impl std::fmt::Debug for Services {
 }
 
 /// The router with every service mounted behind the front door (see [`FrontDoorConfig`]):
-/// the Kinesis API over `engine`, recording its metrics into `metrics`, and the Lambda and
-/// SQS APIs over `services`, for a server bound to `bound`.
+/// the Kinesis API over `engine`, recording its metrics into `metrics`, the Lambda and
+/// SQS APIs over `services`, and the web console, for a server bound to `addr`.
 pub fn router(
     engine: Engine,
     metrics: Arc<Store>,
     services: Services,
     front: &FrontDoorConfig,
-    bound: std::net::IpAddr,
+    addr: SocketAddr,
 ) -> Router {
-    let door = Arc::new(front_door::FrontDoor::new(front, bound));
+    let door = Arc::new(front_door::FrontDoor::new(front, addr.ip()));
+    let console = console_for(addr, &engine.config().region).router();
     let cloudwatch = CloudWatchApi::new(
         metrics.clone(),
         engine.config().account_id.clone(),
@@ -201,6 +209,7 @@ pub fn router(
         engine,
         metrics,
         sns_http: services.sns_http,
+        console,
     };
     Router::new()
         .fallback(dispatch)
@@ -215,9 +224,35 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// The web console of a server on `addr`: its SDK clients (made at the first visit) call
+/// this server's own loopback endpoint with static credentials, through the front door.
+pub fn console_for(addr: SocketAddr, region: &str) -> web_console::Console {
+    let mut local = addr;
+    if local.ip().is_unspecified() {
+        local.set_ip(if addr.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    let endpoint = format!("http://{local}");
+    let region_owned = region.to_owned();
+    web_console::Console::lazy(
+        move || web_console::Clients::for_endpoint(&endpoint, &region_owned),
+        web_console::Options::local(region),
+    )
+}
+
 /// The one handler behind the front door: reads the body within the service's limit (a
 /// Lambda zip in base64 may be 50 MB) and hands the request to the service's API crate.
 async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    if req.extensions().get::<Service>() == Some(&Service::Console) {
+        use tower::ServiceExt as _;
+        return match state.console.clone().oneshot(req).await {
+            Ok(resp) => resp,
+            Err(never) => match never {},
+        };
+    }
     let (parts, body) = req.into_parts();
     let service = parts
         .extensions
@@ -304,7 +339,7 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
             })
         }
         // Answered above, before the body was read.
-        Service::Metrics => StatusCode::NOT_FOUND.into_response(),
+        Service::Metrics | Service::Console => StatusCode::NOT_FOUND.into_response(),
         Service::Kinesis => {
             // The hot path: no shared request view, the two headers Kinesis reads.
             let req = Request {
@@ -740,7 +775,7 @@ pub async fn serve(
     front: FrontDoorConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let bound = listener.local_addr()?.ip();
+    let bound = listener.local_addr()?;
     let housekeeping = tokio::spawn(maintain(
         engine.clone(),
         metrics.clone(),

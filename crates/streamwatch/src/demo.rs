@@ -817,7 +817,7 @@ impl View<'_> {
         let collector_errors = c.errors;
         let mut out = String::from("\x1b[2J\x1b[H");
         out.push_str(&format!(
-            "streamwatch demo  {}s  engine {endpoint}  /metrics {metrics_url}\n\
+            "streamwatch demo  {}s  console {endpoint}/  /metrics {metrics_url}\n\
              stream {:?}: {} shard(s), shard limits {shard_limits}, offering {} records/s of {} bytes\n\n",
             elapsed, args.stream, args.shards, args.rate, args.record_size
         ));
@@ -1055,6 +1055,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.shards >= 1, "--shards must be at least 1");
     anyhow::ensure!(args.record_size >= 1, "--record-size must be at least 1");
     let stack = start_engine(&args).await?;
+    // The console's address comes first, before the live view takes the terminal.
+    println!("console: {}/  (open it in a browser)", stack.endpoint);
     let page = Arc::new(RwLock::new(String::new()));
     let metrics_url = serve_metrics(args.listen, page.clone()).await?;
 

@@ -2,8 +2,10 @@
 
 mod alarms;
 mod bench;
+mod chromium;
 mod collect;
 mod collect_config;
+mod console_cmd;
 mod dashboard_cmd;
 mod demo;
 mod demo_function;
@@ -62,6 +64,9 @@ enum Command {
     /// The Lambda function `demo` deploys (run by the engine as its bootstrap).
     #[command(hide = true)]
     DemoFunction,
+    /// The web console on its own port: the pipeline graph, streams, functions, alarms and
+    /// dashboards, read through the public AWS APIs of the engine or of AWS (`--endpoint aws`).
+    Console(console_cmd::ConsoleArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -90,6 +95,7 @@ fn main() -> anyhow::Result<()> {
         Command::Alarms(args) => runtime.block_on(args.run()),
         Command::Dashboard(args) => runtime.block_on(args.run()),
         Command::DemoFunction => Ok(()),
+        Command::Console(args) => runtime.block_on(console_cmd::run(args)),
         Command::Load(args) => {
             // Against a running engine or AWS the generator is the only work, and one thread
             // does it with fewer wake-ups than a pool (half the CPU per record at 20,000/s);

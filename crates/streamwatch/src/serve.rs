@@ -169,6 +169,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {addr}"))?;
     tracing::info!(endpoint = %server.endpoint(), "streamwatch is serving the Kinesis API");
+    tracing::info!(url = %format!("{}/", server.endpoint()), "the web console is at this address (open it in a browser)");
     // Machine-readable line for scripts that start the server and wait for it.
     println!("listening on {}", server.endpoint());
     shutdown_signal().await;

@@ -461,6 +461,12 @@ fn demo_shows_throttling_above_capacity_and_none_without_limits() {
             "{stdout}\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        // The console's address comes first.
+        let first = stdout.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("console: http://127.0.0.1:") && first.contains("/ "),
+            "{first}"
+        );
         let field = |name: &str| -> u64 {
             stdout
                 .lines()
@@ -1556,4 +1562,79 @@ fn bench_load_compares_streamwatch_load_with_k6() {
         );
     }
     assert!(doc["rate_ratio"].as_f64().is_some() && doc["cpu_per_record_ratio"].as_f64().is_some());
+}
+
+/// One HTTP/1.1 GET with a given Host; the status and the body.
+fn get_with_host(addr: &str, host: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nSec-Fetch-Site: none\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn console_command_serves_the_engine_on_its_own_port() {
+    let stack = testkit::Stack::start().await;
+    testkit::create_stream(&stack.kinesis, "console-orders", 1).await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args(["console", "--endpoint", &stack.endpoint(), "--port", "0"])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .nth(1)
+        .expect("console: <url>")
+        .to_owned();
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let (status, page) = tokio::task::spawn_blocking({
+        let addr = addr.clone();
+        move || get_with_host(&addr, &addr, "/")
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    assert!(page.contains("streamwatch console"));
+    let (status, overview) = tokio::task::spawn_blocking({
+        let addr = addr.clone();
+        move || get_with_host(&addr, &addr, "/console/api/overview")
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{overview}");
+    assert!(overview.contains("stream:console-orders"), "{overview}");
+    // Its own port keeps the Host check: a rebinding name is refused.
+    let (status, _) = tokio::task::spawn_blocking(move || {
+        get_with_host(&addr, "rebind.evil.example", "/console/api/overview")
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, 403);
+    interrupt(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }

@@ -4,11 +4,13 @@
 //!   side by side with kinesalite;
 //! - [`client`]: `bench client`, our client library against async-kinesis;
 //! - [`collect`]: `bench collect`, one collection cycle over many streams;
+//! - [`console`]: `bench console`, the web console's first paint and per-refresh CPU;
 //! - [`lambda`]: `bench lambda`, Kinesis -> Lambda latency and Invoke rate;
 //! - [`soak`]: `bench soak`, server memory and read-back integrity under sustained load.
 
 mod client;
 mod collect;
+mod console;
 mod ingest;
 mod lambda;
 mod load;
@@ -40,6 +42,9 @@ enum BenchSubcommand {
     /// Time one `collect` cycle over many streams with the default metric set: batched at
     /// 500 queries a call, and one query per call as a naive exporter would.
     Collect(collect::CollectBenchArgs),
+    /// The web console over 100 streams and 50 functions: time to first paint in headless
+    /// chromium, and CPU per refresh with one browser refreshing every second.
+    Console(console::ConsoleBenchArgs),
     /// End-to-end latency of Kinesis -> Lambda (put acknowledged -> handler done) at given
     /// record rates, and Invoke calls a second of a no-op function.
     Lambda(lambda::LambdaBenchArgs),
@@ -57,6 +62,7 @@ impl BenchCommand {
         match self.command {
             Some(BenchSubcommand::Client(args)) => client::run(args).await,
             Some(BenchSubcommand::Collect(args)) => collect::run(args).await,
+            Some(BenchSubcommand::Console(args)) => console::run(args).await,
             Some(BenchSubcommand::Lambda(args)) => lambda::run(args).await,
             Some(BenchSubcommand::Soak(args)) => soak::run(args).await,
             Some(BenchSubcommand::Load(args)) => load::run(args).await,

@@ -671,12 +671,20 @@ async fn other_methods_and_garbage() {
     let addr = server.addr();
     let mut conn = Conn::open(addr).await.unwrap();
     let resp = conn
-        .raw(format!("GET / HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .raw(format!("GET /streams HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
         .await
         .unwrap();
     assert_eq!(resp.status, 403, "{resp:?}");
     assert_request_id(&resp);
     assert!(String::from_utf8_lossy(&resp.body).contains("<AccessDeniedException>"));
+    // A bare GET of `/` is a browser's: the web console's page.
+    let mut conn = Conn::open(addr).await.unwrap();
+    let resp = conn
+        .raw(format!("GET / HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 200, "{resp:?}");
+    assert!(String::from_utf8_lossy(&resp.body).contains("streamwatch console"));
     let mut huge_header = b"POST / HTTP/1.1\r\nHost: x\r\nX-Big: ".to_vec();
     huge_header.extend(std::iter::repeat_n(b'a', 1 << 20));
     huge_header.extend_from_slice(b"\r\n\r\n");
