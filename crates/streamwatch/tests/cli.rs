@@ -434,7 +434,15 @@ fn demo_shows_throttling_above_capacity_and_none_without_limits() {
     // Above capacity long enough for two 10-second alarm periods to end: the throttling
     // alarm has gone to ALARM by the end.
     let above = run("3000", "aws", &listen, "22s");
-    let unlimited = run("200", "off", &format!("127.0.0.1:{}", free_port()), "4s");
+    let unlimited = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args(["demo", "--duration", "5s", "--shards", "1", "--rate", "200"])
+        .args(["--shard-limits", "off", "--poison-every", "200"])
+        .args(["--port", &free_port().to_string()])
+        .args(["--listen", &format!("127.0.0.1:{}", free_port())])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     // /metrics serves the latest cycle while the demo runs.
     let deadline = Instant::now() + Duration::from_secs(4);
     let mut page = String::new();
@@ -521,6 +529,26 @@ fn demo_shows_throttling_above_capacity_and_none_without_limits() {
     assert!(sent > 0, "{out}");
     assert_eq!(throttled, 0, "{out}");
     assert_eq!(shard_throttled, 0.0, "{out}");
+    // The function side: the mapping invoked the demo function, which forwarded records
+    // downstream and failed the poison ones, tried three times, then sent to the queue.
+    let function = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("function: "))
+        .unwrap_or_else(|| panic!("no function line in:\n{out}"));
+    let figures: Vec<f64> = function
+        .split(", ")
+        .filter_map(|part| part.split_whitespace().next()?.parse().ok())
+        .collect();
+    let [invocations, failed, forwarded, batches] = figures[..] else {
+        panic!("{function}")
+    };
+    assert!(invocations > 0.0 && forwarded > 0.0, "{function}");
+    assert!(failed >= 3.0 && batches >= 1.0, "{function}");
+    assert!(
+        out.lines()
+            .any(|l| l.trim().starts_with("alarm demo-demo-consumer-error-rate:")),
+        "the function's alarms are applied too: {out}"
+    );
 }
 
 /// The sum of `RecordProcessingSuccess` over the EMF documents in a log.
