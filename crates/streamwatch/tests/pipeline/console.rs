@@ -248,15 +248,6 @@ async fn console_shows_a_running_pipeline() {
     .await
     .unwrap();
 
-    // Dashboards: without the dashboards API on this engine, "no dashboards".
-    b.goto(&format!("{base}/#/dashboards")).await.unwrap();
-    b.wait_for(
-        "document.querySelector('.nodash')?.textContent.startsWith('No dashboards. (This endpoint does not serve')",
-        WAIT,
-    )
-    .await
-    .unwrap();
-
     // A dashboard body given inline: every kind of widget.
     let body = serde_json::json!({"widgets": [
         {"type": "metric", "x": 0, "y": 0, "width": 12, "height": 6, "properties": {
@@ -326,6 +317,49 @@ async fn console_shows_a_running_pipeline() {
         "ALARM"
     );
     b.screenshot(&shots.join("dashboard.png")).await.unwrap();
+
+    // The same body kept with PutDashboard (every metric widget names its region, as
+    // CloudWatch requires): the Dashboards page lists it and renders it from GetDashboard.
+    let mut stored = body.clone();
+    for w in stored["widgets"].as_array_mut().unwrap() {
+        if w["type"] == "metric" {
+            w["properties"]["region"] = "us-east-1".into();
+        }
+    }
+    let put = p
+        .cloudwatch
+        .put_dashboard()
+        .dashboard_name("orders-board")
+        .dashboard_body(stored.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(put.dashboard_validation_messages().is_empty(), "{put:?}");
+    b.goto(&format!("{base}/#/dashboards")).await.unwrap();
+    b.wait_for(
+        "[...document.querySelectorAll('ul.dashboards a')].some(a => a.textContent === 'orders-board')",
+        WAIT,
+    )
+    .await
+    .unwrap();
+    b.goto(&format!("{base}/#/dashboard/orders-board"))
+        .await
+        .unwrap();
+    b.wait_for(
+        "document.querySelector('[data-widget=\"0\"]')?.dataset.peak === '50'",
+        WAIT,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        b.eval("document.querySelector('[data-widget=\"4\"] h1').textContent")
+            .await
+            .unwrap(),
+        "Orders pipeline"
+    );
+    b.screenshot(&shots.join("dashboard-stored.png"))
+        .await
+        .unwrap();
 
     let errors = b.errors();
     b.close().await;
