@@ -1,7 +1,7 @@
 //! `streamwatch collect`: the `AWS/Kinesis` and `AWS/Lambda` metrics and the inventory of
 //! streams and functions, from one or several regions of an endpoint (the embedded engine by
 //! default, AWS itself with `--endpoint aws`), printed once or served as Prometheus
-//! `/metrics` and written to files and InfluxDB write endpoints every cycle.
+//! `/metrics` and written to files, InfluxDB write endpoints and Guance DataKits every cycle.
 //!
 //! Credentials come from the standard AWS chain (environment, shared profile, SSO, web
 //! identity, container and instance metadata) through aws-config. Against an endpoint URL
