@@ -16,7 +16,8 @@
 //! `StreamARN`, `StreamStatus`, `RegionId`, `FunctionName`, `Runtime`, `Role`, ...), the
 //! account as `account_id` / `account_name`, `create_time` (`YYYY/MM/DD HH:MM:SS`, UTC) where
 //! the creation time is known (streams), and the resource tags as `tag_<key in snake case>`.
-//! The fields are the numeric and boolean attributes, typed (`OpenShardCount=2i`,
+//! The fields are string attributes longer than DataKit keeps in a tag ([`MAX_TAG_VALUE`]),
+//! and the numeric and boolean attributes, typed (`OpenShardCount=2i`,
 //! `MemorySize=128i`, `Timeout=3i`, `RetentionPeriodHours=24i`), and `message`: the whole
 //! resource as one JSON object (class, name, attributes, `Tags`). Object lines carry no
 //! timestamp; DataKit stamps them on arrival.
@@ -33,6 +34,10 @@ pub const METRIC_PATH: &str = "/v1/write/metric";
 pub const CUSTOM_OBJECT_PATH: &str = "/v1/write/custom_object";
 /// The `input` query parameter: the data source DataKit's monitor shows.
 pub const INPUT: &str = "streamwatch";
+
+/// The longest tag value DataKit keeps whole, in bytes; a longer string attribute is written
+/// as a string field instead.
+pub const MAX_TAG_VALUE: usize = 1024;
 
 /// The attribute holding a stream's creation time in milliseconds (the inventory's name).
 const CREATION_MS: &str = "StreamCreationTimestamp";
@@ -126,7 +131,7 @@ pub fn encode_objects(objects: &[InventoryObject]) -> String {
                 ("AccountName", v) => {
                     tags.insert("account_name".to_owned(), v.to_text());
                 }
-                (_, FieldValue::Str(s)) => {
+                (_, FieldValue::Str(s)) if s.len() <= MAX_TAG_VALUE => {
                     tags.insert(key.clone(), s.clone());
                 }
                 (key, v) => {
@@ -217,10 +222,12 @@ mod tests {
             ]),
             tags: BTreeMap::from([("cost center".to_owned(), "a b".to_owned())]),
         };
+        let long = "m".repeat(MAX_TAG_VALUE + 1);
         let function = InventoryObject {
             class: "aws_lambda".to_owned(),
             name: "f".to_owned(),
             fields: BTreeMap::from([
+                ("EventSourceMappings".to_owned(), long.clone().into()),
                 ("FunctionName".to_owned(), "f".into()),
                 ("Runtime".to_owned(), "provided.al2023".into()),
                 ("MemorySize".to_owned(), 128_i64.into()),
@@ -239,11 +246,12 @@ mod tests {
             r#"\"class\":\"aws_kinesis\",\"name\":\"orders\"}""#,
             "\n",
             r"aws_lambda,FunctionName=f,Runtime=provided.al2023,class=aws_lambda,cloud_provider=aws,name=f ",
-            r"MemorySize=128i,Timeout=3i,",
-            r#"message="{\"FunctionName\":\"f\",\"MemorySize\":128,\"Runtime\":\"provided.al2023\","#,
+            "EventSourceMappings=\"{long}\",MemorySize=128i,Timeout=3i,",
+            r#"message="{\"EventSourceMappings\":\"{long}\",\"FunctionName\":\"f\",\"MemorySize\":128,\"Runtime\":\"provided.al2023\","#,
             r#"\"Tags\":{},\"Timeout\":3,\"class\":\"aws_lambda\",\"name\":\"f\"}""#,
             "\n",
-        );
+        )
+        .replace("{long}", &long);
         assert_eq!(encode_objects(&[function, stream]), expected);
     }
 }
