@@ -8,7 +8,8 @@
 //! - [`line`](mod@line): InfluxDB line protocol (measurements `aws_kinesis`, `aws_lambda`; one field per
 //!   metric and statistic, Telegraf-style `<metric_snake>_<statistic>`);
 //! - [`json`]: JSON lines, one document per sample or object;
-//! - [`emf`]: CloudWatch Embedded Metric Format, for re-publishing derived metrics.
+//! - [`emf`]: CloudWatch Embedded Metric Format, for re-publishing derived metrics;
+//! - [`datakit`]: Guance DataKit's write API (metric line protocol, custom objects).
 //!
 //! Nothing here performs I/O; every encoder returns a `String` with deterministic ordering.
 
@@ -18,6 +19,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod datakit;
 pub mod emf;
 pub mod json;
 pub mod line;

@@ -74,7 +74,7 @@ pub fn format_field(value: &FieldValue) -> Option<String> {
 }
 
 /// `,k=v,k=v` for the tags, sorted by key, empty values left out.
-fn render_tags(tags: &BTreeMap<String, String>) -> String {
+pub(crate) fn render_tags(tags: &BTreeMap<String, String>) -> String {
     let mut out = String::new();
     for (key, value) in tags {
         if !value.is_empty() {
@@ -84,7 +84,7 @@ fn render_tags(tags: &BTreeMap<String, String>) -> String {
     out
 }
 
-fn render_fields(fields: &BTreeMap<String, String>) -> String {
+pub(crate) fn render_fields(fields: &BTreeMap<String, String>) -> String {
     let mut out = String::new();
     for (i, (key, value)) in fields.iter().enumerate() {
         if i > 0 {
@@ -117,7 +117,15 @@ fn object_tag(attribute: &str) -> Option<&'static str> {
 /// Encodes samples and inventory objects as line protocol, one point per line, each line ending
 /// in `\n`.
 pub fn encode(samples: &[Sample], objects: &[InventoryObject]) -> String {
-    // (measurement, rendered tag set, timestamp ns) -> field key -> rendered value
+    let mut out = encode_samples(samples, 1_000_000);
+    encode_objects(objects, &mut out);
+    out
+}
+
+/// The sample lines, timestamps in milliseconds times `per_ms` (1 for milliseconds,
+/// 1 000 000 for nanoseconds).
+pub(crate) fn encode_samples(samples: &[Sample], per_ms: i64) -> String {
+    // (measurement, rendered tag set, timestamp) -> field key -> rendered value
     let mut points: BTreeMap<(String, String, i64), BTreeMap<String, String>> = BTreeMap::new();
     for sample in samples {
         let Some(value) = format_field(&FieldValue::Float(sample.value)) else {
@@ -132,7 +140,7 @@ pub fn encode(samples: &[Sample], objects: &[InventoryObject]) -> String {
         let key = (
             escape_measurement(&namespace_prefix(&sample.namespace)),
             render_tags(&tags),
-            sample.timestamp_ms.saturating_mul(1_000_000),
+            sample.timestamp_ms.saturating_mul(per_ms),
         );
         points
             .entry(key)
@@ -144,7 +152,10 @@ pub fn encode(samples: &[Sample], objects: &[InventoryObject]) -> String {
     for ((measurement, tags, ts), fields) in &points {
         let _ = writeln!(out, "{measurement}{tags} {} {ts}", render_fields(fields));
     }
+    out
+}
 
+fn encode_objects(objects: &[InventoryObject], out: &mut String) {
     let mut sorted: Vec<&InventoryObject> = objects.iter().collect();
     sorted.sort_by(|a, b| (&a.class, &a.name).cmp(&(&b.class, &b.name)));
     for object in sorted {
@@ -178,7 +189,6 @@ pub fn encode(samples: &[Sample], objects: &[InventoryObject]) -> String {
             render_fields(&fields)
         );
     }
-    out
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `streamwatch collect`: the `AWS/Kinesis` and `AWS/Lambda` metrics and the inventory of
 //! streams and functions, from one or several regions of an endpoint (the embedded engine by
 //! default, AWS itself with `--endpoint aws`), printed once or served as Prometheus
-//! `/metrics` and written to files and InfluxDB write endpoints every cycle.
+//! `/metrics` and written to files, InfluxDB write endpoints and Guance DataKits every cycle.
 //!
 //! Credentials come from the standard AWS chain (environment, shared profile, SSO, web
 //! identity, container and instance metadata) through aws-config. Against an endpoint URL
@@ -98,6 +98,10 @@ pub struct CollectArgs {
     /// Where `/metrics` is served without `--once`.
     #[arg(long, default_value = "127.0.0.1:9107")]
     listen: SocketAddr,
+    /// Also POST each cycle to a Guance DataKit at this URL (e.g. `http://127.0.0.1:9529`):
+    /// metrics to `/v1/write/metric`, the inventory to `/v1/write/custom_object`.
+    #[arg(long, value_name = "URL")]
+    datakit_url: Option<String>,
     /// A TOML file with these settings, per-namespace metric sets, tag filters, regions and
     /// several outputs; what it names replaces the flags (see `collect_config.rs`).
     #[arg(long)]
@@ -161,6 +165,9 @@ impl Plan {
             namespaces,
             outputs: vec![Output::Prometheus(args.listen)],
         };
+        if let Some(url) = &args.datakit_url {
+            plan.outputs.push(Output::Datakit(url.clone()));
+        }
         let mut period = args.period;
         if let Some(path) = &args.config {
             let file = crate::collect_config::load(path, parse_duration)?;
@@ -410,7 +417,7 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
     for region in &plan.regions {
         runs.push(RegionRun::new(&plan, region).await);
     }
-    let writers = influx_writers(&plan.outputs)?;
+    let writers = http_writers(&plan.outputs)?;
 
     if args.once {
         // The inventory is always read with --once.
@@ -478,32 +485,66 @@ async fn serve_page(addr: SocketAddr, page: Arc<RwLock<String>>) -> anyhow::Resu
     Ok(())
 }
 
-/// A writer per InfluxDB output, in output order.
-fn influx_writers(outputs: &[Output]) -> anyhow::Result<Vec<influx_write::InfluxWriter>> {
+/// What an HTTP writer is sent each cycle.
+#[derive(Clone, Copy, Debug)]
+enum Body {
+    /// Samples and inventory as InfluxDB line protocol.
+    Line,
+    /// Samples as DataKit metric line protocol.
+    DatakitMetrics,
+    /// The inventory as DataKit custom objects.
+    DatakitObjects,
+}
+
+/// The writers of the InfluxDB and DataKit outputs, in output order (a DataKit has two: its
+/// metric and custom-object endpoints).
+fn http_writers(outputs: &[Output]) -> anyhow::Result<Vec<(Body, influx_write::InfluxWriter)>> {
+    let writer = |url: String, o: Option<&crate::collect_config::InfluxOutput>| {
+        influx_write::InfluxWriter::new(influx_write::WriterConfig {
+            url,
+            token: o.and_then(|o| o.token.clone()),
+            username: o.and_then(|o| o.username.clone()),
+            password: o.and_then(|o| o.password.clone()),
+            timeout: Duration::from_secs(10),
+            gzip: o.is_some_and(|o| o.gzip),
+        })
+    };
     let mut writers = Vec::new();
     for output in outputs {
-        if let Output::Influx(o) = output {
-            writers.push(
-                influx_write::InfluxWriter::new(influx_write::WriterConfig {
-                    url: o.url.clone(),
-                    token: o.token.clone(),
-                    username: o.username.clone(),
-                    password: o.password.clone(),
-                    timeout: Duration::from_secs(10),
-                    gzip: o.gzip,
-                })
-                .with_context(|| format!("influxdb output {}", o.url))?,
-            );
+        match output {
+            Output::Influx(o) => writers.push((
+                Body::Line,
+                writer(o.url.clone(), Some(o))
+                    .with_context(|| format!("influxdb output {}", o.url))?,
+            )),
+            Output::Datakit(url) => {
+                for (body, endpoint) in [
+                    (
+                        Body::DatakitMetrics,
+                        metric_export::datakit::metric_url(url),
+                    ),
+                    (
+                        Body::DatakitObjects,
+                        metric_export::datakit::custom_object_url(url),
+                    ),
+                ] {
+                    writers.push((
+                        body,
+                        writer(endpoint, None).with_context(|| format!("datakit output {url}"))?,
+                    ));
+                }
+            }
+            _ => {}
         }
     }
     Ok(writers)
 }
 
-/// Writes the cycle to every file and InfluxDB output; returns how many failed (each is
-/// reported, and the others still written).
+/// Writes the cycle to every file, InfluxDB and DataKit output; returns how many failed (each
+/// is reported, and the others still written).
 async fn write_outputs(
     outputs: &[Output],
-    writers: &[influx_write::InfluxWriter],
+    writers: &[(Body, influx_write::InfluxWriter)],
     g: &Gathered,
 ) -> u64 {
     let mut failed = 0;
@@ -511,13 +552,21 @@ async fn write_outputs(
         eprintln!("streamwatch collect: {e:#}");
         failed += 1;
     }
-    if !writers.is_empty() {
-        let lines = render(Format::Line, g);
-        for writer in writers {
-            if let Err(e) = writer.write(&lines).await {
-                eprintln!("streamwatch collect: influxdb output: {e}");
-                failed += 1;
-            }
+    for (body, writer) in writers {
+        let (text, name) = match body {
+            Body::Line => (render(Format::Line, g), "influxdb"),
+            Body::DatakitMetrics => (
+                metric_export::datakit::encode_metrics(&g.samples),
+                "datakit",
+            ),
+            Body::DatakitObjects => (
+                metric_export::datakit::encode_objects(&g.objects),
+                "datakit",
+            ),
+        };
+        if let Err(e) = writer.write(&text).await {
+            eprintln!("streamwatch collect: {name} output: {e}");
+            failed += 1;
         }
     }
     failed
@@ -528,7 +577,7 @@ fn write_files(outputs: &[Output], g: &Gathered) -> anyhow::Result<()> {
     use std::io::Write as _;
     for output in outputs {
         let (format, path, prefix) = match output {
-            Output::Prometheus(_) | Output::Influx(_) => continue,
+            Output::Prometheus(_) | Output::Influx(_) | Output::Datakit(_) => continue,
             Output::Line(path) => (Format::Line, path, EMF_PREFIX),
             Output::Json(path) => (Format::Json, path, EMF_PREFIX),
             Output::Emf { path, prefix } => (Format::Emf, path, prefix.as_str()),

@@ -42,6 +42,10 @@
 //! type = "influxdb"                    # line protocol POSTed to an HTTP write endpoint
 //! url = "http://127.0.0.1:8086/write?db=aws"   # or /api/v2/write?org=..&bucket=..
 //! token_env = "INFLUX_TOKEN"           # or token = "..."; or username/password
+//!
+//! [[outputs]]
+//! type = "datakit"                     # Guance DataKit: metrics to /v1/write/metric,
+//! url = "http://127.0.0.1:9529"        # the inventory to /v1/write/custom_object
 //! ```
 
 use std::collections::BTreeMap;
@@ -127,6 +131,9 @@ enum OutputEntry {
         #[serde(default)]
         gzip: bool,
     },
+    Datakit {
+        url: String,
+    },
 }
 
 /// Where InfluxDB line protocol is POSTed, and how to authenticate.
@@ -168,6 +175,9 @@ pub enum Output {
     Json(String),
     /// InfluxDB line protocol POSTed to an HTTP write endpoint.
     Influx(InfluxOutput),
+    /// A Guance DataKit at this base URL (e.g. `http://127.0.0.1:9529`): metrics POSTed to
+    /// `/v1/write/metric`, the inventory to `/v1/write/custom_object`.
+    Datakit(String),
     /// Embedded Metric Format documents appended to a file (`-` is stdout), re-publishing
     /// under `<prefix>/<service>`.
     Emf {
@@ -341,6 +351,7 @@ pub fn parse(
                     gzip,
                 })
             }
+            OutputEntry::Datakit { url } => Output::Datakit(url),
         });
     }
     let regions = match (file.region, file.regions) {
@@ -437,6 +448,25 @@ mod tests {
                 Output::Line("-".into())
             ]
         );
+    }
+
+    #[test]
+    fn datakit_output() {
+        let s = parse(
+            "[[outputs]]\ntype = \"datakit\"\nurl = \"http://127.0.0.1:9529\"",
+            secs,
+        )
+        .unwrap();
+        assert_eq!(s.outputs, [Output::Datakit("http://127.0.0.1:9529".into())]);
+        let err = format!(
+            "{:#}",
+            parse(
+                "[[outputs]]\ntype = \"datakit\"\nurl = \"http://x\"\ntoken = \"t\"",
+                secs
+            )
+            .unwrap_err()
+        );
+        assert!(err.contains("token"), "{err}");
     }
 
     #[test]
