@@ -1028,6 +1028,42 @@ async fn load_measures_the_function_end_to_end_and_counts_lost_records() {
     let _ = child.wait();
 }
 
+/// Without `--endpoint`, `load` uses the engine `serve` runs on its default address, and
+/// starts none of its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn load_uses_the_local_engine_when_one_runs() {
+    let (mut child, endpoint) = serve(&["--port", "4567", "--create-stream-delay-ms", "0"]);
+    assert_eq!(endpoint, "http://127.0.0.1:4567");
+    let (code, stdout, stderr, _) = load(&[
+        "--stream",
+        "local-default",
+        "--rate",
+        "100",
+        "--duration",
+        "1s",
+        "--shards",
+        "1",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stderr.contains("at http://127.0.0.1:4567"), "{stderr}");
+    // The records are in the running engine's stream.
+    let summary = client(&endpoint)
+        .describe_stream_summary()
+        .stream_name("local-default")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        summary
+            .stream_description_summary()
+            .unwrap()
+            .open_shard_count(),
+        1
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// A scenario file runs two scenarios at once into a Rust function (lambda-kinesis-handler
 /// printing completion lines), one of them packing its records into KPL aggregates that the
 /// handler unpacks; thresholds hold each scenario to its own counts. With a reserved

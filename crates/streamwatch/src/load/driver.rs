@@ -21,6 +21,30 @@ const TICK: Duration = Duration::from_millis(5);
 /// How often `abortOnFail` thresholds are checked during the run (k6: every two seconds).
 const ABORT_CHECK: Duration = Duration::from_secs(2);
 
+/// Where `streamwatch serve` and `demo` listen by default: `load` without `--endpoint` uses
+/// the engine there when one runs.
+const LOCAL_ENGINE: &str = "127.0.0.1:4567";
+
+/// Whether a streamwatch engine answers on [`LOCAL_ENGINE`]: its `GET /metrics` page names the
+/// engine's own metrics (anything else on the port is left alone).
+async fn local_engine_running() -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let probe = async {
+        let mut socket = tokio::net::TcpStream::connect(LOCAL_ENGINE).await.ok()?;
+        let request = format!("GET /metrics HTTP/1.0\r\nHost: {LOCAL_ENGINE}\r\n\r\n");
+        socket.write_all(request.as_bytes()).await.ok()?;
+        let mut page = Vec::new();
+        socket.read_to_end(&mut page).await.ok()?;
+        let marker = metric_store::catalog::own::engine::HELD_RECORD_BYTES.name;
+        Some(String::from_utf8_lossy(&page).contains(marker))
+    };
+    tokio::time::timeout(Duration::from_secs(2), probe)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+
 /// Where the records go: an SDK client, and the in-process engine when one was started.
 pub(super) struct Target {
     kinesis: aws_sdk_kinesis::Client,
@@ -34,7 +58,11 @@ pub(super) struct Target {
 impl Target {
     /// Connects to `--endpoint` (a URL or `aws`), or starts the engine in-process.
     pub(super) async fn connect(args: &LoadArgs) -> anyhow::Result<Target> {
-        let (endpoint, server) = match args.endpoint.as_deref() {
+        let local = match args.endpoint {
+            None if local_engine_running().await => Some(format!("http://{LOCAL_ENGINE}")),
+            _ => None,
+        };
+        let (endpoint, server) = match args.endpoint.as_deref().or(local.as_deref()) {
             Some("aws") => (None, None),
             Some(url) => (Some(url.to_owned()), None),
             None => {

@@ -111,7 +111,8 @@ pub struct LoadArgs {
     #[arg(long)]
     junit: Option<PathBuf>,
     /// The endpoint to load: a URL, or `aws` for AWS itself (the standard credential chain);
-    /// without it the engine is started in-process on a free port.
+    /// without it, the engine on 127.0.0.1:4567 when `serve` or `demo` runs there, else an
+    /// engine started in-process on a free port.
     #[arg(long)]
     endpoint: Option<String>,
     /// The region.
