@@ -10,6 +10,9 @@
 //! - [`Cost`] prices a usage: one [`CostLine`] per item with its quantity, unit price and
 //!   amount, the total, [`Cost::per_million_records`]; it serializes to JSON and displays as
 //!   a table.
+//! - [`price_resources`] prices each stream and function of an account over a window from
+//!   its inventory and metric sums ([`StreamObserved`], [`FunctionObserved`]) into a
+//!   [`ResourceCost`] with a monthly projection (`streamwatch cost`).
 //!
 //! Prices are list prices of the first tier, without free tiers, taxes or discounts: a
 //! ceiling for a short test, not a bill.
@@ -34,10 +37,15 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod cost;
+mod resources;
 mod table;
 mod usage;
 
 pub use cost::{Cost, CostLine};
+pub use resources::{
+    EXTENDED_RETENTION_MAX_HOURS, FunctionObserved, HOURS_PER_MONTH, INCLUDED_RETENTION_HOURS,
+    ResourceCost, ResourceLine, StreamObserved, estimated_put_payload_units, price_resources,
+};
 pub use table::{
     CloudWatchPrices, KinesisOnDemandPrices, KinesisProvisionedPrices, LambdaPrices, PriceTable,
     RegionPrices, SnsPrices, SqsPrices,
