@@ -76,7 +76,7 @@ pub struct ResourceLine {
 pub struct ResourceCost {
     /// The region priced.
     pub region: String,
-    /// The oldest `as_of` date of the price blocks used.
+    /// The oldest `as_of` date of the price blocks read (Kinesis both modes, Lambda).
     pub prices_as_of: String,
     /// The window, hours.
     pub window_hours: f64,
@@ -153,14 +153,21 @@ pub fn price_resources(
         service: "Kinesis",
         resource: "",
     };
-    let mut as_of: Vec<&str> = Vec::new();
+    // The blocks this pricing reads, used or not, so the date shows with no resources too.
+    let as_of = [
+        prices.kinesis_provisioned.as_of.as_str(),
+        prices.kinesis_on_demand.as_of.as_str(),
+        prices.lambda.as_of.as_str(),
+    ];
     let mut notes = Vec::new();
+    if streams.is_empty() && functions.is_empty() {
+        notes.push("no streams or functions found".to_string());
+    }
     for s in streams {
         out.resource = &s.name;
         match s.mode {
             StreamMode::Provisioned => {
                 let p = &prices.kinesis_provisioned;
-                as_of.push(&p.as_of);
                 let shard_hours = f64::from(s.open_shards) * window_hours;
                 out.push(
                     "shard-hours",
@@ -193,7 +200,6 @@ pub fn price_resources(
             }
             StreamMode::OnDemand => {
                 let p = &prices.kinesis_on_demand;
-                as_of.push(&p.as_of);
                 out.push(
                     "stream-hours",
                     window_hours,
@@ -223,7 +229,6 @@ pub fn price_resources(
     for f in functions {
         out.resource = &f.name;
         let p = &prices.lambda;
-        as_of.push(&p.as_of);
         out.push(
             "requests",
             f.invocations.max(0.0),
@@ -244,7 +249,7 @@ pub fn price_resources(
             false,
         );
     }
-    let total_usd: f64 = out.lines.iter().map(|l| l.amount_usd).sum();
+    let total_usd = out.lines.iter().fold(0.0, |sum, l| sum + l.amount_usd);
     ResourceCost {
         region: region.to_string(),
         prices_as_of: as_of.into_iter().min().unwrap_or_default().to_string(),
@@ -488,6 +493,21 @@ mod tests {
         assert_eq!(
             cost.notes,
             ["orders: long-term retention (beyond 7 days) is not in the price file, not priced"]
+        );
+    }
+
+    /// Nothing to price: a zero total (not -0), the prices' date, and a note.
+    #[test]
+    fn nothing_to_price() {
+        let cost = price_resources("us-east-1", us_east_1(), 1.0, &[], &[]);
+        assert!(cost.lines.is_empty());
+        assert_eq!(cost.total_usd.to_bits(), 0.0f64.to_bits());
+        assert_eq!(cost.prices_as_of, "2026-12-06");
+        assert_eq!(cost.notes, ["no streams or functions found"]);
+        let table = cost.to_string();
+        assert!(
+            table.contains(" 0.000000 ") && !table.contains("-0.0"),
+            "{table}"
         );
     }
 
