@@ -6,6 +6,7 @@ mod chromium;
 mod collect;
 mod collect_config;
 mod console_cmd;
+mod cost_cmd;
 mod dashboard_cmd;
 mod demo;
 mod demo_function;
@@ -61,6 +62,9 @@ enum Command {
     /// summary like k6's, `--summary-export` JSON, JUnit XML, exit code 99 when a threshold
     /// fails.
     Load(load::LoadArgs),
+    /// What each stream and function costs over a window and per month (730 hours), from
+    /// the inventory and metric sums of the engine or AWS, at the built-in list prices.
+    Cost(cost_cmd::CostArgs),
     /// The Lambda function `demo` deploys (run by the engine as its bootstrap).
     #[command(hide = true)]
     DemoFunction,
@@ -102,6 +106,7 @@ fn main() -> anyhow::Result<()> {
         Command::Dashboard(args) => runtime.block_on(args.run()),
         Command::DemoFunction => Ok(()),
         Command::Console(args) => runtime.block_on(console_cmd::run(args)),
+        Command::Cost(args) => runtime.block_on(cost_cmd::run(args)),
         Command::Load(args) => {
             // Against a running engine or AWS the generator is the only work, and one thread
             // does it with fewer wake-ups than a pool (half the CPU per record at 20,000/s);

@@ -1703,3 +1703,79 @@ async fn console_command_serves_the_engine_on_its_own_port() {
     interrupt(&child);
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }
+
+/// `streamwatch cost` prices what the engine saw: 2 open shards for a 5-minute window are
+/// 2 x 5/60 shard-hours; 4 records of 100,000 bytes and 3 of 10 are 400,030 bytes, so the PUT
+/// payload units estimate is max(7 records, ceil(400,030 / 25,600) = 16) = 16.
+#[tokio::test(flavor = "multi_thread")]
+async fn cost_command_prices_a_stream_from_the_engine() {
+    let port = free_port().to_string();
+    let (mut child, endpoint) = serve(&["--port", &port, "--create-stream-delay-ms", "0"]);
+    let c = client(&endpoint);
+    c.create_stream()
+        .stream_name("priced")
+        .shard_count(2)
+        .send()
+        .await
+        .unwrap();
+    let sizes = [100_000, 100_000, 100_000, 100_000, 10, 10, 10];
+    for (i, size) in sizes.iter().enumerate() {
+        c.put_record()
+            .stream_name("priced")
+            .partition_key(format!("k{i}"))
+            .data(aws_sdk_kinesis::primitives::Blob::new(vec![b'x'; *size]))
+            .send()
+            .await
+            .unwrap();
+    }
+    let run = |json: bool| {
+        let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+            .args(["cost", "--endpoint", &endpoint, "--window", "5m"])
+            .args(json.then_some("--json"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run(true)).unwrap();
+    let line = |component: &str| {
+        json["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["resource"] == "priced" && l["component"] == component)
+            .unwrap_or_else(|| panic!("no {component} line in {json}"))
+            .clone()
+    };
+    let shard_hours = line("shard-hours");
+    assert!(
+        (shard_hours["quantity"].as_f64().unwrap() - 2.0 * 5.0 / 60.0).abs() < 1e-12,
+        "{shard_hours}"
+    );
+    let bytes: usize = sizes.iter().sum();
+    let units = sizes.len().max(bytes.div_ceil(25_600));
+    assert_eq!(units, 16);
+    let put = line("PUT payload units (estimate)");
+    assert_eq!(put["quantity"].as_f64(), Some(units as f64), "{put}");
+    assert_eq!(put["estimate"], true);
+    assert_eq!(json["prices_as_of"], "2026-12-06");
+    assert_eq!(json["window_hours"].as_f64(), Some(5.0 / 60.0));
+    let total: f64 = json["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["amount_usd"].as_f64().unwrap())
+        .sum();
+    assert!((json["total_usd"].as_f64().unwrap() - total).abs() < 1e-15);
+    let table = run(false);
+    assert!(
+        table.contains("PUT payload units (estimate)") && table.contains("as of 2026-12-06"),
+        "{table}"
+    );
+    interrupt(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}
