@@ -1779,3 +1779,97 @@ async fn cost_command_prices_a_stream_from_the_engine() {
     interrupt(&child);
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }
+
+/// `streamwatch cost` prices a function from its configuration and metrics: 3 invocations
+/// of a 256 MB x86_64 function are 3 requests, and its GB-seconds are the Duration sum the
+/// engine reports (each invocation sleeps 100 ms, so at least 3 x 0.1 s x 0.25 GB) / 1,000 x
+/// 256 / 1,024.
+#[tokio::test(flavor = "multi_thread")]
+async fn cost_command_prices_a_function_from_the_engine() {
+    let port = free_port().to_string();
+    let (mut child, endpoint) = serve(&["--port", &port, "--create-stream-delay-ms", "0"]);
+    let echo = lambda_test_functions::example_binary("echo_function");
+    let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args([
+            "function",
+            "deploy",
+            "--name",
+            "priced-fn",
+            "--memory",
+            "256",
+        ])
+        .args(["--bin", echo.to_str().unwrap(), "--endpoint", &endpoint])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lambda = testkit::lambda_client(&endpoint);
+    for _ in 0..3 {
+        let resp = lambda
+            .invoke()
+            .function_name("priced-fn")
+            .payload(aws_sdk_lambda::primitives::Blob::new(
+                r#"{"action":"sleep","ms":100}"#,
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.function_error(), None);
+    }
+    let cloudwatch = testkit::cloudwatch_client(&endpoint);
+    let now = std::time::SystemTime::now();
+    let duration = cloudwatch
+        .get_metric_statistics()
+        .namespace(metric_store::catalog::lambda::NAMESPACE)
+        .metric_name(metric_store::catalog::lambda::DURATION.name)
+        .dimensions(
+            aws_sdk_cloudwatch::types::Dimension::builder()
+                .name("FunctionName")
+                .value("priced-fn")
+                .build(),
+        )
+        .start_time((now - Duration::from_secs(600)).into())
+        .end_time((now + Duration::from_secs(60)).into())
+        .period(60)
+        .statistics(aws_sdk_cloudwatch::types::Statistic::Sum)
+        .send()
+        .await
+        .unwrap();
+    let duration_ms: f64 = duration
+        .datapoints()
+        .iter()
+        .map(|d| d.sum().unwrap_or(0.0))
+        .sum();
+    assert!(duration_ms >= 300.0, "{duration_ms}");
+    let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args(["cost", "--endpoint", &endpoint, "--window", "5m", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let line = |component: &str| {
+        json["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["resource"] == "priced-fn" && l["component"] == component)
+            .unwrap_or_else(|| panic!("no {component} line in {json}"))
+            .clone()
+    };
+    assert_eq!(line("requests")["quantity"].as_f64(), Some(3.0));
+    let gb_seconds = line("duration (x86_64)")["quantity"].as_f64().unwrap();
+    let expected = duration_ms / 1000.0 * 256.0 / 1024.0;
+    assert!(
+        (gb_seconds - expected).abs() < 1e-9,
+        "{gb_seconds} != {expected}"
+    );
+    interrupt(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}
