@@ -131,7 +131,8 @@ fn monthly(amount_usd: f64, window_hours: f64) -> f64 {
 
 /// Prices `streams` and `functions` observed over `window_hours` at `prices`:
 ///
-/// - a provisioned stream: shard-hours (open shards × hours), PUT payload units estimated
+/// - a provisioned stream: shard-hours (open shards × hours, as if the stream had them for
+///   the whole window), PUT payload units estimated
 ///   with [`estimated_put_payload_units`], extended retention shard-hours when its retention
 ///   is over 24 hours;
 /// - an on-demand stream: stream-hours and GB written (an estimate: each record is billed
