@@ -915,33 +915,12 @@ async fn load_measures_the_function_end_to_end_and_counts_lost_records() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../examples/lambda/python-consumer"
     );
-    let deploy = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
-        .args([
-            "function",
-            "deploy",
-            "--name",
-            "py-lt",
-            "--dir",
-            dir,
-            "--runtime",
-            "python3.11",
-            "--handler",
-            "app.handler",
-            "--kinesis-stream",
-            "orders",
-            "--starting-position",
-            "TRIM_HORIZON",
-            "--env",
-            "STREAMWATCH_LOAD_COMPLETIONS=1",
-            "--endpoint",
-            &endpoint,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        deploy.status.success(),
-        "{}",
-        String::from_utf8_lossy(&deploy.stderr)
+    deploy_mapped(
+        &endpoint,
+        "py-lt",
+        Code::PythonDir(dir),
+        "orders",
+        &["STREAMWATCH_LOAD_COMPLETIONS=1"],
     );
     let dir_out = tempfile::tempdir().unwrap();
     let export = dir_out.path().join("summary.json");
@@ -1081,29 +1060,12 @@ async fn load_runs_a_scenario_file_with_kpl_aggregates_through_a_rust_function()
         .unwrap();
     let bin =
         lambda_test_functions::example_binary_of("lambda-kinesis-handler", "pipeline_consumer");
-    let deploy = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
-        .args([
-            "function",
-            "deploy",
-            "--name",
-            "rs-lt",
-            "--bin",
-            bin.to_str().unwrap(),
-            "--kinesis-stream",
-            "agg",
-            "--starting-position",
-            "TRIM_HORIZON",
-            "--env",
-            "STREAMWATCH_LOAD_COMPLETIONS=1",
-            "--endpoint",
-            &endpoint,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        deploy.status.success(),
-        "{}",
-        String::from_utf8_lossy(&deploy.stderr)
+    deploy_mapped(
+        &endpoint,
+        "rs-lt",
+        Code::Bin(&bin),
+        "agg",
+        &["STREAMWATCH_LOAD_COMPLETIONS=1"],
     );
     testkit::lambda_client(&endpoint)
         .put_function_concurrency()
@@ -1226,29 +1188,12 @@ async fn load_counts_records_sent_to_the_on_failure_destination_as_failed() {
         .clone();
     let bin =
         lambda_test_functions::example_binary_of("lambda-kinesis-handler", "pipeline_consumer");
-    let deploy = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
-        .args([
-            "function",
-            "deploy",
-            "--name",
-            "rs-dlq",
-            "--bin",
-            bin.to_str().unwrap(),
-            "--kinesis-stream",
-            "dlq-in",
-            "--starting-position",
-            "TRIM_HORIZON",
-            "--env",
-            "STREAMWATCH_LOAD_COMPLETIONS=1",
-            "--endpoint",
-            &endpoint,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        deploy.status.success(),
-        "{}",
-        String::from_utf8_lossy(&deploy.stderr)
+    deploy_mapped(
+        &endpoint,
+        "rs-dlq",
+        Code::Bin(&bin),
+        "dlq-in",
+        &["STREAMWATCH_LOAD_COMPLETIONS=1"],
     );
     // No retries: a failed record and the rest of its batch go to the queue.
     let lambda = testkit::lambda_client(&endpoint);
@@ -1348,6 +1293,47 @@ template = { poison = true }
     let _ = child.wait();
 }
 
+/// What a test function is made of.
+enum Code<'a> {
+    /// A built executable, as the function's `bootstrap`.
+    Bin(&'a std::path::Path),
+    /// A directory holding a Python handler `app.handler`.
+    PythonDir(&'a str),
+}
+
+/// `streamwatch function deploy` of `code` as `name` on `endpoint`, mapped to `stream` from
+/// TRIM_HORIZON, with the environment variables `env` (`KEY=VALUE`).
+fn deploy_mapped(endpoint: &str, name: &str, code: Code<'_>, stream: &str, env: &[&str]) {
+    let mut deploy = Command::new(env!("CARGO_BIN_EXE_streamwatch"));
+    deploy.args(["function", "deploy", "--name", name, "--endpoint", endpoint]);
+    deploy.args([
+        "--kinesis-stream",
+        stream,
+        "--starting-position",
+        "TRIM_HORIZON",
+    ]);
+    match code {
+        Code::Bin(path) => deploy.arg("--bin").arg(path),
+        Code::PythonDir(dir) => deploy.args([
+            "--dir",
+            dir,
+            "--runtime",
+            "python3.11",
+            "--handler",
+            "app.handler",
+        ]),
+    };
+    for e in env {
+        deploy.args(["--env", e]);
+    }
+    let out = deploy.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Deploys a Python function (boto3) that forwards each record of stream `from` to stream
 /// `to`, as it was sent: a pipeline stage with a downstream stream.
 fn deploy_forwarder(endpoint: &str, name: &str, from: &str, to: &str) {
@@ -1364,33 +1350,12 @@ fn deploy_forwarder(endpoint: &str, name: &str, from: &str, to: &str) {
     )
     .unwrap();
     let out_env = format!("OUT={to}");
-    let deploy = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
-        .args([
-            "function",
-            "deploy",
-            "--name",
-            name,
-            "--dir",
-            code.path().to_str().unwrap(),
-            "--runtime",
-            "python3.11",
-            "--handler",
-            "app.handler",
-            "--kinesis-stream",
-            from,
-            "--starting-position",
-            "TRIM_HORIZON",
-            "--env",
-            &out_env,
-            "--endpoint",
-            endpoint,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        deploy.status.success(),
-        "{}",
-        String::from_utf8_lossy(&deploy.stderr)
+    deploy_mapped(
+        endpoint,
+        name,
+        Code::PythonDir(code.path().to_str().unwrap()),
+        from,
+        &[&out_env],
     );
 }
 
