@@ -22,6 +22,29 @@ fn serve(args: &[&str]) -> (Child, String) {
     serve_with_env(args, &[])
 }
 
+/// [`serve`] on a free port, with streams active at once and Python functions run by the
+/// workspace's interpreter (`testkit::python`).
+fn serve_for_python() -> (Child, String) {
+    let python = testkit::python();
+    let port = free_port().to_string();
+    serve_with_env(
+        &["--port", &port, "--create-stream-delay-ms", "0"],
+        &[("STREAMWATCH_PYTHON", python.to_str().expect("UTF-8 path"))],
+    )
+}
+
+/// Creates `names`, each with `shards` shards.
+async fn create_streams(c: &aws_sdk_kinesis::Client, names: &[&str], shards: i32) {
+    for name in names {
+        c.create_stream()
+            .stream_name(*name)
+            .shard_count(shards)
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
 /// [`serve`] with environment variables.
 fn serve_with_env(args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
@@ -896,21 +919,9 @@ fn load_abort_on_fail_stops_early_and_bad_thresholds_exit_104() {
 /// function that never sees the records makes them lost, failing the run.
 #[tokio::test(flavor = "multi_thread")]
 async fn load_measures_the_function_end_to_end_and_counts_lost_records() {
-    let python = testkit::python();
-    let port = free_port().to_string();
-    let (mut child, endpoint) = serve_with_env(
-        &["--port", &port, "--create-stream-delay-ms", "0"],
-        &[("STREAMWATCH_PYTHON", python.to_str().expect("UTF-8 path"))],
-    );
+    let (mut child, endpoint) = serve_for_python();
     let c = client(&endpoint);
-    for name in ["orders", "unmapped"] {
-        c.create_stream()
-            .stream_name(name)
-            .shard_count(2)
-            .send()
-            .await
-            .unwrap();
-    }
+    create_streams(&c, &["orders", "unmapped"], 2).await;
     let dir = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../examples/lambda/python-consumer"
@@ -1363,21 +1374,9 @@ fn deploy_forwarder(endpoint: &str, name: &str, from: &str, to: &str) {
 /// stream; the load test reads that stream and matches the records by their marker.
 #[tokio::test(flavor = "multi_thread")]
 async fn load_measures_end_to_end_through_a_downstream_stream() {
-    let python = testkit::python();
-    let port = free_port().to_string();
-    let (mut child, endpoint) = serve_with_env(
-        &["--port", &port, "--create-stream-delay-ms", "0"],
-        &[("STREAMWATCH_PYTHON", python.to_str().expect("UTF-8 path"))],
-    );
+    let (mut child, endpoint) = serve_for_python();
     let c = client(&endpoint);
-    for name in ["in", "out"] {
-        c.create_stream()
-            .stream_name(name)
-            .shard_count(2)
-            .send()
-            .await
-            .unwrap();
-    }
+    create_streams(&c, &["in", "out"], 2).await;
     deploy_forwarder(&endpoint, "forward", "in", "out");
     let out_dir = tempfile::tempdir().unwrap();
     let export = out_dir.path().join("summary.json");
@@ -1448,22 +1447,10 @@ fn load_shows_a_progress_line_on_a_terminal() {
 /// pipeline thresholds as `streamwatch load`, all passed in k6's own summary export.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_k6_example_runs_against_the_engine_and_passes_its_thresholds() {
-    let python = testkit::python();
-    let port = free_port().to_string();
-    let (mut child, endpoint) = serve_with_env(
-        &["--port", &port, "--create-stream-delay-ms", "0"],
-        &[("STREAMWATCH_PYTHON", python.to_str().expect("UTF-8 path"))],
-    );
+    let (mut child, endpoint) = serve_for_python();
     // The pipeline: k6-orders -> a function -> k6-out, which the script reads back.
     let c = client(&endpoint);
-    for name in ["k6-orders", "k6-out"] {
-        c.create_stream()
-            .stream_name(name)
-            .shard_count(2)
-            .send()
-            .await
-            .unwrap();
-    }
+    create_streams(&c, &["k6-orders", "k6-out"], 2).await;
     deploy_forwarder(&endpoint, "k6-forward", "k6-orders", "k6-out");
     let dir = tempfile::tempdir().unwrap();
     let export = dir.path().join("k6.json");

@@ -229,12 +229,7 @@ impl StreamObserver {
                     .and_then(|t| u64::try_from(t).ok())
                     .unwrap_or_else(time_source::now_ms);
                 // A function may forward the records it got as KPL aggregates.
-                let data = bytes::Bytes::copy_from_slice(r.data().as_ref());
-                let users = match kinesis_client::kpl::deaggregate(&data) {
-                    Ok(users) => users.into_iter().map(|u| u.data).collect(),
-                    Err(_) => vec![data],
-                };
-                for data in users {
+                for data in user_records(r.data().as_ref()) {
                     let Some(marker) = load_gen::Marker::parse(&data) else {
                         continue;
                     };
@@ -435,12 +430,7 @@ impl DestinationObserver {
                 if sequence_after(r.sequence_number(), &range.last) {
                     return true;
                 }
-                let data = bytes::Bytes::copy_from_slice(r.data().as_ref());
-                let users = match kinesis_client::kpl::deaggregate(&data) {
-                    Ok(users) => users.into_iter().map(|u| u.data).collect(),
-                    Err(_) => vec![data],
-                };
-                for data in users {
+                for data in user_records(r.data().as_ref()) {
                     if let Some(marker) = load_gen::Marker::parse(&data)
                         && marker.id == self.test_id
                         && discarded.insert(marker.seq)
@@ -463,6 +453,15 @@ struct Range {
     shard: String,
     first: String,
     last: String,
+}
+
+/// The user records a Kinesis record holds: those of a KPL aggregate, or the record itself.
+fn user_records(data: &[u8]) -> Vec<bytes::Bytes> {
+    let data = bytes::Bytes::copy_from_slice(data);
+    match kinesis_client::kpl::deaggregate(&data) {
+        Ok(users) => users.into_iter().map(|u| u.data).collect(),
+        Err(_) => vec![data],
+    }
 }
 
 /// Whether sequence number `a` comes after `b` (decimal strings of up to 128 digits: a longer
