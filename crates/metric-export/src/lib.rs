@@ -9,7 +9,8 @@
 //!   metric and statistic, Telegraf-style `<metric_snake>_<statistic>`);
 //! - [`json`]: JSON lines, one document per sample or object;
 //! - [`emf`]: CloudWatch Embedded Metric Format, for re-publishing derived metrics;
-//! - [`datakit`]: Guance DataKit's write API (metric line protocol, custom objects).
+//! - [`datakit`]: Guance DataKit's write API (metric line protocol, custom objects);
+//! - [`yace`]: yet-another-cloudwatch-exporter's names and labels, a [`prometheus`] label style.
 //!
 //! Nothing here performs I/O; every encoder returns a `String` with deterministic ordering.
 
@@ -24,6 +25,7 @@ pub mod emf;
 pub mod json;
 pub mod line;
 pub mod prometheus;
+pub mod yace;
 
 /// A CloudWatch statistic, as requested from GetMetricData: the metric store's, so the
 /// collector, the exporters and the engine share one type.

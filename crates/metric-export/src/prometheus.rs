@@ -103,7 +103,7 @@ pub fn format_value(value: f64) -> String {
 }
 
 /// `{a="x",b="y"}` for a non-empty label set, else the empty string.
-fn render_labels(labels: &BTreeMap<String, String>) -> String {
+pub(crate) fn render_labels(labels: &BTreeMap<String, String>) -> String {
     if labels.is_empty() {
         return String::new();
     }
@@ -120,23 +120,23 @@ fn render_labels(labels: &BTreeMap<String, String>) -> String {
 
 /// One series' value, the timestamp that decides which of several points of a series is shown
 /// (the latest; of equal ones the last given), and the timestamp written, if any.
-struct Point {
-    value: f64,
-    latest_ms: i64,
-    timestamp_ms: Option<i64>,
+pub(crate) struct Point {
+    pub(crate) value: f64,
+    pub(crate) latest_ms: i64,
+    pub(crate) timestamp_ms: Option<i64>,
 }
 
 /// A metric family: its HELP text, its type and its series keyed by their rendered label
 /// sets.
 #[derive(Default)]
-struct Family {
-    help: String,
-    kind: MetricType,
-    series: BTreeMap<String, Point>,
+pub(crate) struct Family {
+    pub(crate) help: String,
+    pub(crate) kind: MetricType,
+    pub(crate) series: BTreeMap<String, Point>,
 }
 
 impl Family {
-    fn add(&mut self, labels: String, point: Point) {
+    pub(crate) fn add(&mut self, labels: String, point: Point) {
         match self.series.get(&labels) {
             Some(old) if old.latest_ms > point.latest_ms => {}
             _ => {
@@ -197,6 +197,52 @@ pub fn encode(samples: &[Sample], objects: &[InventoryObject], extra: &[Gauge]) 
     encode_with(samples, objects, extra, true)
 }
 
+/// How series are named and labelled.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum LabelStyle {
+    /// streamwatch's own: dimensions and inventory fields in snake case, `region`, CloudWatch
+    /// timestamps, `<class>_info` of value 1 with every attribute (see the module docs).
+    #[default]
+    Streamwatch,
+    /// yet-another-cloudwatch-exporter's, so its dashboards and rules read the output
+    /// unchanged (see [`crate::yace`]).
+    Yace(crate::yace::YaceStyle),
+}
+
+/// The encoder's options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// Names and labels.
+    pub label_style: LabelStyle,
+    /// Whether CloudWatch timestamps may be written at all (`false`: never; the YACE style
+    /// writes them only for the metrics it is told to).
+    pub timestamps: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            label_style: LabelStyle::Streamwatch,
+            timestamps: true,
+        }
+    }
+}
+
+/// [`encode`] with these options; the default options give [`encode`]'s output.
+pub fn encode_opts(
+    samples: &[Sample],
+    objects: &[InventoryObject],
+    extra: &[Gauge],
+    options: &Options,
+) -> String {
+    match &options.label_style {
+        LabelStyle::Streamwatch => encode_with(samples, objects, extra, options.timestamps),
+        LabelStyle::Yace(style) => {
+            crate::yace::encode(samples, objects, extra, style, options.timestamps)
+        }
+    }
+}
+
 /// [`encode`], with the CloudWatch timestamps written only when `timestamps` is true. Without
 /// them Prometheus stamps each series with the scrape time: the choice of
 /// yet-another-cloudwatch-exporter's default and of cloudwatch_exporter's `set_timestamp:
@@ -246,6 +292,12 @@ pub fn encode_with(
             },
         );
     }
+    add_extra(&mut families, extra);
+    render(&families)
+}
+
+/// Adds streamwatch's own series; a family named like one already there joins it.
+pub(crate) fn add_extra(families: &mut BTreeMap<String, Family>, extra: &[Gauge]) {
     for gauge in extra {
         let labels = gauge
             .labels
@@ -268,9 +320,12 @@ pub fn encode_with(
             },
         );
     }
+}
 
+/// The exposition of these families: HELP, TYPE, then each series.
+pub(crate) fn render(families: &BTreeMap<String, Family>) -> String {
     let mut out = String::new();
-    for (name, family) in &families {
+    for (name, family) in families {
         let _ = writeln!(out, "# HELP {name} {}", escape_help(&family.help));
         let kind = match family.kind {
             MetricType::Gauge => "gauge",
