@@ -179,6 +179,9 @@ fn index(objects: &[InventoryObject]) -> BTreeMap<(String, String, String), Reso
     out
 }
 
+/// One series before the family's label union: its labels and its point.
+type Labelled = (BTreeMap<String, String>, Point);
+
 /// Encodes samples, objects and streamwatch's own series in YACE's names and labels.
 /// `timestamps` false drops every timestamp.
 pub(crate) fn encode(
@@ -201,8 +204,7 @@ pub(crate) fn encode(
     }
     let no_tags = BTreeMap::new();
     // Families before the label union: name -> (help, series).
-    let mut raw: BTreeMap<String, (String, Vec<(BTreeMap<String, String>, Point)>)> =
-        BTreeMap::new();
+    let mut raw: BTreeMap<String, (String, Vec<Labelled>)> = BTreeMap::new();
     for sample in samples {
         let ns = sample.namespace.as_str();
         let found = resource_dimension(ns).and_then(|dim| {
