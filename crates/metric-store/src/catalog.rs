@@ -362,6 +362,8 @@ pub mod own {
                 "API calls the collector made since it started, by operation.";
             ERRORS: "streamwatch_collector_errors_total", Counter, ["region"],
                 "Errors (failed API calls, inventory reads and outputs) since the collector started.";
+            METRICS_REQUESTED: "streamwatch_collector_metrics_requested_total", Counter, ["region"],
+                "Metrics requested from GetMetricData since the collector started (what CloudWatch bills).";
             CYCLE_METRICS_REQUESTED: "streamwatch_collector_cycle_metrics_requested", Gauge, ["region"],
                 "Metrics the last cycle requested from GetMetricData (what CloudWatch bills).";
             CYCLE_COST_USD: "streamwatch_collector_cycle_cost_usd", Gauge, ["region"],
@@ -374,6 +376,15 @@ pub mod own {
                 "Functions found by the last discovery.";
             LAST_SUCCESS: "streamwatch_collector_last_success_timestamp_seconds", Gauge, ["region"],
                 "When the last cycle without errors ended (Unix seconds); time() minus this is the age of the data.";
+        }
+
+        /// `streamwatch collect` with `label_style = "yace"` (or a YACE config): the request
+        /// counters under yet-another-cloudwatch-exporter's names, so its cost queries work.
+        yace ("streamwatch collect (YACE style)") {
+            REQUESTS: "yace_cloudwatch_requests_total", Counter, ["api_name"],
+                "CloudWatch API calls (GetMetricData, ListMetrics) since the collector started, by operation, all regions.";
+            METRICS_REQUESTED: "yace_cloudwatch_getmetricdata_metrics_requested_total", Counter, [],
+                "Metrics requested from GetMetricData since the collector started, all regions (what CloudWatch bills).";
         }
 
         /// `streamwatch serve` (`GET /metrics` on the engine's port): what the engine holds in

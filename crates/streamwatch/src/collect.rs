@@ -8,7 +8,7 @@
 //! with no credentials configured anywhere, fixed local ones are used, so the embedded
 //! engine needs no setup. Secrets are never logged.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,10 +20,10 @@ use metric_export::{Gauge, InventoryObject, Sample};
 
 use parking_lot::RwLock;
 
-use crate::collect_config::{NamespaceSettings, Output};
+use crate::collect_config::{JobSettings, LabelStyle, NamespaceSettings, Output, Role};
 use crate::duration_arg::parse_duration;
 use crate::metrics_page::metrics_router;
-use crate::sdk::clients;
+use crate::sdk::{clients_of, sdk_config, sdk_config_as_role};
 use time_source::now_ms_i64 as now_ms;
 
 /// How output is written.
@@ -103,9 +103,21 @@ pub struct CollectArgs {
     #[arg(long, value_name = "URL")]
     datakit_url: Option<String>,
     /// A TOML file with these settings, per-namespace metric sets, tag filters, regions and
-    /// several outputs; what it names replaces the flags (see `collect_config.rs`).
+    /// several outputs; what it names replaces the flags (see `collect_config.rs`). A YACE
+    /// config (`.yml`/`.yaml`, or with `apiVersion`) is read as YACE reads it, and implies
+    /// `--label-style yace` (see `yace_config.rs`).
     #[arg(long)]
     config: Option<std::path::PathBuf>,
+    /// How Prometheus series are named and labelled: `streamwatch` (the default) or `yace`
+    /// (yet-another-cloudwatch-exporter's `dimension_StreamName`, `name` holding the ARN,
+    /// `account_id`, `tag_<Key>`, `aws_kinesis_info`).
+    #[arg(long, value_enum)]
+    label_style: Option<LabelStyle>,
+    /// Whether Prometheus series carry their CloudWatch timestamps (`false`: Prometheus
+    /// stamps them with the scrape time). With the YACE style, only metrics with
+    /// `addCloudwatchTimestamp` carry them.
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+    timestamps: Option<bool>,
 }
 
 /// The settings of a run, from the flags and the config file.
@@ -121,6 +133,33 @@ struct Plan {
     lookback: Option<Duration>,
     namespaces: Vec<NamespaceSettings>,
     outputs: Vec<Output>,
+    /// A YACE config's jobs (empty: every region collects `namespaces`).
+    jobs: Vec<JobSettings>,
+    sts_region: Option<String>,
+    /// How the Prometheus output looks.
+    prometheus: metric_export::prometheus::Options,
+}
+
+/// One collector: a region, the credentials (a role's, or the chain's), the namespaces and
+/// the window settings, and what is kept of its output.
+struct RunSpec {
+    region: String,
+    role: Option<Role>,
+    namespaces: Vec<NamespaceSettings>,
+    period: i64,
+    lookback: Option<Duration>,
+    delay: Duration,
+    /// YACE's `searchTags`: tag values each resource must match.
+    tag_patterns: Vec<(String, regex::Regex)>,
+    /// Metrics whose unanswered series are written as 0 rather than NaN (YACE style).
+    nil_to_zero: std::collections::BTreeSet<String>,
+    /// Metrics whose unanswered series are left out (they carry CloudWatch timestamps).
+    timestamped: std::collections::BTreeSet<String>,
+    /// A static job's one series.
+    static_series: Option<Vec<(String, String)>>,
+    /// Whether unanswered series are written (NaN or 0) and the last datapoints kept while
+    /// no new period has ended, as YACE shows them.
+    yace: bool,
 }
 
 impl Plan {
@@ -164,7 +203,13 @@ impl Plan {
             lookback: args.lookback,
             namespaces,
             outputs: vec![Output::Prometheus(args.listen)],
+            jobs: Vec::new(),
+            sts_region: None,
+            prometheus: metric_export::prometheus::Options::default(),
         };
+        let mut label_style = args.label_style;
+        let mut timestamps = args.timestamps;
+        let mut yace_style = metric_export::yace::YaceStyle::default();
         if let Some(url) = &args.datakit_url {
             plan.outputs.push(Output::Datakit(url.clone()));
         }
@@ -186,7 +231,21 @@ impl Plan {
             if !file.outputs.is_empty() {
                 plan.outputs = file.outputs;
             }
+            // A flag given on the command line wins over the file here: a YACE config
+            // implies its style, and --label-style streamwatch is how to leave it.
+            label_style = label_style.or(file.label_style);
+            timestamps = timestamps.or(file.timestamps);
+            plan.jobs = file.jobs;
+            plan.sts_region = file.sts_region;
+            yace_style = file.yace;
         }
+        plan.prometheus = metric_export::prometheus::Options {
+            label_style: match label_style {
+                Some(LabelStyle::Yace) => metric_export::prometheus::LabelStyle::Yace(yace_style),
+                _ => metric_export::prometheus::LabelStyle::Streamwatch,
+            },
+            timestamps: timestamps.unwrap_or(true),
+        };
         plan.regions.retain(|r| !r.is_empty());
         plan.regions.dedup();
         if plan.regions.is_empty() {
@@ -202,25 +261,72 @@ impl Plan {
         (url != AWS).then_some(url.as_str())
     }
 
-    fn namespaces(&self) -> Vec<Namespace> {
-        self.namespaces.iter().map(|n| n.namespace).collect()
+    fn yace(&self) -> bool {
+        matches!(
+            self.prometheus.label_style,
+            metric_export::prometheus::LabelStyle::Yace(_)
+        )
     }
 
-    /// The collector's configuration for one region.
-    fn collector_config(&self, region: &str) -> CollectorConfig {
+    /// The collectors to run: one per region, or one per job, region and role of a YACE
+    /// config.
+    fn runs(&self) -> Vec<RunSpec> {
+        let yace = self.yace();
+        if self.jobs.is_empty() {
+            return self
+                .regions
+                .iter()
+                .map(|region| RunSpec {
+                    region: region.clone(),
+                    role: None,
+                    namespaces: self.namespaces.clone(),
+                    period: self.period,
+                    lookback: self.lookback,
+                    delay: self.delay,
+                    tag_patterns: Vec::new(),
+                    nil_to_zero: Default::default(),
+                    timestamped: Default::default(),
+                    static_series: None,
+                    yace,
+                })
+                .collect();
+        }
+        let mut out = Vec::new();
+        for job in &self.jobs {
+            for region in &job.regions {
+                out.push(RunSpec {
+                    region: region.clone(),
+                    role: job.role.clone(),
+                    namespaces: vec![job.namespace.clone()],
+                    period: job.period,
+                    lookback: Some(job.lookback),
+                    delay: job.delay,
+                    tag_patterns: job.tag_patterns.clone(),
+                    nil_to_zero: job.nil_to_zero.clone(),
+                    timestamped: job.timestamped.clone(),
+                    static_series: job.static_series.as_ref().map(|(_, dims)| dims.clone()),
+                    yace,
+                });
+            }
+        }
+        out
+    }
+
+    /// The collector's configuration for one run.
+    fn collector_config(&self, run: &RunSpec) -> CollectorConfig {
         let mut config = CollectorConfig {
-            region: region.to_string(),
-            period_secs: self.period,
-            delay: self.delay,
-            first_window: self
+            region: run.region.clone(),
+            period_secs: run.period,
+            delay: run.delay,
+            first_window: run
                 .lookback
-                .unwrap_or(Duration::from_secs(self.period.max(1) as u64)),
-            namespaces: self.namespaces(),
+                .unwrap_or(Duration::from_secs(run.period.max(1) as u64)),
+            namespaces: run.namespaces.iter().map(|n| n.namespace).collect(),
             tag_refresh: self.inventory_interval,
             account_name: self.account_name.clone(),
             ..CollectorConfig::default()
         };
-        for ns in &self.namespaces {
+        for ns in &run.namespaces {
             let finer = ns.finer_metrics.clone().unwrap_or_default();
             match ns.namespace {
                 Namespace::Kinesis => {
@@ -243,9 +349,13 @@ impl Plan {
     }
 }
 
+/// A series as the YACE style keys it: namespace, metric, statistic and dimensions.
+type SeriesKey = (String, String, String, Vec<(String, String)>);
+
 /// One region's collector and what it has gathered.
 struct RegionRun {
     region: String,
+    spec: RunSpec,
     collector: Collector,
     namespaces: Vec<Namespace>,
     last: Cycle,
@@ -255,17 +365,34 @@ struct RegionRun {
     errors: u64,
     last_success_ms: Option<i64>,
     last_duration: Duration,
+    metrics_requested: u64,
 }
 
 impl RegionRun {
-    async fn new(plan: &Plan, region: &str) -> RegionRun {
-        let (kinesis, cloudwatch, lambda) = clients(region, plan.endpoint(region)).await;
+    async fn new(plan: &Plan, spec: RunSpec) -> RegionRun {
+        let region = spec.region.as_str();
+        let endpoint = plan.endpoint(region);
+        let shared = match &spec.role {
+            None => sdk_config(region, endpoint).await,
+            Some(role) => {
+                sdk_config_as_role(
+                    region,
+                    endpoint,
+                    &role.arn,
+                    role.external_id.as_deref(),
+                    plan.sts_region.as_deref(),
+                )
+                .await
+            }
+        };
+        let (kinesis, cloudwatch, lambda) = clients_of(&shared);
         let collector =
-            Collector::new(kinesis, cloudwatch, plan.collector_config(region)).with_lambda(lambda);
+            Collector::new(kinesis, cloudwatch, plan.collector_config(&spec)).with_lambda(lambda);
         RegionRun {
             region: region.to_string(),
             collector,
-            namespaces: plan.namespaces(),
+            namespaces: spec.namespaces.iter().map(|n| n.namespace).collect(),
+            spec,
             last: Cycle::default(),
             objects: Vec::new(),
             last_inventory: None,
@@ -273,6 +400,7 @@ impl RegionRun {
             errors: 0,
             last_success_ms: None,
             last_duration: Duration::ZERO,
+            metrics_requested: 0,
         }
     }
 
@@ -280,8 +408,9 @@ impl RegionRun {
     /// next cycle reads again what failed.
     async fn step(&mut self, inventory_interval: Duration) {
         let started = Instant::now();
-        let cycle = self.collector.collect(now_ms()).await;
+        let mut cycle = self.collector.collect(now_ms()).await;
         self.totals.add(&cycle.calls);
+        self.metrics_requested += cycle.metrics_requested;
         for e in &cycle.errors {
             eprintln!("streamwatch collect: {}: {e}", self.region);
         }
@@ -307,7 +436,114 @@ impl RegionRun {
             self.last_success_ms = Some(now_ms());
         }
         self.last_duration = started.elapsed();
+        if self.spec.yace && cycle.window.is_none() && cycle.errors.is_empty() {
+            // No new period has ended: YACE shows the newest datapoints again.
+            cycle.samples = std::mem::take(&mut self.last.samples);
+        } else if self.spec.yace {
+            self.answer_missing(&mut cycle);
+        }
+        self.keep_matching(&mut cycle);
         self.last = cycle;
+    }
+
+    /// YACE's `nilToZero`: a series asked for every resource found that CloudWatch did not
+    /// answer is written as NaN, or 0 for the metrics that ask; a metric that carries
+    /// CloudWatch's timestamps is left out instead.
+    fn answer_missing(&self, cycle: &mut Cycle) {
+        use std::collections::BTreeSet;
+        let answered: BTreeSet<SeriesKey> = cycle
+            .samples
+            .iter()
+            .map(|s| {
+                (
+                    s.namespace.clone(),
+                    s.metric.clone(),
+                    s.statistic.to_string(),
+                    s.dimensions.clone(),
+                )
+            })
+            .collect();
+        let mut missing = Vec::new();
+        for ns in &self.spec.namespaces {
+            let resources = match ns.namespace {
+                Namespace::Kinesis => &cycle.streams,
+                Namespace::Lambda => &cycle.functions,
+                #[allow(unreachable_patterns)]
+                _ => continue,
+            };
+            let specs = ns.metrics.clone().unwrap_or_default();
+            for resource in resources {
+                let dimensions = vec![(ns.namespace.dimension().to_string(), resource.clone())];
+                for spec in &specs {
+                    if self.spec.timestamped.contains(&spec.name) {
+                        continue;
+                    }
+                    for statistic in &spec.statistics {
+                        let key = (
+                            ns.namespace.cloudwatch().to_string(),
+                            spec.name.clone(),
+                            statistic.to_string(),
+                            dimensions.clone(),
+                        );
+                        if answered.contains(&key) {
+                            continue;
+                        }
+                        missing.push(Sample {
+                            namespace: key.0,
+                            metric: key.1,
+                            statistic: *statistic,
+                            unit: None,
+                            dimensions: key.3,
+                            region: self.region.clone(),
+                            timestamp_ms: i64::MIN,
+                            value: if self.spec.nil_to_zero.contains(&spec.name) {
+                                0.0
+                            } else {
+                                f64::NAN
+                            },
+                        });
+                    }
+                }
+            }
+        }
+        cycle.samples.extend(missing);
+    }
+
+    /// Keeps a static job's one series, and the resources whose tags match YACE's
+    /// `searchTags` patterns (their tags come from the inventory).
+    fn keep_matching(&mut self, cycle: &mut Cycle) {
+        if let Some(dims) = &self.spec.static_series {
+            cycle.samples.retain(|s| {
+                let mut d = s.dimensions.clone();
+                d.sort();
+                &d == dims
+            });
+            // A static job describes one series, not resources.
+            self.objects.clear();
+            return;
+        }
+        if self.spec.tag_patterns.is_empty() {
+            return;
+        }
+        let patterns = &self.spec.tag_patterns;
+        self.objects.retain(|o| {
+            patterns
+                .iter()
+                .all(|(key, re)| o.tags.get(key).is_some_and(|v| re.is_match(v)))
+        });
+        let kept: std::collections::BTreeSet<&str> =
+            self.objects.iter().map(|o| o.name.as_str()).collect();
+        cycle.samples.retain(|s| {
+            s.dimensions
+                .iter()
+                .find(|(k, _)| {
+                    self.spec
+                        .namespaces
+                        .iter()
+                        .any(|n| n.namespace.dimension() == k)
+                })
+                .is_some_and(|(_, v)| kept.contains(v.as_str()))
+        });
     }
 
     /// The inventory of the namespaces collected.
@@ -341,6 +577,11 @@ impl RegionRun {
             out.push(Gauge::of(&collector::API_CALLS, &[op, region], n as f64));
         }
         out.push(Gauge::of(&collector::ERRORS, &[region], self.errors as f64));
+        out.push(Gauge::of(
+            &collector::METRICS_REQUESTED,
+            &[region],
+            self.metrics_requested as f64,
+        ));
         let cycle = &self.last;
         let mut one = |metric, value: f64| out.push(Gauge::of(metric, &[region], value));
         one(
@@ -365,7 +606,7 @@ struct Gathered {
     health: Vec<Gauge>,
 }
 
-fn gather(runs: &[RegionRun]) -> Gathered {
+fn gather(runs: &[RegionRun], yace: bool) -> Gathered {
     let mut g = Gathered {
         samples: Vec::new(),
         objects: Vec::new(),
@@ -376,17 +617,69 @@ fn gather(runs: &[RegionRun]) -> Gathered {
         g.objects.extend(run.objects.iter().cloned());
         g.health.extend(run.health());
     }
+    if runs.len()
+        > runs
+            .iter()
+            .map(|r| &r.region)
+            .collect::<BTreeSet<_>>()
+            .len()
+    {
+        g.health = merge_health(std::mem::take(&mut g.health));
+    }
+    if yace {
+        use metric_store::catalog::own::yace;
+        let mut totals = ApiCalls::default();
+        for run in runs {
+            totals.add(&run.totals);
+        }
+        for (op, n) in totals.by_operation() {
+            if matches!(op, "GetMetricData" | "ListMetrics") {
+                g.health.push(Gauge::of(&yace::REQUESTS, &[op], n as f64));
+            }
+        }
+        let requested: u64 = runs.iter().map(|r| r.metrics_requested).sum();
+        g.health
+            .push(Gauge::of(&yace::METRICS_REQUESTED, &[], requested as f64));
+    }
     g
+}
+
+/// The health of several collectors in one region (a YACE config's jobs) as one region's:
+/// counts and the last cycles' figures added up, the oldest last success kept.
+fn merge_health(health: Vec<Gauge>) -> Vec<Gauge> {
+    use metric_store::catalog::own::collector::LAST_SUCCESS;
+    let mut merged: BTreeMap<(String, Vec<(String, String)>), Gauge> = BTreeMap::new();
+    for gauge in health {
+        match merged.entry((gauge.name.clone(), gauge.labels.clone())) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(gauge);
+            }
+            std::collections::btree_map::Entry::Occupied(mut o) => {
+                let old = o.get_mut();
+                if gauge.name == LAST_SUCCESS.name {
+                    old.value = old.value.min(gauge.value);
+                } else {
+                    old.value += gauge.value;
+                }
+            }
+        }
+    }
+    merged.into_values().collect()
 }
 
 /// The namespace prefix EMF output re-publishes under unless the config names another.
 const EMF_PREFIX: &str = "Streamwatch";
 
-fn render(format: Format, g: &Gathered) -> String {
-    render_emf_as(format, g, EMF_PREFIX)
+fn render(format: Format, g: &Gathered, prometheus: &metric_export::prometheus::Options) -> String {
+    render_emf_as(format, g, EMF_PREFIX, prometheus)
 }
 
-fn render_emf_as(format: Format, g: &Gathered, emf_prefix: &str) -> String {
+fn render_emf_as(
+    format: Format,
+    g: &Gathered,
+    emf_prefix: &str,
+    prometheus: &metric_export::prometheus::Options,
+) -> String {
     match format {
         Format::Emf => match metric_export::emf::encode_samples(&g.samples, emf_prefix) {
             Ok(text) => text,
@@ -395,7 +688,9 @@ fn render_emf_as(format: Format, g: &Gathered, emf_prefix: &str) -> String {
                 String::new()
             }
         },
-        Format::Prometheus => metric_export::prometheus::encode(&g.samples, &g.objects, &g.health),
+        Format::Prometheus => {
+            metric_export::prometheus::encode_opts(&g.samples, &g.objects, &g.health, prometheus)
+        }
         Format::Line => metric_export::line::encode(&g.samples, &g.objects),
         Format::Json => {
             let mut out = metric_export::json::encode_samples(&g.samples);
@@ -414,17 +709,18 @@ async fn step_all(runs: &mut [RegionRun], inventory_interval: Duration) {
 pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
     let plan = Plan::new(&args)?;
     let mut runs = Vec::new();
-    for region in &plan.regions {
-        runs.push(RegionRun::new(&plan, region).await);
+    for spec in plan.runs() {
+        runs.push(RegionRun::new(&plan, spec).await);
     }
+    let yace = plan.yace();
     let writers = http_writers(&plan.outputs)?;
 
     if args.once {
         // The inventory is always read with --once.
         step_all(&mut runs, Duration::ZERO).await;
-        let g = gather(&runs);
-        print!("{}", render(args.format, &g));
-        let mut failed = write_outputs(&plan.outputs, &writers, &g).await;
+        let g = gather(&runs, yace);
+        print!("{}", render(args.format, &g, &plan.prometheus));
+        let mut failed = write_outputs(&plan.outputs, &writers, &g, &plan.prometheus).await;
         for run in &runs {
             let c = &run.last;
             eprintln!(
@@ -459,9 +755,9 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
             _ = tokio::signal::ctrl_c() => return Ok(()),
         }
         step_all(&mut runs, plan.inventory_interval).await;
-        let g = gather(&runs);
-        *page.write() = render(Format::Prometheus, &g);
-        let failed = write_outputs(&plan.outputs, &writers, &g).await;
+        let g = gather(&runs, yace);
+        *page.write() = render(Format::Prometheus, &g, &plan.prometheus);
+        let failed = write_outputs(&plan.outputs, &writers, &g, &plan.prometheus).await;
         if let Some(first) = runs.first_mut() {
             // Output failures are the collector's own; they count in the first region.
             first.errors += failed;
@@ -546,15 +842,16 @@ async fn write_outputs(
     outputs: &[Output],
     writers: &[(Body, influx_write::InfluxWriter)],
     g: &Gathered,
+    prometheus: &metric_export::prometheus::Options,
 ) -> u64 {
     let mut failed = 0;
-    if let Err(e) = write_files(outputs, g) {
+    if let Err(e) = write_files(outputs, g, prometheus) {
         eprintln!("streamwatch collect: {e:#}");
         failed += 1;
     }
     for (body, writer) in writers {
         let (text, name) = match body {
-            Body::Line => (render(Format::Line, g), "influxdb"),
+            Body::Line => (render(Format::Line, g, prometheus), "influxdb"),
             Body::DatakitMetrics => (
                 metric_export::datakit::encode_metrics(&g.samples),
                 "datakit",
@@ -573,7 +870,11 @@ async fn write_outputs(
 }
 
 /// Appends the cycle to every file output (`-` is stdout).
-fn write_files(outputs: &[Output], g: &Gathered) -> anyhow::Result<()> {
+fn write_files(
+    outputs: &[Output],
+    g: &Gathered,
+    prometheus: &metric_export::prometheus::Options,
+) -> anyhow::Result<()> {
     use std::io::Write as _;
     for output in outputs {
         let (format, path, prefix) = match output {
@@ -582,7 +883,7 @@ fn write_files(outputs: &[Output], g: &Gathered) -> anyhow::Result<()> {
             Output::Json(path) => (Format::Json, path, EMF_PREFIX),
             Output::Emf { path, prefix } => (Format::Emf, path, prefix.as_str()),
         };
-        let text = render_emf_as(format, g, prefix);
+        let text = render_emf_as(format, g, prefix, prometheus);
         if path == "-" {
             print!("{text}");
         } else {

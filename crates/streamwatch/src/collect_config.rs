@@ -25,6 +25,9 @@
 //!            { name = "Duration", statistics = ["Average", "p99"] }]
 //! resource_metrics = [{ name = "Invocations", statistics = ["Sum"] }]  # per alias/version
 //!
+//! label_style = "streamwatch"          # or "yace": YACE's series names and labels
+//! timestamps = true                    # false: no CloudWatch timestamps on the series
+//!
 //! [[outputs]]
 //! type = "prometheus"
 //! listen = "127.0.0.1:9107"
@@ -72,10 +75,61 @@ pub struct CollectFile {
     delay: Option<String>,
     inventory_interval: Option<String>,
     lookback: Option<String>,
+    label_style: Option<LabelStyle>,
+    timestamps: Option<bool>,
     #[serde(default)]
     namespaces: Vec<NamespaceEntry>,
     #[serde(default)]
     outputs: Vec<OutputEntry>,
+}
+
+/// How Prometheus series are named and labelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LabelStyle {
+    /// streamwatch's own (`stream_name`, `region`, `aws_kinesis_info` with every attribute).
+    Streamwatch,
+    /// yet-another-cloudwatch-exporter's (`dimension_StreamName`, `name` holding the ARN,
+    /// `account_id`, `tag_<Key>`), so its dashboards and alert rules work unchanged.
+    Yace,
+}
+
+/// An IAM role the credentials of a job come from (STS AssumeRole).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Role {
+    /// The role's ARN.
+    pub arn: String,
+    /// The external ID the role's trust policy asks for, if any.
+    pub external_id: Option<String>,
+}
+
+/// A job of a YACE config: one namespace in some regions under one role, with its own
+/// period, window and filters. Each region of a job is collected on its own.
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    /// The namespace with its metric set.
+    pub namespace: NamespaceSettings,
+    /// The regions.
+    pub regions: Vec<String>,
+    /// The role assumed for this job's calls; `None` for the default credentials.
+    pub role: Option<Role>,
+    /// Datapoint period, seconds.
+    pub period: i64,
+    /// How far back the first cycle reaches (YACE's `length`).
+    pub lookback: Duration,
+    /// Delay before a period is read.
+    pub delay: Duration,
+    /// Tag values a resource's tags must match (YACE's `searchTags`: unanchored regular
+    /// expressions), by key; the keys are also in the namespace's tag filters.
+    pub tag_patterns: Vec<(String, regex::Regex)>,
+    /// Metrics whose missing datapoints are written as 0 (`nilToZero`); the others as NaN.
+    pub nil_to_zero: std::collections::BTreeSet<String>,
+    /// Metrics written with their CloudWatch timestamps (`addCloudwatchTimestamp`); a
+    /// missing datapoint of theirs is left out.
+    pub timestamped: std::collections::BTreeSet<String>,
+    /// A static job: its name and the one series' dimensions (sorted); only that series is
+    /// kept, and its `name` label is the job's name.
+    pub static_series: Option<(String, Vec<(String, String)>)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -227,16 +281,35 @@ pub struct FileSettings {
     pub namespaces: Vec<NamespaceSettings>,
     /// Outputs.
     pub outputs: Vec<Output>,
+    /// How Prometheus series are named and labelled.
+    pub label_style: Option<LabelStyle>,
+    /// Whether CloudWatch timestamps are written.
+    pub timestamps: Option<bool>,
+    /// A YACE config's jobs, each collected on its own (empty for a TOML file).
+    pub jobs: Vec<JobSettings>,
+    /// A YACE config's tags on metrics, custom tags and timestamped metrics.
+    pub yace: metric_export::yace::YaceStyle,
+    /// The region of the STS endpoint roles are assumed at (YACE's `sts-region`).
+    pub sts_region: Option<String>,
 }
 
-/// Reads and checks a config file.
+/// Reads and checks a config file: a YACE YAML config (by its `.yml`/`.yaml` extension or an
+/// `apiVersion` line) or streamwatch's TOML.
 pub fn load(
     path: &Path,
     parse_duration: fn(&str) -> Result<Duration, String>,
 ) -> anyhow::Result<FileSettings> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    parse(&text, parse_duration).with_context(|| format!("in {}", path.display()))
+    let yaml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
+        || crate::yace_config::looks_like_yace(&text);
+    if yaml {
+        crate::yace_config::parse(&text).with_context(|| format!("in {}", path.display()))
+    } else {
+        parse(&text, parse_duration).with_context(|| format!("in {}", path.display()))
+    }
 }
 
 /// Parses and checks config text.
@@ -372,6 +445,9 @@ pub fn parse(
         lookback: duration(&file.lookback)?,
         namespaces,
         outputs,
+        label_style: file.label_style,
+        timestamps: file.timestamps,
+        ..FileSettings::default()
     })
 }
 

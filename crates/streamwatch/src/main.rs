@@ -17,6 +17,7 @@ mod metrics_cmd;
 mod metrics_page;
 mod sdk;
 mod serve;
+mod yace_config;
 
 use clap::{Parser, Subcommand};
 

@@ -61,3 +61,59 @@ pub(crate) async fn clients(
         aws_sdk_lambda::Client::new(&shared),
     )
 }
+
+/// Where STS is reached for AssumeRole: `AWS_ENDPOINT_URL_STS`, then `AWS_ENDPOINT_URL`, then
+/// the endpoint the other services use (`None`: AWS's own).
+fn sts_endpoint(endpoint: Option<&str>) -> Option<String> {
+    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .or_else(|| endpoint.map(str::to_string))
+}
+
+/// The SDK configuration for one region and endpoint whose credentials are a role's, assumed
+/// with STS AssumeRole (renewed before they expire) from the standard chain's, at
+/// `sts_region` (the region's own by default).
+pub(crate) async fn sdk_config_as_role(
+    region: &str,
+    endpoint: Option<&str>,
+    role_arn: &str,
+    external_id: Option<&str>,
+    sts_region: Option<&str>,
+) -> aws_config::SdkConfig {
+    let base = sdk_config(region, endpoint).await;
+    let mut sts = base.to_builder();
+    sts.set_endpoint_url(sts_endpoint(endpoint));
+    let sts = sts
+        .region(aws_config::Region::new(
+            sts_region.unwrap_or(region).to_string(),
+        ))
+        .build();
+    let mut provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+        .session_name("streamwatch")
+        .configure(&sts);
+    if let Some(id) = external_id {
+        provider = provider.external_id(id);
+    }
+    let provider = provider.build().await;
+    base.to_builder()
+        .credentials_provider(aws_sdk_kinesis::config::SharedCredentialsProvider::new(
+            provider,
+        ))
+        .build()
+}
+
+/// Clients for one region from an SDK configuration.
+pub(crate) fn clients_of(
+    shared: &aws_config::SdkConfig,
+) -> (
+    aws_sdk_kinesis::Client,
+    aws_sdk_cloudwatch::Client,
+    aws_sdk_lambda::Client,
+) {
+    (
+        aws_sdk_kinesis::Client::new(shared),
+        aws_sdk_cloudwatch::Client::new(shared),
+        aws_sdk_lambda::Client::new(shared),
+    )
+}
