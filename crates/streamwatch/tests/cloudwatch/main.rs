@@ -7,6 +7,7 @@ mod alarms;
 mod alarms_cli;
 mod collect_config;
 mod collect_regions;
+mod collect_yace;
 mod custom;
 mod dashboards;
 mod harness;
