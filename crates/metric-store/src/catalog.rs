@@ -378,15 +378,6 @@ pub mod own {
                 "When the last cycle without errors ended (Unix seconds); time() minus this is the age of the data.";
         }
 
-        /// `streamwatch collect` with `label_style = "yace"` (or a YACE config): the request
-        /// counters under yet-another-cloudwatch-exporter's names, so its cost queries work.
-        yace ("streamwatch collect (YACE style)") {
-            REQUESTS: "yace_cloudwatch_requests_total", Counter, ["api_name"],
-                "CloudWatch API calls (GetMetricData, ListMetrics) since the collector started, by operation, all regions.";
-            METRICS_REQUESTED: "yace_cloudwatch_getmetricdata_metrics_requested_total", Counter, [],
-                "Metrics requested from GetMetricData since the collector started, all regions (what CloudWatch bills).";
-        }
-
         /// `streamwatch serve` (`GET /metrics` on the engine's port): what the engine holds in
         /// memory and how close each bound is (see README's "Memory and bounds").
         engine ("streamwatch serve") {
@@ -425,6 +416,35 @@ pub mod own {
             SNS_HTTP_REFUSED: "streamwatch_sns_http_deliveries_refused_total", Counter, [],
                 "SNS notifications to HTTP(S) subscriptions failed at once because --max-sns-http-deliveries were in flight.";
         }
+    }
+
+    /// `streamwatch collect` with `label_style = "yace"` (or a YACE config): the request
+    /// counters under yet-another-cloudwatch-exporter's own names, so the cost queries
+    /// written for it work. Kept out of [`all`], whose names all start `streamwatch_`.
+    pub mod yace {
+        use super::{Kind, OwnMetric};
+
+        /// CloudWatch API calls (GetMetricData, ListMetrics) since the collector started, by
+        /// operation, all regions.
+        pub static REQUESTS: OwnMetric = OwnMetric {
+            name: "yace_cloudwatch_requests_total",
+            kind: Kind::Counter,
+            help: "CloudWatch API calls (GetMetricData, ListMetrics) since the collector started, by operation, all regions.",
+            labels: &["api_name"],
+            published_by: "streamwatch collect (YACE style)",
+        };
+
+        /// Metrics requested from GetMetricData since the collector started, all regions.
+        pub static METRICS_REQUESTED: OwnMetric = OwnMetric {
+            name: "yace_cloudwatch_getmetricdata_metrics_requested_total",
+            kind: Kind::Counter,
+            help: "Metrics requested from GetMetricData since the collector started, all regions (what CloudWatch bills).",
+            labels: &[],
+            published_by: "streamwatch collect (YACE style)",
+        };
+
+        /// Both, in documentation order.
+        pub static ALL: &[&OwnMetric] = &[&REQUESTS, &METRICS_REQUESTED];
     }
 }
 
@@ -567,7 +587,7 @@ pub fn markdown() -> String {
     out.push_str(
         "\n## streamwatch's own metrics\n\nPrometheus text, not CloudWatch: `streamwatch collect` adds its health series to its output, `streamwatch serve` answers `GET /metrics` on its port.\n\n| metric | type | labels | published by | meaning |\n|---|---|---|---|---|\n",
     );
-    for m in own::all() {
+    for m in own::all().chain(own::yace::ALL.iter().copied()) {
         let labels = if m.labels.is_empty() {
             "(none)".to_owned()
         } else {
