@@ -212,8 +212,10 @@ catalogue! {
         PROVISIONED_CONCURRENCY_UTILIZATION: "ProvisionedConcurrencyUtilization", None, [["FunctionName", "Resource"]],
             "Provisioned concurrent executions divided by the provisioned concurrency configured.";
         UNRESERVED_CONCURRENT_EXECUTIONS: "UnreservedConcurrentExecutions", Count, [[]],
+            collect [Maximum],
             "Concurrent executions of functions without reserved concurrency.";
         CLAIMED_ACCOUNT_CONCURRENCY: "ClaimedAccountConcurrency", Count, [[]],
+            collect [Maximum],
             "Concurrency not available for on-demand invocations (reserved plus provisioned plus unreserved in use).";
         ASYNC_EVENTS_RECEIVED: "AsyncEventsReceived", Count, [[], ["FunctionName"], ["FunctionName", "Resource"]],
             collect [Sum],
@@ -231,50 +233,78 @@ catalogue! {
     /// `$ENVIRONMENT` or `dev`, and the function's name).
     pipeline ("KinesisLambdaPipeline") {
         RECORD_PROCESSING_LATENCY: "RecordProcessingLatency", Milliseconds, [["Environment", "Pipeline"]],
+            collect [Average, Maximum, Percentile(99.0)],
             "Time from a record's arrival in the stream to the end of its handler, per record handled successfully.";
         BATCH_SIZE: "BatchSize", Count, [["Environment", "Pipeline"]],
+            collect [Average, Maximum],
             "Records in one batch the function received.";
         RECORD_PROCESSING_SUCCESS: "RecordProcessingSuccess", Count, [["Environment", "Pipeline"]],
+            collect [Sum],
             "Records of one batch handled successfully.";
         RECORD_PROCESSING_FAILURE: "RecordProcessingFailure", Count, [["Environment", "Pipeline"]],
+            collect [Sum],
             "Records of one batch whose handler failed.";
         DOWNSTREAM_WRITE_LATENCY: "DownstreamWriteLatency", Milliseconds, [["Environment", "Pipeline"]],
+            collect [Average, Maximum, Percentile(99.0)],
             "Time taken by one timed write to a downstream store.";
         DOWNSTREAM_WRITE_SUCCESS: "DownstreamWriteSuccess", Count, [["Environment", "Pipeline"]],
+            collect [Average, SampleCount],
             "1 for each timed downstream write that succeeded, 0 for each that failed; Average is the success rate.";
+    }
+
+    /// `StreamwatchPipeline`: what `streamwatch collect` derives for a pipeline from the
+    /// series AWS publishes (AWS publishes none of these), per function and the queue that
+    /// catches its failures.
+    pipeline_derived ("StreamwatchPipeline") {
+        DLQ_MESSAGES: "DLQMessages", Count, [["FunctionName", "QueueName"]],
+            collect [Sum],
+            "Messages that reached a function's dead-letter queue or on-failure destination (the queue's AWS/SQS NumberOfMessagesSent), for each queue linked to the function by an event source mapping, its DeadLetterConfig or its asynchronous on-failure destination; for a stream source each message stands for one failed batch.";
     }
 
     /// `AWS/SQS`: per queue (QueueName). The `Approximate*` gauges are sampled once a minute.
     sqs ("AWS/SQS") {
         MESSAGES_SENT: "NumberOfMessagesSent", Count, [["QueueName"]],
+            collect [Sum],
             "Messages added to the queue (SendMessage, SendMessageBatch entries).";
         MESSAGES_RECEIVED: "NumberOfMessagesReceived", Count, [["QueueName"]],
+            collect [Sum],
             "Messages returned by ReceiveMessage calls.";
         MESSAGES_DELETED: "NumberOfMessagesDeleted", Count, [["QueueName"]],
+            collect [Sum],
             "Messages deleted with a current receipt handle.";
         EMPTY_RECEIVES: "NumberOfEmptyReceives", Count, [["QueueName"]],
+            collect [Sum],
             "ReceiveMessage calls that returned no message.";
         SENT_MESSAGE_SIZE: "SentMessageSize", Bytes, [["QueueName"]],
+            collect [Average],
             "Size of one message added to the queue.";
         MESSAGES_VISIBLE: "ApproximateNumberOfMessagesVisible", Count, [["QueueName"]],
+            collect [Maximum],
             "Messages available for retrieval when sampled.";
         MESSAGES_NOT_VISIBLE: "ApproximateNumberOfMessagesNotVisible", Count, [["QueueName"]],
+            collect [Maximum],
             "Messages received and not yet deleted nor back to visible (in flight) when sampled.";
         MESSAGES_DELAYED: "ApproximateNumberOfMessagesDelayed", Count, [["QueueName"]],
+            collect [Maximum],
             "Messages still within their delivery delay when sampled.";
         AGE_OF_OLDEST: "ApproximateAgeOfOldestMessage", Seconds, [["QueueName"]],
+            collect [Maximum],
             "Age of the oldest message still in the queue when sampled; not published for an empty queue.";
     }
 
     /// `AWS/SNS`: per topic (TopicName).
     sns ("AWS/SNS") {
         MESSAGES_PUBLISHED: "NumberOfMessagesPublished", Count, [["TopicName"]],
+            collect [Sum],
             "Messages published to the topic (Publish, PublishBatch entries, alarm notifications).";
         NOTIFICATIONS_DELIVERED: "NumberOfNotificationsDelivered", Count, [["TopicName"]],
+            collect [Sum],
             "Messages delivered to a subscription's endpoint (queue accepted, function invocation queued, HTTP 2xx).";
         NOTIFICATIONS_FAILED: "NumberOfNotificationsFailed", Count, [["TopicName"]],
+            collect [Sum],
             "Messages a subscription's endpoint did not accept (no retries are made).";
         PUBLISH_SIZE: "PublishSize", Bytes, [["TopicName"]],
+            collect [Average],
             "Size of one published message, attributes included.";
     }
 }
