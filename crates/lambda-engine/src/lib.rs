@@ -8,7 +8,9 @@
 //! whose initialisation is timed as `Init Duration`). Concurrency is limited per account and
 //! per function (reserved concurrency) and excess invocations are throttled. A function's
 //! output becomes its log, framed by the `START`, `END` and `REPORT` lines Lambda writes, and
-//! every invocation is counted in the `AWS/Lambda` metrics of the engine's metric store.
+//! every invocation is counted in the `AWS/Lambda` metrics of the engine's metric store, and
+//! described in the `LambdaInsights` ones (what the instance's process used, read from
+//! `/proc` on Linux) with the engine's own cold-start count.
 //! Embedded Metric Format lines in the output become custom metrics, as CloudWatch Logs
 //! extracts them.
 //!
