@@ -32,25 +32,30 @@ pub struct ApiCalls {
     pub list_tags: u64,
     /// ListEventSourceMappings pages.
     pub list_event_source_mappings: u64,
-    /// ListMetrics pages (finer series discovery).
+    /// ListMetrics pages (finer series, consumers and listed namespaces).
     pub list_metrics: u64,
+    /// ListQueues pages.
+    pub list_queues: u64,
+    /// ListTopics pages.
+    pub list_topics: u64,
+    /// ListQueueTags calls.
+    pub list_queue_tags: u64,
+    /// SNS ListTagsForResource calls.
+    pub list_tags_for_resource: u64,
+    /// GetQueueAttributes calls (the queue inventory).
+    pub get_queue_attributes: u64,
+    /// GetFunctionEventInvokeConfig calls (asynchronous on-failure destinations).
+    pub get_function_event_invoke_config: u64,
 }
 
 impl ApiCalls {
     /// All calls.
     pub fn total(&self) -> u64 {
-        self.list_streams
-            + self.get_metric_data
-            + self.describe_stream_summary
-            + self.list_tags_for_stream
-            + self.list_functions
-            + self.list_tags
-            + self.list_event_source_mappings
-            + self.list_metrics
+        self.by_operation().iter().map(|(_, n)| n).sum()
     }
 
     /// Each operation's CloudWatch, Kinesis or Lambda name with its count.
-    pub fn by_operation(&self) -> [(&'static str, u64); 8] {
+    pub fn by_operation(&self) -> [(&'static str, u64); 14] {
         [
             ("ListStreams", self.list_streams),
             ("GetMetricData", self.get_metric_data),
@@ -60,6 +65,15 @@ impl ApiCalls {
             ("ListTags", self.list_tags),
             ("ListEventSourceMappings", self.list_event_source_mappings),
             ("ListMetrics", self.list_metrics),
+            ("ListQueues", self.list_queues),
+            ("ListTopics", self.list_topics),
+            ("ListQueueTags", self.list_queue_tags),
+            ("ListTagsForResource", self.list_tags_for_resource),
+            ("GetQueueAttributes", self.get_queue_attributes),
+            (
+                "GetFunctionEventInvokeConfig",
+                self.get_function_event_invoke_config,
+            ),
         ]
     }
 
@@ -73,6 +87,12 @@ impl ApiCalls {
         self.list_tags += other.list_tags;
         self.list_event_source_mappings += other.list_event_source_mappings;
         self.list_metrics += other.list_metrics;
+        self.list_queues += other.list_queues;
+        self.list_topics += other.list_topics;
+        self.list_queue_tags += other.list_queue_tags;
+        self.list_tags_for_resource += other.list_tags_for_resource;
+        self.get_queue_attributes += other.get_queue_attributes;
+        self.get_function_event_invoke_config += other.get_function_event_invoke_config;
     }
 }
 

@@ -1,5 +1,5 @@
-//! Discovery: every stream (ListStreams) and every function (ListFunctions), every page, so
-//! untagged resources are found too.
+//! Discovery: every stream (ListStreams), function (ListFunctions), queue (ListQueues) and
+//! topic (ListTopics), every page, so untagged resources are found too.
 
 use std::collections::BTreeMap;
 
@@ -96,6 +96,11 @@ impl Collector {
                     name: name.to_string(),
                     fields,
                     arn: f.function_arn().map(str::to_string),
+                    dead_letter_arn: f
+                        .dead_letter_config()
+                        .and_then(|d| d.target_arn())
+                        .filter(|arn| !arn.is_empty())
+                        .map(str::to_string),
                 });
             }
             marker = resp.next_marker().map(str::to_string);
@@ -105,6 +110,80 @@ impl Collector {
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
+    }
+
+    pub(crate) fn sqs_client(&self) -> Result<&aws_sdk_sqs::Client, CollectError> {
+        self.sqs.as_ref().ok_or(CollectError::Call {
+            operation: "ListQueues",
+            message: "no SQS client configured".to_string(),
+        })
+    }
+
+    pub(crate) fn sns_client(&self) -> Result<&aws_sdk_sns::Client, CollectError> {
+        self.sns.as_ref().ok_or(CollectError::Call {
+            operation: "ListTopics",
+            message: "no SNS client configured".to_string(),
+        })
+    }
+
+    /// Lists every queue (ListQueues, 1,000 a page, following `NextToken`): name to URL.
+    pub async fn discover_queues(
+        &self,
+        calls: &mut ApiCalls,
+    ) -> Result<BTreeMap<String, String>, CollectError> {
+        let sqs = self.sqs_client()?;
+        let mut out = BTreeMap::new();
+        let mut token: Option<String> = None;
+        loop {
+            calls.list_queues += 1;
+            let resp = sqs
+                .list_queues()
+                .max_results(1000)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| call_error("ListQueues", &e))?;
+            for url in resp.queue_urls() {
+                if let Some(name) = url.rsplit('/').next().filter(|n| !n.is_empty()) {
+                    out.insert(name.to_string(), url.clone());
+                }
+            }
+            token = resp.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Lists every topic (ListTopics, following `NextToken`): name to ARN.
+    pub async fn discover_topics(
+        &self,
+        calls: &mut ApiCalls,
+    ) -> Result<BTreeMap<String, String>, CollectError> {
+        let sns = self.sns_client()?;
+        let mut out = BTreeMap::new();
+        let mut token: Option<String> = None;
+        loop {
+            calls.list_topics += 1;
+            let resp = sns
+                .list_topics()
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| call_error("ListTopics", &e))?;
+            for topic in resp.topics() {
+                let Some(arn) = topic.topic_arn() else {
+                    continue;
+                };
+                if let Some(name) = arn.rsplit(':').next().filter(|n| !n.is_empty()) {
+                    out.insert(name.to_string(), arn.to_string());
+                }
+            }
+            token = resp.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(out);
+            }
+        }
     }
 }
 
@@ -117,4 +196,6 @@ pub struct FunctionSummary {
     pub fields: BTreeMap<String, FieldValue>,
     /// Its ARN, for ListTags.
     pub arn: Option<String>,
+    /// Its dead-letter queue or topic (`DeadLetterConfig.TargetArn`), if any.
+    pub dead_letter_arn: Option<String>,
 }

@@ -1,5 +1,6 @@
-//! The inventory: every stream (DescribeStreamSummary, its tags) and every function
-//! collected (its configuration, tags and event source mappings), as inventory objects.
+//! The inventory: every stream (DescribeStreamSummary, its tags), every function collected
+//! (its configuration, tags and event source mappings), every queue (GetQueueAttributes, and
+//! the functions whose failures it catches) and every topic, as inventory objects.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -146,6 +147,113 @@ impl Collector {
             });
         }
         Ok(out)
+    }
+
+    /// The inventory of these queues (those a cycle collected): their attributes
+    /// (GetQueueAttributes), tags (the filters' cache only) and pipeline links: `Functions`
+    /// (the functions whose failures the queue catches), `LinkTypes` (`on-failure`,
+    /// `dead-letter`, `async-on-failure`) and `EventSources` (the stream or queue ARNs of the
+    /// mappings), each a comma-separated list.
+    pub async fn inventory_queues(
+        &self,
+        queues: &[String],
+        links: &[crate::PipelineLink],
+        calls: &mut ApiCalls,
+    ) -> Result<Vec<InventoryObject>, CollectError> {
+        use aws_sdk_sqs::types::QueueAttributeName;
+        let sqs = self.sqs_client()?;
+        let mut out = Vec::new();
+        for name in queues {
+            let Some(url) = self.queue_urls.get(name) else {
+                continue;
+            };
+            calls.get_queue_attributes += 1;
+            let resp = match sqs
+                .get_queue_attributes()
+                .queue_url(url)
+                .attribute_names(QueueAttributeName::All)
+                .send()
+                .await
+            {
+                Ok(r) => r,
+                Err(e) if crate::tags::is_missing_queue(&code(&e)) => continue,
+                Err(e) => return Err(call_error("GetQueueAttributes", &e)),
+            };
+            let mut fields: BTreeMap<String, FieldValue> = BTreeMap::new();
+            fields.insert("QueueName".into(), name.as_str().into());
+            fields.insert("QueueUrl".into(), url.as_str().into());
+            let kept = [
+                "QueueArn",
+                "VisibilityTimeout",
+                "MessageRetentionPeriod",
+                "DelaySeconds",
+                "MaximumMessageSize",
+                "ReceiveMessageWaitTimeSeconds",
+                "RedrivePolicy",
+                "FifoQueue",
+                "CreatedTimestamp",
+            ];
+            for (key, value) in resp.attributes().into_iter().flatten() {
+                if kept.contains(&key.as_str()) {
+                    let value = match value.parse::<i64>() {
+                        Ok(n) if key.as_str() != "QueueArn" => n.into(),
+                        _ => value.as_str().into(),
+                    };
+                    fields.insert(key.as_str().to_string(), value);
+                }
+            }
+            let linked: Vec<&crate::PipelineLink> =
+                links.iter().filter(|l| &l.queue == name).collect();
+            let mut list = |key: &str, values: BTreeSet<&str>| {
+                if !values.is_empty() {
+                    let joined: Vec<&str> = values.into_iter().collect();
+                    fields.insert(key.to_string(), joined.join(",").into());
+                }
+            };
+            list(
+                "Functions",
+                linked.iter().map(|l| l.function.as_str()).collect(),
+            );
+            list("LinkTypes", linked.iter().map(|l| l.kind.as_str()).collect());
+            list(
+                "EventSources",
+                linked.iter().filter_map(|l| l.source_arn.as_deref()).collect(),
+            );
+            fields.insert("RegionId".into(), self.config.region.clone().into());
+            if let Some(FieldValue::Str(arn)) = fields.get("QueueArn").cloned() {
+                self.account_fields(&arn, &mut fields);
+            }
+            out.push(InventoryObject {
+                class: "aws_sqs".into(),
+                name: name.clone(),
+                fields,
+                tags: self.cached_tags(Namespace::Sqs, name).unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The inventory of these topics (those a cycle collected): name, ARN, region, account
+    /// and tags (the filters' cache only).
+    pub fn inventory_topics(&self, topics: &[String]) -> Vec<InventoryObject> {
+        let mut out = Vec::new();
+        for name in topics {
+            let Some(arn) = self.topic_arns.get(name) else {
+                continue;
+            };
+            let mut fields: BTreeMap<String, FieldValue> = BTreeMap::new();
+            fields.insert("TopicName".into(), name.as_str().into());
+            fields.insert("TopicArn".into(), arn.as_str().into());
+            fields.insert("RegionId".into(), self.config.region.clone().into());
+            self.account_fields(arn, &mut fields);
+            out.push(InventoryObject {
+                class: "aws_sns".into(),
+                name: name.clone(),
+                fields,
+                tags: self.cached_tags(Namespace::Sns, name).unwrap_or_default(),
+            });
+        }
+        out
     }
 
     /// `AccountId` from a resource's ARN and `AccountName` (the configured name, else the ID).

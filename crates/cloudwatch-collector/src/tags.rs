@@ -1,5 +1,6 @@
 //! Tag filters: the resources whose tags match are collected. Tags are read with
-//! ListTagsForStream and Lambda's ListTags, and cached for `tag_refresh`.
+//! ListTagsForStream, Lambda's ListTags, ListQueueTags and SNS's ListTagsForResource, and
+//! cached for `tag_refresh`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -29,19 +30,17 @@ impl Collector {
     /// Keeps the resources whose tags pass every filter of the namespace. Tags come from
     /// the cache while younger than `tag_refresh`, else ListTagsForStream / ListTags. A
     /// resource whose tags cannot be read is left out of this cycle and the error reported
-    /// (the window then stays, so it is read again next cycle).
+    /// (the window then stays, so it is read again next cycle). `ids` holds what the tag
+    /// calls address a resource by, by name: a function's or topic's ARN, a queue's URL.
     pub(crate) async fn filter_by_tags(
         &mut self,
         namespace: Namespace,
         listed: Vec<String>,
-        arns: &HashMap<String, String>,
+        ids: &HashMap<String, String>,
         now_ms: i64,
         cycle: &mut Cycle,
     ) -> Vec<String> {
-        let filters = match namespace {
-            Namespace::Kinesis => self.config.kinesis_tag_filters.clone(),
-            Namespace::Lambda => self.config.lambda_tag_filters.clone(),
-        };
+        let filters = self.tag_filters(namespace).to_vec();
         let refresh = self.config.tag_refresh.as_millis() as i64;
         let listed_set: BTreeSet<String> = listed.iter().cloned().collect();
         self.tags
@@ -57,12 +56,14 @@ impl Collector {
             let tags = match cached {
                 Some(tags) => tags,
                 None => {
-                    let read = match namespace {
-                        Namespace::Kinesis => self.stream_tags(&name, &mut cycle.calls).await,
-                        Namespace::Lambda => match arns.get(&name) {
-                            Some(arn) => self.function_tags(arn, &mut cycle.calls).await,
-                            None => Ok(Some(BTreeMap::new())),
-                        },
+                    let read = match (namespace, ids.get(&name)) {
+                        (Namespace::Kinesis, _) => self.stream_tags(&name, &mut cycle.calls).await,
+                        (Namespace::Lambda, Some(arn)) => {
+                            self.function_tags(arn, &mut cycle.calls).await
+                        }
+                        (Namespace::Sqs, Some(url)) => self.queue_tags(url, &mut cycle.calls).await,
+                        (Namespace::Sns, Some(arn)) => self.topic_tags(arn, &mut cycle.calls).await,
+                        (_, None) => Ok(Some(BTreeMap::new())),
                     };
                     match read {
                         Ok(Some(tags)) => {
@@ -140,6 +141,45 @@ impl Collector {
         }
     }
 
+    /// A queue's tags (ListQueueTags); `None` when it no longer exists.
+    pub(crate) async fn queue_tags(
+        &self,
+        url: &str,
+        calls: &mut ApiCalls,
+    ) -> Result<Option<BTreeMap<String, String>>, CollectError> {
+        let sqs = self.sqs_client()?;
+        calls.list_queue_tags += 1;
+        match sqs.list_queue_tags().queue_url(url).send().await {
+            Ok(resp) => Ok(Some(
+                resp.tags()
+                    .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            )),
+            Err(e) if is_missing_queue(&code(&e)) => Ok(None),
+            Err(e) => Err(call_error("ListQueueTags", &e)),
+        }
+    }
+
+    /// A topic's tags (ListTagsForResource); `None` when it no longer exists.
+    pub(crate) async fn topic_tags(
+        &self,
+        arn: &str,
+        calls: &mut ApiCalls,
+    ) -> Result<Option<BTreeMap<String, String>>, CollectError> {
+        let sns = self.sns_client()?;
+        calls.list_tags_for_resource += 1;
+        match sns.list_tags_for_resource().resource_arn(arn).send().await {
+            Ok(resp) => Ok(Some(
+                resp.tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect(),
+            )),
+            Err(e) if matches!(code(&e).as_str(), "NotFound" | "ResourceNotFound") => Ok(None),
+            Err(e) => Err(call_error("ListTagsForResource", &e)),
+        }
+    }
+
     /// Tags the filters read this cycle or lately, so the inventory need not read them again.
     pub(crate) fn cached_tags(
         &self,
@@ -150,4 +190,10 @@ impl Collector {
             .get(&(namespace, name.to_string()))
             .map(|(_, tags)| tags.clone())
     }
+}
+
+/// Whether an SQS error code says the queue does not exist (the JSON protocol's
+/// `QueueDoesNotExist`, the query protocol's `AWS.SimpleQueueService.NonExistentQueue`).
+pub(crate) fn is_missing_queue(code: &str) -> bool {
+    code == "QueueDoesNotExist" || code.ends_with("NonExistentQueue")
 }

@@ -18,6 +18,7 @@ use crate::runtime_api::{
     InstanceSide, Invocation, Lifecycle, NextInvocation, Outcome, RuntimeEndpoint, ServedRuntimeApi,
 };
 use crate::timing::Time;
+use crate::usage;
 use crate::{INIT_TIMEOUT, LambdaEngine};
 
 /// A running instance.
@@ -240,19 +241,15 @@ impl Instance {
         }
     }
 
-    /// The process's peak resident memory in MB (VmHWM), as REPORT's `Max Memory Used`.
-    pub(crate) fn max_memory_mb(&self) -> u64 {
-        let Some(pid) = self.child.id() else {
-            return 0;
-        };
-        std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("VmHWM:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            })
-            .map_or(0, |kb| kb.div_ceil(1024))
+    /// The process's peak resident memory in whole MB, rounded up (VmHWM), as REPORT's
+    /// `Max Memory Used`; `None` once the process is gone or off Linux.
+    pub(crate) fn max_memory_mb(&self) -> Option<u64> {
+        usage::peak_rss_kb(self.child.id()?).map(|kb| kb.div_ceil(1024))
+    }
+
+    /// The CPU time the process has used so far; `None` once it is gone or off Linux.
+    pub(crate) fn cpu_time(&self) -> Option<Duration> {
+        usage::cpu_time(self.child.id()?)
     }
 
     /// Stops the process.

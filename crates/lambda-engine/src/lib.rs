@@ -8,7 +8,9 @@
 //! whose initialisation is timed as `Init Duration`). Concurrency is limited per account and
 //! per function (reserved concurrency) and excess invocations are throttled. A function's
 //! output becomes its log, framed by the `START`, `END` and `REPORT` lines Lambda writes, and
-//! every invocation is counted in the `AWS/Lambda` metrics of the engine's metric store.
+//! every invocation is counted in the `AWS/Lambda` metrics of the engine's metric store, and
+//! described in the `LambdaInsights` ones (what the instance's process used, read from
+//! `/proc` on Linux) with the engine's own cold-start count.
 //! Embedded Metric Format lines in the output become custom metrics, as CloudWatch Logs
 //! extracts them.
 //!
@@ -35,6 +37,7 @@ pub mod recursion;
 pub mod runtime_api;
 mod state;
 mod timing;
+mod usage;
 pub mod versions;
 
 use std::collections::BTreeMap;
@@ -683,10 +686,21 @@ impl LambdaEngine {
         };
         let epoch_secs = (self.inner.time.now_ms() / 1000) as u64;
         let trace_id = recursion::trace_id(&request_id, &function_arn, depth, epoch_secs);
+        let rx_bytes = payload.len();
+        let cpu_before = instance.cpu_time();
         let outcome = instance
             .run(request_id.clone(), payload, invoked_arn, trace_id, timeout)
             .await;
         let duration = started.elapsed();
+        let cpu_time = instance
+            .cpu_time()
+            .zip(cpu_before)
+            .map(|(after, before)| after.saturating_sub(before));
+        let tx_bytes = match &outcome {
+            instance::RunOutcome::Done(runtime_api::Outcome::Response(body))
+            | instance::RunOutcome::Done(runtime_api::Outcome::Error { body, .. }) => body.len(),
+            _ => 0,
+        };
         let (payload, function_error, keep) = match outcome {
             instance::RunOutcome::Done(runtime_api::Outcome::Response(body)) => (body, None, true),
             instance::RunOutcome::Done(runtime_api::Outcome::Error { body, .. }) => {
@@ -721,7 +735,20 @@ impl LambdaEngine {
                 )
             }
         };
-        let max_memory_mb = instance.max_memory_mb();
+        let used_memory_max_mb = instance.max_memory_mb();
+        self.inner.metrics.insights(&metrics::InvocationUsage {
+            function: name,
+            version: &config.version,
+            memory_size_mb: config.memory_mb,
+            used_memory_max_mb,
+            cpu_time,
+            init_duration,
+            rx_bytes,
+            tx_bytes,
+        });
+        if init_duration.is_some() {
+            self.inner.metrics.cold_start(name);
+        }
         f.logs
             .push(&instance.stream, format!("END RequestId: {request_id}"));
         let mut report = format!(
@@ -729,7 +756,7 @@ impl LambdaEngine {
             duration.as_secs_f64() * 1000.0,
             duration.as_millis().max(1),
             config.memory_mb,
-            max_memory_mb
+            used_memory_max_mb.unwrap_or(0)
         );
         if let Some(init) = init_duration {
             report.push_str(&format!(

@@ -1,13 +1,15 @@
 //! The `AWS/Lambda` metrics an invocation produces, per function (`FunctionName`), per
 //! version or alias (`Resource`, `ExecutedVersion`) and account-wide (no dimension), each
 //! recorded through its definition in `metric_store::catalog::lambda` (name, unit and the
-//! dimension sets it may carry); and the metrics of a function's Embedded Metric Format log
-//! lines, as CloudWatch Logs extracts them.
+//! dimension sets it may carry); what Lambda Insights publishes per invocation
+//! (`LambdaInsights`, per `function_name` and `function_name` + `version`) and the engine's
+//! own cold-start count (`StreamwatchEngine`); and the metrics of a function's Embedded Metric
+//! Format log lines, as CloudWatch Logs extracts them.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use metric_store::catalog::{MetricDef, lambda};
+use metric_store::catalog::{MetricDef, lambda, lambda_insights, streamwatch_engine};
 use metric_store::{MetricKey, Store, Unit};
 
 /// `AWS/Lambda`.
@@ -39,6 +41,28 @@ impl<'a> Target<'a> {
             resource: Some((resource, executed)),
         }
     }
+}
+
+/// What one invocation used, as Lambda Insights reports it; a figure the engine could not
+/// read (the process had ended, or not on Linux) is `None` and left out.
+#[derive(Debug, Clone, Copy)]
+pub struct InvocationUsage<'a> {
+    /// The function name.
+    pub function: &'a str,
+    /// The version that ran (`$LATEST` or a number).
+    pub version: &'a str,
+    /// The function's MemorySize, MB.
+    pub memory_size_mb: u32,
+    /// The instance's peak memory so far, whole MB.
+    pub used_memory_max_mb: Option<u64>,
+    /// CPU time used during the invocation.
+    pub cpu_time: Option<Duration>,
+    /// Initialisation time, on a cold start.
+    pub init_duration: Option<Duration>,
+    /// Bytes the function received (the event).
+    pub rx_bytes: usize,
+    /// Bytes the function sent (its response or error document).
+    pub tx_bytes: usize,
 }
 
 /// Records into the engine's metric store.
@@ -153,6 +177,57 @@ impl LambdaMetrics {
     /// A failed send to a function's dead-letter queue (DeadLetterErrors).
     pub fn dead_letter_error(&self, function: &str) {
         self.record(&lambda::DEAD_LETTER_ERRORS, function, 1.0);
+    }
+
+    /// One invocation's `LambdaInsights` datapoints, one of each metric it has a figure for,
+    /// per function and per function version.
+    pub fn insights(&self, usage: &InvocationUsage<'_>) {
+        let by_function = [("function_name", usage.function)];
+        let by_version = [
+            ("function_name", usage.function),
+            ("version", usage.version),
+        ];
+        let sets: [&[(&str, &str)]; 2] = [&by_function, &by_version];
+        let total = f64::from(usage.memory_size_mb);
+        self.record_under(&lambda_insights::TOTAL_MEMORY, &sets, total);
+        if let Some(used) = usage.used_memory_max_mb {
+            let used = used as f64;
+            self.record_under(&lambda_insights::USED_MEMORY_MAX, &sets, used);
+            if total > 0.0 {
+                self.record_under(
+                    &lambda_insights::MEMORY_UTILIZATION,
+                    &sets,
+                    used / total * 100.0,
+                );
+            }
+        }
+        if let Some(cpu) = usage.cpu_time {
+            self.record_under(
+                &lambda_insights::CPU_TOTAL_TIME,
+                &sets,
+                cpu.as_secs_f64() * 1000.0,
+            );
+        }
+        if let Some(init) = usage.init_duration {
+            self.record_under(
+                &lambda_insights::INIT_DURATION,
+                &sets,
+                init.as_secs_f64() * 1000.0,
+            );
+        }
+        let (rx, tx) = (usage.rx_bytes as f64, usage.tx_bytes as f64);
+        self.record_under(&lambda_insights::RX_BYTES, &sets, rx);
+        self.record_under(&lambda_insights::TX_BYTES, &sets, tx);
+        self.record_under(&lambda_insights::TOTAL_NETWORK, &sets, rx + tx);
+    }
+
+    /// An invocation served by a newly started instance (the engine's `ColdStarts`).
+    pub fn cold_start(&self, function: &str) {
+        self.record_under(
+            &streamwatch_engine::COLD_STARTS,
+            &[&[("FunctionName", function)]],
+            1.0,
+        );
     }
 
     /// Extracts the metrics of an Embedded Metric Format log line, as CloudWatch Logs does
@@ -289,6 +364,68 @@ mod tests {
                 .collect();
             assert!(def.key(&dims).is_ok(), "{key:?}");
         }
+    }
+
+    #[test]
+    fn insights_land_per_function_and_version_leaving_out_what_was_not_read() {
+        let store = Arc::new(Store::new());
+        let m = LambdaMetrics::new(store.clone());
+        let usage = InvocationUsage {
+            function: "f",
+            version: "$LATEST",
+            memory_size_mb: 256,
+            used_memory_max_mb: Some(64),
+            cpu_time: Some(Duration::from_millis(20)),
+            init_duration: Some(Duration::from_millis(150)),
+            rx_bytes: 10,
+            tx_bytes: 5,
+        };
+        m.insights(&usage);
+        m.insights(&InvocationUsage {
+            used_memory_max_mb: None,
+            cpu_time: None,
+            init_duration: None,
+            ..usage
+        });
+        m.cold_start("f");
+        let sum = |namespace: &str, name: &str, dims: &[(&str, &str)]| -> (f64, f64) {
+            let key = MetricKey::new(namespace, name, dims.iter().copied()).unwrap();
+            let now = store.now_ms();
+            let points = store
+                .query(
+                    &key,
+                    now - 60_000,
+                    now + 60_000,
+                    60,
+                    &[
+                        metric_store::Statistic::Sum,
+                        metric_store::Statistic::SampleCount,
+                    ],
+                )
+                .unwrap();
+            points.iter().fold((0.0, 0.0), |(s, n), p| {
+                (
+                    s + p.values[0].unwrap_or(0.0),
+                    n + p.values[1].unwrap_or(0.0),
+                )
+            })
+        };
+        let by_version = [("function_name", "f"), ("version", "$LATEST")];
+        for dims in [&[("function_name", "f")][..], &by_version] {
+            assert_eq!(sum("LambdaInsights", "total_memory", dims), (512.0, 2.0));
+            assert_eq!(sum("LambdaInsights", "used_memory_max", dims), (64.0, 1.0));
+            assert_eq!(
+                sum("LambdaInsights", "memory_utilization", dims),
+                (25.0, 1.0)
+            );
+            assert_eq!(sum("LambdaInsights", "cpu_total_time", dims), (20.0, 1.0));
+            assert_eq!(sum("LambdaInsights", "init_duration", dims), (150.0, 1.0));
+            assert_eq!(sum("LambdaInsights", "total_network", dims), (30.0, 2.0));
+        }
+        assert_eq!(
+            sum("StreamwatchEngine", "ColdStarts", &[("FunctionName", "f")]),
+            (1.0, 1.0)
+        );
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! generated from them ([`markdown`]) and a test keeps it in step.
 //!
 //! Units and dimension sets are AWS's, from the CloudWatch documentation of the `AWS/Kinesis`
-//! `AWS/Lambda`, `AWS/SQS` and `AWS/SNS` namespaces; the descriptions are ours.
+//! `AWS/Lambda`, `AWS/SQS` and `AWS/SNS` namespaces and of Lambda Insights (`LambdaInsights`);
+//! the descriptions are ours. `StreamwatchEngine` is streamwatch's own namespace.
 
 use crate::{Error, MetricKey, SeriesHandle, Statistic, Store, Unit};
 
@@ -212,8 +213,10 @@ catalogue! {
         PROVISIONED_CONCURRENCY_UTILIZATION: "ProvisionedConcurrencyUtilization", None, [["FunctionName", "Resource"]],
             "Provisioned concurrent executions divided by the provisioned concurrency configured.";
         UNRESERVED_CONCURRENT_EXECUTIONS: "UnreservedConcurrentExecutions", Count, [[]],
+            collect [Maximum],
             "Concurrent executions of functions without reserved concurrency.";
         CLAIMED_ACCOUNT_CONCURRENCY: "ClaimedAccountConcurrency", Count, [[]],
+            collect [Maximum],
             "Concurrency not available for on-demand invocations (reserved plus provisioned plus unreserved in use).";
         ASYNC_EVENTS_RECEIVED: "AsyncEventsReceived", Count, [[], ["FunctionName"], ["FunctionName", "Resource"]],
             collect [Sum],
@@ -231,50 +234,118 @@ catalogue! {
     /// `$ENVIRONMENT` or `dev`, and the function's name).
     pipeline ("KinesisLambdaPipeline") {
         RECORD_PROCESSING_LATENCY: "RecordProcessingLatency", Milliseconds, [["Environment", "Pipeline"]],
+            collect [Average, Maximum, Percentile(99.0)],
             "Time from a record's arrival in the stream to the end of its handler, per record handled successfully.";
         BATCH_SIZE: "BatchSize", Count, [["Environment", "Pipeline"]],
+            collect [Average, Maximum],
             "Records in one batch the function received.";
         RECORD_PROCESSING_SUCCESS: "RecordProcessingSuccess", Count, [["Environment", "Pipeline"]],
+            collect [Sum],
             "Records of one batch handled successfully.";
         RECORD_PROCESSING_FAILURE: "RecordProcessingFailure", Count, [["Environment", "Pipeline"]],
+            collect [Sum],
             "Records of one batch whose handler failed.";
         DOWNSTREAM_WRITE_LATENCY: "DownstreamWriteLatency", Milliseconds, [["Environment", "Pipeline"]],
+            collect [Average, Maximum, Percentile(99.0)],
             "Time taken by one timed write to a downstream store.";
         DOWNSTREAM_WRITE_SUCCESS: "DownstreamWriteSuccess", Count, [["Environment", "Pipeline"]],
+            collect [Average, SampleCount],
             "1 for each timed downstream write that succeeded, 0 for each that failed; Average is the success rate.";
+    }
+
+    /// `LambdaInsights`: what the Lambda Insights extension publishes once per invocation, per
+    /// function (`function_name`) and per function version (`function_name`, `version`).
+    /// The engine publishes them for every function it runs, read from the instance's
+    /// process on Linux (see each metric for what it measures there).
+    lambda_insights ("LambdaInsights") {
+        CPU_TOTAL_TIME: "cpu_total_time", Milliseconds, [["function_name"], ["function_name", "version"]],
+            collect [Average, Maximum],
+            "CPU time (user plus system) the function used during one invocation. Engine: the runtime process's utime and stime (and those of its reaped children) from /proc/<pid>/stat, read before and after the invocation.";
+        INIT_DURATION: "init_duration", Milliseconds, [["function_name"], ["function_name", "version"]],
+            collect [Average, Maximum, SampleCount],
+            "Time spent in the init phase of a new execution environment, published on cold starts only; SampleCount counts cold starts. Engine: from the process's start to its first call for work, as REPORT's Init Duration.";
+        MEMORY_UTILIZATION: "memory_utilization", Percent, [["function_name"], ["function_name", "version"]],
+            collect [Maximum],
+            "Peak memory as a percentage of the memory configured for the function (used_memory_max / total_memory * 100).";
+        USED_MEMORY_MAX: "used_memory_max", Megabytes, [["function_name"], ["function_name", "version"]],
+            collect [Maximum],
+            "Peak memory of the execution environment so far, in whole megabytes. Engine: the runtime process's peak resident set (VmHWM of /proc/<pid>/status, rounded up), as REPORT's Max Memory Used; its children are not added.";
+        TOTAL_MEMORY: "total_memory", Megabytes, [["function_name"], ["function_name", "version"]],
+            "Memory configured for the function (its MemorySize).";
+        RX_BYTES: "rx_bytes", Bytes, [["function_name"], ["function_name", "version"]],
+            "Bytes the function received during one invocation. Engine: only the event it read from the Runtime API (Linux counts network bytes per interface, not per process, so the function's own calls are not seen).";
+        TX_BYTES: "tx_bytes", Bytes, [["function_name"], ["function_name", "version"]],
+            "Bytes the function sent during one invocation. Engine: only the response or error document it posted to the Runtime API.";
+        TOTAL_NETWORK: "total_network", Bytes, [["function_name"], ["function_name", "version"]],
+            "rx_bytes plus tx_bytes; on AWS above zero even for functions without I/O, from the runtime's own calls.";
+        TMP_USED: "tmp_used", Bytes, [["function_name"], ["function_name", "version"]],
+            "Space used in the execution environment's /tmp. Not published by the engine: its instances share the host's /tmp.";
+        TMP_FREE: "tmp_free", Bytes, [["function_name"], ["function_name", "version"]],
+            "Space free in the execution environment's /tmp. Not published by the engine: its instances share the host's /tmp.";
+    }
+
+    /// `StreamwatchEngine`: streamwatch's own CloudWatch metrics about the functions the
+    /// engine runs; not an AWS namespace (AWS has no such metric; a cold start shows there
+    /// only as an `init_duration` datapoint or REPORT's Init Duration).
+    streamwatch_engine ("StreamwatchEngine") {
+        COLD_STARTS: "ColdStarts", Count, [["FunctionName"]],
+            collect [Sum],
+            "1 for each invocation the engine served by starting a new instance of the function (on demand, not provisioned); Sum counts cold starts.";
+    }
+
+    /// `StreamwatchPipeline`: what `streamwatch collect` derives for a pipeline from the
+    /// series AWS publishes (AWS publishes none of these), per function and the queue that
+    /// catches its failures.
+    pipeline_derived ("StreamwatchPipeline") {
+        DLQ_MESSAGES: "DLQMessages", Count, [["FunctionName", "QueueName"]],
+            collect [Sum],
+            "Messages that reached a function's dead-letter queue or on-failure destination (the queue's AWS/SQS NumberOfMessagesSent), for each queue linked to the function by an event source mapping, its DeadLetterConfig or its asynchronous on-failure destination; for a stream source each message stands for one failed batch.";
     }
 
     /// `AWS/SQS`: per queue (QueueName). The `Approximate*` gauges are sampled once a minute.
     sqs ("AWS/SQS") {
         MESSAGES_SENT: "NumberOfMessagesSent", Count, [["QueueName"]],
+            collect [Sum],
             "Messages added to the queue (SendMessage, SendMessageBatch entries).";
         MESSAGES_RECEIVED: "NumberOfMessagesReceived", Count, [["QueueName"]],
+            collect [Sum],
             "Messages returned by ReceiveMessage calls.";
         MESSAGES_DELETED: "NumberOfMessagesDeleted", Count, [["QueueName"]],
+            collect [Sum],
             "Messages deleted with a current receipt handle.";
         EMPTY_RECEIVES: "NumberOfEmptyReceives", Count, [["QueueName"]],
+            collect [Sum],
             "ReceiveMessage calls that returned no message.";
         SENT_MESSAGE_SIZE: "SentMessageSize", Bytes, [["QueueName"]],
+            collect [Average],
             "Size of one message added to the queue.";
         MESSAGES_VISIBLE: "ApproximateNumberOfMessagesVisible", Count, [["QueueName"]],
+            collect [Maximum],
             "Messages available for retrieval when sampled.";
         MESSAGES_NOT_VISIBLE: "ApproximateNumberOfMessagesNotVisible", Count, [["QueueName"]],
+            collect [Maximum],
             "Messages received and not yet deleted nor back to visible (in flight) when sampled.";
         MESSAGES_DELAYED: "ApproximateNumberOfMessagesDelayed", Count, [["QueueName"]],
+            collect [Maximum],
             "Messages still within their delivery delay when sampled.";
         AGE_OF_OLDEST: "ApproximateAgeOfOldestMessage", Seconds, [["QueueName"]],
+            collect [Maximum],
             "Age of the oldest message still in the queue when sampled; not published for an empty queue.";
     }
 
     /// `AWS/SNS`: per topic (TopicName).
     sns ("AWS/SNS") {
         MESSAGES_PUBLISHED: "NumberOfMessagesPublished", Count, [["TopicName"]],
+            collect [Sum],
             "Messages published to the topic (Publish, PublishBatch entries, alarm notifications).";
         NOTIFICATIONS_DELIVERED: "NumberOfNotificationsDelivered", Count, [["TopicName"]],
+            collect [Sum],
             "Messages delivered to a subscription's endpoint (queue accepted, function invocation queued, HTTP 2xx).";
         NOTIFICATIONS_FAILED: "NumberOfNotificationsFailed", Count, [["TopicName"]],
+            collect [Sum],
             "Messages a subscription's endpoint did not accept (no retries are made).";
         PUBLISH_SIZE: "PublishSize", Bytes, [["TopicName"]],
+            collect [Average],
             "Size of one published message, attributes included.";
     }
 }
@@ -701,6 +772,22 @@ mod tests {
             );
         }
         assert!(markdown().contains("| streamwatch_metric_series | gauge | (none) |"));
+    }
+
+    #[test]
+    fn lambda_insights_is_published_per_function_and_version() {
+        for d in lambda_insights::ALL {
+            assert_eq!(
+                d.dimension_sets,
+                &[&["function_name"][..], &["function_name", "version"][..]],
+                "{}",
+                d.name
+            );
+        }
+        assert_eq!(lambda_insights::USED_MEMORY_MAX.unit, Unit::Megabytes);
+        assert_eq!(lambda_insights::MEMORY_UTILIZATION.unit, Unit::Percent);
+        // Ours, so neither reserved for AWS nor under the EMF exporter's `Streamwatch/<service>`.
+        assert!(!streamwatch_engine::NAMESPACE.contains('/'));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Lambda on the engine's one port, next to Kinesis and CloudWatch: a real function binary
 //! (lambda-test-functions' examples/echo_function.rs, on the `lambda_runtime` crate) deployed and
-//! invoked with aws-sdk-lambda, its AWS/Lambda metrics read back with aws-sdk-cloudwatch.
+//! invoked with aws-sdk-lambda, its AWS/Lambda and LambdaInsights metrics read back with
+//! aws-sdk-cloudwatch.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -83,6 +84,159 @@ async fn functions_run_on_the_engine_port_and_publish_their_metrics() {
     assert_eq!(total("invocations"), 5.0);
     assert_eq!(total("errors"), 1.0);
     assert!(total("duration") > 0.0);
+    p.server.shutdown().await.unwrap();
+}
+
+/// What Lambda Insights publishes, read from the instance's process: two invocations in a
+/// row run on one instance, so one cold start and one init_duration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn functions_publish_lambda_insights_read_from_their_process() {
+    let p = Stack::start().await;
+    p.deploy("insights", "echo_function", &[]).await;
+    p.lambda
+        .update_function_configuration()
+        .function_name("insights")
+        .memory_size(256)
+        .send()
+        .await
+        .unwrap();
+    let event = r#"{"action":"echo","pad":"0123456789"}"#;
+    let mut answered = 0;
+    for _ in 0..2 {
+        let out = p
+            .lambda
+            .invoke()
+            .function_name("insights")
+            .payload(Blob::new(event))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.function_error(), None);
+        answered += out.payload().unwrap().as_ref().len();
+    }
+
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let query = |id: &str, namespace: &str, metric: &str, dimension: (&str, &str), stat: &str| {
+        MetricDataQuery::builder()
+            .id(id)
+            .metric_stat(
+                MetricStat::builder()
+                    .metric(
+                        Metric::builder()
+                            .namespace(namespace)
+                            .metric_name(metric)
+                            .dimensions(
+                                Dimension::builder()
+                                    .name(dimension.0)
+                                    .value(dimension.1)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .period(60)
+                    .stat(stat)
+                    .build(),
+            )
+            .build()
+    };
+    let insights = |id: &str, metric: &str, stat: &str| {
+        query(
+            id,
+            "LambdaInsights",
+            metric,
+            ("function_name", "insights"),
+            stat,
+        )
+    };
+    let out = p
+        .cloudwatch
+        .get_metric_data()
+        .metric_data_queries(insights("total", "total_memory", "Maximum"))
+        .metric_data_queries(insights("total_n", "total_memory", "SampleCount"))
+        .metric_data_queries(insights("used", "used_memory_max", "Maximum"))
+        .metric_data_queries(insights("utilization", "memory_utilization", "Maximum"))
+        .metric_data_queries(insights("init", "init_duration", "SampleCount"))
+        .metric_data_queries(insights("init_ms", "init_duration", "Maximum"))
+        .metric_data_queries(insights("cpu", "cpu_total_time", "Minimum"))
+        .metric_data_queries(insights("cpu_n", "cpu_total_time", "SampleCount"))
+        .metric_data_queries(insights("rx", "rx_bytes", "Sum"))
+        .metric_data_queries(insights("tx", "tx_bytes", "Sum"))
+        .metric_data_queries(insights("network", "total_network", "Sum"))
+        .metric_data_queries(query(
+            "cold",
+            "StreamwatchEngine",
+            "ColdStarts",
+            ("FunctionName", "insights"),
+            "Sum",
+        ))
+        .start_time(DateTime::from_millis(now - 600_000))
+        .end_time(DateTime::from_millis(now + 60_000))
+        .send()
+        .await
+        .unwrap();
+    let values = |id: &str| -> Vec<f64> {
+        out.metric_data_results()
+            .iter()
+            .find(|r| r.id() == Some(id))
+            .map(|r| r.values().to_vec())
+            .unwrap_or_default()
+    };
+    let sum = |id: &str| values(id).iter().sum::<f64>();
+    let max = |id: &str| values(id).into_iter().fold(f64::NAN, f64::max);
+    assert_eq!(max("total"), 256.0, "total_memory is the MemorySize");
+    assert_eq!(sum("total_n"), 2.0, "one datapoint per invocation");
+    let used = max("used");
+    assert!(used > 0.0 && used <= 256.0, "used_memory_max {used}");
+    assert!(
+        (max("utilization") - used / 256.0 * 100.0).abs() < 1e-9,
+        "memory_utilization {} for {used} MB",
+        max("utilization")
+    );
+    assert_eq!(sum("init"), 1.0, "init_duration on the cold start only");
+    assert!(max("init_ms") > 0.0);
+    assert_eq!(sum("cpu_n"), 2.0);
+    assert!(values("cpu").iter().all(|ms| *ms >= 0.0));
+    assert_eq!(sum("rx"), 2.0 * event.len() as f64, "the events read");
+    assert_eq!(sum("tx"), answered as f64, "the responses posted");
+    assert_eq!(sum("network"), sum("rx") + sum("tx"));
+    assert_eq!(sum("cold"), 1.0, "one cold start");
+
+    // Listed per function and per version; /tmp is not measured (instances share the host's).
+    let listed = p
+        .cloudwatch
+        .list_metrics()
+        .namespace("LambdaInsights")
+        .dimensions(
+            aws_sdk_cloudwatch::types::DimensionFilter::builder()
+                .name("version")
+                .value("$LATEST")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = listed
+        .metrics()
+        .iter()
+        .filter_map(|m| m.metric_name())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "cpu_total_time",
+            "init_duration",
+            "memory_utilization",
+            "rx_bytes",
+            "total_memory",
+            "total_network",
+            "tx_bytes",
+            "used_memory_max"
+        ]
+    );
     p.server.shutdown().await.unwrap();
 }
 
