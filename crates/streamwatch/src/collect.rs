@@ -343,6 +343,18 @@ impl Plan {
                     config.lambda_resource_metrics = finer;
                     config.lambda_tag_filters = ns.tags.clone();
                 }
+                Namespace::Sqs => {
+                    if let Some(m) = &ns.metrics {
+                        config.sqs_metrics = m.clone();
+                    }
+                    config.sqs_tag_filters = ns.tags.clone();
+                }
+                Namespace::Sns => {
+                    if let Some(m) = &ns.metrics {
+                        config.sns_metrics = m.clone();
+                    }
+                    config.sns_tag_filters = ns.tags.clone();
+                }
             }
         }
         config
@@ -386,8 +398,10 @@ impl RegionRun {
             }
         };
         let (kinesis, cloudwatch, lambda) = clients_of(&shared);
-        let collector =
-            Collector::new(kinesis, cloudwatch, plan.collector_config(&spec)).with_lambda(lambda);
+        let collector = Collector::new(kinesis, cloudwatch, plan.collector_config(&spec))
+            .with_lambda(lambda)
+            .with_sqs(aws_sdk_sqs::Client::new(&shared))
+            .with_sns(aws_sdk_sns::Client::new(&shared));
         RegionRun {
             region: region.to_string(),
             collector,
@@ -468,8 +482,8 @@ impl RegionRun {
             let resources = match ns.namespace {
                 Namespace::Kinesis => &cycle.streams,
                 Namespace::Lambda => &cycle.functions,
-                #[allow(unreachable_patterns)]
-                _ => continue,
+                Namespace::Sqs => &cycle.queues,
+                Namespace::Sns => &cycle.topics,
             };
             let specs = ns.metrics.clone().unwrap_or_default();
             for resource in resources {
@@ -562,6 +576,16 @@ impl RegionRun {
                     .inventory_functions(&cycle.functions, calls)
                     .await?,
             );
+        }
+        if self.namespaces.contains(&Namespace::Sqs) {
+            objects.extend(
+                self.collector
+                    .inventory_queues(&cycle.queues, &cycle.links, calls)
+                    .await?,
+            );
+        }
+        if self.namespaces.contains(&Namespace::Sns) {
+            objects.extend(self.collector.inventory_topics(&cycle.topics));
         }
         Ok(objects)
     }

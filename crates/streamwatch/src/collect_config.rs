@@ -343,6 +343,10 @@ pub fn parse(
                 &entry.resource_metrics,
                 entry.shard_level.is_some() || entry.shard_metrics.is_some(),
             ),
+            Namespace::Sqs | Namespace::Sns => bail!(
+                "unknown namespace {:?}: use aws_kinesis or aws_lambda",
+                entry.name
+            ),
         };
         if wrong {
             bail!(
@@ -357,7 +361,7 @@ pub fn parse(
             (Some(list), _) => Some(metric_specs(list)?),
             (None, Some(true)) => Some(match ns {
                 Namespace::Kinesis => cloudwatch_collector::default_shard_metrics(),
-                Namespace::Lambda => cloudwatch_collector::default_lambda_metrics(),
+                _ => cloudwatch_collector::default_lambda_metrics(),
             }),
             (None, _) => None,
         };

@@ -442,11 +442,12 @@ pub fn parse(text: &str) -> anyhow::Result<FileSettings> {
             tag_patterns.push((t.key.clone(), pattern));
         }
         let resource_dim = namespace.dimension();
-        let finer = job.dimension_name_requirements.is_empty()
-            || job
-                .dimension_name_requirements
-                .iter()
-                .any(|d| d != resource_dim);
+        let finer = namespace.finer_dimension().is_some()
+            && (job.dimension_name_requirements.is_empty()
+                || job
+                    .dimension_name_requirements
+                    .iter()
+                    .any(|d| d != resource_dim));
         if !job.custom_tags.is_empty() {
             style.custom_tags.insert(
                 ns_name.to_string(),
@@ -523,7 +524,7 @@ pub fn parse(text: &str) -> anyhow::Result<FileSettings> {
             .insert(dimensions.clone(), job.name.clone());
         let finer = dimensions
             .iter()
-            .any(|(name, _)| name == namespace.finer_dimension());
+            .any(|(name, _)| Some(name.as_str()) == namespace.finer_dimension());
         regions.extend(job.regions.iter().cloned());
         push_jobs(
             JobParts {

@@ -184,6 +184,34 @@ async fn yaces_example_configs_give_yaces_names_and_labels() {
         "{text}"
     );
 
+    // SQS.
+    stack.queue("jobs").await;
+    let text = collect(&endpoint, &fixture("sqs.yml"), &[]);
+    let queue_arn = "arn:aws:sqs:us-east-1:000000000000:jobs";
+    let labels = format!(
+        "account_id=\"000000000000\",dimension_QueueName=\"jobs\",name=\"{queue_arn}\",region=\"us-east-1\""
+    );
+    check_resource(
+        &text,
+        "aws_sqs_",
+        &[
+            "aws_sqs_number_of_messages_sent_sum",
+            "aws_sqs_number_of_messages_received_sum",
+            "aws_sqs_number_of_messages_deleted_sum",
+            "aws_sqs_approximate_age_of_oldest_message_average",
+            "aws_sqs_number_of_empty_receives_sum",
+            "aws_sqs_sent_message_size_average",
+            "aws_sqs_approximate_number_of_messages_not_visible_sum",
+            "aws_sqs_approximate_number_of_messages_delayed_sum",
+            "aws_sqs_approximate_number_of_messages_visible_sum",
+        ],
+        &labels,
+    );
+    assert!(
+        text.contains(&format!("aws_sqs_info{{name=\"{queue_arn}\"}} 0\n")),
+        "{text}"
+    );
+
     // A period that has ended carries the datapoint; nilToZero and addCloudwatchTimestamp
     // act per metric; exportedTagsOnMetrics puts the tag on every series.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
