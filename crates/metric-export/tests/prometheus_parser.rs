@@ -231,3 +231,82 @@ fn prometheus_client_parses_the_exposition() {
         ])
     );
 }
+
+/// The YACE style through the same parser: labels as written (`dimension_StreamName`,
+/// `tag_Team`), every family's labels on each series, no timestamps unless asked.
+#[test]
+fn prometheus_client_parses_the_yace_style() {
+    let samples = vec![
+        sample(
+            "AWS/Kinesis",
+            "IncomingBytes",
+            Statistic::Sum,
+            &[("StreamName", "orders")],
+            1_700_000_040_000,
+            10.0,
+        ),
+        sample(
+            "AWS/Kinesis",
+            "IncomingBytes",
+            Statistic::Sum,
+            &[
+                ("StreamName", "orders"),
+                ("ShardId", "shardId-000000000000"),
+            ],
+            1_700_000_040_000,
+            4.0,
+        ),
+    ];
+    let object = InventoryObject {
+        class: "aws_kinesis".to_owned(),
+        name: "orders".to_owned(),
+        fields: BTreeMap::from([
+            ("StreamName".to_owned(), FieldValue::from("orders")),
+            (
+                "StreamARN".to_owned(),
+                FieldValue::from("arn:aws:kinesis:us-east-1:123456789012:stream/orders"),
+            ),
+            ("RegionId".to_owned(), FieldValue::from("us-east-1")),
+            ("AccountId".to_owned(), FieldValue::from("123456789012")),
+        ]),
+        tags: BTreeMap::from([("Team".to_owned(), "data".to_owned())]),
+    };
+    let mut style = metric_export::yace::YaceStyle::default();
+    style
+        .exported_tags
+        .insert("AWS/Kinesis".to_owned(), vec!["Team".to_owned()]);
+    let options = prometheus::Options {
+        label_style: prometheus::LabelStyle::Yace(style),
+        timestamps: true,
+    };
+    let parsed = parse(&prometheus::encode_opts(&samples, &[object], &[], &options));
+    let arn = "arn:aws:kinesis:us-east-1:123456789012:stream/orders";
+    let series = |shard: &str, value: &str| {
+        json!({
+            "name": "aws_kinesis_incoming_bytes_sum",
+            "labels": {
+                "account_id": "123456789012",
+                "dimension_ShardId": shard,
+                "dimension_StreamName": "orders",
+                "name": arn,
+                "region": "us-east-1",
+                "tag_Team": "data",
+            },
+            "value": value,
+            "timestamp": null,
+        })
+    };
+    assert_eq!(
+        parsed[0]["samples"],
+        json!([series("", "10.0"), series("shardId-000000000000", "4.0")])
+    );
+    assert_eq!(
+        parsed[1]["samples"],
+        json!([{
+            "name": "aws_kinesis_info",
+            "labels": {"name": arn, "tag_Team": "data"},
+            "value": "0.0",
+            "timestamp": null,
+        }])
+    );
+}
