@@ -173,7 +173,7 @@ fn influx_query(base: &str, db: Option<&str>, q: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap()
 }
 
-fn http_get(addr: &str, path: &str) -> String {
+pub(crate) fn http_get(addr: &str, path: &str) -> String {
     use std::io::{Read, Write};
     let Ok(mut conn) = std::net::TcpStream::connect(addr) else {
         return String::new();

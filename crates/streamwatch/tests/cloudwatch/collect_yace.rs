@@ -496,3 +496,82 @@ discovery:
         seen.access_keys
     );
 }
+
+/// Without `--once`, as YACE serves: every job's series stay on the page between the
+/// periods that end (a 60 s metric beside a 1 s one), and the request counters grow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_loop_keeps_each_jobs_series_between_its_periods() {
+    let stack = testkit::Stack::start().await;
+    stack.stream("looped", 1, &[("k", "v")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("loop.yml");
+    std::fs::write(
+        &config,
+        r#"apiVersion: v1alpha1
+discovery:
+  jobs:
+    - type: AWS/Kinesis
+      regions: [us-east-1]
+      length: 60
+      metrics:
+        - name: IncomingRecords
+          statistics: [Sum]
+          period: 1
+        - name: IncomingBytes
+          statistics: [Sum]
+          period: 60
+"#,
+    )
+    .unwrap();
+    let listen = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args([
+            "collect",
+            "--endpoint",
+            &stack.endpoint(),
+            "--listen",
+            &listen,
+        ])
+        .arg("--config")
+        .arg(&config)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let requests = |page: &str| {
+        page.lines()
+            .find(|l| l.starts_with("yace_cloudwatch_requests_total{api_name=\"GetMetricData\"}"))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let mut page = String::new();
+    for _ in 0..80 {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        page = super::collect_config::http_get(&listen, "/metrics");
+        // Four cycles of the 1 s job; the 60 s job had its first window only.
+        if requests(&page) >= 5.0 {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        requests(&page) >= 5.0,
+        "{page}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for family in [
+        "aws_kinesis_incoming_records_sum",
+        "aws_kinesis_incoming_bytes_sum",
+    ] {
+        assert!(
+            page.contains(&format!(
+                "{family}{{account_id=\"000000000000\",dimension_StreamName=\"looped\""
+            )),
+            "{family}: {page}"
+        );
+    }
+}
