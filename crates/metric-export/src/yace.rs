@@ -37,6 +37,9 @@ pub struct YaceStyle {
     /// `(namespace, metric)` pairs written with their CloudWatch timestamps
     /// (`addCloudwatchTimestamp`); the others carry none, so Prometheus stamps the scrape.
     pub timestamped: BTreeSet<(String, String)>,
+    /// Namespaces read through ListMetrics (custom namespace jobs) mapped to the job name
+    /// their series' `name` label holds.
+    pub listed_names: BTreeMap<String, String>,
     /// Static jobs' series: the dimensions, sorted, of a series mapped to the job name its
     /// `name` label holds instead of an ARN.
     pub static_names: BTreeMap<Vec<(String, String)>, String>,
@@ -220,6 +223,8 @@ pub(crate) fn encode(
         let mut sorted_dims = sample.dimensions.clone();
         sorted_dims.sort();
         let name = if let Some(job) = style.static_names.get(&sorted_dims) {
+            job.clone()
+        } else if let Some(job) = style.listed_names.get(ns) {
             job.clone()
         } else {
             match &found {

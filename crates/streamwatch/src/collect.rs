@@ -146,6 +146,10 @@ struct RunSpec {
     region: String,
     role: Option<Role>,
     namespaces: Vec<NamespaceSettings>,
+    /// Namespaces read through ListMetrics (a YACE custom namespace job).
+    listed: Vec<cloudwatch_collector::ListedNamespace>,
+    /// The only dimension names a series may have, when given.
+    dimension_names: Option<Vec<String>>,
     period: i64,
     lookback: Option<Duration>,
     delay: Duration,
@@ -280,6 +284,8 @@ impl Plan {
                     region: region.clone(),
                     role: None,
                     namespaces: self.namespaces.clone(),
+                    listed: Vec::new(),
+                    dimension_names: None,
                     period: self.period,
                     lookback: self.lookback,
                     delay: self.delay,
@@ -297,7 +303,9 @@ impl Plan {
                 out.push(RunSpec {
                     region: region.clone(),
                     role: job.role.clone(),
-                    namespaces: vec![job.namespace.clone()],
+                    namespaces: job.namespace.iter().cloned().collect(),
+                    listed: job.listed.iter().cloned().collect(),
+                    dimension_names: job.dimension_names.clone(),
                     period: job.period,
                     lookback: Some(job.lookback),
                     delay: job.delay,
@@ -322,6 +330,7 @@ impl Plan {
                 .lookback
                 .unwrap_or(Duration::from_secs(run.period.max(1) as u64)),
             namespaces: run.namespaces.iter().map(|n| n.namespace).collect(),
+            listed: run.listed.clone(),
             tag_refresh: self.inventory_interval,
             account_name: self.account_name.clone(),
             ..CollectorConfig::default()
@@ -526,6 +535,15 @@ impl RegionRun {
     /// Keeps a static job's one series, and the resources whose tags match YACE's
     /// `searchTags` patterns (their tags come from the inventory).
     fn keep_matching(&mut self, cycle: &mut Cycle) {
+        if let Some(names) = &self.spec.dimension_names {
+            let mut wanted: Vec<&str> = names.iter().map(String::as_str).collect();
+            wanted.sort();
+            cycle.samples.retain(|s| {
+                let mut have: Vec<&str> = s.dimensions.iter().map(|(k, _)| k.as_str()).collect();
+                have.sort();
+                have == wanted
+            });
+        }
         if let Some(dims) = &self.spec.static_series {
             cycle.samples.retain(|s| {
                 let mut d = s.dimensions.clone();

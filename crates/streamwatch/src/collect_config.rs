@@ -107,8 +107,13 @@ pub struct Role {
 /// period, window and filters. Each region of a job is collected on its own.
 #[derive(Debug, Clone)]
 pub struct JobSettings {
-    /// The namespace with its metric set.
-    pub namespace: NamespaceSettings,
+    /// The namespace with its metric set, for a namespace with its own discovery.
+    pub namespace: Option<NamespaceSettings>,
+    /// A namespace read through ListMetrics instead (a custom namespace job).
+    pub listed: Option<cloudwatch_collector::ListedNamespace>,
+    /// The only dimension names a series may have (`dimensionNameRequirements` of a custom
+    /// namespace job); `None` keeps every series.
+    pub dimension_names: Option<Vec<String>>,
     /// The regions.
     pub regions: Vec<String>,
     /// The role assumed for this job's calls; `None` for the default credentials.

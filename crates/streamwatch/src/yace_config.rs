@@ -1,7 +1,8 @@
 //! `streamwatch collect --config yace.yml`: yet-another-cloudwatch-exporter's YAML config
 //! (`apiVersion: v1alpha1`, `sts-region`, `discovery` with `exportedTagsOnMetrics` and
-//! `jobs`, `static` jobs) read into the same [`FileSettings`] as streamwatch's TOML, for the
-//! namespaces streamwatch collects. A config naming others is refused, all of them named.
+//! `jobs`, `static` and `customNamespace` jobs) read into the same [`FileSettings`] as
+//! streamwatch's TOML, for the namespaces streamwatch discovers resources of (and any custom
+//! namespace). A config naming other AWS namespaces is refused, all of them named.
 //!
 //! How YACE's settings map:
 //! - a discovery job: its namespace (`type`, a namespace or YACE's short alias), `regions`,
@@ -13,9 +14,14 @@
 //! - metrics with `statistics`, `period`, `length` (how far back the first cycle reads),
 //!   `delay` (the job's; YACE ignores a metric's), `nilToZero`, `addCloudwatchTimestamp`,
 //!   each defaulting to the job's and then to YACE's defaults (300, 300, 0, false, false).
-//!   Metrics of a job with different period, length or delay are collected as separate jobs;
+//!   Metrics of a job with different period, length or delay are collected as separate jobs
+//!   (a `nilToZero` series is written for every resource found, not only those ListMetrics
+//!   names);
 //! - `exportedTagsOnMetrics`: the tags written as `tag_<Key>` on every metric;
-//! - a static job: the series of its `dimensions`, its `name` label being the job's name.
+//! - a static job: the series of its `dimensions`, its `name` label being the job's name;
+//! - a custom namespace job: every series ListMetrics names for its metrics (only those with
+//!   exactly the `dimensionNameRequirements` when given), its `name` label being the job's
+//!   name.
 //!
 //! `roundingPeriod`, `recentlyActiveOnly`, `exportAllDataPoints` and `enhancedMetrics` are
 //! accepted and have no effect (the newest datapoint of each series is written).
@@ -165,11 +171,50 @@ struct StaticJob {
     metrics: Vec<MetricEntry>,
 }
 
-/// A custom-namespace job: read only to name its namespace in the refusal.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct CustomNamespaceJob {
     #[serde(default)]
+    name: String,
+    #[serde(default)]
     namespace: String,
+    #[serde(default)]
+    regions: Vec<String>,
+    #[serde(default)]
+    roles: Vec<YaceRole>,
+    #[serde(default)]
+    custom_tags: Vec<KeyValue>,
+    #[serde(default)]
+    dimension_name_requirements: Vec<String>,
+    #[serde(default)]
+    metrics: Vec<MetricEntry>,
+    #[allow(dead_code)]
+    rounding_period: Option<i64>,
+    #[allow(dead_code)]
+    recently_active_only: Option<bool>,
+    #[serde(default)]
+    statistics: Vec<String>,
+    period: Option<i64>,
+    length: Option<i64>,
+    delay: Option<i64>,
+    nil_to_zero: Option<bool>,
+    add_cloudwatch_timestamp: Option<bool>,
+    export_all_data_points: Option<bool>,
+}
+
+impl CustomNamespaceJob {
+    /// The settings the job gives its metrics.
+    fn defaults(&self) -> MetricFields {
+        MetricFields {
+            statistics: self.statistics.clone(),
+            period: self.period,
+            length: self.length,
+            delay: self.delay,
+            nil_to_zero: self.nil_to_zero,
+            add_cloudwatch_timestamp: self.add_cloudwatch_timestamp,
+            export_all_data_points: self.export_all_data_points,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -304,7 +349,9 @@ fn roles(list: &[YaceRole], place: &str) -> anyhow::Result<Vec<Option<Role>>> {
 
 /// What one job (discovery or static) gives, before its metrics are grouped.
 struct JobParts<'a> {
-    namespace: Namespace,
+    /// A namespace with its own discovery, or else one read through ListMetrics.
+    namespace: Result<Namespace, String>,
+    dimension_names: Option<Vec<String>>,
     regions: &'a [String],
     roles: Vec<Option<Role>>,
     metrics: Vec<Resolved>,
@@ -326,13 +373,28 @@ fn push_jobs(parts: JobParts<'_>, out: &mut Vec<JobSettings>) {
     for role in &parts.roles {
         for ((period, length, delay), metrics) in &groups {
             let specs: Vec<MetricSpec> = metrics.iter().map(|m| m.spec.clone()).collect();
+            let (namespace, listed) = match &parts.namespace {
+                Ok(namespace) => (
+                    Some(NamespaceSettings {
+                        namespace: *namespace,
+                        metrics: Some(specs.clone()),
+                        finer_metrics: parts.finer.then_some(specs),
+                        tags: parts.tags.clone(),
+                    }),
+                    None,
+                ),
+                Err(name) => (
+                    None,
+                    Some(cloudwatch_collector::ListedNamespace {
+                        name: name.clone(),
+                        metrics: Some(specs),
+                    }),
+                ),
+            };
             out.push(JobSettings {
-                namespace: NamespaceSettings {
-                    namespace: parts.namespace,
-                    metrics: Some(specs.clone()),
-                    finer_metrics: parts.finer.then_some(specs),
-                    tags: parts.tags.clone(),
-                },
+                namespace,
+                listed,
+                dimension_names: parts.dimension_names.clone(),
                 regions: parts.regions.to_vec(),
                 role: role.clone(),
                 period: *period,
@@ -382,9 +444,6 @@ pub fn parse(text: &str) -> anyhow::Result<FileSettings> {
         if Namespace::from_flag(namespace_name(&job.namespace)).is_none() {
             refused.push(format!("{} (static job {i})", job.namespace));
         }
-    }
-    for (i, job) in file.custom_namespace.iter().enumerate() {
-        refused.push(format!("{} (customNamespace job {i})", job.namespace));
     }
     if !refused.is_empty() {
         bail!(
@@ -468,7 +527,8 @@ pub fn parse(text: &str) -> anyhow::Result<FileSettings> {
         regions.extend(job.regions.iter().cloned());
         push_jobs(
             JobParts {
-                namespace,
+                namespace: Ok(namespace),
+                dimension_names: None,
                 regions: &job.regions,
                 roles: roles(&job.roles, &place)?,
                 metrics,
@@ -528,7 +588,8 @@ pub fn parse(text: &str) -> anyhow::Result<FileSettings> {
         regions.extend(job.regions.iter().cloned());
         push_jobs(
             JobParts {
-                namespace,
+                namespace: Ok(namespace),
+                dimension_names: None,
                 regions: &job.regions,
                 roles: roles(&job.roles, &place)?,
                 metrics,
@@ -536,6 +597,62 @@ pub fn parse(text: &str) -> anyhow::Result<FileSettings> {
                 tags: Vec::new(),
                 tag_patterns: Vec::new(),
                 static_series: Some((job.name.clone(), dimensions)),
+            },
+            &mut jobs,
+        );
+    }
+    for (i, job) in file.custom_namespace.iter().enumerate() {
+        if job.name.is_empty() {
+            bail!("customNamespace job {i}: name should not be empty");
+        }
+        if job.namespace.is_empty() {
+            bail!("customNamespace job {i}: namespace should not be empty");
+        }
+        let place = format!("customNamespace job {i} ({})", job.name);
+        if job.regions.is_empty() {
+            bail!("{place}: regions should not be empty");
+        }
+        if job.metrics.is_empty() {
+            bail!("{place}: metrics should not be empty");
+        }
+        let defaults = job.defaults();
+        let metrics = job
+            .metrics
+            .iter()
+            .map(|m| resolve(m, &defaults, &place))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if !job.custom_tags.is_empty() {
+            style
+                .custom_tags
+                .entry(job.namespace.clone())
+                .or_default()
+                .extend(
+                    job.custom_tags
+                        .iter()
+                        .map(|t| (t.key.clone(), t.value.clone())),
+                );
+        }
+        for m in metrics.iter().filter(|m| m.timestamped) {
+            style
+                .timestamped
+                .insert((job.namespace.clone(), m.spec.name.clone()));
+        }
+        style
+            .listed_names
+            .insert(job.namespace.clone(), job.name.clone());
+        regions.extend(job.regions.iter().cloned());
+        push_jobs(
+            JobParts {
+                namespace: Err(job.namespace.clone()),
+                dimension_names: (!job.dimension_name_requirements.is_empty())
+                    .then(|| job.dimension_name_requirements.clone()),
+                regions: &job.regions,
+                roles: roles(&job.roles, &place)?,
+                metrics,
+                finer: false,
+                tags: Vec::new(),
+                tag_patterns: Vec::new(),
+                static_series: None,
             },
             &mut jobs,
         );
@@ -620,14 +737,15 @@ discovery:
         assert_eq!(first.lookback, Duration::from_secs(600));
         assert_eq!(first.delay, Duration::from_secs(120));
         assert_eq!(first.regions, ["us-east-1", "eu-west-1"]);
-        let specs = first.namespace.metrics.as_ref().unwrap();
+        let ns = first.namespace.as_ref().unwrap();
+        let specs = ns.metrics.as_ref().unwrap();
         assert_eq!(specs[0].statistics, [Statistic::Sum]);
         assert_eq!(
             specs[1].statistics,
             [Statistic::Maximum, Statistic::Percentile(99.0)]
         );
-        assert_eq!(first.namespace.finer_metrics, None);
-        assert_eq!(first.namespace.tags[0].key, "env");
+        assert_eq!(ns.finer_metrics, None);
+        assert_eq!(ns.tags[0].key, "env");
         assert!(first.tag_patterns[0].1.is_match("production"));
         assert!(first.nil_to_zero.contains("IncomingBytes"));
         assert!(
@@ -676,10 +794,8 @@ customNamespace:
         );
         assert!(err.contains("AWS/EC2 (discovery job 0)"), "{err}");
         assert!(err.contains("rds (discovery job 2)"), "{err}");
-        assert!(
-            err.contains("CustomEC2Metrics (customNamespace job 0)"),
-            "{err}"
-        );
+        // A custom namespace is read through ListMetrics, so it is not refused.
+        assert!(!err.contains("CustomEC2Metrics"), "{err}");
         assert!(err.contains("AWS/Kinesis, AWS/Lambda"), "{err}");
         assert!(!err.contains("AWS/Kinesis (discovery"), "{err}");
     }
@@ -728,7 +844,38 @@ static:
             ))
         );
         assert_eq!(job.period, 60);
-        assert_eq!(job.namespace.finer_metrics, None);
+        assert_eq!(job.namespace.as_ref().unwrap().finer_metrics, None);
         assert_eq!(s.regions.as_deref(), Some(&["eu-west-1".to_string()][..]));
+    }
+
+    #[test]
+    fn a_custom_namespace_job() {
+        let s = parse(
+            r#"
+apiVersion: v1alpha1
+customNamespace:
+  - name: customEC2Metrics
+    namespace: CustomEC2Metrics
+    regions: [us-east-1]
+    dimensionNameRequirements: [InstanceId]
+    metrics:
+      - name: cpu_usage_idle
+        statistics: [Average]
+        period: 300
+        length: 300
+        nilToZero: true
+"#,
+        )
+        .unwrap();
+        let job = &s.jobs[0];
+        assert!(job.namespace.is_none());
+        let listed = job.listed.as_ref().unwrap();
+        assert_eq!(listed.name, "CustomEC2Metrics");
+        assert_eq!(listed.metrics.as_ref().unwrap()[0].name, "cpu_usage_idle");
+        assert_eq!(
+            job.dimension_names.as_deref(),
+            Some(&["InstanceId".to_string()][..])
+        );
+        assert_eq!(s.yace.listed_names["CustomEC2Metrics"], "customEC2Metrics");
     }
 }

@@ -212,6 +212,66 @@ async fn yaces_example_configs_give_yaces_names_and_labels() {
         "{text}"
     );
 
+    // A custom namespace job: every series ListMetrics names, `name` being the job's name,
+    // only those with exactly the required dimensions.
+    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+    let dim = |n: &str, v: &str| Dimension::builder().name(n).value(v).build();
+    stack
+        .cloudwatch
+        .put_metric_data()
+        .namespace("Pipeline/Orders")
+        .metric_data(
+            MetricDatum::builder()
+                .metric_name("BatchSize")
+                .dimensions(dim("Environment", "prod"))
+                .value(42.0)
+                .build(),
+        )
+        .metric_data(
+            MetricDatum::builder()
+                .metric_name("BatchSize")
+                .dimensions(dim("Environment", "prod"))
+                .dimensions(dim("Shard", "a"))
+                .value(7.0)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let custom = dir.path().join("custom.yml");
+    std::fs::write(
+        &custom,
+        r#"apiVersion: v1alpha1
+customNamespace:
+  - name: orders-pipeline
+    namespace: Pipeline/Orders
+    regions: [us-east-1]
+    dimensionNameRequirements: [Environment]
+    period: 1
+    length: 60
+    metrics:
+      - name: BatchSize
+        statistics: [Maximum]
+"#,
+    )
+    .unwrap();
+    let text = collect(&endpoint, &custom, &[]);
+    let found: Vec<_> = series(&text)
+        .into_iter()
+        .filter(|(n, _, _)| n == "aws_pipeline_orders_batch_size_maximum")
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "aws_pipeline_orders_batch_size_maximum".to_string(),
+            "account_id=\"\",dimension_Environment=\"prod\",name=\"orders-pipeline\",region=\"us-east-1\""
+                .to_string(),
+            "42".to_string()
+        )],
+        "{text}"
+    );
+
     // A period that has ended carries the datapoint; nilToZero and addCloudwatchTimestamp
     // act per metric; exportedTagsOnMetrics puts the tag on every series.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
