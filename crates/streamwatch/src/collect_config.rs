@@ -639,4 +639,18 @@ mod tests {
         // The token never shows in logs.
         assert!(!format!("{influx:?}").contains("s3cret"));
     }
+
+    #[test]
+    fn label_style_and_timestamps() {
+        let s = parse("label_style = \"yace\"\ntimestamps = false\n", secs).unwrap();
+        assert_eq!(s.label_style, Some(LabelStyle::Yace));
+        assert_eq!(s.timestamps, Some(false));
+        let s = parse("", secs).unwrap();
+        assert_eq!((s.label_style, s.timestamps), (None, None));
+        let err = format!(
+            "{:#}",
+            parse("label_style = \"grafana\"", secs).unwrap_err()
+        );
+        assert!(err.contains("grafana"), "{err}");
+    }
 }
