@@ -3,6 +3,10 @@
 //! default, AWS itself with `--endpoint aws`), printed once or served as Prometheus
 //! `/metrics` and written to files, InfluxDB write endpoints and Guance DataKits every cycle.
 //!
+//! A YACE config (`yace_config.rs`) runs one collector per job, region and role, each role's
+//! credentials assumed through STS, and the Prometheus output then takes YACE's names and
+//! labels (metric-export's `yace` style), as `--label-style yace` does for any config.
+//!
 //! Credentials come from the standard AWS chain (environment, shared profile, SSO, web
 //! identity, container and instance metadata) through aws-config. Against an endpoint URL
 //! with no credentials configured anywhere, fixed local ones are used, so the embedded
@@ -156,9 +160,9 @@ struct RunSpec {
     /// YACE's `searchTags`: tag values each resource must match.
     tag_patterns: Vec<(String, regex::Regex)>,
     /// Metrics whose unanswered series are written as 0 rather than NaN (YACE style).
-    nil_to_zero: std::collections::BTreeSet<String>,
+    nil_to_zero: BTreeSet<String>,
     /// Metrics whose unanswered series are left out (they carry CloudWatch timestamps).
-    timestamped: std::collections::BTreeSet<String>,
+    timestamped: BTreeSet<String>,
     /// A static job's one series.
     static_series: Option<Vec<(String, String)>>,
     /// Whether unanswered series are written (NaN or 0) and the last datapoints kept while
@@ -473,7 +477,6 @@ impl RegionRun {
     /// answer is written as NaN, or 0 for the metrics that ask; a metric that carries
     /// CloudWatch's timestamps is left out instead.
     fn answer_missing(&self, cycle: &mut Cycle) {
-        use std::collections::BTreeSet;
         let answered: BTreeSet<SeriesKey> = cycle
             .samples
             .iter()
@@ -563,8 +566,7 @@ impl RegionRun {
                 .iter()
                 .all(|(key, re)| o.tags.get(key).is_some_and(|v| re.is_match(v)))
         });
-        let kept: std::collections::BTreeSet<&str> =
-            self.objects.iter().map(|o| o.name.as_str()).collect();
+        let kept: BTreeSet<&str> = self.objects.iter().map(|o| o.name.as_str()).collect();
         cycle.samples.retain(|s| {
             s.dimensions
                 .iter()
