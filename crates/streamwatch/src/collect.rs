@@ -518,7 +518,11 @@ impl RegionRun {
                             namespace: key.0,
                             metric: key.1,
                             statistic: *statistic,
-                            unit: None,
+                            unit: metric_store::catalog::find(
+                                ns.namespace.cloudwatch(),
+                                &spec.name,
+                            )
+                            .map(|d| d.unit.as_str().to_string()),
                             dimensions: key.3,
                             region: self.region.clone(),
                             timestamp_ms: i64::MIN,
