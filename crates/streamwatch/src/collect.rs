@@ -1,7 +1,10 @@
-//! `streamwatch collect`: the `AWS/Kinesis` and `AWS/Lambda` metrics and the inventory of
-//! streams and functions, from one or several regions of an endpoint (the embedded engine by
-//! default, AWS itself with `--endpoint aws`), printed once or served as Prometheus
-//! `/metrics` and written to files, InfluxDB write endpoints and Guance DataKits every cycle.
+//! `streamwatch collect`: a pipeline's metrics (`AWS/Kinesis`, `AWS/Lambda`, `AWS/SQS`,
+//! `AWS/SNS`, the `KinesisLambdaPipeline` namespace lambda-kinesis-handler writes, and any
+//! other namespace read through ListMetrics, `LambdaInsights` among them) and the inventory
+//! of its streams, functions, queues and topics, from one or several regions of an endpoint
+//! (the embedded engine by default, AWS itself with `--endpoint aws`), printed once or served
+//! as Prometheus `/metrics` and written to files, InfluxDB write endpoints and Guance
+//! DataKits every cycle.
 //!
 //! Credentials come from the standard AWS chain (environment, shared profile, SSO, web
 //! identity, container and instance metadata) through aws-config. Against an endpoint URL
@@ -15,7 +18,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use cloudwatch_collector::{ApiCalls, Collector, CollectorConfig, Cycle, Namespace, TagFilter};
+use cloudwatch_collector::{
+    ApiCalls, Collector, CollectorConfig, Cycle, ListedNamespace, Namespace, PIPELINE_NAMESPACE,
+    TagFilter,
+};
 use metric_export::{Gauge, InventoryObject, Sample};
 
 use parking_lot::RwLock;
@@ -23,7 +29,7 @@ use parking_lot::RwLock;
 use crate::collect_config::{NamespaceSettings, Output};
 use crate::duration_arg::parse_duration;
 use crate::metrics_page::metrics_router;
-use crate::sdk::clients;
+use crate::sdk::sdk_config;
 use time_source::now_ms_i64 as now_ms;
 
 /// How output is written.
@@ -59,7 +65,10 @@ pub struct CollectArgs {
         default_value = "us-east-1"
     )]
     region: Vec<String>,
-    /// Namespaces to collect, comma-separated: `aws_kinesis`, `aws_lambda`.
+    /// Namespaces to collect, comma-separated: `aws_kinesis`, `aws_lambda` (with the
+    /// account-level series and the functions' dead-letter and on-failure queues),
+    /// `aws_sqs`, `aws_sns`, `lambda_insights`, or any CloudWatch namespace (read through
+    /// ListMetrics). `KinesisLambdaPipeline` is always read, when it exists.
     #[arg(long, value_delimiter = ',', default_value = "aws_kinesis")]
     namespace: Vec<String>,
     /// Also collect every shard's series (StreamName + ShardId) that enhanced monitoring
@@ -120,6 +129,7 @@ struct Plan {
     inventory_interval: Duration,
     lookback: Option<Duration>,
     namespaces: Vec<NamespaceSettings>,
+    listed: Vec<ListedNamespace>,
     outputs: Vec<Output>,
 }
 
@@ -140,9 +150,14 @@ impl Plan {
             })
             .collect::<Vec<_>>();
         let mut namespaces = Vec::new();
+        let mut listed = vec![ListedNamespace::all_of(PIPELINE_NAMESPACE)];
         for ns in &args.namespace {
             let Some(namespace) = Namespace::from_flag(ns) else {
-                bail!("unknown namespace {ns:?}: use aws_kinesis and/or aws_lambda");
+                let name = crate::collect_config::listed_namespace_named(ns)?;
+                if !listed.iter().any(|l| l.name == name) {
+                    listed.push(ListedNamespace::all_of(&name));
+                }
+                continue;
             };
             namespaces.push(NamespaceSettings {
                 namespace,
@@ -163,6 +178,7 @@ impl Plan {
             inventory_interval: args.inventory_interval,
             lookback: args.lookback,
             namespaces,
+            listed,
             outputs: vec![Output::Prometheus(args.listen)],
         };
         if let Some(url) = &args.datakit_url {
@@ -180,8 +196,11 @@ impl Plan {
             plan.delay = file.delay.unwrap_or(plan.delay);
             plan.inventory_interval = file.inventory_interval.unwrap_or(plan.inventory_interval);
             plan.lookback = file.lookback.or(plan.lookback);
-            if !file.namespaces.is_empty() {
+            if !file.namespaces.is_empty() || !file.listed.is_empty() {
+                // The file's list is the whole list: the pipeline namespace is read only
+                // when it names it.
                 plan.namespaces = file.namespaces;
+                plan.listed = file.listed;
             }
             if !file.outputs.is_empty() {
                 plan.outputs = file.outputs;
@@ -218,6 +237,10 @@ impl Plan {
             namespaces: self.namespaces(),
             tag_refresh: self.inventory_interval,
             account_name: self.account_name.clone(),
+            listed: self.listed.clone(),
+            consumer_metrics: cloudwatch_collector::default_consumer_metrics(),
+            lambda_account_metrics: cloudwatch_collector::default_lambda_account_metrics(),
+            pipeline_links: true,
             ..CollectorConfig::default()
         };
         for ns in &self.namespaces {
@@ -236,6 +259,18 @@ impl Plan {
                     }
                     config.lambda_resource_metrics = finer;
                     config.lambda_tag_filters = ns.tags.clone();
+                }
+                Namespace::Sqs => {
+                    if let Some(m) = &ns.metrics {
+                        config.sqs_metrics = m.clone();
+                    }
+                    config.sqs_tag_filters = ns.tags.clone();
+                }
+                Namespace::Sns => {
+                    if let Some(m) = &ns.metrics {
+                        config.sns_metrics = m.clone();
+                    }
+                    config.sns_tag_filters = ns.tags.clone();
                 }
             }
         }
@@ -259,9 +294,15 @@ struct RegionRun {
 
 impl RegionRun {
     async fn new(plan: &Plan, region: &str) -> RegionRun {
-        let (kinesis, cloudwatch, lambda) = clients(region, plan.endpoint(region)).await;
-        let collector =
-            Collector::new(kinesis, cloudwatch, plan.collector_config(region)).with_lambda(lambda);
+        let shared = sdk_config(region, plan.endpoint(region)).await;
+        let collector = Collector::new(
+            aws_sdk_kinesis::Client::new(&shared),
+            aws_sdk_cloudwatch::Client::new(&shared),
+            plan.collector_config(region),
+        )
+        .with_lambda(aws_sdk_lambda::Client::new(&shared))
+        .with_sqs(aws_sdk_sqs::Client::new(&shared))
+        .with_sns(aws_sdk_sns::Client::new(&shared));
         RegionRun {
             region: region.to_string(),
             collector,
@@ -326,6 +367,16 @@ impl RegionRun {
                     .inventory_functions(&cycle.functions, calls)
                     .await?,
             );
+        }
+        if self.namespaces.contains(&Namespace::Sqs) {
+            objects.extend(
+                self.collector
+                    .inventory_queues(&cycle.queues, &cycle.links, calls)
+                    .await?,
+            );
+        }
+        if self.namespaces.contains(&Namespace::Sns) {
+            objects.extend(self.collector.inventory_topics(&cycle.topics));
         }
         Ok(objects)
     }
@@ -428,10 +479,12 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
         for run in &runs {
             let c = &run.last;
             eprintln!(
-                "streamwatch collect: {}: {} streams, {} functions, {} samples, {} API calls, {} metrics requested (~${:.6})",
+                "streamwatch collect: {}: {} streams, {} functions, {} queues, {} topics, {} samples, {} API calls, {} metrics requested (~${:.6})",
                 run.region,
                 c.streams.len(),
                 c.functions.len(),
+                c.queues.len(),
+                c.topics.len(),
                 c.samples.len(),
                 run.totals.total(),
                 c.metrics_requested,

@@ -25,6 +25,15 @@
 //!            { name = "Duration", statistics = ["Average", "p99"] }]
 //! resource_metrics = [{ name = "Invocations", statistics = ["Sum"] }]  # per alias/version
 //!
+//! [[namespaces]]
+//! name = "aws_sqs"                     # or aws_sns; queues linked to functions are named
+//!                                      # in the inventory, and DLQMessages derived
+//!
+//! [[namespaces]]
+//! name = "KinesisLambdaPipeline"       # any other namespace: read through ListMetrics,
+//!                                      # every series (or the metrics listed); also
+//!                                      # "lambda_insights" for LambdaInsights
+//!
 //! [[outputs]]
 //! type = "prometheus"
 //! listen = "127.0.0.1:9107"
@@ -54,7 +63,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use cloudwatch_collector::{MetricSpec, Namespace, TagFilter};
+use cloudwatch_collector::{ListedNamespace, MetricSpec, Namespace, TagFilter};
 use serde::Deserialize;
 
 /// The file as written.
@@ -225,6 +234,8 @@ pub struct FileSettings {
     pub lookback: Option<Duration>,
     /// Namespaces with their settings.
     pub namespaces: Vec<NamespaceSettings>,
+    /// Namespaces read through ListMetrics.
+    pub listed: Vec<ListedNamespace>,
     /// Outputs.
     pub outputs: Vec<Output>,
 }
@@ -252,12 +263,11 @@ pub fn parse(
             .map_err(anyhow::Error::msg)
     };
     let mut namespaces = Vec::new();
+    let mut listed = Vec::new();
     for entry in &file.namespaces {
         let Some(ns) = Namespace::from_flag(&entry.name) else {
-            bail!(
-                "unknown namespace {:?}: use aws_kinesis or aws_lambda",
-                entry.name
-            );
+            listed.push(listed_namespace(entry)?);
+            continue;
         };
         let (level, finer, wrong) = match ns {
             Namespace::Kinesis => (
@@ -269,6 +279,14 @@ pub fn parse(
                 entry.resource_level,
                 &entry.resource_metrics,
                 entry.shard_level.is_some() || entry.shard_metrics.is_some(),
+            ),
+            Namespace::Sqs | Namespace::Sns => (
+                None,
+                &None,
+                entry.shard_level.is_some()
+                    || entry.shard_metrics.is_some()
+                    || entry.resource_level.is_some()
+                    || entry.resource_metrics.is_some(),
             ),
         };
         if wrong {
@@ -282,10 +300,11 @@ pub fn parse(
                 bail!("{}: metrics listed for a level switched off", entry.name)
             }
             (Some(list), _) => Some(metric_specs(list)?),
-            (None, Some(true)) => Some(match ns {
-                Namespace::Kinesis => cloudwatch_collector::default_shard_metrics(),
-                Namespace::Lambda => cloudwatch_collector::default_lambda_metrics(),
-            }),
+            (None, Some(true)) => match ns {
+                Namespace::Kinesis => Some(cloudwatch_collector::default_shard_metrics()),
+                Namespace::Lambda => Some(cloudwatch_collector::default_lambda_metrics()),
+                Namespace::Sqs | Namespace::Sns => None,
+            },
             (None, _) => None,
         };
         let tags = entry
@@ -371,7 +390,50 @@ pub fn parse(
         inventory_interval: duration(&file.inventory_interval)?,
         lookback: duration(&file.lookback)?,
         namespaces,
+        listed,
         outputs,
+    })
+}
+
+/// The CloudWatch namespace `lambda_insights` names.
+const LAMBDA_INSIGHTS: &str = metric_store::catalog::lambda_insights::NAMESPACE;
+
+/// A namespace read through ListMetrics: `lambda_insights`, or any CloudWatch namespace
+/// (a flag-style `aws_...` name that is none of ours is a typo, and refused).
+pub fn listed_namespace_named(name: &str) -> anyhow::Result<String> {
+    if name == "lambda_insights" {
+        return Ok(LAMBDA_INSIGHTS.to_string());
+    }
+    let flag_like = name.starts_with("aws_");
+    let valid = !name.is_empty()
+        && name.len() <= 255
+        && !name.starts_with(':')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/#:".contains(c));
+    if flag_like || !valid {
+        bail!(
+            "unknown namespace {name:?}: use aws_kinesis, aws_lambda, aws_sqs, aws_sns, lambda_insights or a CloudWatch namespace such as KinesisLambdaPipeline"
+        );
+    }
+    Ok(name.to_string())
+}
+
+fn listed_namespace(entry: &NamespaceEntry) -> anyhow::Result<ListedNamespace> {
+    let name = listed_namespace_named(&entry.name)?;
+    let finer = entry.shard_level.is_some()
+        || entry.shard_metrics.is_some()
+        || entry.resource_level.is_some()
+        || entry.resource_metrics.is_some();
+    if finer || !entry.tags.is_empty() {
+        bail!(
+            "{}: a namespace read through ListMetrics takes only metrics (no levels, no tags)",
+            entry.name
+        );
+    }
+    Ok(ListedNamespace {
+        name,
+        metrics: entry.metrics.as_deref().map(metric_specs).transpose()?,
     })
 }
 
@@ -451,6 +513,42 @@ mod tests {
     }
 
     #[test]
+    fn queues_topics_and_listed_namespaces() {
+        let s = parse(
+            r#"
+            [[namespaces]]
+            name = "aws_sqs"
+            tags = { team = "data" }
+            [[namespaces]]
+            name = "AWS/SNS"
+            [[namespaces]]
+            name = "lambda_insights"
+            [[namespaces]]
+            name = "KinesisLambdaPipeline"
+            metrics = [{ name = "BatchSize", statistics = ["Maximum"] }]
+            "#,
+            secs,
+        )
+        .unwrap();
+        let names: Vec<Namespace> = s.namespaces.iter().map(|n| n.namespace).collect();
+        assert_eq!(names, [Namespace::Sqs, Namespace::Sns]);
+        assert_eq!(s.namespaces[0].tags[0].key, "team");
+        assert_eq!(
+            s.listed,
+            [
+                ListedNamespace::all_of("LambdaInsights"),
+                ListedNamespace {
+                    name: "KinesisLambdaPipeline".into(),
+                    metrics: Some(vec![MetricSpec {
+                        name: "BatchSize".into(),
+                        statistics: vec![Statistic::Maximum]
+                    }])
+                }
+            ]
+        );
+    }
+
+    #[test]
     fn datakit_output() {
         let s = parse(
             "[[outputs]]\ntype = \"datakit\"\nurl = \"http://127.0.0.1:9529\"",
@@ -473,7 +571,11 @@ mod tests {
     fn mistakes_are_named() {
         let err = |text: &str| format!("{:#}", parse(text, secs).unwrap_err());
         assert!(err("regoin = \"x\"").contains("regoin"));
-        assert!(err("[[namespaces]]\nname = \"aws_sqs\"").contains("aws_sqs"));
+        assert!(err("[[namespaces]]\nname = \"aws_ec2\"").contains("aws_ec2"));
+        assert!(
+            err("[[namespaces]]\nname = \"KinesisLambdaPipeline\"\nshard_level = true")
+                .contains("ListMetrics")
+        );
         assert!(err("[[namespaces]]\nname = \"aws_lambda\"\nmetrics = [{ name = \"Errors\", statistics = [\"Median\"] }]").contains("Median"));
         assert!(err("[[outputs]]\ntype = \"graphite\"").contains("graphite"));
         assert!(err("region = \"a\"\nregions = [\"b\"]").contains("not both"));
