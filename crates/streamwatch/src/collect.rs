@@ -1,7 +1,10 @@
-//! `streamwatch collect`: the `AWS/Kinesis` and `AWS/Lambda` metrics and the inventory of
-//! streams and functions, from one or several regions of an endpoint (the embedded engine by
-//! default, AWS itself with `--endpoint aws`), printed once or served as Prometheus
-//! `/metrics` and written to files, InfluxDB write endpoints and Guance DataKits every cycle.
+//! `streamwatch collect`: a pipeline's metrics (`AWS/Kinesis`, `AWS/Lambda`, `AWS/SQS`,
+//! `AWS/SNS`, the `KinesisLambdaPipeline` namespace lambda-kinesis-handler writes, and any
+//! other namespace read through ListMetrics, `LambdaInsights` among them) and the inventory
+//! of its streams, functions, queues and topics, from one or several regions of an endpoint
+//! (the embedded engine by default, AWS itself with `--endpoint aws`), printed once or served
+//! as Prometheus `/metrics` and written to files, InfluxDB write endpoints and Guance
+//! DataKits every cycle.
 //!
 //! A YACE config (`yace_config.rs`) runs one collector per job, region and role, each role's
 //! credentials assumed through STS, and the Prometheus output then takes YACE's names and
@@ -19,7 +22,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use cloudwatch_collector::{ApiCalls, Collector, CollectorConfig, Cycle, Namespace, TagFilter};
+use cloudwatch_collector::{
+    ApiCalls, Collector, CollectorConfig, Cycle, ListedNamespace, Namespace, PIPELINE_NAMESPACE,
+    TagFilter,
+};
 use metric_export::{Gauge, InventoryObject, Sample};
 
 use parking_lot::RwLock;
@@ -63,7 +69,10 @@ pub struct CollectArgs {
         default_value = "us-east-1"
     )]
     region: Vec<String>,
-    /// Namespaces to collect, comma-separated: `aws_kinesis`, `aws_lambda`.
+    /// Namespaces to collect, comma-separated: `aws_kinesis`, `aws_lambda` (with the
+    /// account-level series and the functions' dead-letter and on-failure queues),
+    /// `aws_sqs`, `aws_sns`, `lambda_insights`, or any CloudWatch namespace (read through
+    /// ListMetrics). `KinesisLambdaPipeline` is always read, when it exists.
     #[arg(long, value_delimiter = ',', default_value = "aws_kinesis")]
     namespace: Vec<String>,
     /// Also collect every shard's series (StreamName + ShardId) that enhanced monitoring
@@ -136,6 +145,7 @@ struct Plan {
     inventory_interval: Duration,
     lookback: Option<Duration>,
     namespaces: Vec<NamespaceSettings>,
+    listed: Vec<ListedNamespace>,
     outputs: Vec<Output>,
     /// A YACE config's jobs (empty: every region collects `namespaces`).
     jobs: Vec<JobSettings>,
@@ -168,6 +178,8 @@ struct RunSpec {
     /// Whether unanswered series are written (NaN or 0) and the last datapoints kept while
     /// no new period has ended, as YACE shows them.
     yace: bool,
+    /// Whether this is a YACE job's collector (only the metrics it lists).
+    job: bool,
 }
 
 impl Plan {
@@ -187,9 +199,14 @@ impl Plan {
             })
             .collect::<Vec<_>>();
         let mut namespaces = Vec::new();
+        let mut listed = vec![ListedNamespace::all_of(PIPELINE_NAMESPACE)];
         for ns in &args.namespace {
             let Some(namespace) = Namespace::from_flag(ns) else {
-                bail!("unknown namespace {ns:?}: use aws_kinesis and/or aws_lambda");
+                let name = crate::collect_config::listed_namespace_named(ns)?;
+                if !listed.iter().any(|l| l.name == name) {
+                    listed.push(ListedNamespace::all_of(&name));
+                }
+                continue;
             };
             namespaces.push(NamespaceSettings {
                 namespace,
@@ -210,6 +227,7 @@ impl Plan {
             inventory_interval: args.inventory_interval,
             lookback: args.lookback,
             namespaces,
+            listed,
             outputs: vec![Output::Prometheus(args.listen)],
             jobs: Vec::new(),
             sts_region: None,
@@ -233,8 +251,11 @@ impl Plan {
             plan.delay = file.delay.unwrap_or(plan.delay);
             plan.inventory_interval = file.inventory_interval.unwrap_or(plan.inventory_interval);
             plan.lookback = file.lookback.or(plan.lookback);
-            if !file.namespaces.is_empty() {
+            if !file.namespaces.is_empty() || !file.listed.is_empty() {
+                // The file's list is the whole list: the pipeline namespace is read only
+                // when it names it.
                 plan.namespaces = file.namespaces;
+                plan.listed = file.listed;
             }
             if !file.outputs.is_empty() {
                 plan.outputs = file.outputs;
@@ -288,7 +309,7 @@ impl Plan {
                     region: region.clone(),
                     role: None,
                     namespaces: self.namespaces.clone(),
-                    listed: Vec::new(),
+                    listed: self.listed.clone(),
                     dimension_names: None,
                     period: self.period,
                     lookback: self.lookback,
@@ -298,6 +319,7 @@ impl Plan {
                     timestamped: Default::default(),
                     static_series: None,
                     yace,
+                    job: false,
                 })
                 .collect();
         }
@@ -318,6 +340,7 @@ impl Plan {
                     timestamped: job.timestamped.clone(),
                     static_series: job.static_series.as_ref().map(|(_, dims)| dims.clone()),
                     yace,
+                    job: true,
                 });
             }
         }
@@ -339,6 +362,12 @@ impl Plan {
             account_name: self.account_name.clone(),
             ..CollectorConfig::default()
         };
+        // A YACE job reads the metrics it lists and nothing else.
+        if !run.job {
+            config.consumer_metrics = cloudwatch_collector::default_consumer_metrics();
+            config.lambda_account_metrics = cloudwatch_collector::default_lambda_account_metrics();
+            config.pipeline_links = true;
+        }
         for ns in &run.namespaces {
             let finer = ns.finer_metrics.clone().unwrap_or_default();
             match ns.namespace {
@@ -772,10 +801,12 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
         for run in &runs {
             let c = &run.last;
             eprintln!(
-                "streamwatch collect: {}: {} streams, {} functions, {} samples, {} API calls, {} metrics requested (~${:.6})",
+                "streamwatch collect: {}: {} streams, {} functions, {} queues, {} topics, {} samples, {} API calls, {} metrics requested (~${:.6})",
                 run.region,
                 c.streams.len(),
                 c.functions.len(),
+                c.queues.len(),
+                c.topics.len(),
                 c.samples.len(),
                 run.totals.total(),
                 c.metrics_requested,

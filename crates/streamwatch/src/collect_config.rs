@@ -10,6 +10,8 @@
 //! delay = "10s"
 //! inventory_interval = "5m"             # also how long tags read for the filters are trusted
 //! lookback = "10m"                     # how far back the first cycle reaches (one period)
+//! label_style = "streamwatch"          # or "yace": YACE's series names and labels
+//! timestamps = true                    # false: no CloudWatch timestamps on the series
 //!
 //! [endpoints]                          # optional endpoints per region
 //! eu-west-1 = "http://127.0.0.1:4568"
@@ -25,8 +27,14 @@
 //!            { name = "Duration", statistics = ["Average", "p99"] }]
 //! resource_metrics = [{ name = "Invocations", statistics = ["Sum"] }]  # per alias/version
 //!
-//! label_style = "streamwatch"          # or "yace": YACE's series names and labels
-//! timestamps = true                    # false: no CloudWatch timestamps on the series
+//! [[namespaces]]
+//! name = "aws_sqs"                     # or aws_sns; queues linked to functions are named
+//!                                      # in the inventory, and DLQMessages derived
+//!
+//! [[namespaces]]
+//! name = "KinesisLambdaPipeline"       # any other namespace: read through ListMetrics,
+//!                                      # every series (or the metrics listed); also
+//!                                      # "lambda_insights" for LambdaInsights
 //!
 //! [[outputs]]
 //! type = "prometheus"
@@ -57,7 +65,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use cloudwatch_collector::{MetricSpec, Namespace, TagFilter};
+use cloudwatch_collector::{ListedNamespace, MetricSpec, Namespace, TagFilter};
 use serde::Deserialize;
 
 /// The file as written.
@@ -284,6 +292,8 @@ pub struct FileSettings {
     pub lookback: Option<Duration>,
     /// Namespaces with their settings.
     pub namespaces: Vec<NamespaceSettings>,
+    /// Namespaces read through ListMetrics.
+    pub listed: Vec<ListedNamespace>,
     /// Outputs.
     pub outputs: Vec<Output>,
     /// How Prometheus series are named and labelled.
@@ -330,12 +340,11 @@ pub fn parse(
             .map_err(anyhow::Error::msg)
     };
     let mut namespaces = Vec::new();
+    let mut listed = Vec::new();
     for entry in &file.namespaces {
         let Some(ns) = Namespace::from_flag(&entry.name) else {
-            bail!(
-                "unknown namespace {:?}: use aws_kinesis or aws_lambda",
-                entry.name
-            );
+            listed.push(listed_namespace(entry)?);
+            continue;
         };
         let (level, finer, wrong) = match ns {
             Namespace::Kinesis => (
@@ -348,9 +357,13 @@ pub fn parse(
                 &entry.resource_metrics,
                 entry.shard_level.is_some() || entry.shard_metrics.is_some(),
             ),
-            Namespace::Sqs | Namespace::Sns => bail!(
-                "unknown namespace {:?}: use aws_kinesis or aws_lambda",
-                entry.name
+            Namespace::Sqs | Namespace::Sns => (
+                None,
+                &None,
+                entry.shard_level.is_some()
+                    || entry.shard_metrics.is_some()
+                    || entry.resource_level.is_some()
+                    || entry.resource_metrics.is_some(),
             ),
         };
         if wrong {
@@ -364,10 +377,11 @@ pub fn parse(
                 bail!("{}: metrics listed for a level switched off", entry.name)
             }
             (Some(list), _) => Some(metric_specs(list)?),
-            (None, Some(true)) => Some(match ns {
-                Namespace::Kinesis => cloudwatch_collector::default_shard_metrics(),
-                _ => cloudwatch_collector::default_lambda_metrics(),
-            }),
+            (None, Some(true)) => match ns {
+                Namespace::Kinesis => Some(cloudwatch_collector::default_shard_metrics()),
+                Namespace::Lambda => Some(cloudwatch_collector::default_lambda_metrics()),
+                Namespace::Sqs | Namespace::Sns => None,
+            },
             (None, _) => None,
         };
         let tags = entry
@@ -453,10 +467,53 @@ pub fn parse(
         inventory_interval: duration(&file.inventory_interval)?,
         lookback: duration(&file.lookback)?,
         namespaces,
+        listed,
         outputs,
         label_style: file.label_style,
         timestamps: file.timestamps,
         ..FileSettings::default()
+    })
+}
+
+/// The CloudWatch namespace `lambda_insights` names.
+const LAMBDA_INSIGHTS: &str = metric_store::catalog::lambda_insights::NAMESPACE;
+
+/// A namespace read through ListMetrics: `lambda_insights`, or any CloudWatch namespace
+/// (a flag-style `aws_...` name that is none of ours is a typo, and refused).
+pub fn listed_namespace_named(name: &str) -> anyhow::Result<String> {
+    if name == "lambda_insights" {
+        return Ok(LAMBDA_INSIGHTS.to_string());
+    }
+    let flag_like = name.starts_with("aws_");
+    let valid = !name.is_empty()
+        && name.len() <= 255
+        && !name.starts_with(':')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/#:".contains(c));
+    if flag_like || !valid {
+        bail!(
+            "unknown namespace {name:?}: use aws_kinesis, aws_lambda, aws_sqs, aws_sns, lambda_insights or a CloudWatch namespace such as KinesisLambdaPipeline"
+        );
+    }
+    Ok(name.to_string())
+}
+
+fn listed_namespace(entry: &NamespaceEntry) -> anyhow::Result<ListedNamespace> {
+    let name = listed_namespace_named(&entry.name)?;
+    let finer = entry.shard_level.is_some()
+        || entry.shard_metrics.is_some()
+        || entry.resource_level.is_some()
+        || entry.resource_metrics.is_some();
+    if finer || !entry.tags.is_empty() {
+        bail!(
+            "{}: a namespace read through ListMetrics takes only metrics (no levels, no tags)",
+            entry.name
+        );
+    }
+    Ok(ListedNamespace {
+        name,
+        metrics: entry.metrics.as_deref().map(metric_specs).transpose()?,
     })
 }
 
@@ -536,6 +593,42 @@ mod tests {
     }
 
     #[test]
+    fn queues_topics_and_listed_namespaces() {
+        let s = parse(
+            r#"
+            [[namespaces]]
+            name = "aws_sqs"
+            tags = { team = "data" }
+            [[namespaces]]
+            name = "AWS/SNS"
+            [[namespaces]]
+            name = "lambda_insights"
+            [[namespaces]]
+            name = "KinesisLambdaPipeline"
+            metrics = [{ name = "BatchSize", statistics = ["Maximum"] }]
+            "#,
+            secs,
+        )
+        .unwrap();
+        let names: Vec<Namespace> = s.namespaces.iter().map(|n| n.namespace).collect();
+        assert_eq!(names, [Namespace::Sqs, Namespace::Sns]);
+        assert_eq!(s.namespaces[0].tags[0].key, "team");
+        assert_eq!(
+            s.listed,
+            [
+                ListedNamespace::all_of("LambdaInsights"),
+                ListedNamespace {
+                    name: "KinesisLambdaPipeline".into(),
+                    metrics: Some(vec![MetricSpec {
+                        name: "BatchSize".into(),
+                        statistics: vec![Statistic::Maximum]
+                    }])
+                }
+            ]
+        );
+    }
+
+    #[test]
     fn datakit_output() {
         let s = parse(
             "[[outputs]]\ntype = \"datakit\"\nurl = \"http://127.0.0.1:9529\"",
@@ -558,7 +651,11 @@ mod tests {
     fn mistakes_are_named() {
         let err = |text: &str| format!("{:#}", parse(text, secs).unwrap_err());
         assert!(err("regoin = \"x\"").contains("regoin"));
-        assert!(err("[[namespaces]]\nname = \"aws_sqs\"").contains("aws_sqs"));
+        assert!(err("[[namespaces]]\nname = \"aws_ec2\"").contains("aws_ec2"));
+        assert!(
+            err("[[namespaces]]\nname = \"KinesisLambdaPipeline\"\nshard_level = true")
+                .contains("ListMetrics")
+        );
         assert!(err("[[namespaces]]\nname = \"aws_lambda\"\nmetrics = [{ name = \"Errors\", statistics = [\"Median\"] }]").contains("Median"));
         assert!(err("[[outputs]]\ntype = \"graphite\"").contains("graphite"));
         assert!(err("region = \"a\"\nregions = [\"b\"]").contains("not both"));

@@ -4,6 +4,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "cli/collect_pipeline.rs"]
+mod collect_pipeline;
 #[path = "cli/dashboard.rs"]
 mod dashboard;
 #[path = "cli/prometheus_rules.rs"]
@@ -1178,25 +1180,7 @@ async fn load_counts_records_sent_to_the_on_failure_destination_as_failed() {
         .await
         .unwrap();
     let sqs = testkit::sqs_client(&endpoint);
-    let queue_url = sqs
-        .create_queue()
-        .queue_name("lt-failed")
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
-    let queue_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes()
-        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-        .clone();
+    let (queue_url, queue_arn) = create_queue(&endpoint, "lt-failed").await;
     let bin =
         lambda_test_functions::example_binary_of("lambda-kinesis-handler", "pipeline_consumer");
     deploy_mapped(
@@ -1206,37 +1190,7 @@ async fn load_counts_records_sent_to_the_on_failure_destination_as_failed() {
         "dlq-in",
         &["STREAMWATCH_LOAD_COMPLETIONS=1"],
     );
-    // No retries: a failed record and the rest of its batch go to the queue.
-    let lambda = testkit::lambda_client(&endpoint);
-    let mappings = lambda
-        .list_event_source_mappings()
-        .function_name("rs-dlq")
-        .send()
-        .await
-        .unwrap();
-    let uuid = mappings.event_source_mappings()[0]
-        .uuid()
-        .unwrap()
-        .to_owned();
-    lambda
-        .update_event_source_mapping()
-        .uuid(uuid)
-        .maximum_retry_attempts(0)
-        .function_response_types(
-            aws_sdk_lambda::types::FunctionResponseType::ReportBatchItemFailures,
-        )
-        .destination_config(
-            aws_sdk_lambda::types::DestinationConfig::builder()
-                .on_failure(
-                    aws_sdk_lambda::types::OnFailure::builder()
-                        .destination(&queue_arn)
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    send_failures_to(&endpoint, "rs-dlq", &queue_arn).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("scenarios.toml");
     std::fs::write(
@@ -1302,6 +1256,67 @@ template = { poison = true }
     assert!(left >= 1);
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Creates a queue; its URL and ARN.
+async fn create_queue(endpoint: &str, name: &str) -> (String, String) {
+    let sqs = testkit::sqs_client(endpoint);
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_owned();
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    (queue_url, queue_arn)
+}
+
+/// Sets `function`'s (one) mapping to report batch item failures, retry nothing and send
+/// what it gives up on to the queue `queue_arn`: a failed record and the rest of its batch
+/// go to the queue at once.
+async fn send_failures_to(endpoint: &str, function: &str, queue_arn: &str) {
+    let lambda = testkit::lambda_client(endpoint);
+    let mappings = lambda
+        .list_event_source_mappings()
+        .function_name(function)
+        .send()
+        .await
+        .unwrap();
+    let uuid = mappings.event_source_mappings()[0]
+        .uuid()
+        .unwrap()
+        .to_owned();
+    lambda
+        .update_event_source_mapping()
+        .uuid(uuid)
+        .maximum_retry_attempts(0)
+        .function_response_types(
+            aws_sdk_lambda::types::FunctionResponseType::ReportBatchItemFailures,
+        )
+        .destination_config(
+            aws_sdk_lambda::types::DestinationConfig::builder()
+                .on_failure(
+                    aws_sdk_lambda::types::OnFailure::builder()
+                        .destination(queue_arn)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
 }
 
 /// What a test function is made of.
