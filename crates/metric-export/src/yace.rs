@@ -550,4 +550,30 @@ mod tests {
         assert!(out.contains("account_id=\"\""), "{out}");
         assert!(out.contains("name=\"global\""), "{out}");
     }
+
+    #[test]
+    fn context_and_custom_tags() {
+        let objects = [stream("orders", &[])];
+        let mut style = YaceStyle::default();
+        style.context_on_info.insert("AWS/Kinesis".to_owned());
+        style.custom_tags.insert(
+            "AWS/Kinesis".to_owned(),
+            vec![("Owner".to_owned(), "data-team".to_owned())],
+        );
+        let out = encode(
+            &[sample(&[("StreamName", "orders")], 0, 1.0)],
+            &objects,
+            &[],
+            &style,
+            true,
+        );
+        assert!(
+            out.contains("custom_tag_Owner=\"data-team\",dimension_StreamName=\"orders\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("aws_kinesis_info{account_id=\"123456789012\",custom_tag_Owner=\"data-team\",name=\"arn:aws:kinesis:us-east-1:123456789012:stream/orders\",region=\"us-east-1\"} 0"),
+            "{out}"
+        );
+    }
 }

@@ -395,7 +395,7 @@ fn other_namespaces_are_refused_by_name() {
 /// What the STS stand-in saw.
 #[derive(Default)]
 struct Seen {
-    /// AssumeRole form bodies.
+    /// AssumeRole form bodies, with the signature's credential scope under `scope`.
     assume_role: Vec<BTreeMap<String, String>>,
     /// The access key IDs of the other requests' signatures.
     access_keys: Vec<String>,
@@ -414,8 +414,17 @@ async fn sts_stand_in(engine: String) -> (String, Arc<Mutex<Seen>>) {
     async fn handle(State((seen, engine)): State<Shared>, req: Request) -> Response {
         let (parts, body) = req.into_parts();
         let body = to_bytes(body, 64 << 20).await.unwrap();
-        let form: BTreeMap<String, String> = url_form(&body);
+        let mut form: BTreeMap<String, String> = url_form(&body);
+        let credential = parts
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|a| a.split("Credential=").nth(1))
+            .and_then(|c| c.split(',').next())
+            .unwrap_or_default()
+            .to_string();
         if form.get("Action").map(String::as_str) == Some("AssumeRole") {
+            form.insert("scope".into(), credential);
             seen.lock().assume_role.push(form);
             let xml = format!(
                 r#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
@@ -439,13 +448,7 @@ async fn sts_stand_in(engine: String) -> (String, Arc<Mutex<Seen>>) {
                 .body(Body::from(xml))
                 .unwrap();
         }
-        if let Some(key) = parts
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|a| a.split("Credential=").nth(1))
-            .and_then(|c| c.split('/').next())
-        {
+        if let Some(key) = credential.split('/').next().filter(|k| !k.is_empty()) {
             seen.lock().access_keys.push(key.to_string());
         }
         // On to the engine, as sent (the engine takes any key).
@@ -548,6 +551,13 @@ discovery:
     assert_eq!(call["RoleArn"], "arn:aws:iam::000000000000:role/prometheus");
     assert_eq!(call["ExternalId"], "shared-external-identifier");
     assert_eq!(call["RoleSessionName"], "streamwatch");
+    // Signed with the base credentials, for STS in the config's sts-region.
+    assert!(
+        call["scope"].starts_with("AKIABASECREDENTIALS1/")
+            && call["scope"].ends_with("/eu-west-1/sts/aws4_request"),
+        "{}",
+        call["scope"]
+    );
     // Every call to the engine (ListStreams, GetMetricData, ...) signed with the role's key.
     assert!(!seen.access_keys.is_empty());
     assert!(
