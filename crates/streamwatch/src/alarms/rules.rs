@@ -2,8 +2,9 @@
 //!
 //! The rules read the series `streamwatch collect` exports (`aws_kinesis_*`, `aws_lambda_*`,
 //! named by [`metric_export::prometheus::metric_name`] from the CloudWatch metric and
-//! statistic, labelled `stream_name` / `function_name` and `region`), the collector's own
-//! `streamwatch_collector_*` series, and kinesis-client's Prometheus metrics
+//! statistic, labelled `stream_name` / `function_name` and `region`, or in YACE's names and
+//! labels, `dimension_StreamName` / `dimension_FunctionName`, with `--label-style yace`), the
+//! collector's own `streamwatch_collector_*` series, and kinesis-client's Prometheus metrics
 //! (`<namespace>_producer_errors_total`, ...; see [`kinesis_client::metrics::names`]).
 //!
 //! | group | alert | fires when | for |
@@ -25,11 +26,11 @@
 //! timeout (`aws_lambda_info{timeout="3"}`), but as a label, which PromQL cannot compare
 //! with a number, and it does not export reserved concurrency at all.
 //!
-//! The file is written by a small emitter over a typed model rather than a YAML library: the
-//! workspace has no YAML crate, serde-based emitters cannot write the comments that explain
-//! each threshold, and the rule format needs only block sequences, mappings, `#` comments,
-//! literal blocks (for the expressions) and double-quoted strings (escaped as JSON strings,
-//! which YAML's double-quoted style accepts as they are).
+//! The file is written by a small emitter over a typed model rather than a YAML library:
+//! serde-based emitters (the workspace reads YAML with serde_yaml_ng) cannot write the
+//! comments that explain each threshold, and the rule format needs only block sequences,
+//! mappings, `#` comments, literal blocks (for the expressions) and double-quoted strings
+//! (escaped as JSON strings, which YAML's double-quoted style accepts as they are).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -48,6 +49,10 @@ use crate::duration_arg::parse_duration;
 const STREAM_LABEL: &str = "stream_name";
 /// The label of a function in the collector's series.
 const FUNCTION_LABEL: &str = "function_name";
+/// The label of a stream in the collector's series in YACE's style.
+const YACE_STREAM_LABEL: &str = "dimension_StreamName";
+/// The label of a function in the collector's series in YACE's style.
+const YACE_FUNCTION_LABEL: &str = "dimension_FunctionName";
 
 /// The rule file formats `alarms rules` can write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -65,9 +70,15 @@ pub struct RulesArgs {
     /// Write the rules to this file instead of stdout.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Only this stream: adds `stream_name="..."` to the Kinesis and kinesis-client rules.
+    /// Only this stream: adds `stream_name="..."` to the Kinesis and kinesis-client rules
+    /// (`dimension_StreamName` to the Kinesis ones with `--label-style yace`).
     #[arg(long)]
     stream: Option<String>,
+    /// The names and labels of the collected series the rules read: `streamwatch` (the
+    /// default) or `yace`, as `streamwatch collect --label-style yace` (or a YACE config)
+    /// writes them (`dimension_StreamName`, `dimension_FunctionName`).
+    #[arg(long, value_enum, default_value = "streamwatch")]
+    label_style: crate::collect_config::LabelStyle,
     /// Only this function: adds `function_name="..."` to the Lambda rules.
     #[arg(long)]
     function: Option<String>,
@@ -170,6 +181,8 @@ struct Settings {
     consumer_behind_ms: u64,
     client_namespace: String,
     stale_after: Duration,
+    /// The collected series are in YACE's names and labels.
+    yace: bool,
 }
 
 impl Settings {
@@ -209,6 +222,7 @@ impl Settings {
             consumer_behind_ms: args.consumer_behind_ms,
             client_namespace: args.client_namespace.clone(),
             stale_after: args.stale_after,
+            yace: args.label_style == crate::collect_config::LabelStyle::Yace,
         })
     }
 
@@ -219,7 +233,66 @@ impl Settings {
 
     /// `name{function_name="..."}` with `--function`, else `name`.
     fn function_series(&self, name: &str) -> String {
-        selector(name, FUNCTION_LABEL, self.function.as_deref())
+        selector(name, self.function_label(), self.function.as_deref())
+    }
+
+    /// A collected stream series: [`Settings::stream_series`] under the label style's label.
+    fn collected_stream_series(&self, name: &str) -> String {
+        selector(name, self.stream_label(), self.stream.as_deref())
+    }
+
+    /// The label of a stream in the collected series.
+    fn stream_label(&self) -> &'static str {
+        if self.yace {
+            YACE_STREAM_LABEL
+        } else {
+            STREAM_LABEL
+        }
+    }
+
+    /// The label of a function in the collected series.
+    fn function_label(&self) -> &'static str {
+        if self.yace {
+            YACE_FUNCTION_LABEL
+        } else {
+            FUNCTION_LABEL
+        }
+    }
+
+    /// The Prometheus name `streamwatch collect` gives a catalogue metric under `statistic`,
+    /// in the label style's naming.
+    fn collected(&self, def: &MetricDef, statistic: Statistic) -> String {
+        if self.yace {
+            metric_export::yace::metric_name(def.namespace, def.name, Some(statistic))
+        } else {
+            collected(def, statistic)
+        }
+    }
+
+    /// A group of rules over collected series, its annotations in the label style's names.
+    fn collected_annotations(&self, mut group: RuleGroup) -> RuleGroup {
+        for rule in &mut group.rules {
+            rule.summary = self.annotation(&rule.summary);
+            rule.description = self.annotation(&rule.description);
+        }
+        group
+    }
+
+    /// A summary or description of a collected series' alert, its `$labels` in the label
+    /// style's names.
+    fn annotation(&self, text: &str) -> String {
+        if self.yace {
+            text.replace(
+                &format!("$labels.{STREAM_LABEL} "),
+                &format!("$labels.{YACE_STREAM_LABEL} "),
+            )
+            .replace(
+                &format!("$labels.{FUNCTION_LABEL} "),
+                &format!("$labels.{YACE_FUNCTION_LABEL} "),
+            )
+        } else {
+            text.to_string()
+        }
     }
 
     /// The name kinesis-client's Prometheus collector gives `metric`.
@@ -281,19 +354,17 @@ const TEN_MINUTES: Duration = Duration::from_secs(600);
 fn rule_file(s: &Settings) -> RuleFile {
     use catalog::{kinesis, lambda};
 
-    let iterator_age = s.stream_series(&collected(
-        &kinesis::GET_RECORDS_ITERATOR_AGE,
-        Statistic::Maximum,
-    ));
-    let write_throttled = s.stream_series(&collected(&kinesis::WRITE_THROTTLED, Statistic::Sum));
-    let errors = s.function_series(&collected(&lambda::ERRORS, Statistic::Sum));
-    let invocations = s.function_series(&collected(&lambda::INVOCATIONS, Statistic::Sum));
-    let throttles = s.function_series(&collected(&lambda::THROTTLES, Statistic::Sum));
-    let duration = s.function_series(&collected(&lambda::DURATION, Statistic::Percentile(99.0)));
-    let concurrency = s.function_series(&collected(
-        &lambda::CONCURRENT_EXECUTIONS,
-        Statistic::Maximum,
-    ));
+    let iterator_age = s.collected_stream_series(
+        &s.collected(&kinesis::GET_RECORDS_ITERATOR_AGE, Statistic::Maximum),
+    );
+    let write_throttled =
+        s.collected_stream_series(&s.collected(&kinesis::WRITE_THROTTLED, Statistic::Sum));
+    let errors = s.function_series(&s.collected(&lambda::ERRORS, Statistic::Sum));
+    let invocations = s.function_series(&s.collected(&lambda::INVOCATIONS, Statistic::Sum));
+    let throttles = s.function_series(&s.collected(&lambda::THROTTLES, Statistic::Sum));
+    let duration = s.function_series(&s.collected(&lambda::DURATION, Statistic::Percentile(99.0)));
+    let concurrency =
+        s.function_series(&s.collected(&lambda::CONCURRENT_EXECUTIONS, Statistic::Maximum));
     let producer_errors = s.stream_series(&s.client_metric(client_names::PRODUCER_ERRORS_TOTAL));
     let consumer_age =
         s.stream_series(&s.client_metric(client_names::CONSUMER_ITERATOR_AGE_MILLISECONDS));
@@ -509,7 +580,12 @@ fn rule_file(s: &Settings) -> RuleFile {
                 s.client_namespace
             ),
         ],
-        groups: vec![kinesis_group, lambda_group, client_group, collector_group],
+        groups: vec![
+            s.collected_annotations(kinesis_group),
+            s.collected_annotations(lambda_group),
+            client_group,
+            collector_group,
+        ],
     }
 }
 

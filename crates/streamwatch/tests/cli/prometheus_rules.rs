@@ -698,3 +698,67 @@ fn the_collectors_counters_are_counters_that_grow() {
     let (ok, stdout, all) = promtool(dir.path(), &["check", "metrics"], Some(&own));
     assert!(ok && stdout.trim().is_empty(), "{all}\n{own}");
 }
+
+/// The alerts over collected series, whose labels the YACE style names differently.
+const COLLECTED_ALERTS: &[&str] = &[
+    "KinesisIteratorAgeHigh",
+    "KinesisWriteThrottled",
+    "LambdaErrorRateHigh",
+    "LambdaThrottled",
+    "LambdaDurationNearTimeout",
+    "LambdaConcurrencyNearLimit",
+];
+
+/// `--label-style yace`: the same rules over the series as `collect` writes them in YACE's
+/// style (`dimension_StreamName`, `dimension_FunctionName`) fire and stay silent as the
+/// others do; kinesis-client's series keep their own labels.
+#[test]
+fn the_yace_style_rules_fire_on_yace_series() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = alarms_rules(&["--label-style", "yace"]);
+    std::fs::write(dir.path().join("yace.yml"), &written).unwrap();
+    let (ok, stdout, all) = promtool(dir.path(), &["check", "rules", "yace.yml"], None);
+    assert!(ok && stdout.contains("SUCCESS: 10 rules found"), "{all}");
+    assert!(
+        written.contains("{{ $labels.dimension_StreamName }}")
+            && !written.contains("{{ $labels.function_name }}"),
+        "{written}"
+    );
+
+    let mut tests = unit_tests("yace.yml", false);
+    let rename = |text: &str| {
+        text.replace("stream_name=", "dimension_StreamName=")
+            .replace("function_name=", "dimension_FunctionName=")
+    };
+    for test in tests["tests"].as_array_mut().unwrap() {
+        for series in test["input_series"].as_array_mut().unwrap() {
+            let name = series["series"].as_str().unwrap().to_string();
+            if name.starts_with("aws_") {
+                series["series"] = json!(rename(&name));
+            }
+        }
+        for check in test["alert_rule_test"].as_array_mut().unwrap() {
+            if !COLLECTED_ALERTS.contains(&check["alertname"].as_str().unwrap()) {
+                continue;
+            }
+            for alert in check["exp_alerts"].as_array_mut().unwrap() {
+                let labels = alert["exp_labels"].as_object_mut().unwrap();
+                for (from, to) in [
+                    ("stream_name", "dimension_StreamName"),
+                    ("function_name", "dimension_FunctionName"),
+                ] {
+                    if let Some(v) = labels.remove(from) {
+                        labels.insert(to.to_string(), v);
+                    }
+                }
+            }
+        }
+    }
+    std::fs::write(
+        dir.path().join("yace-tests.yml"),
+        serde_json::to_string_pretty(&tests).unwrap(),
+    )
+    .unwrap();
+    let (ok, stdout, all) = promtool(dir.path(), &["test", "rules", "yace-tests.yml"], None);
+    assert!(ok && stdout.contains("SUCCESS"), "{all}\n{written}");
+}
