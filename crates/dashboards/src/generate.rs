@@ -56,6 +56,9 @@ impl Target {
 pub enum GrafanaSource {
     /// Prometheus scraping `streamwatch collect` and the client's `/metrics`.
     Prometheus,
+    /// The same, with `streamwatch collect` in YACE's label style (a YACE config or
+    /// `--label-style yace`): `dimension_StreamName`, `dimension_FunctionName`.
+    PrometheusYace,
     /// Grafana's CloudWatch data source (its endpoint set to the engine for local use).
     CloudWatch,
 }
@@ -414,7 +417,7 @@ enum Query {
 impl Panels {
     fn datasource(&self) -> Value {
         let kind = match self.source {
-            GrafanaSource::Prometheus => "prometheus",
+            GrafanaSource::Prometheus | GrafanaSource::PrometheusYace => "prometheus",
             GrafanaSource::CloudWatch => "cloudwatch",
         };
         json!({"type": kind, "uid": "${datasource}"})
@@ -490,8 +493,21 @@ impl Panels {
 }
 
 /// A `streamwatch collect` series of the stream (label `stream_name`) or the function
-/// (`function_name`).
-fn prom(def: &MetricDef, statistic: Statistic, dimension: &str, var: &str) -> String {
+/// (`function_name`); in YACE's style (`dimension_StreamName`, `dimension_FunctionName`)
+/// only the resource's own series, not those per shard or per alias and version that share
+/// its family.
+fn prom(def: &MetricDef, statistic: Statistic, dimension: &str, var: &str, yace: bool) -> String {
+    if yace {
+        let finer = if dimension == stream_dimension() {
+            "ShardId"
+        } else {
+            "Resource"
+        };
+        return format!(
+            "{}{{dimension_{dimension}=\"${var}\",dimension_{finer}=\"\"}}",
+            metric_export::yace::metric_name(def.namespace, def.name, Some(statistic)),
+        );
+    }
     format!(
         "{}{{{}=\"${var}\"}}",
         metric_name(def.namespace, def.name, statistic),
@@ -516,7 +532,8 @@ pub fn grafana(t: &Target, source: GrafanaSource) -> Value {
         y: 0,
     };
     match source {
-        GrafanaSource::Prometheus => prometheus_panels(&mut p),
+        GrafanaSource::Prometheus => prometheus_panels(&mut p, false),
+        GrafanaSource::PrometheusYace => prometheus_panels(&mut p, true),
         GrafanaSource::CloudWatch => cloudwatch_panels(&mut p, t),
     }
     let (kind, stream_query, function_query) = match source {
@@ -535,6 +552,27 @@ pub fn grafana(t: &Target, source: GrafanaSource) -> Value {
                 "label_values({}, {})",
                 metric_name(lambda::NAMESPACE, lambda::INVOCATIONS.name, Statistic::Sum),
                 label_name(function_dimension())
+            )),
+        ),
+        GrafanaSource::PrometheusYace => (
+            "prometheus",
+            json!(format!(
+                "label_values({}, dimension_{})",
+                metric_export::yace::metric_name(
+                    kinesis::NAMESPACE,
+                    kinesis::INCOMING_RECORDS.name,
+                    Some(Statistic::Sum)
+                ),
+                stream_dimension()
+            )),
+            json!(format!(
+                "label_values({}, dimension_{})",
+                metric_export::yace::metric_name(
+                    lambda::NAMESPACE,
+                    lambda::INVOCATIONS.name,
+                    Some(Statistic::Sum)
+                ),
+                function_dimension()
             )),
         ),
         // The legacy text form of the data source's variable queries, which Grafana still
@@ -595,7 +633,9 @@ pub fn grafana(t: &Target, source: GrafanaSource) -> Value {
         }));
     }
     let title = match source {
-        GrafanaSource::Prometheus => format!("Kinesis → Lambda: {} → {}", t.stream, t.function),
+        GrafanaSource::Prometheus | GrafanaSource::PrometheusYace => {
+            format!("Kinesis → Lambda: {} → {}", t.stream, t.function)
+        }
         GrafanaSource::CloudWatch => format!(
             "Kinesis → Lambda (CloudWatch): {} → {}",
             t.stream, t.function
@@ -619,14 +659,14 @@ pub fn grafana(t: &Target, source: GrafanaSource) -> Value {
     })
 }
 
-fn prometheus_panels(p: &mut Panels) {
+fn prometheus_panels(p: &mut Panels, yace: bool) {
     let sd = stream_dimension();
     let fd = function_dimension();
     let q = |def: &MetricDef, stat: Statistic, legend: &str| {
-        Query::Prom(prom(def, stat, sd, "stream"), legend.to_owned())
+        Query::Prom(prom(def, stat, sd, "stream", yace), legend.to_owned())
     };
     let fq = |def: &MetricDef, stat: Statistic, legend: &str| {
-        Query::Prom(prom(def, stat, fd, "function"), legend.to_owned())
+        Query::Prom(prom(def, stat, fd, "function", yace), legend.to_owned())
     };
     p.add(
         "Pipeline Throughput",
@@ -987,6 +1027,26 @@ mod tests {
     }
 
     #[test]
+    fn grafana_yace_queries_use_yaces_labels() {
+        let d = grafana(&target(), GrafanaSource::PrometheusYace);
+        let text = d.to_string();
+        for name in [
+            "aws_kinesis_incoming_bytes_sum{dimension_StreamName=\\\"$stream\\\",dimension_ShardId=\\\"\\\"}",
+            "aws_lambda_duration_p99{dimension_FunctionName=\\\"$function\\\",dimension_Resource=\\\"\\\"}",
+            "label_values(aws_kinesis_incoming_records_sum, dimension_StreamName)",
+            "label_values(aws_lambda_invocations_sum, dimension_FunctionName)",
+            // kinesis-client's series keep their own labels.
+            "producer_records_sent_total{stream_name=\\\"$stream\\\"}",
+        ] {
+            assert!(text.contains(name), "{name} missing");
+        }
+        assert!(!text.contains("aws_kinesis_incoming_bytes_sum{stream_name"));
+        for panel in d["panels"].as_array().unwrap() {
+            assert_eq!(panel["datasource"]["type"], "prometheus");
+        }
+    }
+
+    #[test]
     fn grafana_cloudwatch_queries_name_catalogue_metrics() {
         let d = grafana(&target(), GrafanaSource::CloudWatch);
         for panel in d["panels"].as_array().unwrap() {
@@ -1028,7 +1088,11 @@ mod tests {
             return;
         };
         let validator = jsonschema::validator_for(&schema).expect("a usable schema");
-        for source in [GrafanaSource::Prometheus, GrafanaSource::CloudWatch] {
+        for source in [
+            GrafanaSource::Prometheus,
+            GrafanaSource::PrometheusYace,
+            GrafanaSource::CloudWatch,
+        ] {
             let d = grafana(&target(), source);
             let errors: Vec<String> = validator
                 .iter_errors(&d)

@@ -69,6 +69,9 @@ enum Format {
     Grafana,
     /// Grafana JSON on Grafana's CloudWatch data source (its endpoint may be the engine).
     GrafanaCloudwatch,
+    /// Grafana JSON on a Prometheus data source scraping `streamwatch collect` in YACE's
+    /// label style (a YACE config, or `--label-style yace`).
+    GrafanaYace,
 }
 
 /// Arguments of `streamwatch dashboard generate`.
@@ -118,6 +121,7 @@ fn generate_cmd(args: &GenerateArgs) -> anyhow::Result<()> {
         Format::Cloudwatch => generate::cloudwatch(&p),
         Format::Grafana => generate::grafana(&p, GrafanaSource::Prometheus),
         Format::GrafanaCloudwatch => generate::grafana(&p, GrafanaSource::CloudWatch),
+        Format::GrafanaYace => generate::grafana(&p, GrafanaSource::PrometheusYace),
     };
     let mut text = serde_json::to_string_pretty(&doc)?;
     text.push('\n');
