@@ -171,8 +171,7 @@ async fn list_streams(client: &aws_sdk_kinesis::Client) -> anyhow::Result<Vec<St
             mode,
             open_shards: u32::try_from(d.open_shard_count()).unwrap_or(0),
             retention_hours: u32::try_from(d.retention_period_hours()).unwrap_or(0),
-            incoming_records: 0.0,
-            incoming_bytes: 0.0,
+            ..StreamObserved::default()
         });
     }
     Ok(out)
@@ -206,8 +205,7 @@ async fn list_functions(client: &aws_sdk_lambda::Client) -> anyhow::Result<Vec<F
                     .and_then(|m| u32::try_from(m).ok())
                     .unwrap_or(128),
                 architecture,
-                invocations: 0.0,
-                duration_ms: 0.0,
+                ..FunctionObserved::default()
             });
         }
         marker = resp.next_marker().map(str::to_string);
