@@ -87,8 +87,9 @@ impl Default for FunctionObserved {
 pub struct ProvisionedObserved {
     /// The version or alias it is configured on.
     pub qualifier: String,
-    /// The concurrency allocated now (`AllocatedProvisionedConcurrentExecutions`).
-    pub allocated: u32,
+    /// The concurrency configured (`RequestedProvisionedConcurrentExecutions`): AWS bills
+    /// what is configured, from when it is enabled.
+    pub configured: u32,
     /// The memory of the version it keeps ready, MB.
     pub memory_mb: u32,
 }
@@ -313,7 +314,7 @@ pub fn price_resources(
 ///   (`GetRecords.Bytes`), GB read by each enhanced fan-out consumer, and extended and
 ///   long-term retention GB-months estimated as above;
 /// - a function: requests, GB-seconds at its architecture's price and, with provisioned
-///   concurrency, the GB-seconds allocated (allocated × memory × window, as if allocated
+///   concurrency, the GB-seconds configured (configured × memory × window, as if configured
 ///   the whole window) at the provisioned price; its duration is then split between the
 ///   provisioned and the standard price by `ProvisionedConcurrencyInvocations` /
 ///   `Invocations` (an estimate);
@@ -556,7 +557,7 @@ pub fn price_observed(
         );
         for pc in &f.provisioned {
             let allocated =
-                f64::from(pc.allocated) * f64::from(pc.memory_mb) / 1024.0 * window_hours * 3600.0;
+                f64::from(pc.configured) * f64::from(pc.memory_mb) / 1024.0 * window_hours * 3600.0;
             out.push(
                 &format!("{name}:{}", pc.qualifier),
                 &format!("provisioned concurrency ({arch})"),
@@ -571,7 +572,7 @@ pub fn price_observed(
         notes.push(
             "a function with provisioned concurrency has its duration split between the provisioned \
              and the standard price by ProvisionedConcurrencyInvocations / Invocations; provisioned \
-             concurrency is priced as allocated now for the whole window"
+             concurrency is priced as configured now for the whole window"
                 .to_string(),
         );
     }
@@ -1058,7 +1059,7 @@ mod tests {
             provisioned_invocations: 750.0,
             provisioned: vec![ProvisionedObserved {
                 qualifier: "live".into(),
-                allocated: 10,
+                configured: 10,
                 memory_mb: 1024,
             }],
             ..FunctionObserved::default()

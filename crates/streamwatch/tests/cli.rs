@@ -4,6 +4,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "cli/cost.rs"]
+mod cost;
 #[path = "cli/dashboard.rs"]
 mod dashboard;
 #[path = "cli/prometheus_rules.rs"]
