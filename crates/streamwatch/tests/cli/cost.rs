@@ -558,3 +558,78 @@ async fn cost_command_prices_provisioned_concurrency() {
     super::interrupt(&child);
     assert!(super::wait_exit(&mut child, Duration::from_secs(10)).success());
 }
+
+/// `collect --once --cost` exports the same figures as `cost` over the last hour: a stream
+/// of 2 shards costs 2 shard-hours x $0.015 = $0.03 an hour, $21.90 a month; a queue's
+/// requests are there with ` (estimate)`; the collection's GetMetricData metrics are priced
+/// from its own cycle. Without `--cost` nothing of it is exported.
+#[tokio::test(flavor = "multi_thread")]
+async fn collect_exports_the_cost() {
+    let stack = Stack::start().await;
+    let endpoint = stack.endpoint();
+    testkit::create_stream(&stack.kinesis, "collected", 2).await;
+    stack
+        .sqs
+        .create_queue()
+        .queue_name("collected-queue")
+        .send()
+        .await
+        .unwrap();
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+            .args(["collect", "--once", "--endpoint", &endpoint])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let cost = &metric_store::catalog::own::cost::COST_USD;
+    let monthly = &metric_store::catalog::own::cost::COST_MONTHLY_USD;
+    assert!(!run(&[]).contains(cost.name));
+    let page = run(&["--cost", "--egress-gb", "2"]);
+    let value = |metric: &str, labels: &str| -> f64 {
+        let head = format!("{metric}{{{labels}}} ");
+        page.lines()
+            .find_map(|l| l.strip_prefix(&head))
+            .unwrap_or_else(|| panic!("no {head} in {page}"))
+            .parse()
+            .unwrap()
+    };
+    // The Prometheus encoder writes labels in name order.
+    let labels = |service: &str, resource: &str, component: &str| {
+        format!(
+            r#"component="{component}",region="us-east-1",resource="{resource}",service="{service}""#
+        )
+    };
+    let shard_hours = labels("Kinesis", "collected", "shard-hours");
+    close(value(cost.name, &shard_hours), 0.03);
+    close(value(monthly.name, &shard_hours), 0.03 * 730.0);
+    let queue = labels("SQS", "collected-queue", "requests (standard) (estimate)");
+    assert_eq!(value(cost.name, &queue), 0.0);
+    let egress = labels("DataTransfer", "internet", "data transfer out (estimate)");
+    close(value(cost.name, &egress), 2.0 * 0.09);
+    let collection = labels(
+        "CloudWatch",
+        "collection",
+        "GetMetricData metrics requested (estimate)",
+    );
+    let requested: f64 = page
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("streamwatch_collector_cycle_metrics_requested{region=\"us-east-1\"} ")
+        })
+        .expect("the cycle's metrics requested")
+        .parse()
+        .unwrap();
+    assert!(requested > 0.0, "{page}");
+    // The last cycle's metrics, once a minute (the default interval) for an hour.
+    close(
+        value(cost.name, &collection),
+        requested * 60.0 * 0.01 / 1000.0,
+    );
+}
