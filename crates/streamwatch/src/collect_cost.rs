@@ -86,6 +86,7 @@ impl CostExports {
         if !args.cost {
             return Ok(out);
         }
+        out.estimates.check()?;
         out.table = Some(load_prices(args.prices.as_deref())?.0);
         for (region, endpoint) in regions {
             let clients = CostClients::new(&region, endpoint.as_deref()).await;

@@ -69,6 +69,22 @@ pub struct EstimateArgs {
     pub collect_series: Option<u64>,
 }
 
+impl EstimateArgs {
+    /// Refuses a share outside 0..1 and a negative volume.
+    pub(crate) fn check(&self) -> anyhow::Result<()> {
+        if let Some(share) = self.egress_share {
+            anyhow::ensure!(
+                (0.0..=1.0).contains(&share),
+                "--egress-share must be between 0 and 1, not {share}"
+            );
+        }
+        if let Some(gb) = self.egress_gb {
+            anyhow::ensure!(gb >= 0.0, "--egress-gb must not be negative, not {gb}");
+        }
+        Ok(())
+    }
+}
+
 /// The price table to use and its name for the output: the built-in one, or the built-in
 /// one with an override file's blocks.
 pub(crate) fn load_prices(file: Option<&Path>) -> anyhow::Result<(PriceTable, String)> {
@@ -111,6 +127,7 @@ pub async fn run(args: CostArgs) -> anyhow::Result<()> {
         args.window >= Duration::from_secs(60),
         "--window must be at least 1m"
     );
+    args.estimates.check()?;
     let (table, prices_file) = load_prices(args.estimates.prices.as_deref())?;
     let prices = table.for_region(&args.region)?;
     let aws = args.endpoint.eq_ignore_ascii_case("aws");
@@ -322,7 +339,7 @@ pub(crate) async fn observe(
             basis: Some(format!("--egress-gb {gb}")),
         },
         (None, Some(share)) => EgressObserved {
-            gb: share.clamp(0.0, 1.0) * read_bytes / aws_prices::BYTES_PER_GB,
+            gb: share * read_bytes / aws_prices::BYTES_PER_GB,
             basis: Some(format!(
                 "--egress-share {share} of the {read_bytes:.0} bytes read from the streams"
             )),
