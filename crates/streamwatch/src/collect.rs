@@ -115,6 +115,8 @@ pub struct CollectArgs {
     /// several outputs; what it names replaces the flags (see `collect_config.rs`).
     #[arg(long)]
     config: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    cost: crate::collect_cost::CollectCostArgs,
 }
 
 /// The settings of a run, from the flags and the config file.
@@ -469,11 +471,24 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
         runs.push(RegionRun::new(&plan, region).await);
     }
     let writers = http_writers(&plan.outputs)?;
+    let regions = plan.regions.iter();
+    let endpoints = regions.map(|r| (r.clone(), plan.endpoint(r).map(str::to_string)));
+    let mut costs = crate::collect_cost::CostExports::new(
+        &args.cost,
+        endpoints,
+        plan.interval,
+        plan.inventory_interval,
+    )
+    .await?;
 
     if args.once {
         // The inventory is always read with --once.
         step_all(&mut runs, Duration::ZERO).await;
-        let g = gather(&runs);
+        costs
+            .refresh(runs.iter().map(|r| r.last.metrics_requested))
+            .await;
+        let mut g = gather(&runs);
+        g.health.extend(costs.gauges());
         print!("{}", render(args.format, &g));
         let mut failed = write_outputs(&plan.outputs, &writers, &g).await;
         for run in &runs {
@@ -512,7 +527,11 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
             _ = tokio::signal::ctrl_c() => return Ok(()),
         }
         step_all(&mut runs, plan.inventory_interval).await;
-        let g = gather(&runs);
+        costs
+            .refresh(runs.iter().map(|r| r.last.metrics_requested))
+            .await;
+        let mut g = gather(&runs);
+        g.health.extend(costs.gauges());
         *page.write() = render(Format::Prometheus, &g);
         let failed = write_outputs(&plan.outputs, &writers, &g).await;
         if let Some(first) = runs.first_mut() {

@@ -5,6 +5,7 @@ mod bench;
 mod chromium;
 mod collect;
 mod collect_config;
+mod collect_cost;
 mod console_cmd;
 mod cost_cmd;
 mod dashboard_cmd;

@@ -44,20 +44,3 @@ pub(crate) async fn sdk_config(region: &str, endpoint: Option<&str>) -> aws_conf
     }
     loader.load().await
 }
-
-/// Clients for one region, from aws-config's standard chain.
-pub(crate) async fn clients(
-    region: &str,
-    endpoint: Option<&str>,
-) -> (
-    aws_sdk_kinesis::Client,
-    aws_sdk_cloudwatch::Client,
-    aws_sdk_lambda::Client,
-) {
-    let shared = sdk_config(region, endpoint).await;
-    (
-        aws_sdk_kinesis::Client::new(&shared),
-        aws_sdk_cloudwatch::Client::new(&shared),
-        aws_sdk_lambda::Client::new(&shared),
-    )
-}

@@ -118,6 +118,10 @@ pub struct LoadArgs {
     /// The region.
     #[arg(long, default_value = "us-east-1")]
     region: String,
+    /// A price file for the COST section, in the format of aws-prices' `prices.toml`; each
+    /// block it names replaces the built-in one.
+    #[arg(long, value_name = "FILE")]
+    prices: Option<PathBuf>,
     /// The function behind the stream: its log (CloudWatch Logs `/aws/lambda/<name>`) gives
     /// end-to-end latency and pipeline throughput from the completion lines it prints
     /// (lambda-kinesis-handler's `log_completions`, the Python example's
@@ -192,6 +196,8 @@ impl LoadArgs {
 
 /// Runs the load test; returns the process exit code (0, or 99 when a threshold failed).
 pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
+    // Read first, so a malformed price file stops the test before it sends anything.
+    let (prices, prices_file) = crate::cost_cmd::load_prices(args.prices.as_deref())?;
     let mut registry = Registry::pipeline();
     let plan = match scenarios::plan(&args) {
         Ok(plan) => plan,
@@ -266,12 +272,12 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
                 .unwrap_or_default()
         );
     }
-    let cost = cost(&args.region, streams.values(), &outcome);
+    let cost = cost(&prices, &args.region, streams.values(), &outcome);
     match &cost {
         Ok(cost) => {
             println!(
-                "  █ COST (list prices of {}, as of {})\n",
-                args.region, cost.prices_as_of
+                "  █ COST (list prices of {}, as of {}, {} prices)\n",
+                args.region, cost.prices_as_of, prices_file
             );
             println!("{cost}");
         }
@@ -301,11 +307,12 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
 /// duration, PUT payload units (or on-demand GB) for the stored Kinesis records, and the
 /// function's billed invocations seen in its log.
 fn cost<'s>(
+    table: &aws_prices::PriceTable,
     region: &str,
     streams: impl Iterator<Item = &'s (aws_prices::StreamMode, u32)>,
     outcome: &driver::Outcome,
 ) -> anyhow::Result<aws_prices::Cost> {
-    let prices = aws_prices::PriceTable::embedded()?.for_region(region)?;
+    let prices = table.for_region(region)?;
     let hours = outcome.elapsed.as_secs_f64() / 3600.0;
     let (mut shard_hours, mut on_demand_hours) = (0.0, 0.0);
     for (mode, open_shards) in streams {
