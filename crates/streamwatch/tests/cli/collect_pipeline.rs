@@ -106,15 +106,28 @@ async fn one_collect_exports_the_whole_pipeline() {
         if n != "0" {
             break;
         }
-        assert!(Instant::now() < deadline, "nothing reached the on-failure queue");
+        assert!(
+            Instant::now() < deadline,
+            "nothing reached the on-failure queue"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Let the second holding the last datapoints end.
     tokio::time::sleep(Duration::from_millis(1100)).await;
 
     let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
-        .args(["collect", "--once", "--endpoint", &endpoint, "--format", "json"])
-        .args(["--namespace", "aws_kinesis,aws_lambda,aws_sqs,lambda_insights"])
+        .args([
+            "collect",
+            "--once",
+            "--endpoint",
+            &endpoint,
+            "--format",
+            "json",
+        ])
+        .args([
+            "--namespace",
+            "aws_kinesis,aws_lambda,aws_sqs,lambda_insights",
+        ])
         .args(["--period", "1", "--delay", "0s", "--lookback", "5m"])
         .output()
         .unwrap();
@@ -136,12 +149,24 @@ async fn one_collect_exports_the_whole_pipeline() {
     let pipeline = [("Environment", "dev"), ("Pipeline", "pipe-fn")];
     let ns = "KinesisLambdaPipeline";
     assert_eq!(
-        sum(&values(&samples, ns, "RecordProcessingSuccess", "Sum", &pipeline)),
+        sum(&values(
+            &samples,
+            ns,
+            "RecordProcessingSuccess",
+            "Sum",
+            &pipeline
+        )),
         2.0,
         "{stdout}"
     );
     assert_eq!(
-        sum(&values(&samples, ns, "RecordProcessingFailure", "Sum", &pipeline)),
+        sum(&values(
+            &samples,
+            ns,
+            "RecordProcessingFailure",
+            "Sum",
+            &pipeline
+        )),
         1.0
     );
     assert_eq!(
@@ -152,7 +177,13 @@ async fn one_collect_exports_the_whole_pipeline() {
     // The queue's AWS/SQS metrics, and its link to the function in the inventory.
     let queue = [("QueueName", "pipe-failed")];
     assert_eq!(
-        sum(&values(&samples, "AWS/SQS", "NumberOfMessagesSent", "Sum", &queue)),
+        sum(&values(
+            &samples,
+            "AWS/SQS",
+            "NumberOfMessagesSent",
+            "Sum",
+            &queue
+        )),
         1.0
     );
     let linked = objects
@@ -173,7 +204,13 @@ async fn one_collect_exports_the_whole_pipeline() {
     // DLQMessages: what reached the queue, per function and queue.
     let link = [("FunctionName", "pipe-fn"), ("QueueName", "pipe-failed")];
     assert_eq!(
-        sum(&values(&samples, "StreamwatchPipeline", "DLQMessages", "Sum", &link)),
+        sum(&values(
+            &samples,
+            "StreamwatchPipeline",
+            "DLQMessages",
+            "Sum",
+            &link
+        )),
         1.0
     );
 
@@ -181,10 +218,22 @@ async fn one_collect_exports_the_whole_pipeline() {
     let function = [("function_name", "pipe-fn")];
     let insights = "LambdaInsights";
     assert_eq!(
-        max(&values(&samples, insights, "total_memory", "Maximum", &function)),
+        max(&values(
+            &samples,
+            insights,
+            "total_memory",
+            "Maximum",
+            &function
+        )),
         128.0
     );
-    let used = max(&values(&samples, insights, "used_memory_max", "Maximum", &function));
+    let used = max(&values(
+        &samples,
+        insights,
+        "used_memory_max",
+        "Maximum",
+        &function,
+    ));
     assert!(used > 0.0 && used <= 128.0, "{used}");
     let utilization = max(&values(
         &samples,
@@ -193,13 +242,30 @@ async fn one_collect_exports_the_whole_pipeline() {
         "Maximum",
         &function,
     ));
-    assert!((utilization - used / 128.0 * 100.0).abs() < 1e-9, "{utilization}");
+    assert!(
+        (utilization - used / 128.0 * 100.0).abs() < 1e-9,
+        "{utilization}"
+    );
     // One cold start: one init_duration datapoint, above zero.
     assert_eq!(
-        sum(&values(&samples, insights, "init_duration", "SampleCount", &function)),
+        sum(&values(
+            &samples,
+            insights,
+            "init_duration",
+            "SampleCount",
+            &function
+        )),
         1.0
     );
-    assert!(max(&values(&samples, insights, "init_duration", "Maximum", &function)) > 0.0);
+    assert!(
+        max(&values(
+            &samples,
+            insights,
+            "init_duration",
+            "Maximum",
+            &function
+        )) > 0.0
+    );
 
     // The account-level Lambda series (no dimension): one instance ran at a time, with no
     // reserved concurrency.
