@@ -29,7 +29,7 @@ use parking_lot::RwLock;
 use crate::collect_config::{NamespaceSettings, Output};
 use crate::duration_arg::parse_duration;
 use crate::metrics_page::metrics_router;
-use crate::sdk::sdk_config;
+use crate::sdk::AwsArgs;
 use time_source::now_ms_i64 as now_ms;
 
 /// How output is written.
@@ -46,25 +46,23 @@ pub enum Format {
     Emf,
 }
 
-/// The `--endpoint` value that means AWS's own endpoints for each region.
-const AWS: &str = "aws";
-
 /// Arguments of `streamwatch collect`.
 #[derive(Args, Debug)]
 pub struct CollectArgs {
-    /// The endpoint serving Kinesis, CloudWatch and Lambda: the embedded engine by default,
-    /// `aws` for AWS's endpoints in each region.
-    #[arg(long, default_value = "http://127.0.0.1:4567")]
-    endpoint: String,
+    /// The endpoint serving the services read: a URL, or `aws` for AWS's endpoints in each
+    /// region. Unset: where AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL say, else the
+    /// local engine (http://127.0.0.1:4567).
+    #[arg(long)]
+    endpoint: Option<String>,
     /// Regions to collect, comma-separated; each is collected on its own, and one failing
-    /// does not stop the others.
-    #[arg(
-        long,
-        env = "AWS_REGION",
-        value_delimiter = ',',
-        default_value = "us-east-1"
-    )]
+    /// does not stop the others. Unset: AWS_REGION, AWS_DEFAULT_REGION, the profile's
+    /// region, else us-east-1.
+    #[arg(long, value_delimiter = ',')]
     region: Vec<String>,
+    /// A named profile of the shared AWS config and credentials files (AWS_PROFILE when
+    /// unset).
+    #[arg(long)]
+    profile: Option<String>,
     /// Namespaces to collect, comma-separated: `aws_kinesis`, `aws_lambda` (with the
     /// account-level series and the functions' dead-letter and on-failure queues),
     /// `aws_sqs`, `aws_sns`, `lambda_insights`, or any CloudWatch namespace (read through
@@ -121,7 +119,9 @@ pub struct CollectArgs {
 
 /// The settings of a run, from the flags and the config file.
 struct Plan {
-    endpoint: String,
+    /// `--endpoint` or the file's; `None` to resolve as the SDKs do.
+    endpoint: Option<String>,
+    profile: Option<String>,
     regions: Vec<String>,
     endpoints: BTreeMap<String, String>,
     account_name: Option<String>,
@@ -136,7 +136,7 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(args: &CollectArgs) -> anyhow::Result<Plan> {
+    async fn new(args: &CollectArgs) -> anyhow::Result<Plan> {
         let tags = args
             .tags
             .iter()
@@ -171,6 +171,7 @@ impl Plan {
         }
         let mut plan = Plan {
             endpoint: args.endpoint.clone(),
+            profile: args.profile.clone(),
             regions: args.region.clone(),
             endpoints: BTreeMap::new(),
             account_name: args.account_name.clone(),
@@ -189,7 +190,7 @@ impl Plan {
         let mut period = args.period;
         if let Some(path) = &args.config {
             let file = crate::collect_config::load(path, parse_duration)?;
-            plan.endpoint = file.endpoint.unwrap_or(plan.endpoint);
+            plan.endpoint = file.endpoint.or(plan.endpoint);
             plan.regions = file.regions.unwrap_or(plan.regions);
             plan.endpoints = file.endpoints;
             plan.account_name = file.account_name.or(plan.account_name);
@@ -211,16 +212,29 @@ impl Plan {
         plan.regions.retain(|r| !r.is_empty());
         plan.regions.dedup();
         if plan.regions.is_empty() {
-            bail!("no region to collect");
+            plan.regions.push(plan.aws_args(None).region().await);
         }
         plan.period = period.unwrap_or_else(|| plan.interval.as_secs().max(1) as i64);
         Ok(plan)
     }
 
-    /// The endpoint URL for a region, or `None` for AWS's own.
-    fn endpoint(&self, region: &str) -> Option<&str> {
-        let url = self.endpoints.get(region).unwrap_or(&self.endpoint);
-        (url != AWS).then_some(url.as_str())
+    /// `--endpoint`/`--region`/`--profile` as for every other command, for one region's
+    /// endpoint (`None`: the run's).
+    fn aws_args(&self, region: Option<&str>) -> AwsArgs {
+        let endpoint = region
+            .and_then(|r| self.endpoints.get(r))
+            .or(self.endpoint.as_ref());
+        AwsArgs {
+            endpoint: endpoint.cloned(),
+            region: region.map(str::to_string),
+            profile: self.profile.clone(),
+        }
+    }
+
+    /// The SDK configuration of a region: its endpoint from the file's `[endpoints]`, else
+    /// the run's, else as the SDKs resolve it.
+    async fn sdk_config(&self, region: &str) -> aws_config::SdkConfig {
+        self.aws_args(Some(region)).config().await
     }
 
     fn namespaces(&self) -> Vec<Namespace> {
@@ -257,7 +271,10 @@ impl Plan {
                 }
                 Namespace::Lambda => {
                     if let Some(m) = &ns.metrics {
+                        // A metric set named per function is the whole set: the
+                        // account-level series come with the default set only.
                         config.lambda_metrics = m.clone();
+                        config.lambda_account_metrics = Vec::new();
                     }
                     config.lambda_resource_metrics = finer;
                     config.lambda_tag_filters = ns.tags.clone();
@@ -296,7 +313,7 @@ struct RegionRun {
 
 impl RegionRun {
     async fn new(plan: &Plan, region: &str) -> RegionRun {
-        let shared = sdk_config(region, plan.endpoint(region)).await;
+        let shared = plan.sdk_config(region).await;
         let collector = Collector::new(
             aws_sdk_kinesis::Client::new(&shared),
             aws_sdk_cloudwatch::Client::new(&shared),
@@ -465,17 +482,19 @@ async fn step_all(runs: &mut [RegionRun], inventory_interval: Duration) {
 
 /// Runs `streamwatch collect`.
 pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
-    let plan = Plan::new(&args)?;
+    let plan = Plan::new(&args).await?;
     let mut runs = Vec::new();
     for region in &plan.regions {
         runs.push(RegionRun::new(&plan, region).await);
     }
     let writers = http_writers(&plan.outputs)?;
-    let regions = plan.regions.iter();
-    let endpoints = regions.map(|r| (r.clone(), plan.endpoint(r).map(str::to_string)));
+    let mut configs = Vec::new();
+    for region in &plan.regions {
+        configs.push((region.clone(), plan.sdk_config(region).await));
+    }
     let mut costs = crate::collect_cost::CostExports::new(
         &args.cost,
-        endpoints,
+        configs.into_iter(),
         plan.interval,
         plan.inventory_interval,
     )

@@ -62,11 +62,11 @@ pub(crate) struct CostExports {
 }
 
 impl CostExports {
-    /// The export for `regions` (name, endpoint; `None` for AWS), off unless `--cost`; the
+    /// The export for `regions` (name, SDK configuration), off unless `--cost`; the
     /// price file is read now, so a bad one stops `collect` before its first cycle.
     pub(crate) async fn new(
         args: &CollectCostArgs,
-        regions: impl Iterator<Item = (String, Option<String>)>,
+        regions: impl Iterator<Item = (String, aws_config::SdkConfig)>,
         interval: Duration,
         refresh_every: Duration,
     ) -> anyhow::Result<CostExports> {
@@ -88,8 +88,8 @@ impl CostExports {
         }
         out.estimates.check()?;
         out.table = Some(load_prices(args.prices.as_deref())?.0);
-        for (region, endpoint) in regions {
-            let clients = CostClients::new(&region, endpoint.as_deref()).await;
+        for (region, config) in regions {
+            let clients = CostClients::from_config(&config);
             out.regions.push(RegionCost {
                 region,
                 clients,

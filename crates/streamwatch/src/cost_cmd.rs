@@ -30,12 +30,9 @@ const HIGH_RESOLUTION_BELOW_SECONDS: i32 = 60;
 /// Options of `streamwatch cost`.
 #[derive(Args, Debug)]
 pub struct CostArgs {
-    /// Where to read from: an endpoint URL (the engine: `http://127.0.0.1:4567`) or `aws`.
-    #[arg(long, default_value = "http://127.0.0.1:4567")]
-    endpoint: String,
-    /// The region to read and price.
-    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
-    region: String,
+    /// Where to read from, and the region read and priced.
+    #[command(flatten)]
+    aws: crate::sdk::AwsArgs,
     /// The window to price, ending now (`5m`, `1h`, `24h`).
     #[arg(long, default_value = "1h", value_parser = crate::duration_arg::parse_duration)]
     window: Duration,
@@ -109,14 +106,13 @@ pub(crate) struct CostClients {
 }
 
 impl CostClients {
-    /// Clients for one region and endpoint (`None`: AWS's own).
-    pub(crate) async fn new(region: &str, endpoint: Option<&str>) -> CostClients {
-        let shared = crate::sdk::sdk_config(region, endpoint).await;
+    /// Clients on a shared configuration.
+    pub(crate) fn from_config(shared: &aws_config::SdkConfig) -> CostClients {
         CostClients {
-            kinesis: aws_sdk_kinesis::Client::new(&shared),
-            cloudwatch: aws_sdk_cloudwatch::Client::new(&shared),
-            lambda: aws_sdk_lambda::Client::new(&shared),
-            sqs: aws_sdk_sqs::Client::new(&shared),
+            kinesis: aws_sdk_kinesis::Client::new(shared),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(shared),
+            lambda: aws_sdk_lambda::Client::new(shared),
+            sqs: aws_sdk_sqs::Client::new(shared),
         }
     }
 }
@@ -129,16 +125,15 @@ pub async fn run(args: CostArgs) -> anyhow::Result<()> {
     );
     args.estimates.check()?;
     let (table, prices_file) = load_prices(args.estimates.prices.as_deref())?;
-    let prices = table.for_region(&args.region)?;
-    let aws = args.endpoint.eq_ignore_ascii_case("aws");
-    let endpoint = (!aws).then_some(args.endpoint.as_str());
-    let clients = CostClients::new(&args.region, endpoint).await;
-    let source = if aws { "AWS" } else { args.endpoint.as_str() };
+    let (shared, region) = args.aws.sdk_config().await;
+    let prices = table.for_region(&region)?;
+    let clients = CostClients::from_config(&shared);
+    let source = args.aws.endpoint().describe(&region);
     let (observed, mut notes) = observe(&clients, args.window, &args.estimates, None)
         .await
         .with_context(|| format!("reading {source}"))?;
     let mut cost = aws_prices::price_observed(
-        &args.region,
+        &region,
         prices,
         args.window.as_secs_f64() / 3600.0,
         &observed,

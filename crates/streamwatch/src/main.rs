@@ -84,7 +84,9 @@ fn main() -> anyhow::Result<()> {
     };
     tracing_subscriber::fmt()
         .with_env_filter(
+            // STREAMWATCH_LOG, else the RUST_LOG every Rust tool reads, else the default.
             tracing_subscriber::EnvFilter::try_from_env("STREAMWATCH_LOG")
+                .or_else(|_| tracing_subscriber::EnvFilter::try_from_env("RUST_LOG"))
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)

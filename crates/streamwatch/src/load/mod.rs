@@ -110,14 +110,12 @@ pub struct LoadArgs {
     /// Write the thresholds as JUnit XML here (one test case each).
     #[arg(long)]
     junit: Option<PathBuf>,
-    /// The endpoint to load: a URL, or `aws` for AWS itself (the standard credential chain);
-    /// without it, the engine on 127.0.0.1:4567 when `serve` or `demo` runs there, else an
-    /// engine started in-process on a free port.
-    #[arg(long)]
-    endpoint: Option<String>,
-    /// The region.
-    #[arg(long, default_value = "us-east-1")]
-    region: String,
+    /// The endpoint to load (a URL, or `aws` for AWS itself on the standard credential
+    /// chain), the region and the profile. Without `--endpoint` and the SDKs'
+    /// AWS_ENDPOINT_URL variables: the engine on 127.0.0.1:4567 when `serve` or `demo` runs
+    /// there, else an engine started in-process on a free port.
+    #[command(flatten)]
+    aws: crate::sdk::AwsArgs,
     /// A price file for the COST section, in the format of aws-prices' `prices.toml`; each
     /// block it names replaces the built-in one.
     #[arg(long, value_name = "FILE")]
@@ -146,9 +144,11 @@ pub struct LoadArgs {
 }
 
 impl LoadArgs {
-    /// Whether the engine is started in this process (no `--endpoint`).
+    /// Whether the engine may be started in this process (no `--endpoint`, no
+    /// AWS_ENDPOINT_URL variables).
     pub fn runs_in_process(&self) -> bool {
-        self.endpoint.is_none()
+        self.aws.endpoint.is_none()
+            && self.aws.endpoint() == crate::sdk::Endpoint::Url(crate::sdk::LOCAL_ENGINE.into())
     }
 
     fn thresholds(
@@ -272,12 +272,12 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
                 .unwrap_or_default()
         );
     }
-    let cost = cost(&prices, &args.region, streams.values(), &outcome);
+    let cost = cost(&prices, &target.region, streams.values(), &outcome);
     match &cost {
         Ok(cost) => {
             println!(
                 "  █ COST (list prices of {}, as of {}, {} prices)\n",
-                args.region, cost.prices_as_of, prices_file
+                target.region, cost.prices_as_of, prices_file
             );
             println!("{cost}");
         }
