@@ -43,12 +43,14 @@ mod usage;
 
 pub use cost::{Cost, CostLine};
 pub use resources::{
-    EXTENDED_RETENTION_MAX_HOURS, FunctionObserved, HOURS_PER_MONTH, INCLUDED_RETENTION_HOURS,
-    ResourceCost, ResourceLine, StreamObserved, estimated_put_payload_units, price_resources,
+    CloudWatchObserved, ConsumerObserved, EXTENDED_RETENTION_MAX_HOURS, EgressObserved,
+    FunctionObserved, HOURS_PER_MONTH, INCLUDED_RETENTION_HOURS, Observed, ProvisionedObserved,
+    QueueObserved, ResourceCost, ResourceLine, StreamObserved, estimated_put_payload_units,
+    estimated_sqs_requests, price_observed, price_resources,
 };
 pub use table::{
-    CloudWatchPrices, KinesisOnDemandPrices, KinesisProvisionedPrices, LambdaPrices, PriceTable,
-    RegionPrices, SnsPrices, SqsPrices,
+    CloudWatchPrices, DataTransferPrices, KinesisOnDemandPrices, KinesisProvisionedPrices,
+    LambdaPrices, PriceTable, RegionPrices, SnsPrices, SqsPrices,
 };
 pub use usage::{Architecture, LambdaUsage, RecordSizes, StreamMode, Usage};
 

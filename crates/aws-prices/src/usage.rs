@@ -5,10 +5,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// A Kinesis stream's capacity mode, which decides what its records are billed by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StreamMode {
     /// Shard-hours and PUT payload units.
+    #[default]
     Provisioned,
     /// Stream-hours and GB written and read.
     OnDemand,

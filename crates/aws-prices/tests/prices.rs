@@ -258,3 +258,87 @@ fn cloudwatch_price_per_metric_requested() {
         0.01 / 1000.0,
     );
 }
+
+/// The prices issue 16 added are in every region, positive, and every block (data transfer
+/// included) names an AWS pricing page and a date.
+#[test]
+fn the_added_prices_are_complete() {
+    let table = PriceTable::from_toml(PRICES_TOML).unwrap();
+    for (region, p) in &table.regions {
+        for (block, source, as_of) in p.sources() {
+            assert!(
+                source.starts_with("https://aws.amazon.com/") && source.contains("/pricing/"),
+                "{region}.{block}: {source}"
+            );
+            assert_eq!(as_of.len(), 10, "{region}.{block}: {as_of}");
+        }
+        for price in [
+            p.kinesis_provisioned.long_term_retention_gb_month,
+            p.kinesis_on_demand.enhanced_fan_out_gb_retrieved,
+            p.kinesis_on_demand.extended_retention_gb_month,
+            p.kinesis_on_demand.long_term_retention_gb_month,
+            p.lambda.provisioned_concurrency_gb_second_x86_64,
+            p.lambda.provisioned_concurrency_gb_second_arm64,
+            p.lambda.provisioned_duration_gb_second_x86_64,
+            p.lambda.provisioned_duration_gb_second_arm64,
+            p.sqs.fifo_requests_per_million,
+            p.cloudwatch.composite_alarm_month,
+            p.data_transfer.internet_out_gb,
+        ] {
+            assert!(price > 0.0 && price.is_finite(), "{region}: {price}");
+        }
+    }
+    let us = us_east_1();
+    assert_eq!(us.kinesis_provisioned.long_term_retention_gb_month, 0.023);
+    assert_eq!(
+        us.lambda.provisioned_concurrency_gb_second_x86_64,
+        0.0000041667
+    );
+    assert_eq!(us.sqs.fifo_requests_per_million, 0.50);
+    assert_eq!(us.cloudwatch.free_dashboards, 3);
+    assert_eq!(us.data_transfer.internet_out_gb, 0.09);
+}
+
+/// An override file replaces the blocks it names, whole, and leaves the others; a partial
+/// block, an unknown key or a new region without every block is refused.
+#[test]
+fn an_override_file_replaces_the_blocks_it_names() {
+    let text = r#"
+[regions.us-east-1.sqs]
+source = "https://aws.amazon.com/sqs/pricing/"
+as_of = "2027-01-15"
+requests_per_million = 1.0
+fifo_requests_per_million = 2.0
+request_chunk_bytes = 65536
+"#;
+    let table = PriceTable::with_overrides(text).unwrap();
+    let p = table.for_region("us-east-1").unwrap();
+    assert_eq!(p.sqs.requests_per_million, 1.0);
+    assert_eq!(p.sqs.as_of, "2027-01-15");
+    assert_eq!(p.lambda, us_east_1().lambda);
+    assert_eq!(
+        *PriceTable::load(None).unwrap(),
+        *PriceTable::embedded().unwrap()
+    );
+    assert_eq!(PriceTable::load(Some(text)).unwrap().into_owned(), table);
+
+    let partial = "[regions.us-east-1.sqs]\nrequests_per_million = 1.0\n";
+    assert!(matches!(
+        PriceTable::with_overrides(partial),
+        Err(PriceError::PriceFile(_))
+    ));
+    let unknown = "[prices]\nx = 1\n";
+    assert!(matches!(
+        PriceTable::with_overrides(unknown),
+        Err(PriceError::PriceFile(_))
+    ));
+    let new_region = text.replace("us-east-1", "eu-west-1");
+    assert!(matches!(
+        PriceTable::with_overrides(&new_region),
+        Err(PriceError::PriceFile(_))
+    ));
+    // A whole region copied under a new name is a new region.
+    let copied = PRICES_TOML.replace("regions.us-east-1.", "regions.eu-west-1.");
+    let table = PriceTable::with_overrides(&copied).unwrap();
+    assert!(table.for_region("eu-west-1").is_ok() && table.for_region("us-east-1").is_ok());
+}

@@ -214,10 +214,16 @@ impl Collector {
                 "Functions",
                 linked.iter().map(|l| l.function.as_str()).collect(),
             );
-            list("LinkTypes", linked.iter().map(|l| l.kind.as_str()).collect());
+            list(
+                "LinkTypes",
+                linked.iter().map(|l| l.kind.as_str()).collect(),
+            );
             list(
                 "EventSources",
-                linked.iter().filter_map(|l| l.source_arn.as_deref()).collect(),
+                linked
+                    .iter()
+                    .filter_map(|l| l.source_arn.as_deref())
+                    .collect(),
             );
             fields.insert("RegionId".into(), self.config.region.clone().into());
             if let Some(FieldValue::Str(arn)) = fields.get("QueueArn").cloned() {

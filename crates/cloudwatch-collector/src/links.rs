@@ -238,10 +238,7 @@ mod tests {
             queue_of("arn:aws:sqs:us-east-1:123456789012:orders-failed"),
             Some("orders-failed")
         );
-        assert_eq!(
-            queue_of("arn:aws:sns:us-east-1:123456789012:alerts"),
-            None
-        );
+        assert_eq!(queue_of("arn:aws:sns:us-east-1:123456789012:alerts"), None);
         assert_eq!(queue_of("arn:aws:sqs:us-east-1:123456789012:"), None);
         assert_eq!(
             function_of("arn:aws:lambda:us-east-1:123456789012:function:consume"),

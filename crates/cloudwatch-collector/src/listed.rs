@@ -68,7 +68,12 @@ impl Collector {
                 continue;
             }
             for statistic in &spec.statistics {
-                out.push(Query::new(namespace, dimensions.clone(), &metric, *statistic));
+                out.push(Query::new(
+                    namespace,
+                    dimensions.clone(),
+                    &metric,
+                    *statistic,
+                ));
             }
         }
         Ok(out)

@@ -154,7 +154,11 @@ impl Collector {
         let mut out = Vec::new();
         let sets = [
             (Namespace::Kinesis, &cycle.streams, &self.config.metrics),
-            (Namespace::Lambda, &cycle.functions, &self.config.lambda_metrics),
+            (
+                Namespace::Lambda,
+                &cycle.functions,
+                &self.config.lambda_metrics,
+            ),
             (Namespace::Sqs, &cycle.queues, &self.config.sqs_metrics),
             (Namespace::Sns, &cycle.topics, &self.config.sns_metrics),
         ];

@@ -487,6 +487,15 @@ pub mod own {
             SNS_HTTP_REFUSED: "streamwatch_sns_http_deliveries_refused_total", Counter, [],
                 "SNS notifications to HTTP(S) subscriptions failed at once because --max-sns-http-deliveries were in flight.";
         }
+
+        /// `streamwatch collect --cost`: what each resource costs at list prices, the figures
+        /// of `streamwatch cost` (a component ending in ` (estimate)` is estimated).
+        cost ("streamwatch collect") {
+            COST_USD: "streamwatch_cost_usd", Gauge, ["service", "resource", "component", "region"],
+                "What a resource's billed component cost over the last hour at list prices, in US dollars.";
+            COST_MONTHLY_USD: "streamwatch_cost_monthly_usd", Gauge, ["service", "resource", "component", "region"],
+                "The same component projected to a month of 730 hours at the last hour's rate, in US dollars.";
+        }
     }
 
     /// `streamwatch collect` with `label_style = "yace"` (or a YACE config): the request

@@ -33,7 +33,7 @@ use parking_lot::RwLock;
 use crate::collect_config::{JobSettings, LabelStyle, NamespaceSettings, Output, Role};
 use crate::duration_arg::parse_duration;
 use crate::metrics_page::metrics_router;
-use crate::sdk::{clients_of, sdk_config, sdk_config_as_role};
+use crate::sdk::{AwsArgs, clients_of, sdk_config_as_role};
 use time_source::now_ms_i64 as now_ms;
 
 /// How output is written.
@@ -50,25 +50,23 @@ pub enum Format {
     Emf,
 }
 
-/// The `--endpoint` value that means AWS's own endpoints for each region.
-const AWS: &str = "aws";
-
 /// Arguments of `streamwatch collect`.
 #[derive(Args, Debug)]
 pub struct CollectArgs {
-    /// The endpoint serving Kinesis, CloudWatch and Lambda: the embedded engine by default,
-    /// `aws` for AWS's endpoints in each region.
-    #[arg(long, default_value = "http://127.0.0.1:4567")]
-    endpoint: String,
+    /// The endpoint serving the services read: a URL, or `aws` for AWS's endpoints in each
+    /// region. Unset: where AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL say, else the
+    /// local engine (http://127.0.0.1:4567).
+    #[arg(long)]
+    endpoint: Option<String>,
     /// Regions to collect, comma-separated; each is collected on its own, and one failing
-    /// does not stop the others.
-    #[arg(
-        long,
-        env = "AWS_REGION",
-        value_delimiter = ',',
-        default_value = "us-east-1"
-    )]
+    /// does not stop the others. Unset: AWS_REGION, AWS_DEFAULT_REGION, the profile's
+    /// region, else us-east-1.
+    #[arg(long, value_delimiter = ',')]
     region: Vec<String>,
+    /// A named profile of the shared AWS config and credentials files (AWS_PROFILE when
+    /// unset).
+    #[arg(long)]
+    profile: Option<String>,
     /// Namespaces to collect, comma-separated: `aws_kinesis`, `aws_lambda` (with the
     /// account-level series and the functions' dead-letter and on-failure queues),
     /// `aws_sqs`, `aws_sns`, `lambda_insights`, or any CloudWatch namespace (read through
@@ -131,11 +129,15 @@ pub struct CollectArgs {
     /// `addCloudwatchTimestamp` carry them.
     #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
     timestamps: Option<bool>,
+    #[command(flatten)]
+    cost: crate::collect_cost::CollectCostArgs,
 }
 
 /// The settings of a run, from the flags and the config file.
 struct Plan {
-    endpoint: String,
+    /// `--endpoint` or the file's; `None` to resolve as the SDKs do.
+    endpoint: Option<String>,
+    profile: Option<String>,
     regions: Vec<String>,
     endpoints: BTreeMap<String, String>,
     account_name: Option<String>,
@@ -183,7 +185,7 @@ struct RunSpec {
 }
 
 impl Plan {
-    fn new(args: &CollectArgs) -> anyhow::Result<Plan> {
+    async fn new(args: &CollectArgs) -> anyhow::Result<Plan> {
         let tags = args
             .tags
             .iter()
@@ -218,6 +220,7 @@ impl Plan {
         }
         let mut plan = Plan {
             endpoint: args.endpoint.clone(),
+            profile: args.profile.clone(),
             regions: args.region.clone(),
             endpoints: BTreeMap::new(),
             account_name: args.account_name.clone(),
@@ -242,7 +245,7 @@ impl Plan {
         let mut period = args.period;
         if let Some(path) = &args.config {
             let file = crate::collect_config::load(path, parse_duration)?;
-            plan.endpoint = file.endpoint.unwrap_or(plan.endpoint);
+            plan.endpoint = file.endpoint.or(plan.endpoint);
             plan.regions = file.regions.unwrap_or(plan.regions);
             plan.endpoints = file.endpoints;
             plan.account_name = file.account_name.or(plan.account_name);
@@ -278,16 +281,29 @@ impl Plan {
         plan.regions.retain(|r| !r.is_empty());
         plan.regions.dedup();
         if plan.regions.is_empty() {
-            bail!("no region to collect");
+            plan.regions.push(plan.aws_args(None).region().await);
         }
         plan.period = period.unwrap_or_else(|| plan.interval.as_secs().max(1) as i64);
         Ok(plan)
     }
 
-    /// The endpoint URL for a region, or `None` for AWS's own.
-    fn endpoint(&self, region: &str) -> Option<&str> {
-        let url = self.endpoints.get(region).unwrap_or(&self.endpoint);
-        (url != AWS).then_some(url.as_str())
+    /// `--endpoint`/`--region`/`--profile` as for every other command, for one region's
+    /// endpoint (`None`: the run's).
+    fn aws_args(&self, region: Option<&str>) -> AwsArgs {
+        let endpoint = region
+            .and_then(|r| self.endpoints.get(r))
+            .or(self.endpoint.as_ref());
+        AwsArgs {
+            endpoint: endpoint.cloned(),
+            region: region.map(str::to_string),
+            profile: self.profile.clone(),
+        }
+    }
+
+    /// The SDK configuration of a region: its endpoint from the file's `[endpoints]`, else
+    /// the run's, else as the SDKs resolve it.
+    async fn sdk_config(&self, region: &str) -> aws_config::SdkConfig {
+        self.aws_args(Some(region)).config().await
     }
 
     fn yace(&self) -> bool {
@@ -380,7 +396,10 @@ impl Plan {
                 }
                 Namespace::Lambda => {
                     if let Some(m) = &ns.metrics {
+                        // A metric set named per function is the whole set: the
+                        // account-level series come with the default set only.
                         config.lambda_metrics = m.clone();
+                        config.lambda_account_metrics = Vec::new();
                     }
                     config.lambda_resource_metrics = finer;
                     config.lambda_tag_filters = ns.tags.clone();
@@ -425,20 +444,17 @@ struct RegionRun {
 impl RegionRun {
     async fn new(plan: &Plan, spec: RunSpec) -> RegionRun {
         let region = spec.region.as_str();
-        let endpoint = plan.endpoint(region);
-        let shared = match &spec.role {
-            None => sdk_config(region, endpoint).await,
-            Some(role) => {
-                sdk_config_as_role(
-                    region,
-                    endpoint,
-                    &role.arn,
-                    role.external_id.as_deref(),
-                    plan.sts_region.as_deref(),
-                )
-                .await
-            }
-        };
+        let mut shared = plan.sdk_config(region).await;
+        if let Some(role) = &spec.role {
+            shared = sdk_config_as_role(
+                shared,
+                plan.aws_args(Some(region)).endpoint(),
+                &role.arn,
+                role.external_id.as_deref(),
+                plan.sts_region.as_deref(),
+            )
+            .await;
+        }
         let (kinesis, cloudwatch, lambda) = clients_of(&shared);
         let collector = Collector::new(kinesis, cloudwatch, plan.collector_config(&spec))
             .with_lambda(lambda)
@@ -784,18 +800,33 @@ async fn step_all(runs: &mut [RegionRun], inventory_interval: Duration) {
 
 /// Runs `streamwatch collect`.
 pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
-    let plan = Plan::new(&args)?;
+    let plan = Plan::new(&args).await?;
     let mut runs = Vec::new();
     for spec in plan.runs() {
         runs.push(RegionRun::new(&plan, spec).await);
     }
     let yace = plan.yace();
     let writers = http_writers(&plan.outputs)?;
+    let mut configs = Vec::new();
+    for region in &plan.regions {
+        configs.push((region.clone(), plan.sdk_config(region).await));
+    }
+    let mut costs = crate::collect_cost::CostExports::new(
+        &args.cost,
+        configs.into_iter(),
+        plan.interval,
+        plan.inventory_interval,
+    )
+    .await?;
 
     if args.once {
         // The inventory is always read with --once.
         step_all(&mut runs, Duration::ZERO).await;
-        let g = gather(&runs, yace);
+        costs
+            .refresh(runs.iter().map(|r| r.last.metrics_requested))
+            .await;
+        let mut g = gather(&runs, yace);
+        g.health.extend(costs.gauges());
         print!("{}", render(args.format, &g, &plan.prometheus));
         let mut failed = write_outputs(&plan.outputs, &writers, &g, &plan.prometheus).await;
         for run in &runs {
@@ -834,7 +865,11 @@ pub async fn run(args: CollectArgs) -> anyhow::Result<()> {
             _ = tokio::signal::ctrl_c() => return Ok(()),
         }
         step_all(&mut runs, plan.inventory_interval).await;
-        let g = gather(&runs, yace);
+        costs
+            .refresh(runs.iter().map(|r| r.last.metrics_requested))
+            .await;
+        let mut g = gather(&runs, yace);
+        g.health.extend(costs.gauges());
         *page.write() = render(Format::Prometheus, &g, &plan.prometheus);
         let failed = write_outputs(&plan.outputs, &writers, &g, &plan.prometheus).await;
         if let Some(first) = runs.first_mut() {

@@ -26,6 +26,7 @@
 //! metrics = [{ name = "Invocations", statistics = ["Sum"] },
 //!            { name = "Duration", statistics = ["Average", "p99"] }]
 //! resource_metrics = [{ name = "Invocations", statistics = ["Sum"] }]  # per alias/version
+//!                                      # (the default set also reads the account-level series)
 //!
 //! [[namespaces]]
 //! name = "aws_sqs"                     # or aws_sns; queues linked to functions are named

@@ -10,13 +10,9 @@ use clap::Args;
 /// Options of `streamwatch console`.
 #[derive(Args, Debug)]
 pub struct ConsoleArgs {
-    /// Where to read from: an endpoint URL (the engine: `http://127.0.0.1:4567`) or `aws`
-    /// for AWS itself.
-    #[arg(long, default_value = "http://127.0.0.1:4567")]
-    endpoint: String,
-    /// The region to read.
-    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
-    region: String,
+    /// Where to read from (the engine, or AWS with `--endpoint aws`), and the region.
+    #[command(flatten)]
+    aws: crate::sdk::AwsArgs,
     /// The port the console listens on (loopback only).
     #[arg(long, default_value_t = 4568)]
     port: u16,
@@ -28,9 +24,9 @@ pub struct ConsoleArgs {
 
 /// Runs the console until Ctrl-C.
 pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
-    let aws = args.endpoint.eq_ignore_ascii_case("aws");
-    let endpoint = (!aws).then_some(args.endpoint.as_str());
-    let shared = crate::sdk::sdk_config(&args.region, endpoint).await;
+    let endpoint = args.aws.endpoint();
+    let aws = endpoint == crate::sdk::Endpoint::Aws;
+    let (shared, region) = args.aws.sdk_config().await;
     let clients = web_console::Clients {
         kinesis: aws_sdk_kinesis::Client::new(&shared),
         cloudwatch: aws_sdk_cloudwatch::Client::new(&shared),
@@ -38,9 +34,9 @@ pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
         logs: aws_sdk_cloudwatchlogs::Client::new(&shared),
     };
     let options = if aws {
-        web_console::Options::aws(&args.region)
+        web_console::Options::aws(&region)
     } else {
-        web_console::Options::local(&args.region)
+        web_console::Options::local(&region)
     }
     .with_host_check(web_console::HostCheck::new(&args.allowed_hosts));
     let console = web_console::Console::new(clients, options);
@@ -49,11 +45,8 @@ pub async fn run(args: ConsoleArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {addr}"))?;
     let addr = listener.local_addr()?;
-    let source = if aws { "AWS" } else { args.endpoint.as_str() };
-    println!(
-        "console: http://{addr}/  (reading {source}, region {})",
-        args.region
-    );
+    let source = endpoint.describe(&region);
+    println!("console: http://{addr}/  (reading {source}, region {region})");
     axum::serve(listener, console.router())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

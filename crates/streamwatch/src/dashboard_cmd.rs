@@ -192,7 +192,11 @@ async fn apply(args: ApplyArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| default_name(&args.what.stream));
     let alarms = pipeline_alarms(&cw, &args.what).await?;
-    let body = generate::cloudwatch(&args.what.pipeline(args.target.region(), alarms.clone()));
+    let region = config
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "us-east-1".to_string());
+    let body = generate::cloudwatch(&args.what.pipeline(&region, alarms.clone()));
     let body = serde_json::to_string(&body)?;
     let out = match cw
         .put_dashboard()

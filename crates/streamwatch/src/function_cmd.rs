@@ -12,32 +12,8 @@ use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
 use clap::{Args, Subcommand};
 use time_source::now_ms_i64 as now_ms;
 
-/// The `--endpoint` value that means AWS's own endpoints.
-const AWS: &str = "aws";
-
-/// Where the command talks to.
-#[derive(Args, Debug, Clone)]
-pub struct Target {
-    /// The endpoint: the embedded engine by default, `aws` for AWS itself.
-    #[arg(long, default_value = "http://127.0.0.1:4567")]
-    endpoint: String,
-    /// The region.
-    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
-    region: String,
-}
-
-impl Target {
-    /// The SDK configuration for this endpoint and region.
-    pub(crate) async fn config(&self) -> aws_config::SdkConfig {
-        let endpoint = (self.endpoint != AWS).then_some(self.endpoint.as_str());
-        crate::sdk::sdk_config(&self.region, endpoint).await
-    }
-
-    /// The region.
-    pub(crate) fn region(&self) -> &str {
-        &self.region
-    }
-}
+/// Where the command talks to: `--endpoint`, `--region`, `--profile`.
+pub type Target = crate::sdk::AwsArgs;
 
 /// `streamwatch function ...`.
 #[derive(Args, Debug)]

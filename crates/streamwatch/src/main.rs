@@ -5,6 +5,7 @@ mod bench;
 mod chromium;
 mod collect;
 mod collect_config;
+mod collect_cost;
 mod console_cmd;
 mod cost_cmd;
 mod dashboard_cmd;
@@ -84,7 +85,9 @@ fn main() -> anyhow::Result<()> {
     };
     tracing_subscriber::fmt()
         .with_env_filter(
+            // STREAMWATCH_LOG, else the RUST_LOG every Rust tool reads, else the default.
             tracing_subscriber::EnvFilter::try_from_env("STREAMWATCH_LOG")
+                .or_else(|_| tracing_subscriber::EnvFilter::try_from_env("RUST_LOG"))
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)

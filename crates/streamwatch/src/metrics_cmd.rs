@@ -5,7 +5,6 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, bail};
 use aws_sdk_cloudwatch::Client;
-use aws_sdk_cloudwatch::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cloudwatch::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_cloudwatch::types::{
     Dimension, DimensionFilter, Metric, MetricDataQuery, MetricStat, ScanBy,
@@ -17,12 +16,10 @@ use clap::{Args, Subcommand};
 pub struct MetricsArgs {
     #[command(subcommand)]
     command: MetricsCommand,
-    /// CloudWatch endpoint; the embedded engine by default.
-    #[arg(long, global = true, default_value = "http://127.0.0.1:4567")]
-    endpoint: String,
-    /// Region to sign for.
-    #[arg(long, global = true, env = "AWS_REGION", default_value = "us-east-1")]
-    region: String,
+    /// The CloudWatch endpoint (the engine by default, AWS with `--endpoint aws`), region
+    /// and profile, on the same credential chain as `collect`.
+    #[command(flatten)]
+    aws: crate::sdk::AwsArgs,
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
@@ -67,19 +64,10 @@ enum MetricsCommand {
     Catalog,
 }
 
-fn client(args: &MetricsArgs) -> Client {
-    // Credentials from the environment when set (which signs for real AWS); any value works
-    // for the embedded engine.
-    let key = std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_else(|_| "streamwatch".into());
-    let secret = std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|_| "streamwatch".into());
-    let token = std::env::var("AWS_SESSION_TOKEN").ok();
-    let config = aws_sdk_cloudwatch::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(args.region.clone()))
-        .credentials_provider(Credentials::new(key, secret, token, None, "environment"))
-        .endpoint_url(&args.endpoint)
-        .build();
-    Client::from_conf(config)
+/// The CloudWatch client, and how messages name where it reads.
+async fn client(args: &MetricsArgs) -> (Client, String) {
+    let (config, region) = args.aws.sdk_config().await;
+    (Client::new(&config), args.aws.endpoint().describe(&region))
 }
 
 fn split_dimension(text: &str) -> (String, Option<String>) {
@@ -106,7 +94,7 @@ pub async fn run(args: MetricsArgs) -> anyhow::Result<()> {
             metric,
             dimensions,
         } => {
-            let c = client(&args);
+            let (c, source) = client(&args).await;
             let mut req = c
                 .list_metrics()
                 .set_namespace(namespace.clone())
@@ -123,7 +111,7 @@ pub async fn run(args: MetricsArgs) -> anyhow::Result<()> {
             let mut pages = req.into_paginator().send();
             let mut rows = Vec::new();
             while let Some(page) = pages.next().await {
-                let page = page.with_context(|| format!("ListMetrics at {}", args.endpoint))?;
+                let page = page.with_context(|| format!("ListMetrics at {source}"))?;
                 for m in page.metrics() {
                     let dims: Vec<String> = m
                         .dimensions()
@@ -162,7 +150,7 @@ pub async fn run(args: MetricsArgs) -> anyhow::Result<()> {
             period,
             since_minutes,
         } => {
-            let c = client(&args);
+            let (c, source) = client(&args).await;
             let mut m = Metric::builder().namespace(namespace).metric_name(metric);
             for d in dimensions {
                 let (name, value) = split_dimension(d);
@@ -194,7 +182,7 @@ pub async fn run(args: MetricsArgs) -> anyhow::Result<()> {
             let mut points: Vec<(DateTime, f64)> = Vec::new();
             let mut label = metric.clone();
             while let Some(page) = pages.next().await {
-                let page = page.with_context(|| format!("GetMetricData at {}", args.endpoint))?;
+                let page = page.with_context(|| format!("GetMetricData at {source}"))?;
                 for r in page.metric_data_results() {
                     if let Some(l) = r.label() {
                         label = l.to_owned();

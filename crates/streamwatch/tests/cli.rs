@@ -6,6 +6,10 @@ use std::time::{Duration, Instant};
 
 #[path = "cli/collect_pipeline.rs"]
 mod collect_pipeline;
+#[path = "cli/conventions.rs"]
+mod conventions;
+#[path = "cli/cost.rs"]
+mod cost;
 #[path = "cli/dashboard.rs"]
 mod dashboard;
 #[path = "cli/prometheus_rules.rs"]

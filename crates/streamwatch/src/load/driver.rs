@@ -25,6 +25,8 @@ const ABORT_CHECK: Duration = Duration::from_secs(2);
 /// the engine there when one runs.
 const LOCAL_ENGINE: &str = "127.0.0.1:4567";
 
+use crate::sdk::Endpoint;
+
 /// Whether a streamwatch engine answers on [`LOCAL_ENGINE`]: its `GET /metrics` page names the
 /// engine's own metrics (anything else on the port is left alone).
 async fn local_engine_running() -> bool {
@@ -52,33 +54,33 @@ pub(super) struct Target {
     lambda: aws_sdk_lambda::Client,
     sqs: aws_sdk_sqs::Client,
     endpoint: String,
+    /// The region the records go to.
+    pub(super) region: String,
     server: Option<streamwatch_server::RunningServer>,
 }
 
 impl Target {
     /// Connects to `--endpoint` (a URL or `aws`), or starts the engine in-process.
     pub(super) async fn connect(args: &LoadArgs) -> anyhow::Result<Target> {
-        let local = match args.endpoint {
-            None if local_engine_running().await => Some(format!("http://{LOCAL_ENGINE}")),
-            _ => None,
-        };
-        let (endpoint, server) = match args.endpoint.as_deref().or(local.as_deref()) {
-            Some("aws") => (None, None),
-            Some(url) => (Some(url.to_owned()), None),
-            None => {
-                let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
-                    transition_delay: Duration::ZERO,
-                    shard_limits: args.shard_limits == "aws",
-                    ..kinesis_engine::EngineConfig::default()
-                })?;
-                let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-                let server = streamwatch_server::start(addr, engine)
-                    .await
-                    .context("starting the engine in-process")?;
-                (Some(server.endpoint()), Some(server))
-            }
-        };
-        let shared = crate::sdk::sdk_config(&args.region, endpoint.as_deref()).await;
+        let region = args.aws.region().await;
+        let mut endpoint = args.aws.endpoint();
+        let local = endpoint == Endpoint::Url(crate::sdk::LOCAL_ENGINE.to_string());
+        let mut server = None;
+        if local && args.aws.endpoint.is_none() && !local_engine_running().await {
+            let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
+                transition_delay: Duration::ZERO,
+                shard_limits: args.shard_limits == "aws",
+                ..kinesis_engine::EngineConfig::default()
+            })?;
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            let started = streamwatch_server::start(addr, engine)
+                .await
+                .context("starting the engine in-process")?;
+            endpoint = Endpoint::Url(started.endpoint());
+            server = Some(started);
+        }
+        let shared =
+            crate::sdk::shared_config(&region, &endpoint, args.aws.profile.as_deref()).await;
         // Each put is measured as k6 measures a request: one attempt (a throttled call is a
         // throttled call, not retried out of sight), and no stall watchdog on the body.
         let kinesis = aws_sdk_kinesis::config::Builder::from(&shared)
@@ -92,7 +94,8 @@ impl Target {
             logs: aws_sdk_cloudwatchlogs::Client::new(&shared),
             lambda: aws_sdk_lambda::Client::new(&shared),
             sqs: aws_sdk_sqs::Client::new(&shared),
-            endpoint: endpoint.unwrap_or_else(|| format!("AWS {}", args.region)),
+            endpoint: endpoint.describe(&region),
+            region,
             server,
         })
     }

@@ -110,14 +110,16 @@ pub struct LoadArgs {
     /// Write the thresholds as JUnit XML here (one test case each).
     #[arg(long)]
     junit: Option<PathBuf>,
-    /// The endpoint to load: a URL, or `aws` for AWS itself (the standard credential chain);
-    /// without it, the engine on 127.0.0.1:4567 when `serve` or `demo` runs there, else an
-    /// engine started in-process on a free port.
-    #[arg(long)]
-    endpoint: Option<String>,
-    /// The region.
-    #[arg(long, default_value = "us-east-1")]
-    region: String,
+    /// The endpoint to load (a URL, or `aws` for AWS itself on the standard credential
+    /// chain), the region and the profile. Without `--endpoint` and the SDKs'
+    /// AWS_ENDPOINT_URL variables: the engine on 127.0.0.1:4567 when `serve` or `demo` runs
+    /// there, else an engine started in-process on a free port.
+    #[command(flatten)]
+    aws: crate::sdk::AwsArgs,
+    /// A price file for the COST section, in the format of aws-prices' `prices.toml`; each
+    /// block it names replaces the built-in one.
+    #[arg(long, value_name = "FILE")]
+    prices: Option<PathBuf>,
     /// The function behind the stream: its log (CloudWatch Logs `/aws/lambda/<name>`) gives
     /// end-to-end latency and pipeline throughput from the completion lines it prints
     /// (lambda-kinesis-handler's `log_completions`, the Python example's
@@ -142,9 +144,11 @@ pub struct LoadArgs {
 }
 
 impl LoadArgs {
-    /// Whether the engine is started in this process (no `--endpoint`).
+    /// Whether the engine may be started in this process (no `--endpoint`, no
+    /// AWS_ENDPOINT_URL variables).
     pub fn runs_in_process(&self) -> bool {
-        self.endpoint.is_none()
+        self.aws.endpoint.is_none()
+            && self.aws.endpoint() == crate::sdk::Endpoint::Url(crate::sdk::LOCAL_ENGINE.into())
     }
 
     fn thresholds(
@@ -192,6 +196,8 @@ impl LoadArgs {
 
 /// Runs the load test; returns the process exit code (0, or 99 when a threshold failed).
 pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
+    // Read first, so a malformed price file stops the test before it sends anything.
+    let (prices, prices_file) = crate::cost_cmd::load_prices(args.prices.as_deref())?;
     let mut registry = Registry::pipeline();
     let plan = match scenarios::plan(&args) {
         Ok(plan) => plan,
@@ -266,12 +272,12 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
                 .unwrap_or_default()
         );
     }
-    let cost = cost(&args.region, streams.values(), &outcome);
+    let cost = cost(&prices, &target.region, streams.values(), &outcome);
     match &cost {
         Ok(cost) => {
             println!(
-                "  █ COST (list prices of {}, as of {})\n",
-                args.region, cost.prices_as_of
+                "  █ COST (list prices of {}, as of {}, {} prices)\n",
+                target.region, cost.prices_as_of, prices_file
             );
             println!("{cost}");
         }
@@ -301,11 +307,12 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<i32> {
 /// duration, PUT payload units (or on-demand GB) for the stored Kinesis records, and the
 /// function's billed invocations seen in its log.
 fn cost<'s>(
+    table: &aws_prices::PriceTable,
     region: &str,
     streams: impl Iterator<Item = &'s (aws_prices::StreamMode, u32)>,
     outcome: &driver::Outcome,
 ) -> anyhow::Result<aws_prices::Cost> {
-    let prices = aws_prices::PriceTable::embedded()?.for_region(region)?;
+    let prices = table.for_region(region)?;
     let hours = outcome.elapsed.as_secs_f64() / 3600.0;
     let (mut shard_hours, mut on_demand_hours) = (0.0, 0.0);
     for (mode, open_shards) in streams {
