@@ -422,6 +422,11 @@ impl Plan {
     }
 }
 
+/// The timestamp of a series CloudWatch did not answer, written as NaN or 0 in the YACE
+/// style: older than any datapoint, so a real one of the same series wins, and never written
+/// (metric-export leaves out a timestamp of `i64::MIN`).
+const UNANSWERED: i64 = i64::MIN;
+
 /// A series as the YACE style keys it: namespace, metric, statistic and dimensions.
 type SeriesKey = (String, String, String, Vec<(String, String)>);
 
@@ -570,7 +575,7 @@ impl RegionRun {
                             .map(|d| d.unit.as_str().to_string()),
                             dimensions: key.3,
                             region: self.region.clone(),
-                            timestamp_ms: i64::MIN,
+                            timestamp_ms: UNANSWERED,
                             value: if self.spec.nil_to_zero.contains(&spec.name) {
                                 0.0
                             } else {
@@ -695,6 +700,9 @@ impl RegionRun {
 /// What all regions gathered, ready to render.
 struct Gathered {
     samples: Vec<Sample>,
+    /// The YACE style's series CloudWatch did not answer (NaN, or 0 with `nilToZero`): for
+    /// the Prometheus output only, as YACE shows them; the other outputs carry datapoints.
+    unanswered: Vec<Sample>,
     objects: Vec<InventoryObject>,
     health: Vec<Gauge>,
 }
@@ -702,11 +710,18 @@ struct Gathered {
 fn gather(runs: &[RegionRun], yace: bool) -> Gathered {
     let mut g = Gathered {
         samples: Vec::new(),
+        unanswered: Vec::new(),
         objects: Vec::new(),
         health: Vec::new(),
     };
     for run in runs {
-        g.samples.extend(run.last.samples.iter().cloned());
+        for sample in &run.last.samples {
+            if sample.timestamp_ms == UNANSWERED {
+                g.unanswered.push(sample.clone());
+            } else {
+                g.samples.push(sample.clone());
+            }
+        }
         g.objects.extend(run.objects.iter().cloned());
         g.health.extend(run.health());
     }
@@ -781,8 +796,13 @@ fn render_emf_as(
                 String::new()
             }
         },
-        Format::Prometheus => {
+        Format::Prometheus if g.unanswered.is_empty() => {
             metric_export::prometheus::encode_opts(&g.samples, &g.objects, &g.health, prometheus)
+        }
+        Format::Prometheus => {
+            let mut samples = g.samples.clone();
+            samples.extend(g.unanswered.iter().cloned());
+            metric_export::prometheus::encode_opts(&samples, &g.objects, &g.health, prometheus)
         }
         Format::Line => metric_export::line::encode(&g.samples, &g.objects),
         Format::Json => {

@@ -159,6 +159,29 @@ async fn yaces_example_configs_give_yaces_names_and_labels() {
         "{text}"
     );
 
+    // The other outputs carry datapoints only, not the series shown as NaN.
+    let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args([
+            "collect",
+            "--once",
+            "--format",
+            "json",
+            "--endpoint",
+            &endpoint,
+        ])
+        .arg("--config")
+        .arg(fixture("kinesis.yml"))
+        .output()
+        .unwrap();
+    let json = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        json.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v.get("metric").is_some())
+            .all(|v| v["value"].is_number() && v["timestamp_ms"].as_i64() > Some(0)),
+        "{json}"
+    );
+
     // Lambda.
     let text = collect(&endpoint, &fixture("lambda.yml"), &[]);
     let labels = "account_id=\"000000000000\",dimension_FunctionName=\"resize\",\
