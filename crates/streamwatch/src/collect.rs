@@ -33,7 +33,7 @@ use parking_lot::RwLock;
 use crate::collect_config::{JobSettings, LabelStyle, NamespaceSettings, Output, Role};
 use crate::duration_arg::parse_duration;
 use crate::metrics_page::metrics_router;
-use crate::sdk::{AwsArgs, clients_of, sdk_config_as_role};
+use crate::sdk::{AwsArgs, sdk_config_as_role};
 use time_source::now_ms_i64 as now_ms;
 
 /// How output is written.
@@ -460,11 +460,14 @@ impl RegionRun {
             )
             .await;
         }
-        let (kinesis, cloudwatch, lambda) = clients_of(&shared);
-        let collector = Collector::new(kinesis, cloudwatch, plan.collector_config(&spec))
-            .with_lambda(lambda)
-            .with_sqs(aws_sdk_sqs::Client::new(&shared))
-            .with_sns(aws_sdk_sns::Client::new(&shared));
+        let collector = Collector::new(
+            aws_sdk_kinesis::Client::new(&shared),
+            aws_sdk_cloudwatch::Client::new(&shared),
+            plan.collector_config(&spec),
+        )
+        .with_lambda(aws_sdk_lambda::Client::new(&shared))
+        .with_sqs(aws_sdk_sqs::Client::new(&shared))
+        .with_sns(aws_sdk_sns::Client::new(&shared));
         RegionRun {
             region: region.to_string(),
             collector,

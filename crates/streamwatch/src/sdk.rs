@@ -174,11 +174,15 @@ impl AwsArgs {
     }
 }
 
-/// Where STS is reached for AssumeRole: `AWS_ENDPOINT_URL_STS`, then `AWS_ENDPOINT_URL`, then
-/// the URL the other services use; `None` for AWS's own.
+/// Where STS is reached for AssumeRole: `AWS_ENDPOINT_URL_STS`, then `AWS_ENDPOINT_URL`
+/// (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true), then the URL the other services
+/// use; `None` for AWS's own.
 fn sts_endpoint(endpoint: &Endpoint) -> Option<String> {
+    let ignored = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
     ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
         .iter()
+        .filter(|_| !ignored)
         .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
         .or_else(|| match endpoint {
             Endpoint::Url(url) => Some(url.clone()),
@@ -213,19 +217,4 @@ pub(crate) async fn sdk_config_as_role(
             provider,
         ))
         .build()
-}
-
-/// Clients for one region from an SDK configuration.
-pub(crate) fn clients_of(
-    shared: &aws_config::SdkConfig,
-) -> (
-    aws_sdk_kinesis::Client,
-    aws_sdk_cloudwatch::Client,
-    aws_sdk_lambda::Client,
-) {
-    (
-        aws_sdk_kinesis::Client::new(shared),
-        aws_sdk_cloudwatch::Client::new(shared),
-        aws_sdk_lambda::Client::new(shared),
-    )
 }
