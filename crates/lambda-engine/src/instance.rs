@@ -32,6 +32,9 @@ pub(crate) struct Instance {
     pub(crate) generation: u64,
     /// Its log stream name.
     pub(crate) stream: String,
+    /// Its own temporary directory (`TMPDIR`), the engine's stand-in for the execution
+    /// environment's `/tmp`; removed with the instance.
+    tmp: tempfile::TempDir,
 }
 
 /// Why an instance did not start.
@@ -87,6 +90,10 @@ impl Instance {
             &date[8..10],
             config.version
         );
+        let tmp = tempfile::Builder::new()
+            .prefix("streamwatch-lambda-tmp-")
+            .tempdir()
+            .map_err(|e| StartFailure::Spawn(format!("creating the instance's TMPDIR: {e}")))?;
         let mut command = if config.runtime.starts_with("python") {
             let mut c = Command::new(&engine.python);
             c.args(["-m", "awslambdaric", &config.handler]);
@@ -100,6 +107,7 @@ impl Instance {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("LANG", "en_US.UTF-8")
             .env("TZ", ":UTC")
+            .env("TMPDIR", tmp.path())
             .env("AWS_LAMBDA_RUNTIME_API", served.address().to_string())
             .env("AWS_LAMBDA_FUNCTION_NAME", &config.name)
             .env(
@@ -191,6 +199,7 @@ impl Instance {
                 time,
                 generation,
                 stream,
+                tmp,
             }),
             Err(e) => {
                 let _ = child.start_kill();
@@ -245,6 +254,11 @@ impl Instance {
     /// `Max Memory Used`; `None` once the process is gone or off Linux.
     pub(crate) fn max_memory_mb(&self) -> Option<u64> {
         usage::peak_rss_kb(self.child.id()?).map(|kb| kb.div_ceil(1024))
+    }
+
+    /// Bytes in the instance's temporary directory (`TMPDIR`); `None` when it cannot be read.
+    pub(crate) fn tmp_used_bytes(&self) -> Option<u64> {
+        usage::dir_size(self.tmp.path())
     }
 
     /// The CPU time the process has used so far; `None` once it is gone or off Linux.

@@ -745,6 +745,7 @@ impl LambdaEngine {
             init_duration,
             rx_bytes,
             tx_bytes,
+            tmp_used_bytes: instance.tmp_used_bytes(),
         });
         if init_duration.is_some() {
             self.inner.metrics.cold_start(name);

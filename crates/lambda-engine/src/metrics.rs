@@ -63,7 +63,13 @@ pub struct InvocationUsage<'a> {
     pub rx_bytes: usize,
     /// Bytes the function sent (its response or error document).
     pub tx_bytes: usize,
+    /// Bytes in the instance's temporary directory after the invocation.
+    pub tmp_used_bytes: Option<u64>,
 }
+
+/// The execution environment's `/tmp` size the engine assumes: Lambda's default ephemeral
+/// storage, 512 MB (the engine does not take the `EphemeralStorage` setting).
+pub const EPHEMERAL_STORAGE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Records into the engine's metric store.
 #[derive(Debug, Clone)]
@@ -219,6 +225,11 @@ impl LambdaMetrics {
         self.record_under(&lambda_insights::RX_BYTES, &sets, rx);
         self.record_under(&lambda_insights::TX_BYTES, &sets, tx);
         self.record_under(&lambda_insights::TOTAL_NETWORK, &sets, rx + tx);
+        if let Some(used) = usage.tmp_used_bytes {
+            self.record_under(&lambda_insights::TMP_USED, &sets, used as f64);
+            let free = EPHEMERAL_STORAGE_BYTES.saturating_sub(used);
+            self.record_under(&lambda_insights::TMP_FREE, &sets, free as f64);
+        }
     }
 
     /// An invocation served by a newly started instance (the engine's `ColdStarts`).
@@ -379,6 +390,7 @@ mod tests {
             init_duration: Some(Duration::from_millis(150)),
             rx_bytes: 10,
             tx_bytes: 5,
+            tmp_used_bytes: Some(4096),
         };
         m.insights(&usage);
         m.insights(&InvocationUsage {
@@ -421,6 +433,9 @@ mod tests {
             assert_eq!(sum("LambdaInsights", "cpu_total_time", dims), (20.0, 1.0));
             assert_eq!(sum("LambdaInsights", "init_duration", dims), (150.0, 1.0));
             assert_eq!(sum("LambdaInsights", "total_network", dims), (30.0, 2.0));
+            assert_eq!(sum("LambdaInsights", "tmp_used", dims), (8192.0, 2.0));
+            let free = (EPHEMERAL_STORAGE_BYTES - 4096) as f64;
+            assert_eq!(sum("LambdaInsights", "tmp_free", dims), (2.0 * free, 2.0));
         }
         assert_eq!(
             sum("StreamwatchEngine", "ColdStarts", &[("FunctionName", "f")]),

@@ -54,9 +54,50 @@ fn cpu_ticks(stat: &str) -> Option<u64> {
         .sum()
 }
 
+/// Most directory entries [`dir_size`] reads, so a function that fills its `/tmp` with
+/// small files cannot make each invocation's bookkeeping slow.
+const MAX_ENTRIES: usize = 100_000;
+
+/// The bytes of the regular files under `dir` (symbolic links are not followed); `None` when
+/// `dir` cannot be read or holds more than [`MAX_ENTRIES`] entries.
+pub(crate) fn dir_size(dir: &std::path::Path) -> Option<u64> {
+    let mut total = 0u64;
+    let mut pending = vec![dir.to_path_buf()];
+    let mut seen = 0usize;
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d).ok()? {
+            seen += 1;
+            if seen > MAX_ENTRIES {
+                return None;
+            }
+            let Ok(entry) = entry else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                pending.push(entry.path());
+            } else if kind.is_file() {
+                total += entry.metadata().map(|m| m.len()).unwrap_or(0);
+            }
+        }
+    }
+    Some(total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_directory_size_counts_files_in_subdirectories() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(dir_size(dir.path()), Some(0));
+        std::fs::write(dir.path().join("a"), [0u8; 1000]).unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub").join("b"), [0u8; 24]).unwrap();
+        assert_eq!(dir_size(dir.path()), Some(1024));
+        assert_eq!(dir_size(&dir.path().join("missing")), None);
+    }
 
     #[test]
     fn cpu_ticks_are_counted_after_the_command_name() {

@@ -1,7 +1,8 @@
 //! A Lambda function built on the `lambda_runtime` crate, as users write them: the engine's
 //! tests deploy it as the `bootstrap` of a `provided.al2023` function. What it does depends on
 //! the event's `action`: echo (default), `fail` (an error), `sleep` (for `ms` milliseconds),
-//! `crash` (exits mid-invocation), `env` (returns the Lambda environment variables it sees).
+//! `crash` (exits mid-invocation), `env` (returns the Lambda environment variables it sees),
+//! `write_tmp` (writes `bytes` bytes to a file in its temporary directory).
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::{Value, json};
@@ -17,6 +18,12 @@ async fn handler(event: LambdaEvent<Value>) -> Result<Value, Error> {
             Ok(json!({"slept_ms": ms}))
         }
         Some("crash") => std::process::exit(3),
+        Some("write_tmp") => {
+            let bytes = payload.get("bytes").and_then(Value::as_u64).unwrap_or(0);
+            let path = std::env::temp_dir().join("scratch");
+            std::fs::write(&path, vec![0u8; bytes as usize])?;
+            Ok(json!({"wrote": bytes, "path": path}))
+        }
         Some("env") => {
             let names = [
                 "AWS_LAMBDA_FUNCTION_NAME",

@@ -279,9 +279,9 @@ catalogue! {
         TOTAL_NETWORK: "total_network", Bytes, [["function_name"], ["function_name", "version"]],
             "rx_bytes plus tx_bytes; on AWS above zero even for functions without I/O, from the runtime's own calls.";
         TMP_USED: "tmp_used", Bytes, [["function_name"], ["function_name", "version"]],
-            "Space used in the execution environment's /tmp. Not published by the engine: its instances share the host's /tmp.";
+            "Space used in the execution environment's /tmp. Engine: the bytes of the files in the instance's own temporary directory, which its TMPDIR names (a function that writes to the literal path /tmp writes to the host's, which is not counted).";
         TMP_FREE: "tmp_free", Bytes, [["function_name"], ["function_name", "version"]],
-            "Space free in the execution environment's /tmp. Not published by the engine: its instances share the host's /tmp.";
+            "Space free in the execution environment's /tmp. Engine: Lambda's default 512 MB ephemeral storage minus tmp_used.";
     }
 
     /// `StreamwatchEngine`: streamwatch's own CloudWatch metrics about the functions the

@@ -165,6 +165,8 @@ async fn functions_publish_lambda_insights_read_from_their_process() {
         .metric_data_queries(insights("rx", "rx_bytes", "Sum"))
         .metric_data_queries(insights("tx", "tx_bytes", "Sum"))
         .metric_data_queries(insights("network", "total_network", "Sum"))
+        .metric_data_queries(insights("tmp", "tmp_used", "Maximum"))
+        .metric_data_queries(insights("tmp_free", "tmp_free", "Minimum"))
         .metric_data_queries(query(
             "cold",
             "StreamwatchEngine",
@@ -203,8 +205,41 @@ async fn functions_publish_lambda_insights_read_from_their_process() {
     assert_eq!(sum("tx"), answered as f64, "the responses posted");
     assert_eq!(sum("network"), sum("rx") + sum("tx"));
     assert_eq!(sum("cold"), 1.0, "one cold start");
+    // The instance's own TMPDIR is empty, and /tmp is Lambda's default 512 MB.
+    let ephemeral = 512.0 * 1024.0 * 1024.0;
+    assert_eq!((max("tmp"), max("tmp_free")), (0.0, ephemeral));
 
-    // Listed per function and per version; /tmp is not measured (instances share the host's).
+    // A file written to the temporary directory shows in tmp_used and tmp_free.
+    let wrote = p
+        .lambda
+        .invoke()
+        .function_name("insights")
+        .payload(Blob::new(r#"{"action":"write_tmp","bytes":4096}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrote.function_error(), None);
+    let tmp = p
+        .cloudwatch
+        .get_metric_data()
+        .metric_data_queries(insights("tmp", "tmp_used", "Maximum"))
+        .metric_data_queries(insights("tmp_free", "tmp_free", "Minimum"))
+        .start_time(DateTime::from_millis(now - 600_000))
+        .end_time(DateTime::from_millis(now + 120_000))
+        .send()
+        .await
+        .unwrap();
+    let tmp_values = |id: &str| -> f64 {
+        tmp.metric_data_results()
+            .iter()
+            .find(|r| r.id() == Some(id))
+            .map(|r| r.values().iter().copied().fold(f64::NAN, f64::max))
+            .unwrap_or(f64::NAN)
+    };
+    assert_eq!(tmp_values("tmp"), 4096.0);
+    assert_eq!(tmp_values("tmp_free"), ephemeral - 4096.0);
+
+    // Listed per function and per version.
     let listed = p
         .cloudwatch
         .list_metrics()
@@ -231,6 +266,8 @@ async fn functions_publish_lambda_insights_read_from_their_process() {
             "init_duration",
             "memory_utilization",
             "rx_bytes",
+            "tmp_free",
+            "tmp_used",
             "total_memory",
             "total_network",
             "tx_bytes",
