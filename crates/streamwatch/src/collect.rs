@@ -1035,3 +1035,25 @@ fn write_files(
     }
     Ok(())
 }
+
+/// The collector configuration `streamwatch collect --namespace <namespaces>` builds for
+/// `region`, every other flag at its default (`bench collect` measures these default sets).
+pub(crate) fn default_collector_config(
+    namespaces: &[&str],
+    region: &str,
+) -> anyhow::Result<CollectorConfig> {
+    #[derive(clap::Parser)]
+    struct Command {
+        #[command(flatten)]
+        args: CollectArgs,
+    }
+    let namespaces = namespaces.join(",");
+    let command = <Command as clap::Parser>::try_parse_from([
+        "collect",
+        "--namespace",
+        &namespaces,
+        "--region",
+        region,
+    ])?;
+    Ok(Plan::new(&command.args)?.collector_config(region))
+}

@@ -3,7 +3,7 @@
 //! - [`ingest`]: without a subcommand, ingest, read and memory of the Kinesis API over HTTP,
 //!   side by side with kinesalite;
 //! - [`client`]: `bench client`, our client library against async-kinesis;
-//! - [`collect`]: `bench collect`, one collection cycle over many streams;
+//! - [`collect`]: `bench collect`, one collection cycle over many streams, functions and queues;
 //! - [`console`]: `bench console`, the web console's first paint and per-refresh CPU;
 //! - [`lambda`]: `bench lambda`, Kinesis -> Lambda latency and Invoke rate;
 //! - [`soak`]: `bench soak`, server memory and read-back integrity under sustained load.
@@ -39,8 +39,9 @@ enum BenchSubcommand {
     /// Measure our producer and consumer (kinesis-client) against the Python library
     /// async-kinesis, and the cost of the Prometheus collector.
     Client(client::ClientArgs),
-    /// Time one `collect` cycle over many streams with the default metric set: batched at
-    /// 500 queries a call, and one query per call as a naive exporter would.
+    /// Time one `collect` cycle over many streams, functions and queues with the default
+    /// sets against issue 16's targets, and, over the streams, batched at 500 queries a call
+    /// against one query per call as a naive exporter would.
     Collect(collect::CollectBenchArgs),
     /// The web console over 100 streams and 50 functions: time to first paint in headless
     /// chromium, and CPU per refresh with one browser refreshing every second.
