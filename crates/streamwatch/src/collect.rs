@@ -1038,7 +1038,7 @@ fn write_files(
 
 /// The collector configuration `streamwatch collect --namespace <namespaces>` builds for
 /// `region`, every other flag at its default (`bench collect` measures these default sets).
-pub(crate) fn default_collector_config(
+pub(crate) async fn default_collector_config(
     namespaces: &[&str],
     region: &str,
 ) -> anyhow::Result<CollectorConfig> {
@@ -1055,5 +1055,11 @@ pub(crate) fn default_collector_config(
         "--region",
         region,
     ])?;
-    Ok(Plan::new(&command.args)?.collector_config(region))
+    let plan = Plan::new(&command.args).await?;
+    let run = plan
+        .runs()
+        .into_iter()
+        .next()
+        .context("no region to collect")?;
+    Ok(plan.collector_config(&run))
 }

@@ -105,7 +105,7 @@ pub async fn run(args: CollectBenchArgs) -> anyhow::Result<()> {
     // collects it; no delay, as the wait above let the period end.
     let config = CollectorConfig {
         delay: Duration::ZERO,
-        ..crate::collect::default_collector_config(&NAMESPACES, REGION)?
+        ..crate::collect::default_collector_config(&NAMESPACES, REGION).await?
     };
     let per_resource = |specs: &[cloudwatch_collector::MetricSpec]| -> usize {
         specs.iter().map(|m| m.statistics.len()).sum()
