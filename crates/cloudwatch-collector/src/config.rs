@@ -215,6 +215,9 @@ pub fn default_statistics(namespace: &str, metric: &str) -> Vec<Statistic> {
     }
 }
 
+/// The default of [`CollectorConfig::max_listed_series`].
+pub const DEFAULT_MAX_LISTED_SERIES: usize = 10_000;
+
 /// A namespace read through ListMetrics rather than its own discovery: a custom namespace
 /// (`KinesisLambdaPipeline`, an application's own), `LambdaInsights`, or any other. Every
 /// recently active series ListMetrics names is collected, whatever its dimensions (none
@@ -276,6 +279,10 @@ pub struct CollectorConfig {
     pub consumer_metrics: Vec<MetricSpec>,
     /// Namespaces read through ListMetrics (custom ones, `LambdaInsights`, ...).
     pub listed: Vec<ListedNamespace>,
+    /// Most series one listed namespace contributes to a cycle (every series costs a query,
+    /// which AWS bills); the rest are left out, counted in `Cycle::series_left_out` and
+    /// logged.
+    pub max_listed_series: usize,
     /// Link each function's dead-letter and on-failure queues to it (event source mappings,
     /// `DeadLetterConfig`, asynchronous on-failure destinations) and derive `DLQMessages`,
     /// refreshed every `tag_refresh`. Needs `AWS/Lambda`.
@@ -313,6 +320,7 @@ impl Default for CollectorConfig {
             sns_metrics: default_sns_metrics(),
             consumer_metrics: Vec::new(),
             listed: Vec::new(),
+            max_listed_series: DEFAULT_MAX_LISTED_SERIES,
             pipeline_links: false,
             sqs_tag_filters: Vec::new(),
             sns_tag_filters: Vec::new(),

@@ -50,10 +50,11 @@ use std::collections::{BTreeMap, HashMap};
 use metric_export::Sample;
 
 pub use config::{
-    CollectorConfig, KINESIS_NAMESPACE, LAMBDA_NAMESPACE, ListedNamespace, MetricSpec, Namespace,
-    PIPELINE_NAMESPACE, SNS_NAMESPACE, SQS_NAMESPACE, default_consumer_metrics,
-    default_kinesis_metrics, default_lambda_account_metrics, default_lambda_metrics,
-    default_shard_metrics, default_sns_metrics, default_sqs_metrics, default_statistics,
+    CollectorConfig, DEFAULT_MAX_LISTED_SERIES, KINESIS_NAMESPACE, LAMBDA_NAMESPACE,
+    ListedNamespace, MetricSpec, Namespace, PIPELINE_NAMESPACE, SNS_NAMESPACE, SQS_NAMESPACE,
+    default_consumer_metrics, default_kinesis_metrics, default_lambda_account_metrics,
+    default_lambda_metrics, default_shard_metrics, default_sns_metrics, default_sqs_metrics,
+    default_statistics,
 };
 pub use cost::{ApiCalls, usd_per_metric_requested};
 pub use discovery::FunctionSummary;
@@ -85,6 +86,8 @@ pub struct Cycle {
     pub metrics_requested: u64,
     /// Errors met; the cycle carries on past them.
     pub errors: Vec<CollectError>,
+    /// Series of namespaces read through ListMetrics left out for `max_listed_series`.
+    pub series_left_out: u64,
     /// Datapoints asked for only to derive others from (not exported).
     hidden_samples: Vec<Sample>,
 }
@@ -292,7 +295,10 @@ impl Collector {
         }
         for listed in &self.config.listed {
             match self.listed_queries(listed, &mut cycle.calls).await {
-                Ok(q) => queries.extend(q),
+                Ok((q, left_out)) => {
+                    queries.extend(q);
+                    cycle.series_left_out += left_out;
+                }
                 Err(e) => cycle.errors.push(e),
             }
         }

@@ -12,14 +12,17 @@ use crate::{CollectError, Collector, ListedNamespace, Namespace};
 
 impl Collector {
     /// The queries of one listed namespace: every recently active series of the metrics it
-    /// names (every metric when it names none), one ListMetrics listing per cycle.
+    /// names (every metric when it names none), one ListMetrics listing per cycle, at most
+    /// `max_listed_series` of them (the second value counts those left out).
     pub(crate) async fn listed_queries(
         &self,
         listed: &ListedNamespace,
         calls: &mut ApiCalls,
-    ) -> Result<Vec<Query>, CollectError> {
+    ) -> Result<(Vec<Query>, u64), CollectError> {
         let series = self.list_series(&listed.name, None, None, calls).await?;
         let mut out = Vec::new();
+        let mut kept = 0usize;
+        let mut left_out = 0u64;
         for (metric, dimensions) in series {
             let statistics = match &listed.metrics {
                 None => default_statistics(&listed.name, &metric),
@@ -28,6 +31,11 @@ impl Collector {
                     None => continue,
                 },
             };
+            if kept >= self.config.max_listed_series {
+                left_out += 1;
+                continue;
+            }
+            kept += 1;
             for statistic in statistics {
                 out.push(Query::new(
                     &listed.name,
@@ -37,7 +45,15 @@ impl Collector {
                 ));
             }
         }
-        Ok(out)
+        if left_out > 0 {
+            tracing::warn!(
+                namespace = %listed.name,
+                kept,
+                left_out,
+                "more series than max_listed_series; the rest are left out of this cycle"
+            );
+        }
+        Ok((out, left_out))
     }
 
     /// The queries of the enhanced fan-out consumers of these streams: the consumer-level

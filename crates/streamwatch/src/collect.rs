@@ -494,6 +494,14 @@ impl RegionRun {
         for e in &cycle.errors {
             eprintln!("streamwatch collect: {}: {e}", self.region);
         }
+        if cycle.series_left_out > 0 {
+            eprintln!(
+                "streamwatch collect: {}: {} series of namespaces read through ListMetrics left out (more than {} a namespace)",
+                self.region,
+                cycle.series_left_out,
+                self.collector.config().max_listed_series
+            );
+        }
         self.errors += cycle.errors.len() as u64;
         if self
             .last_inventory

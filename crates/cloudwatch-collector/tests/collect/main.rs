@@ -537,3 +537,69 @@ async fn shard_level_series_and_tag_filters() {
         FieldValue::Str("dev".into())
     );
 }
+
+/// A namespace read through ListMetrics: every series of it is collected, with whatever
+/// dimensions it has (none included), up to `max_listed_series`; the rest are counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listed_namespaces_are_read_through_list_metrics_within_their_bound() {
+    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+    let env = start().await;
+    let mut data: Vec<MetricDatum> = (0..4)
+        .map(|i| {
+            MetricDatum::builder()
+                .metric_name("Orders")
+                .dimensions(
+                    Dimension::builder()
+                        .name("Shop")
+                        .value(format!("s{i}"))
+                        .build(),
+                )
+                .value(f64::from(i + 1))
+                .build()
+        })
+        .collect();
+    data.push(
+        MetricDatum::builder()
+            .metric_name("Orders")
+            .value(100.0)
+            .build(),
+    );
+    env.cloudwatch
+        .put_metric_data()
+        .namespace("App/Orders")
+        .set_metric_data(Some(data))
+        .send()
+        .await
+        .expect("put");
+    next_second().await;
+    let listed = |max| CollectorConfig {
+        namespaces: Vec::new(),
+        listed: vec![cloudwatch_collector::ListedNamespace::all_of("App/Orders")],
+        max_listed_series: max,
+        ..config(Vec::new())
+    };
+    let mut all = Collector::new(env.kinesis.clone(), env.cloudwatch.clone(), listed(10));
+    let cycle = all.collect(now_ms()).await;
+    assert!(cycle.errors.is_empty(), "{:?}", cycle.errors);
+    assert_eq!(cycle.series_left_out, 0);
+    let sums: Vec<(Vec<(String, String)>, f64)> = cycle
+        .samples
+        .iter()
+        .filter(|s| s.namespace == "App/Orders" && s.statistic == Statistic::Sum)
+        .map(|s| (s.dimensions.clone(), s.value))
+        .collect();
+    assert_eq!(sums.len(), 5, "{sums:?}");
+    // The series without dimensions is read too.
+    assert!(sums.contains(&(Vec::new(), 100.0)), "{sums:?}");
+    assert!(
+        sums.contains(&(vec![("Shop".into(), "s3".into())], 4.0)),
+        "{sums:?}"
+    );
+    // Unknown to the catalogue: Sum, Average, Maximum and SampleCount each.
+    assert_eq!(cycle.metrics_requested, 5 * 4);
+
+    let mut bounded = Collector::new(env.kinesis.clone(), env.cloudwatch.clone(), listed(3));
+    let cycle = bounded.collect(now_ms()).await;
+    assert_eq!(cycle.series_left_out, 2);
+    assert_eq!(cycle.metrics_requested, 3 * 4);
+}
