@@ -606,6 +606,33 @@ mod tests {
     }
 
     #[test]
+    fn the_health_check_is_a_get_of_its_paths_and_refuses_web_pages() {
+        for path in HEALTH_PATHS {
+            let uri: Uri = path.parse().unwrap();
+            assert!(is_health_check(&Method::GET, &uri), "{path}");
+            assert!(!is_health_check(&Method::POST, &uri), "{path}");
+            assert!(!is_lambda_path(path));
+            assert!(crate::cloudwatch_route(&uri, &HeaderMap::new()).is_none());
+            assert!(!is_sns(&uri, &HeaderMap::new()));
+            let mut h = HeaderMap::new();
+            assert!(
+                check(Service::Health, &uri, &h).is_none(),
+                "unsigned is fine"
+            );
+            h.insert(
+                header::ORIGIN,
+                HeaderValue::from_static("https://a.example"),
+            );
+            let r = crate::write_reply(check(Service::Health, &uri, &h).unwrap());
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+        }
+        assert!(!is_health_check(
+            &Method::GET,
+            &"/health/x".parse().unwrap()
+        ));
+    }
+
+    #[test]
     fn the_metrics_page_is_a_get_of_its_path_and_refuses_web_pages() {
         let metrics: Uri = "/metrics".parse().unwrap();
         assert!(is_metrics_page(&Method::GET, &metrics));
