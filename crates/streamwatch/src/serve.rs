@@ -192,6 +192,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         &args.create_streams,
         &args.create_queues,
         args.init_file.as_deref(),
+        &args.region,
     )?;
     let config = args.engine_config();
     let (engine, report) = tokio::task::spawn_blocking(move || {
@@ -225,8 +226,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {addr}"))?;
     init_plan
-        .apply(&server, &args.region)
-        .await
+        .apply(&server)
         .context("creating what --create-stream, --create-queue and --init ask for")?;
     tracing::info!(endpoint = %server.endpoint(), "streamwatch is serving the Kinesis API");
     tracing::info!(url = %format!("{}/", server.endpoint()), "the web console is at this address (open it in a browser)");

@@ -148,26 +148,29 @@ struct FunctionPlan {
 /// Everything to create at start, read and checked before the server starts.
 #[derive(Debug, Default)]
 pub struct Plan {
-    streams: Vec<(String, Option<u32>, StreamMode, Option<String>)>,
+    streams: Vec<(String, Option<u32>, StreamMode)>,
     queues: Vec<(String, BTreeMap<String, String>)>,
     functions: Vec<FunctionPlan>,
 }
 
 impl Plan {
-    /// The plan of the flags, then of the file.
+    /// The plan of the flags, then of the file, for a server of `region`.
     pub fn from_args(
         streams: &[StreamSpec],
         queues: &[String],
         file: Option<&Path>,
+        region: &str,
     ) -> anyhow::Result<Plan> {
         let mut plan = Plan::default();
         for s in streams {
-            plan.streams.push((
-                s.name.clone(),
-                Some(s.shards),
-                StreamMode::Provisioned,
-                s.region.clone(),
-            ));
+            if let Some(r) = s.region.as_deref().filter(|r| *r != region) {
+                bail!(
+                    "--create-stream {} asks for region {r}, but this server is region {region} (--region)",
+                    s.name
+                );
+            }
+            plan.streams
+                .push((s.name.clone(), Some(s.shards), StreamMode::Provisioned));
         }
         for q in queues.iter().map(|q| q.trim()).filter(|q| !q.is_empty()) {
             plan.queues.push((q.to_owned(), BTreeMap::new()));
@@ -196,7 +199,7 @@ impl Plan {
                     StreamMode::Provisioned,
                 ),
             };
-            self.streams.push((s.name, shards, mode, None));
+            self.streams.push((s.name, shards, mode));
         }
         for q in file.queues {
             self.queues.push((q.name, q.attributes));
@@ -218,14 +221,9 @@ impl Plan {
     }
 
     /// Creates what does not exist yet, in order: streams, queues, functions, mappings.
-    pub async fn apply(&self, server: &RunningServer, region: &str) -> anyhow::Result<()> {
+    pub fn apply(&self, server: &RunningServer) -> anyhow::Result<()> {
         let engine = server.engine();
-        for (name, shards, mode, wanted_region) in &self.streams {
-            if let Some(r) = wanted_region.as_deref().filter(|r| *r != region) {
-                bail!(
-                    "stream {name} is asked for in region {r}, but this server is region {region} (--region)"
-                );
-            }
+        for (name, shards, mode) in &self.streams {
             if engine.describe_stream(name).is_ok() {
                 tracing::info!(stream = %name, "stream exists already; left as it is");
                 continue;
