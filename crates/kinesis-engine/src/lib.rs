@@ -78,8 +78,15 @@ pub struct EngineConfig {
     pub region: String,
     /// The account id reported in ARNs and messages.
     pub account_id: String,
-    /// How long CREATING, UPDATING and DELETING last before the stream settles.
+    /// How long CREATING lasts before a new stream (or consumer) is ACTIVE; also how long
+    /// UPDATING and DELETING last unless [`Self::update_delay`] or [`Self::delete_delay`] say
+    /// otherwise.
     pub transition_delay: Duration,
+    /// How long DELETING lasts before the stream is gone; `None` takes `transition_delay`.
+    pub delete_delay: Option<Duration>,
+    /// How long UPDATING lasts (resharding, mode and encryption changes); `None` takes
+    /// `transition_delay`.
+    pub update_delay: Option<Duration>,
     /// Whether per-shard throughput limits are enforced.
     pub shard_limits: bool,
     /// Open shards allowed in the account (DescribeLimits `ShardLimit`).
@@ -102,6 +109,8 @@ impl Default for EngineConfig {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             transition_delay: Duration::ZERO,
+            delete_delay: None,
+            update_delay: None,
             shard_limits: true,
             shard_quota: 500,
             on_demand_stream_quota: 50,
@@ -110,6 +119,28 @@ impl Default for EngineConfig {
             max_memory_bytes: memory::default_max_memory_bytes(),
         }
     }
+}
+
+impl EngineConfig {
+    /// How long a stream stays in the transient state of `transition`.
+    pub fn delay(&self, transition: Transition) -> Duration {
+        match transition {
+            Transition::Create => self.transition_delay,
+            Transition::Delete => self.delete_delay.unwrap_or(self.transition_delay),
+            Transition::Update => self.update_delay.unwrap_or(self.transition_delay),
+        }
+    }
+}
+
+/// The transient states a stream passes through, each with its own delay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// CREATING, after CreateStream (and a consumer's CREATING).
+    Create,
+    /// DELETING, after DeleteStream.
+    Delete,
+    /// UPDATING, after a reshard or a mode or encryption change.
+    Update,
 }
 
 /// A stream and its mutable state.

@@ -10,12 +10,12 @@ use crate::shard::Shard;
 use crate::{
     ConsumerInfo, DEFAULT_RETENTION_HOURS, Engine, EngineError, Limits, MAX_CONSUMERS_PER_STREAM,
     MAX_RETENTION_HOURS, MAX_TAGS_PER_STREAM, MonitoringChange, ON_DEMAND_INITIAL_SHARDS, Result,
-    ShardInfo, Stream, StreamInfo, StreamMode, StreamState, StreamStatus,
+    ShardInfo, Stream, StreamInfo, StreamMode, StreamState, StreamStatus, Transition,
 };
 
 impl Engine {
-    fn settle_time(&self, now: u64) -> u64 {
-        now + self.inner.config.transition_delay.as_millis() as u64
+    pub(crate) fn settle_time(&self, now: u64, transition: Transition) -> u64 {
+        now + self.inner.config.delay(transition).as_millis() as u64
     }
 
     pub(crate) fn require_active(&self, stream: &Stream, st: &StreamState) -> Result<()> {
@@ -135,7 +135,7 @@ impl Engine {
                 ))
             })
             .collect();
-        let delay_done = self.settle_time(now);
+        let delay_done = self.settle_time(now, Transition::Create);
         let mut state = StreamState {
             status: if delay_done > now {
                 StreamStatus::Creating
@@ -178,7 +178,7 @@ impl Engine {
             }
             let now = self.now_ms();
             st.status = StreamStatus::Deleting;
-            st.settles_at_ms = self.settle_time(now);
+            st.settles_at_ms = self.settle_time(now, Transition::Delete);
             st.consumers.clear();
             self.persist(&stream, &st)?;
         }
@@ -308,7 +308,7 @@ impl Engine {
         self.require_active(&stream, &st)?;
         st.encryption = encryption;
         let now = self.now_ms();
-        st.settles_at_ms = self.settle_time(now);
+        st.settles_at_ms = self.settle_time(now, Transition::Update);
         st.status = if st.settles_at_ms > now {
             StreamStatus::Updating
         } else {

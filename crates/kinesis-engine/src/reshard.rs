@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use crate::hash::HashRange;
 use crate::shard::{Shard, parse_shard_id};
-use crate::{Engine, EngineError, Result, Stream, StreamMode, StreamState, StreamStatus};
+use crate::{
+    Engine, EngineError, Result, Stream, StreamMode, StreamState, StreamStatus, Transition,
+};
 
 /// UpdateShardCount calls allowed per stream in a rolling 24 hours.
 pub const SCALING_CALLS_PER_DAY: usize = 10;
@@ -27,7 +29,7 @@ impl Engine {
 
     fn begin_update(&self, st: &mut StreamState) {
         let now = self.now_ms();
-        st.settles_at_ms = now + self.inner.config.transition_delay.as_millis() as u64;
+        st.settles_at_ms = self.settle_time(now, Transition::Update);
         st.status = if st.settles_at_ms > now {
             StreamStatus::Updating
         } else {

@@ -396,6 +396,39 @@ fn status_transitions_follow_the_delay() {
 }
 
 #[test]
+fn create_delete_and_update_delays_are_set_apart() {
+    let (e, clock) = engine_with(EngineConfig {
+        transition_delay: Duration::from_millis(100),
+        update_delay: Some(Duration::from_millis(300)),
+        delete_delay: Some(Duration::ZERO),
+        ..Default::default()
+    });
+    e.create_stream("s", None, Some(1), &[]).unwrap();
+    clock.advance(99);
+    assert_eq!(
+        e.describe_stream("s").unwrap().status,
+        StreamStatus::Creating
+    );
+    clock.advance(1);
+    assert_eq!(e.describe_stream("s").unwrap().status, StreamStatus::Active);
+    e.split_shard("s", "shardId-000000000000", 1 << 100)
+        .unwrap();
+    clock.advance(299);
+    assert_eq!(
+        e.describe_stream("s").unwrap().status,
+        StreamStatus::Updating
+    );
+    clock.advance(1);
+    assert_eq!(e.describe_stream("s").unwrap().status, StreamStatus::Active);
+    // No DELETING phase at all.
+    e.delete_stream("s", false).unwrap();
+    assert_eq!(
+        e.describe_stream("s").unwrap_err().code(),
+        "ResourceNotFoundException"
+    );
+}
+
+#[test]
 fn quotas_and_on_demand() {
     let (e, _) = engine_with(EngineConfig {
         shard_quota: 5,

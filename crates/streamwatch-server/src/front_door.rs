@@ -23,7 +23,12 @@
 //! request a web page made (an `Origin` header, or `Sec-Fetch-Site` other than `none`, a
 //! typed address, or `same-origin`) is refused, as the Runtime API refuses it.
 //!
-//! The web console is the second: a GET of `/` (no query string: an SNS SubscribeURL has
+//! The health check is the second: a GET of `/health` (or of `/healthcheck`, kinesis-mock's
+//! path, or `/_localstack/health`, LocalStack's, so container healthchecks written for them
+//! keep working; no AWS service uses these paths either). It follows the metrics page's
+//! rules: the Host check, no signature, refused to a web page (`health_page.rs`).
+//!
+//! The web console is the third: a GET of `/` (no query string: an SNS SubscribeURL has
 //! one, and no SDK sends a bare GET) or of a path under `/console/` (no AWS path begins so).
 //! It passes the Host check, needs no signature, and is refused to another site's page
 //! (`Sec-Fetch-Site` `cross-site` or `same-site`, or an `Origin` other than its own) by
@@ -73,6 +78,8 @@ pub(crate) enum Service {
     Sns,
     /// `GET /metrics`: streamwatch's own Prometheus page, not an AWS service.
     Metrics,
+    /// `GET /health` and its aliases: the container healthcheck, not an AWS service.
+    Health,
     /// The web console (`web_console`): a browser's GET of `/` or of a path under
     /// `/console/`, not an AWS service.
     Console,
@@ -88,6 +95,7 @@ impl Service {
             Service::Logs => "logs",
             Service::Sns => "sns",
             Service::Metrics => "metrics",
+            Service::Health => "health",
             Service::Console => "console",
         }
     }
@@ -194,6 +202,14 @@ pub(crate) fn is_metrics_page(method: &Method, uri: &Uri) -> bool {
     method == Method::GET && uri.path() == METRICS_PATH
 }
 
+/// The paths of the health check: streamwatch's own, kinesis-mock's and LocalStack's.
+pub(crate) const HEALTH_PATHS: [&str; 3] = ["/health", "/healthcheck", "/_localstack/health"];
+
+/// Whether a request is for the health check: a GET of one of [`HEALTH_PATHS`].
+pub(crate) fn is_health_check(method: &Method, uri: &Uri) -> bool {
+    method == Method::GET && HEALTH_PATHS.contains(&uri.path())
+}
+
 /// Whether a web page sent the request (rather than Prometheus, curl, or someone typing the
 /// address): an `Origin` header, or a `Sec-Fetch-Site` other than `none` (typed, bookmarked)
 /// or `same-origin` (this server serves no page that could send it).
@@ -216,6 +232,14 @@ fn from_a_web_page(headers: &HeaderMap) -> Option<String> {
 fn metrics_from_a_page(why: &str) -> Reply {
     let body = format!(
         "streamwatch's /metrics page answers Prometheus and the address bar, not web pages; this request carried {why}\n"
+    );
+    Reply::new(403, "text/plain; charset=utf-8", body.into_bytes())
+}
+
+/// The refusal of a web page's request for the health check.
+fn health_from_a_page(why: &str) -> Reply {
+    let body = format!(
+        "streamwatch's health check answers healthcheck probes and the address bar, not web pages; this request carried {why}\n"
     );
     Reply::new(403, "text/plain; charset=utf-8", body.into_bytes())
 }
@@ -319,6 +343,9 @@ fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Reply> {
         // Unsigned, but not from a web page.
         return from_a_web_page(headers).map(|why| metrics_from_a_page(&why));
     }
+    if service == Service::Health {
+        return from_a_web_page(headers).map(|why| health_from_a_page(&why));
+    }
     if service == Service::Console {
         // Unsigned, but only the address bar and the console's own page (same origin).
         return web_console::refusal(&Method::GET, headers).map(|why| console_refused(&why));
@@ -366,6 +393,7 @@ fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Reply> {
         | Service::CloudWatch
         | Service::Sns
         | Service::Metrics
+        | Service::Health
         | Service::Console => {}
     }
     None
@@ -399,6 +427,8 @@ pub(crate) async fn front_door(
     let host_header = header_str(req.headers(), "host");
     let service = if is_metrics_page(req.method(), req.uri()) {
         Service::Metrics
+    } else if is_health_check(req.method(), req.uri()) {
+        Service::Health
     } else if web_console::is_console_request(req.method(), req.uri()) {
         Service::Console
     } else {
@@ -573,6 +603,33 @@ mod tests {
                 .unwrap();
         assert_eq!(service_of(&confirm, &HeaderMap::new()), Service::Sns);
         assert!(check(Service::Sns, &confirm, &HeaderMap::new()).is_none());
+    }
+
+    #[test]
+    fn the_health_check_is_a_get_of_its_paths_and_refuses_web_pages() {
+        for path in HEALTH_PATHS {
+            let uri: Uri = path.parse().unwrap();
+            assert!(is_health_check(&Method::GET, &uri), "{path}");
+            assert!(!is_health_check(&Method::POST, &uri), "{path}");
+            assert!(!is_lambda_path(path));
+            assert!(crate::cloudwatch_route(&uri, &HeaderMap::new()).is_none());
+            assert!(!is_sns(&uri, &HeaderMap::new()));
+            let mut h = HeaderMap::new();
+            assert!(
+                check(Service::Health, &uri, &h).is_none(),
+                "unsigned is fine"
+            );
+            h.insert(
+                header::ORIGIN,
+                HeaderValue::from_static("https://a.example"),
+            );
+            let r = crate::write_reply(check(Service::Health, &uri, &h).unwrap());
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+        }
+        assert!(!is_health_check(
+            &Method::GET,
+            &"/health/x".parse().unwrap()
+        ));
     }
 
     #[test]

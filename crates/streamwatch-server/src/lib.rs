@@ -23,7 +23,8 @@
 //!
 //! `GET /metrics` (unsigned, from this machine, not from a web page) answers streamwatch's own
 //! metrics in Prometheus text (`metrics_page.rs`): what the engines hold and how close each
-//! [`Bounds`] is.
+//! [`Bounds`] is. `GET /health` (`health_page.rs`), under the same rules, answers container
+//! healthchecks with a JSON body.
 //!
 //! A browser's `GET /` (and paths under `/console/`) is the web console (`web-console`), which
 //! reads this server back through its own port with signed SDK calls; the front door holds it
@@ -60,6 +61,7 @@ use tokio::task::JoinHandle;
 
 mod alarm_actions;
 mod front_door;
+mod health_page;
 mod lambda_plugs;
 mod metrics_page;
 mod sns_plugs;
@@ -259,6 +261,13 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
         .get::<Service>()
         .copied()
         .unwrap_or(Service::Kinesis);
+    if service == Service::Health {
+        return write_reply(aws_wire::Reply::new(
+            200,
+            "application/json",
+            health_page::render(&state).into_bytes(),
+        ));
+    }
     if service == Service::Metrics {
         let page = metrics_page::render(&state);
         return write_reply(aws_wire::Reply::new(
@@ -339,7 +348,9 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
             })
         }
         // Answered above, before the body was read.
-        Service::Metrics | Service::Console => StatusCode::NOT_FOUND.into_response(),
+        Service::Metrics | Service::Health | Service::Console => {
+            StatusCode::NOT_FOUND.into_response()
+        }
         Service::Kinesis => {
             // The hot path: no shared request view, the two headers Kinesis reads.
             let req = Request {

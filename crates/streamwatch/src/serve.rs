@@ -9,6 +9,8 @@ use clap::builder::TypedValueParser as _;
 use clap::{Args, ValueEnum};
 use kinesis_engine::{Engine, EngineConfig, FsyncPolicy};
 
+mod init;
+
 /// Whether per-shard throughput limits apply.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum ShardLimits {
@@ -39,7 +41,8 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
     /// Keep streams and records here; without it everything is in memory.
-    #[arg(long)]
+    /// `--path` is kinesalite's name for it.
+    #[arg(long, alias = "path")]
     data_dir: Option<PathBuf>,
     /// Region reported in ARNs.
     #[arg(long, default_value = "us-east-1")]
@@ -47,14 +50,25 @@ pub struct ServeArgs {
     /// Account id reported in ARNs and messages.
     #[arg(long, default_value = "000000000000")]
     account_id: String,
-    /// How long streams stay CREATING (and UPDATING, DELETING) before they settle.
+    /// How long streams stay CREATING, UPDATING and DELETING before they settle (each of
+    /// the three can be set apart with the flags below).
     #[arg(long, default_value_t = 500)]
     create_stream_delay_ms: u64,
+    /// How long a new stream (or consumer) stays CREATING; kinesalite's `--createStreamMs`.
+    #[arg(long, alias = "createStreamMs", value_name = "MS")]
+    create_stream_ms: Option<u64>,
+    /// How long a deleted stream stays DELETING; kinesalite's `--deleteStreamMs`.
+    #[arg(long, alias = "deleteStreamMs", value_name = "MS")]
+    delete_stream_ms: Option<u64>,
+    /// How long a resharded or changed stream stays UPDATING; kinesalite's `--updateStreamMs`.
+    #[arg(long, alias = "updateStreamMs", value_name = "MS")]
+    update_stream_ms: Option<u64>,
     /// Per-shard throughput limits.
     #[arg(long, value_enum, default_value_t = ShardLimits::Aws)]
     shard_limits: ShardLimits,
-    /// Open shards allowed in the account (DescribeLimits ShardLimit).
-    #[arg(long, default_value_t = 500)]
+    /// Open shards allowed in the account (DescribeLimits ShardLimit); kinesalite's
+    /// `--shardLimit`.
+    #[arg(long, alias = "shardLimit", default_value_t = 500)]
     shard_quota: u32,
     /// Journal sync policy (with --data-dir).
     #[arg(long, value_enum, default_value_t = Fsync::Interval)]
@@ -102,6 +116,26 @@ pub struct ServeArgs {
     /// LimitExceeded (streamwatch_cloudwatch_dashboards_refused_total).
     #[arg(long, default_value_t = streamwatch_server::Bounds::default().max_dashboards, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
     max_dashboards: usize,
+    /// A stream to create at start, `NAME[:SHARDS]` (4 shards when not given, as
+    /// kinesis-mock's INITIALIZE_STREAMS); repeat, or separate with commas. An existing
+    /// stream (from --data-dir) is left as it is.
+    #[arg(
+        long = "create-stream",
+        value_name = "NAME[:SHARDS]",
+        value_delimiter = ','
+    )]
+    create_streams: Vec<init::StreamSpec>,
+    /// An SQS queue to create at start; repeat, or separate with commas.
+    #[arg(long = "create-queue", value_name = "NAME", value_delimiter = ',')]
+    create_queues: Vec<String>,
+    /// A TOML file of streams, queues and Lambda functions (with their event source
+    /// mappings) to create at start; what exists already is left as it is. See
+    /// docs/migrating.md for its shape.
+    #[arg(long = "init", value_name = "FILE")]
+    init_file: Option<PathBuf>,
+    /// kinesalite's `--ssl`: refused, since the engine speaks only HTTP for now.
+    #[arg(long, hide = true)]
+    ssl: bool,
 }
 
 impl ServeArgs {
@@ -109,7 +143,15 @@ impl ServeArgs {
         EngineConfig {
             region: self.region.clone(),
             account_id: self.account_id.clone(),
-            transition_delay: Duration::from_millis(self.create_stream_delay_ms),
+            transition_delay: Duration::from_millis(
+                self.create_stream_ms.unwrap_or(self.create_stream_delay_ms),
+            ),
+            delete_delay: Some(Duration::from_millis(
+                self.delete_stream_ms.unwrap_or(self.create_stream_delay_ms),
+            )),
+            update_delay: Some(Duration::from_millis(
+                self.update_stream_ms.unwrap_or(self.create_stream_delay_ms),
+            )),
             shard_limits: matches!(self.shard_limits, ShardLimits::Aws),
             shard_quota: self.shard_quota,
             data_dir: self.data_dir.clone(),
@@ -137,6 +179,21 @@ fn parse_size(text: &str) -> Result<u64, String> {
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    if args.ssl {
+        anyhow::bail!(
+            "--ssl is not supported yet: the engine serves plain HTTP only (TLS is planned); \
+             drop --ssl and point clients at http://{}:{}",
+            args.host,
+            args.port
+        );
+    }
+    // Read before anything starts, so a mistake in the file stops the server at once.
+    let init_plan = init::Plan::from_args(
+        &args.create_streams,
+        &args.create_queues,
+        args.init_file.as_deref(),
+        &args.region,
+    )?;
     let config = args.engine_config();
     let (engine, report) = tokio::task::spawn_blocking(move || {
         Engine::open_with_report(config, std::sync::Arc::new(kinesis_engine::SystemClock))
@@ -168,6 +225,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let server = streamwatch_server::start_with_bounds(addr, engine, metrics, front, &bounds)
         .await
         .with_context(|| format!("binding {addr}"))?;
+    init_plan
+        .apply(&server)
+        .context("creating what --create-stream, --create-queue and --init ask for")?;
     tracing::info!(endpoint = %server.endpoint(), "streamwatch is serving the Kinesis API");
     tracing::info!(url = %format!("{}/", server.endpoint()), "the web console is at this address (open it in a browser)");
     // Machine-readable line for scripts that start the server and wait for it.

@@ -12,6 +12,8 @@ mod conventions;
 mod cost;
 #[path = "cli/dashboard.rs"]
 mod dashboard;
+#[path = "cli/dropin.rs"]
+mod dropin;
 #[path = "cli/prometheus_rules.rs"]
 mod prometheus_rules;
 
