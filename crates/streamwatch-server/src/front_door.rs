@@ -57,6 +57,9 @@ pub struct FrontDoorConfig {
     pub allowed_hosts: Vec<String>,
     /// Write the access log at info level instead of debug.
     pub access_log: bool,
+    /// With `--auth verify`: the keys whose SigV4 signatures are checked. `None` (the
+    /// default, for local development) accepts any signature; only its absence is refused.
+    pub auth: Option<Arc<crate::sigv4::Credentials>>,
 }
 
 /// The services on the one port, as the front door tells them apart.
@@ -289,11 +292,98 @@ pub(crate) fn is_sns(uri: &Uri, headers: &HeaderMap) -> bool {
 }
 
 /// Whether a request carries a SigV4 signature: an `Authorization` header or presigned
-/// query credentials. Any signature is accepted (there are no real secrets here); only its
-/// absence is refused, as AWS does.
+/// query credentials. By default any signature is accepted (there are no real secrets
+/// here); only its absence is refused, as AWS does. With `--auth verify` a signed request
+/// is then checked in `dispatch`, where its body is at hand (see `sigv4`).
 pub(crate) fn is_signed(uri: &Uri, headers: &HeaderMap) -> bool {
     headers.contains_key(header::AUTHORIZATION)
         || uri.query().is_some_and(|q| q.contains("X-Amz-Algorithm="))
+}
+
+/// The text AWS sends with an access key it does not know.
+const UNKNOWN_KEY_TEXT: &str = "The security token included in the request is invalid.";
+/// The text AWS sends with a signature that does not match.
+const BAD_SIGNATURE_TEXT: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+
+/// The answer of `service`'s front end to a signature `--auth verify` refused, in the
+/// service's protocol: JSON services name the error in `__type` (Kinesis and Logs with
+/// HTTP 400), the query-compatible ones (SQS, CloudWatch) add the query code in
+/// `x-amzn-query-error` (HTTP 403), the query protocol (CloudWatch's form body, SNS) writes
+/// an `<ErrorResponse>`, and Lambda's REST front end answers 403 with `x-amzn-ErrorType`.
+/// `cloudwatch_protocol` is CloudWatch's protocol when the request is CloudWatch's.
+pub(crate) fn auth_refusal(
+    service: Service,
+    cloudwatch_protocol: Option<aws_wire::Encoding>,
+    headers: &HeaderMap,
+    error: &crate::sigv4::AuthError,
+    request_id: &str,
+) -> Reply {
+    use crate::sigv4::AuthError;
+    use aws_wire::Encoding;
+    let (json_code, query_code, message): (&'static str, &'static str, &str) = match error {
+        AuthError::UnknownKey => (
+            "UnrecognizedClientException",
+            "InvalidClientTokenId",
+            UNKNOWN_KEY_TEXT,
+        ),
+        AuthError::BadSignature => (
+            "InvalidSignatureException",
+            "SignatureDoesNotMatch",
+            BAD_SIGNATURE_TEXT,
+        ),
+        AuthError::Malformed(m) => ("IncompleteSignatureException", "IncompleteSignature", m),
+        AuthError::Skewed(m) => ("InvalidSignatureException", "SignatureDoesNotMatch", m),
+    };
+    let query_status = if query_code == "IncompleteSignature" {
+        400
+    } else {
+        403
+    };
+    let query_reply = |namespace: &str, content_type: &'static str| {
+        let body = aws_wire::query_error(namespace, true, query_code, Some(message), request_id);
+        Reply::new(query_status, content_type, body).with_error_code(query_code)
+    };
+    match service {
+        Service::Lambda => {
+            let body = serde_json::json!({"Type": "User", "message": message});
+            Reply::new(403, "application/json", body.to_string().into_bytes())
+                .with_header("x-amzn-ErrorType", json_code)
+                .with_error_code(json_code)
+        }
+        Service::Sns => query_reply(sns_api::XML_NAMESPACE, sns_api::CONTENT_TYPE),
+        Service::CloudWatch => match cloudwatch_protocol {
+            Some(enc @ (Encoding::Json | Encoding::RpcV2Cbor)) => {
+                let mut reply = aws_wire::error_reply(
+                    enc,
+                    enc.content_type("1.0"),
+                    query_status,
+                    json_code,
+                    Some(message),
+                )
+                .with_header("x-amzn-query-error", format!("{query_code};Sender"));
+                if enc == Encoding::RpcV2Cbor {
+                    reply = reply.with_header("smithy-protocol", "rpc-v2-cbor");
+                }
+                reply
+            }
+            _ => query_reply(cloudwatch_api::XML_NAMESPACE, "text/xml"),
+        },
+        Service::Sqs => aws_wire::error_reply(
+            Encoding::Json,
+            sqs_api::CONTENT_TYPE,
+            query_status,
+            json_code,
+            Some(message),
+        )
+        .with_header("x-amzn-query-error", format!("{query_code};Sender")),
+        _ => {
+            let enc = header_str(headers, "content-type")
+                .and_then(Encoding::from_content_type)
+                .filter(|e| *e == Encoding::Cbor)
+                .unwrap_or(Encoding::Json);
+            aws_wire::error_reply(enc, enc.content_type("1.1"), 400, json_code, Some(message))
+        }
+    }
 }
 
 /// The media type of a `Content-Type` value, lower case, without parameters.
@@ -494,6 +584,7 @@ mod tests {
             &FrontDoorConfig {
                 allowed_hosts: allowed.iter().map(|s| (*s).to_owned()).collect(),
                 access_log: false,
+                auth: None,
             },
             bound.parse().unwrap(),
         )

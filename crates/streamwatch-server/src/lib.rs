@@ -64,10 +64,12 @@ mod front_door;
 mod health_page;
 mod lambda_plugs;
 mod metrics_page;
+mod sigv4;
 mod sns_plugs;
 
 pub use front_door::FrontDoorConfig;
 use front_door::{RequestId, Service};
+pub use sigv4::{Credentials, CredentialsFileError};
 
 /// The largest request body accepted (7 MiB): room for a full 5 MiB PutRecords in base64.
 /// Larger bodies get a bare HTTP 413, as AWS sends.
@@ -146,6 +148,8 @@ struct AppState {
     sns_http: Arc<sns_plugs::HttpSlots>,
     /// The web console, reading this server back through its own port.
     console: Router,
+    /// With `--auth verify`, the keys signatures are checked against.
+    auth: Option<Arc<sigv4::Credentials>>,
 }
 
 /// The engines behind one server, beside the Kinesis engine.
@@ -212,6 +216,7 @@ pub fn router(
         metrics,
         sns_http: services.sns_http,
         console,
+        auth: front.auth.clone(),
     };
     Router::new()
         .fallback(dispatch)
@@ -300,6 +305,35 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
     } else {
         service
     };
+    // `--auth verify`: a signed request's signature is checked here, where the body (whose
+    // hash the signature covers) is at hand; unsigned ones get each service's own refusal.
+    if let Some(credentials) = &state.auth
+        && front_door::is_signed(uri, headers)
+        && let Err(e) = sigv4::verify(
+            credentials,
+            method.as_str(),
+            uri.path(),
+            uri.query(),
+            headers,
+            uri.authority().map(|a| a.as_str()),
+            &body,
+            std::time::SystemTime::now(),
+        )
+    {
+        let cloudwatch_protocol = cloudwatch_route(uri, headers).map(|(p, _)| match p {
+            Protocol::RpcV2Cbor => aws_wire::Encoding::RpcV2Cbor,
+            Protocol::Json => aws_wire::Encoding::Json,
+            Protocol::Query => aws_wire::Encoding::Query,
+        });
+        tracing::debug!(?e, service = ?service, "signature refused");
+        return write_reply(front_door::auth_refusal(
+            service,
+            cloudwatch_protocol,
+            headers,
+            &e,
+            request_id,
+        ));
+    }
     // SNS takes GETs too: the SubscribeURL an HTTP endpoint visits.
     if !matches!(service, Service::Lambda | Service::Sns) && method != Method::POST {
         let resp = (

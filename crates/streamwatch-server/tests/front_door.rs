@@ -371,6 +371,7 @@ async fn allowed_hosts_are_answered() {
     let server = server_with(FrontDoorConfig {
         allowed_hosts: vec!["host.docker.internal".to_owned()],
         access_log: true,
+        ..FrontDoorConfig::default()
     })
     .await;
     let port = server.addr().port();
