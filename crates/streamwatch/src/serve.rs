@@ -31,6 +31,15 @@ pub enum Fsync {
     Never,
 }
 
+/// What `serve` does with SigV4 signatures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthMode {
+    /// Any signature passes; only its absence is refused (local development).
+    Accept,
+    /// Signatures are checked against the configured keys, with AWS's errors.
+    Verify,
+}
+
 /// Options of `streamwatch serve`.
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -91,6 +100,19 @@ pub struct ServeArgs {
     /// lines are at debug level.
     #[arg(long)]
     access_log: bool,
+    /// How SigV4 signatures are treated: `accept` any signature (local development; only an
+    /// unsigned request is refused), or `verify` them against the keys of
+    /// --credentials-file and the environment's AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+    #[arg(long, value_enum, default_value_t = AuthMode::Accept)]
+    auth: AuthMode,
+    /// With `--auth verify`: a file of lines `ACCESS_KEY_ID SECRET_ACCESS_KEY` (`#` starts a
+    /// comment); the first key is the one Lambda functions get.
+    #[arg(long, value_name = "FILE")]
+    credentials_file: Option<PathBuf>,
+    /// Listen on a non-loopback --host without `--auth verify`: anyone who reaches the port
+    /// can then create and run Lambda functions (processes on this machine).
+    #[arg(long)]
+    allow_unauthenticated_remote: bool,
     /// Series the metric store holds (AWS metrics, PutMetricData, EMF); when full, a new
     /// series evicts the one updated least recently (streamwatch_metric_series_evicted_total).
     #[arg(long, default_value_t = metric_store::DEFAULT_MAX_SERIES, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
@@ -187,6 +209,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             args.port
         );
     }
+    let auth = credentials(&args)?;
+    if !args.host.is_loopback() && auth.is_none() && !args.allow_unauthenticated_remote {
+        anyhow::bail!(
+            "refusing --host {}: it is not a loopback address, and without --auth verify anyone \
+             who reaches the port can create and run Lambda functions (processes on this \
+             machine). Add --auth verify (with --credentials-file or AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY), or --allow-unauthenticated-remote if that is what you want",
+            args.host
+        );
+    }
     // Read before anything starts, so a mistake in the file stops the server at once.
     let init_plan = init::Plan::from_args(
         &args.create_streams,
@@ -212,6 +244,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let front = streamwatch_server::FrontDoorConfig {
         allowed_hosts: args.allowed_hosts.clone(),
         access_log: args.access_log,
+        auth,
     };
     let metrics =
         std::sync::Arc::new(metric_store::Store::new().with_max_series(args.max_metric_series));
@@ -236,6 +269,41 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!("shutting down");
     server.shutdown().await?;
     Ok(())
+}
+
+/// The keys `--auth verify` checks signatures against: --credentials-file's, then the
+/// environment's; `None` with `--auth accept`.
+fn credentials(
+    args: &ServeArgs,
+) -> anyhow::Result<Option<std::sync::Arc<streamwatch_server::Credentials>>> {
+    if args.auth == AuthMode::Accept {
+        if args.credentials_file.is_some() {
+            anyhow::bail!("--credentials-file is read only with --auth verify");
+        }
+        return Ok(None);
+    }
+    let mut credentials = streamwatch_server::Credentials::default();
+    if let Some(path) = &args.credentials_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading --credentials-file {}", path.display()))?;
+        credentials
+            .add_lines(&text)
+            .with_context(|| format!("in --credentials-file {}", path.display()))?;
+    }
+    if let (Ok(key), Ok(secret)) = (
+        std::env::var("AWS_ACCESS_KEY_ID"),
+        std::env::var("AWS_SECRET_ACCESS_KEY"),
+    ) && !key.is_empty()
+    {
+        credentials.add(&key, &secret);
+    }
+    if credentials.is_empty() {
+        anyhow::bail!(
+            "--auth verify needs keys: give --credentials-file FILE (lines `ACCESS_KEY_ID \
+             SECRET_ACCESS_KEY`) or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        );
+    }
+    Ok(Some(std::sync::Arc::new(credentials)))
 }
 
 async fn shutdown_signal() {

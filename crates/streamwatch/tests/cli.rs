@@ -4,6 +4,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "cli/auth.rs"]
+mod auth;
 #[path = "cli/collect_pipeline.rs"]
 mod collect_pipeline;
 #[path = "cli/conventions.rs"]
