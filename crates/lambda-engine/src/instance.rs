@@ -137,8 +137,20 @@ impl Instance {
             .env("_HANDLER", &config.handler)
             .env("LAMBDA_TASK_ROOT", code_dir)
             .env("LAMBDA_RUNTIME_DIR", code_dir)
-            .env("AWS_ACCESS_KEY_ID", "streamwatch")
-            .env("AWS_SECRET_ACCESS_KEY", "streamwatch")
+            .env(
+                "AWS_ACCESS_KEY_ID",
+                engine
+                    .function_credentials
+                    .as_ref()
+                    .map_or("streamwatch", |(k, _)| k.as_str()),
+            )
+            .env(
+                "AWS_SECRET_ACCESS_KEY",
+                engine
+                    .function_credentials
+                    .as_ref()
+                    .map_or("streamwatch", |(_, s)| s.as_str()),
+            )
             .env("AWS_SESSION_TOKEN", "streamwatch")
             .envs(&config.environment)
             .stdin(Stdio::null())

@@ -121,6 +121,10 @@ pub struct LambdaConfig {
     /// (`--max-async-events`); an `Event` invocation past it is refused with
     /// `TooManyRequestsException`, counted by [`LambdaEngine::async_events_refused`].
     pub max_pending_async_events: usize,
+    /// The access key and secret functions get (`AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`), so their own SDK calls pass a server that verifies
+    /// signatures; `None` gives the placeholder `streamwatch` keys.
+    pub function_credentials: Option<(String, String)>,
 }
 
 /// The default of [`LambdaConfig::max_pending_async_events`].
@@ -129,6 +133,7 @@ pub const DEFAULT_MAX_PENDING_ASYNC_EVENTS: usize = 10_000;
 impl Default for LambdaConfig {
     fn default() -> LambdaConfig {
         LambdaConfig {
+            function_credentials: None,
             account_id: "000000000000".into(),
             region: "us-east-1".into(),
             code_root: std::env::temp_dir()

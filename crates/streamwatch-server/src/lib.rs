@@ -194,7 +194,8 @@ pub fn router(
     addr: SocketAddr,
 ) -> Router {
     let door = Arc::new(front_door::FrontDoor::new(front, addr.ip()));
-    let console = console_for(addr, &engine.config().region).router();
+    let keys = front.auth.as_ref().and_then(|c| c.first());
+    let console = console_with_keys(addr, &engine.config().region, keys).router();
     let cloudwatch = CloudWatchApi::new(
         metrics.clone(),
         engine.config().account_id.clone(),
@@ -234,6 +235,16 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 /// The web console of a server on `addr`: its SDK clients (made at the first visit) call
 /// this server's own loopback endpoint with static credentials, through the front door.
 pub fn console_for(addr: SocketAddr, region: &str) -> web_console::Console {
+    console_with_keys(addr, region, None)
+}
+
+/// [`console_for`], signing with `keys` (the first `--auth verify` key) when given.
+fn console_with_keys(
+    addr: SocketAddr,
+    region: &str,
+    keys: Option<(&str, &str)>,
+) -> web_console::Console {
+    let keys = keys.map(|(k, s)| (k.to_owned(), s.to_owned()));
     let mut local = addr;
     if local.ip().is_unspecified() {
         local.set_ip(if addr.is_ipv4() {
@@ -245,7 +256,12 @@ pub fn console_for(addr: SocketAddr, region: &str) -> web_console::Console {
     let endpoint = format!("http://{local}");
     let region_owned = region.to_owned();
     web_console::Console::lazy(
-        move || web_console::Clients::for_endpoint(&endpoint, &region_owned),
+        move || match &keys {
+            Some((key, secret)) => {
+                web_console::Clients::for_endpoint_with_keys(&endpoint, &region_owned, key, secret)
+            }
+            None => web_console::Clients::for_endpoint(&endpoint, &region_owned),
+        },
         web_console::Options::local(region),
     )
 }
@@ -589,7 +605,12 @@ pub async fn start_with_bounds(
 ) -> Result<RunningServer, ServerError> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let services = services_for(&engine, addr, metrics.clone(), bounds)?;
+    let keys = front
+        .auth
+        .as_ref()
+        .and_then(|c| c.first())
+        .map(|(k, s)| (k.to_owned(), s.to_owned()));
+    let services = services_with_keys(&engine, addr, metrics.clone(), bounds, keys)?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(
         listener,
@@ -619,6 +640,18 @@ pub fn services_for(
     addr: SocketAddr,
     metrics: Arc<Store>,
     bounds: &Bounds,
+) -> Result<Services, ServerError> {
+    services_with_keys(engine, addr, metrics, bounds, None)
+}
+
+/// [`services_for`], with functions given `function_keys` (the first `--auth verify` key)
+/// so their own SDK calls pass the signature check.
+fn services_with_keys(
+    engine: &Engine,
+    addr: SocketAddr,
+    metrics: Arc<Store>,
+    bounds: &Bounds,
+    function_keys: Option<(String, String)>,
 ) -> Result<Services, ServerError> {
     let config = engine.config();
     let sqs = SqsEngine::new(
@@ -656,7 +689,7 @@ pub fn services_for(
     if let Some(dir) = &config.data_dir {
         dashboards = dashboards.with_data_dir(&dir.join("cloudwatch"))?;
     }
-    let lambda = lambda_for(engine, addr, metrics.clone(), bounds)?;
+    let lambda = lambda_with_keys(engine, addr, metrics.clone(), bounds, function_keys)?;
     lambda.set_queues(Arc::new(SqsQueues(sqs.clone())));
     lambda.set_kinesis(Arc::new(lambda_plugs::KinesisReads(kinesis.clone())));
     let sns_http = Arc::new(sns_plugs::HttpSlots::new(bounds.max_sns_http_deliveries));
@@ -780,6 +813,16 @@ pub fn lambda_for(
     metrics: Arc<Store>,
     bounds: &Bounds,
 ) -> Result<LambdaEngine, ServerError> {
+    lambda_with_keys(engine, addr, metrics, bounds, None)
+}
+
+fn lambda_with_keys(
+    engine: &Engine,
+    addr: SocketAddr,
+    metrics: Arc<Store>,
+    bounds: &Bounds,
+    function_keys: Option<(String, String)>,
+) -> Result<LambdaEngine, ServerError> {
     let config = engine.config();
     let lambda = LambdaEngine::open(
         LambdaConfig {
@@ -802,6 +845,7 @@ pub fn lambda_for(
             },
             max_log_events: bounds.max_function_log_events,
             max_pending_async_events: bounds.max_async_events,
+            function_credentials: function_keys,
             ..LambdaConfig::default()
         },
         metrics,

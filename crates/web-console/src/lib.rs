@@ -101,13 +101,13 @@ pub struct Clients {
 }
 
 macro_rules! local_config {
-    ($sdk:ident, $endpoint:expr, $region:expr) => {
+    ($sdk:ident, $endpoint:expr, $region:expr, $key:expr, $secret:expr) => {
         $sdk::Config::builder()
             .behavior_version($sdk::config::BehaviorVersion::latest())
             .region($sdk::config::Region::new($region.to_owned()))
             .credentials_provider($sdk::config::Credentials::new(
-                "streamwatch",
-                "streamwatch",
+                $key.to_owned(),
+                $secret.to_owned(),
                 None,
                 None,
                 "streamwatch-console",
@@ -121,26 +121,45 @@ impl Clients {
     /// Clients for an engine at `endpoint` (static credentials: the engine takes any
     /// signature, but requires one).
     pub fn for_endpoint(endpoint: &str, region: &str) -> Clients {
+        Clients::for_endpoint_with_keys(endpoint, region, "streamwatch", "streamwatch")
+    }
+
+    /// Clients for an engine at `endpoint` signing with `key` and `secret` (for a server
+    /// that verifies signatures).
+    pub fn for_endpoint_with_keys(
+        endpoint: &str,
+        region: &str,
+        key: &str,
+        secret: &str,
+    ) -> Clients {
         Clients {
             kinesis: aws_sdk_kinesis::Client::from_conf(local_config!(
                 aws_sdk_kinesis,
                 endpoint,
-                region
+                region,
+                key,
+                secret
             )),
             cloudwatch: aws_sdk_cloudwatch::Client::from_conf(local_config!(
                 aws_sdk_cloudwatch,
                 endpoint,
-                region
+                region,
+                key,
+                secret
             )),
             lambda: aws_sdk_lambda::Client::from_conf(local_config!(
                 aws_sdk_lambda,
                 endpoint,
-                region
+                region,
+                key,
+                secret
             )),
             logs: aws_sdk_cloudwatchlogs::Client::from_conf(local_config!(
                 aws_sdk_cloudwatchlogs,
                 endpoint,
-                region
+                region,
+                key,
+                secret
             )),
         }
     }

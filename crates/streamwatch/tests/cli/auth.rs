@@ -169,6 +169,18 @@ async fn verify_accepts_the_configured_keys_and_refuses_others_with_aws_errors()
         .unwrap_err();
     assert_eq!(testkit::code(&e), "InvalidClientTokenId");
 
+    // The console reads through the door with the first configured key.
+    ok.create_stream()
+        .stream_name("auth-s")
+        .shard_count(1)
+        .send()
+        .await
+        .unwrap();
+    let addr = ep.trim_start_matches("http://");
+    let (status, body) = super::get_with_host(addr, addr, "/console/api/overview");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("auth-s"), "{body}");
+
     interrupt(&child);
     let mut child = child;
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
