@@ -327,12 +327,14 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
         && front_door::is_signed(uri, headers)
         && let Err(e) = sigv4::verify(
             credentials,
-            method.as_str(),
-            uri.path(),
-            uri.query(),
-            headers,
-            uri.authority().map(|a| a.as_str()),
-            &body,
+            &sigv4::Incoming {
+                method: method.as_str(),
+                path: uri.path(),
+                query: uri.query(),
+                headers,
+                authority: uri.authority().map(|a| a.as_str()),
+                body: &body,
+            },
             std::time::SystemTime::now(),
         )
     {

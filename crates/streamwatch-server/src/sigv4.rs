@@ -276,18 +276,36 @@ fn format_amz_date(secs: i64) -> String {
     )
 }
 
-/// Checks a signed request's signature against `credentials`. `host` is the request's
-/// host as the client named it (the `Host` header, or HTTP/2's `:authority`).
+/// The parts of a request its signature covers.
+pub(crate) struct Incoming<'r> {
+    /// The HTTP method.
+    pub(crate) method: &'r str,
+    /// The path as sent (still percent-encoded).
+    pub(crate) path: &'r str,
+    /// The query string as sent.
+    pub(crate) query: Option<&'r str>,
+    /// The headers.
+    pub(crate) headers: &'r HeaderMap,
+    /// HTTP/2's `:authority`, used when there is no `Host` header.
+    pub(crate) authority: Option<&'r str>,
+    /// The body as received.
+    pub(crate) body: &'r [u8],
+}
+
+/// Checks a signed request's signature against `credentials` at time `now`.
 pub(crate) fn verify(
     credentials: &Credentials,
-    method: &str,
-    path: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    host: Option<&str>,
-    body: &[u8],
+    req: &Incoming<'_>,
     now: SystemTime,
 ) -> Result<(), AuthError> {
+    let Incoming {
+        method,
+        path,
+        query,
+        headers,
+        authority: host,
+        body,
+    } = *req;
     let pairs = query.map(query_pairs).unwrap_or_default();
     let param = |name: &str| {
         pairs
@@ -499,12 +517,14 @@ mod tests {
         }
         verify(
             creds,
-            req.method().as_str(),
-            uri.path(),
-            uri.query(),
-            &headers,
-            None,
-            req.body(),
+            &Incoming {
+                method: req.method().as_str(),
+                path: uri.path(),
+                query: uri.query(),
+                headers: &headers,
+                authority: None,
+                body: req.body(),
+            },
             now,
         )
     }
@@ -556,16 +576,15 @@ mod tests {
                 "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kinesis/aws4_request",
             ),
         );
-        let r = verify(
-            &creds,
-            "POST",
-            "/",
-            None,
-            &headers,
-            None,
-            b"",
-            SystemTime::now(),
-        );
+        let req = Incoming {
+            method: "POST",
+            path: "/",
+            query: None,
+            headers: &headers,
+            authority: None,
+            body: b"",
+        };
+        let r = verify(&creds, &req, SystemTime::now());
         assert!(
             matches!(r, Err(AuthError::Malformed(m)) if m.contains("requires 'Signature' parameter"))
         );
