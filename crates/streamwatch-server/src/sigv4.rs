@@ -567,6 +567,51 @@ mod tests {
     }
 
     #[test]
+    fn presigned_urls_verify() {
+        use aws_sigv4::http_request::{
+            SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
+        };
+        use aws_sigv4::sign::v4;
+        let now = UNIX_EPOCH + Duration::from_secs(1_796_000_000);
+        let identity =
+            aws_credential_types::Credentials::new("AKID", "secret1", None, None, "t").into();
+        let mut settings = SigningSettings::default();
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(Duration::from_secs(300));
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region("us-east-1")
+            .name("sns")
+            .time(now)
+            .settings(settings)
+            .build()
+            .unwrap()
+            .into();
+        let uri = "http://127.0.0.1:4567/?Action=ListTopics&Version=2010-03-31";
+        let mut req = http::Request::builder()
+            .method("GET")
+            .uri(uri)
+            .header("host", "127.0.0.1:4567")
+            .body(Vec::new())
+            .unwrap();
+        let signable = SignableRequest::new(
+            "GET",
+            uri,
+            req.headers()
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.to_str().unwrap())),
+            SignableBody::Bytes(b""),
+        )
+        .unwrap();
+        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+        instructions.apply_to_request_http1x(&mut req);
+        let creds = Credentials::parse("AKID secret1").unwrap();
+        assert_eq!(check(&req, &creds, now), Ok(()), "{}", req.uri());
+        let wrong = Credentials::parse("AKID other").unwrap();
+        assert_eq!(check(&req, &wrong, now), Err(AuthError::BadSignature));
+    }
+
+    #[test]
     fn malformed_headers_are_incomplete_signatures() {
         let creds = Credentials::parse("AKID s").unwrap();
         let mut headers = HeaderMap::new();
