@@ -15,6 +15,9 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::tls::HANDSHAKE_RECORD;
 
+/// How long a connection may take to finish its requests once the server stops.
+const CLOSE_WITHIN: Duration = Duration::from_secs(5);
+
 /// Serves `app` on `listener` until `shutdown` completes, then lets in-flight requests finish
 /// (idle connections are closed) before returning.
 pub(crate) async fn serve_sniffing(
@@ -95,7 +98,8 @@ where
         }
         _ = stop.changed() => {
             connection.as_mut().graceful_shutdown();
-            let _ = connection.await;
+            // An HTTP/2 client that never answers the GOAWAY's ping would hold shutdown forever.
+            let _ = tokio::time::timeout(CLOSE_WITHIN, connection).await;
         }
     }
 }

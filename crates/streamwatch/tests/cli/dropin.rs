@@ -2,7 +2,6 @@
 //! created at start from flags or an `--init` file, kinesalite's flags with their separate
 //! create, delete and update delays, and the health check (`--ssl` is tested with `--tls`, in tls.rs).
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use aws_sdk_kinesis::types::{ScalingType, StreamStatus};

@@ -299,6 +299,7 @@ fn alpn_negotiates_http2_and_http1_and_the_host_check_still_applies() {
     let mut frame_head = [0u8; 9];
     tls.read_exact(&mut frame_head).unwrap();
     assert_eq!(frame_head[3], 0x04, "a SETTINGS frame: {frame_head:?}");
+    drop(tls);
 
     let http1 = rustls_client(&ca, &[b"http/1.1"]);
     let (alpn, _) = tls_connect(&addr, http1.clone());
