@@ -59,6 +59,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+mod accept_loop;
 mod alarm_actions;
 mod front_door;
 mod health_page;
@@ -66,10 +67,12 @@ mod lambda_plugs;
 mod metrics_page;
 mod sigv4;
 mod sns_plugs;
+mod tls;
 
 pub use front_door::FrontDoorConfig;
 use front_door::{RequestId, Service};
 pub use sigv4::{Credentials, CredentialsFileError};
+pub use tls::{Tls, TlsError};
 
 /// The largest request body accepted (7 MiB): room for a full 5 MiB PutRecords in base64.
 /// Larger bodies get a bare HTTP 413, as AWS sends.
@@ -517,6 +520,7 @@ pub struct RunningServer {
     engine: Engine,
     metrics: Arc<Store>,
     services: Services,
+    tls: bool,
 }
 
 impl RunningServer {
@@ -528,6 +532,11 @@ impl RunningServer {
     /// `http://<addr>`, ready for an SDK's endpoint setting.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `https://<addr>` when the port also speaks TLS (see [`start_with_tls`]).
+    pub fn https_endpoint(&self) -> Option<String> {
+        self.tls.then(|| format!("https://{}", self.addr))
     }
 
     /// The engine it serves.
@@ -605,6 +614,20 @@ pub async fn start_with_bounds(
     front: FrontDoorConfig,
     bounds: &Bounds,
 ) -> Result<RunningServer, ServerError> {
+    start_with_tls(addr, engine, metrics, front, bounds, None).await
+}
+
+/// [`start_with_bounds`], with the port also speaking TLS when `tls` is given: a connection
+/// opening with a TLS handshake is served over HTTPS (HTTP/2 or HTTP/1.1 by ALPN), any other
+/// as plain HTTP, both through the same front door.
+pub async fn start_with_tls(
+    addr: SocketAddr,
+    engine: Engine,
+    metrics: Arc<Store>,
+    front: FrontDoorConfig,
+    bounds: &Bounds,
+    tls: Option<Tls>,
+) -> Result<RunningServer, ServerError> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let keys = front
@@ -614,12 +637,14 @@ pub async fn start_with_bounds(
         .map(|(k, s)| (k.to_owned(), s.to_owned()));
     let services = services_with_keys(&engine, addr, metrics.clone(), bounds, keys)?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(
+    let has_tls = tls.is_some();
+    let task = tokio::spawn(serve_with_tls(
         listener,
         engine.clone(),
         metrics.clone(),
         services.clone(),
         front,
+        tls,
         async {
             let _ = stopped.await;
         },
@@ -631,6 +656,7 @@ pub async fn start_with_bounds(
         engine,
         metrics,
         services,
+        tls: has_tls,
     })
 }
 
@@ -866,6 +892,19 @@ pub async fn serve(
     front: FrontDoorConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with_tls(listener, engine, metrics, services, front, None, shutdown).await
+}
+
+/// [`serve`], with the port also speaking TLS when `tls` is given.
+pub async fn serve_with_tls(
+    listener: TcpListener,
+    engine: Engine,
+    metrics: Arc<Store>,
+    services: Services,
+    front: FrontDoorConfig,
+    tls: Option<Tls>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let bound = listener.local_addr()?;
     let housekeeping = tokio::spawn(maintain(
         engine.clone(),
@@ -877,9 +916,18 @@ pub async fn serve(
         services.lambda.clone(),
         services.sns.clone(),
     ));
-    let result = axum::serve(listener, router(engine, metrics, services, &front, bound))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let app = router(engine, metrics, services, &front, bound);
+    let result = match tls {
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        Some(tls) => {
+            accept_loop::serve_sniffing(listener, app, tls.acceptor(), shutdown).await;
+            Ok(())
+        }
+    };
     housekeeping.abort();
     alarms.abort();
     result

@@ -155,9 +155,20 @@ pub struct ServeArgs {
     /// docs/migrating.md for its shape.
     #[arg(long = "init", value_name = "FILE")]
     init_file: Option<PathBuf>,
-    /// kinesalite's `--ssl`: refused, since the engine speaks only HTTP for now.
-    #[arg(long, hide = true)]
-    ssl: bool,
+    /// Also speak HTTPS on the same port (HTTP/2 or HTTP/1.1 by ALPN): a connection opening
+    /// with a TLS handshake gets TLS, any other plain HTTP as before. Without --tls-cert, a CA
+    /// and a certificate for localhost, 127.0.0.1, ::1 and the --allowed-host names are made
+    /// at every start and the CA is written to `<data-dir>/tls/ca.pem` (or a temporary
+    /// directory); its path is printed as `AWS_CA_BUNDLE=<path>`. `--ssl` (kinesalite) is the
+    /// same flag.
+    #[arg(long, alias = "ssl")]
+    tls: bool,
+    /// A PEM certificate chain to serve instead of a generated one (implies --tls).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -201,14 +212,6 @@ fn parse_size(text: &str) -> Result<u64, String> {
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    if args.ssl {
-        anyhow::bail!(
-            "--ssl is not supported yet: the engine serves plain HTTP only (TLS is planned); \
-             drop --ssl and point clients at http://{}:{}",
-            args.host,
-            args.port
-        );
-    }
     let auth = credentials(&args)?;
     if !args.host.is_loopback() && auth.is_none() && !args.allow_unauthenticated_remote {
         anyhow::bail!(
@@ -219,6 +222,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             args.host
         );
     }
+    // Before anything starts, so a bad certificate stops the server at once.
+    let tls = tls_setup(&args)?;
     // Read before anything starts, so a mistake in the file stops the server at once.
     let init_plan = init::Plan::from_args(
         &args.create_streams,
@@ -255,9 +260,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_async_events: args.max_async_events,
         max_dashboards: args.max_dashboards,
     };
-    let server = streamwatch_server::start_with_bounds(addr, engine, metrics, front, &bounds)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
+    let server =
+        streamwatch_server::start_with_tls(addr, engine, metrics, front, &bounds, tls.clone())
+            .await
+            .with_context(|| format!("binding {addr}"))?;
     init_plan
         .apply(&server)
         .context("creating what --create-stream, --create-queue and --init ask for")?;
@@ -265,6 +271,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(url = %format!("{}/", server.endpoint()), "the web console is at this address (open it in a browser)");
     // Machine-readable line for scripts that start the server and wait for it.
     println!("listening on {}", server.endpoint());
+    if let Some(https) = server.https_endpoint() {
+        tracing::info!(endpoint = %https, "the same port speaks HTTPS");
+        println!("listening on {https}");
+    }
+    if let Some(ca) = tls.as_ref().and_then(|t| t.ca_bundle()) {
+        println!("AWS_CA_BUNDLE={}", ca.display());
+    }
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.shutdown().await?;
@@ -304,6 +317,30 @@ fn credentials(
         );
     }
     Ok(Some(std::sync::Arc::new(credentials)))
+}
+
+/// The TLS setup `--tls`, `--tls-cert` and `--tls-key` ask for, if any.
+fn tls_setup(args: &ServeArgs) -> anyhow::Result<Option<streamwatch_server::Tls>> {
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        return Ok(Some(
+            streamwatch_server::Tls::from_pem_files(cert, key)
+                .context("loading --tls-cert and --tls-key")?,
+        ));
+    }
+    if !args.tls {
+        return Ok(None);
+    }
+    let dir = match &args.data_dir {
+        Some(dir) => dir.join("tls"),
+        // One directory per port, so engines side by side do not overwrite each other's CA.
+        None if args.port != 0 => {
+            std::env::temp_dir().join(format!("streamwatch-tls-{}", args.port))
+        }
+        None => std::env::temp_dir().join(format!("streamwatch-tls-pid-{}", std::process::id())),
+    };
+    let tls = streamwatch_server::Tls::generate(&dir, &args.allowed_hosts)
+        .context("generating the TLS certificate")?;
+    Ok(Some(tls))
 }
 
 async fn shutdown_signal() {

@@ -18,6 +18,8 @@ mod dashboard;
 mod dropin;
 #[path = "cli/prometheus_rules.rs"]
 mod prometheus_rules;
+#[path = "cli/tls.rs"]
+mod tls;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -1,8 +1,7 @@
 //! `serve` as a drop-in for kinesalite, kinesis-mock and LocalStack: streams and queues
 //! created at start from flags or an `--init` file, kinesalite's flags with their separate
-//! create, delete and update delays, the health check, and `--ssl` refused.
+//! create, delete and update delays, and the health check (`--ssl` is tested with `--tls`, in tls.rs).
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use aws_sdk_kinesis::types::{ScalingType, StreamStatus};
@@ -331,15 +330,4 @@ async fn the_health_check_answers_json_on_loopback_and_refuses_foreign_hosts() {
     let (code, _) = get_with_host(addr, "rebind.example", "/metrics");
     assert_eq!(code, 403);
     stop(child);
-}
-
-#[test]
-fn ssl_is_refused_until_tls_exists() {
-    let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
-        .args(["serve", "--port", &free_port().to_string(), "--ssl"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("--ssl is not supported"), "{stderr}");
 }
