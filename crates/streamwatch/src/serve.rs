@@ -212,6 +212,7 @@ fn parse_size(text: &str) -> Result<u64, String> {
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let shutdown = ShutdownSignals::listen()?;
     let auth = credentials(&args)?;
     if !args.host.is_loopback() && auth.is_none() && !args.allow_unauthenticated_remote {
         anyhow::bail!(
@@ -278,7 +279,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(ca) = tls.as_ref().and_then(|t| t.ca_bundle()) {
         println!("AWS_CA_BUNDLE={}", ca.display());
     }
-    shutdown_signal().await;
+    shutdown.recv().await;
     tracing::info!("shutting down");
     server.shutdown().await?;
     Ok(())
@@ -343,23 +344,42 @@ fn tls_setup(args: &ServeArgs) -> anyhow::Result<Option<streamwatch_server::Tls>
     Ok(Some(tls))
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGINT (Ctrl-C) and SIGTERM, listened for from the moment this is made: a signal that
+/// arrives after the "listening on" line but before the server waits still shuts it down
+/// cleanly instead of killing the process.
+struct ShutdownSignals {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    /// Installs the handlers.
+    fn listen() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt()).context("listening for SIGINT")?,
+                terminate: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+            })
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// Waits for the first of them.
+    async fn recv(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
