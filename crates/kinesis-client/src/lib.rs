@@ -191,6 +191,8 @@ pub mod metrics;
 pub mod producer;
 pub mod shards;
 
-pub use consumer::{ConsumedRecord, Consumer, ConsumerConfig, ShardPosition, StartingPosition};
+pub use consumer::{
+    ConsumedRecord, Consumer, ConsumerConfig, ReadMode, ShardPosition, StartingPosition,
+};
 pub use error::ClientError;
 pub use producer::{Producer, ProducerConfig, Record};

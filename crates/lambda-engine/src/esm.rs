@@ -128,7 +128,8 @@ impl MappingConfig {
     }
 }
 
-/// The stream name in `arn:aws:kinesis:region:account:stream/name`.
+/// The stream name in `arn:aws:kinesis:region:account:stream/name`, or in a stream
+/// consumer's `arn:aws:kinesis:region:account:stream/name/consumer/consumer-name:created`.
 pub fn stream_name(arn: &str) -> Option<&str> {
     let rest = arn.strip_prefix("arn:")?;
     let mut parts = rest.splitn(5, ':');
@@ -139,10 +140,28 @@ pub fn stream_name(arn: &str) -> Option<&str> {
         parts.next()?,
         parts.next()?,
     );
-    (service == "kinesis")
+    let name = (service == "kinesis")
         .then(|| resource.strip_prefix("stream/"))
-        .flatten()
-        .filter(|n| !n.is_empty())
+        .flatten()?;
+    let name = match name.split_once("/consumer/") {
+        Some((stream, consumer)) if !consumer.is_empty() => stream,
+        Some(_) => return None,
+        None => name,
+    };
+    (!name.is_empty() && !name.contains('/')).then_some(name)
+}
+
+/// `Some(arn)` when a Kinesis source ARN names a stream consumer (enhanced fan-out) rather
+/// than the stream itself.
+pub fn consumer_arn(arn: &str) -> Option<&str> {
+    (stream_name(arn).is_some() && arn.contains("/consumer/")).then_some(arn)
+}
+
+/// The stream's ARN for a Kinesis source ARN: itself, or the stream a consumer reads. It is
+/// what events and on-failure records name as their source.
+fn stream_arn(arn: &str) -> &str {
+    arn.split_once("/consumer/")
+        .map_or(arn, |(stream, _)| stream)
 }
 
 /// A mapping as GetEventSourceMapping describes it.
@@ -483,7 +502,11 @@ async fn poll_shard(
         let capacity =
             (config.batch_size as usize * config.parallelization_factor as usize).clamp(1, 10_000);
         let want = capacity.saturating_sub(pending.len()).clamp(1, 10_000);
-        let resp = match kinesis.get_records(&it, want) {
+        let read = match consumer_arn(&config.event_source_arn) {
+            Some(consumer) => kinesis.get_records_as_consumer(consumer, &it, want),
+            None => kinesis.get_records(&it, want),
+        };
+        let resp = match read {
             Ok(r) => r,
             Err(e) => {
                 if let ReadError::ExpiredIterator(_) = e {
@@ -589,7 +612,7 @@ fn event(records: &[Read], shard: &str, config: &MappingConfig, region: &str, ro
                 "eventName": "aws:kinesis:record",
                 "invokeIdentityArn": role,
                 "awsRegion": region,
-                "eventSourceARN": config.event_source_arn,
+                "eventSourceARN": stream_arn(&config.event_source_arn),
             })
         })
         .collect();
@@ -810,7 +833,7 @@ fn discard(
             "approximateArrivalOfFirstRecord": crate::destinations::record_time(first.arrival_secs),
             "approximateArrivalOfLastRecord": crate::destinations::record_time(last.arrival_secs),
             "batchSize": records.len(),
-            "streamArn": config.event_source_arn,
+            "streamArn": stream_arn(&config.event_source_arn),
         },
     });
     if let Some(response) = response {
@@ -839,6 +862,22 @@ mod tests {
         );
         assert_eq!(stream_name("arn:aws:sqs:us-east-1:000000000000:q"), None);
         assert_eq!(stream_name("orders"), None);
+        let consumer =
+            "arn:aws:kinesis:us-east-1:000000000000:stream/orders/consumer/app:1700000000";
+        assert_eq!(stream_name(consumer), Some("orders"));
+        assert_eq!(consumer_arn(consumer), Some(consumer));
+        assert_eq!(
+            stream_arn(consumer),
+            "arn:aws:kinesis:us-east-1:000000000000:stream/orders"
+        );
+        assert_eq!(
+            consumer_arn("arn:aws:kinesis:us-east-1:000000000000:stream/orders"),
+            None
+        );
+        assert_eq!(
+            stream_name("arn:aws:kinesis:us-east-1:000000000000:stream/orders/consumer/"),
+            None
+        );
     }
 
     fn read(seq: &str) -> Read {

@@ -22,6 +22,20 @@ pub trait KinesisReader: Send + Sync {
 
     /// Up to `limit` records from `iterator` (GetRecords).
     fn get_records(&self, iterator: &str, limit: usize) -> Result<RecordBatch, ReadError>;
+
+    /// Up to `limit` records from `iterator`, read for the enhanced fan-out consumer
+    /// `consumer_arn` (a mapping whose source is a consumer ARN reads with the consumer's
+    /// own throughput, counted in its `SubscribeToShardEvent.*` metrics, not in the
+    /// stream's `GetRecords.*`). A reader that knows no consumers reads as GetRecords does.
+    fn get_records_as_consumer(
+        &self,
+        consumer_arn: &str,
+        iterator: &str,
+        limit: usize,
+    ) -> Result<RecordBatch, ReadError> {
+        let _ = consumer_arn;
+        self.get_records(iterator, limit)
+    }
 }
 
 /// A shard as a mapping needs to know it.

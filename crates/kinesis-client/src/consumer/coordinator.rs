@@ -50,6 +50,8 @@ pub(super) struct Coordinator {
     pub(super) known_shards: Option<HashMap<String, ShardInfo>>,
     /// The checkpoint last written per shard.
     pub(super) written: HashMap<String, Checkpoint>,
+    /// In [`ReadMode::FanOut`], the stream consumer's ARN once it is registered and ACTIVE.
+    pub(super) consumer_arn: Option<String>,
 }
 
 impl Coordinator {
@@ -61,6 +63,30 @@ impl Coordinator {
         let mut last_discovery: Option<Instant> = None;
         let mut last_lease_round = Instant::now() - lease_tick;
         let done = loop {
+            // A fan-out consumer holds no lease until its stream consumer is ACTIVE.
+            if let ReadMode::FanOut { consumer_name } = &self.config.read_mode
+                && self.consumer_arn.is_none()
+            {
+                let consumer_name = consumer_name.clone();
+                match super::fan_out::active_consumer_arn(
+                    &self.client,
+                    &self.stream_name,
+                    &consumer_name,
+                )
+                .await
+                {
+                    Ok(arn) => self.consumer_arn = Some(arn),
+                    Err(e) => {
+                        tracing::warn!(stream = %self.stream_name, consumer = %consumer_name, error = %e, "registering the stream consumer");
+                        self.count_error("", &e);
+                        tokio::select! {
+                            stop = &mut stopped => break stop.ok(),
+                            _ = tokio::time::sleep(tick) => {}
+                        }
+                        continue;
+                    }
+                }
+            }
             let now = Instant::now();
             if last_discovery
                 .is_none_or(|t| now.duration_since(t) >= self.config.shard_discovery_interval)
@@ -366,6 +392,7 @@ impl Coordinator {
             progress: self.progress.clone(),
             queued: self.queued.clone(),
             stop: stop.clone(),
+            consumer_arn: self.consumer_arn.clone(),
             range: self
                 .known_shards
                 .as_ref()

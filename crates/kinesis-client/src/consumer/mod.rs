@@ -2,8 +2,9 @@
 //!
 //! A coordinator task discovers shards, keeps one lease per shard in the [`Checkpointer`]
 //! (a private in-memory one unless given), takes the leases it may hold, heartbeats them and
-//! writes checkpoints. A reader task per held shard calls GetRecords and feeds a bounded
-//! channel that the [`Consumer`] stream drains.
+//! writes checkpoints. A reader task per held shard calls GetRecords (or, in
+//! [`ReadMode::FanOut`], holds a SubscribeToShard subscription) and feeds a bounded channel
+//! that the [`Consumer`] stream drains.
 //!
 //! Delivery is at least once: a record counts as processed when the stream is polled for the
 //! next item after it, and only processed positions are checkpointed. A shard is read only
@@ -27,6 +28,7 @@ use crate::error::ClientError;
 use crate::metrics::{self, MetricsCollector, labels, names};
 
 mod coordinator;
+mod fan_out;
 mod reader;
 
 use coordinator::*;
@@ -57,6 +59,22 @@ pub enum ShardPosition {
     AfterSequenceNumber(String),
 }
 
+/// How records are read from each held shard.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ReadMode {
+    /// GetRecords calls: every consumer of the stream shares each shard's 2 MB/s and 5 calls
+    /// a second.
+    #[default]
+    Polling,
+    /// Enhanced fan-out: the stream consumer of this name (registered at start if it does not
+    /// exist) gets its own 2 MB/s per shard, pushed over SubscribeToShard. Each subscription
+    /// lasts five minutes and is renewed from where the last one stopped.
+    FanOut {
+        /// The stream consumer's name (RegisterStreamConsumer's ConsumerName).
+        consumer_name: String,
+    },
+}
+
 /// How the consumer reads, leases and checkpoints.
 #[derive(Clone)]
 pub struct ConsumerConfig {
@@ -64,6 +82,8 @@ pub struct ConsumerConfig {
     pub starting_position: StartingPosition,
     /// Where particular shards without a checkpoint start, by shard id.
     pub shard_positions: HashMap<String, ShardPosition>,
+    /// GetRecords polling or enhanced fan-out.
+    pub read_mode: ReadMode,
     /// Records asked for per GetRecords call (AWS allows up to 10,000).
     pub records_per_call: i32,
     /// Shortest time between two GetRecords calls on one shard. AWS allows 5 calls per second
@@ -94,6 +114,7 @@ impl Default for ConsumerConfig {
         ConsumerConfig {
             starting_position: StartingPosition::TrimHorizon,
             shard_positions: HashMap::new(),
+            read_mode: ReadMode::Polling,
             records_per_call: 10_000,
             min_poll_interval: Duration::from_millis(200),
             idle_poll_interval: Duration::from_millis(500),
@@ -113,6 +134,7 @@ impl std::fmt::Debug for ConsumerConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConsumerConfig")
             .field("starting_position", &self.starting_position)
+            .field("read_mode", &self.read_mode)
             .field("records_per_call", &self.records_per_call)
             .field("worker_id", &self.worker_id)
             .field("lease_duration", &self.lease_duration)
@@ -224,6 +246,7 @@ impl Consumer {
             seen: HashMap::new(),
             known_shards: None,
             written: HashMap::new(),
+            consumer_arn: None,
         };
         let task = tokio::spawn(coordinator.run(stopped));
         Consumer {

@@ -32,6 +32,8 @@ pub(super) struct Reader {
     pub(super) stop: Arc<AtomicBool>,
     /// The shard's hash key range: de-aggregated records outside it are dropped, as KCL does.
     pub(super) range: Option<(u128, u128)>,
+    /// The stream consumer to subscribe as; `None` reads with GetRecords.
+    pub(super) consumer_arn: Option<String>,
 }
 
 /// Where an iterator is asked for.
@@ -49,7 +51,7 @@ pub(super) enum Position {
 
 impl Reader {
     pub(super) async fn run(self, from: Checkpoint) {
-        let mut position = match from {
+        let position = match from {
             Checkpoint::ShardEnd => {
                 let _ = self.tx.send(Item::ShardEnd(self.shard_id.clone())).await;
                 return;
@@ -75,6 +77,14 @@ impl Reader {
                 sub_sequence_number,
             } => Position::At(sequence_number, Some(sub_sequence_number)),
         };
+        match self.consumer_arn.clone() {
+            Some(arn) => self.run_fan_out(&arn, position).await,
+            None => self.run_polling(position).await,
+        }
+    }
+
+    /// Reads the shard with GetShardIterator and GetRecords.
+    async fn run_polling(&self, mut position: Position) {
         let l = [
             (labels::STREAM_NAME, self.stream_name.as_str()),
             (labels::SHARD_ID, self.shard_id.as_str()),
@@ -163,108 +173,9 @@ impl Reader {
                     .gauge(names::CONSUMER_ITERATOR_AGE_MILLISECONDS, behind as f64, &l);
             }
             let records = resp.records();
-            let mut sent = 0u64;
-            let mut bytes = 0u64;
-            let mut items: Vec<ConsumedRecord> = Vec::with_capacity(records.len());
-            for r in records {
-                let seq = r.sequence_number().to_string();
-                let arrival = r
-                    .approximate_arrival_timestamp()
-                    .and_then(|t| SystemTime::try_from(*t).ok());
-                let data = Bytes::copy_from_slice(r.data().as_ref());
-                let skip_below = match &position {
-                    Position::At(s, Some(sub)) if *s == seq => Some(*sub),
-                    _ => None,
-                };
-                if self.config.deaggregate && kpl::is_aggregated(&data) {
-                    match kpl::deaggregate(&data) {
-                        // An aggregate holding a record outside this shard's hash range is
-                        // dropped whole, as KCL does (its producer must send it again).
-                        Ok(users) if !users.iter().all(|u| self.owns(u)) => {
-                            tracing::warn!(
-                                shard = %self.shard_id,
-                                sequence = %seq,
-                                "dropping a KPL aggregate with records outside the shard's hash range, as KCL does"
-                            );
-                            continue;
-                        }
-                        Ok(users) => {
-                            for u in users {
-                                if skip_below.is_some_and(|s| u.sub_sequence_number <= s) {
-                                    continue;
-                                }
-                                bytes += u.data.len() as u64;
-                                items.push(ConsumedRecord {
-                                    shard_id: self.shard_id.clone(),
-                                    sequence_number: seq.clone(),
-                                    sub_sequence_number: u.sub_sequence_number,
-                                    partition_key: u.partition_key,
-                                    explicit_hash_key: u.explicit_hash_key,
-                                    data: u.data,
-                                    approximate_arrival_timestamp: arrival,
-                                    millis_behind_latest: behind,
-                                });
-                            }
-                            continue;
-                        }
-                        Err(e) => {
-                            tracing::warn!(shard = %self.shard_id, sequence = %seq, error = %e, "bad KPL aggregate, passed on as is");
-                        }
-                    }
-                }
-                if skip_below.is_some() {
-                    continue;
-                }
-                bytes += data.len() as u64;
-                items.push(ConsumedRecord {
-                    shard_id: self.shard_id.clone(),
-                    sequence_number: seq,
-                    sub_sequence_number: 0,
-                    partition_key: r.partition_key().unwrap_or_default().to_string(),
-                    explicit_hash_key: None,
-                    data,
-                    approximate_arrival_timestamp: arrival,
-                    millis_behind_latest: behind,
-                });
-            }
-            if let Some(last) = records.last() {
-                position = Position::At(last.sequence_number().to_string(), None);
-            }
-            if !items.is_empty() {
-                sent = items.len() as u64;
-                *self
-                    .progress
-                    .lock()
-                    .pending
-                    .entry(self.shard_id.clone())
-                    .or_default() += sent;
-                let queued = self.queued.fetch_add(sent, Ordering::Relaxed) + sent;
-                if self.metrics.enabled() {
-                    self.metrics
-                        .increment(names::CONSUMER_RECORDS_RECEIVED_TOTAL, sent, &l);
-                    self.metrics
-                        .increment(names::CONSUMER_BYTES_RECEIVED_TOTAL, bytes, &l);
-                    self.metrics.gauge(
-                        names::CONSUMER_QUEUE_SIZE,
-                        queued as f64,
-                        &[(labels::STREAM_NAME, &self.stream_name)],
-                    );
-                    let pending = self
-                        .progress
-                        .lock()
-                        .pending
-                        .get(&self.shard_id)
-                        .copied()
-                        .unwrap_or(0);
-                    self.metrics
-                        .gauge(names::CONSUMER_LAG_RECORDS, pending as f64, &l);
-                }
-            }
-            for item in items {
-                if self.tx.send(Item::Record(item)).await.is_err() {
-                    return;
-                }
-            }
+            let Some(sent) = self.deliver(records, behind, &mut position).await else {
+                return;
+            };
             match resp.next_shard_iterator() {
                 Some(next) => iterator = Some(next.to_string()),
                 None => {
@@ -276,6 +187,123 @@ impl Reader {
                 tokio::time::sleep(self.config.idle_poll_interval).await;
             }
         }
+    }
+
+    /// Hands one read's records to the stream (de-aggregated, skipping what `position` says
+    /// was processed) and moves `position` past them. `None` once the stream is gone.
+    pub(super) async fn deliver(
+        &self,
+        records: &[aws_sdk_kinesis::types::Record],
+        behind: i64,
+        position: &mut Position,
+    ) -> Option<u64> {
+        let l = [
+            (labels::STREAM_NAME, self.stream_name.as_str()),
+            (labels::SHARD_ID, self.shard_id.as_str()),
+        ];
+        let mut sent = 0u64;
+        let mut bytes = 0u64;
+        let mut items: Vec<ConsumedRecord> = Vec::with_capacity(records.len());
+        for r in records {
+            let seq = r.sequence_number().to_string();
+            let arrival = r
+                .approximate_arrival_timestamp()
+                .and_then(|t| SystemTime::try_from(*t).ok());
+            let data = Bytes::copy_from_slice(r.data().as_ref());
+            let skip_below = match &*position {
+                Position::At(s, Some(sub)) if *s == seq => Some(*sub),
+                _ => None,
+            };
+            if self.config.deaggregate && kpl::is_aggregated(&data) {
+                match kpl::deaggregate(&data) {
+                    // An aggregate holding a record outside this shard's hash range is
+                    // dropped whole, as KCL does (its producer must send it again).
+                    Ok(users) if !users.iter().all(|u| self.owns(u)) => {
+                        tracing::warn!(
+                            shard = %self.shard_id,
+                            sequence = %seq,
+                            "dropping a KPL aggregate with records outside the shard's hash range, as KCL does"
+                        );
+                        continue;
+                    }
+                    Ok(users) => {
+                        for u in users {
+                            if skip_below.is_some_and(|s| u.sub_sequence_number <= s) {
+                                continue;
+                            }
+                            bytes += u.data.len() as u64;
+                            items.push(ConsumedRecord {
+                                shard_id: self.shard_id.clone(),
+                                sequence_number: seq.clone(),
+                                sub_sequence_number: u.sub_sequence_number,
+                                partition_key: u.partition_key,
+                                explicit_hash_key: u.explicit_hash_key,
+                                data: u.data,
+                                approximate_arrival_timestamp: arrival,
+                                millis_behind_latest: behind,
+                            });
+                        }
+                        continue;
+                    }
+                    Err(e) => {
+                        tracing::warn!(shard = %self.shard_id, sequence = %seq, error = %e, "bad KPL aggregate, passed on as is");
+                    }
+                }
+            }
+            if skip_below.is_some() {
+                continue;
+            }
+            bytes += data.len() as u64;
+            items.push(ConsumedRecord {
+                shard_id: self.shard_id.clone(),
+                sequence_number: seq,
+                sub_sequence_number: 0,
+                partition_key: r.partition_key().unwrap_or_default().to_string(),
+                explicit_hash_key: None,
+                data,
+                approximate_arrival_timestamp: arrival,
+                millis_behind_latest: behind,
+            });
+        }
+        if let Some(last) = records.last() {
+            *position = Position::At(last.sequence_number().to_string(), None);
+        }
+        if !items.is_empty() {
+            sent = items.len() as u64;
+            *self
+                .progress
+                .lock()
+                .pending
+                .entry(self.shard_id.clone())
+                .or_default() += sent;
+            let queued = self.queued.fetch_add(sent, Ordering::Relaxed) + sent;
+            if self.metrics.enabled() {
+                self.metrics
+                    .increment(names::CONSUMER_RECORDS_RECEIVED_TOTAL, sent, &l);
+                self.metrics
+                    .increment(names::CONSUMER_BYTES_RECEIVED_TOTAL, bytes, &l);
+                self.metrics.gauge(
+                    names::CONSUMER_QUEUE_SIZE,
+                    queued as f64,
+                    &[(labels::STREAM_NAME, &self.stream_name)],
+                );
+                let pending = self
+                    .progress
+                    .lock()
+                    .pending
+                    .get(&self.shard_id)
+                    .copied()
+                    .unwrap_or(0);
+                self.metrics
+                    .gauge(names::CONSUMER_LAG_RECORDS, pending as f64, &l);
+            }
+        }
+        for item in items {
+            if self.tx.send(Item::Record(item)).await.is_err() {
+                return None;
+            }
+        }
+        Some(sent)
     }
 
     /// Whether a de-aggregated record's hash key lies in this shard's range.

@@ -4,6 +4,7 @@
 mod checkpointed;
 mod checkpointers;
 mod examples;
+mod fan_out;
 mod harness;
 mod kpl_peer;
 mod leases;
@@ -17,7 +18,9 @@ use futures::StreamExt;
 use harness::Target;
 use kinesis_client::checkpoint::MemoryCheckpointer;
 use kinesis_client::metrics::InMemoryCollector;
-use kinesis_client::{ConsumedRecord, Consumer, ConsumerConfig, Producer, ProducerConfig, Record};
+use kinesis_client::{
+    ConsumedRecord, Consumer, ConsumerConfig, Producer, ProducerConfig, ReadMode, Record,
+};
 
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => { $(
@@ -302,6 +305,16 @@ pub async fn restart_with(
     stream: &str,
     store: Arc<dyn kinesis_client::checkpoint::Checkpointer>,
 ) {
+    restart_reading(t, stream, store, ReadMode::Polling).await;
+}
+
+/// [`restart_with`], reading in `read_mode`.
+pub async fn restart_reading(
+    t: Target,
+    stream: &str,
+    store: Arc<dyn kinesis_client::checkpoint::Checkpointer>,
+    read_mode: ReadMode,
+) {
     let stream = stream.to_string();
     harness::create_stream(&t.client, &stream, 2).await;
     let pm = harness::collector();
@@ -316,6 +329,7 @@ pub async fn restart_with(
     let cm = harness::collector();
     let config = ConsumerConfig {
         checkpointer: Some(store.clone()),
+        read_mode,
         ..consumer_config(&cm)
     };
     let mut first = Consumer::with_config(t.client.clone(), &stream, config.clone());
@@ -364,6 +378,13 @@ async fn resharding_mid_stream_kpl(t: Target) {
 }
 
 async fn resharding(t: Target, aggregation: bool) {
+    resharding_reading(&t, aggregation, ReadMode::Polling).await;
+}
+
+/// Records of 10 keys across a split, in `read_mode`: each arrives once and in order, and
+/// both children are read after their parent.
+/// Returns the stream's name.
+pub async fn resharding_reading(t: &Target, aggregation: bool, read_mode: ReadMode) -> String {
     let stream = harness::unique("reshard");
     harness::create_stream(&t.client, &stream, 1).await;
     let pm = harness::collector();
@@ -375,7 +396,11 @@ async fn resharding(t: Target, aggregation: bool) {
         .await
         .expect("producer");
     let cm = harness::collector();
-    let mut consumer = Consumer::with_config(t.client.clone(), &stream, consumer_config(&cm));
+    let config = ConsumerConfig {
+        read_mode,
+        ..consumer_config(&cm)
+    };
+    let mut consumer = Consumer::with_config(t.client.clone(), &stream, config);
     let input = records(10, 200, 5);
     let (before, after) = input.split_at(1000);
     for r in before.iter().cloned() {
@@ -413,6 +438,7 @@ async fn resharding(t: Target, aggregation: bool) {
         pm.counter(&format!("producer_records_sent_total{{{s}}}")),
         2000
     );
+    stream
 }
 
 /// A worker whose lease was taken by another is fenced: its checkpoint is refused (and

@@ -11,6 +11,7 @@
 mod client;
 mod collect;
 mod console;
+mod fan_out;
 mod ingest;
 mod lambda;
 mod load;
@@ -43,6 +44,9 @@ enum BenchSubcommand {
     /// sets against issue 16's targets, and, over the streams, batched at 500 queries a call
     /// against one query per call as a naive exporter would.
     Collect(collect::CollectBenchArgs),
+    /// Enhanced fan-out against GetRecords polling: delivery latency p50/p99 side by side,
+    /// and SubscribeToShard events a second with 4 shards and 5 consumers.
+    FanOut(fan_out::FanOutBenchArgs),
     /// The web console over 100 streams and 50 functions: time to first paint in headless
     /// chromium, and CPU per refresh with one browser refreshing every second.
     Console(console::ConsoleBenchArgs),
@@ -64,6 +68,7 @@ impl BenchCommand {
             Some(BenchSubcommand::Client(args)) => client::run(args).await,
             Some(BenchSubcommand::Collect(args)) => collect::run(args).await,
             Some(BenchSubcommand::Console(args)) => console::run(args).await,
+            Some(BenchSubcommand::FanOut(args)) => fan_out::run(args).await,
             Some(BenchSubcommand::Lambda(args)) => lambda::run(args).await,
             Some(BenchSubcommand::Soak(args)) => soak::run(args).await,
             Some(BenchSubcommand::Load(args)) => load::run(args).await,
