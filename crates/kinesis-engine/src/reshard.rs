@@ -171,9 +171,9 @@ impl Engine {
         self.require_active(&stream, &st)?;
         let a = self.find_open_shard(&stream, &st, shard_id)?.clone();
         let b = self.find_open_shard(&stream, &st, adjacent_id)?.clone();
-        let adjacent = a.index != b.index
-            && (a.range.end.checked_add(1) == Some(b.range.start)
-                || b.range.end.checked_add(1) == Some(a.range.start));
+        // AWS merges only in hash-key order: AdjacentShardToMerge must start right after
+        // ShardToMerge ends; the same pair given the other way round is refused.
+        let adjacent = a.index != b.index && a.range.end.checked_add(1) == Some(b.range.start);
         if !adjacent {
             return Err(EngineError::InvalidArgument(format!(
                 "Shards {} and {} in stream {name} under account {} are not an adjacent pair of shards eligible for merging",

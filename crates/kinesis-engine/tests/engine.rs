@@ -308,6 +308,14 @@ fn merge_requires_adjacent_shards() {
         .merge_shards("s", "shardId-000000000000", "shardId-000000000002")
         .unwrap_err();
     assert!(err.message().contains("are not an adjacent pair"));
+    // The pair in the other order (AdjacentShardToMerge below ShardToMerge) is refused too.
+    let inverted = e
+        .merge_shards("s", "shardId-000000000002", "shardId-000000000001")
+        .unwrap_err();
+    assert_eq!(
+        inverted.message(),
+        "Shards shardId-000000000002 and shardId-000000000001 in stream s under account 000000000000 are not an adjacent pair of shards eligible for merging"
+    );
     e.merge_shards("s", "shardId-000000000001", "shardId-000000000002")
         .unwrap();
     let d = e.describe_stream("s").unwrap();
