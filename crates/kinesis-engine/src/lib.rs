@@ -38,6 +38,7 @@ mod ops_streams;
 mod reshard;
 pub mod sequence;
 mod shard;
+pub mod tags;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

@@ -77,6 +77,13 @@ impl Engine {
                 ));
             }
         };
+        crate::tags::check_tags(
+            tags.iter().map(|(k, _)| k.as_str()),
+            tags.iter().map(|(_, v)| v.as_str()),
+            crate::tags::TagChange::Add,
+            name,
+            self.account(),
+        )?;
         if tags.len() > MAX_TAGS_PER_STREAM {
             return Err(self.too_many_tags(name));
         }
@@ -273,9 +280,16 @@ impl Engine {
         ))
     }
 
-    /// Adds or overwrites tags.
+    /// Adds or overwrites tags, checked as Kinesis checks them ([`crate::tags`]).
     pub fn add_tags(&self, name: &str, tags: &[(String, String)]) -> Result<()> {
         let stream = self.stream(name)?;
+        crate::tags::check_tags(
+            tags.iter().map(|(k, _)| k.as_str()),
+            tags.iter().map(|(_, v)| v.as_str()),
+            crate::tags::TagChange::Add,
+            name,
+            self.account(),
+        )?;
         let mut st = stream.state.write();
         let mut merged = st.tags.clone();
         merged.extend(tags.iter().cloned());
@@ -289,6 +303,13 @@ impl Engine {
     /// Removes tags by key; keys not present are ignored.
     pub fn remove_tags(&self, name: &str, keys: &[String]) -> Result<()> {
         let stream = self.stream(name)?;
+        crate::tags::check_tags(
+            keys.iter().map(String::as_str),
+            std::iter::empty(),
+            crate::tags::TagChange::Remove,
+            name,
+            self.account(),
+        )?;
         let mut st = stream.state.write();
         for k in keys {
             st.tags.remove(k);
