@@ -167,7 +167,8 @@ impl Engine {
 
     fn shard_missing(&self, shard_id: &str, stream: &str) -> EngineError {
         EngineError::ResourceNotFound(format!(
-            "Shard {shard_id} in stream {stream} under account {} does not exist",
+            "Shard {} in stream {stream} under account {} does not exist",
+            crate::shard::padded_shard_id(shard_id),
             self.account()
         ))
     }

@@ -47,7 +47,8 @@ impl Engine {
             .and_then(|i| st.shards.get(i as usize))
             .ok_or_else(|| {
                 EngineError::ResourceNotFound(format!(
-                    "Could not find shard {shard_id} in stream {} under account {}.",
+                    "Could not find shard {} in stream {} under account {}.",
+                    crate::shard::padded_shard_id(shard_id),
                     stream.name,
                     self.account()
                 ))

@@ -646,6 +646,12 @@ pub fn shard_id(index: u32) -> String {
     format!("shardId-{index:012}")
 }
 
+/// A shard id as AWS writes it back in messages: the index padded (`shardId-5` and
+/// `anything-5` become `shardId-000000000005`), or the text as given when it has no index.
+pub fn padded_shard_id(id: &str) -> String {
+    parse_shard_id(id).map_or_else(|| id.to_string(), shard_id)
+}
+
 /// Parses the index out of a shard id. AWS accepts `shardId-000000000007`, and also the bare
 /// number or any prefix followed by a dash.
 pub fn parse_shard_id(id: &str) -> Option<u32> {

@@ -7,6 +7,7 @@
 
 mod cbor;
 mod client;
+mod conformance_merge;
 mod conformance_tags;
 mod errors;
 mod http2;
