@@ -37,6 +37,14 @@ impl Engine {
         };
     }
 
+    /// A shard id that is not an index, named as the request gave it.
+    fn shard_not_found_as_given(&self, shard_id: &str, stream: &str) -> EngineError {
+        EngineError::ResourceNotFound(format!(
+            "Could not find shard {shard_id} in stream {stream} under account {}.",
+            self.account()
+        ))
+    }
+
     fn find_open_shard<'a>(
         &self,
         stream: &Stream,
@@ -128,6 +136,18 @@ impl Engine {
         shard_id: &str,
         new_starting_hash_key: u128,
     ) -> Result<()> {
+        self.split_shard_as_given(name, shard_id, &new_starting_hash_key.to_string())
+    }
+
+    /// [`Engine::split_shard`] with NewStartingHashKey as the request wrote it (the digits
+    /// AWS's pattern allows, up to 39 of them): a key past 2^128 - 1 is refused as out of
+    /// the shard's range, quoting it as given.
+    pub fn split_shard_as_given(&self, name: &str, shard_id: &str, key_text: &str) -> Result<()> {
+        // A shard id AWS cannot read as an index is reported before the stream is looked at.
+        if parse_shard_id(shard_id).is_none() {
+            return Err(self.shard_not_found_as_given(shard_id, name));
+        }
+        let new_starting_hash_key = crate::hash::parse_hash_key(key_text);
         let stream = self.stream(name)?;
         let st = stream.state.write();
         if st.mode == StreamMode::OnDemand {
@@ -136,15 +156,17 @@ impl Engine {
         self.require_active(&stream, &st)?;
         let shard = self.find_open_shard(&stream, &st, shard_id)?.clone();
         let r = shard.range;
-        if new_starting_hash_key <= r.start.saturating_add(1) || new_starting_hash_key >= r.end {
+        let Some(new_starting_hash_key) =
+            new_starting_hash_key.filter(|k| *k > r.start.saturating_add(1) && *k < r.end)
+        else {
             return Err(EngineError::InvalidArgument(format!(
-                "NewStartingHashKey {new_starting_hash_key} used in SplitShard() on shard {} in stream {name} under account {} is not both greater than one plus the shard's StartingHashKey {} and less than the shard's EndingHashKey {}.",
+                "NewStartingHashKey {key_text} used in SplitShard() on shard {} in stream {name} under account {} is not both greater than one plus the shard's StartingHashKey {} and less than the shard's EndingHashKey {}.",
                 shard.id,
                 self.account(),
                 r.start,
                 r.end
             )));
-        }
+        };
         drop(st);
         let open = self.open_shards_in_account();
         let mut st = stream.state.write();
@@ -164,6 +186,11 @@ impl Engine {
 
     /// Merges two adjacent open shards into one.
     pub fn merge_shards(&self, name: &str, shard_id: &str, adjacent_id: &str) -> Result<()> {
+        for id in [shard_id, adjacent_id] {
+            if parse_shard_id(id).is_none() {
+                return Err(self.shard_not_found_as_given(id, name));
+            }
+        }
         let stream = self.stream(name)?;
         let mut st = stream.state.write();
         if st.mode == StreamMode::OnDemand {

@@ -3,10 +3,10 @@
 use aws_wire::{Input, Member, Writer};
 use kinesis_engine::Engine;
 
+use crate::ApiResult;
 use crate::common::stream_name;
 use crate::metrics::Observed;
 use crate::shapes::{HASH_KEY, SHARD_ID, STREAM_ARN, STREAM_ID, STREAM_NAME};
-use crate::{ApiError, ApiResult};
 
 pub(crate) static INPUT: [Member; 5] = [
     Member::required("NewStartingHashKey", &HASH_KEY),
@@ -25,12 +25,6 @@ pub(crate) fn run(
     let name = stream_name(engine, &input)?;
     let shard = input.str("ShardToSplit").unwrap_or_default();
     let key_text = input.str("NewStartingHashKey").unwrap_or_default();
-    let key = kinesis_engine::hash::parse_hash_key(key_text).ok_or_else(|| {
-        ApiError::invalid(format!(
-            "NewStartingHashKey {key_text} used in SplitShard() on shard {shard} in stream {name} under account {} is not a valid hash key.",
-            engine.config().account_id
-        ))
-    })?;
-    engine.split_shard(name, shard, key)?;
+    engine.split_shard_as_given(name, shard, key_text)?;
     Ok(())
 }
