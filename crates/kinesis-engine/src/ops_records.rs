@@ -180,7 +180,15 @@ impl Engine {
         shard_id: &str,
         start: IteratorStart,
     ) -> Result<String> {
-        let stream = self.data_stream(name)?;
+        // AWS names the shard, not the stream, in what it reports missing: an id it cannot
+        // read as given, a readable one padded even when the stream is what does not exist.
+        if parse_shard_id(shard_id).is_none() {
+            return Err(self.shard_not_found_as_given(shard_id, name));
+        }
+        let stream = self.data_stream(name).map_err(|e| match e {
+            EngineError::ResourceNotFound(_) => self.shard_missing(shard_id, name),
+            other => other,
+        })?;
         let st = stream.state.read();
         let shard = parse_shard_id(shard_id)
             .and_then(|i| st.shards.get(i as usize))

@@ -38,7 +38,7 @@ impl Engine {
     }
 
     /// A shard id that is not an index, named as the request gave it.
-    fn shard_not_found_as_given(&self, shard_id: &str, stream: &str) -> EngineError {
+    pub(crate) fn shard_not_found_as_given(&self, shard_id: &str, stream: &str) -> EngineError {
         EngineError::ResourceNotFound(format!(
             "Could not find shard {shard_id} in stream {stream} under account {}.",
             self.account()

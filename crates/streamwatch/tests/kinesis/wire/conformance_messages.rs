@@ -159,3 +159,91 @@ async fn sequence_number_for_ordering_is_checked() {
     assert_eq!(next.status, 200, "{}", String::from_utf8_lossy(&next.body));
     assert!(next.json()["SequenceNumber"].as_str().expect("seq") > seq);
 }
+
+async fn iterator(addr: SocketAddr, stream: &str, shard: &str, extra: J) -> client::Resp {
+    let mut body = json!({"StreamName": stream, "ShardId": shard, "ShardIteratorType": "LATEST"});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    call(addr, "GetShardIterator", &body).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn get_shard_iterator_names_the_shard_first() {
+    let server = start().await;
+    let addr = server.addr();
+    let acct = "000000000000";
+    // With no such stream, a readable shard id is what is reported missing, padded.
+    for shard in [
+        "2147483647",
+        "x-2147483647",
+        "a-00002147483647",
+        "-00002147483647",
+    ] {
+        let resp = iterator(addr, "nope", shard, json!({})).await;
+        assert_error(
+            &resp,
+            "ResourceNotFoundException",
+            &format!(
+                "Shard shardId-002147483647 in stream nope under account {acct} does not exist"
+            ),
+            shard,
+        );
+    }
+    for shard in ["2147483648", "shardId-002147483648", "ABKLFD8", "2.14E4"] {
+        let resp = iterator(addr, "nope", shard, json!({})).await;
+        assert_error(
+            &resp,
+            "ResourceNotFoundException",
+            &format!("Could not find shard {shard} in stream nope under account {acct}."),
+            shard,
+        );
+    }
+    let created = call(
+        addr,
+        "CreateStream",
+        &json!({"StreamName": "its", "ShardCount": 1}),
+    )
+    .await;
+    assert_eq!(created.status, 200);
+    let resp = iterator(
+        addr,
+        "its",
+        "shardId-5",
+        json!({"ShardIteratorType": "AT_SEQUENCE_NUMBER", "StartingSequenceNumber": "5"}),
+    )
+    .await;
+    assert_error(
+        &resp,
+        "ResourceNotFoundException",
+        &format!("Shard shardId-000000000005 in stream its under account {acct} does not exist"),
+        "shardId-5",
+    );
+    let must = "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber.";
+    let resp = iterator(
+        addr,
+        "its",
+        "shardId-0",
+        json!({"ShardIteratorType": "AT_SEQUENCE_NUMBER"}),
+    )
+    .await;
+    assert_error(
+        &resp,
+        "InvalidArgumentException",
+        &format!("{must} Request specified AT_SEQUENCE_NUMBER and no StartingSequenceNumber."),
+        "AT without a number",
+    );
+    let resp = iterator(
+        addr,
+        "its",
+        "shardId-0",
+        json!({"ShardIteratorType": "TRIM_HORIZON", "StartingSequenceNumber": "5"}),
+    )
+    .await;
+    assert_error(
+        &resp,
+        "InvalidArgumentException",
+        &format!("{must} Request specified TRIM_HORIZON and also a StartingSequenceNumber."),
+        "TRIM_HORIZON with a number",
+    );
+}
