@@ -116,6 +116,29 @@
 //! # }
 //! ```
 //!
+//! # Enhanced fan-out
+//!
+//! With [`ReadMode::FanOut`] the consumer reads through a stream consumer of its own: it
+//! registers the consumer when it does not exist (RegisterStreamConsumer; an existing one is
+//! reused, so every worker of a group names the same consumer), waits until it is ACTIVE, and
+//! holds a SubscribeToShard subscription per leased shard instead of calling GetRecords. Each
+//! consumer gets its own 2 MiB/s per shard, and records are pushed as they arrive rather than
+//! polled. A subscription ends after five minutes and is renewed after the last record
+//! delivered; leases, checkpoints, resharding and the metrics are the same as polling.
+//!
+//! ```no_run
+//! use kinesis_client::{Consumer, ConsumerConfig, ReadMode};
+//!
+//! # fn fan_out(client: aws_sdk_kinesis::Client) {
+//! let config = ConsumerConfig {
+//!     read_mode: ReadMode::FanOut { consumer_name: "billing".into() },
+//!     ..ConsumerConfig::default()
+//! };
+//! let consumer = Consumer::with_config(client, "orders", config);
+//! # drop(consumer);
+//! # }
+//! ```
+//!
 //! # Metrics
 //!
 //! Producers and consumers report to a [`MetricsCollector`](metrics::MetricsCollector): the
