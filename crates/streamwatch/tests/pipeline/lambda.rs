@@ -1157,3 +1157,105 @@ async fn versions_aliases_and_provisioned_concurrency() {
     );
     p.server.shutdown().await.unwrap();
 }
+
+/// A mapping whose source is a stream consumer's ARN (enhanced fan-out), as AWS allows:
+/// it keeps the consumer ARN as its EventSourceArn, delivers every record with the stream's
+/// ARN in `eventSourceARN`, and reads as that consumer: its reads count in the consumer's
+/// `SubscribeToShardEvent.*` metrics and none in the stream's `GetRecords.*`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_on_a_stream_consumer_reads_as_that_consumer() {
+    let p = Stack::start().await;
+    let puts: Vec<(String, String)> = (0..12)
+        .map(|i| (format!("k{}", i % 4), format!("r{i:02}")))
+        .collect();
+    let puts_ref: Vec<(&str, &str)> = puts.iter().map(|(k, d)| (k.as_str(), d.as_str())).collect();
+    let stream_arn = p.stream("efo-orders", 2, &puts_ref).await;
+    let consumer_arn = p
+        .kinesis
+        .register_stream_consumer()
+        .stream_arn(&stream_arn)
+        .consumer_name("lambda-efo")
+        .send()
+        .await
+        .unwrap()
+        .consumer()
+        .unwrap()
+        .consumer_arn()
+        .to_string();
+    for _ in 0..100 {
+        let status = p
+            .kinesis
+            .describe_stream_consumer()
+            .consumer_arn(&consumer_arn)
+            .send()
+            .await
+            .unwrap()
+            .consumer_description()
+            .map(|c| c.consumer_status().clone());
+        if status == Some(aws_sdk_kinesis::types::ConsumerStatus::Active) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    p.function("efo-consumer", "ok").await;
+    let created = p
+        .lambda
+        .create_event_source_mapping()
+        .function_name("efo-consumer")
+        .event_source_arn(&consumer_arn)
+        .starting_position(aws_sdk_lambda::types::EventSourcePosition::TrimHorizon)
+        .batch_size(5)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.event_source_arn(), Some(consumer_arn.as_str()));
+
+    let lines = p
+        .lines("efo-consumer", "EVENT ", |l| {
+            events(l)
+                .iter()
+                .map(|e| e["Records"].as_array().unwrap().len())
+                .sum::<usize>()
+                >= 12
+        })
+        .await;
+    let events = events(&lines);
+    let records: Vec<&serde_json::Value> = events
+        .iter()
+        .flat_map(|e| e["Records"].as_array().unwrap())
+        .collect();
+    assert_eq!(records.len(), 12, "each record once: {lines:?}");
+    assert!(
+        records
+            .iter()
+            .all(|r| r["eventSourceARN"] == stream_arn.as_str())
+    );
+    let listed = p
+        .lambda
+        .list_event_source_mappings()
+        .event_source_arn(&consumer_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.event_source_mappings().len(), 1);
+
+    let by_consumer = [("StreamName", "efo-orders"), ("ConsumerName", "lambda-efo")];
+    assert_eq!(
+        p.stat(
+            "AWS/Kinesis",
+            "SubscribeToShardEvent.Records",
+            &by_consumer,
+            metric_store::Statistic::Sum
+        ),
+        12.0
+    );
+    assert_eq!(
+        p.stat(
+            "AWS/Kinesis",
+            "GetRecords.Records",
+            &[("StreamName", "efo-orders")],
+            metric_store::Statistic::Sum
+        ),
+        0.0
+    );
+}
