@@ -78,6 +78,7 @@
 
 mod encoding;
 mod error;
+pub mod eventstream;
 mod exchange;
 mod query;
 mod rest;

@@ -1,7 +1,9 @@
 //! Pieces many actions share: finding the stream a request names, and writing shards.
 
 use aws_wire::{Input, Writer};
-use kinesis_engine::{Engine, EngineError, HashRange, ShardInfo, StreamInfo, StreamMode};
+use kinesis_engine::{
+    ChildShard, Engine, EngineError, HashRange, Record, ShardInfo, StreamInfo, StreamMode,
+};
 
 use crate::shapes::parse_stream_arn;
 use crate::{ApiError, ApiResult};
@@ -129,4 +131,39 @@ pub(crate) fn int_u32(input: &Input<'_>, name: &str) -> Option<u32> {
     input
         .int(name)
         .map(|v| v.clamp(0, i64::from(u32::MAX)) as u32)
+}
+
+/// Writes one `Record` as GetRecords and SubscribeToShardEvent carry it; `encryption` is
+/// the stream's `EncryptionType` when the record should name it.
+pub(crate) fn write_record(w: &mut Writer, r: &Record, encryption: Option<&str>) {
+    w.begin_map(Some(4 + usize::from(encryption.is_some())));
+    w.key("SequenceNumber");
+    w.str(r.sequence.to_decimal().as_str());
+    w.key("ApproximateArrivalTimestamp");
+    w.timestamp_ms(r.arrival_ms as i64);
+    w.key("Data");
+    w.bytes(r.data());
+    w.key("PartitionKey");
+    w.str(r.partition_key());
+    if let Some(e) = encryption {
+        w.key("EncryptionType");
+        w.str(e);
+    }
+    w.end_map();
+}
+
+/// Writes a `ChildShards` list.
+pub(crate) fn write_child_shards(w: &mut Writer, children: &[ChildShard]) {
+    w.begin_array(Some(children.len()));
+    for c in children {
+        w.begin_map(Some(3));
+        w.key("ShardId");
+        w.str(&c.shard_id);
+        w.key("ParentShards");
+        write_str_list(w, &c.parent_shards);
+        w.key("HashKeyRange");
+        write_hash_range(w, &c.hash_range);
+        w.end_map();
+    }
+    w.end_array();
 }

@@ -48,6 +48,20 @@ pub struct Request<'a> {
 /// What to send back: the reply type every API crate shares.
 pub type Response = aws_wire::Reply;
 
+pub use actions::subscribe_to_shard::{EventStream, HEARTBEAT};
+pub use aws_wire::eventstream::CONTENT_TYPE as EVENT_STREAM_CONTENT_TYPE;
+
+/// What [`KinesisApi::handle_streaming`] answers: a whole reply, or an event stream whose
+/// messages the transport sends as they come (with status 200 and
+/// [`EVENT_STREAM_CONTENT_TYPE`]).
+#[derive(Debug)]
+pub enum Answer {
+    /// A whole reply.
+    Reply(Response),
+    /// A SubscribeToShard event stream.
+    Stream(EventStream),
+}
+
 /// An error on the way through an action, with its AWS code and HTTP status.
 #[derive(Debug)]
 pub(crate) enum ApiError {
@@ -145,8 +159,45 @@ impl KinesisApi {
         &self.engine
     }
 
-    /// Answers one request. Never panics, whatever the bytes.
+    /// Answers one request. Never panics, whatever the bytes. SubscribeToShard, which
+    /// answers with a stream, is served only through [`Self::handle_streaming`].
     pub fn handle(&self, req: &Request<'_>) -> Response {
+        match self.checked(req) {
+            Ok((action, enc, value)) => self.run(action, enc, value),
+            Err(reply) => reply,
+        }
+    }
+
+    /// Answers one request, SubscribeToShard included: its answer is an [`EventStream`]
+    /// once the subscription starts, an error document when it does not.
+    pub fn handle_streaming(&self, req: &Request<'_>) -> Answer {
+        let (action, enc, value) = match self.checked(req) {
+            Ok(checked) => checked,
+            Err(reply) => return Answer::Reply(reply),
+        };
+        if action != Action::SubscribeToShard {
+            return Answer::Reply(self.run(action, enc, value));
+        }
+        let started = aws_wire::validate(value, action.schema_members(), enc)
+            .map_err(ApiError::from)
+            .and_then(|input| {
+                actions::subscribe_to_shard::start(&self.engine, &input, enc, self.metrics.as_ref())
+            });
+        match started {
+            Ok(stream) => Answer::Stream(stream),
+            Err(e) => Answer::Reply(
+                Response::new(e.status(), content_type_of(enc), e.body(enc))
+                    .with_error_code(e.code()),
+            ),
+        }
+    }
+
+    /// The front end's checks, in AWS's order: content type, body syntax, operation name,
+    /// authentication. The decoded body borrows from the request.
+    fn checked<'b>(
+        &self,
+        req: &Request<'b>,
+    ) -> Result<(Action, Encoding, aws_wire::Value<'b>), Response> {
         let action = req
             .target
             .and_then(|t| t.strip_prefix(TARGET_PREFIX))
@@ -159,7 +210,7 @@ impl KinesisApi {
             .filter(|e| *e != Encoding::RpcV2Cbor);
         let Some(enc) = enc else {
             // AWS answers an unknown content type outside the JSON protocol entirely.
-            return Response::unknown_operation();
+            return Err(Response::unknown_operation());
         };
         let error = |status: u16, code: &'static str, message: Option<&str>| {
             Response::new(
@@ -175,22 +226,26 @@ impl KinesisApi {
             } else {
                 "UnknownOperationException"
             };
-            return error(400, code, None);
+            return Err(error(400, code, None));
         }
         let value = match aws_wire::decode(enc, req.body) {
             Ok(v) => v,
-            Err(e) => return error(400, e.code(), e.message()),
+            Err(e) => return Err(error(400, e.code(), e.message())),
         };
         let Some(action) = action else {
-            return error(400, "UnknownOperationException", None);
+            return Err(error(400, "UnknownOperationException", None));
         };
         if !req.authenticated {
-            return error(
+            return Err(error(
                 400,
                 "MissingAuthenticationTokenException",
                 Some("Missing Authentication Token"),
-            );
+            ));
         }
+        Ok((action, enc, value))
+    }
+
+    fn run(&self, action: Action, enc: Encoding, value: aws_wire::Value<'_>) -> Response {
         let mut w = Writer::new(enc);
         let mut observed = metrics::Observed::default();
         let started = Instant::now();

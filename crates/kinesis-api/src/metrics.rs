@@ -114,10 +114,59 @@ impl StreamSeries {
     }
 }
 
+/// The consumer-level series (StreamName, ConsumerName) of one enhanced fan-out consumer.
+pub(crate) struct ConsumerSeries {
+    handles: HashMap<&'static str, SeriesHandle>,
+}
+
+const CONSUMER_LEVEL: [&MetricDef; 6] = [
+    &k::SUBSCRIBE_RATE_EXCEEDED,
+    &k::SUBSCRIBE_SUCCESS,
+    &k::SUBSCRIBE_EVENT_BYTES,
+    &k::SUBSCRIBE_EVENT_MILLIS_BEHIND,
+    &k::SUBSCRIBE_EVENT_RECORDS,
+    &k::SUBSCRIBE_EVENT_SUCCESS,
+];
+
+impl ConsumerSeries {
+    fn record(&self, def: &MetricDef, ts: u64, value: f64) {
+        if let Some(h) = self.handles.get(def.name) {
+            h.record(ts, value);
+        }
+    }
+
+    /// A SubscribeToShard call: `Success` 1 or 0, and `RateExceeded` 1 when it was refused
+    /// for a live subscription of the same consumer and shard.
+    pub(crate) fn subscribed(&self, ts: u64, ok: bool, in_use: bool) {
+        self.record(&k::SUBSCRIBE_SUCCESS, ts, if ok { 1.0 } else { 0.0 });
+        if in_use {
+            self.record(&k::SUBSCRIBE_RATE_EXCEEDED, ts, 1.0);
+        }
+    }
+
+    /// One SubscribeToShardEvent delivered.
+    pub(crate) fn event(&self, ts: u64, e: &kinesis_engine::subscription::SubscriptionEvent) {
+        self.record(&k::SUBSCRIBE_EVENT_BYTES, ts, e.bytes as f64);
+        self.record(&k::SUBSCRIBE_EVENT_RECORDS, ts, e.records.len() as f64);
+        self.record(
+            &k::SUBSCRIBE_EVENT_MILLIS_BEHIND,
+            ts,
+            e.millis_behind_latest as f64,
+        );
+        self.record(&k::SUBSCRIBE_EVENT_SUCCESS, ts, 1.0);
+    }
+
+    /// A subscription that ended with an exception instead of an event.
+    pub(crate) fn event_failed(&self, ts: u64) {
+        self.record(&k::SUBSCRIBE_EVENT_SUCCESS, ts, 0.0);
+    }
+}
+
 /// Records the `AWS/Kinesis` namespace into a [`Store`].
 pub struct KinesisMetrics {
     store: Arc<Store>,
     streams: RwLock<HashMap<String, Arc<StreamSeries>>>,
+    consumers: RwLock<HashMap<(String, String), Arc<ConsumerSeries>>>,
 }
 
 impl KinesisMetrics {
@@ -126,12 +175,29 @@ impl KinesisMetrics {
         KinesisMetrics {
             store,
             streams: RwLock::new(HashMap::new()),
+            consumers: RwLock::new(HashMap::new()),
         }
     }
 
     /// The store metrics go to.
     pub fn store(&self) -> &Arc<Store> {
         &self.store
+    }
+
+    /// The series of consumer `consumer` of `stream`; callers have found the consumer.
+    pub(crate) fn consumer(&self, stream: &str, consumer: &str) -> Option<Arc<ConsumerSeries>> {
+        let key = (stream.to_owned(), consumer.to_owned());
+        if let Some(c) = self.consumers.read().get(&key) {
+            return Some(c.clone());
+        }
+        let dimensions = [("StreamName", stream), ("ConsumerName", consumer)];
+        let mut handles = HashMap::new();
+        for def in CONSUMER_LEVEL {
+            handles.insert(def.name, def.series(&self.store, &dimensions).ok()?);
+        }
+        let series = Arc::new(ConsumerSeries { handles });
+        self.consumers.write().insert(key, series.clone());
+        Some(series)
     }
 
     fn stream(&self, engine: &Engine, name: &str) -> Option<Arc<StreamSeries>> {

@@ -38,6 +38,7 @@ mod ops_streams;
 mod reshard;
 pub mod sequence;
 mod shard;
+pub mod subscription;
 pub mod tags;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -216,6 +217,8 @@ pub(crate) struct Inner {
     pub(crate) memory: Arc<memory::RecordMemory>,
     /// Guards stream creation times so each incarnation of a name is distinct.
     pub(crate) last_created_ms: Mutex<u64>,
+    /// The live enhanced fan-out subscriptions, one per consumer and shard.
+    pub(crate) subscriptions: Mutex<subscription::Leases>,
 }
 
 /// The engine. Cheap to clone; clones share state.

@@ -295,6 +295,7 @@ pub(crate) fn open(
         meta,
         memory,
         last_created_ms: Mutex::new(last_created),
+        subscriptions: Mutex::new(Default::default()),
     });
     if let Some(every) = interval {
         spawn_syncer(Arc::downgrade(&inner), every);

@@ -10,7 +10,7 @@ use crate::sequence::SequenceNumber;
 use crate::shard::{ReadPlan, Record, Shard, TimestampLookup, parse_shard_id, records_from_frames};
 use crate::{
     ChildShard, Engine, EngineError, GetRecordsOutput, IteratorStart, MAX_GET_BYTES, PutEntry,
-    PutOutcome, Result, Stream, StreamStatus,
+    PutOutcome, Result, Stream, StreamState, StreamStatus,
 };
 
 thread_local! {
@@ -131,6 +131,8 @@ impl Engine {
                 });
             }
             log.settle();
+            drop(log);
+            shard.announce();
         }
         drop(st);
         self.shed_memory();
@@ -165,7 +167,7 @@ impl Engine {
             .ok_or_else(|| EngineError::Internal("put returned no outcome".into()))
     }
 
-    fn shard_missing(&self, shard_id: &str, stream: &str) -> EngineError {
+    pub(crate) fn shard_missing(&self, shard_id: &str, stream: &str) -> EngineError {
         EngineError::ResourceNotFound(format!(
             "Shard {} in stream {stream} under account {} does not exist",
             crate::shard::padded_shard_id(shard_id),
@@ -194,11 +196,33 @@ impl Engine {
             .and_then(|i| st.shards.get(i as usize))
             .ok_or_else(|| self.shard_missing(shard_id, name))?;
         let now = self.now_ms();
+        let position = self.start_position(name, shard, &start, "GetShardIterator")?;
+        Ok(IteratorToken {
+            stream_name: stream.name.clone(),
+            stream_created_ms: stream.created_ms,
+            shard_index: shard.index,
+            position,
+            issued_ms: now,
+        }
+        .encode())
+    }
+
+    /// The record index a starting position names in `shard` of stream `name`, checked as
+    /// `operation` (GetShardIterator or SubscribeToShard) checks it.
+    pub(crate) fn start_position(
+        &self,
+        name: &str,
+        shard: &Shard,
+        start: &IteratorStart,
+        operation: &str,
+    ) -> Result<u64> {
+        let now = self.now_ms();
         let log = shard.log.read();
         let position = match start {
             IteratorStart::TrimHorizon => log.first_index(),
             IteratorStart::Latest => log.next_index(),
             IteratorStart::AtTimestamp(ts) => {
+                let ts = *ts;
                 if ts > now as i64 {
                     return Err(EngineError::InvalidArgument(format!(
                         "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {ts}, currentTimestampInMillis: {now}"
@@ -213,10 +237,10 @@ impl Engine {
                     }
                 }
             }
-            IteratorStart::AtSequence(ref seq) | IteratorStart::AfterSequence(ref seq) => {
+            IteratorStart::AtSequence(seq) | IteratorStart::AfterSequence(seq) => {
                 let invalid = |suffix: &str| {
                     EngineError::InvalidArgument(format!(
-                        "StartingSequenceNumber {seq} used in GetShardIterator on shard {} in stream {name} under account {} is invalid{suffix}.",
+                        "StartingSequenceNumber {seq} used in {operation} on shard {} in stream {name} under account {} is invalid{suffix}.",
                         shard.id,
                         self.account()
                     ))
@@ -233,18 +257,16 @@ impl Engine {
                     return Err(invalid(" because it did not come from this stream"));
                 }
                 let after = matches!(start, IteratorStart::AfterSequence(_));
-                let pos = parsed.record_index.saturating_add(u64::from(after));
+                // The continuation number of a subscription that has delivered nothing from
+                // a shard's start names the gap before record 0 (see `before_sequence`).
+                let before_first = parsed.arrival_secs == 0;
+                let pos = parsed
+                    .record_index
+                    .saturating_add(u64::from(after && !before_first));
                 pos.clamp(log.first_index(), log.next_index())
             }
         };
-        Ok(IteratorToken {
-            stream_name: stream.name.clone(),
-            stream_created_ms: stream.created_ms,
-            shard_index: shard.index,
-            position,
-            issued_ms: now,
-        }
-        .encode())
+        Ok(position)
     }
 
     /// Reads records at an iterator.
@@ -285,9 +307,44 @@ impl Engine {
             )));
         }
 
+        let read = self.read_shard(&st, shard, token.position, limit, MAX_GET_BYTES)?;
+        if self.inner.config.shard_limits {
+            shard.read_gauge.lock().charge(read.bytes);
+        }
+        let next_iterator = read.child_shards.is_none().then(|| {
+            IteratorToken {
+                stream_name: token.stream_name.clone(),
+                stream_created_ms: token.stream_created_ms,
+                shard_index: token.shard_index,
+                position: read.next,
+                issued_ms: now,
+            }
+            .encode()
+        });
+        Ok(GetRecordsOutput {
+            records: read.records,
+            next_iterator,
+            millis_behind_latest: read.millis_behind_latest,
+            child_shards: read.child_shards,
+            shard_id: shard.id.clone(),
+            bytes: read.bytes,
+        })
+    }
+
+    /// Reads up to `limit` records and `max_bytes` of a shard from index `from` on, skipping
+    /// records past retention: what GetRecords and an enhanced fan-out event both deliver.
+    pub(crate) fn read_shard(
+        &self,
+        st: &StreamState,
+        shard: &Shard,
+        from: u64,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<ShardRead> {
+        let now = self.now_ms();
         let retention_cutoff = now.saturating_sub(u64::from(st.retention_hours) * 3_600_000);
         let make_seq = |i, arrival| shard.sequence(i, arrival);
-        let mut from = token.position;
+        let mut from = from;
         // Records past retention that housekeeping has not dropped yet are never served. In
         // the usual case there are none and the read is planned under the same lock.
         let plan = {
@@ -295,7 +352,7 @@ impl Engine {
             if log.first_arrival_ms().is_some_and(|t| t < retention_cutoff) {
                 Err(log.index_at_timestamp(retention_cutoff))
             } else {
-                Ok(log.plan_read(from, limit, MAX_GET_BYTES, make_seq))
+                Ok(log.plan_read(from, limit, max_bytes, make_seq))
             }
         };
         let plan = match plan {
@@ -307,10 +364,7 @@ impl Engine {
                         self.find_in_frame(frame, retention_cutoff)?
                     }
                 });
-                shard
-                    .log
-                    .read()
-                    .plan_read(from, limit, MAX_GET_BYTES, make_seq)
+                shard.log.read().plan_read(from, limit, max_bytes, make_seq)
             }
         };
         let (records, next) = match plan {
@@ -323,9 +377,6 @@ impl Engine {
             .iter()
             .map(|r| (r.partition_key().len() + r.data().len()) as u64)
             .sum();
-        if self.inner.config.shard_limits {
-            shard.read_gauge.lock().charge(bytes);
-        }
         let log = shard.log.read();
         let at_end = log.end_index().is_some_and(|end| next >= end);
         let millis_behind_latest = if at_end || next >= log.next_index() {
@@ -337,9 +388,8 @@ impl Engine {
                 .or_else(|| log.arrival_ms(next));
             reference.map_or(0, |t| now.saturating_sub(t))
         };
-        let (next_iterator, child_shards) = if at_end {
-            let children = st
-                .shards
+        let child_shards = at_end.then(|| {
+            st.shards
                 .iter()
                 .filter(|c| {
                     c.parent.as_deref() == Some(shard.id.as_str())
@@ -355,27 +405,28 @@ impl Engine {
                         .collect(),
                     hash_range: c.range,
                 })
-                .collect();
-            (None, Some(children))
-        } else {
-            let next_token = IteratorToken {
-                stream_name: token.stream_name.clone(),
-                stream_created_ms: token.stream_created_ms,
-                shard_index: token.shard_index,
-                position: next,
-                issued_ms: now,
-            };
-            (Some(next_token.encode()), None)
-        };
-        Ok(GetRecordsOutput {
+                .collect()
+        });
+        Ok(ShardRead {
             records,
-            next_iterator,
+            next,
             millis_behind_latest,
             child_shards,
-            shard_id: shard.id.clone(),
             bytes,
         })
     }
+}
+
+/// What one read of a shard found.
+pub(crate) struct ShardRead {
+    pub(crate) records: Vec<Record>,
+    /// The index after the last record read.
+    pub(crate) next: u64,
+    pub(crate) millis_behind_latest: u64,
+    /// Set when the read reached the end of a closed shard.
+    pub(crate) child_shards: Option<Vec<ChildShard>>,
+    /// Partition key and data bytes read.
+    pub(crate) bytes: u64,
 }
 
 impl Engine {

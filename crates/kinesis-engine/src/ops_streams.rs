@@ -405,7 +405,7 @@ impl Engine {
         }
     }
 
-    fn consumer_status(&self, c: &ConsumerInfo) -> ConsumerInfo {
+    pub(crate) fn consumer_status(&self, c: &ConsumerInfo) -> ConsumerInfo {
         let mut c = c.clone();
         let settled = c.created_ms + self.inner.config.transition_delay.as_millis() as u64;
         if c.status == "CREATING" && self.now_ms() >= settled {
@@ -448,7 +448,7 @@ impl Engine {
         Ok(info)
     }
 
-    fn consumer_not_found(&self, what: &str) -> EngineError {
+    pub(crate) fn consumer_not_found(&self, what: &str) -> EngineError {
         EngineError::ResourceNotFound(format!(
             "Consumer {what} under account {} not found.",
             self.account()
@@ -488,7 +488,7 @@ impl Engine {
     }
 
     #[allow(clippy::type_complexity)]
-    fn locate_consumer<'a>(
+    pub(crate) fn locate_consumer<'a>(
         &self,
         stream_name: Option<&str>,
         consumer_name: Option<&'a str>,

@@ -81,6 +81,7 @@ impl Engine {
     fn split_locked(&self, st: &mut StreamState, shard: &Arc<Shard>, at: u128) {
         let created = self.child_created_secs(&[shard]);
         shard.log.write().close(self.now_ms());
+        shard.announce();
         let next = st.shards.len() as u32;
         let lower = HashRange {
             start: shard.range.start,
@@ -113,6 +114,8 @@ impl Engine {
         let created = self.child_created_secs(&[a, b]);
         a.log.write().close(self.now_ms());
         b.log.write().close(self.now_ms());
+        a.announce();
+        b.announce();
         let next = st.shards.len() as u32;
         let range = HashRange {
             start: a.range.start.min(b.range.start),

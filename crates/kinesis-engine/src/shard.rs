@@ -589,6 +589,9 @@ pub(crate) struct Shard {
     pub(crate) created_secs: u64,
     pub(crate) log: RwLock<ShardLog>,
     pub(crate) read_gauge: Mutex<ReadGauge>,
+    /// Bumped after records are appended, the shard closes or a subscription to it is taken
+    /// over, so enhanced fan-out subscribers wait for news instead of polling.
+    pub(crate) news: tokio::sync::watch::Sender<u64>,
 }
 
 impl Shard {
@@ -609,6 +612,7 @@ impl Shard {
             created_secs,
             log: RwLock::new(ShardLog::new(memory.clone())),
             read_gauge: Mutex::new(ReadGauge::new()),
+            news: tokio::sync::watch::Sender::new(0),
         }
     }
 
@@ -620,6 +624,11 @@ impl Shard {
             record_index: index,
             arrival_secs: arrival_ms / 1000,
         }
+    }
+
+    /// Wakes whoever waits on this shard's news.
+    pub(crate) fn announce(&self) {
+        self.news.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// The shard's StartingSequenceNumber.

@@ -61,6 +61,7 @@ use tokio::task::JoinHandle;
 
 mod accept_loop;
 mod alarm_actions;
+mod event_body;
 mod front_door;
 mod health_page;
 mod lambda_plugs;
@@ -153,6 +154,8 @@ struct AppState {
     console: Router,
     /// With `--auth verify`, the keys signatures are checked against.
     auth: Option<Arc<sigv4::Credentials>>,
+    /// Turns true when the server shuts down, ending open SubscribeToShard streams.
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 /// The engines behind one server, beside the Kinesis engine.
@@ -196,6 +199,19 @@ pub fn router(
     front: &FrontDoorConfig,
     addr: SocketAddr,
 ) -> Router {
+    let closing = Arc::new(tokio::sync::watch::Sender::new(false));
+    router_closing(engine, metrics, services, front, addr, closing)
+}
+
+/// [`router`], whose event streams end when `closing` turns true.
+fn router_closing(
+    engine: Engine,
+    metrics: Arc<Store>,
+    services: Services,
+    front: &FrontDoorConfig,
+    addr: SocketAddr,
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
+) -> Router {
     let door = Arc::new(front_door::FrontDoor::new(front, addr.ip()));
     let keys = front.auth.as_ref().and_then(|c| c.first());
     let console = console_with_keys(addr, &engine.config().region, keys).router();
@@ -221,6 +237,7 @@ pub fn router(
         sns_http: services.sns_http,
         console,
         auth: front.auth.clone(),
+        closing,
     };
     Router::new()
         .fallback(dispatch)
@@ -414,11 +431,17 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
                 authenticated: front_door::is_signed(uri, headers),
                 body: &body,
             };
-            let out = state.kinesis.handle(&req);
-            if let Some(code) = out.error_code {
-                tracing::debug!(code, status = out.status, "request failed");
+            match state.kinesis.handle_streaming(&req) {
+                kinesis_api::Answer::Reply(out) => {
+                    if let Some(code) = out.error_code {
+                        tracing::debug!(code, status = out.status, "request failed");
+                    }
+                    write_reply(out)
+                }
+                kinesis_api::Answer::Stream(stream) => {
+                    event_body::response(stream, state.closing.clone())
+                }
             }
-            write_reply(out)
         }
     }
 }
@@ -916,7 +939,12 @@ pub async fn serve_with_tls(
         services.lambda.clone(),
         services.sns.clone(),
     ));
-    let app = router(engine, metrics, services, &front, bound);
+    let closing = Arc::new(tokio::sync::watch::Sender::new(false));
+    let app = router_closing(engine, metrics, services, &front, bound, closing.clone());
+    let shutdown = async move {
+        shutdown.await;
+        closing.send_replace(true);
+    };
     let result = match tls {
         None => {
             axum::serve(listener, app)

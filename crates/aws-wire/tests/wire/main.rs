@@ -2,6 +2,7 @@
 //! and written, schema validation with AWS's texts, and round trips (property tests).
 
 mod common;
+mod eventstream;
 mod json_1_0;
 mod query;
 mod roundtrip;

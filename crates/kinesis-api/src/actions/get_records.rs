@@ -5,7 +5,7 @@ use kinesis_engine::iterator::IteratorToken;
 use kinesis_engine::{Engine, EngineError, GetRecordsOutput, MAX_GET_RECORDS};
 
 use crate::ApiResult;
-use crate::common::write_hash_range;
+use crate::common::{write_child_shards, write_record};
 use crate::metrics::Observed;
 use crate::shapes::{STREAM_ARN, STREAM_ID, int_range};
 
@@ -60,16 +60,7 @@ pub(crate) fn run(
     w.key("Records");
     w.begin_array(Some(out.records.len()));
     for r in &out.records {
-        w.begin_map(Some(4));
-        w.key("SequenceNumber");
-        w.str(r.sequence.to_decimal().as_str());
-        w.key("ApproximateArrivalTimestamp");
-        w.timestamp_ms(r.arrival_ms as i64);
-        w.key("Data");
-        w.bytes(r.data());
-        w.key("PartitionKey");
-        w.str(r.partition_key());
-        w.end_map();
+        write_record(w, r, None);
     }
     w.end_array();
     if let Some(next) = &out.next_iterator {
@@ -80,18 +71,7 @@ pub(crate) fn run(
     w.uint(out.millis_behind_latest);
     if let Some(children) = &out.child_shards {
         w.key("ChildShards");
-        w.begin_array(Some(children.len()));
-        for c in children {
-            w.begin_map(Some(3));
-            w.key("ShardId");
-            w.str(&c.shard_id);
-            w.key("ParentShards");
-            crate::common::write_str_list(w, &c.parent_shards);
-            w.key("HashKeyRange");
-            write_hash_range(w, &c.hash_range);
-            w.end_map();
-        }
-        w.end_array();
+        write_child_shards(w, children);
     }
     w.end_map();
     Ok(())

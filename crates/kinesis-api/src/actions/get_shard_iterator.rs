@@ -8,7 +8,7 @@ use crate::metrics::Observed;
 use crate::shapes::{SEQUENCE_NUMBER, SHARD_ID, STREAM_ARN, STREAM_ID, STREAM_NAME, TIMESTAMP};
 use crate::{ApiError, ApiResult};
 
-static ITERATOR_TYPE: Shape = Shape::String {
+pub(crate) static ITERATOR_TYPE: Shape = Shape::String {
     min_len: None,
     max_len: None,
     pattern: None,
@@ -31,21 +31,21 @@ pub(crate) static INPUT: [Member; 7] = [
     Member::optional("StreamId", &STREAM_ID),
 ];
 
-pub(crate) fn run(
-    engine: &Engine,
-    input: Input<'_>,
-    w: &mut Writer,
-    _obs: &mut Observed,
-) -> ApiResult {
-    let name = stream_name(engine, &input)?;
-    let kind = input.str("ShardIteratorType").unwrap_or_default();
-    let seq = input.str("StartingSequenceNumber");
+/// The starting position `input` names by its `kind_member` (a ShardIteratorType),
+/// sequence number member and `Timestamp`, checked with AWS's texts.
+pub(crate) fn iterator_start(
+    input: &Input<'_>,
+    kind_member: &str,
+    seq_member: &str,
+) -> ApiResult<IteratorStart> {
+    let kind = input.str(kind_member).unwrap_or_default();
+    let seq = input.str(seq_member);
     let mismatch = |what: &str| {
         ApiError::invalid(format!(
             "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified {kind} and {what} StartingSequenceNumber."
         ))
     };
-    let start = match (kind, seq) {
+    Ok(match (kind, seq) {
         ("AT_SEQUENCE_NUMBER", Some(s)) => IteratorStart::AtSequence(s.to_owned()),
         ("AFTER_SEQUENCE_NUMBER", Some(s)) => IteratorStart::AfterSequence(s.to_owned()),
         ("AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER", None) => return Err(mismatch("no")),
@@ -60,7 +60,17 @@ pub(crate) fn run(
                 ));
             }
         },
-    };
+    })
+}
+
+pub(crate) fn run(
+    engine: &Engine,
+    input: Input<'_>,
+    w: &mut Writer,
+    _obs: &mut Observed,
+) -> ApiResult {
+    let name = stream_name(engine, &input)?;
+    let start = iterator_start(&input, "ShardIteratorType", "StartingSequenceNumber")?;
     let shard_id = input.str("ShardId").unwrap_or_default();
     let iterator = engine.get_shard_iterator(name, shard_id, start)?;
     w.begin_map(Some(1));

@@ -16,7 +16,7 @@ mod describe_stream_consumer;
 mod describe_stream_summary;
 mod enhanced_monitoring;
 pub(crate) mod get_records;
-mod get_shard_iterator;
+pub(crate) mod get_shard_iterator;
 pub(crate) mod list_shards;
 mod list_stream_consumers;
 mod list_streams;
@@ -29,6 +29,7 @@ mod remove_tags_from_stream;
 mod retention;
 mod split_shard;
 mod stream_encryption;
+pub(crate) mod subscribe_to_shard;
 mod update_shard_count;
 
 macro_rules! actions {
@@ -59,6 +60,11 @@ macro_rules! actions {
                     $(stringify!($variant) => Some(Action::$variant),)*
                     _ => None,
                 }
+            }
+
+            /// The action's input schema.
+            pub(crate) fn schema_members(self) -> &'static [Member] {
+                self.schema()
             }
 
             fn schema(self) -> &'static [Member] {
@@ -112,5 +118,6 @@ actions! {
     SplitShard => split_shard::INPUT, split_shard::run;
     StartStreamEncryption => stream_encryption::INPUT, stream_encryption::start;
     StopStreamEncryption => stream_encryption::INPUT, stream_encryption::stop;
+    SubscribeToShard => subscribe_to_shard::INPUT, subscribe_to_shard::run;
     UpdateShardCount => update_shard_count::INPUT, update_shard_count::run;
 }

@@ -8,4 +8,5 @@ mod metrics;
 mod records;
 mod resharding;
 mod streams;
+mod subscribe;
 mod wire;

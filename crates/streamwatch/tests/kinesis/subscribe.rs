@@ -1,0 +1,264 @@
+//! SubscribeToShard (enhanced fan-out) through aws-sdk-kinesis: the event stream over
+//! HTTP/1.1, renewal from the continuation sequence number after the five minutes (moved
+//! on a manual clock), a split's ChildShards, the errors AWS gives, and the consumer metrics.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_kinesis::Client;
+use aws_sdk_kinesis::operation::subscribe_to_shard::SubscribeToShardOutput;
+use aws_sdk_kinesis::primitives::Blob;
+use aws_sdk_kinesis::types::{
+    ShardIteratorType, StartingPosition, SubscribeToShardEvent, SubscribeToShardEventStream,
+};
+use kinesis_engine::{Engine, ManualClock};
+
+use crate::harness::{Harness, create, test_config};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn manual_stack() -> (Harness, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(testkit::now_ms()));
+    let engine = Engine::open_with_clock(test_config(), clock.clone()).unwrap();
+    (Harness::on(engine).await, clock)
+}
+
+async fn register(c: &Client, stream_arn: &str, name: &str) -> String {
+    c.register_stream_consumer()
+        .stream_arn(stream_arn)
+        .consumer_name(name)
+        .send()
+        .await
+        .unwrap()
+        .consumer()
+        .unwrap()
+        .consumer_arn()
+        .to_owned()
+}
+
+fn position(kind: ShardIteratorType, seq: Option<&str>) -> StartingPosition {
+    StartingPosition::builder()
+        .r#type(kind)
+        .set_sequence_number(seq.map(str::to_owned))
+        .build()
+        .unwrap()
+}
+
+async fn subscribe(
+    c: &Client,
+    consumer: &str,
+    shard: &str,
+    start: StartingPosition,
+) -> SubscribeToShardOutput {
+    c.subscribe_to_shard()
+        .consumer_arn(consumer)
+        .shard_id(shard)
+        .starting_position(start)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The next SubscribeToShardEvent, or `None` when the stream ended.
+async fn next_event(out: &mut SubscribeToShardOutput) -> Option<SubscribeToShardEvent> {
+    loop {
+        let ev = tokio::time::timeout(WAIT, out.event_stream.recv())
+            .await
+            .expect("an event or the end within 10 s")
+            .expect("no stream error");
+        match ev {
+            None => return None,
+            Some(SubscribeToShardEventStream::SubscribeToShardEvent(e)) => return Some(e),
+            Some(_) => continue,
+        }
+    }
+}
+
+/// Reads events until `n` records have come; returns their data and the last continuation.
+async fn read_records(out: &mut SubscribeToShardOutput, n: usize) -> (Vec<String>, String) {
+    let mut data = Vec::new();
+    let mut continuation = String::new();
+    while data.len() < n {
+        let e = next_event(out).await.expect("the stream is still open");
+        data.extend(
+            e.records()
+                .iter()
+                .map(|r| String::from_utf8(r.data().as_ref().to_vec()).unwrap()),
+        );
+        continuation = e.continuation_sequence_number().to_owned();
+    }
+    assert_eq!(data.len(), n, "no more records than were put");
+    (data, continuation)
+}
+
+async fn put(c: &Client, stream: &str, from: usize, to: usize) -> Vec<String> {
+    let mut sent = Vec::new();
+    for i in from..to {
+        let data = format!("r{i:03}");
+        c.put_record()
+            .stream_name(stream)
+            .partition_key(format!("k{i}"))
+            .data(Blob::new(data.clone()))
+            .send()
+            .await
+            .unwrap();
+        sent.push(data);
+    }
+    sent
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reads_every_record_in_order_across_renewal_and_split() {
+    let (h, clock) = manual_stack().await;
+    let c = &h.kinesis;
+    create(c, "efo", 1).await;
+    let stream_arn = "arn:aws:kinesis:us-east-1:000000000000:stream/efo";
+    let consumer = register(c, stream_arn, "app").await;
+    let shard = "shardId-000000000000";
+
+    let mut sent = put(c, "efo", 0, 5).await;
+    let mut sub = subscribe(
+        c,
+        &consumer,
+        shard,
+        position(ShardIteratorType::TrimHorizon, None),
+    )
+    .await;
+    let (mut got, _) = read_records(&mut sub, 5).await;
+    // Records put while subscribed are pushed on the same stream.
+    sent.extend(put(c, "efo", 5, 8).await);
+    let (more, continuation) = read_records(&mut sub, 3).await;
+    got.extend(more);
+
+    // Five minutes on the engine's clock end the subscription cleanly.
+    clock.advance(300_000);
+    while next_event(&mut sub).await.is_some() {}
+
+    // Renewed from the continuation number, nothing is missed or repeated.
+    sent.extend(put(c, "efo", 8, 10).await);
+    let mut sub = subscribe(
+        c,
+        &consumer,
+        shard,
+        position(ShardIteratorType::AfterSequenceNumber, Some(&continuation)),
+    )
+    .await;
+    let (more, _) = read_records(&mut sub, 2).await;
+    got.extend(more);
+    assert_eq!(got, sent);
+
+    // A split closes the shard: the last event lists the children, then the stream ends.
+    c.split_shard()
+        .stream_name("efo")
+        .shard_to_split(shard)
+        .new_starting_hash_key((1u128 << 127).to_string())
+        .send()
+        .await
+        .unwrap();
+    let last = loop {
+        let e = next_event(&mut sub)
+            .await
+            .expect("the event with the child shards");
+        assert!(e.records().is_empty());
+        if !e.child_shards().is_empty() {
+            break e;
+        }
+    };
+    let mut children: Vec<String> = last
+        .child_shards()
+        .iter()
+        .map(|s| s.shard_id().to_owned())
+        .collect();
+    children.sort();
+    assert_eq!(children, ["shardId-000000000001", "shardId-000000000002"]);
+    for child in last.child_shards() {
+        assert_eq!(child.parent_shards(), [shard]);
+    }
+    assert!(next_event(&mut sub).await.is_none());
+
+    // The children carry on from there.
+    let after = put(c, "efo", 10, 30).await;
+    let mut from_children = Vec::new();
+    for child in &children {
+        let mut sub = subscribe(
+            c,
+            &consumer,
+            child,
+            position(ShardIteratorType::TrimHorizon, None),
+        )
+        .await;
+        let first = next_event(&mut sub).await.unwrap();
+        from_children.extend(
+            first
+                .records()
+                .iter()
+                .map(|r| String::from_utf8(r.data().as_ref().to_vec()).unwrap()),
+        );
+    }
+    from_children.sort();
+    assert_eq!(from_children, after);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn starts_at_every_position_type() {
+    let (h, _clock) = manual_stack().await;
+    let c = &h.kinesis;
+    create(c, "pos", 1).await;
+    let consumer = register(c, "arn:aws:kinesis:us-east-1:000000000000:stream/pos", "p").await;
+    let shard = "shardId-000000000000";
+    put(c, "pos", 0, 4).await;
+    let seqs: Vec<String> = {
+        let mut sub = subscribe(
+            c,
+            &consumer,
+            shard,
+            position(ShardIteratorType::TrimHorizon, None),
+        )
+        .await;
+        let e = next_event(&mut sub).await.unwrap();
+        e.records()
+            .iter()
+            .map(|r| r.sequence_number().to_owned())
+            .collect()
+    };
+    assert_eq!(seqs.len(), 4);
+    let first_data = |e: &SubscribeToShardEvent| {
+        e.records()
+            .first()
+            .map(|r| String::from_utf8(r.data().as_ref().to_vec()).unwrap())
+    };
+    // Each new subscription within five seconds of the last is refused, so one consumer each.
+    let cases = [
+        (
+            ShardIteratorType::AtSequenceNumber,
+            Some(seqs[2].as_str()),
+            Some("r002"),
+        ),
+        (
+            ShardIteratorType::AfterSequenceNumber,
+            Some(seqs[2].as_str()),
+            Some("r003"),
+        ),
+        (ShardIteratorType::Latest, None, None),
+    ];
+    for (i, (kind, seq, want)) in cases.into_iter().enumerate() {
+        let consumer = register(
+            c,
+            "arn:aws:kinesis:us-east-1:000000000000:stream/pos",
+            &format!("p{i}"),
+        )
+        .await;
+        let mut sub = subscribe(c, &consumer, shard, position(kind, seq)).await;
+        let e = next_event(&mut sub).await.unwrap();
+        assert_eq!(first_data(&e).as_deref(), want);
+    }
+    let consumer = register(c, "arn:aws:kinesis:us-east-1:000000000000:stream/pos", "ts").await;
+    let at = StartingPosition::builder()
+        .r#type(ShardIteratorType::AtTimestamp)
+        .timestamp(aws_sdk_kinesis::primitives::DateTime::from_millis(0))
+        .build()
+        .unwrap();
+    let mut sub = subscribe(c, &consumer, shard, at).await;
+    let e = next_event(&mut sub).await.unwrap();
+    assert_eq!(e.records().len(), 4);
+}
