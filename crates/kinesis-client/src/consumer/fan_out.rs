@@ -160,7 +160,9 @@ impl Reader {
                 if records.is_empty() && !continuation.is_empty() {
                     position = Position::At(continuation.to_string(), None);
                 }
-                if continuation.is_empty() && !event.child_shards().is_empty() {
+                // ChildShards come only in the last event of a closed shard read to its end
+                // (AWS then leaves ContinuationSequenceNumber out; an engine may still send it).
+                if !event.child_shards().is_empty() {
                     let _ = self.tx.send(Item::ShardEnd(self.shard_id.clone())).await;
                     return;
                 }
