@@ -1,12 +1,16 @@
 //! Reads for consumers inside this process, which call no HTTP API: Lambda's Kinesis event
 //! source mappings poll through these and are counted in the `GetRecords.*` metrics as a
-//! consumer calling GetRecords over the wire is.
+//! consumer calling GetRecords over the wire is; a mapping on a stream consumer subscribes
+//! and is counted in that consumer's `SubscribeToShard*` metrics.
 
+use std::sync::Arc;
 use std::time::Instant;
 
+use kinesis_engine::subscription::{Subscription, SubscriptionEvent, SubscriptionState};
 use kinesis_engine::{EngineError, GetRecordsOutput, IteratorStart, ShardInfo};
 
-use crate::{Action, KinesisApi, actions, metrics::Observed};
+use crate::metrics::{ConsumerSeries, Observed};
+use crate::{Action, KinesisApi, actions};
 
 impl KinesisApi {
     /// The shards ListShards lists for `stream` without a filter: every shard not closed
@@ -48,5 +52,62 @@ impl KinesisApi {
             );
         }
         result
+    }
+}
+
+/// A stream consumer's subscription to one shard, read inside this process (a Lambda event
+/// source mapping whose source is a consumer ARN). Each event that carries records, or a
+/// closed shard's children, is recorded in the consumer's `SubscribeToShardEvent.*` metrics
+/// as one delivered over the wire is; the empty reads between them are not events.
+pub struct InProcessSubscription {
+    subscription: Subscription,
+    series: Option<Arc<ConsumerSeries>>,
+    engine: kinesis_engine::Engine,
+}
+
+impl InProcessSubscription {
+    /// What the shard holds after the last read; `Ok(None)` once the subscription is over
+    /// (five minutes by the engine's clock) and must be renewed; an error when it was taken
+    /// over or its consumer is gone.
+    pub fn next_event(&mut self) -> Result<Option<SubscriptionEvent>, EngineError> {
+        match self.subscription.state() {
+            SubscriptionState::Live => {}
+            SubscriptionState::Expired => return Ok(None),
+            SubscriptionState::Failed(e) => return Err(e),
+        }
+        let event = self.subscription.next_event()?;
+        if (!event.records.is_empty() || event.child_shards.is_some())
+            && let Some(series) = &self.series
+        {
+            series.event(self.engine.now_ms(), &event);
+        }
+        Ok(Some(event))
+    }
+}
+
+impl KinesisApi {
+    /// SubscribeToShard for a consumer inside this process: the same checks and errors as the
+    /// API action, and a successful call counted in `SubscribeToShard.Success`.
+    pub fn subscribe(
+        &self,
+        consumer_arn: &str,
+        shard_id: &str,
+        start: IteratorStart,
+    ) -> Result<InProcessSubscription, EngineError> {
+        let subscription = self
+            .engine
+            .subscribe_to_shard(consumer_arn, shard_id, &start)?;
+        let series = self
+            .metrics
+            .as_ref()
+            .and_then(|m| m.consumer(subscription.stream_name(), subscription.consumer_name()));
+        if let Some(series) = &series {
+            series.subscribed(self.engine.now_ms(), true, false);
+        }
+        Ok(InProcessSubscription {
+            subscription,
+            series,
+            engine: self.engine.clone(),
+        })
     }
 }

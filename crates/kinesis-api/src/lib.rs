@@ -23,6 +23,7 @@ use aws_wire::{Encoding, WireError, Writer};
 use kinesis_engine::{Engine, EngineError};
 
 pub use actions::Action;
+pub use in_process::InProcessSubscription;
 pub use metrics::KinesisMetrics;
 
 use std::sync::Arc;

@@ -23,7 +23,7 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 
-use crate::kinesis::{IteratorStart, KinesisReader, ReadError, ShardSummary};
+use crate::kinesis::{ConsumerSubscription, IteratorStart, KinesisReader, ReadError, ShardSummary};
 use crate::timing::Stopwatch;
 use crate::{LambdaEngine, LambdaError};
 
@@ -468,43 +468,71 @@ async fn poll_shard(
         .upgrade()
         .and_then(|r| r.checkpoints.lock().get(&shard).cloned());
     let mut iterator: Option<String> = None;
+    // A mapping on a consumer ARN reads through a subscription of that consumer instead.
+    let mut subscription: Option<Box<dyn ConsumerSubscription>> = None;
+    // The last record read (perhaps not yet processed): where a renewed subscription resumes.
+    let mut last_read: Option<String> = None;
     let mut pending: Vec<Read> = Vec::new();
     let mut batch_started: Option<Stopwatch> = None;
     loop {
         let Some(r) = running.upgrade() else { return };
         let config = r.mapping.lock().config.clone();
         drop(r);
-        if iterator.is_none() {
-            let start = match (&checkpoint, &position) {
-                (Some(seq), _) => IteratorStart::AfterSequence(seq.clone()),
-                (None, StartingPosition::TrimHorizon) => IteratorStart::TrimHorizon,
-                (None, StartingPosition::Latest) => IteratorStart::Latest,
-                (None, StartingPosition::AtTimestamp(t)) => {
-                    IteratorStart::AtTimestamp((t * 1000.0).round() as i64)
-                }
-            };
-            match kinesis.shard_iterator(&stream, &shard, &start) {
-                Ok(it) => iterator = it,
-                Err(e) => {
-                    tracing::debug!(shard, error = %e, "GetShardIterator failed");
-                    tokio::time::sleep(engine.config().poll_interval).await;
-                    continue;
-                }
+        let consumer = consumer_arn(&config.event_source_arn).map(str::to_string);
+        let start = match (&last_read, &checkpoint, &position) {
+            (Some(seq), _, _) if consumer.is_some() => IteratorStart::AfterSequence(seq.clone()),
+            (_, Some(seq), _) => IteratorStart::AfterSequence(seq.clone()),
+            (_, None, StartingPosition::TrimHorizon) => IteratorStart::TrimHorizon,
+            (_, None, StartingPosition::Latest) => IteratorStart::Latest,
+            (_, None, StartingPosition::AtTimestamp(t)) => {
+                IteratorStart::AtTimestamp((t * 1000.0).round() as i64)
             }
-            if iterator.is_none() {
-                set_checkpoint(&engine, &running, &shard, SHARD_END);
-                finished.lock().insert(shard.clone());
-                return;
-            }
-        }
-        let Some(it) = iterator.clone() else { continue };
+        };
         // With ParallelizationFactor N, up to N batches of a shard are in flight at once.
         let capacity =
             (config.batch_size as usize * config.parallelization_factor as usize).clamp(1, 10_000);
         let want = capacity.saturating_sub(pending.len()).clamp(1, 10_000);
-        let read = match consumer_arn(&config.event_source_arn) {
-            Some(consumer) => kinesis.get_records_as_consumer(consumer, &it, want),
-            None => kinesis.get_records(&it, want),
+        let read = if let Some(consumer) = &consumer {
+            if subscription.is_none() {
+                match kinesis.subscribe(consumer, &shard, &start) {
+                    Ok(s) => subscription = Some(s),
+                    Err(e) => {
+                        tracing::debug!(shard, error = %e, "SubscribeToShard failed");
+                        tokio::time::sleep(engine.config().poll_interval).await;
+                        continue;
+                    }
+                }
+            }
+            match subscription.as_mut().map(|s| s.next()) {
+                Some(Ok(Some(batch))) => Ok(batch),
+                // The subscription's five minutes are over: renew it where reading stopped.
+                Some(Ok(None)) | None => {
+                    subscription = None;
+                    continue;
+                }
+                Some(Err(e)) => {
+                    subscription = None;
+                    Err(e)
+                }
+            }
+        } else {
+            if iterator.is_none() {
+                match kinesis.shard_iterator(&stream, &shard, &start) {
+                    Ok(it) => iterator = it,
+                    Err(e) => {
+                        tracing::debug!(shard, error = %e, "GetShardIterator failed");
+                        tokio::time::sleep(engine.config().poll_interval).await;
+                        continue;
+                    }
+                }
+                if iterator.is_none() {
+                    set_checkpoint(&engine, &running, &shard, SHARD_END);
+                    finished.lock().insert(shard.clone());
+                    return;
+                }
+            }
+            let Some(it) = iterator.clone() else { continue };
+            kinesis.get_records(&it, want)
         };
         let resp = match read {
             Ok(r) => r,
@@ -517,6 +545,9 @@ async fn poll_shard(
                 continue;
             }
         };
+        if let Some(last) = resp.records.last() {
+            last_read = Some(last.sequence_number.clone());
+        }
         let got = resp.records.len();
         for rec in resp.records {
             pending.push(Read {

@@ -23,19 +23,29 @@ pub trait KinesisReader: Send + Sync {
     /// Up to `limit` records from `iterator` (GetRecords).
     fn get_records(&self, iterator: &str, limit: usize) -> Result<RecordBatch, ReadError>;
 
-    /// Up to `limit` records from `iterator`, read for the enhanced fan-out consumer
-    /// `consumer_arn` (a mapping whose source is a consumer ARN reads with the consumer's
-    /// own throughput, counted in its `SubscribeToShardEvent.*` metrics, not in the
-    /// stream's `GetRecords.*`). A reader that knows no consumers reads as GetRecords does.
-    fn get_records_as_consumer(
+    /// A subscription of the stream consumer `consumer_arn` to `shard_id` from `start`
+    /// (SubscribeToShard), for a mapping whose source is a consumer ARN: its reads use the
+    /// consumer's own throughput and count in its `SubscribeToShardEvent.*` metrics, not in
+    /// the stream's `GetRecords.*`. A reader that serves no consumers refuses.
+    fn subscribe(
         &self,
         consumer_arn: &str,
-        iterator: &str,
-        limit: usize,
-    ) -> Result<RecordBatch, ReadError> {
-        let _ = consumer_arn;
-        self.get_records(iterator, limit)
+        shard_id: &str,
+        start: &IteratorStart,
+    ) -> Result<Box<dyn ConsumerSubscription>, ReadError> {
+        let _ = (shard_id, start);
+        Err(ReadError::Failed(format!(
+            "this Kinesis reader serves no stream consumers ({consumer_arn})"
+        )))
     }
+}
+
+/// A stream consumer's subscription to one shard, as a mapping reads it.
+pub trait ConsumerSubscription: Send {
+    /// What the shard holds after the last read, now (possibly no records). The batch's
+    /// `next_iterator` is `None` once a closed shard has been read to its end. `Ok(None)`
+    /// when the subscription is over (its five minutes, or taken over) and must be renewed.
+    fn next(&mut self) -> Result<Option<RecordBatch>, ReadError>;
 }
 
 /// A shard as a mapping needs to know it.

@@ -7,7 +7,8 @@ use bytes::Bytes;
 use kinesis_api::KinesisApi;
 use kinesis_engine::EngineError;
 use lambda_engine::kinesis::{
-    IteratorStart, KinesisReader, ReadError, RecordBatch, ShardSummary, StreamRecord,
+    ConsumerSubscription, IteratorStart, KinesisReader, ReadError, RecordBatch, ShardSummary,
+    StreamRecord,
 };
 
 /// The Kinesis API as Lambda's event source mappings read it.
@@ -43,36 +44,69 @@ impl KinesisReader for KinesisReads {
         shard_id: &str,
         start: &IteratorStart,
     ) -> Result<Option<String>, ReadError> {
-        let start = match start {
-            IteratorStart::AfterSequence(s) => {
-                kinesis_engine::IteratorStart::AfterSequence(s.clone())
-            }
-            IteratorStart::TrimHorizon => kinesis_engine::IteratorStart::TrimHorizon,
-            IteratorStart::Latest => kinesis_engine::IteratorStart::Latest,
-            IteratorStart::AtTimestamp(ms) => kinesis_engine::IteratorStart::AtTimestamp(*ms),
-        };
         self.0
-            .shard_iterator(stream, shard_id, start)
+            .shard_iterator(stream, shard_id, engine_start(start))
             .map(Some)
             .map_err(read_error)
+    }
+
+    fn subscribe(
+        &self,
+        consumer_arn: &str,
+        shard_id: &str,
+        start: &IteratorStart,
+    ) -> Result<Box<dyn ConsumerSubscription>, ReadError> {
+        let subscription = self
+            .0
+            .subscribe(consumer_arn, shard_id, engine_start(start))
+            .map_err(read_error)?;
+        Ok(Box::new(Subscribed(subscription)))
     }
 
     fn get_records(&self, iterator: &str, limit: usize) -> Result<RecordBatch, ReadError> {
         let out = self.0.get_records(iterator, limit).map_err(read_error)?;
         Ok(RecordBatch {
-            records: out
-                .records
-                .iter()
-                .map(|r| StreamRecord {
-                    sequence_number: r.sequence.to_decimal().as_str().to_string(),
-                    partition_key: r.partition_key().to_string(),
-                    data: Bytes::copy_from_slice(r.data()),
-                    arrival_ms: r.arrival_ms,
-                })
-                .collect(),
+            records: stream_records(&out.records),
             next_iterator: out.next_iterator,
         })
     }
+}
+
+/// A mapping's subscription as a consumer, over the API's in-process one.
+struct Subscribed(kinesis_api::InProcessSubscription);
+
+impl ConsumerSubscription for Subscribed {
+    fn next(&mut self) -> Result<Option<RecordBatch>, ReadError> {
+        let Some(event) = self.0.next_event().map_err(read_error)? else {
+            return Ok(None);
+        };
+        Ok(Some(RecordBatch {
+            records: stream_records(&event.records),
+            // The shard's end comes with its children; until then the subscription goes on.
+            next_iterator: event.child_shards.is_none().then(String::new),
+        }))
+    }
+}
+
+fn engine_start(start: &IteratorStart) -> kinesis_engine::IteratorStart {
+    match start {
+        IteratorStart::AfterSequence(s) => kinesis_engine::IteratorStart::AfterSequence(s.clone()),
+        IteratorStart::TrimHorizon => kinesis_engine::IteratorStart::TrimHorizon,
+        IteratorStart::Latest => kinesis_engine::IteratorStart::Latest,
+        IteratorStart::AtTimestamp(ms) => kinesis_engine::IteratorStart::AtTimestamp(*ms),
+    }
+}
+
+fn stream_records(records: &[kinesis_engine::Record]) -> Vec<StreamRecord> {
+    records
+        .iter()
+        .map(|r| StreamRecord {
+            sequence_number: r.sequence.to_decimal().as_str().to_string(),
+            partition_key: r.partition_key().to_string(),
+            data: Bytes::copy_from_slice(r.data()),
+            arrival_ms: r.arrival_ms,
+        })
+        .collect()
 }
 
 #[cfg(test)]
