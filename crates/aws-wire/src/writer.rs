@@ -408,8 +408,9 @@ impl Writer {
     }
 }
 
-/// `{"__type": code, "message": message}` in the given encoding; without a message, the code
-/// alone (as AWS sends for an unreadable body).
+/// `{"__type": code, "message": message}` in the given encoding (`Message` for a
+/// SerializationException, as AWS writes it); without a message, the code alone (as AWS
+/// sends for an unreadable body).
 ///
 /// For [`Encoding::Query`] this is `<ErrorResponse><Error><Type>Sender</Type><Code>..`
 /// without a namespace or request id, which this function does not know: the query protocol's
@@ -424,7 +425,13 @@ pub fn error_body(enc: Encoding, code: &str, message: Option<&str>) -> Vec<u8> {
     w.key("__type");
     w.str(code);
     if let Some(message) = message {
-        w.key("message");
+        // AWS's JSON services write a SerializationException's text as `Message`, their
+        // service errors' as `message`.
+        w.key(if code == "SerializationException" {
+            "Message"
+        } else {
+            "message"
+        });
         w.str(message);
     }
     w.end_map();

@@ -795,6 +795,6 @@ fn error_accessors() {
     );
     assert_eq!(
         ser("bad").to_body(Encoding::Json),
-        br#"{"__type":"SerializationException","message":"bad"}"#
+        br#"{"__type":"SerializationException","Message":"bad"}"#
     );
 }

@@ -81,7 +81,8 @@ pub fn assert_request_id(resp: &Resp) {
     assert!(ok, "request id {id:?} is not a UUID");
 }
 
-/// Asserts a JSON error document `{"__type": code[, "message": message]}` with `status`.
+/// Asserts a JSON error document `{"__type": code[, "message": message]}` with `status`
+/// (`Message` for a SerializationException).
 pub fn assert_error(resp: &Resp, status: u16, code: &str, message: Option<&str>) {
     let body = String::from_utf8_lossy(&resp.body);
     assert_eq!(resp.status, status, "status of {body}");
@@ -95,9 +96,16 @@ pub fn assert_error(resp: &Resp, status: u16, code: &str, message: Option<&str>)
         .as_object()
         .unwrap_or_else(|| panic!("not an object: {body}"));
     assert_eq!(map.get("__type"), Some(&json!(code)), "code in {body}");
+    // AWS writes a SerializationException's text as `Message`, every other error's as
+    // `message`.
+    let member = if code == "SerializationException" {
+        "Message"
+    } else {
+        "message"
+    };
     match message {
-        Some(m) => assert_eq!(map.get("message"), Some(&json!(m)), "message in {body}"),
-        None => assert!(!map.contains_key("message"), "unexpected message in {body}"),
+        Some(m) => assert_eq!(map.get(member), Some(&json!(m)), "{member} in {body}"),
+        None => assert!(!map.contains_key(member), "unexpected {member} in {body}"),
     }
     let expected_keys = if message.is_some() { 2 } else { 1 };
     assert_eq!(map.len(), expected_keys, "members of {body}");

@@ -397,8 +397,15 @@ fn check_shape(content_type: Option<&str>, resp: &Resp) -> Result<(), TestCaseEr
             if !code.is_some_and(|c| CODES.contains(&c)) {
                 return Err(fail(format!("unknown or missing __type: {doc}")));
             }
-            let extra = map.keys().any(|k| k != "__type" && k != "message");
-            let bad_message = map.get("message").is_some_and(|m| !m.is_string());
+            // `Message` for a SerializationException, as AWS writes it.
+            let member =
+                if map.get("__type").and_then(|t| t.as_str()) == Some("SerializationException") {
+                    "Message"
+                } else {
+                    "message"
+                };
+            let extra = map.keys().any(|k| k != "__type" && k != member);
+            let bad_message = map.get(member).is_some_and(|m| !m.is_string());
             if extra || bad_message {
                 return Err(fail(format!("malformed error document: {doc}")));
             }
