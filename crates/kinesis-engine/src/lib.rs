@@ -172,6 +172,9 @@ pub(crate) struct StreamState {
     pub(crate) consumers: Vec<ConsumerInfo>,
     /// Times of recent UpdateShardCount calls (for the per-day quota).
     pub(crate) scaling_calls_ms: Vec<u64>,
+    /// A SplitShard, MergeShards or UpdateShardCount waiting for the UPDATING phase to end:
+    /// until then the stream keeps its old layout, as AWS does.
+    pub(crate) pending_reshard: Option<reshard::PendingReshard>,
 }
 
 impl StreamState {
@@ -292,6 +295,7 @@ impl Engine {
             self.finish_deletion(name, stream.created_ms)?;
             return Err(self.not_found(name));
         }
+        self.settle_reshard(&stream)?;
         Ok(stream)
     }
 

@@ -48,6 +48,8 @@ pub(crate) struct StreamMeta {
     consumers: Vec<ConsumerInfo>,
     scaling_calls_ms: Vec<u64>,
     shards: Vec<ShardMeta>,
+    #[serde(default)]
+    pending_reshard: Option<crate::reshard::PendingReshard>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize, Default)]
@@ -112,6 +114,7 @@ pub(crate) fn snapshot(stream: &Stream, st: &StreamState) -> StreamMeta {
         enhanced_metrics: st.enhanced_metrics.clone(),
         consumers: st.consumers.clone(),
         scaling_calls_ms: st.scaling_calls_ms.clone(),
+        pending_reshard: st.pending_reshard.clone(),
         shards: st
             .shards
             .iter()
@@ -179,6 +182,7 @@ fn restore_stream(
         open: Vec::new(),
         consumers: m.consumers,
         scaling_calls_ms: m.scaling_calls_ms,
+        pending_reshard: m.pending_reshard,
     };
     let arn = format!(
         "arn:aws:kinesis:{}:{}:stream/{}",

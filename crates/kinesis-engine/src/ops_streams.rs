@@ -159,6 +159,7 @@ impl Engine {
             open: Vec::new(),
             consumers: Vec::new(),
             scaling_calls_ms: Vec::new(),
+            pending_reshard: None,
         };
         state.rebuild_open();
         let stream = Arc::new(Stream {
@@ -194,16 +195,21 @@ impl Engine {
         Ok(())
     }
 
-    /// Describes a stream with all its shards.
+    /// Describes a stream with all its shards; none while it is CREATING or DELETING, as
+    /// AWS answers.
     pub fn describe_stream(&self, name: &str) -> Result<StreamInfo> {
         let stream = self.stream(name)?;
         let st = stream.state.read();
         let now = self.now_ms();
-        let shards = st.shards.iter().map(|s| shard_info(s)).collect();
+        let status = st.status_at(now);
+        let shards = match status {
+            StreamStatus::Creating | StreamStatus::Deleting => Vec::new(),
+            _ => st.shards.iter().map(|s| shard_info(s)).collect(),
+        };
         Ok(StreamInfo {
             name: stream.name.clone(),
             arn: stream.arn.clone(),
-            status: st.status_at(now),
+            status,
             mode: st.mode,
             retention_hours: st.retention_hours,
             created_ms: stream.created_ms,

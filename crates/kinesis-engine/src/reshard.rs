@@ -1,9 +1,13 @@
 //! Resharding: SplitShard, MergeShards and UpdateShardCount.
 //!
-//! Every change closes parent shards and opens children under the stream's exclusive lock,
-//! then writes the new layout to disk before the lock is released, so no put can reach a
-//! child shard the metadata does not know yet. Children are created with a creation time
-//! later than their parents', which makes their sequence numbers sort after the parents'.
+//! As on AWS, a call only checks its arguments and puts the stream in UPDATING: the layout
+//! stays as it was (DescribeStream and ListShards show the old shards, puts go to them)
+//! until the update delay is over. The change waits in [`PendingReshard`] and is applied by
+//! the first access after that ([`Engine::settle_reshard`]), which closes the parents and
+//! opens the children under the stream's exclusive lock, then writes the new layout to disk
+//! before the lock is released, so no put can reach a child shard the metadata does not
+//! know yet. Children are created with a creation time later than their parents', which
+//! makes their sequence numbers sort after the parents'.
 
 use std::sync::Arc;
 
@@ -12,6 +16,18 @@ use crate::shard::{Shard, parse_shard_id};
 use crate::{
     Engine, EngineError, Result, Stream, StreamMode, StreamState, StreamStatus, Transition,
 };
+
+/// A layout change accepted and waiting for its stream's UPDATING phase to end.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) enum PendingReshard {
+    /// SplitShard of the shard with this index at this hash key (decimal, as JSON holds
+    /// no 128-bit numbers).
+    Split { shard: u32, at: String },
+    /// MergeShards of these two shards.
+    Merge { shard: u32, adjacent: u32 },
+    /// UpdateShardCount to this many open shards.
+    Scale { target: u32 },
+}
 
 /// UpdateShardCount calls allowed per stream in a rolling 24 hours.
 pub const SCALING_CALLS_PER_DAY: usize = 10;
@@ -27,12 +43,15 @@ impl Engine {
         ))
     }
 
+    /// Puts the stream in UPDATING for the update delay; with no delay the pending change is
+    /// applied at once.
     fn begin_update(&self, st: &mut StreamState) {
         let now = self.now_ms();
         st.settles_at_ms = self.settle_time(now, Transition::Update);
         st.status = if st.settles_at_ms > now {
             StreamStatus::Updating
         } else {
+            self.apply_reshard_locked(st);
             StreamStatus::Active
         };
     }
@@ -182,7 +201,10 @@ impl Engine {
                 .err()
                 .unwrap_or_else(|| EngineError::Internal("shard closed concurrently".into())));
         }
-        self.split_locked(&mut st, &shard, new_starting_hash_key);
+        st.pending_reshard = Some(PendingReshard::Split {
+            shard: shard.index,
+            at: new_starting_hash_key.to_string(),
+        });
         self.begin_update(&mut st);
         self.persist(&stream, &st)
     }
@@ -213,7 +235,10 @@ impl Engine {
                 self.account()
             )));
         }
-        self.merge_locked(&mut st, &a, &b);
+        st.pending_reshard = Some(PendingReshard::Merge {
+            shard: a.index,
+            adjacent: b.index,
+        });
         self.begin_update(&mut st);
         self.persist(&stream, &st)
     }
@@ -258,6 +283,58 @@ impl Engine {
         if others + target > self.inner.config.shard_quota {
             return Err(self.shard_limit_error(others + current, target.saturating_sub(current)));
         }
+        st.pending_reshard = Some(PendingReshard::Scale { target });
+        st.scaling_calls_ms.push(now);
+        self.begin_update(&mut st);
+        self.persist(&stream, &st)?;
+        Ok(current)
+    }
+
+    /// Applies the stream's pending layout change once its UPDATING phase is over (the
+    /// status itself settles by time). Called on every access to a stream by name.
+    pub(crate) fn settle_reshard(&self, stream: &Stream) -> Result<()> {
+        let due =
+            |st: &StreamState| st.pending_reshard.is_some() && self.now_ms() >= st.settles_at_ms;
+        if !due(&stream.state.read()) {
+            return Ok(());
+        }
+        let mut st = stream.state.write();
+        if !due(&st) {
+            return Ok(());
+        }
+        self.apply_reshard_locked(&mut st);
+        self.persist(stream, &st)
+    }
+
+    /// Applies the pending change, if any, to the layout.
+    fn apply_reshard_locked(&self, st: &mut StreamState) {
+        let Some(pending) = st.pending_reshard.take() else {
+            return;
+        };
+        let shard = |st: &StreamState, index: u32| st.shards.get(index as usize).cloned();
+        match pending {
+            PendingReshard::Split { shard: index, at } => {
+                if let (Some(parent), Some(at)) =
+                    (shard(st, index), crate::hash::parse_hash_key(&at))
+                {
+                    self.split_locked(st, &parent, at);
+                }
+            }
+            PendingReshard::Merge {
+                shard: a,
+                adjacent: b,
+            } => {
+                if let (Some(a), Some(b)) = (shard(st, a), shard(st, b)) {
+                    self.merge_locked(st, &a, &b);
+                }
+            }
+            PendingReshard::Scale { target } => self.scale_locked(st, target),
+        }
+    }
+
+    /// Reaches `target` open shards of equal size through splits and merges, so that every
+    /// shard keeps at most two parents.
+    fn scale_locked(&self, st: &mut StreamState, target: u32) {
         let goal = HashRange::split_evenly(target);
         // Split wherever a goal boundary falls inside an open shard.
         for g in goal.iter().skip(1) {
@@ -265,7 +342,7 @@ impl Engine {
             if let Some(shard) = owner
                 && shard.range.start != g.start
             {
-                self.split_locked(&mut st, &shard, g.start);
+                self.split_locked(st, &shard, g.start);
             }
         }
         // Merge neighbours that fall inside the same goal range until each is one shard.
@@ -280,12 +357,8 @@ impl Engine {
                 if inside.len() < 2 {
                     break;
                 }
-                self.merge_locked(&mut st, &inside[0], &inside[1]);
+                self.merge_locked(st, &inside[0], &inside[1]);
             }
         }
-        st.scaling_calls_ms.push(now);
-        self.begin_update(&mut st);
-        self.persist(&stream, &st)?;
-        Ok(current)
     }
 }

@@ -243,6 +243,8 @@ impl Subscription {
     /// records (a heartbeat, or the budget is spent). Marks the shard's news as seen, so
     /// [`Self::changed`] waits for what comes after this read.
     pub fn next_event(&mut self) -> Result<SubscriptionEvent> {
+        // A split or merge whose UPDATING phase is over closes this shard now.
+        self.engine.settle_reshard(&self.stream)?;
         self.news.borrow_and_update();
         let now = self.engine.now_ms();
         if self.window.0 != now / 1000 {

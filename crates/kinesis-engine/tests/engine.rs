@@ -512,3 +512,129 @@ fn records_survive_reopen_with_the_same_sequence_numbers() {
 
 #[path = "engine/memory.rs"]
 mod memory;
+
+/// An engine whose streams take 10 s to create, update and delete, on a manual clock.
+fn slow_transitions() -> (Engine, ManualClock) {
+    engine_with(EngineConfig {
+        transition_delay: Duration::from_secs(10),
+        ..EngineConfig::default()
+    })
+}
+
+/// Where a record with an explicit hash key goes.
+fn put_at(e: &Engine, hash_key: u128) -> String {
+    let entry = PutEntry {
+        partition_key: "k",
+        explicit_hash_key: Some(hash_key),
+        data: b"x",
+    };
+    match e.put_record("s", entry, None).unwrap() {
+        PutOutcome::Stored { shard_id, .. } => shard_id,
+        other => panic!("not stored: {other:?}"),
+    }
+}
+
+fn shard_ids(e: &Engine) -> Vec<String> {
+    let d = e.describe_stream("s").unwrap();
+    d.shards.iter().map(|s| s.shard_id.clone()).collect()
+}
+
+#[test]
+fn creating_and_deleting_streams_list_no_shards() {
+    let (e, clock) = slow_transitions();
+    e.create_stream("s", None, Some(2), &[]).unwrap();
+    let d = e.describe_stream("s").unwrap();
+    assert_eq!(d.status, StreamStatus::Creating);
+    assert!(d.shards.is_empty(), "{:?}", d.shards);
+    clock.advance(10_000);
+    assert_eq!(shard_ids(&e).len(), 2);
+    e.delete_stream("s", false).unwrap();
+    let d = e.describe_stream("s").unwrap();
+    assert_eq!(d.status, StreamStatus::Deleting);
+    assert!(d.shards.is_empty(), "{:?}", d.shards);
+}
+
+#[test]
+fn a_split_keeps_the_old_layout_until_updating_ends() {
+    let (e, clock) = slow_transitions();
+    e.create_stream("s", None, Some(1), &[]).unwrap();
+    clock.advance(10_000);
+    let top = u128::MAX;
+    e.split_shard("s", "shardId-000000000000", 1 << 127)
+        .unwrap();
+    let d = e.describe_stream("s").unwrap();
+    assert_eq!(d.status, StreamStatus::Updating);
+    assert_eq!(shard_ids(&e), ["shardId-000000000000"]);
+    assert_eq!(d.shards[0].ending_sequence_number, None, "still open");
+    assert_eq!(put_at(&e, top), "shardId-000000000000");
+    let again = e
+        .split_shard("s", "shardId-000000000000", 1 << 126)
+        .unwrap_err();
+    assert_eq!(
+        again.message(),
+        "Stream s under account 000000000000 not ACTIVE, instead in state UPDATING"
+    );
+
+    clock.advance(9_999);
+    assert_eq!(shard_ids(&e).len(), 1, "a millisecond early");
+    clock.advance(1);
+    let d = e.describe_stream("s").unwrap();
+    assert_eq!(d.status, StreamStatus::Active);
+    assert_eq!(
+        shard_ids(&e),
+        [
+            "shardId-000000000000",
+            "shardId-000000000001",
+            "shardId-000000000002"
+        ]
+    );
+    assert!(d.shards[0].ending_sequence_number.is_some(), "closed now");
+    assert_eq!(put_at(&e, 0), "shardId-000000000001");
+    assert_eq!(put_at(&e, top), "shardId-000000000002");
+}
+
+#[test]
+fn a_merge_and_a_scaling_keep_the_old_layout_until_updating_ends() {
+    let (e, clock) = slow_transitions();
+    e.create_stream("s", None, Some(2), &[]).unwrap();
+    clock.advance(10_000);
+    e.merge_shards("s", "shardId-000000000000", "shardId-000000000001")
+        .unwrap();
+    assert_eq!(shard_ids(&e).len(), 2);
+    assert_eq!(put_at(&e, 0), "shardId-000000000000");
+    clock.advance(10_000);
+    assert_eq!(shard_ids(&e).len(), 3);
+    assert_eq!(put_at(&e, 0), "shardId-000000000002");
+
+    e.update_shard_count("s", 2).unwrap();
+    let d = e.describe_stream("s").unwrap();
+    assert_eq!(d.status, StreamStatus::Updating);
+    assert_eq!(d.open_shard_count, 1);
+    assert_eq!(shard_ids(&e).len(), 3);
+    clock.advance(10_000);
+    let d = e.describe_stream("s").unwrap();
+    assert_eq!(d.open_shard_count, 2);
+    assert_eq!(shard_ids(&e).len(), 5);
+    assert_eq!(put_at(&e, 0), "shardId-000000000003");
+}
+
+#[test]
+fn a_pending_split_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let config = EngineConfig {
+        transition_delay: Duration::from_secs(10),
+        data_dir: Some(dir.path().to_path_buf()),
+        ..EngineConfig::default()
+    };
+    let e = Engine::open_with_clock(config.clone(), Arc::new(clock.clone())).unwrap();
+    e.create_stream("s", None, Some(1), &[]).unwrap();
+    clock.advance(10_000);
+    e.split_shard("s", "shardId-000000000000", 1 << 127)
+        .unwrap();
+    drop(e);
+    let e = Engine::open_with_clock(config, Arc::new(clock.clone())).unwrap();
+    assert_eq!(shard_ids(&e).len(), 1);
+    clock.advance(10_000);
+    assert_eq!(shard_ids(&e).len(), 3);
+}

@@ -9,6 +9,7 @@ mod cbor;
 mod client;
 mod conformance_merge;
 mod conformance_messages;
+mod conformance_resharding;
 mod conformance_tags;
 mod errors;
 mod http2;
