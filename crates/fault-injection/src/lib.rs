@@ -248,6 +248,11 @@ impl Faults {
         self.replace(Vec::new());
     }
 
+    /// Whether any rule is in force (nothing else need be looked at when not).
+    pub fn is_active(&self) -> bool {
+        self.active.load(Ordering::Acquire)
+    }
+
     /// The rules in force.
     pub fn rules(&self) -> Vec<Installed> {
         self.rules.read().as_ref().clone()
@@ -278,6 +283,16 @@ impl Faults {
     /// rule adds (one draw each), then the first of a storm in its window, a drop or an
     /// error that fires, in the rules' order. Each injected fault is counted.
     pub fn on_call(&self, service: Service, action: &str) -> CallFaults {
+        self.decide(service, action, true)
+    }
+
+    /// [`Faults::on_call`] for a call made inside the process (Lambda's event source mappings
+    /// reading Kinesis), which no latency rule slows: no latency is drawn or counted.
+    pub fn on_internal_call(&self, service: Service, action: &str) -> CallFaults {
+        self.decide(service, action, false)
+    }
+
+    fn decide(&self, service: Service, action: &str, with_latency: bool) -> CallFaults {
         let Some(rules) = self.current() else {
             return CallFaults::NONE;
         };
@@ -287,7 +302,7 @@ impl Faults {
         for r in rules.iter().filter(|r| r.rule.matches(service, action)) {
             let proceeding = out.outcome == Outcome::Proceed;
             match &r.rule.fault {
-                Fault::Latency(l) if self.hit(&mut rng.1, r.rule.percent) => {
+                Fault::Latency(l) if with_latency && self.hit(&mut rng.1, r.rule.percent) => {
                     let added = l.sample(&mut rng.1);
                     out.latency = Some(out.latency.unwrap_or_default() + added);
                 }
