@@ -45,7 +45,10 @@ async fn every_record_arrives_in_order_under_injected_faults() {
     let total = (KEYS * PER_KEY) as u64;
     assert_eq!(stats.records_sent, total);
     let retried = sum_of(&pm, "producer_errors_total");
-    assert!(retried > 0, "some records failed on purpose and were retried");
+    assert!(
+        retried > 0,
+        "some records failed on purpose and were retried"
+    );
 
     let cm = harness::collector();
     // Small reads, so the consumer makes well over a hundred GetRecords calls.
@@ -71,7 +74,10 @@ async fn every_record_arrives_in_order_under_injected_faults() {
         assert_eq!(record.partition_key, key);
         if seen.insert((key.clone(), index)) {
             let expected = next.entry(key.clone()).or_default();
-            assert_eq!(index, *expected, "key {key}: new record {index} out of order");
+            assert_eq!(
+                index, *expected,
+                "key {key}: new record {index} out of order"
+            );
             *expected += 1;
         }
     }
