@@ -56,7 +56,7 @@ pub(crate) fn run_with(
     input: Input<'_>,
     w: &mut Writer,
     obs: &mut Observed,
-    mut failures: Option<&mut RecordFailures<'_>>,
+    failures: Option<&mut RecordFailures<'_>>,
 ) -> ApiResult {
     let name = stream_name(engine, &input)?;
     obs.stream = Some(name.to_owned());
@@ -75,7 +75,7 @@ pub(crate) fn run_with(
     if total > MAX_REQUEST_BYTES {
         return Err(ApiError::invalid("Records size exceeds 5 MB limit"));
     }
-    let injected: Vec<Option<RecordFailure>> = match failures.as_deref_mut() {
+    let injected: Vec<Option<RecordFailure>> = match failures {
         Some(f) => entries.iter().map(|_| f.next_record()).collect(),
         None => Vec::new(),
     };
