@@ -97,6 +97,11 @@ async fn every_record_arrives_in_order_under_injected_faults() {
         .map(|f| ((f.action, f.kind.to_owned()), f.count))
         .collect();
     let failed_records = injected[&("PutRecords".to_owned(), "record_failure".to_owned())];
+    eprintln!(
+        "chaos: {failed_records} records failed on purpose, {} GetRecords errors, {} consumer errors seen",
+        injected[&("GetRecords".to_owned(), "error".to_owned())],
+        sum_of(&cm, "consumer_errors_total")
+    );
     assert!(failed_records > 0);
     assert!(injected[&("GetRecords".to_owned(), "error".to_owned())] > 0);
     assert_eq!(
