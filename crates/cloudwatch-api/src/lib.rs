@@ -232,6 +232,24 @@ impl CloudWatchApi {
         })
     }
 
+    /// `e` answered in `protocol` as [`CloudWatchApi::handle`] answers its own errors (the
+    /// server's injected faults use it).
+    pub fn error_reply(&self, protocol: Protocol, e: &CwError, request_id: &str) -> Response {
+        let encoding = match protocol {
+            Protocol::RpcV2Cbor => Encoding::RpcV2Cbor,
+            Protocol::Json => Encoding::Json,
+            Protocol::Query => Encoding::Query,
+        };
+        let req = Request {
+            protocol,
+            operation: None,
+            authenticated: true,
+            body: &[],
+            request_id,
+        };
+        self.failure(&req, encoding, e)
+    }
+
     fn success(&self, req: &Request<'_>, body: Vec<u8>) -> Response {
         let rpc = || vec![("smithy-protocol", "rpc-v2-cbor".to_owned())];
         let (content_type, headers) = match req.protocol {

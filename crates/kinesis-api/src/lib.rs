@@ -46,6 +46,26 @@ pub struct Request<'a> {
     pub body: &'a [u8],
 }
 
+/// Faults the server injects into one call (`--fault`; see the `fault-injection` crate).
+#[derive(Default)]
+pub struct Injected<'a> {
+    /// Latency the server already waited before handing the call over: counted in the
+    /// action's `Latency` metric, as a slow call on AWS is.
+    pub added_latency: std::time::Duration,
+    /// For PutRecords: which records fail on purpose (not stored, answered and counted as
+    /// AWS answers and counts its own failed records).
+    pub record_failures: Option<fault_injection::RecordFailures<'a>>,
+}
+
+impl std::fmt::Debug for Injected<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Injected")
+            .field("added_latency", &self.added_latency)
+            .field("record_failures", &self.record_failures.is_some())
+            .finish()
+    }
+}
+
 /// What to send back: the reply type every API crate shares.
 pub type Response = aws_wire::Reply;
 
@@ -163,8 +183,13 @@ impl KinesisApi {
     /// Answers one request. Never panics, whatever the bytes. SubscribeToShard, which
     /// answers with a stream, is served only through [`Self::handle_streaming`].
     pub fn handle(&self, req: &Request<'_>) -> Response {
+        self.handle_with(req, Injected::default())
+    }
+
+    /// [`KinesisApi::handle`], with the faults the server injects into this call.
+    pub fn handle_with(&self, req: &Request<'_>, injected: Injected<'_>) -> Response {
         match self.checked(req) {
-            Ok((action, enc, value)) => self.run(action, enc, value),
+            Ok((action, enc, value)) => self.run(action, enc, value, injected),
             Err(reply) => reply,
         }
     }
@@ -172,12 +197,17 @@ impl KinesisApi {
     /// Answers one request, SubscribeToShard included: its answer is an [`EventStream`]
     /// once the subscription starts, an error document when it does not.
     pub fn handle_streaming(&self, req: &Request<'_>) -> Answer {
+        self.handle_streaming_with(req, Injected::default())
+    }
+
+    /// [`KinesisApi::handle_streaming`], with the faults the server injects into this call.
+    pub fn handle_streaming_with(&self, req: &Request<'_>, injected: Injected<'_>) -> Answer {
         let (action, enc, value) = match self.checked(req) {
             Ok(checked) => checked,
             Err(reply) => return Answer::Reply(reply),
         };
         if action != Action::SubscribeToShard {
-            return Answer::Reply(self.run(action, enc, value));
+            return Answer::Reply(self.run(action, enc, value, injected));
         }
         let started = aws_wire::validate(value, action.schema_members(), enc)
             .map_err(ApiError::from)
@@ -246,13 +276,29 @@ impl KinesisApi {
         Ok((action, enc, value))
     }
 
-    fn run(&self, action: Action, enc: Encoding, value: aws_wire::Value<'_>) -> Response {
+    fn run(
+        &self,
+        action: Action,
+        enc: Encoding,
+        value: aws_wire::Value<'_>,
+        mut injected: Injected<'_>,
+    ) -> Response {
         let mut w = Writer::new(enc);
         let mut observed = metrics::Observed::default();
         let started = Instant::now();
-        let result = actions::run(action, &self.engine, value, enc, &mut w, &mut observed);
+        let result = match injected.record_failures.as_mut() {
+            Some(failures) if action == Action::PutRecords => actions::run_put_records_with(
+                &self.engine,
+                value,
+                enc,
+                &mut w,
+                &mut observed,
+                failures,
+            ),
+            _ => actions::run(action, &self.engine, value, enc, &mut w, &mut observed),
+        };
         if let Some(m) = &self.metrics {
-            let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let latency_ms = (started.elapsed() + injected.added_latency).as_secs_f64() * 1000.0;
             let code = result.as_ref().err().map(ApiError::code);
             m.record(&self.engine, action, &observed, code, latency_ms);
         }

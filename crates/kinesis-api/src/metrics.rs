@@ -24,6 +24,8 @@ pub(crate) struct ShardPut {
     pub(crate) records: u64,
     pub(crate) bytes: u64,
     pub(crate) throttled: u64,
+    /// Records failed with `InternalFailure` (fault injection).
+    pub(crate) failed: u64,
 }
 
 /// What an action did, for metrics. Actions that publish nothing leave it empty.
@@ -42,7 +44,22 @@ pub(crate) struct Observed {
 impl Observed {
     /// Adds a put outcome for `shard_id`.
     pub(crate) fn put_to(&mut self, shard_id: &str, bytes: u64, throttled: bool) {
-        let entry = match self.put.iter_mut().position(|s| s.shard_id == shard_id) {
+        let entry = self.shard_put(shard_id);
+        if throttled {
+            entry.throttled += 1;
+        } else {
+            entry.records += 1;
+            entry.bytes += bytes;
+        }
+    }
+
+    /// Adds a record of `shard_id` failed with `InternalFailure`.
+    pub(crate) fn put_failed(&mut self, shard_id: &str) {
+        self.shard_put(shard_id).failed += 1;
+    }
+
+    fn shard_put(&mut self, shard_id: &str) -> &mut ShardPut {
+        match self.put.iter_mut().position(|s| s.shard_id == shard_id) {
             Some(i) => &mut self.put[i],
             None => {
                 self.put.push(ShardPut {
@@ -52,12 +69,6 @@ impl Observed {
                 let last = self.put.len() - 1;
                 &mut self.put[last]
             }
-        };
-        if throttled {
-            entry.throttled += 1;
-        } else {
-            entry.records += 1;
-            entry.bytes += bytes;
         }
     }
 }
@@ -322,6 +333,7 @@ impl KinesisMetrics {
                 let stored: u64 = obs.put.iter().map(|p| p.records).sum();
                 let bytes: u64 = obs.put.iter().map(|p| p.bytes).sum();
                 let throttled: u64 = obs.put.iter().map(|p| p.throttled).sum();
+                let failed: u64 = obs.put.iter().map(|p| p.failed).sum();
                 s.record(latency, ts, latency_ms);
                 s.record(success, ts, if ok && stored > 0 { 1.0 } else { 0.0 });
                 if stored > 0 {
@@ -333,10 +345,10 @@ impl KinesisMetrics {
                     s.record(
                         &k::PUT_RECORDS_TOTAL_RECORDS,
                         ts,
-                        (stored + throttled) as f64,
+                        (stored + throttled + failed) as f64,
                     );
                     s.record(&k::PUT_RECORDS_SUCCESSFUL_RECORDS, ts, stored as f64);
-                    s.record(&k::PUT_RECORDS_FAILED_RECORDS, ts, 0.0);
+                    s.record(&k::PUT_RECORDS_FAILED_RECORDS, ts, failed as f64);
                     s.record(&k::PUT_RECORDS_THROTTLED_RECORDS, ts, throttled as f64);
                 }
                 // One sample per record: 1 throttled, 0 stored.

@@ -29,11 +29,29 @@ impl Engine {
     }
 
     fn throttle_message(&self, shard: &Shard, stream: &str) -> String {
+        self.record_throttle_message(&shard.id, stream)
+    }
+
+    /// AWS's text for a record a shard refused for its throughput: "Rate exceeded for shard
+    /// ... in stream ... under account ...".
+    pub fn record_throttle_message(&self, shard_id: &str, stream: &str) -> String {
         format!(
-            "Rate exceeded for shard {} in stream {stream} under account {}.",
-            shard.id,
+            "Rate exceeded for shard {shard_id} in stream {stream} under account {}.",
             self.account()
         )
+    }
+
+    /// The id of the open shard of `name` that `entry` would be stored in now (fault
+    /// injection names it in a failed record's message without storing the record).
+    pub fn shard_owning(&self, name: &str, entry: &PutEntry<'_>) -> Result<String> {
+        let stream = self.data_stream(name)?;
+        let st = stream.state.read();
+        let key = entry
+            .explicit_hash_key
+            .unwrap_or_else(|| partition_key_hash(entry.partition_key));
+        st.route(key)
+            .map(|s| s.id.clone())
+            .ok_or_else(|| EngineError::Internal(format!("no open shard owns hash key {key}")))
     }
 
     /// Stores records, each routed to the open shard owning its hash key. Records over a

@@ -486,6 +486,8 @@ pub mod own {
                 "SNS notifications being POSTed to HTTP(S) subscriptions now.";
             SNS_HTTP_REFUSED: "streamwatch_sns_http_deliveries_refused_total", Counter, [],
                 "SNS notifications to HTTP(S) subscriptions failed at once because --max-sns-http-deliveries were in flight.";
+            INJECTED_FAULTS: "streamwatch_injected_faults_total", Counter, ["service", "action", "kind"],
+                "Faults injected on purpose (--fault, /_streamwatch/faults) since the server started, by service, action and kind (error, record_failure, latency, drop, storm).";
         }
 
         /// `streamwatch collect --cost`: what each resource costs at list prices, the figures

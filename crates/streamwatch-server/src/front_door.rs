@@ -86,6 +86,8 @@ pub(crate) enum Service {
     /// The web console (`web_console`): a browser's GET of `/` or of a path under
     /// `/console/`, not an AWS service.
     Console,
+    /// `/_streamwatch/faults`: fault injection's admin endpoint, not an AWS service.
+    Faults,
 }
 
 impl Service {
@@ -100,6 +102,7 @@ impl Service {
             Service::Metrics => "metrics",
             Service::Health => "health",
             Service::Console => "console",
+            Service::Faults => "faults",
         }
     }
 }
@@ -235,6 +238,14 @@ fn from_a_web_page(headers: &HeaderMap) -> Option<String> {
 fn metrics_from_a_page(why: &str) -> Reply {
     let body = format!(
         "streamwatch's /metrics page answers Prometheus and the address bar, not web pages; this request carried {why}\n"
+    );
+    Reply::new(403, "text/plain; charset=utf-8", body.into_bytes())
+}
+
+/// The refusal of a web page's request for the fault injection endpoint.
+fn faults_from_a_page(why: &str) -> Reply {
+    let body = format!(
+        "streamwatch's fault injection endpoint answers tools and tests, not web pages; this request carried {why}\n"
     );
     Reply::new(403, "text/plain; charset=utf-8", body.into_bytes())
 }
@@ -436,6 +447,11 @@ fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Reply> {
     if service == Service::Health {
         return from_a_web_page(headers).map(|why| health_from_a_page(&why));
     }
+    if service == Service::Faults {
+        // Unsigned without `--auth verify` (then only loopback or an explicit
+        // --allow-unauthenticated-remote reaches it), but never from a web page.
+        return from_a_web_page(headers).map(|why| faults_from_a_page(&why));
+    }
     if service == Service::Console {
         // Unsigned, but only the address bar and the console's own page (same origin).
         return web_console::refusal(&Method::GET, headers).map(|why| console_refused(&why));
@@ -484,7 +500,8 @@ fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Reply> {
         | Service::Sns
         | Service::Metrics
         | Service::Health
-        | Service::Console => {}
+        | Service::Console
+        | Service::Faults => {}
     }
     None
 }
@@ -521,6 +538,8 @@ pub(crate) async fn front_door(
         Service::Health
     } else if web_console::is_console_request(req.method(), req.uri()) {
         Service::Console
+    } else if req.uri().path() == crate::faults::ADMIN_PATH {
+        Service::Faults
     } else {
         service_of(req.uri(), req.headers())
     };

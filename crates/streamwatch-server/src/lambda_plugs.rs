@@ -3,6 +3,8 @@
 //! mappings read, [`KinesisReads`]: this server's own Kinesis API in process, so the
 //! mappings' reads count in the stream's `GetRecords.*` metrics as an API caller's do.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use kinesis_api::KinesisApi;
 use kinesis_engine::EngineError;
@@ -11,8 +13,13 @@ use lambda_engine::kinesis::{
     StreamRecord,
 };
 
-/// The Kinesis API as Lambda's event source mappings read it.
-pub(crate) struct KinesisReads(pub(crate) KinesisApi);
+/// The Kinesis API as Lambda's event source mappings read it, through the same fault
+/// injection rules as a GetRecords over the wire (errors, drops and storms; latency rules do
+/// not slow these in-process reads).
+pub(crate) struct KinesisReads(
+    pub(crate) KinesisApi,
+    pub(crate) Arc<fault_injection::Faults>,
+);
 
 fn read_error(e: EngineError) -> ReadError {
     match e {
@@ -64,6 +71,26 @@ impl KinesisReader for KinesisReads {
     }
 
     fn get_records(&self, iterator: &str, limit: usize) -> Result<RecordBatch, ReadError> {
+        if self.1.is_active() {
+            let decision = self
+                .1
+                .on_internal_call(fault_injection::Service::Kinesis, "GetRecords");
+            match decision.outcome {
+                fault_injection::Outcome::Proceed => {}
+                fault_injection::Outcome::Drop => {
+                    return Err(ReadError::Failed(
+                        "connection closed without an answer (fault injection)".to_owned(),
+                    ));
+                }
+                fault_injection::Outcome::Fail(code) => {
+                    return Err(if code.code == "ProvisionedThroughputExceededException" {
+                        ReadError::Throttled(code.message.to_owned())
+                    } else {
+                        ReadError::Failed(format!("{}: {}", code.code, code.message))
+                    });
+                }
+            }
+        }
         let out = self.0.get_records(iterator, limit).map_err(read_error)?;
         Ok(RecordBatch {
             records: stream_records(&out.records),
@@ -141,7 +168,10 @@ mod tests {
         let store = Arc::new(Store::with_clock(Arc::new(clock.clone())));
         let api =
             KinesisApi::with_metrics(engine.clone(), Arc::new(KinesisMetrics::new(store.clone())));
-        let reads = KinesisReads(api);
+        let reads = KinesisReads(
+            api,
+            Arc::new(fault_injection::Faults::new(Arc::new(clock.clone()), 0)),
+        );
         engine.create_stream("s", None, Some(1), &[]).unwrap();
         for data in [b"a", b"b"] {
             let entry = PutEntry {

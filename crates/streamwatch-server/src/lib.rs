@@ -49,6 +49,7 @@ use axum::response::{IntoResponse, Response};
 use alarm_engine::AlarmEngine;
 use cloudwatch_api::{CloudWatchApi, Protocol};
 use dashboards::Dashboards;
+use fault_injection::{Faults, Outcome};
 use kinesis_api::{KinesisApi, KinesisMetrics, Request};
 use kinesis_engine::Engine;
 use lambda_engine::{LambdaConfig, LambdaEngine};
@@ -62,6 +63,7 @@ use tokio::task::JoinHandle;
 mod accept_loop;
 mod alarm_actions;
 mod event_body;
+mod faults;
 mod front_door;
 mod health_page;
 mod lambda_plugs;
@@ -156,6 +158,8 @@ struct AppState {
     auth: Option<Arc<sigv4::Credentials>>,
     /// Turns true when the server shuts down, ending open SubscribeToShard streams.
     closing: Arc<tokio::sync::watch::Sender<bool>>,
+    /// The fault injection rules (`--fault`, `/_streamwatch/faults`).
+    faults: Arc<Faults>,
 }
 
 /// The engines behind one server, beside the Kinesis engine.
@@ -176,6 +180,8 @@ pub struct Services {
     pub dashboards: Dashboards,
     /// The bound on SNS webhook POSTs in flight, for `/metrics`.
     sns_http: Arc<sns_plugs::HttpSlots>,
+    /// Fault injection: the rules every call passes (none at start), on the engine's clock.
+    pub faults: Arc<Faults>,
 }
 
 impl std::fmt::Debug for Services {
@@ -238,6 +244,7 @@ fn router_closing(
         console,
         auth: front.auth.clone(),
         closing,
+        faults: services.faults,
     };
     Router::new()
         .fallback(dispatch)
@@ -372,6 +379,17 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
             request_id,
         ));
     }
+    if service == Service::Faults {
+        // With `--auth verify` the rules change only with a good signature (checked above).
+        if state.auth.is_some() && !front_door::is_signed(uri, headers) {
+            return write_reply(aws_wire::Reply::new(
+                403,
+                "application/json",
+                br#"{"message":"with --auth verify, requests to /_streamwatch/faults must be signed with SigV4 (e.g. curl --aws-sigv4 aws:amz:us-east-1:streamwatch --user KEY:SECRET)"}"#.to_vec(),
+            ));
+        }
+        return write_reply(faults::admin(&state.faults, method, headers, &body));
+    }
     // SNS takes GETs too: the SubscribeURL an HTTP endpoint visits.
     if !matches!(service, Service::Lambda | Service::Sns) && method != Method::POST {
         let resp = (
@@ -380,6 +398,30 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
             "<AccessDeniedException>\n  <Message>Unable to determine service/operation name to be authorized</Message>\n</AccessDeniedException>\n",
         );
         return resp.into_response();
+    }
+    let mut added_latency = Duration::ZERO;
+    let faulty = state.faults.is_active();
+    if faulty && let Some(target) = faults::service_of(service) {
+        let action = faults::action_of(service, method, uri, headers, &body);
+        let decision = state.faults.on_call(target, &action);
+        if let Some(latency) = decision.latency {
+            tokio::time::sleep(latency).await;
+            added_latency = latency;
+        }
+        match decision.outcome {
+            Outcome::Proceed => {}
+            Outcome::Drop => return faults::dropped_connection(),
+            Outcome::Fail(code) => {
+                return write_reply(faults::error_reply(
+                    service,
+                    code,
+                    &state.cloudwatch,
+                    uri,
+                    headers,
+                    request_id,
+                ));
+            }
+        }
     }
     match service {
         Service::CloudWatch => {
@@ -420,7 +462,7 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
             })
         }
         // Answered above, before the body was read.
-        Service::Metrics | Service::Health | Service::Console => {
+        Service::Metrics | Service::Health | Service::Console | Service::Faults => {
             StatusCode::NOT_FOUND.into_response()
         }
         Service::Kinesis => {
@@ -431,7 +473,15 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
                 authenticated: front_door::is_signed(uri, headers),
                 body: &body,
             };
-            match state.kinesis.handle_streaming(&req) {
+            let injected = kinesis_api::Injected {
+                added_latency,
+                record_failures: if faulty {
+                    state.faults.record_failures()
+                } else {
+                    None
+                },
+            };
+            match state.kinesis.handle_streaming_with(&req, injected) {
                 kinesis_api::Answer::Reply(out) => {
                     if let Some(code) = out.error_code {
                         tracing::debug!(code, status = out.status, "request failed");
@@ -585,6 +635,11 @@ impl RunningServer {
     /// The SNS engine it serves.
     pub fn sns(&self) -> &SnsEngine {
         &self.services.sns
+    }
+
+    /// Its fault injection rules (`--fault`; `/_streamwatch/faults` changes the same).
+    pub fn faults(&self) -> &Arc<Faults> {
+        &self.services.faults
     }
 
     /// Stops accepting, lets in-flight requests finish, and syncs the journal.
@@ -742,7 +797,11 @@ fn services_with_keys(
     }
     let lambda = lambda_with_keys(engine, addr, metrics.clone(), bounds, function_keys)?;
     lambda.set_queues(Arc::new(SqsQueues(sqs.clone())));
-    lambda.set_kinesis(Arc::new(lambda_plugs::KinesisReads(kinesis.clone())));
+    let faults = Arc::new(Faults::new(engine.clock(), 0));
+    lambda.set_kinesis(Arc::new(lambda_plugs::KinesisReads(
+        kinesis.clone(),
+        faults.clone(),
+    )));
     let sns_http = Arc::new(sns_plugs::HttpSlots::new(bounds.max_sns_http_deliveries));
     let deliveries = Arc::new(sns_plugs::SnsDeliveries::new(
         sqs.clone(),
@@ -768,6 +827,7 @@ fn services_with_keys(
         alarms,
         dashboards,
         sns_http,
+        faults,
     })
 }
 

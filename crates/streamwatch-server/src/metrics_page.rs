@@ -102,5 +102,12 @@ pub(crate) fn render(state: &AppState) -> String {
         &[],
         state.sns_http.refused() as f64,
     ));
+    for f in state.faults.injected() {
+        series.push(Gauge::of(
+            &own::INJECTED_FAULTS,
+            &[f.service, f.action.as_str(), f.kind],
+            f.count as f64,
+        ));
+    }
     metric_export::prometheus::encode(&[], &[], &series)
 }

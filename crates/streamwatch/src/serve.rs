@@ -169,6 +169,27 @@ pub struct ServeArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Inject a fault: `SERVICE[:ACTION]:FAULT[@PERCENT%]`, SERVICE one of kinesis,
+    /// cloudwatch, lambda, sqs, sns, logs or *, ACTION e.g. PutRecords or * (the default);
+    /// FAULT `error=CODE` (the service's status and error shape, e.g. InternalFailure 500,
+    /// ServiceUnavailable 503, ProvisionedThroughputExceededException 400),
+    /// `record-failure=CODE` (kinesis:PutRecords only: ProvisionedThroughputExceededException
+    /// or InternalFailure per record), `latency=50ms`, `latency=10ms..80ms` (uniform),
+    /// `latency=50ms~10ms` (normal: mean~standard deviation), `drop` (close the connection
+    /// without an answer), `storm=30s` or `storm=10s+30s` (throttle every matching call for
+    /// 30 s, after 10 s). E.g. `--fault 'kinesis:PutRecords:error=InternalFailure@5%'`.
+    /// Repeat for several; see docs/fault-injection.md. Change them at run time with
+    /// GET/PUT/POST/DELETE /_streamwatch/faults.
+    #[arg(long = "fault", value_name = "RULE")]
+    faults: Vec<String>,
+    /// A file of fault rules: TOML (`seed = 7` and `rules = [...]`, each rule a `--fault`
+    /// text or a table), or JSON when its name ends in `.json`. Added before the --fault ones.
+    #[arg(long = "faults", value_name = "FILE")]
+    faults_file: Option<PathBuf>,
+    /// The seed of fault injection's random draws, so a run's faults can be repeated
+    /// (default: the file's `seed`, else 0).
+    #[arg(long, value_name = "N")]
+    fault_seed: Option<u64>,
 }
 
 impl ServeArgs {
@@ -232,6 +253,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         args.init_file.as_deref(),
         &args.region,
     )?;
+    let (fault_rules, fault_seed) = fault_plan(&args)?;
     let config = args.engine_config();
     let (engine, report) = tokio::task::spawn_blocking(move || {
         Engine::open_with_report(config, std::sync::Arc::new(kinesis_engine::SystemClock))
@@ -265,6 +287,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         streamwatch_server::start_with_tls(addr, engine, metrics, front, &bounds, tls.clone())
             .await
             .with_context(|| format!("binding {addr}"))?;
+    server.faults().reseed(fault_seed);
+    if !fault_rules.is_empty() {
+        tracing::warn!(
+            rules = fault_rules.len(),
+            seed = fault_seed,
+            "fault injection is on: calls will fail on purpose"
+        );
+        server.faults().replace(fault_rules);
+    }
     init_plan
         .apply(&server)
         .context("creating what --create-stream, --create-queue and --init ask for")?;
@@ -283,6 +314,28 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!("shutting down");
     server.shutdown().await?;
     Ok(())
+}
+
+/// The fault rules of --faults FILE and --fault, checked, and the seed to draw with.
+fn fault_plan(args: &ServeArgs) -> anyhow::Result<(Vec<fault_injection::Rule>, u64)> {
+    let mut rules = Vec::new();
+    let mut seed = None;
+    if let Some(path) = &args.faults_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading --faults {}", path.display()))?;
+        let json = path.extension().is_some_and(|e| e == "json");
+        let file = fault_injection::FaultFile::parse(&text, json)
+            .with_context(|| format!("in --faults {}", path.display()))?;
+        seed = file.seed;
+        rules.extend(
+            file.into_rules()
+                .with_context(|| format!("in --faults {}", path.display()))?,
+        );
+    }
+    for text in &args.faults {
+        rules.push(fault_injection::Rule::parse(text)?);
+    }
+    Ok((rules, args.fault_seed.or(seed).unwrap_or(0)))
 }
 
 /// The keys `--auth verify` checks signatures against: --credentials-file's, then the

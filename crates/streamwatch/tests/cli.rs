@@ -16,6 +16,8 @@ mod cost;
 mod dashboard;
 #[path = "cli/dropin.rs"]
 mod dropin;
+#[path = "cli/faults.rs"]
+mod faults;
 #[path = "cli/prometheus_rules.rs"]
 mod prometheus_rules;
 #[path = "cli/tls.rs"]

@@ -121,3 +121,16 @@ actions! {
     SubscribeToShard => subscribe_to_shard::INPUT, subscribe_to_shard::run;
     UpdateShardCount => update_shard_count::INPUT, update_shard_count::run;
 }
+
+/// PutRecords with records failed on purpose (fault injection; see `put_records::run_with`).
+pub(crate) fn run_put_records_with(
+    engine: &Engine,
+    value: Value<'_>,
+    enc: Encoding,
+    w: &mut Writer,
+    obs: &mut Observed,
+    failures: &mut fault_injection::RecordFailures<'_>,
+) -> ApiResult {
+    let input = aws_wire::validate(value, Action::PutRecords.schema(), enc)?;
+    put_records::run_with(engine, input, w, obs, Some(failures))
+}

@@ -1,6 +1,7 @@
 //! The producer and consumer end to end, against the embedded engine and against kinesalite
 //! (the same suite), with every metric checked by value.
 
+mod chaos;
 mod checkpointed;
 mod checkpointers;
 mod examples;

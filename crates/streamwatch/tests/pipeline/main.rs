@@ -4,6 +4,7 @@
 //! gives up on.
 
 mod alarms;
+mod chaos;
 mod console;
 mod lambda;
 mod sns;
