@@ -79,3 +79,90 @@ async fn fan_out_resumes_after_its_checkpoints() {
     )
     .await;
 }
+
+/// A subscription ends after five minutes of the engine's clock; the consumer renews it
+/// after the last record it delivered, so nothing is lost or repeated across the renewal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fan_out_renews_its_subscriptions_after_five_minutes() {
+    use kinesis_client::{Consumer, ConsumerConfig, Producer, Record};
+    use kinesis_engine::{Engine, ManualClock};
+
+    // Started at the wall clock's now, so the store's ten-minute windows hold the metrics.
+    let clock = ManualClock::new(testkit::now_ms());
+    let engine = Engine::open_with_clock(harness::engine_config(), Arc::new(clock.clone()))
+        .expect("engine opens");
+    let t = harness::engine_from(engine).await;
+    let server = t.server.as_ref().expect("engine");
+    let stream = harness::unique("fan-renew");
+    harness::create_stream(&t.client, &stream, 1).await;
+    let producer = Producer::new(t.client.clone(), &stream)
+        .await
+        .expect("producer");
+    let put = |from: usize| {
+        let producer = &producer;
+        async move {
+            for i in from..from + 50 {
+                producer
+                    .put(Record::new("k", format!("{i}")))
+                    .await
+                    .expect("put");
+            }
+            producer.flush().await.expect("flush");
+        }
+    };
+    let config = ConsumerConfig {
+        read_mode: fan_out("renewing"),
+        ..ConsumerConfig::default()
+    };
+    let mut consumer = Consumer::with_config(t.client.clone(), &stream, config);
+    put(0).await;
+    let mut got = read_numbers(&mut consumer, 50).await;
+    clock.advance(300_000);
+    put(50).await;
+    got.extend(read_numbers(&mut consumer, 50).await);
+    consumer.close().await;
+    assert_eq!(
+        got,
+        (0..100).collect::<Vec<_>>(),
+        "each record once, in order"
+    );
+    // Over the engine clock's last ten minutes, which hold both subscriptions.
+    let key = metric_store::MetricKey::new(
+        "AWS/Kinesis",
+        "SubscribeToShard.Success",
+        [
+            ("StreamName", stream.as_str()),
+            ("ConsumerName", "renewing"),
+        ],
+    )
+    .expect("a metric key");
+    let now = server.metrics().now_ms();
+    let subscribed: f64 = server
+        .metrics()
+        .query(&key, now - 600_000, now + 60_000, 60, &[Statistic::Sum])
+        .expect("a query")
+        .iter()
+        .filter_map(|d| d.values[0])
+        .sum();
+    assert!(
+        subscribed >= 2.0,
+        "subscribed {subscribed} times: renewed after five minutes"
+    );
+}
+
+/// The next `n` records' data, read as numbers.
+async fn read_numbers(consumer: &mut kinesis_client::Consumer, n: usize) -> Vec<usize> {
+    use futures::StreamExt;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let record = tokio::time::timeout_at(deadline, consumer.next())
+            .await
+            .expect("a record in time")
+            .expect("not ended")
+            .expect("a record");
+        let text = std::str::from_utf8(&record.data).expect("utf8");
+        out.push(text.parse().expect("a number"));
+    }
+    out
+}
