@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::queue::{Depth, Queue};
+use crate::redrive::{self, RedrivePolicy};
 use crate::{MAX_MESSAGE_BYTES, MAX_WAIT_SECS, SqsError};
 
 /// Longest visibility timeout, in seconds (12 hours).
@@ -17,7 +18,10 @@ pub(crate) struct Settings {
     pub(crate) message_retention_period: u32,
     pub(crate) receive_message_wait_time_seconds: u32,
     pub(crate) visibility_timeout: u32,
-    /// Attributes kept and returned as given (Policy, RedrivePolicy, KMS settings...).
+    /// The RedrivePolicy in force, if any ([`crate::redrive`]).
+    pub(crate) redrive: Option<RedrivePolicy>,
+    /// Attributes kept and returned as given (Policy, RedriveAllowPolicy, KMS settings...);
+    /// RedrivePolicy as SQS writes it back.
     opaque: BTreeMap<String, String>,
 }
 
@@ -25,10 +29,12 @@ impl Default for Settings {
     fn default() -> Settings {
         Settings {
             delay_seconds: 0,
-            maximum_message_size: 262_144,
+            // SQS's default since August 2025 (it was 256 KiB).
+            maximum_message_size: 1_048_576,
             message_retention_period: 345_600,
             receive_message_wait_time_seconds: 0,
             visibility_timeout: 30,
+            redrive: None,
             opaque: BTreeMap::new(),
         }
     }
@@ -88,6 +94,19 @@ impl Settings {
                         )));
                     }
                 }
+                // An empty value removes the policy, as SQS does.
+                "RedrivePolicy" if value.is_empty() => {
+                    self.redrive = None;
+                    self.opaque.remove(name);
+                }
+                "RedrivePolicy" => {
+                    let policy = redrive::parse(value)?;
+                    self.opaque.insert(name.clone(), policy.to_json());
+                    self.redrive = Some(policy);
+                }
+                other if OPAQUE_ATTRIBUTES.contains(&other) && value.is_empty() => {
+                    self.opaque.remove(name);
+                }
                 other if OPAQUE_ATTRIBUTES.contains(&other) => {
                     self.opaque.insert(name.clone(), value.clone());
                 }
@@ -95,6 +114,11 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// A stored attribute of those kept as given (RedriveAllowPolicy, Policy...).
+    pub(crate) fn kept(&self, name: &str) -> Option<&str> {
+        self.opaque.get(name).map(String::as_str)
     }
 
     /// The first attribute of `attributes` whose value differs from these settings'.

@@ -65,6 +65,7 @@ mod ops_messages;
 mod ops_queues;
 mod queue;
 mod receipt;
+mod redrive;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -210,7 +211,7 @@ impl SqsEngine {
     }
 
     /// The queue an ARN names.
-    fn queue_by_arn(&self, arn: &str) -> Result<Arc<Queue>, SqsError> {
+    pub(crate) fn queue_by_arn(&self, arn: &str) -> Result<Arc<Queue>, SqsError> {
         self.inner
             .queues
             .read()

@@ -152,15 +152,42 @@ impl SqsEngine {
     fn take(&self, q: &Queue, max: usize, visibility_ms: u64) -> Vec<Received> {
         let now = self.now_ms();
         let retention = q.retention_ms();
+        // With a RedrivePolicy, a message already received maxReceiveCount times goes to the
+        // dead-letter queue instead of out again.
+        let redrive = q.settings.read().redrive.clone().and_then(|p| {
+            let dlq = self.queue_by_arn(&p.dead_letter_target_arn).ok()?;
+            (!std::ptr::eq(dlq.as_ref(), q)).then_some((p.max_receive_count, dlq))
+        });
+        let mut moved: Vec<Message> = Vec::new();
         let mut messages = q.messages.lock();
         messages.expire(now, retention);
-        let ready: Vec<u64> = messages
+        let mut ready: Vec<u64> = Vec::new();
+        let visible: Vec<u64> = messages
             .by_seq
             .iter()
             .filter(|(_, m)| m.visible_at_ms <= now)
-            .take(max)
             .map(|(seq, _)| *seq)
             .collect();
+        for seq in visible {
+            if ready.len() >= max {
+                break;
+            }
+            let exhausted = redrive.as_ref().is_some_and(|(limit, _)| {
+                messages
+                    .by_seq
+                    .get(&seq)
+                    .is_some_and(|m| m.receive_count >= *limit)
+            });
+            if exhausted {
+                if let Some(mut m) = messages.remove(seq) {
+                    m.receipt = None;
+                    m.visible_at_ms = now;
+                    moved.push(m);
+                }
+            } else {
+                ready.push(seq);
+            }
+        }
         let mut out = Vec::with_capacity(ready.len());
         for seq in ready {
             let handle = receipt::issue(&q.name, seq);
@@ -179,6 +206,28 @@ impl SqsEngine {
             }
             messages.receipts.insert(handle, seq);
             out.push(received);
+        }
+        drop(messages);
+        if let Some((_, dlq)) = redrive
+            && !moved.is_empty()
+        {
+            let mut dead = dlq.messages.lock();
+            let mut kept = Vec::new();
+            for m in moved {
+                // Over the engine's memory bound the message stays in its queue rather than
+                // be lost: its bytes were just released there, so it fits back.
+                if dead.push(m.clone()).is_err() {
+                    kept.push(m);
+                }
+            }
+            drop(dead);
+            dlq.arrived.notify_waiters();
+            if !kept.is_empty() {
+                let mut messages = q.messages.lock();
+                for m in kept {
+                    let _ = messages.push(m);
+                }
+            }
         }
         out
     }
@@ -462,8 +511,9 @@ mod tests {
         let (e, _) = engine();
         let url = queue(&e, "q");
         assert_eq!(clean_body("a\u{1}b"), "a\u{FFFD}b");
-        assert!(e.send(&url, text(&"x".repeat(262_145))).is_err());
-        assert!(e.send(&url, text(&"x".repeat(262_144))).is_ok());
+        // The default MaximumMessageSize is 1 MiB.
+        assert!(e.send(&url, text(&"x".repeat(1_048_577))).is_err());
+        assert!(e.send(&url, text(&"x".repeat(1_048_576))).is_ok());
         assert_eq!(
             e.send(&url, text("")),
             Err(SqsError::MissingParameter("MessageBody".into()))

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::attributes::{self, Settings};
 use crate::queue::{Depth, Queue, valid_queue_name};
+use crate::redrive;
 use crate::{PURGE_INTERVAL, SqsEngine, SqsError};
 
 impl SqsEngine {
@@ -23,6 +24,7 @@ impl SqsEngine {
         }
         let mut settings = Settings::default();
         settings.apply(attributes)?;
+        self.check_redrive(&settings, &self.queue_arn(name), attributes)?;
         let mut queues = self.inner.queues.write();
         if let Some(q) = queues.get(name) {
             if let Some(attribute) = q.settings.read().conflict(attributes) {
@@ -108,6 +110,29 @@ impl SqsEngine {
         Ok(self.queue(queue_url)?.depth(self.now_ms()))
     }
 
+    /// A RedrivePolicy names a queue that exists and whose RedriveAllowPolicy lets
+    /// `source_arn` use it.
+    fn check_redrive(
+        &self,
+        settings: &Settings,
+        source_arn: &str,
+        attributes: &BTreeMap<String, String>,
+    ) -> Result<(), SqsError> {
+        let Some(policy) = &settings.redrive else {
+            return Ok(());
+        };
+        let raw = attributes
+            .get("RedrivePolicy")
+            .map_or_else(|| policy.to_json(), Clone::clone);
+        let Ok(dlq) = self.queue_by_arn(&policy.dead_letter_target_arn) else {
+            return Err(redrive::no_target(&raw));
+        };
+        if !redrive::allows(dlq.settings.read().kept("RedriveAllowPolicy"), source_arn) {
+            return Err(redrive::not_allowed(&raw));
+        }
+        Ok(())
+    }
+
     /// The queue's attributes by AWS's names: all of them for `All`, else those asked for.
     pub fn attributes(
         &self,
@@ -128,6 +153,7 @@ impl SqsEngine {
         let q = self.queue(queue_url)?;
         let mut settings = q.settings.read().clone();
         settings.apply(attributes)?;
+        self.check_redrive(&settings, &q.arn, attributes)?;
         *q.settings.write() = settings;
         *q.last_modified_secs.lock() = self.now_ms() / 1000;
         Ok(())

@@ -1,4 +1,4 @@
-//! GetQueueAttributes: the attributes asked for, or all of them.
+//! GetQueueAttributes: the attributes asked for (all of them for `All`, none without names).
 
 use aws_wire::{Input, Member, Shape, Writer};
 use sqs_engine::SqsError;
@@ -16,16 +16,18 @@ pub(crate) async fn run(
     input: Input<'_>,
     w: &mut Writer,
 ) -> Result<(), SqsError> {
-    let mut names = string_list(&input, "AttributeNames");
-    if names.is_empty() {
-        names.push("All".to_string());
-    }
+    // Without AttributeNames SQS returns no attributes at all.
+    let names = string_list(&input, "AttributeNames");
     let attributes = ctx
         .engine
         .attributes(required(&input, "QueueUrl"), &names)?;
-    w.begin_map(Some(1));
-    w.key("Attributes");
-    write_string_map(w, attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    if attributes.is_empty() {
+        w.begin_map(Some(0));
+    } else {
+        w.begin_map(Some(1));
+        w.key("Attributes");
+        write_string_map(w, attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    }
     w.end_map();
     Ok(())
 }
@@ -58,7 +60,14 @@ mod tests {
             a.json(),
             json!({"__type": "com.amazonaws.sqs#InvalidAttributeName", "message": "Unknown Attribute Colour."})
         );
-        let all = call(&e, "GetQueueAttributes", json!({"QueueUrl": url})).json();
+        let none = call(&e, "GetQueueAttributes", json!({"QueueUrl": url})).json();
+        assert_eq!(none, json!({}), "no names, no attributes");
+        let all = call(
+            &e,
+            "GetQueueAttributes",
+            json!({"QueueUrl": url, "AttributeNames": ["All"]}),
+        )
+        .json();
         assert_eq!(all["Attributes"]["VisibilityTimeout"], "30");
     }
 }

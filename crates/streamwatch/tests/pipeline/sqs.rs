@@ -652,3 +652,155 @@ async fn records_past_their_maximum_age_go_to_the_destination_unprocessed() {
     assert!((30_000.0..40_000.0).contains(&age), "IteratorAge {age} ms");
     c.server.shutdown().await.unwrap();
 }
+
+/// A RedrivePolicy as SQS keeps it and enforces it (issue 20): checked against its
+/// dead-letter queue, written back with a numeric maxReceiveCount, removed by an empty
+/// value, and a message received maxReceiveCount times moved to the dead-letter queue with
+/// its id at the next receive.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redrive_policy_moves_messages_to_the_dead_letter_queue() {
+    use aws_sdk_sqs::types::QueueAttributeName;
+
+    let p = testkit::Stack::start().await;
+    let dlq_url = p.queue("orders-dlq").await;
+    let dlq_arn = p.queue_attributes(&dlq_url).await["QueueArn"].clone();
+    let policy = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"2"}}"#);
+    let url = p
+        .sqs
+        .create_queue()
+        .queue_name("orders-src")
+        .attributes(QueueAttributeName::RedrivePolicy, &policy)
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        p.queue_attributes(&url).await["RedrivePolicy"],
+        format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":2}}"#)
+    );
+
+    let sent = p
+        .sqs
+        .send_message()
+        .queue_url(&url)
+        .message_body("poison")
+        .send()
+        .await
+        .unwrap();
+    let receive = |url: String| {
+        let sqs = p.sqs.clone();
+        async move {
+            sqs.receive_message()
+                .queue_url(url)
+                .visibility_timeout(0)
+                .message_system_attribute_names(
+                    aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount,
+                )
+                .send()
+                .await
+                .unwrap()
+                .messages()
+                .to_vec()
+        }
+    };
+    for expected in ["1", "2"] {
+        let got = receive(url.clone()).await;
+        assert_eq!(got.len(), 1);
+        let count = got[0]
+            .attributes()
+            .and_then(|a| {
+                a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount)
+            })
+            .cloned();
+        assert_eq!(count.as_deref(), Some(expected));
+    }
+    assert!(
+        receive(url.clone()).await.is_empty(),
+        "moved, not received a third time"
+    );
+    let dead = receive(dlq_url.clone()).await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].message_id(), sent.message_id());
+    assert_eq!(dead[0].body(), Some("poison"));
+
+    // A policy naming a queue that does not exist, or out of range, gets SQS's texts.
+    let missing =
+        r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:nope","maxReceiveCount":3}"#;
+    let err = p
+        .sqs
+        .set_queue_attributes()
+        .queue_url(&url)
+        .attributes(QueueAttributeName::RedrivePolicy, missing)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        testkit::message(&err),
+        format!(
+            "Value {missing} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."
+        )
+    );
+    let zero = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":0}}"#);
+    let err = p
+        .sqs
+        .set_queue_attributes()
+        .queue_url(&url)
+        .attributes(QueueAttributeName::RedrivePolicy, &zero)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        testkit::message(&err),
+        format!(
+            "Value {zero} for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: 0, valid values are from 1 to 1000 both inclusive."
+        )
+    );
+    // The dead-letter queue's RedriveAllowPolicy is respected.
+    p.sqs
+        .set_queue_attributes()
+        .queue_url(&dlq_url)
+        .attributes(
+            QueueAttributeName::RedriveAllowPolicy,
+            r#"{"redrivePermission":"denyAll"}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    let other = p
+        .sqs
+        .create_queue()
+        .queue_name("other-src")
+        .attributes(QueueAttributeName::RedrivePolicy, &policy)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        testkit::message(&other).ends_with("RedriveAllowPolicy."),
+        "{}",
+        testkit::message(&other)
+    );
+    // An empty value removes the policy; GetQueueAttributes without names returns nothing.
+    p.sqs
+        .set_queue_attributes()
+        .queue_url(&url)
+        .attributes(QueueAttributeName::RedrivePolicy, "")
+        .send()
+        .await
+        .unwrap();
+    assert!(!p.queue_attributes(&url).await.contains_key("RedrivePolicy"));
+    let none = p
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .send()
+        .await
+        .unwrap();
+    assert!(none.attributes().is_none_or(|a| a.is_empty()), "{none:?}");
+    assert_eq!(
+        p.queue_attributes(&url).await["MaximumMessageSize"],
+        "1048576",
+        "SQS's default since 2025"
+    );
+}
