@@ -40,6 +40,11 @@ pub(crate) fn codes(e: &SqsError) -> Codes {
             ("InvalidParameterValue", 400, "InvalidParameterValue")
         }
         SqsError::MissingParameter(_) => ("MissingParameter", 400, "MissingParameter"),
+        SqsError::ResourceNotFound(_) => (
+            "ResourceNotFoundException",
+            400,
+            "ResourceNotFoundException",
+        ),
         SqsError::ReceiptHandleIsInvalid(_) => {
             ("ReceiptHandleIsInvalid", 404, "ReceiptHandleIsInvalid")
         }

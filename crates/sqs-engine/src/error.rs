@@ -21,6 +21,10 @@ pub enum SqsError {
     /// A request parameter outside what SQS accepts; holds AWS's whole message.
     #[error("{0}")]
     InvalidParameterValue(String),
+    /// A resource named by ARN does not exist (StartMessageMoveTask's SourceArn or
+    /// DestinationArn); holds AWS's message.
+    #[error("{0}")]
+    ResourceNotFound(String),
     /// A required parameter is absent or empty; holds its name.
     #[error("The request must contain the parameter {0}.")]
     MissingParameter(String),

@@ -61,6 +61,7 @@ mod attributes;
 mod error;
 mod md5;
 mod message;
+mod move_task;
 mod ops_messages;
 mod ops_queues;
 mod queue;
@@ -81,6 +82,7 @@ pub use md5::{md5_hex, md5_of_attributes};
 pub use message::{
     AttributeValue, MAX_ATTRIBUTES, MESSAGE_OVERHEAD_BYTES, Outgoing, Received, Sent, message_size,
 };
+pub use move_task::{MoveTask, MoveTaskStatus};
 pub use queue::{Depth, valid_batch_id};
 
 use queue::Queue;
@@ -132,6 +134,8 @@ struct Inner {
     held: Arc<message::Held>,
     metrics: Arc<Store>,
     clock: Arc<dyn Clock>,
+    /// StartMessageMoveTask's tasks, oldest first.
+    move_tasks: parking_lot::Mutex<Vec<move_task::MoveTask>>,
 }
 
 /// The engine: cheap to clone, clones share every queue.
@@ -163,6 +167,7 @@ impl SqsEngine {
                 queues: RwLock::new(BTreeMap::new()),
                 metrics,
                 clock,
+                move_tasks: parking_lot::Mutex::new(Vec::new()),
             }),
         }
     }

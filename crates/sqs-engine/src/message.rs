@@ -117,6 +117,9 @@ pub(crate) struct Message {
     /// The newest receipt handle; only it deletes the message.
     pub(crate) receipt: Option<String>,
     pub(crate) trace_header: Option<String>,
+    /// The queue it was moved from by its RedrivePolicy, where a move task with no
+    /// destination sends it back.
+    pub(crate) dead_letter_source: Option<String>,
 }
 
 impl Message {

@@ -86,6 +86,7 @@ impl SqsEngine {
                 receive_count: 0,
                 receipt: None,
                 trace_header: message.trace_header,
+                dead_letter_source: None,
             })?;
         }
         q.arrived.notify_waiters();
@@ -182,6 +183,7 @@ impl SqsEngine {
                 if let Some(mut m) = messages.remove(seq) {
                     m.receipt = None;
                     m.visible_at_ms = now;
+                    m.dead_letter_source = Some(q.arn.clone());
                     moved.push(m);
                 }
             } else {

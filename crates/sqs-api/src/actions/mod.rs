@@ -13,6 +13,7 @@ mod delete_message_batch;
 mod delete_queue;
 mod get_queue_attributes;
 mod get_queue_url;
+mod list_message_move_tasks;
 mod list_queue_tags;
 mod list_queues;
 mod purge_queue;
@@ -20,6 +21,7 @@ mod receive_message;
 mod send_message;
 mod send_message_batch;
 mod set_queue_attributes;
+mod start_message_move_task;
 mod tag_queue;
 mod untag_queue;
 
@@ -62,6 +64,7 @@ operations! {
     DeleteQueue => delete_queue;
     GetQueueAttributes => get_queue_attributes;
     GetQueueUrl => get_queue_url;
+    ListMessageMoveTasks => list_message_move_tasks;
     ListQueueTags => list_queue_tags;
     ListQueues => list_queues;
     PurgeQueue => purge_queue;
@@ -69,6 +72,7 @@ operations! {
     SendMessage => send_message;
     SendMessageBatch => send_message_batch;
     SetQueueAttributes => set_queue_attributes;
+    StartMessageMoveTask => start_message_move_task;
     TagQueue => tag_queue;
     UntagQueue => untag_queue;
 }

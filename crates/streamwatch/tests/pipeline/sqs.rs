@@ -725,6 +725,50 @@ async fn a_redrive_policy_moves_messages_to_the_dead_letter_queue() {
     assert_eq!(dead[0].message_id(), sent.message_id());
     assert_eq!(dead[0].body(), Some("poison"));
 
+    // Redrive back: a move task without a destination returns it to its source queue,
+    // received afresh.
+    let task = p
+        .sqs
+        .start_message_move_task()
+        .source_arn(&dlq_arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(task.task_handle().is_some_and(|h| !h.is_empty()));
+    let tasks = p
+        .sqs
+        .list_message_move_tasks()
+        .source_arn(&dlq_arn)
+        .send()
+        .await
+        .unwrap();
+    let t = &tasks.results()[0];
+    assert_eq!(t.status(), Some("COMPLETED"));
+    assert_eq!(t.approximate_number_of_messages_moved(), 1);
+    assert_eq!(t.approximate_number_of_messages_to_move(), Some(1));
+    assert!(receive(dlq_url.clone()).await.is_empty());
+    let back = receive(url.clone()).await;
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].message_id(), sent.message_id());
+    let count = back[0]
+        .attributes()
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount)
+        })
+        .cloned();
+    assert_eq!(count.as_deref(), Some("1"), "received afresh");
+    let not_a_dlq = p
+        .sqs
+        .start_message_move_task()
+        .source_arn(p.queue_attributes(&url).await["QueueArn"].clone())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        testkit::message(&not_a_dlq),
+        "Source queue must be configured as a Dead Letter Queue."
+    );
+
     // A policy naming a queue that does not exist, or out of range, gets SQS's texts.
     let missing =
         r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:nope","maxReceiveCount":3}"#;
