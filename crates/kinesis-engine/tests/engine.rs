@@ -504,3 +504,6 @@ fn records_survive_reopen_with_the_same_sequence_numbers() {
 
 #[path = "engine/memory.rs"]
 mod memory;
+
+#[path = "engine/subscription.rs"]
+mod subscription;
