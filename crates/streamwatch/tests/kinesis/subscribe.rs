@@ -483,3 +483,23 @@ async fn consumer_metrics_by_value() {
         .unwrap();
     assert!(points.iter().all(|p| p.values[0].is_none()), "{points:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_open_subscription_does_not_hold_shutdown() {
+    let (h, _clock) = manual_stack().await;
+    let c = h.kinesis.clone();
+    create(&c, "bye", 1).await;
+    let consumer = register(&c, "arn:aws:kinesis:us-east-1:000000000000:stream/bye", "b").await;
+    let mut sub = subscribe(
+        &c,
+        &consumer,
+        "shardId-000000000000",
+        position(ShardIteratorType::Latest, None),
+    )
+    .await;
+    next_event(&mut sub).await.unwrap();
+    tokio::time::timeout(WAIT, h.server.shutdown())
+        .await
+        .expect("shutdown within 10 s")
+        .unwrap();
+}
