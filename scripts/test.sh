@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite. Installs the third-party peers the tests drive (boto3, the AWS CLI, moto and
-# aws-kinesis-agg from PyPI into ./.venv; kinesalite from npm into bench/node_modules;
+# aws-kinesis-agg from PyPI into ./.venv; kinesalite from npm into bench/node_modules, the AWS
+# SDK for JavaScript v3 into tests/peers/node_modules;
 # redis-server, influxdb, promtool (package prometheus) and chromium from Debian's packages) when they
 # are missing, starts a redis-server, a moto_server (DynamoDB, Lambda), kinesalite and an
 # InfluxDB 1.x server on free loopback ports, then runs every test of the workspace. Set
@@ -15,6 +16,9 @@ cd "$(dirname "$0")/.."
 .venv/bin/pip install --quiet --disable-pip-version-check -r tests/peers/requirements.txt
 
 [[ -d bench/node_modules/kinesalite ]] || npm ci --prefix bench --silent --no-audit --no-fund
+# The AWS SDK for JavaScript v3, for the HTTP/2 SubscribeToShard test (crates/streamwatch/tests/peers.rs).
+[[ -d tests/peers/node_modules/@aws-sdk/client-kinesis ]] ||
+  npm ci --prefix tests/peers --silent --no-audit --no-fund
 
 missing_debs=()
 command -v redis-server >/dev/null || missing_debs+=(redis-server)

@@ -77,7 +77,7 @@ pub struct Subscription {
     /// The continuation number to report while nothing has been delivered.
     continuation: String,
     news: tokio::sync::watch::Receiver<u64>,
-    /// The engine-clock second of the read budget and the bytes spent in it.
+    /// The engine-clock second of the read budget and the bytes spent and not yet paid for.
     window: (u64, u64),
 }
 
@@ -247,8 +247,12 @@ impl Subscription {
         self.engine.settle_reshard(&self.stream)?;
         self.news.borrow_and_update();
         let now = self.engine.now_ms();
-        if self.window.0 != now / 1000 {
-            self.window = (now / 1000, 0);
+        let second = now / 1000;
+        if second > self.window.0 {
+            // A read may overrun the budget by one record (every read returns at least
+            // one); the overrun is paid from the seconds that follow.
+            let refill = READ_BYTES_PER_SEC.saturating_mul(second - self.window.0);
+            self.window = (second, self.window.1.saturating_sub(refill));
         }
         let budget = READ_BYTES_PER_SEC.saturating_sub(self.window.1);
         let st = self.stream.state.read();

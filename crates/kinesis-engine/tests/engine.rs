@@ -638,3 +638,6 @@ fn a_pending_split_survives_a_restart() {
     clock.advance(10_000);
     assert_eq!(shard_ids(&e).len(), 3);
 }
+
+#[path = "engine/subscription.rs"]
+mod subscription;

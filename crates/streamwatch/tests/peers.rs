@@ -1,13 +1,17 @@
-//! The server judged by independent clients: boto3 and the AWS CLI, from PyPI.
+//! The server judged by independent clients: boto3 and the AWS CLI, from PyPI, and the AWS
+//! SDK for JavaScript v3, from npm.
 //!
-//! `.ci/run` installs them into `<workspace>/.venv` (see tests/peers/requirements.txt);
+//! `.ci/run` installs them into `<workspace>/.venv` (see tests/peers/requirements.txt) and
+//! `<workspace>/tests/peers/node_modules` (tests/peers/package.json);
 //! `STREAMWATCH_PYTHON` may point at another interpreter that has them. These tests fail,
 //! rather than skip, when the clients are missing.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
-use kinesis_engine::{Engine, EngineConfig};
+use kinesis_engine::{Engine, EngineConfig, ManualClock};
 use testkit::{python, venv_bin, workspace};
 
 async fn server() -> streamwatch_server::RunningServer {
@@ -204,4 +208,76 @@ async fn aws_cli() {
     .await
     .unwrap();
     assert!(out.contains("aws cli ok"));
+}
+
+/// Runs `cmd`, moving `clock` five minutes on each time it prints `expire` (and then telling
+/// it so on stdin); returns its output.
+fn run_on_clock(cmd: &mut Command, what: &str, clock: &ManualClock) -> String {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what} could not start ({e}); run .ci/run to install it"));
+    let mut stdin = child.stdin.take().unwrap();
+    let mut out = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if line == "expire" {
+            clock.advance(300_000);
+            writeln!(stdin, "moved").unwrap();
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    let status = child.wait_with_output().unwrap();
+    assert!(
+        status.status.success(),
+        "{what} failed\nstdout:\n{out}\nstderr:\n{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    out
+}
+
+async fn clocked_server() -> (streamwatch_server::RunningServer, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(testkit::now_ms()));
+    let engine = Engine::open_with_clock(EngineConfig::default(), clock.clone()).unwrap();
+    (testkit::server_on(engine).await, clock)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn boto3_subscribe_to_shard() {
+    let (s, clock) = clocked_server().await;
+    let script = workspace().join("tests/peers/boto3_subscribe.py");
+    let endpoint = s.endpoint();
+    let out = tokio::task::spawn_blocking(move || {
+        run_on_clock(
+            Command::new(python()).arg(script).arg(endpoint),
+            "boto3 subscribe script",
+            &clock,
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("boto3 subscribe ok"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn javascript_sdk_subscribe_to_shard_over_http2() {
+    let (s, clock) = clocked_server().await;
+    let peers = workspace().join("tests/peers");
+    let endpoint = s.endpoint();
+    let out = tokio::task::spawn_blocking(move || {
+        run_on_clock(
+            Command::new("node")
+                .current_dir(&peers)
+                .arg("js_subscribe.mjs")
+                .arg(endpoint),
+            "JavaScript SDK script",
+            &clock,
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("js subscribe ok"), "{out}");
 }

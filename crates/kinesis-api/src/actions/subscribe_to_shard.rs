@@ -244,18 +244,15 @@ impl EventStream {
             EngineError::Internal(_) => "InternalFailureException",
             other => other.code(),
         };
-        let mut w = Writer::new(self.enc);
-        w.begin_map(Some(1));
-        w.key("message");
-        w.str(e.message());
-        w.end_map();
+        // The payload is the error document a call would get: the SDKs that read the code
+        // from the payload (aws-sdk-rust) and those that read `:exception-type` agree.
         encode_message(
             &[
                 (":exception-type", code),
                 (":content-type", self.content_type()),
                 (":message-type", "exception"),
             ],
-            &w.finish(),
+            &aws_wire::error_body(self.enc, code, Some(e.message())),
         )
     }
 }

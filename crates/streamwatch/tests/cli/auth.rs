@@ -86,6 +86,24 @@ async fn verify_accepts_the_configured_keys_and_refuses_others_with_aws_errors()
         .unwrap_err();
     assert_eq!(testkit::code(&e), "UnrecognizedClientException");
     assert_eq!(testkit::message(&e), UNKNOWN_KEY);
+    // SubscribeToShard's event stream is behind the same door.
+    let subscribe = |c: aws_sdk_kinesis::Client| async move {
+        let position = aws_sdk_kinesis::types::StartingPosition::builder()
+            .r#type(aws_sdk_kinesis::types::ShardIteratorType::Latest)
+            .build()
+            .unwrap();
+        c.subscribe_to_shard()
+            .consumer_arn("arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:1")
+            .shard_id("shardId-000000000000")
+            .starting_position(position)
+            .send()
+            .await
+            .unwrap_err()
+    };
+    let e = subscribe(client!(aws_sdk_kinesis, ep, "AKIDTEST", "wrong", 0)).await;
+    assert_eq!(testkit::code(&e), "InvalidSignatureException");
+    let e = subscribe(client!(aws_sdk_kinesis, ep, "AKIDTEST", "secret", 0)).await;
+    assert_eq!(testkit::code(&e), "ResourceNotFoundException");
     let e = client!(aws_sdk_kinesis, ep, "AKIDTEST", "secret", -600)
         .list_streams()
         .send()

@@ -13,7 +13,7 @@ use aws_sdk_kinesis::types::{
 };
 use kinesis_engine::{Engine, ManualClock};
 
-use crate::harness::{Harness, create, test_config};
+use crate::harness::{Harness, code, create, message, test_config};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -261,4 +261,245 @@ async fn starts_at_every_position_type() {
     let mut sub = subscribe(c, &consumer, shard, at).await;
     let e = next_event(&mut sub).await.unwrap();
     assert_eq!(e.records().len(), 4);
+}
+
+async fn subscribe_err(
+    c: &Client,
+    consumer: &str,
+    shard: &str,
+    start: StartingPosition,
+) -> (String, String) {
+    let err = c
+        .subscribe_to_shard()
+        .consumer_arn(consumer)
+        .shard_id(shard)
+        .starting_position(start)
+        .send()
+        .await
+        .expect_err("the subscription is refused");
+    (code(&err), message(&err))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refusals_carry_aws_codes_and_messages() {
+    let clock = Arc::new(ManualClock::new(testkit::now_ms()));
+    let config = kinesis_engine::EngineConfig {
+        transition_delay: Duration::from_secs(1),
+        ..test_config()
+    };
+    let engine = Engine::open_with_clock(config, clock.clone()).unwrap();
+    let h = Harness::on(engine).await;
+    let c = &h.kinesis;
+    c.create_stream()
+        .stream_name("err")
+        .shard_count(1)
+        .send()
+        .await
+        .unwrap();
+    clock.advance(1_000);
+    let stream_arn = "arn:aws:kinesis:us-east-1:000000000000:stream/err";
+    let shard = "shardId-000000000000";
+    let horizon = || position(ShardIteratorType::TrimHorizon, None);
+
+    // Registered but still CREATING.
+    let consumer = register(c, stream_arn, "slow").await;
+    let created_secs = h.server.engine().now_ms() / 1000;
+    assert_eq!(
+        subscribe_err(c, &consumer, shard, horizon()).await,
+        (
+            "ResourceInUseException".into(),
+            format!(
+                "Consumer slow with creation timestamp {created_secs} under stream: err , account 000000000000 is not in ACTIVE status."
+            )
+        )
+    );
+    clock.advance(1_000);
+
+    let unknown = format!("{stream_arn}/consumer/ghost:1700000000");
+    assert_eq!(
+        subscribe_err(c, &unknown, shard, horizon()).await,
+        (
+            "ResourceNotFoundException".into(),
+            format!("Consumer {unknown} under account 000000000000 not found.")
+        )
+    );
+    let (code_, _) = subscribe_err(c, "not-an-arn", shard, horizon()).await;
+    assert_eq!(code_, "ValidationException");
+
+    assert_eq!(
+        subscribe_err(c, &consumer, "shardId-000000000009", horizon()).await,
+        (
+            "ResourceNotFoundException".into(),
+            "Shard shardId-000000000009 in stream err under account 000000000000 does not exist"
+                .into()
+        )
+    );
+    assert_eq!(
+        subscribe_err(
+            c,
+            &consumer,
+            shard,
+            position(ShardIteratorType::AtSequenceNumber, None)
+        )
+        .await,
+        (
+            "InvalidArgumentException".into(),
+            "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified AT_SEQUENCE_NUMBER and no StartingSequenceNumber.".into()
+        )
+    );
+    assert_eq!(
+        subscribe_err(
+            c,
+            &consumer,
+            shard,
+            position(ShardIteratorType::AfterSequenceNumber, Some("123"))
+        )
+        .await,
+        (
+            "InvalidArgumentException".into(),
+            "StartingSequenceNumber 123 used in SubscribeToShard on shard shardId-000000000000 in stream err under account 000000000000 is invalid.".into()
+        )
+    );
+
+    // One subscription per consumer and shard: a second within five seconds is refused...
+    let mut first = subscribe(c, &consumer, shard, horizon()).await;
+    next_event(&mut first).await.unwrap();
+    let in_use = (
+        "ResourceInUseException".to_owned(),
+        "Another active subscription exists for this consumer: 000000000000:err:shardId-000000000000:slow".to_owned(),
+    );
+    assert_eq!(subscribe_err(c, &consumer, shard, horizon()).await, in_use);
+    // ...and one five seconds later takes over: the first ends with the same exception.
+    clock.advance(5_000);
+    let mut second = subscribe(c, &consumer, shard, horizon()).await;
+    let err = loop {
+        match tokio::time::timeout(WAIT, first.event_stream.recv())
+            .await
+            .unwrap()
+        {
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("the first subscription ended without an exception"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!((code(&err), message(&err)), in_use);
+    assert!(next_event(&mut second).await.is_some());
+}
+
+fn consumer_stat(h: &Harness, name: &str, s: metric_store::Statistic) -> Option<f64> {
+    let dims = [("StreamName", "met"), ("ConsumerName", "watcher")];
+    let key = metric_store::MetricKey::new("AWS/Kinesis", name, dims).unwrap();
+    let now = h.server.engine().now_ms();
+    let points = h
+        .server
+        .metrics()
+        .query(&key, now - 600_000, now + 1_000, 3600, &[s])
+        .unwrap();
+    let values: Vec<f64> = points.iter().filter_map(|p| p.values[0]).collect();
+    (!values.is_empty()).then(|| values.iter().sum())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn consumer_metrics_by_value() {
+    use metric_store::Statistic::{Maximum, SampleCount, Sum};
+    let (h, clock) = manual_stack().await;
+    let c = &h.kinesis;
+    create(c, "met", 1).await;
+    let consumer = register(
+        c,
+        "arn:aws:kinesis:us-east-1:000000000000:stream/met",
+        "watcher",
+    )
+    .await;
+    let shard = "shardId-000000000000";
+    // Three records of 2 + 4 bytes (partition key and data) put 1.5 s before the read.
+    for i in 0..3 {
+        c.put_record()
+            .stream_name("met")
+            .partition_key(format!("k{i}"))
+            .data(Blob::new("data"))
+            .send()
+            .await
+            .unwrap();
+    }
+    clock.advance(1_500);
+    let mut sub = subscribe(
+        c,
+        &consumer,
+        shard,
+        position(ShardIteratorType::TrimHorizon, None),
+    )
+    .await;
+    let e = next_event(&mut sub).await.unwrap();
+    assert_eq!(e.records().len(), 3);
+    assert_eq!(e.millis_behind_latest(), 0, "caught up after the read");
+    let refused = c
+        .subscribe_to_shard()
+        .consumer_arn(&consumer)
+        .shard_id(shard)
+        .starting_position(position(ShardIteratorType::Latest, None))
+        .send()
+        .await;
+    assert!(refused.is_err());
+    drop(sub);
+
+    assert_eq!(
+        consumer_stat(&h, "SubscribeToShard.Success", Sum),
+        Some(1.0)
+    );
+    assert_eq!(
+        consumer_stat(&h, "SubscribeToShard.Success", SampleCount),
+        Some(2.0)
+    );
+    assert_eq!(
+        consumer_stat(&h, "SubscribeToShard.RateExceeded", Sum),
+        Some(1.0)
+    );
+    assert_eq!(
+        consumer_stat(&h, "SubscribeToShardEvent.Records", Sum),
+        Some(3.0)
+    );
+    assert_eq!(
+        consumer_stat(&h, "SubscribeToShardEvent.Bytes", Sum),
+        Some(18.0)
+    );
+    assert_eq!(
+        consumer_stat(&h, "SubscribeToShardEvent.Success", Sum),
+        Some(1.0)
+    );
+    assert_eq!(
+        consumer_stat(&h, "SubscribeToShardEvent.MillisBehindLatest", Maximum),
+        Some(0.0)
+    );
+    // Enhanced fan-out reads are not GetRecords calls.
+    let key =
+        metric_store::MetricKey::new("AWS/Kinesis", "GetRecords.Records", [("StreamName", "met")])
+            .unwrap();
+    let now = h.server.engine().now_ms();
+    let points = h
+        .server
+        .metrics()
+        .query(&key, now - 600_000, now + 1_000, 3600, &[Sum])
+        .unwrap();
+    assert!(points.iter().all(|p| p.values[0].is_none()), "{points:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_open_subscription_does_not_hold_shutdown() {
+    let (h, _clock) = manual_stack().await;
+    let c = h.kinesis.clone();
+    create(&c, "bye", 1).await;
+    let consumer = register(&c, "arn:aws:kinesis:us-east-1:000000000000:stream/bye", "b").await;
+    let mut sub = subscribe(
+        &c,
+        &consumer,
+        "shardId-000000000000",
+        position(ShardIteratorType::Latest, None),
+    )
+    .await;
+    next_event(&mut sub).await.unwrap();
+    tokio::time::timeout(WAIT, h.server.shutdown())
+        .await
+        .expect("shutdown within 10 s")
+        .unwrap();
 }

@@ -103,3 +103,116 @@ where
     }
     out
 }
+
+/// SubscribeToShard in CBOR over HTTP/2, as the Java SDK v2 asks for it: the event-stream
+/// frames, their headers, and the events' members in CBOR (data as a byte string,
+/// timestamps in epoch milliseconds).
+#[tokio::test(flavor = "multi_thread")]
+async fn subscribe_to_shard_in_cbor_over_h2c() {
+    use aws_wire::eventstream::decode_message;
+    use ciborium::Value as C;
+
+    let server = start().await;
+    let addr = server.addr();
+    create_stream(addr, "h2-efo", 1).await;
+    let stream_arn = "arn:aws:kinesis:us-east-1:000000000000:stream/h2-efo";
+    let reg = call(
+        addr,
+        "RegisterStreamConsumer",
+        &json!({"StreamARN": stream_arn, "ConsumerName": "java"}),
+    )
+    .await;
+    let consumer = reg.json()["Consumer"]["ConsumerARN"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let put = call(
+        addr,
+        "PutRecord",
+        &json!({"StreamName": "h2-efo", "PartitionKey": "k", "Data": "aGk="}),
+    )
+    .await;
+    let seq = put.json()["SequenceNumber"].as_str().unwrap().to_owned();
+
+    let body = C::Map(vec![
+        (C::Text("ConsumerARN".into()), C::Text(consumer)),
+        (
+            C::Text("ShardId".into()),
+            C::Text("shardId-000000000000".into()),
+        ),
+        (
+            C::Text("StartingPosition".into()),
+            C::Map(vec![(
+                C::Text("Type".into()),
+                C::Text("TRIM_HORIZON".into()),
+            )]),
+        ),
+    ]);
+    let mut bytes = Vec::new();
+    ciborium::ser::into_writer(&body, &mut bytes).unwrap();
+    let mut sender = h2_connect(addr).await;
+    let req = Request::post(format!("http://{addr}/"))
+        .version(Version::HTTP_2)
+        .header("x-amz-target", target("SubscribeToShard"))
+        .header("content-type", CBOR)
+        .header("authorization", AUTH)
+        .body(Full::new(Bytes::from(bytes)))
+        .unwrap();
+    sender.ready().await.unwrap();
+    let resp = sender.send_request(req).await.expect("HTTP/2 response");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers().get("content-type").unwrap(),
+        "application/vnd.amazon.eventstream"
+    );
+    assert!(resp.headers().contains_key("x-amzn-requestid"));
+
+    let mut body = resp.into_body();
+    let mut buf = Vec::new();
+    let mut messages = Vec::new();
+    while messages.len() < 2 {
+        let frame = tokio::time::timeout(Duration::from_secs(10), body.frame())
+            .await
+            .expect("a frame within 10 s")
+            .expect("the stream is open")
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            buf.extend_from_slice(&data);
+        }
+        while let Some((m, used)) = decode_message(&buf).unwrap() {
+            buf.drain(..used);
+            messages.push(m);
+        }
+    }
+    let initial = &messages[0];
+    assert_eq!(initial.header(":message-type"), Some("event"));
+    assert_eq!(initial.header(":event-type"), Some("initial-response"));
+    assert_eq!(initial.header(":content-type"), Some(CBOR));
+    let event = &messages[1];
+    assert_eq!(event.header(":message-type"), Some("event"));
+    assert_eq!(event.header(":event-type"), Some("SubscribeToShardEvent"));
+    let doc: C = ciborium::de::from_reader(&event.payload[..]).unwrap();
+    let get = |v: &C, k: &str| -> C {
+        v.as_map()
+            .unwrap()
+            .iter()
+            .find(|(key, _)| key.as_text() == Some(k))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no {k} in {v:?}"))
+    };
+    let records = get(&doc, "Records");
+    let record = &records.as_array().unwrap()[0];
+    assert_eq!(get(record, "Data"), C::Bytes(b"hi".to_vec()));
+    assert_eq!(get(record, "SequenceNumber"), C::Text(seq.clone()));
+    assert_eq!(get(record, "PartitionKey"), C::Text("k".into()));
+    let C::Tag(1, ts) = get(record, "ApproximateArrivalTimestamp") else {
+        panic!("timestamp is not tagged epoch time");
+    };
+    let ms = ts.as_integer().map(i128::from).unwrap();
+    assert!(
+        (ms - time_source::now_ms() as i128).abs() < 60_000,
+        "{ms} is not epoch ms"
+    );
+    assert_eq!(get(&doc, "ContinuationSequenceNumber"), C::Text(seq));
+    assert_eq!(get(&doc, "MillisBehindLatest"), C::Integer(0.into()));
+}
