@@ -193,7 +193,7 @@ mod tests {
                 400,
                 json!({
                     "__type": "SerializationException",
-                    "message": "Start of list found where not expected"
+                    "Message": "Start of list found where not expected"
                 })
             )
         );
