@@ -93,7 +93,9 @@ async fn yaces_example_configs_give_yaces_names_and_labels() {
         .add_tags_to_stream()
         .stream_name("orders")
         .tags("Team", "data")
-        .tags("aws:cloudformation:stack-name", "pipeline")
+        // AWS refuses `aws:` keys from users (CloudFormation's own tags cannot be added
+        // through the API), so a key with the same punctuation stands in for them.
+        .tags("cfn:stack-name", "pipeline")
         .send()
         .await
         .unwrap();
@@ -138,7 +140,7 @@ async fn yaces_example_configs_give_yaces_names_and_labels() {
     // The resource with its tags as written (separators turned to `_`), value 0.
     assert!(
         text.contains(&format!(
-            "aws_kinesis_info{{name=\"{arn}\",tag_Team=\"data\",tag_aws_cloudformation_stack_name=\"pipeline\"}} 0\n"
+            "aws_kinesis_info{{name=\"{arn}\",tag_Team=\"data\",tag_cfn_stack_name=\"pipeline\"}} 0\n"
         )),
         "{text}"
     );
