@@ -22,6 +22,9 @@ fn assert_id_2(resp: &client::Resp, what: &str) -> String {
     id.to_owned()
 }
 
+/// What is sent (name, headers, body) and the status expected.
+type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a [u8], u16);
+
 /// A GET on a fresh connection.
 async fn get(addr: SocketAddr, path_and_headers: &str) -> client::Resp {
     let mut conn = client::Conn::open(addr).await.expect("connect");
@@ -40,7 +43,7 @@ async fn every_service_answers_with_an_extended_request_id() {
         )
     };
     let (sqs, logs, monitoring, sns) = (sign("sqs"), sign("logs"), sign("monitoring"), sign("sns"));
-    let cases: Vec<(&str, Vec<(&str, &str)>, &[u8], u16)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "kinesis ok",
             vec![
