@@ -29,6 +29,7 @@ fn request<'a>(target: &'a str, body: &'a [u8]) -> Request<'a> {
         target: Some(target),
         content_type: Some("application/x-amz-json-1.1"),
         authenticated: true,
+        incomplete_signature: None,
         body,
     }
 }

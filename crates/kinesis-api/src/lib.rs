@@ -42,6 +42,10 @@ pub struct Request<'a> {
     /// Whether the request carried an `Authorization` header or presigned query credentials.
     /// Any signature is accepted; only its absence is an error, as on AWS.
     pub authenticated: bool,
+    /// What is structurally wrong with the signature (AWS's IncompleteSignatureException
+    /// text), found by the HTTP layer; answered after the operation name is checked, where
+    /// AWS checks authentication.
+    pub incomplete_signature: Option<&'a str>,
     /// The request body.
     pub body: &'a [u8],
 }
@@ -272,6 +276,9 @@ impl KinesisApi {
                 "MissingAuthenticationTokenException",
                 Some("Missing Authentication Token"),
             ));
+        }
+        if let Some(message) = req.incomplete_signature {
+            return Err(error(400, "IncompleteSignatureException", Some(message)));
         }
         Ok((action, enc, value))
     }

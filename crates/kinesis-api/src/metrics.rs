@@ -451,6 +451,7 @@ mod tests {
             target: Some("Kinesis_20131202.PutRecord"),
             content_type: Some("application/x-amz-json-1.1"),
             authenticated: true,
+            incomplete_signature: None,
             body: body.as_bytes(),
         })
         .status

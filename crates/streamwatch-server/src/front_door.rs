@@ -60,6 +60,11 @@ pub struct FrontDoorConfig {
     /// With `--auth verify`: the keys whose SigV4 signatures are checked. `None` (the
     /// default, for local development) accepts any signature; only its absence is refused.
     pub auth: Option<Arc<crate::sigv4::Credentials>>,
+    /// The page origins (`scheme://host[:port]`) whose scripts may call the AWS services,
+    /// as given with `--cors-origin` (`none` for no other origin). `None`, the default:
+    /// localhost and 127.0.0.1 pages on any port, or every origin with `--auth verify`
+    /// (see `cors`).
+    pub cors_origins: Option<Vec<String>>,
 }
 
 /// The services on the one port, as the front door tells them apart.
@@ -117,6 +122,7 @@ pub(crate) struct FrontDoor {
     allowed_hosts: Vec<String>,
     bound: Option<IpAddr>,
     access_log: bool,
+    cors: crate::cors::Policy,
 }
 
 impl FrontDoor {
@@ -130,6 +136,7 @@ impl FrontDoor {
                 .collect(),
             bound: (!bound.is_unspecified()).then_some(bound),
             access_log: config.access_log,
+            cors: crate::cors::Policy::new(config.cors_origins.as_deref(), config.auth.is_some()),
         }
     }
 
@@ -172,17 +179,23 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Which service a request is for, from its path, target header and content type.
+/// Whether the request's `X-Amz-Target` names Kinesis (`Kinesis_20131202.*`).
+fn names_kinesis(headers: &HeaderMap) -> bool {
+    header_str(headers, "x-amz-target").is_some_and(|t| t.starts_with(kinesis_api::TARGET_PREFIX))
+}
+
+/// Which service a request is for, from its target header, path and content type.
 pub(crate) fn service_of(uri: &Uri, headers: &HeaderMap) -> Service {
+    // The hot path: a Kinesis call is told at once, before the SNS and CloudWatch checks
+    // read the Authorization header and the query string; its target wins over a Lambda
+    // path, as Kinesis's endpoint ignores the path.
+    if names_kinesis(headers) {
+        return Service::Kinesis;
+    }
     if is_lambda_path(uri.path()) {
         return Service::Lambda;
     }
     if let Some(target) = header_str(headers, "x-amz-target") {
-        // The hot path: a Kinesis call is told at once, before the SNS and CloudWatch checks
-        // read the Authorization header and the query string.
-        if target.starts_with(kinesis_api::TARGET_PREFIX) {
-            return Service::Kinesis;
-        }
         if target.starts_with(logs_api::TARGET_PREFIX) {
             return Service::Logs;
         }
@@ -513,6 +526,35 @@ fn request_host<'r>(uri: &'r Uri, headers: &'r HeaderMap) -> Option<&'r str> {
         .or_else(|| header_str(headers, "host"))
 }
 
+/// Whether a request's service answers browsers under CORS: the AWS services, not the
+/// paths of the console, `/metrics` or the health check (an `OPTIONS` of one is told to no
+/// page of theirs, but it is no AWS call either).
+fn takes_cors(service: Service, uri: &Uri) -> bool {
+    let path = uri.path();
+    if path == METRICS_PATH || HEALTH_PATHS.contains(&path) || path.starts_with("/console/") {
+        return false;
+    }
+    matches!(
+        service,
+        Service::Kinesis
+            | Service::CloudWatch
+            | Service::Lambda
+            | Service::Sqs
+            | Service::Logs
+            | Service::Sns
+    )
+}
+
+/// A fresh `x-amz-id-2` (AWS's extended request id): base64 of 72 random bytes, the length
+/// of the values AWS's JSON services send (kinesalite's recordings decode to 64 to 80 bytes).
+/// Not a secret, so a fast generator will do.
+fn extended_request_id() -> String {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 72];
+    fastrand::fill(&mut bytes);
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 /// What the access log says of a request, taken before the request moves on.
 struct AccessLine {
     method: axum::http::Method,
@@ -536,18 +578,47 @@ pub(crate) async fn front_door(
         Service::Metrics
     } else if is_health_check(req.method(), req.uri()) {
         Service::Health
-    } else if web_console::is_console_request(req.method(), req.uri()) {
-        Service::Console
     } else if req.uri().path() == crate::faults::ADMIN_PATH {
         Service::Faults
+    } else if names_kinesis(req.headers()) {
+        // A Kinesis target is Kinesis's whatever the path, method or content type: AWS
+        // answers it from Kinesis's front end (a GET with 403 AccessDeniedException, an
+        // unknown content type with 404 UnknownOperationException).
+        Service::Kinesis
+    } else if web_console::is_console_request(req.method(), req.uri()) {
+        Service::Console
     } else {
         service_of(req.uri(), req.headers())
     };
-    let refusal = match host {
-        Some(h) if door.host_allowed(h) && host_header.is_none_or(|hh| door.host_allowed(hh)) => {
-            check(service, req.uri(), req.headers())
+    let host_ok = host.is_some_and(|h| {
+        door.host_allowed(h) && host_header.is_none_or(|hh| door.host_allowed(hh))
+    });
+    // CORS, for the AWS services only (the console, /metrics, /health and the fault
+    // endpoint stay refused to other pages by `check`).
+    let cors = match req.headers().get(header::ORIGIN) {
+        Some(origin) if host_ok && takes_cors(service, req.uri()) => {
+            let verdict = origin.to_str().map_or(crate::cors::Verdict::Refused, |o| {
+                crate::cors::verdict(&door.cors, o, host)
+            });
+            Some((verdict, origin.clone()))
         }
-        _ => Some(foreign_host(host_header.or(host))),
+        _ => None,
+    };
+    let preflight = cors.is_some() && crate::cors::is_preflight(req.method(), req.headers());
+    let refusal = if !host_ok {
+        Some(foreign_host(host_header.or(host)))
+    } else {
+        match &cors {
+            // A signed call from a refused page is not run (a browser sends no
+            // Authorization without a preflight, but a presigned URL needs none); an
+            // unsigned one meets each service's own refusal, as before.
+            Some((crate::cors::Verdict::Refused, origin))
+                if !preflight && is_signed(req.uri(), req.headers()) =>
+            {
+                Some(crate::cors::refused(origin))
+            }
+            _ => check(service, req.uri(), req.headers()),
+        }
     };
     // The line's parts are copied only when someone reads the log (Kinesis puts are the hot
     // path).
@@ -560,9 +631,12 @@ pub(crate) async fn front_door(
             .and_then(|t| t.rsplit_once('.'))
             .map(|(_, op)| op.to_owned()),
     });
-    let mut resp = match refusal {
-        Some(reply) => crate::write_reply(reply),
-        None => {
+    let mut resp = match (refusal, &cors) {
+        (_, Some((verdict, origin))) if preflight => {
+            crate::cors::preflight(*verdict, origin, req.headers())
+        }
+        (Some(reply), _) => crate::write_reply(reply),
+        (None, _) => {
             req.extensions_mut().insert(RequestId(request_id.clone()));
             req.extensions_mut().insert(service);
             next.run(req).await
@@ -572,6 +646,19 @@ pub(crate) async fn front_door(
         && let Ok(v) = HeaderValue::from_str(&request_id)
     {
         resp.headers_mut().insert("x-amzn-requestid", v);
+    }
+    // AWS leaves it off a preflight's answer.
+    if !preflight
+        && !resp.headers().contains_key("x-amz-id-2")
+        && let Ok(v) = HeaderValue::from_str(&extended_request_id())
+    {
+        resp.headers_mut().insert("x-amz-id-2", v);
+    }
+    if let Some((verdict, origin)) = &cors
+        && !preflight
+        && *verdict != crate::cors::Verdict::Refused
+    {
+        crate::cors::decorate(&mut resp, *verdict, origin);
     }
     if let Some(line) = line {
         let status = resp.status().as_u16();
@@ -604,6 +691,7 @@ mod tests {
                 allowed_hosts: allowed.iter().map(|s| (*s).to_owned()).collect(),
                 access_log: false,
                 auth: None,
+                cors_origins: None,
             },
             bound.parse().unwrap(),
         )

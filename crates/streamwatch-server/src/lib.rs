@@ -62,6 +62,7 @@ use tokio::task::JoinHandle;
 
 mod accept_loop;
 mod alarm_actions;
+mod cors;
 mod event_body;
 mod faults;
 mod front_door;
@@ -365,17 +366,32 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
             std::time::SystemTime::now(),
         )
     {
-        let cloudwatch_protocol = cloudwatch_route(uri, headers).map(|(p, _)| match p {
-            Protocol::RpcV2Cbor => aws_wire::Encoding::RpcV2Cbor,
-            Protocol::Json => aws_wire::Encoding::Json,
-            Protocol::Query => aws_wire::Encoding::Query,
-        });
+        let cloudwatch_protocol = cloudwatch_encoding(uri, headers);
         tracing::debug!(?e, service = ?service, "signature refused");
         return write_reply(front_door::auth_refusal(
             service,
             cloudwatch_protocol,
             headers,
             &e,
+            request_id,
+        ));
+    }
+    // By default any signature is accepted, but a structurally broken one is answered as
+    // AWS answers it (Kinesis does so itself, after its operation check, as AWS orders it).
+    let incomplete_signature = if state.auth.is_none() && front_door::is_signed(uri, headers) {
+        sigv4::incomplete_signature(uri.query(), headers)
+    } else {
+        None
+    };
+    if let Some(message) = &incomplete_signature
+        && !matches!(service, Service::Kinesis | Service::Faults)
+    {
+        let cloudwatch_protocol = cloudwatch_encoding(uri, headers);
+        return write_reply(front_door::auth_refusal(
+            service,
+            cloudwatch_protocol,
+            headers,
+            &sigv4::AuthError::Malformed(message.clone()),
             request_id,
         ));
     }
@@ -471,6 +487,7 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
                 target: header_str(headers, "x-amz-target"),
                 content_type: header_str(headers, "content-type"),
                 authenticated: front_door::is_signed(uri, headers),
+                incomplete_signature: incomplete_signature.as_deref(),
                 body: &body,
             };
             let injected = kinesis_api::Injected {
@@ -494,6 +511,15 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
             }
         }
     }
+}
+
+/// CloudWatch's protocol as an encoding, when the request is CloudWatch's.
+fn cloudwatch_encoding(uri: &Uri, headers: &HeaderMap) -> Option<aws_wire::Encoding> {
+    cloudwatch_route(uri, headers).map(|(p, _)| match p {
+        Protocol::RpcV2Cbor => aws_wire::Encoding::RpcV2Cbor,
+        Protocol::Json => aws_wire::Encoding::Json,
+        Protocol::Query => aws_wire::Encoding::Query,
+    })
 }
 
 /// Writes an API crate's reply as an HTTP response.

@@ -103,64 +103,146 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 fn parse_header<'r>(auth: &'r str, headers: &HeaderMap) -> Result<Signed<'r>, AuthError> {
-    let rest = auth.strip_prefix("AWS4-HMAC-SHA256").ok_or_else(|| {
-        AuthError::Malformed(format!(
-            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization={auth}"
-        ))
-    })?;
+    let amz_date = header_str(headers, "x-amz-date");
+    let parts =
+        parse_authorization(auth, amz_date.is_some(), true).map_err(AuthError::Malformed)?;
+    let Some(amz_date) = amz_date else {
+        return Err(AuthError::Malformed(format!(
+            "{DATE_REQUIRED} Authorization={auth}"
+        )));
+    };
+    let (key, scope) = split_credential(parts.credential)?;
+    Ok(Signed {
+        key,
+        scope,
+        signed_headers: parts.signed_headers.split(';').collect(),
+        signature: parts.signature,
+        amz_date: amz_date.to_owned(),
+        presigned: false,
+    })
+}
+
+/// The sentence AWS adds when a signed request names no date.
+const DATE_REQUIRED: &str =
+    "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.";
+
+/// The parts of an `Authorization` header, checked for structure only.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct AuthorizationParts<'r> {
+    /// `Credential=`: key id and scope.
+    pub(crate) credential: &'r str,
+    /// `SignedHeaders=`: `;`-separated names.
+    pub(crate) signed_headers: &'r str,
+    /// `Signature=`: hex.
+    pub(crate) signature: &'r str,
+}
+
+/// Reads a SigV4 `Authorization` header as AWS's front ends do before they look at keys
+/// or signatures, with their IncompleteSignatureException texts (recorded from AWS in
+/// dynalite's and kinesalite's front ends): the three parameters (and a date header) first,
+/// each missing one named, then the algorithm, then a credential of five `/`-separated
+/// elements (a trailing `/` ignored). `has_date`: the request carries `X-Amz-Date` or
+/// `Date`; `require_date`: its absence alone is an error (`--auth verify`; by default a
+/// request without a date is let through, the signature being accepted unchecked).
+pub(crate) fn parse_authorization(
+    auth: &str,
+    has_date: bool,
+    require_date: bool,
+) -> Result<AuthorizationParts<'_>, String> {
+    let auth_trimmed = auth.trim();
+    let (algorithm, rest) = auth_trimmed
+        .split_once([' ', ','])
+        .unwrap_or((auth_trimmed, ""));
     let mut credential = None;
     let mut signed_headers = None;
     let mut signature = None;
-    for part in rest.split(',') {
-        let part = part.trim();
-        if let Some(v) = part.strip_prefix("Credential=") {
-            credential = Some(v);
-        } else if let Some(v) = part.strip_prefix("SignedHeaders=") {
-            signed_headers = Some(v);
-        } else if let Some(v) = part.strip_prefix("Signature=") {
-            signature = Some(v);
-        }
+    for part in rest.split([',', ' ']).filter(|p| !p.is_empty()) {
+        let (name, value) = part.split_once('=').unwrap_or((part, ""));
+        let slot = match name {
+            "Credential" => &mut credential,
+            "SignedHeaders" => &mut signed_headers,
+            "Signature" => &mut signature,
+            _ => continue,
+        };
+        *slot = Some(value).filter(|v| !v.is_empty());
     }
-    let mut missing = Vec::new();
+    let mut missing = String::new();
     for (name, value) in [
         ("Credential", credential),
         ("Signature", signature),
         ("SignedHeaders", signed_headers),
     ] {
         if value.is_none() {
-            missing.push(format!("Authorization header requires '{name}' parameter."));
+            missing.push_str(&format!(
+                "Authorization header requires '{name}' parameter. "
+            ));
         }
     }
-    let amz_date = header_str(headers, "x-amz-date");
-    if amz_date.is_none() {
-        missing.push(
-            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
-                .to_owned(),
-        );
+    if !has_date && (require_date || !missing.is_empty()) {
+        missing.push_str(DATE_REQUIRED);
+        missing.push(' ');
     }
-    let (Some(credential), Some(signed_headers), Some(signature), Some(amz_date)) =
-        (credential, signed_headers, signature, amz_date)
+    let (Some(credential), Some(signed_headers), Some(signature)) =
+        (credential, signed_headers, signature)
     else {
-        return Err(AuthError::Malformed(format!(
-            "{} Authorization={auth}",
-            missing.join(" ")
-        )));
+        return Err(format!("{missing}Authorization={auth}"));
     };
-    let (key, scope) = split_credential(credential)?;
-    Ok(Signed {
-        key,
-        scope,
-        signed_headers: signed_headers.split(';').collect(),
+    if !missing.is_empty() {
+        return Err(format!("{missing}Authorization={auth}"));
+    }
+    if algorithm != "AWS4-HMAC-SHA256" {
+        return Err(format!(
+            "Unsupported AWS 'algorithm': '{algorithm}' (only AWS4-HMAC-SHA256 for now). "
+        ));
+    }
+    if credential.trim_end_matches('/').split('/').count() != 5 {
+        return Err(format!(
+            "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'"
+        ));
+    }
+    Ok(AuthorizationParts {
+        credential,
+        signed_headers,
         signature,
-        amz_date: amz_date.to_owned(),
-        presigned: false,
     })
+}
+
+/// What is structurally wrong with a signed request's signature, with AWS's
+/// IncompleteSignatureException text, if anything: the `Authorization` header read by
+/// [`parse_authorization`], or presigned query parameters that are missing. By default
+/// (no `--auth verify`) this is the only signature check: any well-formed signature is
+/// accepted.
+pub(crate) fn incomplete_signature(query: Option<&str>, headers: &HeaderMap) -> Option<String> {
+    if let Some(auth) = headers.get("authorization") {
+        let auth = String::from_utf8_lossy(auth.as_bytes());
+        let has_date = headers.contains_key("x-amz-date") || headers.contains_key("date");
+        return parse_authorization(&auth, has_date, false).err();
+    }
+    let pairs = query_pairs(query?);
+    if !pairs.iter().any(|(k, _)| k == "X-Amz-Algorithm") {
+        return None;
+    }
+    let mut message = String::new();
+    for name in [
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Signature",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Date",
+    ] {
+        if !pairs.iter().any(|(k, v)| k == name && !v.is_empty()) {
+            message.push_str(&format!(
+                "AWS query-string parameters must include '{name}'. "
+            ));
+        }
+    }
+    (!message.is_empty()).then(|| message + "Re-examine the query-string parameters.")
 }
 
 fn split_credential(credential: &str) -> Result<(&str, &str), AuthError> {
     let (key, scope) = credential.split_once('/').ok_or_else(|| {
         AuthError::Malformed(format!(
-            "Credential should be scoped to a valid region. Credential={credential}"
+            "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'"
         ))
     })?;
     if scope.split('/').count() != 4 || !scope.ends_with("/aws4_request") {

@@ -96,6 +96,14 @@ pub struct ServeArgs {
     /// refused, so no web page can reach the engine through DNS rebinding.
     #[arg(long = "allowed-host", value_name = "NAME")]
     allowed_hosts: Vec<String>,
+    /// A web page origin (`scheme://host[:port]`, e.g. `http://localhost:3000`) whose
+    /// scripts may call the AWS APIs with the AWS SDK for JavaScript (CORS); repeat for
+    /// several. Without it pages on localhost, 127.0.0.1 and [::1] (any port) may, and with
+    /// `--auth verify` every origin (answered `*`, as AWS does); given, only the listed
+    /// origins may (`none`: no page but the engine's own console). Other pages' requests are
+    /// refused before they run.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    cors_origins: Vec<String>,
     /// Log one line per request at info level (target `streamwatch::access`); without it the
     /// lines are at debug level.
     #[arg(long)]
@@ -273,6 +281,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         allowed_hosts: args.allowed_hosts.clone(),
         access_log: args.access_log,
         auth,
+        cors_origins: (!args.cors_origins.is_empty()).then(|| args.cors_origins.clone()),
     };
     let metrics =
         std::sync::Arc::new(metric_store::Store::new().with_max_series(args.max_metric_series));

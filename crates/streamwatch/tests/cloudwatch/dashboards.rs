@@ -290,7 +290,7 @@ async fn json_call(
     tokio::task::spawn_blocking(move || {
         let mut s = TcpStream::connect(addr).unwrap();
         let auth = if signed {
-            "Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/monitoring/aws4_request\r\n"
+            "Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=00\r\n"
         } else {
             ""
         };

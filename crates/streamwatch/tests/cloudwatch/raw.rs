@@ -16,7 +16,7 @@ fn post(addr: std::net::SocketAddr, headers: &[(&str, &str)], body: &[u8]) -> (S
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
-    req.push_str("Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/monitoring/aws4_request\r\n\r\n");
+    req.push_str("Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=00\r\n\r\n");
     s.write_all(req.as_bytes()).unwrap();
     s.write_all(body).unwrap();
     let mut out = String::new();

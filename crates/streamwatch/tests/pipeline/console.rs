@@ -8,7 +8,7 @@
 
 #[path = "../../src/chromium.rs"]
 #[allow(dead_code, reason = "the bench uses the rest")]
-mod chromium;
+pub(crate) mod chromium;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,7 +23,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn screenshots() -> PathBuf {
+pub(crate) fn screenshots() -> PathBuf {
     std::env::var_os("STREAMWATCH_SCREENSHOTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| testkit::workspace().join("target/console-screenshots"))

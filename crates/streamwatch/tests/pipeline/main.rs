@@ -6,6 +6,7 @@
 mod alarms;
 mod chaos;
 mod console;
+mod cors_browser;
 mod lambda;
 mod sns;
 mod sqs;

@@ -7,6 +7,8 @@
 
 mod cbor;
 mod client;
+mod conformance_cors;
+mod conformance_errors;
 mod conformance_merge;
 mod conformance_messages;
 mod conformance_resharding;
