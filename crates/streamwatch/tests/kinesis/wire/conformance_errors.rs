@@ -5,8 +5,6 @@
 //! well-formed signature is still accepted; a request whose target names Kinesis is
 //! answered by Kinesis whatever its content type, path or method.
 
-use std::process::Command;
-
 use super::*;
 
 /// Asserts `x-amz-id-2` is there and is what AWS sends: base64 of 72 bytes.
@@ -476,20 +474,7 @@ except botocore.exceptions.ClientError as e:
     print(e.response["Error"]["Message"].split(" Authorization=")[0])
     print(e.response["ResponseMetadata"]["HTTPStatusCode"])
 "#;
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(testkit::python())
-            .args(["-c", script, &endpoint])
-            .output()
-            .expect("python runs")
-    })
-    .await
-    .expect("joins");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = python_lines(script, &endpoint).await;
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines,

@@ -4,8 +4,6 @@
 //! InvalidArgumentException, and a shard that does not exist with ResourceNotFoundException
 //! naming its padded id.
 
-use std::process::Command;
-
 use serde_json::json;
 
 use super::*;
@@ -86,20 +84,7 @@ c.merge_shards(StreamName="boto-merge", ShardToMerge="shardId-000000000000",
                AdjacentShardToMerge="shardId-000000000001")
 print("merged")
 "#;
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(testkit::python())
-            .args(["-c", script, &endpoint])
-            .output()
-            .expect("python runs")
-    })
-    .await
-    .expect("joins");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = python_lines(script, &endpoint).await;
     assert_eq!(
         stdout.lines().collect::<Vec<_>>(),
         [

@@ -1,8 +1,6 @@
 //! Issue 19 item 1: tag keys and values checked as Kinesis checks them, in JSON 1.1, in CBOR
 //! and through boto3: AddTagsToStream, RemoveTagsFromStream and CreateStream's Tags.
 
-use std::process::Command;
-
 use ciborium::Value as C;
 use serde_json::json;
 
@@ -184,20 +182,7 @@ for tags in ({"abc;def": "v"}, {"k": "a\nb"}, {"a%b": "v"}):
     except botocore.exceptions.ClientError as e:
         print(e.response["Error"]["Code"] + "|" + e.response["Error"]["Message"])
 "#;
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(testkit::python())
-            .args(["-c", script, &endpoint])
-            .output()
-            .expect("python runs")
-    })
-    .await
-    .expect("joins");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = python_lines(script, &endpoint).await;
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines,

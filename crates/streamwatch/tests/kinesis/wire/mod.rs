@@ -68,6 +68,26 @@ pub async fn call(addr: SocketAddr, action: &str, body: &J) -> Resp {
     call_as(addr, JSON, action, body.to_string().as_bytes()).await
 }
 
+/// Runs a Python script (boto3 is in the workspace's interpreter) with `endpoint` as its
+/// argument, and returns what it printed; a failing script fails the test with its stderr.
+pub async fn python_lines(script: &'static str, endpoint: &str) -> String {
+    let endpoint = endpoint.to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(testkit::python())
+            .args(["-c", script, &endpoint])
+            .output()
+            .expect("python runs")
+    })
+    .await
+    .expect("joins");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Asserts a request id is present and looks like the UUID the server makes.
 pub fn assert_request_id(resp: &Resp) {
     let id = resp
