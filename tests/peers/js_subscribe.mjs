@@ -1,6 +1,7 @@
 // SubscribeToShard through the AWS SDK for JavaScript v3, which speaks HTTP/2 to Kinesis
 // (h2c with prior knowledge on an http:// endpoint): every record in order, across the
-// five-minute end of a subscription and its renewal from the continuation sequence number.
+// five-minute end of a subscription and its renewal from the continuation sequence number,
+// then across a split: the parent's last event lists its children, which are read next.
 //
 // Usage: node js_subscribe.mjs <endpoint>; needs `npm ci --prefix tests/peers`. The server's
 // engine runs on a manual clock: the script prints "expire" when the test should move it five
@@ -12,6 +13,7 @@ import {
   KinesisClient,
   PutRecordCommand,
   RegisterStreamConsumerCommand,
+  SplitShardCommand,
   SubscribeToShardCommand,
 } from "@aws-sdk/client-kinesis";
 import assert from "node:assert/strict";
@@ -52,9 +54,9 @@ async function put(from, to) {
   return sent;
 }
 
-async function subscribe(position) {
+async function subscribe(position, shard = SHARD) {
   const out = await client.send(
-    new SubscribeToShardCommand({ ConsumerARN: consumer, ShardId: SHARD, StartingPosition: position }),
+    new SubscribeToShardCommand({ ConsumerARN: consumer, ShardId: shard, StartingPosition: position }),
   );
   return out.EventStream[Symbol.asyncIterator]();
 }
@@ -102,7 +104,37 @@ events = await subscribe({ Type: "AFTER_SEQUENCE_NUMBER", SequenceNumber: contin
 const [last] = await read(events, 3);
 got = got.concat(last);
 assert.deepEqual(got, sent);
-await events.return?.();
+
+// A split closes the parent: its last event lists the two children, and the stream ends.
+await client.send(
+  new SplitShardCommand({
+    StreamName: STREAM,
+    ShardToSplit: SHARD,
+    NewStartingHashKey: (1n << 127n).toString(),
+  }),
+);
+let children;
+for (;;) {
+  const { value, done } = await events.next();
+  if (done) break;
+  const e = value.SubscribeToShardEvent;
+  if (e?.ChildShards?.length) children = e.ChildShards.map((c) => c.ShardId).sort();
+}
+assert.deepEqual(children, ["shardId-000000000001", "shardId-000000000002"]);
+const after = await put(13, 33);
+const fromChildren = [];
+for (const child of children) {
+  const childEvents = await subscribe({ Type: "TRIM_HORIZON" }, child);
+  for (;;) {
+    const { value } = await childEvents.next();
+    const e = value.SubscribeToShardEvent;
+    if (!e) continue;
+    for (const r of e.Records) fromChildren.push(Buffer.from(r.Data).toString());
+    break;
+  }
+  await childEvents.return?.();
+}
+assert.deepEqual(fromChildren.sort(), after);
 client.destroy();
 console.log("js subscribe ok");
 // The SDK keeps its HTTP/2 session (with the renewed subscription) open after destroy().
