@@ -1033,6 +1033,12 @@ pub async fn serve_with_tls(
     };
     let result = match tls {
         None => {
+            use axum::serve::ListenerExt;
+            // Small answers (and SubscribeToShard's events) go out at once rather than
+            // wait for the peer's delayed ACK (Nagle), as the TLS path does.
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await

@@ -30,6 +30,7 @@ mod retention;
 mod split_shard;
 mod stream_encryption;
 pub(crate) mod subscribe_to_shard;
+mod tag_resource;
 mod update_shard_count;
 
 macro_rules! actions {
@@ -109,6 +110,7 @@ actions! {
     ListShards => list_shards::INPUT, list_shards::run;
     ListStreamConsumers => list_stream_consumers::INPUT, list_stream_consumers::run;
     ListStreams => list_streams::INPUT, list_streams::run;
+    ListTagsForResource => tag_resource::LIST_INPUT, tag_resource::list;
     ListTagsForStream => list_tags_for_stream::INPUT, list_tags_for_stream::run;
     MergeShards => merge_shards::INPUT, merge_shards::run;
     PutRecord => put_record::INPUT, put_record::run;
@@ -119,6 +121,8 @@ actions! {
     StartStreamEncryption => stream_encryption::INPUT, stream_encryption::start;
     StopStreamEncryption => stream_encryption::INPUT, stream_encryption::stop;
     SubscribeToShard => subscribe_to_shard::INPUT, subscribe_to_shard::run;
+    TagResource => tag_resource::TAG_INPUT, tag_resource::tag;
+    UntagResource => tag_resource::UNTAG_INPUT, tag_resource::untag;
     UpdateShardCount => update_shard_count::INPUT, update_shard_count::run;
 }
 

@@ -196,3 +196,62 @@ for tags in ({"abc;def": "v"}, {"k": "a\nb"}, {"a%b": "v"}):
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn arn_based_tagging_checks_the_same_way() {
+    let server = start().await;
+    let addr = server.addr();
+    let created = call(
+        addr,
+        "CreateStream",
+        &json!({"StreamName": "by-arn", "ShardCount": 1}),
+    )
+    .await;
+    assert_eq!(created.status, 200);
+    let arn = "arn:aws:kinesis:us-east-1:000000000000:stream/by-arn";
+    let bad = call(
+        addr,
+        "TagResource",
+        &json!({"ResourceARN": arn, "Tags": {"abc;def": "v"}}),
+    )
+    .await;
+    assert_invalid(&bad, INVALID, "TagResource");
+    let percent = call(
+        addr,
+        "TagResource",
+        &json!({"ResourceARN": arn, "Tags": {"a%b": "v"}}),
+    )
+    .await;
+    assert_invalid(&percent, &illegal("add tags to", "by-arn"), "TagResource %");
+    let good = call(
+        addr,
+        "TagResource",
+        &json!({"ResourceARN": arn, "Tags": {"team": "data", "env": "dev"}}),
+    )
+    .await;
+    assert_eq!(good.status, 200, "{}", String::from_utf8_lossy(&good.body));
+    let listed = call(addr, "ListTagsForResource", &json!({"ResourceARN": arn})).await;
+    assert_eq!(
+        listed.json(),
+        json!({"Tags": [{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "data"}]})
+    );
+    let untagged = call(
+        addr,
+        "UntagResource",
+        &json!({"ResourceARN": arn, "TagKeys": ["env"]}),
+    )
+    .await;
+    assert_eq!(untagged.status, 200);
+    assert_eq!(
+        tags_of(addr, "by-arn").await,
+        json!([{"Key": "team", "Value": "data"}])
+    );
+    let missing = call(
+        addr,
+        "ListTagsForResource",
+        &json!({"ResourceARN": "arn:aws:kinesis:us-east-1:000000000000:stream/nope"}),
+    )
+    .await;
+    assert_eq!(missing.status, 400);
+    assert_eq!(missing.json()["__type"], "ResourceNotFoundException");
+}
