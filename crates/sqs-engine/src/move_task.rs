@@ -57,6 +57,15 @@ pub struct MoveTask {
 
 /// The highest MaxNumberOfMessagesPerSecond SQS accepts.
 const MAX_RATE: i32 = 500;
+/// Move tasks kept for ListMessageMoveTasks (which shows at most 10 per queue); older ones
+/// are forgotten so the list does not grow with use.
+const MAX_TASKS_KEPT: usize = 1000;
+
+fn no_such(parameter: &str) -> SqsError {
+    SqsError::ResourceNotFound(format!(
+        "The resource that you specified for the {parameter} parameter doesn't exist."
+    ))
+}
 
 impl SqsEngine {
     /// Starts (and here completes) moving the messages of dead-letter queue `source_arn` to
@@ -72,11 +81,9 @@ impl SqsEngine {
                 "Value {rate} for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be between 1 and {MAX_RATE}."
             )));
         }
-        let source = self.queue_by_arn(source_arn).map_err(|_| {
-            SqsError::ResourceNotFound(
-                "The resource that you specified for the SourceArn parameter doesn't exist.".into(),
-            )
-        })?;
+        let source = self
+            .queue_by_arn(source_arn)
+            .map_err(|_| no_such("SourceArn"))?;
         let is_dead_letter_queue = self.inner.queues.read().values().any(|q| {
             q.settings
                 .read()
@@ -90,12 +97,10 @@ impl SqsEngine {
             ));
         }
         let destination = match destination_arn {
-            Some(arn) => Some(self.queue_by_arn(arn).map_err(|_| {
-                SqsError::ResourceNotFound(
-                    "The resource that you specified for the DestinationArn parameter doesn't exist."
-                        .into(),
-                )
-            })?),
+            Some(arn) => Some(
+                self.queue_by_arn(arn)
+                    .map_err(|_| no_such("DestinationArn"))?,
+            ),
             None => None,
         };
         let now = self.now_ms();
@@ -150,7 +155,11 @@ impl SqsEngine {
             }
         }
         let handle = uuid::Uuid::new_v4().to_string();
-        self.inner.move_tasks.lock().push(MoveTask {
+        let mut tasks = self.inner.move_tasks.lock();
+        if tasks.len() >= MAX_TASKS_KEPT {
+            tasks.remove(0);
+        }
+        tasks.push(MoveTask {
             handle: handle.clone(),
             status: if failed {
                 MoveTaskStatus::Failed
@@ -181,11 +190,8 @@ impl SqsEngine {
                 "Value {max} for parameter MaxResults is invalid. Reason: You must enter a number that's between 1 and 10."
             )));
         }
-        self.queue_by_arn(source_arn).map_err(|_| {
-            SqsError::ResourceNotFound(
-                "The resource that you specified for the SourceArn parameter doesn't exist.".into(),
-            )
-        })?;
+        self.queue_by_arn(source_arn)
+            .map_err(|_| no_such("SourceArn"))?;
         Ok(self
             .inner
             .move_tasks

@@ -163,31 +163,33 @@ impl SqsEngine {
         let mut messages = q.messages.lock();
         messages.expire(now, retention);
         let mut ready: Vec<u64> = Vec::new();
-        let visible: Vec<u64> = messages
-            .by_seq
-            .iter()
-            .filter(|(_, m)| m.visible_at_ms <= now)
-            .map(|(seq, _)| *seq)
-            .collect();
-        for seq in visible {
-            if ready.len() >= max {
+        // Visible messages in order, as many as are still wanted at a time: a message moved
+        // to the dead-letter queue does not count, so the scan goes on past it.
+        let mut from = 0;
+        while ready.len() < max {
+            let batch: Vec<(u64, u32)> = messages
+                .by_seq
+                .range(from..)
+                .filter(|(_, m)| m.visible_at_ms <= now)
+                .take(max - ready.len())
+                .map(|(seq, m)| (*seq, m.receive_count))
+                .collect();
+            let Some(&(last, _)) = batch.last() else {
                 break;
-            }
-            let exhausted = redrive.as_ref().is_some_and(|(limit, _)| {
-                messages
-                    .by_seq
-                    .get(&seq)
-                    .is_some_and(|m| m.receive_count >= *limit)
-            });
-            if exhausted {
-                if let Some(mut m) = messages.remove(seq) {
+            };
+            from = last + 1;
+            for (seq, receive_count) in batch {
+                let exhausted = redrive
+                    .as_ref()
+                    .is_some_and(|(limit, _)| receive_count >= *limit);
+                if !exhausted {
+                    ready.push(seq);
+                } else if let Some(mut m) = messages.remove(seq) {
                     m.receipt = None;
                     m.visible_at_ms = now;
                     m.dead_letter_source = Some(q.arn.clone());
                     moved.push(m);
                 }
-            } else {
-                ready.push(seq);
             }
         }
         let mut out = Vec::with_capacity(ready.len());

@@ -22,12 +22,16 @@ pub(crate) fn run(
     _obs: &mut Observed,
 ) -> ApiResult {
     let name = stream_name(engine, &input)?;
-    let tags: Vec<(String, String)> = input
+    engine.add_tags(name, &tags_of(&input))?;
+    Ok(())
+}
+
+/// The request's `Tags` map as key-value pairs (AddTagsToStream, TagResource).
+pub(crate) fn tags_of(input: &Input<'_>) -> Vec<(String, String)> {
+    input
         .map_str("Tags")
         .unwrap_or_default()
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    engine.add_tags(name, &tags)?;
-    Ok(())
+        .collect()
 }

@@ -35,8 +35,17 @@ pub(crate) fn run(
     let has_more = rest.next().is_some();
     w.begin_map(Some(2));
     w.key("Tags");
-    w.begin_array(Some(page.len()));
-    for (k, v) in page {
+    write_tags(w, &page);
+    w.key("HasMoreTags");
+    w.bool(has_more);
+    w.end_map();
+    Ok(())
+}
+
+/// Tags as a `[{"Key", "Value"}]` list (ListTagsForStream, ListTagsForResource).
+pub(crate) fn write_tags(w: &mut Writer, tags: &[(&String, &String)]) {
+    w.begin_array(Some(tags.len()));
+    for (k, v) in tags {
         w.begin_map(Some(2));
         w.key("Key");
         w.str(k);
@@ -45,8 +54,4 @@ pub(crate) fn run(
         w.end_map();
     }
     w.end_array();
-    w.key("HasMoreTags");
-    w.bool(has_more);
-    w.end_map();
-    Ok(())
 }

@@ -29,12 +29,16 @@ pub(crate) fn run(
     _obs: &mut Observed,
 ) -> ApiResult {
     let name = stream_name(engine, &input)?;
-    let keys: Vec<String> = input
+    engine.remove_tags(name, &tag_keys_of(&input))?;
+    Ok(())
+}
+
+/// The request's `TagKeys` (RemoveTagsFromStream, UntagResource).
+pub(crate) fn tag_keys_of(input: &Input<'_>) -> Vec<String> {
+    input
         .str_list("TagKeys")
         .unwrap_or_default()
         .into_iter()
         .map(str::to_owned)
-        .collect();
-    engine.remove_tags(name, &keys)?;
-    Ok(())
+        .collect()
 }

@@ -66,13 +66,7 @@ pub(crate) fn tag(
     _obs: &mut Observed,
 ) -> ApiResult {
     let name = stream_of(engine, &input)?;
-    let tags: Vec<(String, String)> = input
-        .map_str("Tags")
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    engine.add_tags(name, &tags)?;
+    engine.add_tags(name, &super::add_tags_to_stream::tags_of(&input))?;
     Ok(())
 }
 
@@ -83,13 +77,7 @@ pub(crate) fn untag(
     _obs: &mut Observed,
 ) -> ApiResult {
     let name = stream_of(engine, &input)?;
-    let keys: Vec<String> = input
-        .str_list("TagKeys")
-        .unwrap_or_default()
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    engine.remove_tags(name, &keys)?;
+    engine.remove_tags(name, &super::remove_tags_from_stream::tag_keys_of(&input))?;
     Ok(())
 }
 
@@ -101,18 +89,10 @@ pub(crate) fn list(
 ) -> ApiResult {
     let name = stream_of(engine, &input)?;
     let tags = engine.tags(name)?;
+    let tags: Vec<_> = tags.iter().collect();
     w.begin_map(Some(1));
     w.key("Tags");
-    w.begin_array(Some(tags.len()));
-    for (k, v) in &tags {
-        w.begin_map(Some(2));
-        w.key("Key");
-        w.str(k);
-        w.key("Value");
-        w.str(v);
-        w.end_map();
-    }
-    w.end_array();
+    super::list_tags_for_stream::write_tags(w, &tags);
     w.end_map();
     Ok(())
 }

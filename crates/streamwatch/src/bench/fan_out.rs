@@ -24,6 +24,8 @@ use metric_store::Statistic;
 use metric_store::catalog::kinesis as k;
 use parking_lot::Mutex;
 
+use super::lambda::percentile;
+
 /// Options of `streamwatch bench fan-out`.
 #[derive(Args, Debug)]
 pub struct FanOutBenchArgs {
@@ -332,12 +334,4 @@ async fn put_at_rate(
         }
     }
     Ok(())
-}
-
-fn percentile(sorted: &[i64], p: f64) -> i64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    let i = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }

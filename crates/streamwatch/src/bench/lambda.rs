@@ -39,7 +39,8 @@ pub struct LambdaBenchArgs {
     invocations: usize,
 }
 
-fn percentile(sorted: &[i64], p: f64) -> i64 {
+/// The `p`th percentile of sorted values (nearest rank), 0 when there are none.
+pub(crate) fn percentile(sorted: &[i64], p: f64) -> i64 {
     if sorted.is_empty() {
         return 0;
     }
