@@ -16,8 +16,9 @@ cd "$(dirname "$0")/.."
 .venv/bin/pip install --quiet --disable-pip-version-check -r tests/peers/requirements.txt
 
 [[ -d bench/node_modules/kinesalite ]] || npm ci --prefix bench --silent --no-audit --no-fund
-# The AWS SDK for JavaScript v3, for the HTTP/2 SubscribeToShard test (crates/streamwatch/tests/peers.rs).
-[[ -d tests/peers/node_modules/@aws-sdk/client-kinesis ]] ||
+# The AWS SDK for JavaScript v3, for the HTTP/2 SubscribeToShard test (crates/streamwatch/tests/peers.rs),
+# and esbuild, which bundles it for the CORS browser test (crates/streamwatch/tests/pipeline/cors_browser.rs).
+[[ -d tests/peers/node_modules/@aws-sdk/client-kinesis && -x tests/peers/node_modules/.bin/esbuild ]] ||
   npm ci --prefix tests/peers --silent --no-audit --no-fund
 
 missing_debs=()

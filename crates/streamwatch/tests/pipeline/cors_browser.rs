@@ -3,10 +3,10 @@
 //! on the engine cross-origin and succeeds, reading the exposed `x-amzn-RequestId`; the same
 //! page served from 127.0.0.2 (not a localhost origin) is refused by the browser (its
 //! preflight gets no `Access-Control-Allow-Origin`, so the fetch rejects) and its call never
-//! runs. The page signs with a SigV4-shaped `Authorization` header through `fetch` rather
-//! than the AWS SDK for JavaScript: the SDK's browser build needs a bundler the test
-//! machine does not have, and the engine accepts any well-formed signature by default; the
-//! headers the browser preflights are the ones the SDK sends. Screenshots of both pages go
+//! runs. The first test's page signs with a SigV4-shaped `Authorization` header through
+//! `fetch`, so each status and body is seen as sent; the second's page runs the AWS SDK for
+//! JavaScript v3 itself (`@aws-sdk/client-kinesis`, bundled for the browser by esbuild from
+//! `tests/peers`), with every header the SDK sends preflighted. Screenshots of the pages go
 //! to `target/console-screenshots/` (or `$STREAMWATCH_SCREENSHOTS`).
 
 use std::time::Duration;
@@ -55,17 +55,39 @@ async function call(service, target, contentType, body) {{
 
 /// Serves `html` at `/` on `ip`, port 0; the address and the task.
 async fn serve_page(ip: &str, html: String) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    serve_page_with_script(ip, html, String::new()).await
+}
+
+/// Serves `html` at `/` and `script` at `/sdk.js` on `ip`, port 0; the address and the task.
+async fn serve_page_with_script(
+    ip: &str,
+    html: String,
+    script: String,
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind(format!("{ip}:0"))
         .await
         .unwrap_or_else(|e| panic!("bind {ip}: {e}"));
     let addr = listener.local_addr().unwrap();
-    let app = axum::Router::new().route(
-        "/",
-        axum::routing::get(move || {
-            let html = html.clone();
-            async move { axum::response::Html(html) }
-        }),
-    );
+    let app = axum::Router::new()
+        .route(
+            "/",
+            axum::routing::get(move || {
+                let html = html.clone();
+                async move { axum::response::Html(html) }
+            }),
+        )
+        .route(
+            "/sdk.js",
+            axum::routing::get(move || {
+                let script = script.clone();
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "text/javascript")],
+                        script,
+                    )
+                }
+            }),
+        );
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -146,6 +168,175 @@ async fn a_page_on_an_allowed_origin_calls_the_engine_and_another_is_refused() {
         .expect("list streams")
         .stream_names;
     assert_eq!(streams, ["from-the-browser"]);
+    b.close().await;
+    allowed_task.abort();
+    refused_task.abort();
+}
+
+/// `@aws-sdk/client-kinesis` bundled for a browser page as the global `AwsSdk`, by the esbuild
+/// that `npm ci --prefix tests/peers` installs (scripts/test.sh does).
+fn bundled_kinesis_sdk() -> String {
+    let peers = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/peers");
+    let esbuild = peers.join("node_modules/.bin/esbuild");
+    assert!(
+        esbuild.exists(),
+        "{} is missing: run `npm ci --prefix tests/peers` (scripts/test.sh does)",
+        esbuild.display()
+    );
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let bundle = out.path().join("sdk.js");
+    let status = std::process::Command::new(&esbuild)
+        .current_dir(&peers)
+        .args([
+            "browser_kinesis.mjs",
+            "--bundle",
+            "--format=iife",
+            "--global-name=AwsSdk",
+            "--platform=browser",
+            "--log-level=warning",
+        ])
+        .arg(format!("--outfile={}", bundle.display()))
+        .status()
+        .expect("esbuild runs");
+    assert!(status.success(), "esbuild failed: {status}");
+    std::fs::read_to_string(&bundle).expect("the bundle")
+}
+
+/// A page that loads the bundled SDK and offers `sdk(operation, input)`: the command's output
+/// (or the error's name and text), also written into the page for the screenshot.
+fn sdk_page(engine: &str) -> String {
+    format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>SDK page</title>
+<style>body{{font:14px sans-serif;margin:20px}} li.ok{{color:#080}} li.refused{{color:#b00}}</style>
+<script src="/sdk.js"></script></head>
+<body><h1>The AWS SDK for JavaScript v3 at <span id="origin"></span> calling {engine}</h1><ul id="log"></ul>
+<script>
+document.getElementById('origin').textContent = location.origin;
+const client = new AwsSdk.KinesisClient({{region: 'us-east-1', endpoint: '{engine}', maxAttempts: 1,
+  credentials: {{accessKeyId: 'AKIDBROWSER', secretAccessKey: 'browser-secret'}}}});
+async function sdk(operation, input) {{
+  const li = document.createElement('li');
+  try {{
+    const out = await client.send(new AwsSdk[operation + 'Command'](input));
+    li.className = 'ok'; li.textContent = operation + ' -> ' + JSON.stringify(out);
+    document.getElementById('log').appendChild(li);
+    return {{ok: true, out: JSON.parse(JSON.stringify(out))}};
+  }} catch (e) {{
+    li.className = 'refused'; li.textContent = operation + ' -> ' + e.name + ': ' + e.message;
+    document.getElementById('log').appendChild(li);
+    return {{ok: false, name: e.name, error: String(e)}};
+  }}
+}}
+</script></body></html>"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_javascript_sdk_in_an_allowed_page_calls_kinesis_and_another_origin_is_refused() {
+    let p = Stack::start().await;
+    let engine = p.endpoint();
+    let script = bundled_kinesis_sdk();
+    let html = sdk_page(&engine);
+    let (allowed, allowed_task) =
+        serve_page_with_script("127.0.0.1", html.clone(), script.clone()).await;
+    let (refused, refused_task) = serve_page_with_script("127.0.0.2", html, script).await;
+    let shots = screenshots();
+    let b = Browser::launch(1100, 500).await.expect("chromium starts");
+
+    b.goto(&format!("http://{allowed}/")).await.unwrap();
+    b.wait_for(
+        "typeof sdk === 'function' && typeof AwsSdk === 'object'",
+        WAIT,
+    )
+    .await
+    .unwrap();
+    let created = b
+        .eval("sdk('CreateStream', {StreamName: 'sdk-in-the-browser', ShardCount: 1})")
+        .await
+        .unwrap();
+    assert_eq!(created["ok"], true, "{created}");
+    // The SDK read the request id from the exposed header.
+    assert_eq!(
+        created["out"]["$metadata"]["requestId"]
+            .as_str()
+            .map(str::len),
+        Some(36),
+        "{created}"
+    );
+    assert_eq!(created["out"]["$metadata"]["httpStatusCode"], 200);
+    let put = b
+        .eval("sdk('PutRecord', {StreamName: 'sdk-in-the-browser', PartitionKey: 'k', Data: new TextEncoder().encode('from a page')})")
+        .await
+        .unwrap();
+    assert_eq!(put["ok"], true, "{put}");
+    assert_eq!(put["out"]["ShardId"], "shardId-000000000000", "{put}");
+    let listed = b.eval("sdk('ListStreams', {})").await.unwrap();
+    assert_eq!(
+        listed["out"]["StreamNames"],
+        serde_json::json!(["sdk-in-the-browser"]),
+        "{listed}"
+    );
+    // An AWS error reaches the SDK as its modelled exception, through CORS.
+    let missing = b
+        .eval("sdk('PutRecord', {StreamName: 'no-such-stream', PartitionKey: 'k', Data: new Uint8Array([1])})")
+        .await
+        .unwrap();
+    assert_eq!(missing["name"], "ResourceNotFoundException", "{missing}");
+    b.screenshot(&shots.join("cors-sdk-allowed-origin.png"))
+        .await
+        .unwrap();
+
+    b.goto(&format!("http://{refused}/")).await.unwrap();
+    b.wait_for(
+        "typeof sdk === 'function' && typeof AwsSdk === 'object'",
+        WAIT,
+    )
+    .await
+    .unwrap();
+    let attempt = b
+        .eval("sdk('CreateStream', {StreamName: 'sdk-from-another-origin', ShardCount: 1})")
+        .await
+        .unwrap();
+    assert_eq!(attempt["ok"], false, "{attempt}");
+    assert!(
+        attempt["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Failed to fetch"),
+        "{attempt}"
+    );
+    b.screenshot(&shots.join("cors-sdk-refused-origin.png"))
+        .await
+        .unwrap();
+    let streams = p
+        .kinesis
+        .list_streams()
+        .send()
+        .await
+        .expect("list streams")
+        .stream_names;
+    assert_eq!(streams, ["sdk-in-the-browser"]);
+    let iterator = p
+        .kinesis
+        .get_shard_iterator()
+        .stream_name("sdk-in-the-browser")
+        .shard_id("shardId-000000000000")
+        .shard_iterator_type(aws_sdk_kinesis::types::ShardIteratorType::TrimHorizon)
+        .send()
+        .await
+        .expect("iterator")
+        .shard_iterator
+        .expect("an iterator");
+    let records = p
+        .kinesis
+        .get_records()
+        .shard_iterator(iterator)
+        .send()
+        .await
+        .expect("records")
+        .records;
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].data.as_ref(), b"from a page");
     b.close().await;
     allowed_task.abort();
     refused_task.abort();
