@@ -36,6 +36,7 @@ mod model;
 mod ops_records;
 mod ops_streams;
 mod reshard;
+mod resources;
 pub mod sequence;
 mod shard;
 pub mod subscription;
@@ -53,6 +54,7 @@ pub use error::{EngineError, Result};
 pub use hash::HashRange;
 pub use journal::{FsyncPolicy, RecoveryReport};
 pub use model::*;
+pub use resources::Resource;
 pub use shard::{Record, parse_shard_id, shard_id};
 
 use crate::journal::Journal;
@@ -72,6 +74,9 @@ pub const MAX_GET_BYTES: usize = 10 * 1024 * 1024;
 pub const MAX_CONSUMERS_PER_STREAM: usize = 20;
 /// Tags a stream may carry.
 pub const MAX_TAGS_PER_STREAM: usize = 50;
+
+/// Capacity-mode switches (UpdateStreamMode) a stream may make per rolling 24 hours.
+pub const MODE_SWITCHES_PER_DAY: usize = 2;
 
 /// How the engine is set up.
 #[derive(Debug, Clone)]
@@ -170,6 +175,10 @@ pub(crate) struct StreamState {
     /// Indexes of the open shards, ordered by starting hash key.
     pub(crate) open: Vec<usize>,
     pub(crate) consumers: Vec<ConsumerInfo>,
+    /// The stream's resource policy (PutResourcePolicy), as the JSON text given.
+    pub(crate) policy: Option<String>,
+    /// Times of recent UpdateStreamMode calls (for the twice-a-day quota).
+    pub(crate) mode_switches_ms: Vec<u64>,
     /// Times of recent UpdateShardCount calls (for the per-day quota).
     pub(crate) scaling_calls_ms: Vec<u64>,
     /// A SplitShard, MergeShards or UpdateShardCount waiting for the UPDATING phase to end:

@@ -50,6 +50,10 @@ pub(crate) struct StreamMeta {
     shards: Vec<ShardMeta>,
     #[serde(default)]
     pending_reshard: Option<crate::reshard::PendingReshard>,
+    #[serde(default)]
+    policy: Option<String>,
+    #[serde(default)]
+    mode_switches_ms: Vec<u64>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize, Default)]
@@ -115,6 +119,8 @@ pub(crate) fn snapshot(stream: &Stream, st: &StreamState) -> StreamMeta {
         consumers: st.consumers.clone(),
         scaling_calls_ms: st.scaling_calls_ms.clone(),
         pending_reshard: st.pending_reshard.clone(),
+        policy: st.policy.clone(),
+        mode_switches_ms: st.mode_switches_ms.clone(),
         shards: st
             .shards
             .iter()
@@ -183,6 +189,8 @@ fn restore_stream(
         consumers: m.consumers,
         scaling_calls_ms: m.scaling_calls_ms,
         pending_reshard: m.pending_reshard,
+        policy: m.policy,
+        mode_switches_ms: m.mode_switches_ms,
     };
     let arn = format!(
         "arn:aws:kinesis:{}:{}:stream/{}",

@@ -92,6 +92,12 @@ pub struct ConsumerInfo {
     pub created_ms: u64,
     /// The stream's ARN.
     pub stream_arn: String,
+    /// The consumer's tags (RegisterStreamConsumer's Tags, TagResource), ordered by key.
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
+    /// The consumer's resource policy (PutResourcePolicy), as the JSON text given.
+    #[serde(default)]
+    pub policy: Option<String>,
 }
 
 /// A stream as DescribeStream / DescribeStreamSummary show it.

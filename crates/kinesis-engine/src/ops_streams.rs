@@ -9,8 +9,9 @@ use crate::hash::HashRange;
 use crate::shard::Shard;
 use crate::{
     ConsumerInfo, DEFAULT_RETENTION_HOURS, Engine, EngineError, Limits, MAX_CONSUMERS_PER_STREAM,
-    MAX_RETENTION_HOURS, MAX_TAGS_PER_STREAM, MonitoringChange, ON_DEMAND_INITIAL_SHARDS, Result,
-    ShardInfo, Stream, StreamInfo, StreamMode, StreamState, StreamStatus, Transition,
+    MAX_RETENTION_HOURS, MAX_TAGS_PER_STREAM, MODE_SWITCHES_PER_DAY, MonitoringChange,
+    ON_DEMAND_INITIAL_SHARDS, Result, ShardInfo, Stream, StreamInfo, StreamMode, StreamState,
+    StreamStatus, Transition,
 };
 
 impl Engine {
@@ -81,7 +82,7 @@ impl Engine {
             tags.iter().map(|(k, _)| k.as_str()),
             tags.iter().map(|(_, v)| v.as_str()),
             crate::tags::TagChange::Add,
-            name,
+            &format!("stream {name}"),
             self.account(),
         )?;
         if tags.len() > MAX_TAGS_PER_STREAM {
@@ -160,6 +161,8 @@ impl Engine {
             consumers: Vec::new(),
             scaling_calls_ms: Vec::new(),
             pending_reshard: None,
+            policy: None,
+            mode_switches_ms: Vec::new(),
         };
         state.rebuild_open();
         let stream = Arc::new(Stream {
@@ -293,7 +296,7 @@ impl Engine {
             tags.iter().map(|(k, _)| k.as_str()),
             tags.iter().map(|(_, v)| v.as_str()),
             crate::tags::TagChange::Add,
-            name,
+            &format!("stream {name}"),
             self.account(),
         )?;
         let mut st = stream.state.write();
@@ -313,7 +316,7 @@ impl Engine {
             keys.iter().map(String::as_str),
             std::iter::empty(),
             crate::tags::TagChange::Remove,
-            name,
+            &format!("stream {name}"),
             self.account(),
         )?;
         let mut st = stream.state.write();
@@ -420,8 +423,69 @@ impl Engine {
         c
     }
 
+    /// Switches a stream between PROVISIONED and ON_DEMAND (UpdateStreamMode). The stream
+    /// keeps its shards and is UPDATING for the update delay, as AWS keeps the shard count
+    /// across a switch; a stream may switch twice per rolling 24 hours, and a switch to
+    /// ON_DEMAND counts against the account's on-demand stream quota. Asking for the mode the
+    /// stream already has changes nothing.
+    pub fn update_stream_mode(&self, name: &str, mode: StreamMode) -> Result<()> {
+        let stream = self.stream(name)?;
+        let other_on_demand = self
+            .inner
+            .streams
+            .read()
+            .values()
+            .filter(|s| s.name != name && s.state.read().mode == StreamMode::OnDemand)
+            .count() as u32;
+        let mut st = stream.state.write();
+        self.require_active(&stream, &st)?;
+        if st.mode == mode {
+            return Ok(());
+        }
+        let now = self.now_ms();
+        st.mode_switches_ms
+            .retain(|&t| now.saturating_sub(t) < 86_400_000);
+        if st.mode_switches_ms.len() >= MODE_SWITCHES_PER_DAY {
+            return Err(EngineError::LimitExceeded(format!(
+                "Stream {name} under account {} has already switched capacity mode {MODE_SWITCHES_PER_DAY} times in the last 24 hours.",
+                self.account()
+            )));
+        }
+        if mode == StreamMode::OnDemand
+            && other_on_demand >= self.inner.config.on_demand_stream_quota
+        {
+            return Err(EngineError::LimitExceeded(format!(
+                "This request would exceed the limit of {} on-demand streams for the account {} in {}.",
+                self.inner.config.on_demand_stream_quota,
+                self.account(),
+                self.inner.config.region
+            )));
+        }
+        st.mode = mode;
+        st.mode_switches_ms.push(now);
+        st.settles_at_ms = self.settle_time(now, Transition::Update);
+        st.status = if st.settles_at_ms > now {
+            StreamStatus::Updating
+        } else {
+            StreamStatus::Active
+        };
+        self.persist(&stream, &st)
+    }
+
     /// Registers an enhanced fan-out consumer.
     pub fn register_consumer(&self, name: &str, consumer: &str) -> Result<ConsumerInfo> {
+        self.register_consumer_tagged(name, consumer, &[])
+    }
+
+    /// Registers an enhanced fan-out consumer with tags (RegisterStreamConsumer's Tags),
+    /// checked as TagResource checks them.
+    pub fn register_consumer_tagged(
+        &self,
+        name: &str,
+        consumer: &str,
+        tags: &[(String, String)],
+    ) -> Result<ConsumerInfo> {
+        crate::resources::check_new_tags(self, &format!("consumer {consumer}"), tags, 0)?;
         let stream = self.stream(name)?;
         let mut st = stream.state.write();
         if st.consumers.iter().any(|c| c.name == consumer) {
@@ -448,6 +512,8 @@ impl Engine {
             .into(),
             created_ms: now,
             stream_arn: stream.arn.clone(),
+            tags: tags.iter().cloned().collect(),
+            policy: None,
         };
         st.consumers.push(info.clone());
         self.persist(&stream, &st)?;

@@ -333,20 +333,23 @@ impl Engine {
     }
 
     /// Reaches `target` open shards of equal size through splits and merges, so that every
-    /// shard keeps at most two parents.
+    /// shard keeps at most two parents. It walks the goal ranges from the lowest hash key
+    /// up, as AWS does: first split the shard holding the range's upper boundary, then merge
+    /// the pieces inside the range, left to right, into one. Scaling 4 shards to 3 this way
+    /// gives the shard ids AWS gives (shardId-…6, …9 and …10 open). A uniform layout needs a
+    /// split at every new boundary and a merge for every old one, so this is also the fewest
+    /// short-lived shards any uniform rescaling can create.
     fn scale_locked(&self, st: &mut StreamState, target: u32) {
         let goal = HashRange::split_evenly(target);
-        // Split wherever a goal boundary falls inside an open shard.
-        for g in goal.iter().skip(1) {
-            let owner = st.route(g.start).cloned();
-            if let Some(shard) = owner
-                && shard.range.start != g.start
-            {
-                self.split_locked(st, &shard, g.start);
+        for (i, g) in goal.iter().enumerate() {
+            if let Some(next) = goal.get(i + 1) {
+                let owner = st.route(next.start).cloned();
+                if let Some(shard) = owner
+                    && shard.range.start != next.start
+                {
+                    self.split_locked(st, &shard, next.start);
+                }
             }
-        }
-        // Merge neighbours that fall inside the same goal range until each is one shard.
-        for g in &goal {
             loop {
                 let inside: Vec<Arc<Shard>> = st
                     .open

@@ -20,12 +20,12 @@ pub enum TagChange {
 }
 
 /// Checks tag keys and values (`values` empty for a removal, which names keys only).
-/// `stream` and `account` go into the texts that name them.
+/// `resource` (`stream NAME` or `consumer NAME`) and `account` go into the texts that name them.
 pub fn check_tags<'a>(
     keys: impl IntoIterator<Item = &'a str>,
     values: impl IntoIterator<Item = &'a str>,
     change: TagChange,
-    stream: &str,
+    resource: &str,
     account: &str,
 ) -> Result<(), EngineError> {
     let keys: Vec<&str> = keys.into_iter().collect();
@@ -42,12 +42,12 @@ pub fn check_tags<'a>(
     };
     if all.iter().any(|t| t.contains('%')) {
         return Err(EngineError::InvalidArgument(format!(
-            "Failed to {verb} stream {stream} under account {account} because some tags contained illegal characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@',':'."
+            "Failed to {verb} {resource} under account {account} because some tags contained illegal characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@',':'."
         )));
     }
     if keys.iter().any(|k| k.starts_with("aws:")) {
         return Err(EngineError::InvalidArgument(format!(
-            "Failed to {verb} stream {stream} under account {account} because some tag keys start with the reserved prefix 'aws:'."
+            "Failed to {verb} {resource} under account {account} because some tag keys start with the reserved prefix 'aws:'."
         )));
     }
     Ok(())
@@ -65,7 +65,7 @@ mod tests {
     use super::*;
 
     fn add(key: &str, value: &str) -> Result<(), EngineError> {
-        check_tags([key], [value], TagChange::Add, "s", "000000000000")
+        check_tags([key], [value], TagChange::Add, "stream s", "000000000000")
     }
 
     #[test]
@@ -105,7 +105,8 @@ mod tests {
             add("a%b", "v").unwrap_err().message(),
             "Failed to add tags to stream s under account 000000000000 because some tags contained illegal characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@',':'."
         );
-        let removed = check_tags(["a%b"], [], TagChange::Remove, "s", "000000000000").unwrap_err();
+        let removed =
+            check_tags(["a%b"], [], TagChange::Remove, "stream s", "000000000000").unwrap_err();
         assert!(
             removed
                 .message()

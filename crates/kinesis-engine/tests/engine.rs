@@ -641,3 +641,6 @@ fn a_pending_split_survives_a_restart() {
 
 #[path = "engine/subscription.rs"]
 mod subscription;
+
+#[path = "engine/resources.rs"]
+mod resources;
