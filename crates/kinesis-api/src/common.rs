@@ -167,3 +167,19 @@ pub(crate) fn write_child_shards(w: &mut Writer, children: &[ChildShard]) {
     }
     w.end_array();
 }
+
+/// The most one record may hold, its data and partition key together (the stream's
+/// MaxRecordSizeInKiB, which this server keeps at its 1,024 KiB default).
+pub(crate) const MAX_RECORD_BYTES: usize = 1024 * 1024;
+
+/// Refuses a record whose data and partition key together pass [`MAX_RECORD_BYTES`]: AWS
+/// counts both against the record limit, while the Data member alone may be 1 MiB.
+pub(crate) fn check_record_size(e: &kinesis_engine::PutEntry<'_>) -> ApiResult<()> {
+    let size = e.partition_key.len() + e.data.len();
+    if size > MAX_RECORD_BYTES {
+        return Err(ApiError::invalid(format!(
+            "Record size {size} bytes (data plus partition key) exceeds the maximum record size of {MAX_RECORD_BYTES} bytes."
+        )));
+    }
+    Ok(())
+}

@@ -19,8 +19,8 @@ static STREAM_MODE: Shape = Shape::String {
     enum_values: &["PROVISIONED", "ON_DEMAND"],
 };
 static MODE_DETAILS_MEMBERS: [Member; 1] = [Member::required("StreamMode", &STREAM_MODE)];
-static MODE_DETAILS: Shape = Shape::Structure(&MODE_DETAILS_MEMBERS);
-static NATURAL: Shape = Shape::Integer {
+pub(crate) static MODE_DETAILS: Shape = Shape::Structure(&MODE_DETAILS_MEMBERS);
+pub(crate) static NATURAL: Shape = Shape::Integer {
     min: Some(0),
     max: None,
 };

@@ -26,12 +26,14 @@ mod put_record;
 mod put_records;
 mod register_stream_consumer;
 mod remove_tags_from_stream;
+mod resource_policy;
 mod retention;
 mod split_shard;
 mod stream_encryption;
 pub(crate) mod subscribe_to_shard;
 mod tag_resource;
 mod update_shard_count;
+mod update_stream_mode;
 
 macro_rules! actions {
     ($($variant:ident => $module:ident :: $input:ident, $run:path;)*) => {
@@ -96,6 +98,7 @@ actions! {
     AddTagsToStream => add_tags_to_stream::INPUT, add_tags_to_stream::run;
     CreateStream => create_stream::INPUT, create_stream::run;
     DecreaseStreamRetentionPeriod => retention::INPUT, retention::decrease;
+    DeleteResourcePolicy => resource_policy::INPUT, resource_policy::delete;
     DeleteStream => delete_stream::INPUT, delete_stream::run;
     DeregisterStreamConsumer => deregister_stream_consumer::INPUT, deregister_stream_consumer::run;
     DescribeLimits => describe_limits::INPUT, describe_limits::run;
@@ -105,6 +108,7 @@ actions! {
     DisableEnhancedMonitoring => enhanced_monitoring::INPUT, enhanced_monitoring::disable;
     EnableEnhancedMonitoring => enhanced_monitoring::INPUT, enhanced_monitoring::enable;
     GetRecords => get_records::INPUT, get_records::run;
+    GetResourcePolicy => resource_policy::INPUT, resource_policy::get;
     GetShardIterator => get_shard_iterator::INPUT, get_shard_iterator::run;
     IncreaseStreamRetentionPeriod => retention::INPUT, retention::increase;
     ListShards => list_shards::INPUT, list_shards::run;
@@ -115,6 +119,7 @@ actions! {
     MergeShards => merge_shards::INPUT, merge_shards::run;
     PutRecord => put_record::INPUT, put_record::run;
     PutRecords => put_records::INPUT, put_records::run;
+    PutResourcePolicy => resource_policy::PUT_INPUT, resource_policy::put;
     RegisterStreamConsumer => register_stream_consumer::INPUT, register_stream_consumer::run;
     RemoveTagsFromStream => remove_tags_from_stream::INPUT, remove_tags_from_stream::run;
     SplitShard => split_shard::INPUT, split_shard::run;
@@ -124,6 +129,7 @@ actions! {
     TagResource => tag_resource::TAG_INPUT, tag_resource::tag;
     UntagResource => tag_resource::UNTAG_INPUT, tag_resource::untag;
     UpdateShardCount => update_shard_count::INPUT, update_shard_count::run;
+    UpdateStreamMode => update_stream_mode::INPUT, update_stream_mode::run;
 }
 
 /// PutRecords with records failed on purpose (fault injection; see `put_records::run_with`).

@@ -45,6 +45,7 @@ pub(crate) fn run(
         explicit_hash_key: explicit_hash_key(input.str("ExplicitHashKey"))?,
         data: input.blob("Data").unwrap_or_default(),
     };
+    crate::common::check_record_size(&entry)?;
     let size = (entry.partition_key.len() + entry.data.len()) as u64;
     let (shard_id, seq) =
         match engine.put_record(name, entry, input.str("SequenceNumberForOrdering"))? {

@@ -75,6 +75,9 @@ pub(crate) fn run_with(
     if total > MAX_REQUEST_BYTES {
         return Err(ApiError::invalid("Records size exceeds 5 MB limit"));
     }
+    for e in &entries {
+        crate::common::check_record_size(e)?;
+    }
     let injected: Vec<Option<RecordFailure>> = match failures {
         Some(f) => entries.iter().map(|_| f.next_record()).collect(),
         None => Vec::new(),

@@ -40,7 +40,11 @@ pub(crate) fn run(
     _obs: &mut Observed,
 ) -> ApiResult {
     let name = stream_name(engine, &input)?;
-    let c = engine.register_consumer(name, input.str("ConsumerName").unwrap_or_default())?;
+    let c = engine.register_consumer_tagged(
+        name,
+        input.str("ConsumerName").unwrap_or_default(),
+        &super::add_tags_to_stream::tags_of(&input),
+    )?;
     w.begin_map(Some(1));
     w.key("Consumer");
     write_consumer(w, &c, false);

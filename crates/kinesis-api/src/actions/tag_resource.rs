@@ -1,15 +1,16 @@
 //! TagResource, UntagResource and ListTagsForResource: the ARN-based tagging actions, for
-//! streams (the same tags AddTagsToStream and ListTagsForStream see, with the same checks).
-//! A consumer ARN is refused: consumers carry no tags here.
+//! streams (the same tags AddTagsToStream and ListTagsForStream see, with the same checks)
+//! and for registered consumers (their own tags). Also the ARN-to-resource mapping the
+//! resource-policy actions share.
 
 use aws_wire::{Input, Member, Shape, Writer};
-use kinesis_engine::{Engine, EngineError};
+use kinesis_engine::{Engine, EngineError, Resource};
 
 use crate::metrics::Observed;
 use crate::shapes::{STREAM_ID, TAG_KEY, TAG_MAP, parse_stream_arn};
 use crate::{ApiError, ApiResult};
 
-static RESOURCE_ARN: Shape = Shape::String {
+pub(crate) static RESOURCE_ARN: Shape = Shape::String {
     min_len: Some(1),
     max_len: Some(2048),
     pattern: None,
@@ -40,23 +41,32 @@ pub(crate) static LIST_INPUT: [Member; 2] = [
     Member::optional("StreamId", &STREAM_ID),
 ];
 
-/// The stream a ResourceARN names, in this engine's region and account.
-fn stream_of<'a>(engine: &Engine, input: &'a Input<'_>) -> ApiResult<&'a str> {
+/// The stream or consumer a ResourceARN names, in this engine's region and account.
+pub(crate) fn resource_of<'a>(engine: &Engine, input: &'a Input<'_>) -> ApiResult<Resource<'a>> {
     let arn = input.str("ResourceARN").unwrap_or_default();
-    if arn.contains("/consumer/") {
-        return Err(ApiError::invalid(format!(
-            "Tagging stream consumers is not supported by this engine: {arn}."
-        )));
-    }
-    let (region, account, name) = parse_stream_arn(arn)
+    let (stream_arn, consumer) = match arn.split_once("/consumer/") {
+        Some((stream_arn, _)) => (stream_arn, true),
+        None => (arn, false),
+    };
+    let (region, account, name) = parse_stream_arn(stream_arn)
         .ok_or_else(|| ApiError::invalid(format!("Invalid ResourceARN {arn}.")))?;
     let config = engine.config();
     if region != config.region || account != config.account_id {
-        return Err(ApiError::Engine(EngineError::ResourceNotFound(format!(
-            "Stream {name} under account {account} not found."
-        ))));
+        return Err(ApiError::Engine(if consumer {
+            EngineError::ResourceNotFound(format!(
+                "Consumer {arn} under account {account} not found."
+            ))
+        } else {
+            EngineError::ResourceNotFound(format!(
+                "Stream {name} under account {account} not found."
+            ))
+        }));
     }
-    Ok(name)
+    Ok(if consumer {
+        Resource::Consumer(arn)
+    } else {
+        Resource::Stream(name)
+    })
 }
 
 pub(crate) fn tag(
@@ -65,8 +75,8 @@ pub(crate) fn tag(
     _w: &mut Writer,
     _obs: &mut Observed,
 ) -> ApiResult {
-    let name = stream_of(engine, &input)?;
-    engine.add_tags(name, &super::add_tags_to_stream::tags_of(&input))?;
+    let resource = resource_of(engine, &input)?;
+    engine.tag_resource(resource, &super::add_tags_to_stream::tags_of(&input))?;
     Ok(())
 }
 
@@ -76,8 +86,11 @@ pub(crate) fn untag(
     _w: &mut Writer,
     _obs: &mut Observed,
 ) -> ApiResult {
-    let name = stream_of(engine, &input)?;
-    engine.remove_tags(name, &super::remove_tags_from_stream::tag_keys_of(&input))?;
+    let resource = resource_of(engine, &input)?;
+    engine.untag_resource(
+        resource,
+        &super::remove_tags_from_stream::tag_keys_of(&input),
+    )?;
     Ok(())
 }
 
@@ -87,8 +100,8 @@ pub(crate) fn list(
     w: &mut Writer,
     _obs: &mut Observed,
 ) -> ApiResult {
-    let name = stream_of(engine, &input)?;
-    let tags = engine.tags(name)?;
+    let resource = resource_of(engine, &input)?;
+    let tags = engine.resource_tags(resource)?;
     let tags: Vec<_> = tags.iter().collect();
     w.begin_map(Some(1));
     w.key("Tags");

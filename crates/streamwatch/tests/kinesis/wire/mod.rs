@@ -12,6 +12,7 @@ mod conformance_errors;
 mod conformance_merge;
 mod conformance_messages;
 mod conformance_resharding;
+mod conformance_resources;
 mod conformance_tags;
 mod errors;
 mod http2;
