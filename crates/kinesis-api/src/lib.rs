@@ -244,7 +244,22 @@ impl KinesisApi {
             .and_then(Encoding::from_content_type)
             .filter(|e| *e != Encoding::RpcV2Cbor);
         let Some(enc) = enc else {
-            // AWS answers an unknown content type outside the JSON protocol entirely.
+            // An empty body is looked at before the content type: Kinesis answers it in
+            // CBOR (kinesalite's connection tests record this).
+            if req.body.is_empty() {
+                let code = if action.is_some() {
+                    "SerializationException"
+                } else {
+                    "UnknownOperationException"
+                };
+                return Err(Response::new(
+                    400,
+                    content_type_of(Encoding::Cbor),
+                    aws_wire::error_body(Encoding::Cbor, code, None),
+                )
+                .with_error_code(code));
+            }
+            // AWS answers an unknown content type with a body outside the JSON protocol.
             return Err(Response::unknown_operation());
         };
         let error = |status: u16, code: &'static str, message: Option<&str>| {

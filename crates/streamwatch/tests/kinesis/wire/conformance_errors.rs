@@ -381,23 +381,48 @@ async fn a_kinesis_target_is_answered_by_kinesis_whatever_its_content_type() {
     let server = start().await;
     let addr = server.addr();
     let list = target("ListStreams");
-    // No (or an unknown) content type: Kinesis's 404, whatever the body.
+    // No (or an unknown) content type: with a body, Kinesis's 404; with none, a CBOR 400
+    // SerializationException (an UnknownOperationException for an unknown operation), as
+    // kinesalite's connection tests record Kinesis answering.
     for ct in [
         None,
         Some("text/plain"),
         Some("application/x-www-form-urlencoded"),
     ] {
-        for body in [&b""[..], b"{}"] {
-            let mut headers = vec![("X-Amz-Target", list.as_str()), ("Authorization", AUTH)];
-            if let Some(ct) = ct {
-                headers.push(("Content-Type", ct));
-            }
-            let resp = send(addr, &headers, body).await;
-            assert_eq!(resp.status, 404, "{ct:?}");
-            assert_eq!(resp.header("content-type"), Some("application/xml"));
-            assert_eq!(resp.body, b"<UnknownOperationException/>\n");
-            assert_id_2(&resp, "no content type");
+        let mut headers = vec![("X-Amz-Target", list.as_str()), ("Authorization", AUTH)];
+        if let Some(ct) = ct {
+            headers.push(("Content-Type", ct));
         }
+        let resp = send(addr, &headers, b"{}").await;
+        assert_eq!(resp.status, 404, "{ct:?}");
+        assert_eq!(resp.header("content-type"), Some("application/xml"));
+        assert_eq!(resp.body, b"<UnknownOperationException/>\n");
+        assert_id_2(&resp, "no content type");
+        let empty = send(addr, &headers, b"").await;
+        assert_eq!(empty.status, 400, "{ct:?}");
+        assert_eq!(empty.header("content-type"), Some(CBOR));
+        let doc: ciborium::Value = ciborium::de::from_reader(&empty.body[..]).expect("CBOR");
+        assert_eq!(
+            doc,
+            ciborium::Value::Map(vec![(
+                ciborium::Value::Text("__type".into()),
+                ciborium::Value::Text("SerializationException".into())
+            )])
+        );
+        assert_id_2(&empty, "no content type, no body");
+        let mut unknown = headers.clone();
+        let whatever = target("Whatever");
+        unknown[0] = ("X-Amz-Target", whatever.as_str());
+        let resp = send(addr, &unknown, b"").await;
+        assert_eq!(resp.status, 400);
+        let doc: ciborium::Value = ciborium::de::from_reader(&resp.body[..]).expect("CBOR");
+        assert_eq!(
+            doc,
+            ciborium::Value::Map(vec![(
+                ciborium::Value::Text("__type".into()),
+                ciborium::Value::Text("UnknownOperationException".into())
+            )])
+        );
     }
     // A body in a form encoding that CloudWatch or SNS would read, or signed for SNS: still
     // Kinesis's 404.
