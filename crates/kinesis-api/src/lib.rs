@@ -130,7 +130,11 @@ impl ApiError {
     fn body(&self, enc: Encoding) -> Vec<u8> {
         match self {
             ApiError::Wire(e) => e.to_body(enc),
-            ApiError::Engine(e) => aws_wire::error_body(enc, e.code(), Some(e.message())),
+            // An error without a text (a legacy sequence number's InternalFailure) carries
+            // only its `__type`, as Kinesis sends it.
+            ApiError::Engine(e) => {
+                aws_wire::error_body(enc, e.code(), Some(e.message()).filter(|m| !m.is_empty()))
+            }
         }
     }
 }

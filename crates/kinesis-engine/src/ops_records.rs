@@ -263,13 +263,25 @@ impl Engine {
                         self.account()
                     ))
                 };
-                let parsed = SequenceNumber::parse(seq).ok_or_else(|| invalid(""))?;
-                if parsed.shard_index != shard.index {
-                    return Err(EngineError::InvalidArgument(format!(
-                        "Invalid StartingSequenceNumber. It encodes {}, while it was used in a call to a shard with {}",
-                        crate::shard_id(parsed.shard_index),
+                // Kinesis prints the encoded index as a signed 32-bit number, zero-padded.
+                let encodes = |index: i64| {
+                    EngineError::InvalidArgument(format!(
+                        "Invalid StartingSequenceNumber. It encodes shardId-{index:012}, while it was used in a call to a shard with {}",
                         shard.id
-                    )));
+                    ))
+                };
+                let Some(parsed) = SequenceNumber::parse(seq) else {
+                    return Err(match crate::sequence::LegacySequence::parse(seq) {
+                        Some(l) if l.shard_index != i64::from(shard.index) => {
+                            encodes(l.shard_index)
+                        }
+                        Some(l) if l.version == 0 => EngineError::Internal(String::new()),
+                        Some(_) => invalid(" because it did not come from this stream"),
+                        None => invalid(""),
+                    });
+                };
+                if parsed.shard_index != shard.index {
+                    return Err(encodes(i64::from(parsed.shard_index as i32)));
                 }
                 if parsed.shard_created_secs != shard.created_secs {
                     return Err(invalid(" because it did not come from this stream"));

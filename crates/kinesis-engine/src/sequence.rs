@@ -60,7 +60,12 @@ impl SequenceNumber {
         let record_index = (mid >> 16) | ((hi & 0xffff) << 48);
         let nibble = ((hi >> 16) & 0xf) as u32;
         let shard_created_secs = (hi >> 20) & SECS_MASK;
-        if nibble != shard_index & 0xf {
+        // Kinesis refuses an index whose top hex digit is 8 or more, and creation times from
+        // year 2477 on.
+        if nibble != shard_index & 0xf
+            || record_index >> 63 != 0
+            || shard_created_secs >= MAX_CREATED_SECS
+        {
             return None;
         }
         Some(SequenceNumber {
@@ -74,28 +79,7 @@ impl SequenceNumber {
     /// Parses a decimal sequence number issued by this engine. `None` for anything else,
     /// including numbers that merely match AWS's `0|([1-9]\d{0,128})` pattern.
     pub fn parse(text: &str) -> Option<SequenceNumber> {
-        if text.is_empty() || text.len() > 60 || !text.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        // Multiply-accumulate into 32-bit limbs (least significant first).
-        let mut limbs = [0u32; 6];
-        for b in text.bytes() {
-            let mut carry = u64::from(b - b'0');
-            for limb in limbs.iter_mut() {
-                let v = u64::from(*limb) * 10 + carry;
-                *limb = v as u32;
-                carry = v >> 32;
-            }
-            if carry != 0 {
-                return None;
-            }
-        }
-        let join = |hi: u32, lo: u32| (u64::from(hi) << 32) | u64::from(lo);
-        SequenceNumber::from_limbs([
-            join(limbs[5], limbs[4]),
-            join(limbs[3], limbs[2]),
-            join(limbs[1], limbs[0]),
-        ])
+        SequenceNumber::from_limbs(decimal_limbs(text)?)
     }
 
     /// Formats the number as its decimal string.
@@ -190,11 +174,35 @@ mod tests {
         assert_eq!(SequenceNumber::parse("12345"), None);
         assert_eq!(SequenceNumber::parse(&"9".repeat(129)), None);
         assert_eq!(SequenceNumber::parse("49a"), None);
+        // Kinesis's own bounds: an index from 2^63 on, a creation time from year 2477 on.
+        assert_eq!(SequenceNumber::parse(&seq(1, 0, 1 << 63, 1).format()), None);
+        assert_eq!(
+            SequenceNumber::parse(&seq(MAX_CREATED_SECS, 0, 0, 1).format()),
+            None
+        );
+    }
+
+    #[test]
+    fn reads_the_shard_out_of_older_layouts() {
+        let v0 = LegacySequence::parse("5").unwrap();
+        assert_eq!((v0.version, v0.shard_index), (0, 5));
+        let v1 = LegacySequence::parse("49579260680896466359389030799875796101292502510748041265")
+            .unwrap();
+        assert_eq!((v1.version, v1.shard_index), (1, 3));
+        // The current layout, and numbers in no layout, are not legacy ones.
+        assert_eq!(
+            LegacySequence::parse(&seq(1_700_000_000, 0, 0, 1_700_000_000).format()),
+            None
+        );
+        assert_eq!(
+            LegacySequence::parse("10000000000000000000000000000000000000000"),
+            None
+        );
     }
 
     proptest! {
         #[test]
-        fn round_trips(created in 0u64..(1 << 36), shard in any::<u32>(), idx in any::<u64>(), arrival in 0u64..(1 << 36)) {
+        fn round_trips(created in 0u64..MAX_CREATED_SECS, shard in any::<u32>(), idx in 0u64..(1 << 63), arrival in 0u64..(1 << 36)) {
             let s = seq(created, shard, idx, arrival);
             prop_assert_eq!(SequenceNumber::parse(&s.format()), Some(s));
         }
@@ -216,5 +224,80 @@ mod tests {
             let child = seq(created + 1, cs, b, created).format();
             prop_assert!(parent < child);
         }
+    }
+}
+
+/// Creation times from this many epoch seconds on (year 2477) are refused in a sequence number.
+const MAX_CREATED_SECS: u64 = 16_025_175_000;
+
+/// A decimal number of at most 192 bits as three 64-bit limbs, most significant first.
+fn decimal_limbs(text: &str) -> Option<[u64; 3]> {
+    if text.is_empty() || text.len() > 60 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Multiply-accumulate into 32-bit limbs (least significant first).
+    let mut limbs = [0u32; 6];
+    for b in text.bytes() {
+        let mut carry = u64::from(b - b'0');
+        for limb in limbs.iter_mut() {
+            let v = u64::from(*limb) * 10 + carry;
+            *limb = v as u32;
+            carry = v >> 32;
+        }
+        if carry != 0 {
+            return None;
+        }
+    }
+    let join = |hi: u32, lo: u32| (u64::from(hi) << 32) | u64::from(lo);
+    Some([
+        join(limbs[5], limbs[4]),
+        join(limbs[3], limbs[2]),
+        join(limbs[1], limbs[0]),
+    ])
+}
+
+/// A sequence number in one of the layouts Kinesis used before the current one: version 0
+/// (numbers below 2^129, small numbers such as `5` included) and version 1 (a 47-hex-digit
+/// number ending in 1). Kinesis still reads the shard index out of them, so a legacy number
+/// is refused with the text naming the shard it encodes, or, on its own shard, as not from
+/// this stream (version 1) or with an InternalFailure (version 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LegacySequence {
+    /// 0 or 1.
+    pub version: u8,
+    /// The shard index it encodes (signed, as Kinesis prints it).
+    pub shard_index: i64,
+}
+
+impl LegacySequence {
+    /// Reads a version-0 or version-1 sequence number; `None` for anything else.
+    pub fn parse(text: &str) -> Option<LegacySequence> {
+        let [hi, mut mid, lo] = decimal_limbs(text)?;
+        // Numbers below 2^124 are read as if 2^124 were added.
+        if hi == 0 && mid >> 60 == 0 {
+            mid |= 1 << 60;
+        }
+        let hex = format!("{hi:x}{mid:016x}{lo:016x}");
+        let hex = hex.trim_start_matches('0');
+        let field = |from: usize, to: usize| u64::from_str_radix(hex.get(from..to)?, 16).ok();
+        if hi < 2 {
+            // Below 2^129: version 0.
+            if field(1, 10)? >= MAX_CREATED_SECS {
+                return None;
+            }
+            return Some(LegacySequence {
+                version: 0,
+                shard_index: field(28, 32)? as i64,
+            });
+        }
+        // Between 2^185 and 1.5 x 2^185, the last hex digit is the version.
+        let above = hi > 1 << 57 || (hi == 1 << 57 && (mid | lo) != 0);
+        if above && hi < 3 << 56 && hex.ends_with('1') {
+            return Some(LegacySequence {
+                version: 1,
+                shard_index: field(38, 46)? as i64,
+            });
+        }
+        None
     }
 }

@@ -352,12 +352,26 @@ async fn refusals_carry_aws_codes_and_messages() {
             c,
             &consumer,
             shard,
+            position(ShardIteratorType::AfterSequenceNumber, Some("10000000000000000000000000000000000000000"))
+        )
+        .await,
+        (
+            "InvalidArgumentException".into(),
+            "StartingSequenceNumber 10000000000000000000000000000000000000000 used in SubscribeToShard on shard shardId-000000000000 in stream err under account 000000000000 is invalid.".into()
+        )
+    );
+    // A small number reads as an old-layout one, which names the shard it encodes.
+    assert_eq!(
+        subscribe_err(
+            c,
+            &consumer,
+            shard,
             position(ShardIteratorType::AfterSequenceNumber, Some("123"))
         )
         .await,
         (
             "InvalidArgumentException".into(),
-            "StartingSequenceNumber 123 used in SubscribeToShard on shard shardId-000000000000 in stream err under account 000000000000 is invalid.".into()
+            "Invalid StartingSequenceNumber. It encodes shardId-000000000123, while it was used in a call to a shard with shardId-000000000000".into()
         )
     );
 

@@ -2,7 +2,8 @@
 //! stream before a shard id it can parse and at the shard id first when it cannot (too big,
 //! not a number); ids are written back padded; a NewStartingHashKey past 2^128 - 1 is an
 //! InvalidArgumentException naming the shard's range; SequenceNumberForOrdering is checked
-//! as a sequence number.
+//! as a sequence number; sequence numbers in the older layouts (versions 0 and 1) and out of
+//! range get the texts kinesalite recorded from Kinesis.
 
 use serde_json::json;
 
@@ -245,5 +246,93 @@ async fn get_shard_iterator_names_the_shard_first() {
         "InvalidArgumentException",
         &format!("{must} Request specified TRIM_HORIZON and also a StartingSequenceNumber."),
         "TRIM_HORIZON with a number",
+    );
+}
+
+/// A sequence number in the layout Kinesis used before the current one (version 1): 47 hex
+/// digits ending in 1, the shard index in the eight digits before the last.
+fn version_1(shard: u8) -> &'static str {
+    match shard {
+        0 => "49579260680896466359389030799875796101292502510748041217",
+        _ => "49579260680896466359389030799875796101292502510748041265",
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn legacy_and_out_of_range_sequence_numbers_get_kinesis_texts() {
+    let server = start().await;
+    let addr = server.addr();
+    let created = call(
+        addr,
+        "CreateStream",
+        &json!({"StreamName": "legacy", "ShardCount": 1}),
+    )
+    .await;
+    assert_eq!(created.status, 200);
+    let at = |seq: &str| json!({"ShardIteratorType": "AT_SEQUENCE_NUMBER", "StartingSequenceNumber": seq});
+    let invalid = |seq: &str, suffix: &str| {
+        format!(
+            "StartingSequenceNumber {seq} used in GetShardIterator on shard shardId-000000000000 in stream legacy under account 000000000000 is invalid{suffix}."
+        )
+    };
+    let encodes = |shard: &str| {
+        format!(
+            "Invalid StartingSequenceNumber. It encodes {shard}, while it was used in a call to a shard with shardId-000000000000"
+        )
+    };
+    // Version 0 (any number below 2^129, small ones included): the shard it encodes.
+    let resp = iterator(addr, "legacy", "shardId-0", at("5")).await;
+    assert_error(
+        &resp,
+        "InvalidArgumentException",
+        &encodes("shardId-000000000005"),
+        "5",
+    );
+    // Version 0 on its own shard: an InternalFailure with no text.
+    let resp = iterator(addr, "legacy", "shardId-0", at("0")).await;
+    assert_eq!(resp.status, 500);
+    assert_eq!(resp.json(), json!({"__type": "InternalFailure"}));
+    // Version 0 with a creation time past year 2477 (0x13bb2cc3d seconds): invalid.
+    let seq = "26227199374822427428162556223570313216";
+    let resp = iterator(addr, "legacy", "shardId-0", at(seq)).await;
+    assert_error(
+        &resp,
+        "InvalidArgumentException",
+        &invalid(seq, ""),
+        "large date",
+    );
+    // Version 1: the shard it encodes, or not from this stream on its own shard.
+    let resp = iterator(addr, "legacy", "shardId-0", at(version_1(3))).await;
+    assert_error(
+        &resp,
+        "InvalidArgumentException",
+        &encodes("shardId-000000000003"),
+        "v1",
+    );
+    let resp = iterator(addr, "legacy", "shardId-0", at(version_1(0))).await;
+    assert_error(
+        &resp,
+        "InvalidArgumentException",
+        &invalid(version_1(0), " because it did not come from this stream"),
+        "v1 own shard",
+    );
+    // Current layout with an 8 as the record index's top hex digit: invalid.
+    let seq = "49039857307719593840066370180380661734935976090628259842";
+    let resp = iterator(addr, "legacy", "shardId-0", at(seq)).await;
+    assert_error(
+        &resp,
+        "InvalidArgumentException",
+        &invalid(seq, ""),
+        "index 8",
+    );
+    // Current layout with an 8 as the shard index's top hex digit: a negative shard, printed
+    // signed and zero-padded.
+    let seq = "49039857307708443467467104868809893875799651944235008002";
+    let resp = iterator(addr, "legacy", "shardId-0", at(seq)).await;
+    assert_error(
+        &resp,
+        "InvalidArgumentException",
+        &encodes("shardId--02147483648"),
+        "shard 8",
     );
 }
