@@ -263,7 +263,29 @@ impl KinesisApi {
                 )
                 .with_error_code(code));
             }
-            // AWS answers an unknown content type with a body outside the JSON protocol.
+            // Plain `application/json` gets the service framework's own JSON answer: a
+            // SerializationException for a body that is no JSON object, else an
+            // UnknownOperationException (kinesalite's connection tests record both).
+            let media = req
+                .content_type
+                .and_then(|ct| ct.split(';').next())
+                .map(str::trim)
+                .unwrap_or_default();
+            if media.eq_ignore_ascii_case("application/json") {
+                let object = aws_wire::decode(Encoding::Json, req.body)
+                    .is_ok_and(|v| matches!(v, aws_wire::Value::Map(_)));
+                let (status, kind) = if object {
+                    (404, "UnknownOperationException")
+                } else {
+                    (400, "SerializationException")
+                };
+                let body = format!(
+                    r#"{{"Output":{{"__type":"com.amazon.coral.service#{kind}"}},"Version":"1.0"}}"#
+                );
+                return Err(Response::new(status, "application/json", body.into_bytes())
+                    .with_error_code(kind));
+            }
+            // Any other content type with a body is answered outside the JSON protocol.
             return Err(Response::unknown_operation());
         };
         let error = |status: u16, code: &'static str, message: Option<&str>| {

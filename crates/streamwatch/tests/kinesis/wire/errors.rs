@@ -113,7 +113,6 @@ async fn unknown_or_missing_content_type_is_answered_outside_json() {
     let addr = server.addr();
     let t = target("ListStreams");
     for ct in [
-        Some("application/json"),
         Some("text/plain"),
         Some("application/x-amz-json-1.2"),
         Some("application/cbor"),
@@ -128,6 +127,30 @@ async fn unknown_or_missing_content_type_is_answered_outside_json() {
         assert_eq!(resp.status, 404, "content type {ct:?}: {resp:?}");
         assert_eq!(resp.header("content-type"), Some("application/xml"));
         assert_eq!(resp.body, b"<UnknownOperationException/>\n");
+    }
+    // Plain application/json: the service framework's JSON, 404 for a JSON object and 400
+    // SerializationException for anything else, as kinesalite's tests record Kinesis answering.
+    for (body, status, kind) in [
+        (&b"{}"[..], 404, "UnknownOperationException"),
+        (b"[1]", 400, "SerializationException"),
+        (b"{not json", 400, "SerializationException"),
+    ] {
+        let resp = send(
+            addr,
+            &[
+                ("X-Amz-Target", t.as_str()),
+                ("Authorization", AUTH),
+                ("Content-Type", "application/json"),
+            ],
+            body,
+        )
+        .await;
+        assert_eq!(resp.status, status, "{resp:?}");
+        assert_eq!(resp.header("content-type"), Some("application/json"));
+        assert_eq!(
+            resp.json(),
+            json!({"Output": {"__type": format!("com.amazon.coral.service#{kind}")}, "Version": "1.0"})
+        );
     }
     // Case and parameters do not matter, and JSON 1.0 is read like 1.1.
     for ct in [
