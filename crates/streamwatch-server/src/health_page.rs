@@ -21,8 +21,8 @@ pub(crate) fn render(state: &AppState) -> String {
         "version": env!("CARGO_PKG_VERSION"),
         "services": services,
         "streams": state.engine.list_streams().len(),
-        "queues": state.sqs.list_queues(None).len(),
-        "functions": state.lambda.list_functions().len(),
+        "queues": state.tenants.own().sqs.list_queues(None).len(),
+        "functions": state.tenants.own().lambda.list_functions().len(),
     })
     .to_string()
 }

@@ -71,7 +71,10 @@ mod lambda_plugs;
 mod metrics_page;
 mod sigv4;
 mod sns_plugs;
+mod tenants;
 mod tls;
+
+pub use tenants::MAX_TENANTS;
 
 pub use front_door::FrontDoorConfig;
 use front_door::{RequestId, Service};
@@ -144,12 +147,10 @@ impl Default for Bounds {
 
 #[derive(Clone)]
 struct AppState {
-    kinesis: KinesisApi,
-    cloudwatch: CloudWatchApi,
-    lambda: LambdaEngine,
-    sqs: SqsEngine,
-    sns: SnsEngine,
-    /// For `/metrics`: the Kinesis engine, the metric store and SNS's webhook slots.
+    /// Every account and region's services; the server's own pair is `tenants.own()`.
+    tenants: Arc<tenants::Tenants>,
+    /// For `/metrics`: the server's own pair's Kinesis engine, metric store and SQS, and
+    /// SNS's webhook slots.
     engine: Engine,
     metrics: Arc<Store>,
     sns_http: Arc<sns_plugs::HttpSlots>,
@@ -183,6 +184,10 @@ pub struct Services {
     sns_http: Arc<sns_plugs::HttpSlots>,
     /// Fault injection: the rules every call passes (none at start), on the engine's clock.
     pub faults: Arc<Faults>,
+    /// The bounds these services were made with, for another account and region's.
+    bounds: Bounds,
+    /// The key functions sign their own calls with, when one was set.
+    function_keys: Option<(String, String)>,
 }
 
 impl std::fmt::Debug for Services {
@@ -219,26 +224,32 @@ fn router_closing(
     addr: SocketAddr,
     closing: Arc<tokio::sync::watch::Sender<bool>>,
 ) -> Router {
+    let tenants = Arc::new(tenants::Tenants::new(
+        &engine,
+        &metrics,
+        &services,
+        cloudwatch_api_for(&engine, &metrics, &services),
+        addr,
+    ));
+    router_for_tenants(engine, metrics, services, front, addr, closing, tenants)
+}
+
+/// [`router_closing`] over an account and region registry made beforehand (the serving
+/// loop stops its other pairs at shutdown).
+fn router_for_tenants(
+    engine: Engine,
+    metrics: Arc<Store>,
+    services: Services,
+    front: &FrontDoorConfig,
+    addr: SocketAddr,
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
+    tenants: Arc<tenants::Tenants>,
+) -> Router {
     let door = Arc::new(front_door::FrontDoor::new(front, addr.ip()));
     let keys = front.auth.as_ref().and_then(|c| c.first());
     let console = console_with_keys(addr, &engine.config().region, keys).router();
-    let cloudwatch = CloudWatchApi::new(
-        metrics.clone(),
-        engine.config().account_id.clone(),
-        services.alarms.clone(),
-        alarm_actions::sink(
-            services.alarms.clone(),
-            services.lambda.clone(),
-            services.sns.clone(),
-        ),
-    )
-    .with_dashboards(services.dashboards.clone());
     let state = AppState {
-        kinesis: services.kinesis,
-        cloudwatch,
-        lambda: services.lambda,
-        sqs: services.sqs,
-        sns: services.sns,
+        tenants,
         engine,
         metrics,
         sns_http: services.sns_http,
@@ -254,6 +265,22 @@ fn router_closing(
             door,
             front_door::front_door,
         ))
+}
+
+/// The CloudWatch API over a pair's metric store, alarms (acting through its Lambda and SNS)
+/// and dashboards.
+fn cloudwatch_api_for(engine: &Engine, metrics: &Arc<Store>, services: &Services) -> CloudWatchApi {
+    CloudWatchApi::new(
+        metrics.clone(),
+        engine.config().account_id.clone(),
+        services.alarms.clone(),
+        alarm_actions::sink(
+            services.alarms.clone(),
+            services.lambda.clone(),
+            services.sns.clone(),
+        ),
+    )
+    .with_dashboards(services.dashboards.clone())
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -415,6 +442,10 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
         );
         return resp.into_response();
     }
+    let tenant = match state.tenants.for_request(uri, headers) {
+        Ok(tenant) => tenant,
+        Err(e) => return tenant_refusal(&e),
+    };
     let mut added_latency = Duration::ZERO;
     let faulty = state.faults.is_active();
     if faulty && let Some(target) = faults::service_of(service) {
@@ -431,7 +462,7 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
                 return write_reply(faults::error_reply(
                     service,
                     code,
-                    &state.cloudwatch,
+                    &tenant.cloudwatch,
                     uri,
                     headers,
                     request_id,
@@ -446,7 +477,7 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
             };
             let authenticated = front_door::is_signed(uri, headers);
             cloudwatch(
-                &state.cloudwatch,
+                &tenant.cloudwatch,
                 protocol,
                 operation,
                 authenticated,
@@ -469,12 +500,12 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
                 request_id,
             };
             write_reply(match service {
-                Service::Lambda => lambda_api::handle(&state.lambda, &wire_req).await,
-                Service::Sqs => sqs_api::handle(&state.sqs, &wire_req).await,
+                Service::Lambda => lambda_api::handle(&tenant.lambda, &wire_req).await,
+                Service::Sqs => sqs_api::handle(&tenant.sqs, &wire_req).await,
                 Service::Sns => {
-                    sns_api::handle(&state.sns, &wire_req, front_door::is_signed(uri, headers))
+                    sns_api::handle(&tenant.sns, &wire_req, front_door::is_signed(uri, headers))
                 }
-                _ => logs_api::handle(&state.lambda, &wire_req),
+                _ => logs_api::handle(&tenant.lambda, &wire_req),
             })
         }
         // Answered above, before the body was read.
@@ -498,7 +529,7 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
                     None
                 },
             };
-            match state.kinesis.handle_streaming_with(&req, injected) {
+            match tenant.kinesis.handle_streaming_with(&req, injected) {
                 kinesis_api::Answer::Reply(out) => {
                     if let Some(code) = out.error_code {
                         tracing::debug!(code, status = out.status, "request failed");
@@ -511,6 +542,28 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
             }
         }
     }
+}
+
+/// The answer to a request whose account and region could not be served: a JSON error in
+/// the shape most of the port's services use.
+fn tenant_refusal(e: &tenants::TenantError) -> Response {
+    let (status, kind, message) = match e {
+        tenants::TenantError::Full => (
+            400,
+            "LimitExceededException",
+            format!(
+                "this server keeps at most {} account and region pairs",
+                tenants::MAX_TENANTS
+            ),
+        ),
+        tenants::TenantError::Open(e) => (500, "InternalFailure", e.to_string()),
+    };
+    let body = serde_json::json!({"__type": kind, "message": message}).to_string();
+    write_reply(aws_wire::Reply::new(
+        status,
+        "application/x-amz-json-1.1",
+        body.into_bytes(),
+    ))
 }
 
 /// CloudWatch's protocol as an encoding, when the request is CloudWatch's.
@@ -821,7 +874,7 @@ fn services_with_keys(
     if let Some(dir) = &config.data_dir {
         dashboards = dashboards.with_data_dir(&dir.join("cloudwatch"))?;
     }
-    let lambda = lambda_with_keys(engine, addr, metrics.clone(), bounds, function_keys)?;
+    let lambda = lambda_with_keys(engine, addr, metrics.clone(), bounds, function_keys.clone())?;
     lambda.set_queues(Arc::new(SqsQueues(sqs.clone())));
     let faults = Arc::new(Faults::new(engine.clock(), 0));
     lambda.set_kinesis(Arc::new(lambda_plugs::KinesisReads(
@@ -854,6 +907,8 @@ fn services_with_keys(
         dashboards,
         sns_http,
         faults,
+        bounds: bounds.clone(),
+        function_keys,
     })
 }
 
@@ -966,9 +1021,11 @@ fn lambda_with_keys(
             account_id: config.account_id.clone(),
             region: config.region.clone(),
             code_root: std::env::temp_dir().join(format!(
-                "streamwatch-lambda-{}-{}",
+                "streamwatch-lambda-{}-{}-{}-{}",
                 std::process::id(),
-                addr.port()
+                addr.port(),
+                config.account_id,
+                config.region
             )),
             endpoint_url: Some(format!("http://{addr}")),
             python: std::env::var_os("STREAMWATCH_PYTHON")
@@ -1026,7 +1083,22 @@ pub async fn serve_with_tls(
         services.sns.clone(),
     ));
     let closing = Arc::new(tokio::sync::watch::Sender::new(false));
-    let app = router_closing(engine, metrics, services, &front, bound, closing.clone());
+    let tenants = Arc::new(tenants::Tenants::new(
+        &engine,
+        &metrics,
+        &services,
+        cloudwatch_api_for(&engine, &metrics, &services),
+        bound,
+    ));
+    let app = router_for_tenants(
+        engine,
+        metrics,
+        services,
+        &front,
+        bound,
+        closing.clone(),
+        tenants.clone(),
+    );
     let shutdown = async move {
         shutdown.await;
         closing.send_replace(true);
@@ -1050,6 +1122,7 @@ pub async fn serve_with_tls(
     };
     housekeeping.abort();
     alarms.abort();
+    tenants.shutdown();
     result
 }
 

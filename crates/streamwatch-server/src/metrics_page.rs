@@ -43,7 +43,7 @@ pub(crate) fn render(state: &AppState) -> String {
         store.series_evicted() as f64,
     ));
 
-    for (function, dropped) in state.lambda.log_events_dropped() {
+    for (function, dropped) in state.tenants.own().lambda.log_events_dropped() {
         series.push(Gauge::of(
             &own::LAMBDA_LOG_EVENTS_DROPPED,
             &[function.as_str()],
@@ -54,15 +54,15 @@ pub(crate) fn render(state: &AppState) -> String {
     series.push(Gauge::of(
         &own::LAMBDA_ASYNC_EVENTS_PENDING,
         &[],
-        state.lambda.async_events_pending() as f64,
+        state.tenants.own().lambda.async_events_pending() as f64,
     ));
     series.push(Gauge::of(
         &own::LAMBDA_ASYNC_EVENTS_REFUSED,
         &[],
-        state.lambda.async_events_refused() as f64,
+        state.tenants.own().lambda.async_events_refused() as f64,
     ));
 
-    let dashboards = state.cloudwatch.dashboards();
+    let dashboards = state.tenants.own().cloudwatch.dashboards();
     series.push(Gauge::of(&own::DASHBOARDS, &[], dashboards.len() as f64));
     series.push(Gauge::of(
         &own::MAX_DASHBOARDS,
@@ -75,7 +75,7 @@ pub(crate) fn render(state: &AppState) -> String {
         dashboards.refused() as f64,
     ));
 
-    let sqs = &state.sqs;
+    let sqs = &state.tenants.own().sqs;
     series.push(Gauge::of(
         &own::SQS_HELD_BYTES,
         &[],

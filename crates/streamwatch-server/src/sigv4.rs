@@ -253,6 +253,32 @@ fn split_credential(credential: &str) -> Result<(&str, &str), AuthError> {
     Ok((key, scope))
 }
 
+/// The access key id and region a signed request names in its credential scope
+/// (`Credential=KEY/DATE/REGION/SERVICE/aws4_request`, in the header or the presigned
+/// query), when it names them.
+pub(crate) fn credential_scope(
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Option<(String, String)> {
+    let credential = match header_str(headers, "authorization") {
+        Some(auth) => parse_authorization(auth, true, false)
+            .ok()?
+            .credential
+            .to_owned(),
+        None => {
+            query
+                .map(query_pairs)?
+                .into_iter()
+                .find(|(k, _)| k == "X-Amz-Credential")?
+                .1
+        }
+    };
+    let mut parts = credential.split('/');
+    let key = parts.next().filter(|k| !k.is_empty())?;
+    let region = parts.nth(1).filter(|r| !r.is_empty())?;
+    Some((key.to_owned(), region.to_owned()))
+}
+
 /// Query pairs, percent-decoded.
 fn query_pairs(query: &str) -> Vec<(String, String)> {
     query
@@ -271,7 +297,7 @@ fn decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%'
-            && i + 2 < b.len()
+            && i + 3 <= b.len()
             && let Some(byte) = std::str::from_utf8(&b[i + 1..i + 3])
                 .ok()
                 .and_then(|h| u8::from_str_radix(h, 16).ok())

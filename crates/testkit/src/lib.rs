@@ -23,14 +23,59 @@ pub const REGION: &str = "us-east-1";
 /// accepts any signature), the kit's region.
 macro_rules! config {
     ($sdk:ident, $endpoint:expr) => {
+        config!($sdk, $endpoint, REGION, "AKIDTEST")
+    };
+    ($sdk:ident, $endpoint:expr, $region:expr, $key:expr) => {
         $sdk::Config::builder()
             .behavior_version($sdk::config::BehaviorVersion::latest())
-            .region($sdk::config::Region::new(REGION))
+            .region($sdk::config::Region::new($region.to_string()))
             .credentials_provider($sdk::config::Credentials::new(
-                "AKIDTEST", "secret", None, None, "test",
+                $key.to_string(),
+                "secret",
+                None,
+                None,
+                "test",
             ))
             .endpoint_url($endpoint)
     };
+}
+
+/// SDK clients signing for one region with one access key: a 12-digit key names the
+/// account the engine files the calls under (see streamwatch-server's account and region
+/// registry).
+pub struct Clients {
+    /// Kinesis.
+    pub kinesis: aws_sdk_kinesis::Client,
+    /// CloudWatch.
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// Lambda.
+    pub lambda: aws_sdk_lambda::Client,
+    /// SQS.
+    pub sqs: aws_sdk_sqs::Client,
+    /// SNS.
+    pub sns: aws_sdk_sns::Client,
+    /// CloudWatch Logs.
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+}
+
+/// Clients for `endpoint` signing for `region` with access key `key`.
+pub fn clients_for(endpoint: &str, region: &str, key: &str) -> Clients {
+    Clients {
+        kinesis: aws_sdk_kinesis::Client::from_conf(
+            config!(aws_sdk_kinesis, endpoint, region, key).build(),
+        ),
+        cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
+            config!(aws_sdk_cloudwatch, endpoint, region, key).build(),
+        ),
+        lambda: aws_sdk_lambda::Client::from_conf(
+            config!(aws_sdk_lambda, endpoint, region, key).build(),
+        ),
+        sqs: aws_sdk_sqs::Client::from_conf(config!(aws_sdk_sqs, endpoint, region, key).build()),
+        sns: aws_sdk_sns::Client::from_conf(config!(aws_sdk_sns, endpoint, region, key).build()),
+        logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+            config!(aws_sdk_cloudwatchlogs, endpoint, region, key).build(),
+        ),
+    }
 }
 
 /// A running server and a client for each service it speaks; the server stops when the

@@ -8,5 +8,6 @@ mod chaos;
 mod console;
 mod cors_browser;
 mod lambda;
+mod regions;
 mod sns;
 mod sqs;
