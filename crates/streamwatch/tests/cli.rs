@@ -163,6 +163,58 @@ async fn ctrl_c_shuts_down_cleanly_and_data_survives() {
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }
 
+/// `--data-dir` keeps every account and region: a stream in `eu-west-1` and one of account
+/// 111122223333 are there after a restart, still apart from the server's own pair. (SQS
+/// queues are held in memory in every pair.)
+#[tokio::test(flavor = "multi_thread")]
+async fn other_accounts_and_regions_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port().to_string();
+    let data_dir = dir.path().to_str().unwrap();
+    let common = [
+        "--port",
+        &port,
+        "--data-dir",
+        data_dir,
+        "--create-stream-delay-ms",
+        "0",
+    ];
+    let (mut child, endpoint) = serve(&common);
+    let ireland = testkit::clients_for(&endpoint, "eu-west-1", "AKIDTEST");
+    let other = testkit::clients_for(&endpoint, "us-east-1", "111122223333");
+    create_streams(&ireland.kinesis, &["west"], 2).await;
+    create_streams(&other.kinesis, &["theirs"], 1).await;
+    interrupt(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+    assert!(dir.path().join("accounts/000000000000/eu-west-1").is_dir());
+    assert!(dir.path().join("accounts/111122223333/us-east-1").is_dir());
+
+    let (mut child, endpoint) = serve(&common);
+    let ireland = testkit::clients_for(&endpoint, "eu-west-1", "AKIDTEST");
+    let other = testkit::clients_for(&endpoint, "us-east-1", "111122223333");
+    let names = |c: aws_sdk_kinesis::Client| async move {
+        c.list_streams().send().await.unwrap().stream_names
+    };
+    assert_eq!(names(ireland.kinesis.clone()).await, ["west"]);
+    assert_eq!(names(other.kinesis.clone()).await, ["theirs"]);
+    assert!(names(client(&endpoint)).await.is_empty());
+    let summary = other
+        .kinesis
+        .describe_stream_summary()
+        .stream_name("theirs")
+        .send()
+        .await
+        .unwrap()
+        .stream_description_summary
+        .unwrap();
+    assert_eq!(
+        summary.stream_arn,
+        "arn:aws:kinesis:us-east-1:111122223333:stream/theirs"
+    );
+    interrupt(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}
+
 #[test]
 fn help_lists_the_serve_flags() {
     let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))

@@ -144,6 +144,22 @@ impl Stack {
         }
     }
 
+    /// A server on a fresh engine opened with `config`, its clients signing for `region`
+    /// (the server files their calls under that region, as AWS does).
+    pub async fn in_region(config: EngineConfig, region: &str) -> Stack {
+        let server = server_on(Engine::open(config).expect("the engine opens")).await;
+        let c = clients_for(&server.endpoint(), region, "AKIDTEST");
+        Stack {
+            kinesis: c.kinesis,
+            cloudwatch: c.cloudwatch,
+            lambda: c.lambda,
+            sqs: c.sqs,
+            sns: c.sns,
+            logs: c.logs,
+            server,
+        }
+    }
+
     /// The server's endpoint URL.
     pub fn endpoint(&self) -> String {
         self.server.endpoint()

@@ -5,7 +5,7 @@
 
 use std::process::{Command, Output};
 
-use super::{client, create_streams, free_port, serve};
+use super::{create_streams, free_port, serve};
 
 /// Every variable of the AWS chain and of our logging, so the runs below see only what they
 /// set.
@@ -44,7 +44,18 @@ fn stderr(out: &Output) -> String {
 async fn endpoint_region_profile_and_log_follow_the_aws_conventions() {
     let port = free_port().to_string();
     let (mut child, endpoint) = serve(&["--port", &port, "--create-stream-delay-ms", "0"]);
-    create_streams(&client(&endpoint), &["conventions"], 1).await;
+    // One stream in each region a run below reads: the engine keeps regions apart, as AWS
+    // does, so each run finding "1 streams" shows it signed for the region it should.
+    for region in [
+        "us-east-1",
+        "eu-west-1",
+        "eu-central-1",
+        "ap-south-1",
+        "ap-southeast-2",
+    ] {
+        let clients = testkit::clients_for(&endpoint, region, "AKIDTEST");
+        create_streams(&clients.kinesis, &["conventions"], 1).await;
+    }
     let home = tempfile::tempdir().unwrap();
     let once = ["collect", "--once", "--format", "json"];
 

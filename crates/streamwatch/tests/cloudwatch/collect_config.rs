@@ -7,10 +7,14 @@ use std::time::Duration;
 async fn config_file_sets_metrics_and_outputs() {
     let testkit::Stack {
         server, kinesis: c, ..
-    } = testkit::Stack::with(kinesis_engine::EngineConfig {
-        shard_limits: false,
-        ..testkit::engine_config()
-    })
+    } = testkit::Stack::in_region(
+        kinesis_engine::EngineConfig {
+            shard_limits: false,
+            ..testkit::engine_config()
+        },
+        // The region the collector below reads: the server keeps regions apart.
+        "eu-west-1",
+    )
     .await;
     c.create_stream()
         .stream_name("cfg")
@@ -403,10 +407,14 @@ fn split_line(line: &str) -> (String, std::collections::BTreeMap<String, String>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn datakit_output_posts_metrics_and_custom_objects() {
     use metric_store::catalog::{kinesis, lambda};
-    let stack = testkit::Stack::with(kinesis_engine::EngineConfig {
-        shard_limits: false,
-        ..testkit::engine_config()
-    })
+    let stack = testkit::Stack::in_region(
+        kinesis_engine::EngineConfig {
+            shard_limits: false,
+            ..testkit::engine_config()
+        },
+        // The region the collector below reads: the server keeps regions apart.
+        "eu-west-1",
+    )
     .await;
     // Deployed first: building the function's binary may take minutes, longer than the
     // cycle's lookback reaches back for the records.

@@ -8,13 +8,21 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-async fn engine_with(stream: &str, records: usize) -> streamwatch_server::RunningServer {
+/// A server holding `stream` with `records` records, in `region` (where it is collected).
+async fn engine_with(
+    region: &str,
+    stream: &str,
+    records: usize,
+) -> streamwatch_server::RunningServer {
     let testkit::Stack {
         server, kinesis: c, ..
-    } = testkit::Stack::with(kinesis_engine::EngineConfig {
-        shard_limits: false,
-        ..testkit::engine_config()
-    })
+    } = testkit::Stack::in_region(
+        kinesis_engine::EngineConfig {
+            shard_limits: false,
+            ..testkit::engine_config()
+        },
+        region,
+    )
     .await;
     c.create_stream()
         .stream_name(stream)
@@ -43,8 +51,8 @@ fn dead_endpoint() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn regions_are_collected_side_by_side_and_one_failing_stops_none() {
-    let east = engine_with("orders", 4).await;
-    let west = engine_with("clicks", 2).await;
+    let east = engine_with("us-east-1", "orders", 4).await;
+    let west = engine_with("eu-west-1", "clicks", 2).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("collect.toml");
@@ -236,4 +244,82 @@ fn credentials_come_from_the_standard_chain() {
     );
     let (key, _, _) = signed_by(&files);
     assert_eq!(key, "AKIADEFAULT", "the default profile");
+}
+
+/// One engine serving two regions: `collect --region us-east-1,eu-west-1` against it reports
+/// each region's own streams only, as against AWS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_engine_reports_each_regions_own_streams() {
+    let east = testkit::Stack::with(kinesis_engine::EngineConfig {
+        shard_limits: false,
+        ..testkit::engine_config()
+    })
+    .await;
+    let endpoint = east.endpoint();
+    let west = testkit::clients_for(&endpoint, "eu-west-1", "AKIDTEST");
+    for (client, stream, n) in [(&east.kinesis, "orders", 3), (&west.kinesis, "clicks", 5)] {
+        testkit::create_stream(client, stream, 1).await;
+        for i in 0..n {
+            client
+                .put_record()
+                .stream_name(stream)
+                .partition_key(format!("k{i}"))
+                .data(aws_sdk_kinesis::primitives::Blob::new("xyz"))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args([
+            "collect",
+            "--once",
+            "--format",
+            "json",
+            "--region",
+            "us-east-1,eu-west-1",
+        ])
+        .args([
+            "--period",
+            "1",
+            "--delay",
+            "0s",
+            "--lookback",
+            "60s",
+            "--endpoint",
+        ])
+        .arg(&endpoint)
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut totals = std::collections::BTreeMap::new();
+    for line in stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v.get("metric").and_then(|m| m.as_str()) != Some("IncomingRecords")
+            || v["statistic"] != "Sum"
+        {
+            continue;
+        }
+        let Some(stream) = v["dimensions"]["StreamName"].as_str() else {
+            continue;
+        };
+        let region = v["region"].as_str().unwrap().to_string();
+        *totals.entry((region, stream.to_string())).or_insert(0.0) += v["value"].as_f64().unwrap();
+    }
+    assert_eq!(
+        totals.into_iter().collect::<Vec<_>>(),
+        [
+            (("eu-west-1".to_string(), "clicks".to_string()), 5.0),
+            (("us-east-1".to_string(), "orders".to_string()), 3.0),
+        ],
+        "{stdout}"
+    );
 }

@@ -277,3 +277,46 @@ async fn a_mapping_in_another_region_reads_that_regions_stream() {
     );
     assert_eq!(event["Records"][0]["awsRegion"], "eu-west-1");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn boto3_sees_each_region_and_account_apart() {
+    let p = Stack::start().await;
+    let script = r#"
+import sys, boto3
+def client(service, region, key):
+    return boto3.client(service, endpoint_url=sys.argv[1], region_name=region,
+                        aws_access_key_id=key, aws_secret_access_key="x")
+pairs = [("us-east-1", "AKIDTEST"), ("ap-southeast-2", "AKIDTEST"), ("us-east-1", "444455556666")]
+for region, key in pairs:
+    client("kinesis", region, key).create_stream(StreamName="same", ShardCount=1)
+    client("sqs", region, key).create_queue(QueueName="same")
+for region, key in pairs:
+    k = client("kinesis", region, key)
+    arn = k.describe_stream_summary(StreamName="same")["StreamDescriptionSummary"]["StreamARN"]
+    urls = client("sqs", region, key).list_queues()["QueueUrls"]
+    print(len(k.list_streams()["StreamNames"]), arn, len(urls), urls[0].rsplit("/", 2)[1])
+"#;
+    let endpoint = p.endpoint();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(testkit::python())
+            .args(["-c", script, &endpoint])
+            .output()
+            .expect("python runs")
+    })
+    .await
+    .expect("joins");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "1 arn:aws:kinesis:us-east-1:000000000000:stream/same 1 000000000000",
+            "1 arn:aws:kinesis:ap-southeast-2:000000000000:stream/same 1 000000000000",
+            "1 arn:aws:kinesis:us-east-1:444455556666:stream/same 1 444455556666",
+        ]
+    );
+}
