@@ -61,6 +61,8 @@ pub(crate) struct Tenants {
     bounds: Bounds,
     function_keys: Option<(String, String)>,
     max_series: usize,
+    /// The server's fault rules, which other pairs' in-process reads pass too.
+    faults: Arc<fault_injection::Faults>,
 }
 
 /// Whether `region` reads as a region name (`us-east-1`, `eu-west-1`, `local`).
@@ -103,6 +105,7 @@ impl Tenants {
             bounds: services.bounds.clone(),
             function_keys: services.function_keys.clone(),
             max_series: metrics.max_series(),
+            faults: services.faults.clone(),
             base,
         };
         if let Some(dir) = tenants.base.data_dir.clone() {
@@ -185,6 +188,13 @@ impl Tenants {
             .or_else(|| Some((account.to_owned(), "streamwatch".to_owned())));
         let services =
             crate::services_with_keys(&engine, self.addr, metrics.clone(), &self.bounds, keys)?;
+        // Mappings' in-process reads pass the server's fault rules, as requests do.
+        services
+            .lambda
+            .set_kinesis(Arc::new(crate::lambda_plugs::KinesisReads(
+                services.kinesis.clone(),
+                self.faults.clone(),
+            )));
         let cloudwatch = crate::cloudwatch_api_for(&engine, &metrics, &services);
         let mut tasks = lock(&self.tasks);
         tasks.push(tokio::spawn(crate::maintain(
