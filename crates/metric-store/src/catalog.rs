@@ -6,7 +6,7 @@
 //! generated from them ([`markdown`]) and a test keeps it in step.
 //!
 //! Units and dimension sets are AWS's, from the CloudWatch documentation of the `AWS/Kinesis`
-//! `AWS/Lambda`, `AWS/SQS` and `AWS/SNS` namespaces and of Lambda Insights (`LambdaInsights`);
+//! `AWS/Lambda`, `AWS/SQS`, `AWS/SNS` and `AWS/Logs` namespaces and of Lambda Insights (`LambdaInsights`);
 //! the descriptions are ours. `StreamwatchEngine` is streamwatch's own namespace.
 
 use crate::{Error, MetricKey, SeriesHandle, Statistic, Store, Unit};
@@ -347,6 +347,15 @@ catalogue! {
         PUBLISH_SIZE: "PublishSize", Bytes, [["TopicName"]],
             collect [Average],
             "Size of one published message, attributes included.";
+    }
+
+    /// `AWS/Logs`: what CloudWatch Logs ingests, per log group (LogGroupName) and for the
+    /// account (no dimension), published as PutLogEvents stores events.
+    logs ("AWS/Logs") {
+        INCOMING_BYTES: "IncomingBytes", Bytes, [[], ["LogGroupName"]],
+            "Uncompressed bytes of the log events one PutLogEvents call stored (their messages in UTF-8), per log group or for the account; read with Sum.";
+        INCOMING_LOG_EVENTS: "IncomingLogEvents", None, [[], ["LogGroupName"]],
+            "Log events one PutLogEvents call stored (rejected ones are not counted), per log group or for the account; read with Sum.";
     }
 }
 
