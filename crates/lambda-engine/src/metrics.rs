@@ -9,8 +9,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use metric_store::catalog::{MetricDef, lambda, lambda_insights, streamwatch_engine};
 use metric_store::Store;
+use metric_store::catalog::{MetricDef, lambda, lambda_insights, streamwatch_engine};
 
 /// `AWS/Lambda`.
 pub const NAMESPACE: &str = lambda::NAMESPACE;

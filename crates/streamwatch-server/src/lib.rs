@@ -7,8 +7,8 @@
 //! it to the service's API crate and writes the [`aws_wire::Reply`] back. HTTP/1.1 and HTTP/2 (including
 //! cleartext prior-knowledge HTTP/2, which the AWS SDK for JavaScript v3 uses) are both served.
 //!
-//! CloudWatch Logs (`X-Amz-Target: Logs_20140328.*`) reads the functions' logs through
-//! `logs-api`. Lambda's REST JSON API (`/2015-03-31/...` and its siblings) is routed by path to
+//! CloudWatch Logs (`X-Amz-Target: Logs_20140328.*`) serves the functions' logs and the log
+//! groups users create and write with PutLogEvents (`logs-engine`) through `logs-api`. Lambda's REST JSON API (`/2015-03-31/...` and its siblings) is routed by path to
 //! `lambda-api`, over a [`lambda_engine::LambdaEngine`] whose functions are told this server's
 //! address as `AWS_ENDPOINT_URL`, so their own SDK calls stay local.
 //!
@@ -53,6 +53,7 @@ use fault_injection::{Faults, Outcome};
 use kinesis_api::{KinesisApi, KinesisMetrics, Request};
 use kinesis_engine::Engine;
 use lambda_engine::{LambdaConfig, LambdaEngine};
+use logs_engine::{LogsConfig, LogsEngine};
 use metric_store::Store;
 use sns_engine::{SnsConfig, SnsEngine};
 use sqs_engine::{SqsConfig, SqsEngine};
@@ -147,6 +148,7 @@ struct AppState {
     kinesis: KinesisApi,
     cloudwatch: CloudWatchApi,
     lambda: LambdaEngine,
+    logs: LogsEngine,
     sqs: SqsEngine,
     sns: SnsEngine,
     /// For `/metrics`: the Kinesis engine, the metric store and SNS's webhook slots.
@@ -183,6 +185,8 @@ pub struct Services {
     sns_http: Arc<sns_plugs::HttpSlots>,
     /// Fault injection: the rules every call passes (none at start), on the engine's clock.
     pub faults: Arc<Faults>,
+    /// The CloudWatch Logs groups users create and write with PutLogEvents.
+    pub logs: LogsEngine,
 }
 
 impl std::fmt::Debug for Services {
@@ -237,6 +241,7 @@ fn router_closing(
         kinesis: services.kinesis,
         cloudwatch,
         lambda: services.lambda,
+        logs: services.logs,
         sqs: services.sqs,
         sns: services.sns,
         engine,
@@ -474,7 +479,13 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
                 Service::Sns => {
                     sns_api::handle(&state.sns, &wire_req, front_door::is_signed(uri, headers))
                 }
-                _ => logs_api::handle(&state.lambda, &wire_req),
+                _ => logs_api::handle(
+                    &logs_api::Sources {
+                        functions: &state.lambda,
+                        ingested: &state.logs,
+                    },
+                    &wire_req,
+                ),
             })
         }
         // Answered above, before the body was read.
@@ -651,6 +662,11 @@ impl RunningServer {
     /// The Lambda engine it serves.
     pub fn lambda(&self) -> &LambdaEngine {
         &self.services.lambda
+    }
+
+    /// The CloudWatch Logs groups users create, which it serves beside the functions' logs.
+    pub fn logs(&self) -> &LogsEngine {
+        &self.services.logs
     }
 
     /// The SQS engine it serves.
@@ -845,6 +861,15 @@ fn services_with_keys(
         engine.clock(),
     );
     sns.set_deliveries(deliveries);
+    let logs = LogsEngine::with_clock(
+        LogsConfig {
+            account_id: config.account_id.clone(),
+            region: config.region.clone(),
+            ..LogsConfig::default()
+        },
+        metrics.clone(),
+        engine.clock(),
+    );
     Ok(Services {
         lambda,
         sqs,
@@ -854,6 +879,7 @@ fn services_with_keys(
         dashboards,
         sns_http,
         faults,
+        logs,
     })
 }
 
