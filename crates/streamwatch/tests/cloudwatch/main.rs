@@ -16,3 +16,4 @@ mod kinesis;
 mod logs;
 mod math;
 mod raw;
+mod units;
