@@ -479,6 +479,8 @@ pub mod own {
                 "Asynchronous Lambda events accepted and not yet finished, all functions (bounded by --max-async-events).";
             LAMBDA_ASYNC_EVENTS_REFUSED: "streamwatch_lambda_async_events_refused_total", Counter, [],
                 "Event invocations refused with TooManyRequestsException because --max-async-events were pending.";
+            LOG_EVENTS_DROPPED: "streamwatch_logs_events_dropped_total", Counter, [],
+                "CloudWatch Logs events (PutLogEvents) dropped, oldest first, because their log group held --max-log-group-events events.";
             SQS_HELD_BYTES: "streamwatch_sqs_held_bytes", Gauge, [],
                 "Bytes of SQS messages held across all queues (body, attributes and 256 bytes of bookkeeping each).";
             SQS_MAX_HELD_BYTES: "streamwatch_sqs_max_held_bytes", Gauge, [],

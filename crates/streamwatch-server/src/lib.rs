@@ -129,6 +129,9 @@ pub struct Bounds {
     /// CloudWatch dashboards kept (`--max-dashboards`); a PutDashboard creating one more is
     /// refused with `LimitExceeded`.
     pub max_dashboards: usize,
+    /// Events each CloudWatch Logs group written with PutLogEvents keeps
+    /// (`--max-log-group-events`); the oldest go first.
+    pub max_log_group_events: usize,
 }
 
 impl Default for Bounds {
@@ -139,6 +142,7 @@ impl Default for Bounds {
             max_sns_http_deliveries: sns_plugs::DEFAULT_MAX_HTTP_DELIVERIES,
             max_async_events: lambda_engine::DEFAULT_MAX_PENDING_ASYNC_EVENTS,
             max_dashboards: dashboards::DEFAULT_MAX_DASHBOARDS,
+            max_log_group_events: logs_engine::DEFAULT_MAX_EVENTS_PER_GROUP,
         }
     }
 }
@@ -865,7 +869,7 @@ fn services_with_keys(
         LogsConfig {
             account_id: config.account_id.clone(),
             region: config.region.clone(),
-            ..LogsConfig::default()
+            max_events_per_group: bounds.max_log_group_events,
         },
         metrics.clone(),
         engine.clock(),

@@ -61,6 +61,11 @@ pub(crate) fn render(state: &AppState) -> String {
         &[],
         state.lambda.async_events_refused() as f64,
     ));
+    series.push(Gauge::of(
+        &own::LOG_EVENTS_DROPPED,
+        &[],
+        state.logs.dropped_events() as f64,
+    ));
 
     let dashboards = state.cloudwatch.dashboards();
     series.push(Gauge::of(&own::DASHBOARDS, &[], dashboards.len() as f64));

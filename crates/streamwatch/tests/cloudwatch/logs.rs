@@ -555,3 +555,51 @@ async fn log_group_tag_actions(logs: &aws_sdk_cloudwatchlogs::Client) {
     assert_eq!(tags.tags().unwrap().len(), 1);
     assert_eq!(tags.tags().unwrap()["team"], "a");
 }
+
+/// `--max-log-group-events` bounds what a group keeps: the oldest event goes, and
+/// `/metrics` counts it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_keeps_its_bound_and_metrics_count_the_dropped() {
+    let server = streamwatch_server::start_with_bounds(
+        "127.0.0.1:0".parse().unwrap(),
+        kinesis_engine::Engine::open(testkit::engine_config()).unwrap(),
+        std::sync::Arc::new(metric_store::Store::new()),
+        streamwatch_server::FrontDoorConfig::default(),
+        &streamwatch_server::Bounds {
+            max_log_group_events: 2,
+            ..streamwatch_server::Bounds::default()
+        },
+    )
+    .await
+    .unwrap();
+    let h = Harness::at(server);
+    group_with_stream(&h, "small", "s").await;
+    let now = now_ms();
+    h.logs
+        .put_log_events()
+        .log_group_name("small")
+        .log_stream_name("s")
+        .log_events(event(now - 2, "one"))
+        .log_events(event(now - 1, "two"))
+        .log_events(event(now, "three"))
+        .send()
+        .await
+        .unwrap();
+    let got = h
+        .logs
+        .get_log_events()
+        .log_group_name("small")
+        .log_stream_name("s")
+        .start_from_head(true)
+        .send()
+        .await
+        .unwrap();
+    let messages: Vec<&str> = got.events().iter().map(|e| e.message().unwrap()).collect();
+    assert_eq!(messages, ["two", "three"]);
+    let page = crate::collect_config::http_get(&h.server.addr().to_string(), "/metrics");
+    assert!(
+        page.lines()
+            .any(|l| l == "streamwatch_logs_events_dropped_total 1"),
+        "{page}"
+    );
+}
