@@ -10,14 +10,14 @@
 use std::collections::HashMap;
 
 use metric_math::{Context as _, Labeled, MemoryContext, TimeSeries, Value};
-use metric_store::{Datapoint, MetricKey, Statistic, Store};
+use metric_store::{Datapoint, MetricKey, Statistic, Store, Unit};
 
 use crate::evaluate::{Slot, low_sample, range_periods};
 use crate::validate::{Compiled, Source};
 
 /// A read of one round: metric, range start, range end, period and statistic (its `Debug`
 /// text: percentiles hold an `f64`, which is not `Hash`).
-type ReadId = (MetricKey, u64, u64, u32, String);
+type ReadId = (MetricKey, u64, u64, u32, String, Option<Unit>);
 
 /// What one evaluation round has already read from the store: alarms that watch the same
 /// metric, statistic, period and range (a threshold ladder, one alarm per team) share one
@@ -37,18 +37,28 @@ impl RoundReads {
         range: (u64, u64),
         period: u32,
         stat: Statistic,
+        unit: Option<Unit>,
     ) -> Option<&Vec<Datapoint>> {
-        let id = (key.clone(), range.0, range.1, period, format!("{stat:?}"));
+        let id = (
+            key.clone(),
+            range.0,
+            range.1,
+            period,
+            format!("{stat:?}"),
+            unit,
+        );
         self.single
             .entry(id)
             .or_insert_with(|| {
+                // An alarm with a unit reads only the data stored in it, as CloudWatch.
                 store
-                    .query(
+                    .query_in(
                         key,
                         range.0,
                         range.1,
                         period,
                         &[stat, Statistic::SampleCount],
+                        unit,
                     )
                     .ok()
             })
@@ -95,7 +105,8 @@ pub(crate) fn slots(store: &Store, reads: &mut RoundReads, c: &Compiled, now_ms:
     };
     match &c.source {
         Source::Single { key, stat, unit } => {
-            let Some(points) = reads.single(store, key, (start, end), c.period, *stat) else {
+            let Some(points) = reads.single(store, key, (start, end), c.period, *stat, *unit)
+            else {
                 return slots;
             };
             for dp in points {
@@ -126,7 +137,7 @@ pub(crate) fn slots(store: &Store, reads: &mut RoundReads, c: &Compiled, now_ms:
             let mut ctx = MemoryContext::with_range(s, e, c.period);
             for ms in stats {
                 let points = store
-                    .query(&ms.key, start, end, ms.period, &[ms.stat])
+                    .query_in(&ms.key, start, end, ms.period, &[ms.stat], ms.unit)
                     .unwrap_or_default();
                 let series = TimeSeries::from_points(points.into_iter().filter_map(|dp| {
                     if ms.unit.is_some_and(|u| u != dp.unit) {

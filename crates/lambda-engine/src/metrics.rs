@@ -9,8 +9,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use metric_store::Store;
 use metric_store::catalog::{MetricDef, lambda, lambda_insights, streamwatch_engine};
-use metric_store::{MetricKey, Store, Unit};
 
 /// `AWS/Lambda`.
 pub const NAMESPACE: &str = lambda::NAMESPACE;
@@ -246,38 +246,7 @@ impl LambdaMetrics {
     /// dimension sets, at the document's timestamp. Returns how many values were stored;
     /// a line that is not an EMF document (or breaks its rules) stores none.
     pub fn emf(&self, line: &str) -> usize {
-        let Some(document) = cloudwatch_emf::parse(line) else {
-            return 0;
-        };
-        let at = document.timestamp_ms;
-        let mut stored = 0;
-        for directive in &document.directives {
-            for metric in &directive.metrics {
-                let unit = metric
-                    .unit
-                    .as_deref()
-                    .and_then(|u| Unit::parse(u).ok())
-                    .unwrap_or_default();
-                for dimensions in &directive.dimension_sets {
-                    let dimensions = dimensions.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-                    let Ok(key) = MetricKey::new(
-                        directive.namespace.as_str(),
-                        metric.name.as_str(),
-                        dimensions,
-                    ) else {
-                        continue;
-                    };
-                    let Ok(series) = self.store.custom_series(&key, unit) else {
-                        continue;
-                    };
-                    for v in &metric.values {
-                        series.record(at, *v);
-                        stored += 1;
-                    }
-                }
-            }
-        }
-        stored
+        logs_engine::emf::record(&self.store, line)
     }
 
     /// An event accepted for asynchronous invocation (AsyncEventsReceived).
@@ -339,6 +308,7 @@ impl LambdaMetrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use metric_store::{MetricKey, Unit};
 
     #[test]
     fn every_metric_lands_under_each_of_its_dimension_sets() {

@@ -16,6 +16,12 @@ pub(crate) enum LogsError {
     /// The function wrote nothing to that log stream (`ResourceNotFoundException`).
     #[error("The specified log stream does not exist.")]
     LogStreamNotFound,
+    /// Both `logGroupName` and `logGroupIdentifier` given (`ValidationException`).
+    #[error("LogGroup name and LogGroup ARN are mutually exclusive parameters.")]
+    NameAndArn,
+    /// What the log groups users create refused, with its own code.
+    #[error("{0}")]
+    Ingested(#[from] logs_engine::LogsError),
 }
 
 impl LogsError {
@@ -26,6 +32,8 @@ impl LogsError {
             LogsError::LogGroupNotFound | LogsError::LogStreamNotFound => {
                 "ResourceNotFoundException"
             }
+            LogsError::NameAndArn => "ValidationException",
+            LogsError::Ingested(e) => e.code(),
         }
     }
 }
@@ -48,6 +56,12 @@ impl From<WireError> for ApiError {
 impl From<LogsError> for ApiError {
     fn from(e: LogsError) -> Self {
         ApiError::Logs(e)
+    }
+}
+
+impl From<logs_engine::LogsError> for ApiError {
+    fn from(e: logs_engine::LogsError) -> Self {
+        ApiError::Logs(LogsError::Ingested(e))
     }
 }
 

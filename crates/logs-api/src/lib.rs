@@ -1,11 +1,17 @@
 //! The CloudWatch Logs API (AWS JSON 1.1, `X-Amz-Target: Logs_20140328.<Operation>`) over
-//! the logs of the engine's Lambda functions, so `aws logs tail`, `aws logs
-//! filter-log-events` and SDK code read them as on AWS. Each function has the log group
-//! `/aws/lambda/<name>` and one log stream per execution environment.
+//! the logs of the engine's Lambda functions and the log groups users create, so `aws logs
+//! tail`, `aws logs filter-log-events`, agents and SDK code read and write them as on AWS.
+//! Each function has the log group `/aws/lambda/<name>` and one log stream per execution
+//! environment; other groups live in `logs-engine` ([`LogSource::ingested`]), and a
+//! function's group written to (a retention, tags, a stream of one's own) is kept there too,
+//! beside the function's lines.
 //!
 //! Served: DescribeLogGroups, DescribeLogStreams, GetLogEvents and FilterLogEvents (filter
 //! patterns of plain terms, all of which must appear, and quoted phrases; the JSON and
-//! space-delimited pattern syntaxes are refused with InvalidParameterException).
+//! space-delimited pattern syntaxes are refused with InvalidParameterException); with the
+//! ingested groups also CreateLogGroup, CreateLogStream, PutLogEvents (EMF documents become
+//! metrics), DeleteLogGroup, DeleteLogStream, Put/DeleteRetentionPolicy, TagLogGroup,
+//! UntagLogGroup, ListTagsLogGroup, TagResource, UntagResource and ListTagsForResource.
 //!
 //! [`handle`] takes the server's [`aws_wire::Request`] and returns an [`aws_wire::Reply`].
 //! Each operation lives in its own module under `actions/`, holding its input schema (the
@@ -58,7 +64,7 @@ mod source;
 use aws_wire::{Encoding, Reply, Request, Writer};
 
 pub use actions::Operation;
-pub use source::LogSource;
+pub use source::{LogSource, Sources};
 
 /// The `X-Amz-Target` prefix of the service (before the `.`).
 pub const TARGET_PREFIX: &str = "Logs_20140328";
@@ -81,7 +87,8 @@ pub fn unsigned_reply() -> Reply {
 /// bytes.
 pub fn handle<S: LogSource + ?Sized>(source: &S, req: &Request<'_>) -> Reply {
     let target = aws_wire::target_operation(req, TARGET_PREFIX);
-    let Some(operation) = target.and_then(Operation::from_name) else {
+    let served = |op: &Operation| !op.writes() || source.ingested().is_some();
+    let Some(operation) = target.and_then(Operation::from_name).filter(served) else {
         let name = target.unwrap_or_else(|| req.header("x-amz-target").unwrap_or_default());
         return aws_wire::error_reply(
             Encoding::Json,
@@ -152,6 +159,11 @@ pub(crate) mod testing {
 
     /// Status and JSON body of operation `op` with `body`.
     pub(crate) fn call(source: &Fixture, op: &str, body: &str) -> (u16, Value) {
+        call_on(source, op, body)
+    }
+
+    /// [`call`] on any source.
+    pub(crate) fn call_on<S: LogSource + ?Sized>(source: &S, op: &str, body: &str) -> (u16, Value) {
         let target = format!("Logs_20140328.{op}");
         let headers = [("x-amz-target", target.as_str())];
         let req = aws_wire::Request {
@@ -164,9 +176,16 @@ pub(crate) mod testing {
         };
         let reply = crate::handle(source, &req);
         assert_eq!(reply.content_type, Some(crate::CONTENT_TYPE));
+        // Operations without output answer an empty body, as AWS does.
+        if reply.body.is_empty() {
+            return (reply.status, Value::Object(Default::default()));
+        }
         (reply.status, serde_json::from_slice(&reply.body).unwrap())
     }
 }
+
+#[cfg(test)]
+mod ingested_tests;
 
 #[cfg(test)]
 mod tests {

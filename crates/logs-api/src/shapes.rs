@@ -50,6 +50,23 @@ pub(crate) static LOG_GROUP_NAME: Shape = Shape::String {
     enum_values: &[],
 };
 
+/// `LogGroupName` where CloudWatch Logs checks the length itself, with its own text
+/// (CreateLogGroup, CreateLogStream).
+pub(crate) static NEW_LOG_GROUP_NAME: Shape = Shape::String {
+    min_len: Some(1),
+    max_len: None,
+    pattern: Some(&GROUP_NAME_TEXT),
+    enum_values: &[],
+};
+
+/// `LogStreamName` of CreateLogStream (its length checked as for groups).
+pub(crate) static NEW_LOG_STREAM_NAME: Shape = Shape::String {
+    min_len: Some(1),
+    max_len: None,
+    pattern: Some(&STREAM_NAME_TEXT),
+    enum_values: &[],
+};
+
 /// `LogGroupNamePattern`.
 pub(crate) static LOG_GROUP_NAME_PATTERN: Shape = Shape::String {
     min_len: Some(0),
@@ -90,6 +107,83 @@ pub(crate) static ACCOUNT_IDS: Shape = Shape::List {
     member_str: None,
 };
 
+fn tag_char(c: char) -> bool {
+    // `\p{L}\p{Z}\p{N}` and `_.:/=+-@`.
+    c.is_alphabetic()
+        || c.is_numeric()
+        || (c.is_whitespace() && !c.is_control())
+        || "_.:/=+-@".contains(c)
+}
+
+static TAG_KEY_TEXT: Pattern = Pattern {
+    text: r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]+)$",
+    matches: |s| !s.is_empty() && s.chars().all(tag_char),
+};
+
+static TAG_VALUE_TEXT: Pattern = Pattern {
+    text: r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$",
+    matches: |s| s.chars().all(tag_char),
+};
+
+/// `TagKey`.
+pub(crate) static TAG_KEY: Shape = Shape::String {
+    min_len: Some(1),
+    max_len: Some(128),
+    pattern: Some(&TAG_KEY_TEXT),
+    enum_values: &[],
+};
+
+static TAG_VALUE: Shape = Shape::String {
+    min_len: Some(0),
+    max_len: Some(256),
+    pattern: Some(&TAG_VALUE_TEXT),
+    enum_values: &[],
+};
+
+/// `Tags`.
+pub(crate) static TAGS: Shape = Shape::Map {
+    key: &TAG_KEY,
+    value: &TAG_VALUE,
+    min_len: Some(1),
+    max_len: Some(50),
+};
+
+static ARN_TEXT: Pattern = Pattern {
+    text: r"[\w+=/:,.@-]*",
+    matches: |s| {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+=/:,.@-".contains(&b))
+    },
+};
+
+/// `AmazonResourceName`.
+pub(crate) static RESOURCE_ARN: Shape = Shape::String {
+    min_len: Some(1),
+    max_len: Some(1011),
+    pattern: Some(&ARN_TEXT),
+    enum_values: &[],
+};
+
+/// The log group an ARN names (`...:log-group:<name>`, with or without `:*`).
+pub(crate) fn group_in_arn(arn: &str) -> Option<&str> {
+    let (head, name) = arn.rsplit_once(":log-group:")?;
+    head.starts_with("arn:")
+        .then_some(name.trim_end_matches(":*"))
+}
+
+/// Writes `tags` as a JSON object member `tags`.
+pub(crate) fn write_tags(w: &mut aws_wire::Writer, tags: &[(String, String)]) {
+    w.begin_map(Some(1));
+    w.key("tags");
+    w.begin_dict(Some(tags.len()));
+    for (k, v) in tags {
+        w.key(k);
+        w.str(v);
+    }
+    w.end_dict();
+    w.end_map();
+}
+
 /// `NextToken`.
 pub(crate) static NEXT_TOKEN: Shape = Shape::String {
     min_len: Some(1),
@@ -116,37 +210,89 @@ pub(crate) static TIMESTAMP: Shape = Shape::Long {
     max: None,
 };
 
-/// The function a request's `logGroupName` or `logGroupIdentifier` (a name or an ARN)
-/// names.
-pub(crate) fn function_of<S: LogSource + ?Sized>(
+/// A log group a request names: the function whose logs it holds, the group users
+/// created under that name, or both.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    /// The full name.
+    pub(crate) name: String,
+    /// The function, when the name is `/aws/lambda/<function>` of one.
+    pub(crate) function: Option<String>,
+    /// Whether users created a group of that name (or wrote to the function's).
+    pub(crate) ingested: bool,
+}
+
+/// The group a name stands for, if any.
+pub(crate) fn group_named<S: LogSource + ?Sized>(source: &S, name: &str) -> Option<Group> {
+    // Asking for the events past the end checks the function exists and copies nothing.
+    let function = name
+        .strip_prefix(GROUP_PREFIX)
+        .filter(|f| source.events(f, usize::MAX).is_some())
+        .map(str::to_string);
+    let ingested = source.ingested().is_some_and(|l| l.has_group(name));
+    (function.is_some() || ingested).then(|| Group {
+        name: name.to_string(),
+        function,
+        ingested,
+    })
+}
+
+/// The group a request's `logGroupName` or `logGroupIdentifier` (a name or an ARN) names.
+pub(crate) fn group_of<S: LogSource + ?Sized>(
     source: &S,
     input: &Input<'_>,
-) -> Result<String, LogsError> {
-    let group = input
-        .str("logGroupName")
-        .or_else(|| input.str("logGroupIdentifier"))
-        .ok_or_else(|| {
-            LogsError::InvalidParameter(
+) -> Result<Group, LogsError> {
+    let group = match (input.str("logGroupName"), input.str("logGroupIdentifier")) {
+        (Some(_), Some(_)) => return Err(LogsError::NameAndArn),
+        (Some(g), None) | (None, Some(g)) => g,
+        (None, None) => {
+            return Err(LogsError::InvalidParameter(
                 "Either logGroupName or logGroupIdentifier must be set".into(),
-            )
-        })?;
+            ));
+        }
+    };
     let group = group
         .rsplit_once(":log-group:")
         .map_or(group, |(_, g)| g.trim_end_matches(":*"));
-    let name = group
-        .strip_prefix(GROUP_PREFIX)
-        .ok_or(LogsError::LogGroupNotFound)?;
-    // Asking for the events past the end checks the function exists and copies nothing.
-    source
-        .events(name, usize::MAX)
-        .ok_or(LogsError::LogGroupNotFound)?;
-    Ok(name.to_string())
+    group_named(source, group).ok_or(LogsError::LogGroupNotFound)
 }
 
-/// The ARN of function `name`'s log group (without the `:*` suffix).
+/// The group named `name` for an operation that writes: a function's group becomes one
+/// users can write to (as its log group on AWS is one).
+pub(crate) fn writable(
+    logs: &logs_engine::LogsEngine,
+    source: &(impl LogSource + ?Sized),
+    name: &str,
+) -> Result<(), LogsError> {
+    if logs.has_group(name) {
+        return Ok(());
+    }
+    match group_named(source, name) {
+        Some(_) => match logs.create_group(name, &[]) {
+            Ok(()) | Err(logs_engine::LogsError::GroupAlreadyExists) => Ok(()),
+            Err(e) => Err(e.into()),
+        },
+        None => Err(LogsError::LogGroupNotFound),
+    }
+}
+
+/// The log groups users write to; only sources that have them serve the operations that
+/// write.
+pub(crate) fn ingested<S: LogSource + ?Sized>(
+    source: &S,
+) -> Result<&logs_engine::LogsEngine, LogsError> {
+    source.ingested().ok_or(LogsError::LogGroupNotFound)
+}
+
+/// The `tags` map member as pairs.
+pub(crate) fn tags_of<'i>(input: &'i Input<'_>, member: &str) -> Vec<(&'i str, &'i str)> {
+    input.map_str(member).unwrap_or_default()
+}
+
+/// The ARN of log group `name` (without the `:*` suffix).
 pub(crate) fn group_arn<S: LogSource + ?Sized>(source: &S, name: &str) -> String {
     format!(
-        "arn:aws:logs:{}:{}:log-group:{GROUP_PREFIX}{name}",
+        "arn:aws:logs:{}:{}:log-group:{name}",
         source.region(),
         source.account_id()
     )

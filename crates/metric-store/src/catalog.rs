@@ -6,7 +6,7 @@
 //! generated from them ([`markdown`]) and a test keeps it in step.
 //!
 //! Units and dimension sets are AWS's, from the CloudWatch documentation of the `AWS/Kinesis`
-//! `AWS/Lambda`, `AWS/SQS` and `AWS/SNS` namespaces and of Lambda Insights (`LambdaInsights`);
+//! `AWS/Lambda`, `AWS/SQS`, `AWS/SNS` and `AWS/Logs` namespaces and of Lambda Insights (`LambdaInsights`);
 //! the descriptions are ours. `StreamwatchEngine` is streamwatch's own namespace.
 
 use crate::{Error, MetricKey, SeriesHandle, Statistic, Store, Unit};
@@ -348,6 +348,15 @@ catalogue! {
             collect [Average],
             "Size of one published message, attributes included.";
     }
+
+    /// `AWS/Logs`: what CloudWatch Logs ingests, per log group (LogGroupName) and for the
+    /// account (no dimension), published as PutLogEvents stores events.
+    logs ("AWS/Logs") {
+        INCOMING_BYTES: "IncomingBytes", Bytes, [[], ["LogGroupName"]],
+            "Uncompressed bytes of the log events one PutLogEvents call stored (their messages in UTF-8), per log group or for the account; read with Sum.";
+        INCOMING_LOG_EVENTS: "IncomingLogEvents", None, [[], ["LogGroupName"]],
+            "Log events one PutLogEvents call stored (rejected ones are not counted), per log group or for the account; read with Sum.";
+    }
 }
 
 /// streamwatch's own metrics: what its processes say about themselves in Prometheus text
@@ -470,6 +479,8 @@ pub mod own {
                 "Asynchronous Lambda events accepted and not yet finished, all functions (bounded by --max-async-events).";
             LAMBDA_ASYNC_EVENTS_REFUSED: "streamwatch_lambda_async_events_refused_total", Counter, [],
                 "Event invocations refused with TooManyRequestsException because --max-async-events were pending.";
+            LOG_EVENTS_DROPPED: "streamwatch_logs_events_dropped_total", Counter, [],
+                "CloudWatch Logs events (PutLogEvents) dropped, oldest first, because their log group held --max-log-group-events events.";
             SQS_HELD_BYTES: "streamwatch_sqs_held_bytes", Gauge, [],
                 "Bytes of SQS messages held across all queues (body, attributes and 256 bytes of bookkeeping each).";
             SQS_MAX_HELD_BYTES: "streamwatch_sqs_max_held_bytes", Gauge, [],

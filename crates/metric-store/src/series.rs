@@ -46,6 +46,10 @@ pub(crate) struct SeriesData {
     pub(crate) newest_second: u64,
     /// When data last arrived (epoch ms), for ListMetrics' RecentlyActive.
     pub(crate) last_active_ms: u64,
+    /// The same data split by the unit each datum came with, once the series has data in
+    /// more than one unit (CloudWatch keeps them apart: a query with a unit sees only that
+    /// unit's); empty while every datum had `unit`. Never nested.
+    pub(crate) by_unit: Vec<SeriesData>,
 }
 
 /// Applies `f` to the aggregate at `at`, inserting an empty one in order if needed.
@@ -101,6 +105,61 @@ impl SeriesData {
         }
     }
 
+    /// [`SeriesData::apply`] for a datum in `unit`: into the series, and into that unit's
+    /// share once the series holds more than one unit. The first datum in a second unit
+    /// splits the series: what it held so far was all in its own unit.
+    #[inline]
+    pub(crate) fn apply_in(
+        &mut self,
+        unit: Unit,
+        ts_ms: u64,
+        resolution: StorageResolution,
+        now_ms: Option<u64>,
+        f: impl Fn(&mut Aggregate),
+    ) {
+        if self.by_unit.is_empty() && unit != self.unit && !self.is_empty() {
+            self.by_unit.push(SeriesData {
+                unit: self.unit,
+                seconds: self.seconds.clone(),
+                minutes: self.minutes.clone(),
+                newest_second: self.newest_second,
+                last_active_ms: self.last_active_ms,
+                by_unit: Vec::new(),
+            });
+        }
+        if !self.by_unit.is_empty() {
+            let i = match self.by_unit.iter().position(|d| d.unit == unit) {
+                Some(i) => i,
+                None => {
+                    self.by_unit.push(SeriesData::new(unit));
+                    self.by_unit.len() - 1
+                }
+            };
+            let share = &mut self.by_unit[i];
+            share.last_active_ms = share.last_active_ms.max(self.last_active_ms);
+            share.apply(ts_ms, resolution, now_ms, &f);
+        }
+        self.apply(ts_ms, resolution, now_ms, f);
+    }
+
+    /// The data stored in `unit`, if any.
+    pub(crate) fn in_unit(&self, unit: Unit) -> Option<&SeriesData> {
+        if self.by_unit.is_empty() {
+            (self.unit == unit).then_some(self)
+        } else {
+            self.by_unit.iter().find(|d| d.unit == unit)
+        }
+    }
+
+    /// The data of each unit apart (the series itself while it has one unit).
+    pub(crate) fn units(&self) -> Vec<&SeriesData> {
+        if self.by_unit.is_empty() {
+            vec![self]
+        } else {
+            self.by_unit.iter().collect()
+        }
+    }
+
     /// Applies `f` to the second (or, at standard resolution, the minute's first second) and
     /// the minute of `ts_ms`, unless they are older than retention allows. Retention counts
     /// from the newest second this series has seen and, when given, from `now_ms`.
@@ -147,6 +206,16 @@ impl SeriesData {
         trim(&mut self.minutes, minute_floor);
         shrink(&mut self.seconds);
         shrink(&mut self.minutes);
+        for share in &mut self.by_unit {
+            share.maintain(now_ms);
+        }
+        self.by_unit.retain(|d| !d.is_empty());
+        // A unit whose data has all aged out no longer splits the series.
+        if self.by_unit.len() == 1
+            && let Some(last) = self.by_unit.pop()
+        {
+            self.unit = last.unit;
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -154,7 +223,13 @@ impl SeriesData {
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        slots_heap_bytes(&self.seconds) + slots_heap_bytes(&self.minutes)
+        slots_heap_bytes(&self.seconds)
+            + slots_heap_bytes(&self.minutes)
+            + self
+                .by_unit
+                .iter()
+                .map(SeriesData::heap_bytes)
+                .sum::<usize>()
     }
 
     /// Datapoints for periods of `period_s` seconds starting at `origin_s`, from data before

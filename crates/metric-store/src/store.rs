@@ -5,7 +5,10 @@
 //! A [`Store`] maps each [`MetricKey`] to a series behind an `Arc`; a [`SeriesHandle`] is a
 //! clone of that `Arc`, so the engine looks a series up once and then records with one
 //! uncontended mutex and no hashing. A series holds its [`Unit`] and two arrays sorted by time
-//! (`VecDeque`s of `(time, Aggregate)`):
+//! (`VecDeque`s of `(time, Aggregate)`); once data arrives in a second unit, it also keeps
+//! each unit's data apart beside them (CloudWatch never mixes units when a query names one:
+//! [`Store::query_in`], [`Store::query_each_unit`]), so a metric published in one unit costs
+//! nothing more:
 //!
 //! - **seconds**: one [`Aggregate`] per epoch second *that has data*, for 3 hours;
 //! - **minutes**: one aggregate per epoch minute that has data, for 15 days.
@@ -240,7 +243,7 @@ pub struct Datapoint {
     /// One value per requested statistic, in the order requested; `None` where the statistic
     /// is unavailable (a percentile of statistic-set data).
     pub values: Vec<Option<f64>>,
-    /// The series' unit.
+    /// The unit of the data it sums up (the series' last unit when units are mixed).
     pub unit: Unit,
 }
 
@@ -261,6 +264,8 @@ pub(crate) struct Series {
 #[derive(Clone)]
 pub struct SeriesHandle {
     series: Arc<Series>,
+    /// The unit its data is recorded in.
+    unit: Unit,
 }
 
 impl fmt::Debug for SeriesHandle {
@@ -299,7 +304,7 @@ impl SeriesHandle {
         }
         let mut data = self.series.data.lock();
         data.last_active_ms = data.last_active_ms.max(ts_ms);
-        data.apply(ts_ms, StorageResolution::High, None, |a| {
+        data.apply_in(self.unit, ts_ms, StorageResolution::High, None, |a| {
             a.record_n(value, count)
         });
     }
@@ -312,7 +317,7 @@ impl SeriesHandle {
         }
         let mut data = self.series.data.lock();
         data.last_active_ms = data.last_active_ms.max(ts_ms);
-        data.apply(ts_ms, StorageResolution::High, None, |a| {
+        data.apply_in(self.unit, ts_ms, StorageResolution::High, None, |a| {
             a.record_stats(stats)
         });
     }
@@ -482,7 +487,7 @@ impl Store {
                 data.unit = unit;
             }
         }
-        SeriesHandle { series }
+        SeriesHandle { series, unit }
     }
 
     /// The series for a metric of one's own (not `AWS/`), created if new: what CloudWatch
@@ -507,8 +512,9 @@ impl Store {
     /// Stores one PutMetricData datum taken at `ts_ms` (epoch ms).
     ///
     /// The timestamp must be at most two weeks old and at most two hours ahead of the store's
-    /// clock. `unit` replaces the series' unit when given; a new series without one gets
-    /// [`Unit::None`], as CloudWatch records it.
+    /// clock. A datum without `unit` is in [`Unit::None`], as CloudWatch records it; `unit`
+    /// replaces the series' unit when given. Data in different units are kept apart for
+    /// [`Store::query_in`].
     pub fn put(
         &self,
         key: &MetricKey,
@@ -530,11 +536,17 @@ impl Store {
         }
         let series = self.get_or_create(key, unit);
         let mut data = series.data.lock();
+        data.last_active_ms = data.last_active_ms.max(now_ms);
+        data.apply_in(
+            unit.unwrap_or_default(),
+            ts_ms,
+            resolution,
+            Some(now_ms),
+            |a| datum.record_into(a),
+        );
         if let Some(unit) = unit {
             data.unit = unit;
         }
-        data.last_active_ms = data.last_active_ms.max(now_ms);
-        data.apply(ts_ms, resolution, Some(now_ms), |a| datum.record_into(a));
         Ok(())
     }
 
@@ -582,6 +594,55 @@ impl Store {
         };
         let data = series.data.lock();
         Ok(data.query(source, origin_s, end_ms, u64::from(period_s), statistics))
+    }
+
+    /// [`Store::query`] over the data stored in `unit` only, as CloudWatch answers a query
+    /// that names a unit (none when the metric has no data in it); without a unit, all data
+    /// together.
+    pub fn query_in(
+        &self,
+        key: &MetricKey,
+        start_ms: u64,
+        end_ms: u64,
+        period_s: u32,
+        statistics: &[Statistic],
+        unit: Option<Unit>,
+    ) -> Result<Vec<Datapoint>, Error> {
+        let Some(unit) = unit else {
+            return self.query(key, start_ms, end_ms, period_s, statistics);
+        };
+        let (source, origin_s) = plan(start_ms, end_ms, period_s, self.clock.now_ms())?;
+        let Some(series) = self.series.read().get(key).cloned() else {
+            return Ok(Vec::new());
+        };
+        let data = series.data.lock();
+        Ok(data.in_unit(unit).map_or_else(Vec::new, |d| {
+            d.query(source, origin_s, end_ms, u64::from(period_s), statistics)
+        }))
+    }
+
+    /// [`Store::query`] with each unit's data apart: a datapoint per period and unit, in time
+    /// order, as GetMetricStatistics answers without a unit.
+    pub fn query_each_unit(
+        &self,
+        key: &MetricKey,
+        start_ms: u64,
+        end_ms: u64,
+        period_s: u32,
+        statistics: &[Statistic],
+    ) -> Result<Vec<Datapoint>, Error> {
+        let (source, origin_s) = plan(start_ms, end_ms, period_s, self.clock.now_ms())?;
+        let Some(series) = self.series.read().get(key).cloned() else {
+            return Ok(Vec::new());
+        };
+        let data = series.data.lock();
+        let mut points: Vec<Datapoint> = data
+            .units()
+            .into_iter()
+            .flat_map(|d| d.query(source, origin_s, end_ms, u64::from(period_s), statistics))
+            .collect();
+        points.sort_by_key(|p| p.timestamp_ms);
+        Ok(points)
     }
 
     /// Drops data older than retention at `now_ms` (3 hours of seconds, 15 days of minutes),
@@ -688,6 +749,81 @@ fn plan(start_ms: u64, end_ms: u64, period_s: u32, now_ms: u64) -> Result<(Sourc
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_in_different_units_are_kept_apart() {
+        let now = 1_700_000_000_000;
+        let store = Store::with_clock(Arc::new(crate::ManualClock::new(now)));
+        let key = MetricKey::new("App", "Latency", [("Op", "get")]).unwrap();
+        let put = |unit: Option<Unit>, v: f64| {
+            store
+                .put(
+                    &key,
+                    unit,
+                    now - 1000,
+                    &Datum::Value(v),
+                    StorageResolution::Standard,
+                )
+                .unwrap();
+        };
+        put(Some(Unit::Seconds), 2.0);
+        put(Some(Unit::Seconds), 3.0);
+        put(None, 10.0);
+        put(Some(Unit::Milliseconds), 100.0);
+        let sum = |unit: Option<Unit>| -> (f64, Vec<Unit>) {
+            let points = store
+                .query_in(&key, now - 60_000, now, 60, &[Statistic::Sum], unit)
+                .unwrap();
+            (
+                points.iter().filter_map(|p| p.values[0]).sum(),
+                points.iter().map(|p| p.unit).collect(),
+            )
+        };
+        assert_eq!(sum(Some(Unit::Seconds)), (5.0, vec![Unit::Seconds]));
+        assert_eq!(sum(Some(Unit::None)), (10.0, vec![Unit::None]));
+        assert_eq!(sum(Some(Unit::Milliseconds)).0, 100.0);
+        assert_eq!(sum(Some(Unit::Bytes)), (0.0, vec![]));
+        // Without a unit, all data together.
+        assert_eq!(sum(None).0, 115.0);
+        let each = store
+            .query_each_unit(&key, now - 60_000, now, 60, &[Statistic::Sum])
+            .unwrap();
+        let mut each: Vec<(Unit, Option<f64>)> =
+            each.iter().map(|p| (p.unit, p.values[0])).collect();
+        each.sort_by_key(|(u, _)| u.as_str());
+        assert_eq!(
+            each,
+            [
+                (Unit::Milliseconds, Some(100.0)),
+                (Unit::None, Some(10.0)),
+                (Unit::Seconds, Some(5.0)),
+            ]
+        );
+        // One unit only: the series is not split.
+        let single = MetricKey::new("App", "Count", [("Op", "get")]).unwrap();
+        store
+            .put(
+                &single,
+                Some(Unit::Count),
+                now - 1000,
+                &Datum::Value(1.0),
+                StorageResolution::Standard,
+            )
+            .unwrap();
+        let points = store
+            .query_in(
+                &single,
+                now - 60_000,
+                now,
+                60,
+                &[Statistic::Sum],
+                Some(Unit::Count),
+            )
+            .unwrap();
+        assert_eq!(points[0].values[0], Some(1.0));
+        // Once the other units age out, the series is one unit again.
+        store.maintain(now + 16 * 86_400_000);
+    }
 
     #[test]
     fn max_value_is_two_to_the_360() {

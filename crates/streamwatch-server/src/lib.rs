@@ -7,8 +7,8 @@
 //! it to the service's API crate and writes the [`aws_wire::Reply`] back. HTTP/1.1 and HTTP/2 (including
 //! cleartext prior-knowledge HTTP/2, which the AWS SDK for JavaScript v3 uses) are both served.
 //!
-//! CloudWatch Logs (`X-Amz-Target: Logs_20140328.*`) reads the functions' logs through
-//! `logs-api`. Lambda's REST JSON API (`/2015-03-31/...` and its siblings) is routed by path to
+//! CloudWatch Logs (`X-Amz-Target: Logs_20140328.*`) serves the functions' logs and the log
+//! groups users create and write with PutLogEvents (`logs-engine`) through `logs-api`. Lambda's REST JSON API (`/2015-03-31/...` and its siblings) is routed by path to
 //! `lambda-api`, over a [`lambda_engine::LambdaEngine`] whose functions are told this server's
 //! address as `AWS_ENDPOINT_URL`, so their own SDK calls stay local.
 //!
@@ -53,6 +53,7 @@ use fault_injection::{Faults, Outcome};
 use kinesis_api::{KinesisApi, KinesisMetrics, Request};
 use kinesis_engine::Engine;
 use lambda_engine::{LambdaConfig, LambdaEngine};
+use logs_engine::{LogsConfig, LogsEngine};
 use metric_store::Store;
 use sns_engine::{SnsConfig, SnsEngine};
 use sqs_engine::{SqsConfig, SqsEngine};
@@ -131,6 +132,9 @@ pub struct Bounds {
     /// CloudWatch dashboards kept (`--max-dashboards`); a PutDashboard creating one more is
     /// refused with `LimitExceeded`.
     pub max_dashboards: usize,
+    /// Events each CloudWatch Logs group written with PutLogEvents keeps
+    /// (`--max-log-group-events`); the oldest go first.
+    pub max_log_group_events: usize,
 }
 
 impl Default for Bounds {
@@ -141,6 +145,7 @@ impl Default for Bounds {
             max_sns_http_deliveries: sns_plugs::DEFAULT_MAX_HTTP_DELIVERIES,
             max_async_events: lambda_engine::DEFAULT_MAX_PENDING_ASYNC_EVENTS,
             max_dashboards: dashboards::DEFAULT_MAX_DASHBOARDS,
+            max_log_group_events: logs_engine::DEFAULT_MAX_EVENTS_PER_GROUP,
         }
     }
 }
@@ -188,6 +193,8 @@ pub struct Services {
     bounds: Bounds,
     /// The key functions sign their own calls with, when one was set.
     function_keys: Option<(String, String)>,
+    /// The CloudWatch Logs groups users create and write with PutLogEvents.
+    pub logs: LogsEngine,
 }
 
 impl std::fmt::Debug for Services {
@@ -505,7 +512,13 @@ async fn dispatch(State(state): State<AppState>, req: axum::extract::Request) ->
                 Service::Sns => {
                     sns_api::handle(&tenant.sns, &wire_req, front_door::is_signed(uri, headers))
                 }
-                _ => logs_api::handle(&tenant.lambda, &wire_req),
+                _ => logs_api::handle(
+                    &logs_api::Sources {
+                        functions: &tenant.lambda,
+                        ingested: &tenant.logs,
+                    },
+                    &wire_req,
+                ),
             })
         }
         // Answered above, before the body was read.
@@ -706,6 +719,11 @@ impl RunningServer {
         &self.services.lambda
     }
 
+    /// The CloudWatch Logs groups users create, which it serves beside the functions' logs.
+    pub fn logs(&self) -> &LogsEngine {
+        &self.services.logs
+    }
+
     /// The SQS engine it serves.
     pub fn sqs(&self) -> &SqsEngine {
         &self.services.sqs
@@ -898,6 +916,15 @@ fn services_with_keys(
         engine.clock(),
     );
     sns.set_deliveries(deliveries);
+    let logs = LogsEngine::with_clock(
+        LogsConfig {
+            account_id: config.account_id.clone(),
+            region: config.region.clone(),
+            max_events_per_group: bounds.max_log_group_events,
+        },
+        metrics.clone(),
+        engine.clock(),
+    );
     Ok(Services {
         lambda,
         sqs,
@@ -909,6 +936,7 @@ fn services_with_keys(
         faults,
         bounds: bounds.clone(),
         function_keys,
+        logs,
     })
 }
 

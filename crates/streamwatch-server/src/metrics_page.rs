@@ -61,6 +61,11 @@ pub(crate) fn render(state: &AppState) -> String {
         &[],
         state.tenants.own().lambda.async_events_refused() as f64,
     ));
+    series.push(Gauge::of(
+        &own::LOG_EVENTS_DROPPED,
+        &[],
+        state.tenants.own().logs.dropped_events() as f64,
+    ));
 
     let dashboards = state.tenants.own().cloudwatch.dashboards();
     series.push(Gauge::of(&own::DASHBOARDS, &[], dashboards.len() as f64));

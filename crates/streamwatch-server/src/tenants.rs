@@ -38,6 +38,7 @@ pub(crate) struct Tenant {
     pub(crate) lambda: LambdaEngine,
     pub(crate) sqs: SqsEngine,
     pub(crate) sns: SnsEngine,
+    pub(crate) logs: logs_engine::LogsEngine,
 }
 
 /// Why a request could not be given its account and region.
@@ -98,6 +99,7 @@ impl Tenants {
                 lambda: services.lambda.clone(),
                 sqs: services.sqs.clone(),
                 sns: services.sns.clone(),
+                logs: services.logs.clone(),
             },
             others: Mutex::new(HashMap::new()),
             tasks: Mutex::new(Vec::new()),
@@ -215,6 +217,7 @@ impl Tenants {
             lambda: services.lambda,
             sqs: services.sqs,
             sns: services.sns,
+            logs: services.logs,
         })
     }
 

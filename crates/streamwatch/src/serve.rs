@@ -146,6 +146,10 @@ pub struct ServeArgs {
     /// LimitExceeded (streamwatch_cloudwatch_dashboards_refused_total).
     #[arg(long, default_value_t = streamwatch_server::Bounds::default().max_dashboards, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
     max_dashboards: usize,
+    /// Events each CloudWatch Logs group written with PutLogEvents keeps; the oldest go first
+    /// (streamwatch_logs_events_dropped_total).
+    #[arg(long, default_value_t = streamwatch_server::Bounds::default().max_log_group_events, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
+    max_log_group_events: usize,
     /// A stream to create at start, `NAME[:SHARDS]` (4 shards when not given, as
     /// kinesis-mock's INITIALIZE_STREAMS); repeat, or separate with commas. An existing
     /// stream (from --data-dir) is left as it is.
@@ -291,6 +295,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_sns_http_deliveries: args.max_sns_http_deliveries,
         max_async_events: args.max_async_events,
         max_dashboards: args.max_dashboards,
+        max_log_group_events: args.max_log_group_events,
     };
     let server =
         streamwatch_server::start_with_tls(addr, engine, metrics, front, &bounds, tls.clone())

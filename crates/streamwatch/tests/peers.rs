@@ -54,6 +54,25 @@ async fn boto3_client() {
     assert!(out.contains("boto3 ok"));
 }
 
+/// boto3 writes CloudWatch Logs: groups, streams, PutLogEvents with an EMF document under the
+/// `x-amzn-logs-format` header, retention, tags, paging, and the metrics read back.
+#[tokio::test(flavor = "multi_thread")]
+async fn boto3_logs_client() {
+    let s = server().await;
+    let script = workspace().join("tests/peers/boto3_logs.py");
+    let endpoint = s.endpoint();
+    let out = tokio::task::spawn_blocking(move || {
+        run(
+            Command::new(python()).arg(script).arg(endpoint),
+            "boto3 logs script",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("boto3 logs ok"));
+    s.shutdown().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn boto3_sqs_client() {
     let s = server().await;

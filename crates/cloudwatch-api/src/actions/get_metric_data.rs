@@ -243,22 +243,90 @@ fn default_label(q: &StatQuery, all: &[Query]) -> String {
     label
 }
 
-/// Runs one MetricStat query.
-fn run_stat(cx: &Ctx<'_>, q: &StatQuery, start: i64, end: i64) -> CwResult<Series> {
-    let points = match cx.store.query(
-        &q.key,
-        start.max(0) as u64,
-        end.max(0) as u64,
-        q.period,
-        &[q.stat],
-    ) {
+/// The unit GetMetricData reads when a query names none and the metric has data in several:
+/// the first of these that has data (AWS's order, as recorded against CloudWatch by
+/// LocalStack's `test_get_metric_data_different_units_no_unit_in_query`).
+const UNIT_PRECEDENCE: [&str; 27] = [
+    "Megabits",
+    "Terabits",
+    "Gigabits",
+    "Count",
+    "Bytes",
+    "Gigabytes",
+    "Gigabytes/Second",
+    "Kilobytes",
+    "Kilobits/Second",
+    "Terabytes",
+    "Terabits/Second",
+    "Bytes/Second",
+    "Percent",
+    "Megabytes",
+    "Megabits/Second",
+    "Milliseconds",
+    "Microseconds",
+    "Kilobytes/Second",
+    "Gigabits/Second",
+    "Megabytes/Second",
+    "Bits",
+    "Bits/Second",
+    "Count/Second",
+    "Seconds",
+    "Kilobits",
+    "Terabytes/Second",
+    "None",
+];
+
+/// A result's message (`Code`, `Value`).
+pub(crate) type Message = (String, String);
+
+/// Runs one MetricStat query: with a unit, the data stored in it; without one, the data of
+/// the metric's one unit, or, when it has several, of the first in [`UNIT_PRECEDENCE`] with a
+/// `MultipleUnits` message naming them all, as CloudWatch answers.
+fn run_stat(
+    cx: &Ctx<'_>,
+    q: &StatQuery,
+    start: i64,
+    end: i64,
+) -> CwResult<(Series, Option<Message>)> {
+    let (from, to) = (start.max(0) as u64, end.max(0) as u64);
+    let points = match q.unit {
+        Some(unit) => cx
+            .store
+            .query_in(&q.key, from, to, q.period, &[q.stat], Some(unit)),
+        None => cx
+            .store
+            .query_each_unit(&q.key, from, to, q.period, &[q.stat]),
+    };
+    let mut points = match points {
         Ok(p) => p,
         Err(StoreError::HighResolutionExpired { .. }) => Vec::new(),
         Err(e) => return Err(CwError::validation(e.to_string())),
     };
-    Ok(points
+    let mut message = None;
+    let mut units: Vec<Unit> = Vec::new();
+    for p in &points {
+        if !units.contains(&p.unit) {
+            units.push(p.unit);
+        }
+    }
+    if units.len() > 1 {
+        let rank = |u: &Unit| {
+            UNIT_PRECEDENCE
+                .iter()
+                .position(|n| *n == u.as_str())
+                .unwrap_or(UNIT_PRECEDENCE.len())
+        };
+        let chosen = units.iter().copied().min_by_key(rank).unwrap_or_default();
+        let mut names: Vec<&str> = units.iter().map(|u| u.as_str()).collect();
+        names.sort_unstable();
+        message = Some((
+            "MultipleUnits".to_owned(),
+            format!("Multiple units returned: '[{}]'", names.join(", ")),
+        ));
+        points.retain(|p| p.unit == chosen);
+    }
+    let series = points
         .into_iter()
-        .filter(|p| q.unit.is_none_or(|u| u == p.unit))
         .filter_map(|p| {
             p.values
                 .first()
@@ -266,14 +334,16 @@ fn run_stat(cx: &Ctx<'_>, q: &StatQuery, start: i64, end: i64) -> CwResult<Serie
                 .flatten()
                 .map(|v| (p.timestamp_ms as i64, v))
         })
-        .collect())
+        .collect();
+    Ok((series, message))
 }
 
-/// One result to return: id, label and series.
+/// One result to return: id, label, series and messages.
 pub(crate) struct Computed {
     id: String,
     label: String,
     series: Series,
+    messages: Vec<Message>,
 }
 
 pub(crate) fn run(cx: &Ctx<'_>, input: Input<'_>, w: &mut Writer) -> CwResult {
@@ -304,13 +374,18 @@ pub(crate) fn run(cx: &Ctx<'_>, input: Input<'_>, w: &mut Writer) -> CwResult {
 
     // MetricStat queries first, then expressions over them.
     let mut stat_results: HashMap<String, (String, Series)> = HashMap::new();
+    let mut stat_messages: HashMap<String, Message> = HashMap::new();
     for q in &queries {
         if let QueryKind::Stat(s) = &q.kind {
             let label = q
                 .label
                 .clone()
                 .unwrap_or_else(|| default_label(s, &queries));
-            stat_results.insert(q.id.clone(), (label, run_stat(cx, s, start, end)?));
+            let (series, message) = run_stat(cx, s, start, end)?;
+            if let Some(m) = message {
+                stat_messages.insert(q.id.clone(), m);
+            }
+            stat_results.insert(q.id.clone(), (label, series));
         }
     }
     let mut computed: Vec<Computed> = Vec::new();
@@ -323,6 +398,7 @@ pub(crate) fn run(cx: &Ctx<'_>, input: Input<'_>, w: &mut Writer) -> CwResult {
                         id: q.id.clone(),
                         label: label.clone(),
                         series: series.clone(),
+                        messages: stat_messages.get(&q.id).cloned().into_iter().collect(),
                     });
                 }
             }
@@ -335,6 +411,7 @@ pub(crate) fn run(cx: &Ctx<'_>, input: Input<'_>, w: &mut Writer) -> CwResult {
                         id: q.id.clone(),
                         label,
                         series: Vec::new(),
+                        messages: Vec::new(),
                     });
                 }
                 for (label, series) in results {
@@ -342,6 +419,7 @@ pub(crate) fn run(cx: &Ctx<'_>, input: Input<'_>, w: &mut Writer) -> CwResult {
                         id: q.id.clone(),
                         label,
                         series,
+                        messages: Vec::new(),
                     });
                 }
             }
@@ -401,6 +479,19 @@ fn write_page(w: &mut Writer, results: &[Computed], offset: usize, max: usize) {
         w.end_array();
         w.key("StatusCode");
         w.str(if *partial { "PartialData" } else { "Complete" });
+        if !r.messages.is_empty() {
+            w.key("Messages");
+            w.begin_array(Some(r.messages.len()));
+            for (code, value) in &r.messages {
+                w.begin_map(Some(2));
+                w.key("Code");
+                w.str(code);
+                w.key("Value");
+                w.str(value);
+                w.end_map();
+            }
+            w.end_array();
+        }
         w.end_map();
     }
     w.end_array();

@@ -114,13 +114,17 @@ pub(crate) fn run(cx: &Ctx<'_>, input: Input<'_>, w: &mut Writer) -> CwResult {
     let key = MetricKey::new(namespace, name, dimensions(&input))
         .map_err(|e| CwError::invalid_value(e.to_string()))?;
     let unit = input.str("Unit").and_then(|u| Unit::parse(u).ok());
-    let points = match cx.store.query(
-        &key,
-        start.max(0) as u64,
-        end.max(0) as u64,
-        period as u32,
-        &stats,
-    ) {
+    // With a unit, only the data stored in it; without, each unit's data apart.
+    let (from, to) = (start.max(0) as u64, end.max(0) as u64);
+    let points = match unit {
+        Some(_) => cx
+            .store
+            .query_in(&key, from, to, period as u32, &stats, unit),
+        None => cx
+            .store
+            .query_each_unit(&key, from, to, period as u32, &stats),
+    };
+    let points = match points {
         Ok(p) => p,
         Err(StoreError::HighResolutionExpired { .. }) => Vec::new(),
         Err(e) => return Err(CwError::invalid_value(e.to_string())),

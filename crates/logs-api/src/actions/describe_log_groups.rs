@@ -34,30 +34,79 @@ pub(crate) static INPUT: [Member; 8] = [
     Member::optional("logGroupIdentifiers", &LOG_GROUP_IDENTIFIERS),
 ];
 
+/// One group of the listing: a function's, one users created, or both under one name.
+struct Listed {
+    name: String,
+    function: Option<String>,
+    ingested: Option<logs_engine::GroupInfo>,
+}
+
 pub(crate) fn run<S: LogSource + ?Sized>(
     source: &S,
     input: &Input<'_>,
     w: &mut Writer,
 ) -> Result<(), LogsError> {
-    let prefix = input.str("logGroupNamePrefix").unwrap_or("");
+    let prefix = input.str("logGroupNamePrefix");
+    let pattern = input.str("logGroupNamePattern");
+    if prefix.is_some() && pattern.is_some() {
+        return Err(LogsError::InvalidParameter(
+            "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters."
+                .into(),
+        ));
+    }
+    let prefix = prefix.unwrap_or("");
+    let pattern = pattern.map(str::to_ascii_lowercase);
     let limit = limit(input, 50);
     let start = position(input)?;
-    let groups: Vec<String> = source
+    let mut groups: Vec<Listed> = source
         .functions()
         .into_iter()
-        .filter(|f| format!("{GROUP_PREFIX}{f}").starts_with(prefix))
+        .map(|f| Listed {
+            name: format!("{GROUP_PREFIX}{f}"),
+            function: Some(f),
+            ingested: None,
+        })
         .collect();
+    for info in source.ingested().map(|l| l.groups()).unwrap_or_default() {
+        match groups.iter_mut().find(|g| g.name == info.name) {
+            Some(g) => g.ingested = Some(info),
+            None => groups.push(Listed {
+                name: info.name.clone(),
+                function: None,
+                ingested: Some(info),
+            }),
+        }
+    }
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    groups.retain(|g| {
+        g.name.starts_with(prefix)
+            && pattern
+                .as_deref()
+                .is_none_or(|p| g.name.to_ascii_lowercase().contains(p))
+    });
     w.begin_map(None);
     w.key("logGroups");
     w.begin_array(None);
-    for name in groups.iter().skip(start).take(limit) {
-        let events = source.events(name, 0).unwrap_or_default();
-        let arn = group_arn(source, name);
+    for g in groups.iter().skip(start).take(limit) {
+        let events = g
+            .function
+            .as_deref()
+            .and_then(|f| source.events(f, 0))
+            .unwrap_or_default();
+        let arn = group_arn(source, &g.name);
+        let function_bytes: u64 = events.iter().map(|e| e.message.len() as u64).sum();
         w.begin_map(None);
         w.key("logGroupName");
-        w.str(&format!("{GROUP_PREFIX}{name}"));
+        w.str(&g.name);
         w.key("creationTime");
-        w.int(events.first().map_or(0, |e| e.timestamp_ms));
+        w.int(match &g.ingested {
+            Some(i) => i.created_ms,
+            None => events.first().map_or(0, |e| e.timestamp_ms),
+        });
+        if let Some(days) = g.ingested.as_ref().and_then(|i| i.retention_days) {
+            w.key("retentionInDays");
+            w.int(i64::from(days));
+        }
         w.key("metricFilterCount");
         w.int(0);
         w.key("arn");
@@ -65,9 +114,17 @@ pub(crate) fn run<S: LogSource + ?Sized>(
         w.key("logGroupArn");
         w.str(&arn);
         w.key("storedBytes");
-        w.uint(events.iter().map(|e| e.message.len() as u64).sum());
+        w.uint(function_bytes + g.ingested.as_ref().map_or(0, |i| i.stored_bytes));
+        if let Some(kms) = g.ingested.as_ref().and_then(|i| i.kms_key_id.as_deref()) {
+            w.key("kmsKeyId");
+            w.str(kms);
+        }
         w.key("logGroupClass");
-        w.str("STANDARD");
+        w.str(g.ingested.as_ref().map_or("STANDARD", |i| i.class.as_str()));
+        if let Some(i) = &g.ingested {
+            w.key("deletionProtectionEnabled");
+            w.bool(i.deletion_protection);
+        }
         w.end_map();
     }
     w.end_array();

@@ -7,7 +7,7 @@ use crate::LogSource;
 use crate::errors::LogsError;
 use crate::shapes::{
     EVENTS_LIMIT, LOG_GROUP_IDENTIFIER, LOG_GROUP_NAME, LOG_STREAM_NAME, NEXT_TOKEN, TIMESTAMP,
-    function_of, in_range, limit, position,
+    group_of, in_range, limit, position,
 };
 
 static LOG_STREAM_NAMES: Shape = Shape::List {
@@ -38,63 +38,136 @@ pub(crate) static INPUT: [Member; 11] = [
     Member::optional("unmask", &Shape::Boolean),
 ];
 
+/// One matching event, whichever side it comes from.
+struct Matched<'e> {
+    stream: &'e str,
+    timestamp_ms: i64,
+    ingestion_ms: i64,
+    message: &'e str,
+    event_id: String,
+}
+
+/// The token of the ingested side: `e/<timestamp>/<seq>` of the last event returned, so
+/// that events arriving later with older timestamps do not shift the pages.
+const INGESTED_TOKEN: &str = "e/";
+
 pub(crate) fn run<S: LogSource + ?Sized>(
     source: &S,
     input: &Input<'_>,
     w: &mut Writer,
 ) -> Result<(), LogsError> {
-    let name = function_of(source, input)?;
+    let group = group_of(source, input)?;
     let limit = limit(input, 10_000);
-    let start = position(input)?;
     let terms = pattern_terms(input.str("filterPattern").unwrap_or(""))?;
     let streams = input.str_list("logStreamNames");
     let prefix = input.str("logStreamNamePrefix");
-    let all = source.events(&name, start).unwrap_or_default();
+    let keep = |stream: &str, timestamp_ms: i64, message: &str| {
+        streams.as_ref().is_none_or(|s| s.contains(&stream))
+            && prefix.is_none_or(|p| stream.starts_with(p))
+            && in_range(timestamp_ms, input)
+            && terms.iter().all(|t| message.contains(t.as_str()))
+    };
+    // The functions' events come first, paged by position (numeric tokens), then the
+    // ingested ones, paged by key.
+    let ingested_after = match input.str("nextToken") {
+        Some(t) if t.starts_with(INGESTED_TOKEN) => Some(ingested_key(t)?),
+        _ => None,
+    };
+    let function_events = match (&group.function, ingested_after) {
+        (Some(name), None) => source.events(name, position(input)?).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let start = if ingested_after.is_none() {
+        position(input)?
+    } else {
+        0
+    };
     let mut matched = Vec::new();
+    let mut next_token = None;
     let mut scanned = 0;
-    for (i, e) in all.iter().enumerate() {
+    for (i, e) in function_events.iter().enumerate() {
         scanned = i + 1;
-        let stream_ok = streams
-            .as_ref()
-            .is_none_or(|s| s.contains(&e.stream.as_str()))
-            && prefix.is_none_or(|p| e.stream.starts_with(p));
-        if stream_ok
-            && in_range(e.timestamp_ms, input)
-            && terms.iter().all(|t| e.message.contains(t.as_str()))
-        {
-            matched.push((start + i, e));
+        if keep(&e.stream, e.timestamp_ms, &e.message) {
+            matched.push(Matched {
+                stream: &e.stream,
+                timestamp_ms: e.timestamp_ms,
+                ingestion_ms: e.timestamp_ms,
+                message: &e.message,
+                event_id: format!("{:056}", start + i),
+            });
             if matched.len() == limit {
                 break;
+            }
+        }
+    }
+    if scanned < function_events.len() {
+        next_token = Some((start + scanned).to_string());
+    }
+    let ingested_events = match source.ingested() {
+        Some(logs) if group.ingested && next_token.is_none() => logs.events(&group.name, None)?,
+        _ => Vec::new(),
+    };
+    if matched.len() == limit && next_token.is_none() && !ingested_events.is_empty() {
+        next_token = Some(format!("{INGESTED_TOKEN}{}/0", i64::MIN));
+    }
+    let after = ingested_after.unwrap_or((i64::MIN, 0));
+    let mut pending = ingested_events
+        .iter()
+        .filter(|e| (e.timestamp_ms, e.seq) > after)
+        .peekable();
+    while matched.len() < limit {
+        let Some(e) = pending.next() else { break };
+        if keep(&e.stream, e.timestamp_ms, &e.message) {
+            matched.push(Matched {
+                stream: &e.stream,
+                timestamp_ms: e.timestamp_ms,
+                ingestion_ms: e.ingestion_ms,
+                message: &e.message,
+                event_id: format!("{:020}{:036}", e.timestamp_ms, e.seq),
+            });
+            if matched.len() == limit && pending.peek().is_some() {
+                next_token = Some(format!("{INGESTED_TOKEN}{}/{}", e.timestamp_ms, e.seq));
             }
         }
     }
     w.begin_map(None);
     w.key("events");
     w.begin_array(Some(matched.len()));
-    for (index, e) in matched {
+    for e in &matched {
         w.begin_map(Some(5));
         w.key("logStreamName");
-        w.str(&e.stream);
+        w.str(e.stream);
         w.key("timestamp");
         w.int(e.timestamp_ms);
         w.key("message");
-        w.str(&e.message);
+        w.str(e.message);
         w.key("ingestionTime");
-        w.int(e.timestamp_ms);
+        w.int(e.ingestion_ms);
         w.key("eventId");
-        w.str(&format!("{index:056}"));
+        w.str(&e.event_id);
         w.end_map();
     }
     w.end_array();
     w.key("searchedLogStreams");
     w.begin_array(Some(0));
     w.end_array();
-    if scanned < all.len() {
+    if let Some(token) = next_token {
         w.key("nextToken");
-        w.str(&(start + scanned).to_string());
+        w.str(&token);
     }
     w.end_map();
     Ok(())
+}
+
+/// The (timestamp, seq) an ingested-side token names.
+fn ingested_key(token: &str) -> Result<(i64, u64), LogsError> {
+    let invalid = || LogsError::InvalidParameter("The specified nextToken is invalid.".into());
+    let rest = token.strip_prefix(INGESTED_TOKEN).ok_or_else(invalid)?;
+    let (ts, seq) = rest.split_once('/').ok_or_else(invalid)?;
+    Ok((
+        ts.parse().map_err(|_| invalid())?,
+        seq.parse().map_err(|_| invalid())?,
+    ))
 }
 
 /// A filter pattern of terms (each must appear) and quoted phrases.

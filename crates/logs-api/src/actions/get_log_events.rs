@@ -6,7 +6,7 @@ use crate::LogSource;
 use crate::errors::LogsError;
 use crate::shapes::{
     EVENTS_LIMIT, LOG_GROUP_IDENTIFIER, LOG_GROUP_NAME, LOG_STREAM_NAME, NEXT_TOKEN, TIMESTAMP,
-    function_of, in_range, limit, position,
+    group_of, in_range, limit, position,
 };
 
 pub(crate) static INPUT: [Member; 9] = [
@@ -26,8 +26,17 @@ pub(crate) fn run<S: LogSource + ?Sized>(
     input: &Input<'_>,
     w: &mut Writer,
 ) -> Result<(), LogsError> {
-    let name = function_of(source, input)?;
+    let group = group_of(source, input)?;
     let stream = input.str("logStreamName").unwrap_or_default();
+    if group.ingested
+        && let Some(logs) = source.ingested()
+        && logs.streams(&group.name)?.iter().any(|s| s.name == stream)
+    {
+        return ingested(logs, &group.name, stream, input, w);
+    }
+    let Some(name) = group.function else {
+        return Err(LogsError::LogStreamNotFound);
+    };
     let limit = limit(input, 10_000);
     let start = position(input)?;
     let of_stream: Vec<_> = source
@@ -63,6 +72,60 @@ pub(crate) fn run<S: LogSource + ?Sized>(
     w.str(&format!("f/{next}"));
     w.key("nextBackwardToken");
     w.str(&format!("b/{start}"));
+    w.end_map();
+    Ok(())
+}
+
+/// A stream users wrote to, as AWS pages it: without a token the latest events (the
+/// earliest with `startFromHead`); `f/<n>` pages forward from position `n`, `b/<n>` back
+/// from it. Positions count the stream's events in the requested time range.
+fn ingested(
+    logs: &logs_engine::LogsEngine,
+    group: &str,
+    stream: &str,
+    input: &Input<'_>,
+    w: &mut Writer,
+) -> Result<(), LogsError> {
+    let limit = limit(input, 10_000);
+    let events: Vec<_> = logs
+        .events(group, Some(stream))?
+        .into_iter()
+        .filter(|e| in_range(e.timestamp_ms, input))
+        .collect();
+    let invalid = || LogsError::InvalidParameter("The specified nextToken is invalid.".into());
+    let (from, to) = match input.str("nextToken") {
+        Some(token) => {
+            let (direction, at) = token.split_once('/').ok_or_else(invalid)?;
+            let at: usize = at.parse().map_err(|_| invalid())?;
+            let at = at.min(events.len());
+            match direction {
+                "f" => (at, (at + limit).min(events.len())),
+                "b" => (at.saturating_sub(limit), at),
+                _ => return Err(invalid()),
+            }
+        }
+        None if input.bool("startFromHead") == Some(true) => (0, limit.min(events.len())),
+        None => (events.len().saturating_sub(limit), events.len()),
+    };
+    let page = &events[from..to];
+    w.begin_map(Some(3));
+    w.key("events");
+    w.begin_array(Some(page.len()));
+    for e in page {
+        w.begin_map(Some(3));
+        w.key("timestamp");
+        w.int(e.timestamp_ms);
+        w.key("message");
+        w.str(&e.message);
+        w.key("ingestionTime");
+        w.int(e.ingestion_ms);
+        w.end_map();
+    }
+    w.end_array();
+    w.key("nextForwardToken");
+    w.str(&format!("f/{to}"));
+    w.key("nextBackwardToken");
+    w.str(&format!("b/{from}"));
     w.end_map();
     Ok(())
 }

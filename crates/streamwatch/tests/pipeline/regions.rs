@@ -180,6 +180,34 @@ async fn two_regions_and_two_accounts_keep_the_same_names_apart() {
             Some(format!("for {account} in {region}").as_str())
         );
     }
+    // Log groups too: one created in eu-west-1 is listed there only.
+    ireland
+        .logs
+        .create_log_group()
+        .log_group_name("app")
+        .send()
+        .await
+        .expect("create log group");
+    let groups = |c: &Clients| {
+        let logs = c.logs.clone();
+        async move {
+            logs.describe_log_groups()
+                .log_group_name_prefix("app")
+                .send()
+                .await
+                .expect("describe")
+                .log_groups
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|g| g.arn)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        groups(&ireland).await,
+        ["arn:aws:logs:eu-west-1:000000000000:log-group:app:*"]
+    );
+    assert!(groups(&home).await.is_empty());
     // The server's own pair is the one its engines in-process see.
     assert_eq!(p.server.engine().list_streams().len(), 1);
 }
