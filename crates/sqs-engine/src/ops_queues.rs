@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::attributes::{self, Settings};
 use crate::queue::{Depth, Queue, valid_queue_name};
 use crate::redrive;
-use crate::{PURGE_INTERVAL, SqsEngine, SqsError};
+use crate::{PURGE_INTERVAL, SqsEngine, SqsError, fifo};
 
 impl SqsEngine {
     /// Creates queue `name`, or returns its URL if it exists with the same attributes.
@@ -16,13 +16,20 @@ impl SqsEngine {
         attributes: &BTreeMap<String, String>,
         tags: &BTreeMap<String, String>,
     ) -> Result<String, SqsError> {
-        if !valid_queue_name(name) {
+        let mut settings = Settings::new(attributes);
+        if settings.fifo.is_some() {
+            if !fifo::valid_name(name) {
+                return Err(SqsError::InvalidParameterValue(
+                    "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length"
+                        .into(),
+                ));
+            }
+        } else if !valid_queue_name(name) {
             return Err(SqsError::InvalidParameterValue(
                 "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
                     .into(),
             ));
         }
-        let mut settings = Settings::default();
         settings.apply(attributes)?;
         self.check_redrive(&settings, &self.queue_arn(name), attributes)?;
         let mut queues = self.inner.queues.write();
@@ -101,7 +108,11 @@ impl SqsEngine {
             }
             *last = Some(now);
         }
-        q.messages.lock().clear();
+        let mut messages = q.messages.lock();
+        messages.clear();
+        // SQS forgets a FIFO queue's deduplication ids on purge, so the same ids can be sent
+        // again at once.
+        messages.fifo.forget();
         Ok(())
     }
 
@@ -127,8 +138,12 @@ impl SqsEngine {
         let Ok(dlq) = self.queue_by_arn(&policy.dead_letter_target_arn) else {
             return Err(redrive::no_target(&raw));
         };
-        if !redrive::allows(dlq.settings.read().kept("RedriveAllowPolicy"), source_arn) {
+        let dlq_settings = dlq.settings.read();
+        if !redrive::allows(dlq_settings.kept("RedriveAllowPolicy"), source_arn) {
             return Err(redrive::not_allowed(&raw));
+        }
+        if dlq_settings.fifo.is_some() != settings.fifo.is_some() {
+            return Err(redrive::other_type(&raw));
         }
         Ok(())
     }
@@ -206,7 +221,7 @@ mod tests {
         let fifo = BTreeMap::from([("FifoQueue".to_string(), "true".to_string())]);
         assert!(matches!(
             e.create_queue("f", &fifo, &BTreeMap::new()),
-            Err(SqsError::InvalidAttributeValue(_))
+            Err(SqsError::InvalidParameterValue(t)) if t.contains("must end with .fifo")
         ));
     }
 

@@ -10,3 +10,4 @@ mod cors_browser;
 mod lambda;
 mod sns;
 mod sqs;
+mod sqs_fifo;
