@@ -139,6 +139,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     /// StartMessageMoveTask's tasks, oldest first.
     move_tasks: parking_lot::Mutex<Vec<move_task::MoveTask>>,
+    /// How many of them are running, so that receives skip looking when none is.
+    running_moves: std::sync::atomic::AtomicUsize,
 }
 
 /// The engine: cheap to clone, clones share every queue.
@@ -171,6 +173,7 @@ impl SqsEngine {
                 metrics,
                 clock,
                 move_tasks: parking_lot::Mutex::new(Vec::new()),
+                running_moves: std::sync::atomic::AtomicUsize::new(0),
             }),
         }
     }

@@ -214,6 +214,8 @@ impl SqsEngine {
             let arrived = q.arrived.notified();
             tokio::pin!(arrived);
             arrived.as_mut().enable();
+            // A running move task may owe this queue messages by now.
+            self.progress_move_tasks();
             let got = self.take(&q, max as usize, visibility_ms);
             if !got.is_empty() {
                 self.record(&q.name, &catalog::sqs::MESSAGES_RECEIVED, got.len() as f64);
@@ -347,6 +349,7 @@ impl SqsEngine {
     /// mapping polls.
     pub fn receive_now_by_arn(&self, arn: &str, max: usize) -> Result<Vec<Received>, SqsError> {
         let q = self.queue_by_arn(arn)?;
+        self.progress_move_tasks();
         let visibility = u64::from(q.settings.read().visibility_timeout) * 1000;
         let got = self.take(&q, max.clamp(1, MAX_BATCH), visibility);
         let metric = if got.is_empty() {

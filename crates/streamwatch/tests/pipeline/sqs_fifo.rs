@@ -1,7 +1,9 @@
 //! SQS FIFO queues (issue 20), judged by aws-sdk-sqs on an engine whose clock the tests move:
 //! the queue type's attribute rules and errors, per-group order, groups held while in
-//! flight, deduplication within the five-minute window; and a FIFO event source mapping
-//! keeping each group's order while its function fails some messages.
+//! flight, deduplication within the five-minute window; a FIFO event source mapping
+//! keeping each group's order while its function fails some messages; and the rest of the
+//! issue's SQS gaps (attribute-name wildcards, Policy removal, tag and integer checks, queue
+//! URLs on the client's host, rate-limited move tasks and their cancellation).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -321,5 +323,241 @@ async fn a_fifo_mapping_keeps_group_order_while_its_function_fails_some_messages
     let dead = receive(&c, &dlq).await;
     assert_eq!(bodies(&dead), ["c-poison", "c2"]);
     assert_eq!(function_log(&c, "ordered").1.len(), 2);
+    c.server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_remaining_sqs_gaps_of_issue_20() {
+    use aws_sdk_sqs::types::MessageAttributeValue;
+
+    let (c, clock) = clocked_stack().await;
+    let url = c.queue("gaps").await;
+    // MessageAttributeNames: `prefix.*`, `.*` and `All`.
+    let attribute = |v: &str| {
+        MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(v)
+            .build()
+            .unwrap()
+    };
+    c.sqs
+        .send_message()
+        .queue_url(&url)
+        .message_body("m")
+        .message_attributes("Custom.A", attribute("1"))
+        .message_attributes("Custom.B", attribute("2"))
+        .message_attributes("CustomC", attribute("3"))
+        .send()
+        .await
+        .unwrap();
+    for (names, expected) in [
+        (vec!["Custom.*"], vec!["Custom.A", "Custom.B"]),
+        (vec![".*"], vec!["Custom.A", "Custom.B", "CustomC"]),
+        (vec!["All"], vec!["Custom.A", "Custom.B", "CustomC"]),
+        (vec!["CustomC", "Custom.B"], vec!["Custom.B", "CustomC"]),
+    ] {
+        let got = c
+            .sqs
+            .receive_message()
+            .queue_url(&url)
+            .visibility_timeout(0)
+            .set_message_attribute_names(Some(names.iter().map(|n| n.to_string()).collect()))
+            .send()
+            .await
+            .unwrap();
+        let mut keys: Vec<&str> = got.messages()[0]
+            .message_attributes()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort();
+        assert_eq!(keys, expected, "{names:?}");
+    }
+
+    // Policy set to "" is removed.
+    let policy = r#"{"Version":"2012-10-17","Statement":[]}"#;
+    for value in [policy, ""] {
+        c.sqs
+            .set_queue_attributes()
+            .queue_url(&url)
+            .attributes(QueueAttributeName::Policy, value)
+            .send()
+            .await
+            .unwrap();
+    }
+    assert!(!c.queue_attributes(&url).await.contains_key("Policy"));
+
+    // Integer attributes out of range, and tags, get SQS's errors.
+    for value in ["-1", "43201", "ten"] {
+        let err = c
+            .sqs
+            .set_queue_attributes()
+            .queue_url(&url)
+            .attributes(QueueAttributeName::VisibilityTimeout, value)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (code(&err), message(&err)),
+            (
+                "InvalidAttributeValue".into(),
+                "Invalid value for the parameter VisibilityTimeout.".into()
+            )
+        );
+    }
+    let err = c
+        .sqs
+        .create_queue()
+        .queue_name("tagged")
+        .tags("k".repeat(129), "v")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        message(&err),
+        "Tag keys must be between 1 and 128 characters in length."
+    );
+    let mut tag = c.sqs.tag_queue().queue_url(&url);
+    for i in 0..51 {
+        tag = tag.tags(format!("k{i}"), "v");
+    }
+    let err = tag.send().await.unwrap_err();
+    assert_eq!(
+        (code(&err), message(&err)),
+        (
+            "InvalidParameterValue".into(),
+            "Too many tags added for queue gaps.".into()
+        )
+    );
+
+    // Queue URLs name the host the client called.
+    let port = c.endpoint().rsplit(':').next().unwrap().to_string();
+    let local = testkit::sqs_client(&format!("http://localhost:{port}"));
+    let made = local
+        .create_queue()
+        .queue_name("by-name")
+        .send()
+        .await
+        .unwrap();
+    let expected = format!("http://localhost:{port}/000000000000/by-name");
+    assert_eq!(made.queue_url(), Some(expected.as_str()));
+    let found = local
+        .get_queue_url()
+        .queue_name("by-name")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.queue_url(), Some(expected.as_str()));
+    let listed = local
+        .list_queues()
+        .queue_name_prefix("by-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.queue_urls(), [expected.clone()]);
+    let direct = c
+        .sqs
+        .get_queue_url()
+        .queue_name("by-name")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        direct.queue_url(),
+        Some(format!("{}/000000000000/by-name", c.endpoint()).as_str())
+    );
+
+    // A rate-limited move task runs on the engine's clock and can be cancelled.
+    let dlq = c.queue("gaps-dlq").await;
+    let dlq_arn = c.queue_attributes(&dlq).await["QueueArn"].clone();
+    let src = c
+        .sqs
+        .create_queue()
+        .queue_name("gaps-src")
+        .attributes(
+            QueueAttributeName::RedrivePolicy,
+            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":1}}"#),
+        )
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    for i in 0..3 {
+        c.sqs
+            .send_message()
+            .queue_url(&src)
+            .message_body(format!("m{i}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    for _ in 0..2 {
+        c.sqs
+            .receive_message()
+            .queue_url(&src)
+            .max_number_of_messages(10)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(held(&c, &dlq).await, 3, "all three dead-lettered");
+    let handle = c
+        .sqs
+        .start_message_move_task()
+        .source_arn(&dlq_arn)
+        .max_number_of_messages_per_second(1)
+        .send()
+        .await
+        .unwrap()
+        .task_handle()
+        .unwrap()
+        .to_string();
+    let list = |c: &Stack| {
+        let sqs = c.sqs.clone();
+        let arn = dlq_arn.clone();
+        async move {
+            sqs.list_message_move_tasks()
+                .source_arn(arn)
+                .send()
+                .await
+                .unwrap()
+                .results()[0]
+                .clone()
+        }
+    };
+    let running = list(&c).await;
+    assert_eq!(running.status(), Some("RUNNING"));
+    assert_eq!(running.task_handle(), Some(handle.as_str()));
+    clock.advance(1_000);
+    let cancelled = c
+        .sqs
+        .cancel_message_move_task()
+        .task_handle(&handle)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.approximate_number_of_messages_moved(), 1);
+    clock.advance(10_000);
+    let done = list(&c).await;
+    assert_eq!(done.status(), Some("CANCELLED"));
+    assert_eq!(done.approximate_number_of_messages_moved(), 1);
+    assert_eq!(held(&c, &dlq).await, 2);
+    assert_eq!(
+        held(&c, &src).await,
+        1,
+        "the moved one is back in its source"
+    );
+    let err = c
+        .sqs
+        .cancel_message_move_task()
+        .task_handle("nope")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "ResourceNotFoundException");
     c.server.shutdown().await.unwrap();
 }
