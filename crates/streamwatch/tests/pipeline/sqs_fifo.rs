@@ -455,7 +455,7 @@ async fn the_remaining_sqs_gaps_of_issue_20() {
         .send()
         .await
         .unwrap();
-    assert_eq!(listed.queue_urls(), [expected.clone()]);
+    assert_eq!(listed.queue_urls(), std::slice::from_ref(&expected));
     let direct = c
         .sqs
         .get_queue_url()
