@@ -275,6 +275,19 @@ async fn a_fifo_mapping_keeps_group_order_while_its_function_fails_some_messages
     }
     c.deploy("ordered", "kinesis_function", &[("MODE", "partial")])
         .await;
+    let err = c
+        .lambda
+        .create_event_source_mapping()
+        .function_name("ordered")
+        .event_source_arn("arn:aws:sqs:us-east-1:000000000000:jobs.fifo")
+        .maximum_batching_window_in_seconds(5)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        message(&err),
+        "Batching window is not supported for FIFO queues"
+    );
     c.lambda
         .create_event_source_mapping()
         .function_name("ordered")
