@@ -119,6 +119,14 @@ impl MappingConfig {
                 self.event_source_arn
             ));
         }
+        // Lambda's SQS parameters: "Batching window is not supported for FIFO queues" (so
+        // a FIFO mapping's batches stay at 10, the rule below).
+        if sqs
+            && crate::esm_sqs::is_fifo(&self.event_source_arn)
+            && self.maximum_batching_window_secs > 0
+        {
+            return bad("Batching window is not supported for FIFO queues".into());
+        }
         if sqs && self.batch_size > 10 && self.maximum_batching_window_secs == 0 {
             return bad(
                 "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10".into(),

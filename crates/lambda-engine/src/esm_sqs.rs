@@ -3,6 +3,11 @@
 //! messages are deleted when the function succeeds. On a function error they stay in the
 //! queue and come back after its visibility timeout; with `ReportBatchItemFailures` only the
 //! reported messages stay. Messages in a recursive loop are dropped ([`crate::recursion`]).
+//!
+//! A FIFO queue keeps each message group in order by itself: a receive hands out none of a
+//! group while one of its messages is in flight, so no new batch holds a group whose batch is
+//! still with the function. A reported failure keeps the rest of its group in the batch too
+//! (as AWS does), so the group resumes in order after the failed message's visibility timeout.
 
 use std::time::Duration;
 
@@ -108,7 +113,12 @@ async fn deliver(
         Ok(invoked) if invoked.function_error.is_none() => {
             set_result(running, "OK");
             if config.report_batch_item_failures {
-                failed_ids(&invoked.payload, &live)
+                let failed = failed_ids(&invoked.payload, &live);
+                if is_fifo(&config.event_source_arn) {
+                    with_rest_of_their_groups(failed, &live)
+                } else {
+                    failed
+                }
             } else {
                 Vec::new()
             }
@@ -127,6 +137,31 @@ async fn deliver(
             let _ = queues.delete(&config.event_source_arn, &m.receipt_handle);
         }
     }
+}
+
+/// Whether `arn` names a FIFO queue (its name ends in `.fifo`).
+pub(crate) fn is_fifo(arn: &str) -> bool {
+    arn.ends_with(".fifo")
+}
+
+/// The `failed` ids of a FIFO batch and, after the first failed message of each group, every
+/// later message of that group: as on AWS they stay in the queue, so the group comes back in
+/// order once the failed message's visibility timeout passes (or it moves to the
+/// dead-letter queue).
+fn with_rest_of_their_groups(failed: Vec<String>, batch: &[QueueMessage]) -> Vec<String> {
+    let group = |m: &QueueMessage| m.attributes.get("MessageGroupId").cloned();
+    let mut stopped: Vec<Option<String>> = Vec::new();
+    let mut keep = Vec::new();
+    for m in batch {
+        let g = group(m);
+        if stopped.contains(&g) || failed.contains(&m.message_id) {
+            if !stopped.contains(&g) {
+                stopped.push(g);
+            }
+            keep.push(m.message_id.clone());
+        }
+    }
+    keep
 }
 
 /// The message ids a partial batch response reports; an unreadable report keeps them all.
@@ -202,4 +237,41 @@ fn event(batch: &[QueueMessage], config: &MappingConfig, region: &str) -> Value 
         })
         .collect();
     json!({ "Records": records })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(id: &str, group: &str) -> QueueMessage {
+        QueueMessage {
+            message_id: id.into(),
+            receipt_handle: String::new(),
+            body: String::new(),
+            md5_of_body: String::new(),
+            attributes: [("MessageGroupId".to_string(), group.to_string())].into(),
+            message_attributes: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_failure_keeps_the_rest_of_its_group_only() {
+        let batch = [
+            message("a1", "a"),
+            message("b1", "b"),
+            message("a2", "a"),
+            message("b2", "b"),
+            message("a3", "a"),
+        ];
+        assert_eq!(
+            with_rest_of_their_groups(vec!["a2".into()], &batch),
+            ["a2", "a3"]
+        );
+        assert_eq!(
+            with_rest_of_their_groups(vec!["b1".into(), "a3".into()], &batch),
+            ["b1", "b2", "a3"]
+        );
+        assert!(with_rest_of_their_groups(Vec::new(), &batch).is_empty());
+        assert!(is_fifo("arn:aws:sqs:us-east-1:000000000000:jobs.fifo"));
+    }
 }

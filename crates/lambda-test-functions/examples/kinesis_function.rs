@@ -2,6 +2,10 @@
 //! tests deploy it. It logs each event (`EVENT <json>`) and each record it accepts
 //! (`OK <data>`). `MODE` picks how it treats records whose data is `poison`: `error` fails the
 //! whole batch, `partial` reports them in `batchItemFailures`; anything else accepts all.
+//! Given SQS records (an SQS event source mapping), it reads each body instead: in `partial`
+//! mode it reports bodies ending in `poison` every time and in `flaky` at their first receive, by
+//! message id, accepts the others (`OK <body>`), and never stops at a failure: keeping the
+//! rest of a FIFO group is the mapping's business.
 
 use base64::Engine as _;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -15,6 +19,9 @@ async fn handler(event: LambdaEvent<Value>) -> Result<Value, Error> {
     }
     let mode = std::env::var("MODE").unwrap_or_default();
     let records = payload["Records"].as_array().cloned().unwrap_or_default();
+    if records.iter().any(|r| r["eventSource"] == "aws:sqs") {
+        return Ok(sqs_batch(&records, &mode));
+    }
     let data_of = |r: &Value| {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(r["kinesis"]["data"].as_str().unwrap_or_default())
@@ -39,6 +46,22 @@ async fn handler(event: LambdaEvent<Value>) -> Result<Value, Error> {
         }
     }
     Ok(json!({"batchItemFailures": failures}))
+}
+
+/// An SQS batch: the failures it reports, after logging each body it accepts.
+fn sqs_batch(records: &[Value], mode: &str) -> Value {
+    let mut failures = Vec::new();
+    for r in records {
+        let body = r["body"].as_str().unwrap_or_default();
+        let first_receive = r["attributes"]["ApproximateReceiveCount"] == "1";
+        let fails = body.ends_with("poison") || (body.ends_with("flaky") && first_receive);
+        if fails && mode == "partial" {
+            failures.push(json!({"itemIdentifier": r["messageId"]}));
+        } else {
+            println!("OK {body}");
+        }
+    }
+    json!({"batchItemFailures": failures})
 }
 
 #[tokio::main]

@@ -32,8 +32,10 @@ pub(crate) fn codes(e: &SqsError) -> Codes {
             "AWS.SimpleQueueService.NonExistentQueue",
         ),
         SqsError::QueueNameExists(_) => ("QueueNameExists", 400, "QueueAlreadyExists"),
-        SqsError::InvalidAttributeName(_) => ("InvalidAttributeName", 400, "InvalidAttributeName"),
-        SqsError::InvalidAttributeValue(_) => {
+        SqsError::InvalidAttributeName(_) | SqsError::FifoOnlyAttribute(_) => {
+            ("InvalidAttributeName", 400, "InvalidAttributeName")
+        }
+        SqsError::InvalidAttributeValue(_) | SqsError::InvalidAttributeValueBecause(..) => {
             ("InvalidAttributeValue", 400, "InvalidAttributeValue")
         }
         SqsError::InvalidParameterValue(_) => {

@@ -106,6 +106,23 @@ pub(crate) struct Context<'a> {
     pub(crate) engine: &'a SqsEngine,
     /// The request's `X-Amzn-Trace-Id`, which messages sent keep as their `AWSTraceHeader`.
     pub(crate) trace_header: Option<&'a str>,
+    /// The request's `Host`: queue URLs are answered on the host the client used, as SQS
+    /// answers on the endpoint it was called at.
+    pub(crate) host: Option<&'a str>,
+}
+
+impl Context<'_> {
+    /// `url` (the engine's queue URL) with the client's host in place of the engine's.
+    pub(crate) fn client_url(&self, url: &str) -> String {
+        let Some(host) = self.host.filter(|h| !h.is_empty()) else {
+            return url.to_string();
+        };
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return url.to_string();
+        };
+        let path = rest.find('/').map_or("", |i| &rest[i..]);
+        format!("{scheme}://{host}{path}")
+    }
 }
 
 /// Answers one SQS request. ReceiveMessage may wait (long polling) up to 20 seconds. The
@@ -120,6 +137,7 @@ pub async fn handle(engine: &SqsEngine, req: &Request<'_>) -> Reply {
     let ctx = Context {
         engine,
         trace_header: req.header("x-amzn-trace-id"),
+        host: req.header("host"),
     };
     let mut w = Writer::new(Encoding::Json);
     match actions::run(operation, &ctx, req.body, &mut w).await {

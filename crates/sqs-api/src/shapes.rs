@@ -117,6 +117,8 @@ pub(crate) fn outgoing(
         delay_seconds: entry.int("DelaySeconds"),
         attributes: attributes(entry, "MessageAttributes"),
         trace_header: explicit.or(trace_header).map(str::to_string),
+        group_id: entry.str("MessageGroupId").map(str::to_string),
+        deduplication_id: entry.str("MessageDeduplicationId").map(str::to_string),
     })
 }
 

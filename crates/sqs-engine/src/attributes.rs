@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::fifo::{DeduplicationScope, FifoSettings, ThroughputLimit};
 use crate::queue::{Depth, Queue};
 use crate::redrive::{self, RedrivePolicy};
 use crate::{MAX_MESSAGE_BYTES, MAX_WAIT_SECS, SqsError};
@@ -20,6 +21,8 @@ pub(crate) struct Settings {
     pub(crate) visibility_timeout: u32,
     /// The RedrivePolicy in force, if any ([`crate::redrive`]).
     pub(crate) redrive: Option<RedrivePolicy>,
+    /// A FIFO queue's settings; `None` for a standard queue. Fixed at creation.
+    pub(crate) fifo: Option<FifoSettings>,
     /// Attributes kept and returned as given (Policy, RedriveAllowPolicy, KMS settings...);
     /// RedrivePolicy as SQS writes it back.
     opaque: BTreeMap<String, String>,
@@ -35,8 +38,18 @@ impl Default for Settings {
             receive_message_wait_time_seconds: 0,
             visibility_timeout: 30,
             redrive: None,
+            fifo: None,
             opaque: BTreeMap::new(),
         }
+    }
+}
+
+/// A boolean attribute: `true` or `false`, in any case, as SQS reads them.
+fn bool_attribute(name: &str, value: &str) -> Result<bool, SqsError> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(SqsError::InvalidAttributeValue(name.to_string())),
     }
 }
 
@@ -84,15 +97,37 @@ impl Settings {
                     self.visibility_timeout =
                         range_attribute(name, value, 0..=MAX_VISIBILITY_SECS)?;
                 }
-                "FifoQueue"
-                | "ContentBasedDeduplication"
-                | "DeduplicationScope"
-                | "FifoThroughputLimit" => {
-                    if value != "false" {
-                        return Err(SqsError::InvalidAttributeValue(format!(
-                            "{name} (FIFO queues are not supported by the embedded engine)"
-                        )));
+                // The queue type is chosen at creation ([`Settings::new`]) and never changes.
+                "FifoQueue" => {
+                    if self.fifo.is_none() {
+                        return Err(SqsError::InvalidAttributeName(name.clone()));
                     }
+                    if !bool_attribute(name, value)? {
+                        return Err(SqsError::InvalidAttributeValueBecause(
+                            name.clone(),
+                            "Modifying queue type is not supported.".into(),
+                        ));
+                    }
+                }
+                "ContentBasedDeduplication" => {
+                    let Some(fifo) = &mut self.fifo else {
+                        return Err(SqsError::InvalidAttributeName(name.clone()));
+                    };
+                    fifo.content_based_deduplication = bool_attribute(name, value)?;
+                }
+                "DeduplicationScope" => {
+                    let Some(fifo) = &mut self.fifo else {
+                        return Err(SqsError::FifoOnlyAttribute(name.clone()));
+                    };
+                    fifo.deduplication_scope = DeduplicationScope::parse(value)
+                        .ok_or_else(|| SqsError::InvalidAttributeValue(name.clone()))?;
+                }
+                "FifoThroughputLimit" => {
+                    let Some(fifo) = &mut self.fifo else {
+                        return Err(SqsError::FifoOnlyAttribute(name.clone()));
+                    };
+                    fifo.throughput_limit = ThroughputLimit::parse(value)
+                        .ok_or_else(|| SqsError::InvalidAttributeValue(name.clone()))?;
                 }
                 // An empty value removes the policy, as SQS does.
                 "RedrivePolicy" if value.is_empty() => {
@@ -113,7 +148,30 @@ impl Settings {
                 other => return Err(SqsError::InvalidAttributeName(other.to_string())),
             }
         }
+        // High throughput needs per-group deduplication (CreateQueue's documentation:
+        // perMessageGroupId "is allowed only when the value for DeduplicationScope is
+        // messageGroup").
+        if let Some(fifo) = &self.fifo
+            && fifo.throughput_limit == ThroughputLimit::PerMessageGroupId
+            && fifo.deduplication_scope != DeduplicationScope::MessageGroup
+        {
+            return Err(SqsError::InvalidAttributeValue(
+                "FifoThroughputLimit".to_string(),
+            ));
+        }
         Ok(())
+    }
+
+    /// The settings of a new queue: FIFO if `attributes` set FifoQueue to true (a false
+    /// one is refused by [`Settings::apply`] as SQS does, as unknown on a standard queue).
+    pub(crate) fn new(attributes: &BTreeMap<String, String>) -> Settings {
+        let fifo = attributes
+            .get("FifoQueue")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        Settings {
+            fifo: fifo.then(FifoSettings::default),
+            ..Settings::default()
+        }
     }
 
     /// A stored attribute of those kept as given (RedriveAllowPolicy, Policy...).
@@ -171,6 +229,23 @@ pub(crate) fn all(q: &Queue, depth: Depth) -> BTreeMap<String, String> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
+    if let Some(fifo) = &s.fifo {
+        for (k, v) in [
+            ("FifoQueue", "true"),
+            (
+                "ContentBasedDeduplication",
+                if fifo.content_based_deduplication {
+                    "true"
+                } else {
+                    "false"
+                },
+            ),
+            ("DeduplicationScope", fifo.deduplication_scope.as_str()),
+            ("FifoThroughputLimit", fifo.throughput_limit.as_str()),
+        ] {
+            all.insert(k.to_string(), v.to_string());
+        }
+    }
     all.extend(s.opaque);
     all
 }
@@ -192,7 +267,13 @@ pub(crate) fn select(
             }
             None if out.contains_key(name) => {}
             None if OPAQUE_ATTRIBUTES.contains(&name.as_str())
-                || matches!(name.as_str(), "FifoQueue" | "ContentBasedDeduplication") => {}
+                || matches!(
+                    name.as_str(),
+                    "FifoQueue"
+                        | "ContentBasedDeduplication"
+                        | "DeduplicationScope"
+                        | "FifoThroughputLimit"
+                ) => {}
             None => return Err(SqsError::InvalidAttributeName(name.clone())),
         }
     }

@@ -14,10 +14,18 @@ pub enum SqsError {
     /// An attribute name the operation does not know.
     #[error("Unknown Attribute {0}.")]
     InvalidAttributeName(String),
-    /// A queue attribute's value out of its range (or asking for a FIFO queue, which the
-    /// engine does not serve); holds the attribute's name.
+    /// A queue attribute's value out of its range; holds the attribute's name.
     #[error("Invalid value for the parameter {0}.")]
     InvalidAttributeValue(String),
+    /// A queue attribute's value refused for a reason SQS states; holds the attribute's
+    /// name and the reason.
+    #[error("Invalid value for the parameter {0}. Reason: {1}")]
+    InvalidAttributeValueBecause(String, String),
+    /// A FIFO-only attribute SQS names as such when given to a standard queue
+    /// (DeduplicationScope, FifoThroughputLimit); holds its name. Its code is
+    /// `InvalidAttributeName`.
+    #[error("You can specify the {0} only when FifoQueue is set to true.")]
+    FifoOnlyAttribute(String),
     /// A request parameter outside what SQS accepts; holds AWS's whole message.
     #[error("{0}")]
     InvalidParameterValue(String),

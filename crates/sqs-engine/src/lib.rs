@@ -26,7 +26,8 @@
 //! dropped to make room. [`SqsEngine::held_bytes`] and [`SqsEngine::sends_refused`] say how
 //! close the bound is and how often it was reached.
 //!
-//! FIFO queues are not supported: creating one is refused with `InvalidAttributeValue`.
+//! FIFO queues (`fifo.rs`) keep each message group in order, hand out none of a group
+//! while one of its messages is in flight, and deduplicate sends within five minutes.
 //! The engine knows no HTTP and no wire encoding: `sqs-api` maps AWS's JSON protocol onto it.
 //!
 //! ```
@@ -59,6 +60,7 @@
 
 mod attributes;
 mod error;
+mod fifo;
 mod md5;
 mod message;
 mod move_task;
@@ -78,6 +80,7 @@ use time_source::{Clock, SystemClock};
 
 pub use attributes::MAX_VISIBILITY_SECS;
 pub use error::SqsError;
+pub use fifo::DEDUPLICATION_WINDOW_MS;
 pub use md5::{md5_hex, md5_of_attributes};
 pub use message::{
     AttributeValue, MAX_ATTRIBUTES, MESSAGE_OVERHEAD_BYTES, Outgoing, Received, Sent, message_size,
@@ -136,6 +139,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     /// StartMessageMoveTask's tasks, oldest first.
     move_tasks: parking_lot::Mutex<Vec<move_task::MoveTask>>,
+    /// How many of them are running, so that receives skip looking when none is.
+    running_moves: std::sync::atomic::AtomicUsize,
 }
 
 /// The engine: cheap to clone, clones share every queue.
@@ -168,6 +173,7 @@ impl SqsEngine {
                 metrics,
                 clock,
                 move_tasks: parking_lot::Mutex::new(Vec::new()),
+                running_moves: std::sync::atomic::AtomicUsize::new(0),
             }),
         }
     }

@@ -44,6 +44,11 @@ pub struct Outgoing {
     /// The X-Ray trace header the sender passed (`X-Amzn-Trace-Id`, or the `AWSTraceHeader`
     /// system attribute), kept as the message's `AWSTraceHeader`.
     pub trace_header: Option<String>,
+    /// `MessageGroupId`: required by a FIFO queue, which keeps each group in order; kept
+    /// and returned by a standard one (fair queues).
+    pub group_id: Option<String>,
+    /// `MessageDeduplicationId` (FIFO queues only).
+    pub deduplication_id: Option<String>,
 }
 
 /// What SendMessage answers.
@@ -55,6 +60,8 @@ pub struct Sent {
     pub md5_of_body: String,
     /// MD5 of the message attributes, hex, when there are any.
     pub md5_of_attributes: Option<String>,
+    /// The message's sequence number in a FIFO queue (the first send's for a duplicate).
+    pub sequence_number: Option<String>,
 }
 
 /// A message as ReceiveMessage returns it.
@@ -80,6 +87,12 @@ pub struct Received {
     pub receive_count: u32,
     /// The sender's trace header (`AWSTraceHeader`).
     pub trace_header: Option<String>,
+    /// Its `MessageGroupId`, if it has one.
+    pub group_id: Option<String>,
+    /// Its `MessageDeduplicationId` in a FIFO queue (given, or content-based).
+    pub deduplication_id: Option<String>,
+    /// Its `SequenceNumber` in a FIFO queue.
+    pub sequence_number: Option<String>,
 }
 
 impl Received {
@@ -94,8 +107,15 @@ impl Received {
                 self.first_receive_ms.to_string(),
             ),
         ]);
-        if let Some(t) = &self.trace_header {
-            out.insert("AWSTraceHeader", t.clone());
+        for (name, value) in [
+            ("AWSTraceHeader", &self.trace_header),
+            ("MessageGroupId", &self.group_id),
+            ("MessageDeduplicationId", &self.deduplication_id),
+            ("SequenceNumber", &self.sequence_number),
+        ] {
+            if let Some(v) = value {
+                out.insert(name, v.clone());
+            }
         }
         out
     }
@@ -120,6 +140,9 @@ pub(crate) struct Message {
     /// The queue it was moved from by its RedrivePolicy, where a move task with no
     /// destination sends it back.
     pub(crate) dead_letter_source: Option<String>,
+    pub(crate) group_id: Option<String>,
+    pub(crate) deduplication_id: Option<String>,
+    pub(crate) sequence_number: Option<String>,
 }
 
 impl Message {
@@ -136,6 +159,9 @@ impl Message {
             first_receive_ms: self.first_receive_ms,
             receive_count: self.receive_count,
             trace_header: self.trace_header.clone(),
+            group_id: self.group_id.clone(),
+            deduplication_id: self.deduplication_id.clone(),
+            sequence_number: self.sequence_number.clone(),
         }
     }
 }
@@ -238,6 +264,8 @@ pub(crate) struct Messages {
     pub(crate) by_seq: BTreeMap<u64, Message>,
     /// Newest receipt handle -> message.
     pub(crate) receipts: HashMap<String, u64>,
+    /// A FIFO queue's deduplication ids and sequence counter (unused by standard queues).
+    pub(crate) fifo: crate::fifo::FifoState,
     /// The engine's count of held bytes.
     held: Arc<Held>,
     /// What this queue's messages hold of it.
@@ -257,6 +285,7 @@ impl Messages {
             next_seq: 0,
             by_seq: BTreeMap::new(),
             receipts: HashMap::new(),
+            fifo: crate::fifo::FifoState::default(),
             held,
             bytes: 0,
         }

@@ -9,7 +9,7 @@ use crate::attributes::MAX_VISIBILITY_SECS;
 use crate::md5::{md5_hex, md5_of_attributes};
 use crate::message::{self, Message, Outgoing, Received, Sent, clean_body, message_size};
 use crate::queue::Queue;
-use crate::{MAX_BATCH, MAX_WAIT_SECS, SqsEngine, SqsError, receipt};
+use crate::{MAX_BATCH, MAX_WAIT_SECS, SqsEngine, SqsError, fifo, receipt};
 
 /// How often a long poll looks again without a wake-up: delayed and in-flight messages
 /// become visible when the clock passes their time, which sends no notification.
@@ -20,6 +20,31 @@ impl SqsEngine {
     pub fn validate(&self, queue_url: &str, message: &Outgoing) -> Result<(), SqsError> {
         let q = self.queue(queue_url)?;
         message::check(message, q.settings.read().maximum_message_size as usize)
+    }
+
+    /// What fails a whole SendMessageBatch on a FIFO queue, as SQS refuses it: an entry
+    /// without a deduplication id on a queue without ContentBasedDeduplication, or without
+    /// a MessageGroupId (both `InvalidParameterValue`, for the batch, not the entry).
+    pub fn check_batch<'m>(
+        &self,
+        queue_url: &str,
+        messages: impl IntoIterator<Item = &'m Outgoing>,
+    ) -> Result<(), SqsError> {
+        let q = self.queue(queue_url)?;
+        let Some(settings) = q.settings.read().fifo else {
+            return Ok(());
+        };
+        for m in messages {
+            if m.deduplication_id.is_none() && !settings.content_based_deduplication {
+                return Err(fifo::no_deduplication_id());
+            }
+            if m.group_id.is_none() {
+                return Err(SqsError::InvalidParameterValue(
+                    "The request must contain the parameter MessageGroupId.".into(),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Whether `messages` would fit within the bound on held bytes now
@@ -54,26 +79,64 @@ impl SqsEngine {
     }
 
     fn send_to(&self, q: &Queue, message: Outgoing) -> Result<Sent, SqsError> {
-        let (max_size, default_delay) = {
+        let (max_size, default_delay, fifo) = {
             let s = q.settings.read();
-            (s.maximum_message_size as usize, s.delay_seconds)
+            (s.maximum_message_size as usize, s.delay_seconds, s.fifo)
         };
         message::check(&message, max_size)?;
+        for (parameter, value) in [
+            ("MessageGroupId", &message.group_id),
+            ("MessageDeduplicationId", &message.deduplication_id),
+        ] {
+            if let Some(v) = value {
+                fifo::check_token(parameter, v)?;
+            }
+        }
         let size = message_size(&message);
         let body = clean_body(&message.body);
+        let deduplication_id = match &fifo {
+            Some(settings) => Some(fifo::check_send(
+                settings,
+                message.group_id.as_deref(),
+                message.deduplication_id.as_deref(),
+                message.delay_seconds,
+                &body,
+            )?),
+            None => {
+                if let Some(id) = &message.deduplication_id {
+                    return Err(SqsError::InvalidParameterValue(format!(
+                        "Value {id} for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type."
+                    )));
+                }
+                None
+            }
+        };
         let now = self.now_ms();
         // `check` held the delay to 0..=900.
         let delay = message
             .delay_seconds
+            .filter(|_| fifo.is_none())
             .map_or(u64::from(default_delay), |d| d.max(0) as u64);
-        let sent = Sent {
+        let mut sent = Sent {
             message_id: uuid::Uuid::new_v4().to_string(),
             md5_of_body: md5_hex(body.as_bytes()),
             md5_of_attributes: (!message.attributes.is_empty())
                 .then(|| md5_of_attributes(&message.attributes)),
+            sequence_number: None,
         };
         {
             let mut messages = q.messages.lock();
+            if let (Some(settings), Some(dedup)) = (&fifo, &deduplication_id) {
+                let group = message.group_id.as_deref().unwrap_or_default();
+                let scope = settings.deduplication_scope;
+                // A duplicate is accepted and answered as the first send was, and not stored.
+                if let Some(first) = messages.fifo.duplicate(now, scope, group, dedup) {
+                    sent.message_id = first.message_id;
+                    sent.sequence_number = Some(first.sequence_number);
+                    return Ok(sent);
+                }
+                sent.sequence_number = Some(messages.fifo.next_sequence());
+            }
             messages.push(Message {
                 id: sent.message_id.clone(),
                 body,
@@ -87,7 +150,24 @@ impl SqsEngine {
                 receipt: None,
                 trace_header: message.trace_header,
                 dead_letter_source: None,
+                group_id: message.group_id.clone(),
+                deduplication_id: deduplication_id.clone(),
+                sequence_number: sent.sequence_number.clone(),
             })?;
+            if let (Some(settings), Some(dedup), Some(sequence_number)) =
+                (&fifo, &deduplication_id, &sent.sequence_number)
+            {
+                messages.fifo.remember(
+                    now,
+                    settings.deduplication_scope,
+                    message.group_id.as_deref().unwrap_or_default(),
+                    dedup,
+                    fifo::FirstSend {
+                        message_id: sent.message_id.clone(),
+                        sequence_number: sequence_number.clone(),
+                    },
+                );
+            }
         }
         q.arrived.notify_waiters();
         self.record(&q.name, &catalog::sqs::MESSAGES_SENT, 1.0);
@@ -134,6 +214,8 @@ impl SqsEngine {
             let arrived = q.arrived.notified();
             tokio::pin!(arrived);
             arrived.as_mut().enable();
+            // A running move task may owe this queue messages by now.
+            self.progress_move_tasks();
             let got = self.take(&q, max as usize, visibility_ms);
             if !got.is_empty() {
                 self.record(&q.name, &catalog::sqs::MESSAGES_RECEIVED, got.len() as f64);
@@ -166,14 +248,40 @@ impl SqsEngine {
         // Visible messages in order, as many as are still wanted at a time: a message moved
         // to the dead-letter queue does not count, so the scan goes on past it.
         let mut from = 0;
+        let is_fifo = q.settings.read().fifo.is_some();
+        // In a FIFO queue a group with a message in flight (or still delayed) is held back
+        // whole, so its messages go out one batch at a time and in order.
+        let mut held_groups: std::collections::HashSet<String> = std::collections::HashSet::new();
         while ready.len() < max {
-            let batch: Vec<(u64, u32)> = messages
-                .by_seq
-                .range(from..)
-                .filter(|(_, m)| m.visible_at_ms <= now)
-                .take(max - ready.len())
-                .map(|(seq, m)| (*seq, m.receive_count))
-                .collect();
+            let wanted = max - ready.len();
+            let batch: Vec<(u64, u32)> = if is_fifo {
+                let mut batch = Vec::new();
+                for (seq, m) in messages.by_seq.range(from..) {
+                    let group = m.group_id.as_deref().unwrap_or_default();
+                    if m.visible_at_ms > now {
+                        if !held_groups.contains(group) {
+                            held_groups.insert(group.to_string());
+                        }
+                        continue;
+                    }
+                    if held_groups.contains(group) {
+                        continue;
+                    }
+                    batch.push((*seq, m.receive_count));
+                    if batch.len() == wanted {
+                        break;
+                    }
+                }
+                batch
+            } else {
+                messages
+                    .by_seq
+                    .range(from..)
+                    .filter(|(_, m)| m.visible_at_ms <= now)
+                    .take(wanted)
+                    .map(|(seq, m)| (*seq, m.receive_count))
+                    .collect()
+            };
             let Some(&(last, _)) = batch.last() else {
                 break;
             };
@@ -241,6 +349,7 @@ impl SqsEngine {
     /// mapping polls.
     pub fn receive_now_by_arn(&self, arn: &str, max: usize) -> Result<Vec<Received>, SqsError> {
         let q = self.queue_by_arn(arn)?;
+        self.progress_move_tasks();
         let visibility = u64::from(q.settings.read().visibility_timeout) * 1000;
         let got = self.take(&q, max.clamp(1, MAX_BATCH), visibility);
         let metric = if got.is_empty() {
@@ -264,9 +373,24 @@ impl SqsEngine {
     pub fn delete(&self, queue_url: &str, receipt: &str) -> Result<(), SqsError> {
         let q = self.queue(queue_url)?;
         receipt::check(&q.name, receipt)?;
+        let is_fifo = q.settings.read().fifo.is_some();
+        let now = self.now_ms();
         let deleted = {
             let mut messages = q.messages.lock();
             match messages.receipts.get(receipt).copied() {
+                // A FIFO message visible again may already be another consumer's to take in
+                // order: its old handle no longer deletes it, and SQS says so.
+                Some(seq)
+                    if is_fifo
+                        && messages
+                            .by_seq
+                            .get(&seq)
+                            .is_some_and(|m| m.visible_at_ms <= now) =>
+                {
+                    return Err(SqsError::InvalidParameterValue(format!(
+                        "Value {receipt} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
+                    )));
+                }
                 Some(seq) => messages.remove(seq).is_some(),
                 None => false,
             }

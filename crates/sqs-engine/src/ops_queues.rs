@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::attributes::{self, Settings};
 use crate::queue::{Depth, Queue, valid_queue_name};
 use crate::redrive;
-use crate::{PURGE_INTERVAL, SqsEngine, SqsError};
+use crate::{PURGE_INTERVAL, SqsEngine, SqsError, fifo};
 
 impl SqsEngine {
     /// Creates queue `name`, or returns its URL if it exists with the same attributes.
@@ -16,15 +16,23 @@ impl SqsEngine {
         attributes: &BTreeMap<String, String>,
         tags: &BTreeMap<String, String>,
     ) -> Result<String, SqsError> {
-        if !valid_queue_name(name) {
+        let mut settings = Settings::new(attributes);
+        if settings.fifo.is_some() {
+            if !fifo::valid_name(name) {
+                return Err(SqsError::InvalidParameterValue(
+                    "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length"
+                        .into(),
+                ));
+            }
+        } else if !valid_queue_name(name) {
             return Err(SqsError::InvalidParameterValue(
                 "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
                     .into(),
             ));
         }
-        let mut settings = Settings::default();
         settings.apply(attributes)?;
         self.check_redrive(&settings, &self.queue_arn(name), attributes)?;
+        check_tags(name, &BTreeMap::new(), tags)?;
         let mut queues = self.inner.queues.write();
         if let Some(q) = queues.get(name) {
             if let Some(attribute) = q.settings.read().conflict(attributes) {
@@ -101,7 +109,11 @@ impl SqsEngine {
             }
             *last = Some(now);
         }
-        q.messages.lock().clear();
+        let mut messages = q.messages.lock();
+        messages.clear();
+        // SQS forgets a FIFO queue's deduplication ids on purge, so the same ids can be sent
+        // again at once.
+        messages.fifo.forget();
         Ok(())
     }
 
@@ -127,8 +139,12 @@ impl SqsEngine {
         let Ok(dlq) = self.queue_by_arn(&policy.dead_letter_target_arn) else {
             return Err(redrive::no_target(&raw));
         };
-        if !redrive::allows(dlq.settings.read().kept("RedriveAllowPolicy"), source_arn) {
+        let dlq_settings = dlq.settings.read();
+        if !redrive::allows(dlq_settings.kept("RedriveAllowPolicy"), source_arn) {
             return Err(redrive::not_allowed(&raw));
+        }
+        if dlq_settings.fifo.is_some() != settings.fifo.is_some() {
+            return Err(redrive::other_type(&raw));
         }
         Ok(())
     }
@@ -162,7 +178,12 @@ impl SqsEngine {
     /// Adds or replaces queue tags.
     pub fn tag(&self, queue_url: &str, tags: &BTreeMap<String, String>) -> Result<(), SqsError> {
         let q = self.queue(queue_url)?;
-        q.tags.write().extend(tags.clone());
+        if tags.is_empty() {
+            return Err(SqsError::MissingParameter("Tags".into()));
+        }
+        let mut current = q.tags.write();
+        check_tags(&q.name, &current, tags)?;
+        current.extend(tags.clone());
         Ok(())
     }
 
@@ -180,6 +201,38 @@ impl SqsEngine {
     pub fn tags(&self, queue_url: &str) -> Result<BTreeMap<String, String>, SqsError> {
         Ok(self.queue(queue_url)?.tags.read().clone())
     }
+}
+
+/// Most tags a queue keeps.
+const MAX_TAGS: usize = 50;
+
+/// Checks `new` tags for queue `name`, which has `current` ones: keys of 1 to 128
+/// characters, values of at most 256, at most 50 tags in all once added. Nothing is added
+/// if one fails.
+fn check_tags(
+    name: &str,
+    current: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> Result<(), SqsError> {
+    for (key, value) in new {
+        if !(1..=128).contains(&key.chars().count()) {
+            return Err(SqsError::InvalidParameterValue(
+                "Tag keys must be between 1 and 128 characters in length.".into(),
+            ));
+        }
+        if value.chars().count() > 256 {
+            return Err(SqsError::InvalidParameterValue(
+                "Tag values must be between 0 and 256 characters in length.".into(),
+            ));
+        }
+    }
+    let total = current.len() + new.keys().filter(|k| !current.contains_key(*k)).count();
+    if total > MAX_TAGS {
+        return Err(SqsError::InvalidParameterValue(format!(
+            "Too many tags added for queue {name}."
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -206,7 +259,7 @@ mod tests {
         let fifo = BTreeMap::from([("FifoQueue".to_string(), "true".to_string())]);
         assert!(matches!(
             e.create_queue("f", &fifo, &BTreeMap::new()),
-            Err(SqsError::InvalidAttributeValue(_))
+            Err(SqsError::InvalidParameterValue(t)) if t.contains("must end with .fifo")
         ));
     }
 
@@ -266,6 +319,23 @@ mod tests {
         e.tag(&url, &BTreeMap::from([("team".into(), "a".into())]))
             .unwrap();
         assert_eq!(e.tags(&url).unwrap()["team"], "a");
+        let many: BTreeMap<String, String> =
+            (0..50).map(|i| (format!("k{i}"), String::new())).collect();
+        assert_eq!(
+            e.tag(&url, &many),
+            Err(SqsError::InvalidParameterValue(
+                "Too many tags added for queue q.".into()
+            ))
+        );
+        assert_eq!(e.tags(&url).unwrap().len(), 1, "nothing added");
+        assert!(
+            e.tag(&url, &BTreeMap::from([("k".repeat(129), "v".into())]))
+                .is_err()
+        );
+        assert_eq!(
+            e.tag(&url, &BTreeMap::new()),
+            Err(SqsError::MissingParameter("Tags".into()))
+        );
         e.untag(&url, &["team".into()]).unwrap();
         assert!(e.tags(&url).unwrap().is_empty());
         assert_eq!(e.list_queues(Some("q")), vec![url.clone()]);

@@ -110,6 +110,14 @@ pub(crate) fn allows(allow: Option<&str>, source_arn: &str) -> bool {
     }
 }
 
+/// The refusal of a FIFO queue's standard dead-letter queue, or the reverse.
+pub(crate) fn other_type(raw: &str) -> SqsError {
+    invalid(
+        raw,
+        "Dead-letter queue must be same type of queue as the source..",
+    )
+}
+
 /// The refusal when the dead-letter queue's RedriveAllowPolicy does not list the source.
 pub(crate) fn not_allowed(raw: &str) -> SqsError {
     invalid(

@@ -857,7 +857,9 @@ fn services_with_keys(
     function_keys: Option<(String, String)>,
 ) -> Result<Services, ServerError> {
     let config = engine.config();
-    let sqs = SqsEngine::new(
+    // SQS reads the engine's clock, so tests that move a manual clock move its visibility
+    // timeouts and FIFO deduplication windows too.
+    let sqs = SqsEngine::with_clock(
         SqsConfig {
             account_id: config.account_id.clone(),
             region: config.region.clone(),
@@ -865,6 +867,7 @@ fn services_with_keys(
             max_held_bytes: bounds.max_queue_bytes,
         },
         metrics.clone(),
+        engine.clock(),
     );
     let kinesis = KinesisApi::with_metrics(
         engine.clone(),
@@ -970,7 +973,7 @@ impl lambda_engine::destinations::Queues for SqsQueues {
                     body,
                     delay_seconds: None,
                     attributes,
-                    trace_header: None,
+                    ..sqs_engine::Outgoing::default()
                 },
             )
             .map(|_| ())

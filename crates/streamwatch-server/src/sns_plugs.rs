@@ -147,7 +147,7 @@ impl Deliveries for SnsDeliveries {
             body,
             delay_seconds: None,
             attributes,
-            trace_header: None,
+            ..sqs_engine::Outgoing::default()
         };
         self.sqs
             .send_to_arn(queue_arn, message)

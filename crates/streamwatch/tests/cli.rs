@@ -1904,3 +1904,28 @@ async fn cost_command_prices_a_function_from_the_engine() {
     interrupt(&child);
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }
+
+/// `bench sqs-fifo` fills and drains a FIFO and a standard queue in one run and reports the
+/// ratio (a short run: the figures themselves are for the note).
+#[test]
+fn bench_sqs_fifo_reports_fifo_against_standard() {
+    let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))
+        .args(["bench", "sqs-fifo", "--messages", "200", "--rounds", "2"])
+        .args(["--concurrency", "2", "--groups", "4"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "standard",
+        "fifo",
+        "fifo / standard",
+        "target: FIFO within 50%",
+    ] {
+        assert!(stdout.contains(line), "{line} missing from:\n{stdout}");
+    }
+}

@@ -300,3 +300,23 @@ async fn javascript_sdk_subscribe_to_shard_over_http2() {
     .unwrap();
     assert!(out.contains("js subscribe ok"), "{out}");
 }
+
+/// FIFO queues as boto3 sees them (issue 20): errors, per-group order, groups held while in
+/// flight, content-based and explicit deduplication, and the five-minute window on the
+/// engine's clock.
+#[tokio::test(flavor = "multi_thread")]
+async fn boto3_sqs_fifo_ordering_and_deduplication() {
+    let (s, clock) = clocked_server().await;
+    let script = workspace().join("tests/peers/boto3_sqs_fifo.py");
+    let endpoint = s.endpoint();
+    let out = tokio::task::spawn_blocking(move || {
+        run_on_clock(
+            Command::new(python()).arg(script).arg(endpoint),
+            "boto3 SQS FIFO script",
+            &clock,
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("boto3 sqs fifo ok"), "{out}");
+}

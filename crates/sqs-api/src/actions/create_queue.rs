@@ -24,7 +24,7 @@ pub(crate) async fn run(
     )?;
     w.begin_map(Some(1));
     w.key("QueueUrl");
-    w.str(&url);
+    w.str(&ctx.client_url(&url));
     w.end_map();
     Ok(())
 }

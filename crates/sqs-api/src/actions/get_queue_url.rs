@@ -20,7 +20,7 @@ pub(crate) async fn run(
     let url = ctx.engine.queue_url(required(&input, "QueueName"))?;
     w.begin_map(Some(1));
     w.key("QueueUrl");
-    w.str(&url);
+    w.str(&ctx.client_url(&url));
     w.end_map();
     Ok(())
 }

@@ -19,7 +19,12 @@ pub(crate) async fn run(
     input: Input<'_>,
     w: &mut Writer,
 ) -> Result<(), SqsError> {
-    let urls = ctx.engine.list_queues(input.str("QueueNamePrefix"));
+    let urls: Vec<String> = ctx
+        .engine
+        .list_queues(input.str("QueueNamePrefix"))
+        .iter()
+        .map(|u| ctx.client_url(u))
+        .collect();
     // The token is the position of the next URL; one that does not parse starts over.
     let start = input
         .str("NextToken")

@@ -5,6 +5,7 @@ use sqs_engine::SqsError;
 
 use crate::{ApiError, Context};
 
+mod cancel_message_move_task;
 mod change_message_visibility;
 mod change_message_visibility_batch;
 mod create_queue;
@@ -56,6 +57,7 @@ macro_rules! operations {
 }
 
 operations! {
+    CancelMessageMoveTask => cancel_message_move_task;
     ChangeMessageVisibility => change_message_visibility;
     ChangeMessageVisibilityBatch => change_message_visibility_batch;
     CreateQueue => create_queue;

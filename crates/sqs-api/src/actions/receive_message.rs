@@ -18,7 +18,7 @@ pub(crate) static INPUT: [Member; 8] = [
     Member::optional("MaxNumberOfMessages", &Shape::INTEGER),
     Member::optional("VisibilityTimeout", &Shape::INTEGER),
     Member::optional("WaitTimeSeconds", &Shape::INTEGER),
-    // FIFO only: accepted and ignored.
+    // FIFO only: accepted; a retried receive gets fresh messages rather than the same ones.
     Member::optional("ReceiveRequestAttemptId", &Shape::STRING),
 ];
 

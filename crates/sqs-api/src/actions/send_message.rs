@@ -12,7 +12,6 @@ pub(crate) static INPUT: [Member; 7] = [
     Member::optional("DelaySeconds", &Shape::INTEGER),
     Member::optional("MessageAttributes", &ATTRIBUTE_MAP),
     Member::optional("MessageSystemAttributes", &ATTRIBUTE_MAP),
-    // FIFO members: accepted and ignored, as the engine has standard queues only.
     Member::optional("MessageDeduplicationId", &Shape::STRING),
     Member::optional("MessageGroupId", &Shape::STRING),
 ];
@@ -39,6 +38,10 @@ pub(crate) fn write_sent(w: &mut Writer, sent: &Sent) {
     if let Some(md5) = &sent.md5_of_attributes {
         w.key("MD5OfMessageAttributes");
         w.str(md5);
+    }
+    if let Some(sequence_number) = &sent.sequence_number {
+        w.key("SequenceNumber");
+        w.str(sequence_number);
     }
 }
 

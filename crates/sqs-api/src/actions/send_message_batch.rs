@@ -59,6 +59,10 @@ pub(crate) async fn run(
     // The queue must exist for the batch as a whole, and the engine have room for it all
     // (each send checks again: an entry that no longer fits fails alone).
     ctx.engine.check_queue(queue_url)?;
+    ctx.engine.check_batch(
+        queue_url,
+        prepared.iter().filter_map(|(_, m)| m.as_ref().ok()),
+    )?;
     ctx.engine
         .check_room(prepared.iter().filter_map(|(_, m)| m.as_ref().ok()))?;
     let results: Vec<_> = prepared

@@ -1,5 +1,5 @@
 //! StartMessageMoveTask: a dead-letter queue's messages moved to a destination queue, or
-//! each back to its source (`sqs_engine`'s move tasks complete at once).
+//! each back to its source: at once, or at MaxNumberOfMessagesPerSecond on the engine's clock.
 
 use aws_wire::{Input, Member, Shape, Writer};
 use sqs_engine::SqsError;

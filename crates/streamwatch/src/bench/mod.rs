@@ -6,7 +6,9 @@
 //! - [`collect`]: `bench collect`, one collection cycle over many streams, functions and queues;
 //! - [`console`]: `bench console`, the web console's first paint and per-refresh CPU;
 //! - [`lambda`]: `bench lambda`, Kinesis -> Lambda latency and Invoke rate;
-//! - [`soak`]: `bench soak`, server memory and read-back integrity under sustained load.
+//! - [`soak`]: `bench soak`, server memory and read-back integrity under sustained load;
+//! - [`sqs_fifo`]: `bench sqs-fifo`, FIFO against standard SQS queues: send, receive and
+//!   delete throughput in the same run.
 
 mod client;
 mod collect;
@@ -16,6 +18,7 @@ mod ingest;
 mod lambda;
 mod load;
 mod soak;
+mod sqs_fifo;
 
 use std::net::Ipv4Addr;
 
@@ -59,6 +62,9 @@ enum BenchSubcommand {
     /// Sustained load against `serve --data-dir`: the server's memory over time, and every
     /// acknowledged record read back once and in order.
     Soak(soak::SoakArgs),
+    /// SQS FIFO queues against standard ones in the same run: SendMessageBatch, then
+    /// ReceiveMessage and DeleteMessageBatch throughput, and the FIFO / standard ratio.
+    SqsFifo(sqs_fifo::SqsFifoBenchArgs),
 }
 
 impl BenchCommand {
@@ -72,6 +78,7 @@ impl BenchCommand {
             Some(BenchSubcommand::Lambda(args)) => lambda::run(args).await,
             Some(BenchSubcommand::Soak(args)) => soak::run(args).await,
             Some(BenchSubcommand::Load(args)) => load::run(args).await,
+            Some(BenchSubcommand::SqsFifo(args)) => sqs_fifo::run(args).await,
             None => ingest::run(self.http).await,
         }
     }

@@ -11,3 +11,4 @@ mod lambda;
 mod regions;
 mod sns;
 mod sqs;
+mod sqs_fifo;
