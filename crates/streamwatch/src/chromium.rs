@@ -103,6 +103,9 @@ impl Browser {
         let (p, e, r) = (pending.clone(), errors.clone(), responses.clone());
         tokio::spawn(async move {
             let mut urls: HashMap<String, String> = HashMap::new();
+            // Extra-info events may come before the request they belong to (Chrome does not
+            // order them), so a status whose request is not yet known waits here for it.
+            let mut early: HashMap<String, u16> = HashMap::new();
             while let Some(Ok(msg)) = stream.next().await {
                 let Message::Text(text) = msg else { continue };
                 let Ok(v) = serde_json::from_str::<Value>(&text) else {
@@ -126,13 +129,22 @@ impl Browser {
                             params["requestId"].as_str(),
                             params["request"]["url"].as_str(),
                         ) {
+                            if let Some(status) = early.remove(id) {
+                                r.lock().push((url.to_owned(), status));
+                            }
                             urls.insert(id.to_owned(), url.to_owned());
                         }
                     }
                     Some("Network.responseReceivedExtraInfo") => {
-                        let url = params["requestId"].as_str().and_then(|id| urls.get(id));
-                        if let (Some(url), Some(status)) = (url, params["statusCode"].as_u64()) {
-                            r.lock().push((url.clone(), status as u16));
+                        if let (Some(id), Some(status)) =
+                            (params["requestId"].as_str(), params["statusCode"].as_u64())
+                        {
+                            match urls.get(id) {
+                                Some(url) => r.lock().push((url.clone(), status as u16)),
+                                None => {
+                                    early.insert(id.to_owned(), status as u16);
+                                }
+                            }
                         }
                     }
                     Some("Network.responseReceived") => {
