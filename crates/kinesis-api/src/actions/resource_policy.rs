@@ -24,10 +24,8 @@ pub(crate) static PUT_INPUT: [Member; 3] = [
     Member::required("Policy", &POLICY),
 ];
 
-pub(crate) static INPUT: [Member; 2] = [
-    Member::required("ResourceARN", &RESOURCE_ARN),
-    Member::optional("StreamId", &STREAM_ID),
-];
+/// GetResourcePolicy's and DeleteResourcePolicy's input: ListTagsForResource's.
+pub(crate) use super::tag_resource::LIST_INPUT as INPUT;
 
 pub(crate) fn put(
     engine: &Engine,

@@ -53,6 +53,28 @@ async function call(service, target, contentType, body) {{
     )
 }
 
+/// Asserts a page's call failed in the browser (CORS refused it) without an answer.
+fn assert_refused_by_the_browser(attempt: &serde_json::Value) {
+    assert_eq!(attempt["ok"], false, "{attempt}");
+    assert!(
+        attempt["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Failed to fetch"),
+        "{attempt}"
+    );
+}
+
+/// The streams the engine holds, read back outside the browser.
+async fn stream_names(p: &Stack) -> Vec<String> {
+    p.kinesis
+        .list_streams()
+        .send()
+        .await
+        .expect("list streams")
+        .stream_names
+}
+
 /// Serves `html` at `/` on `ip`, port 0; the address and the task.
 async fn serve_page(ip: &str, html: String) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
     serve_page_with_script(ip, html, String::new()).await
@@ -149,25 +171,11 @@ async fn a_page_on_an_allowed_origin_calls_the_engine_and_another_is_refused() {
         .eval("call('kinesis', 'Kinesis_20131202.CreateStream', 'application/x-amz-json-1.1', {StreamName: 'from-another-origin', ShardCount: 1})")
         .await
         .unwrap();
-    assert_eq!(attempt["ok"], false, "{attempt}");
-    assert!(
-        attempt["error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("Failed to fetch"),
-        "{attempt}"
-    );
+    assert_refused_by_the_browser(&attempt);
     b.screenshot(&shots.join("cors-refused-origin.png"))
         .await
         .unwrap();
-    let streams = p
-        .kinesis
-        .list_streams()
-        .send()
-        .await
-        .expect("list streams")
-        .stream_names;
-    assert_eq!(streams, ["from-the-browser"]);
+    assert_eq!(stream_names(&p).await, ["from-the-browser"]);
     b.close().await;
     allowed_task.abort();
     refused_task.abort();
@@ -297,25 +305,11 @@ async fn the_javascript_sdk_in_an_allowed_page_calls_kinesis_and_another_origin_
         .eval("sdk('CreateStream', {StreamName: 'sdk-from-another-origin', ShardCount: 1})")
         .await
         .unwrap();
-    assert_eq!(attempt["ok"], false, "{attempt}");
-    assert!(
-        attempt["error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("Failed to fetch"),
-        "{attempt}"
-    );
+    assert_refused_by_the_browser(&attempt);
     b.screenshot(&shots.join("cors-sdk-refused-origin.png"))
         .await
         .unwrap();
-    let streams = p
-        .kinesis
-        .list_streams()
-        .send()
-        .await
-        .expect("list streams")
-        .stream_names;
-    assert_eq!(streams, ["sdk-in-the-browser"]);
+    assert_eq!(stream_names(&p).await, ["sdk-in-the-browser"]);
     let iterator = p
         .kinesis
         .get_shard_iterator()
