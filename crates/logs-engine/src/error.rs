@@ -41,6 +41,10 @@ pub enum LogsError {
     /// A resource would hold more than 50 tags (its ARN).
     #[error("A resource can have no more than 50 tags.")]
     TooManyTags(String),
+    /// One log group or stream more than this engine keeps ([`crate::MAX_LOG_GROUPS`],
+    /// [`crate::MAX_STREAMS_PER_GROUP`]).
+    #[error("Resource limit exceeded.")]
+    LimitExceeded,
 }
 
 impl LogsError {
@@ -52,6 +56,7 @@ impl LogsError {
                 "ResourceAlreadyExistsException"
             }
             LogsError::TooManyTags(_) => "TooManyTagsException",
+            LogsError::LimitExceeded => "LimitExceededException",
             LogsError::NameTooLong
             | LogsError::InvalidRetention
             | LogsError::NotChronological

@@ -70,6 +70,11 @@ pub const MAX_AGE_MS: i64 = 14 * 86_400_000;
 pub const MAX_AHEAD_MS: i64 = 2 * 3_600_000;
 /// The events a group keeps by default.
 pub const DEFAULT_MAX_EVENTS_PER_GROUP: usize = 100_000;
+/// Log groups one engine keeps: with the per-group event bound, what bounds all the events
+/// it holds (AWS's own quota is far higher; this is streamwatch's bound on memory).
+pub const MAX_LOG_GROUPS: usize = 1_000;
+/// Log streams one group keeps (streamwatch's bound; AWS sets none).
+pub const MAX_STREAMS_PER_GROUP: usize = 10_000;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -363,6 +368,9 @@ impl LogsEngine {
         if state.groups.contains_key(name) {
             return Err(LogsError::GroupAlreadyExists);
         }
+        if state.groups.len() >= MAX_LOG_GROUPS {
+            return Err(LogsError::LimitExceeded);
+        }
         state.groups.insert(
             name.to_string(),
             Group {
@@ -433,6 +441,9 @@ impl LogsEngine {
             .ok_or(LogsError::GroupNotFound)?;
         if g.streams.contains_key(stream) {
             return Err(LogsError::StreamAlreadyExists);
+        }
+        if g.streams.len() >= MAX_STREAMS_PER_GROUP {
+            return Err(LogsError::LimitExceeded);
         }
         g.streams.insert(
             stream.to_string(),

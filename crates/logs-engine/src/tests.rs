@@ -232,3 +232,23 @@ fn stored_events_publish_incoming_metrics_and_emf() {
     );
     assert!(!emf::looks_like_emf("plain line"));
 }
+
+#[test]
+fn groups_and_streams_stop_at_the_engines_bounds() {
+    let logs = LogsEngine::new(LogsConfig::default(), Arc::new(Store::new()));
+    for i in 0..MAX_LOG_GROUPS {
+        logs.create_group(&format!("g{i}"), &[]).unwrap();
+    }
+    let over = logs.create_group("one-more", &[]).unwrap_err();
+    assert_eq!(over.code(), "LimitExceededException");
+    assert_eq!(over.to_string(), "Resource limit exceeded.");
+    logs.delete_group("g0").unwrap();
+    logs.create_group("one-more", &[]).unwrap();
+    for i in 0..MAX_STREAMS_PER_GROUP {
+        logs.create_stream("g1", &format!("s{i}")).unwrap();
+    }
+    assert_eq!(
+        logs.create_stream("g1", "one-more").unwrap_err().code(),
+        "LimitExceededException"
+    );
+}
