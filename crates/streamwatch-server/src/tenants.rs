@@ -53,8 +53,8 @@ pub(crate) enum TenantError {
 /// Every account and region pair the server has served, made on demand.
 pub(crate) struct Tenants {
     own: (String, String),
-    default: Tenant,
-    others: Mutex<HashMap<(String, String), Tenant>>,
+    default: Arc<Tenant>,
+    others: Mutex<HashMap<(String, String), Arc<Tenant>>>,
     /// Each other pair's housekeeping and alarm evaluation, stopped at shutdown.
     tasks: Mutex<Vec<JoinHandle<()>>>,
     base: EngineConfig,
@@ -92,7 +92,7 @@ impl Tenants {
         let base = engine.config().clone();
         let tenants = Tenants {
             own: (base.account_id.clone(), base.region.clone()),
-            default: Tenant {
+            default: Arc::new(Tenant {
                 engine: engine.clone(),
                 kinesis: services.kinesis.clone(),
                 cloudwatch,
@@ -100,7 +100,7 @@ impl Tenants {
                 sqs: services.sqs.clone(),
                 sns: services.sns.clone(),
                 logs: services.logs.clone(),
-            },
+            }),
             others: Mutex::new(HashMap::new()),
             tasks: Mutex::new(Vec::new()),
             addr,
@@ -130,7 +130,7 @@ impl Tenants {
         &self,
         uri: &Uri,
         headers: &HeaderMap,
-    ) -> Result<Tenant, TenantError> {
+    ) -> Result<Arc<Tenant>, TenantError> {
         let Some((key, region)) = crate::sigv4::credential_scope(uri.query(), headers) else {
             return Ok(self.default.clone());
         };
@@ -148,7 +148,7 @@ impl Tenants {
     }
 
     /// The services of `account` in `region`, opened if they are not yet.
-    pub(crate) fn get(&self, account: &str, region: &str) -> Result<Tenant, TenantError> {
+    pub(crate) fn get(&self, account: &str, region: &str) -> Result<Arc<Tenant>, TenantError> {
         if (account, region) == (self.own.0.as_str(), self.own.1.as_str()) {
             return Ok(self.default.clone());
         }
@@ -160,7 +160,7 @@ impl Tenants {
         if others.len() + 1 >= MAX_TENANTS {
             return Err(TenantError::Full);
         }
-        let tenant = self.open(account, region).map_err(TenantError::Open)?;
+        let tenant = Arc::new(self.open(account, region).map_err(TenantError::Open)?);
         others.insert(key, tenant.clone());
         Ok(tenant)
     }

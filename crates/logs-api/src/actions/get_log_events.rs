@@ -54,25 +54,11 @@ pub(crate) fn run<S: LogSource + ?Sized>(
         .collect();
     let page: Vec<_> = events.iter().skip(start).take(limit).collect();
     let next = (start + page.len()).min(events.len());
-    w.begin_map(Some(3));
-    w.key("events");
-    w.begin_array(Some(page.len()));
-    for e in page {
-        w.begin_map(Some(3));
-        w.key("timestamp");
-        w.int(e.timestamp_ms);
-        w.key("message");
-        w.str(&e.message);
-        w.key("ingestionTime");
-        w.int(e.timestamp_ms);
-        w.end_map();
-    }
-    w.end_array();
-    w.key("nextForwardToken");
-    w.str(&format!("f/{next}"));
-    w.key("nextBackwardToken");
-    w.str(&format!("b/{start}"));
-    w.end_map();
+    let page: Vec<_> = page
+        .iter()
+        .map(|e| (e.timestamp_ms, e.timestamp_ms, e.message.as_str()))
+        .collect();
+    write_page(w, &page, start, next);
     Ok(())
 }
 
@@ -108,17 +94,28 @@ fn ingested(
         None => (events.len().saturating_sub(limit), events.len()),
     };
     let page = &events[from..to];
+    let page: Vec<_> = page
+        .iter()
+        .map(|e| (e.timestamp_ms, e.ingestion_ms, e.message.as_str()))
+        .collect();
+    write_page(w, &page, from, to);
+    Ok(())
+}
+
+/// Writes a page of `(timestamp, ingestion time, message)` events with the backward token
+/// at position `from` and the forward token at `to`.
+fn write_page(w: &mut Writer, page: &[(i64, i64, &str)], from: usize, to: usize) {
     w.begin_map(Some(3));
     w.key("events");
     w.begin_array(Some(page.len()));
-    for e in page {
+    for (timestamp, ingestion, message) in page {
         w.begin_map(Some(3));
         w.key("timestamp");
-        w.int(e.timestamp_ms);
+        w.int(*timestamp);
         w.key("message");
-        w.str(&e.message);
+        w.str(message);
         w.key("ingestionTime");
-        w.int(e.ingestion_ms);
+        w.int(*ingestion);
         w.end_map();
     }
     w.end_array();
@@ -127,7 +124,6 @@ fn ingested(
     w.key("nextBackwardToken");
     w.str(&format!("b/{from}"));
     w.end_map();
-    Ok(())
 }
 
 #[cfg(test)]
