@@ -211,6 +211,18 @@ impl KinesisMetrics {
         Some(series)
     }
 
+    /// Lets go of the consumer-level handles of `stream`'s consumers, so the map holds only
+    /// consumers that may still subscribe; a consumer that does gets fresh handles.
+    fn forget_consumers(&self, stream: &str) {
+        self.consumers.write().retain(|(s, _), _| s != stream);
+    }
+
+    /// How many consumers have consumer-level handles now.
+    #[cfg(test)]
+    pub(crate) fn consumers_held(&self) -> usize {
+        self.consumers.read().len()
+    }
+
     fn stream(&self, engine: &Engine, name: &str) -> Option<Arc<StreamSeries>> {
         if let Some(s) = self.streams.read().get(name) {
             return Some(s.clone());
@@ -296,6 +308,11 @@ impl KinesisMetrics {
         match action {
             Action::CreateStream | Action::DeleteStream => {
                 self.streams.write().remove(name);
+                self.forget_consumers(name);
+                return;
+            }
+            Action::DeregisterStreamConsumer => {
+                self.forget_consumers(name);
                 return;
             }
             Action::EnableEnhancedMonitoring | Action::DisableEnhancedMonitoring => {
@@ -445,16 +462,63 @@ mod tests {
     use super::*;
     use crate::{KinesisApi, Request};
 
-    fn put(api: &KinesisApi, stream: &str) -> u16 {
-        let body = format!(r#"{{"StreamName":"{stream}","PartitionKey":"k","Data":"AAAA"}}"#);
+    fn call(api: &KinesisApi, action: &str, body: &str) -> u16 {
         api.handle(&Request {
-            target: Some("Kinesis_20131202.PutRecord"),
+            target: Some(&format!("Kinesis_20131202.{action}")),
             content_type: Some("application/x-amz-json-1.1"),
             authenticated: true,
             incomplete_signature: None,
             body: body.as_bytes(),
         })
         .status
+    }
+
+    fn put(api: &KinesisApi, stream: &str) -> u16 {
+        let body = format!(r#"{{"StreamName":"{stream}","PartitionKey":"k","Data":"AAAA"}}"#);
+        call(api, "PutRecord", &body)
+    }
+
+    #[test]
+    fn consumer_handles_are_let_go_when_the_consumer_or_its_stream_goes() {
+        let engine = Engine::open(kinesis_engine::EngineConfig {
+            transition_delay: std::time::Duration::ZERO,
+            ..kinesis_engine::EngineConfig::default()
+        })
+        .unwrap();
+        let metrics = Arc::new(KinesisMetrics::new(Arc::new(Store::new())));
+        let api = KinesisApi::with_metrics(engine.clone(), metrics.clone());
+        engine.create_stream("orders", None, Some(1), &[]).unwrap();
+        engine.maintain().unwrap();
+        let by_arn = engine.register_consumer("orders", "by-arn").unwrap();
+        let by_name = engine.register_consumer("orders", "by-name").unwrap();
+        engine.register_consumer("orders", "kept").unwrap();
+        engine.maintain().unwrap();
+        for c in ["by-arn", "by-name", "kept"] {
+            assert!(metrics.consumer("orders", c).is_some());
+        }
+        assert_eq!(metrics.consumers_held(), 3);
+
+        let body = format!(r#"{{"ConsumerARN":"{}"}}"#, by_arn.arn);
+        assert_eq!(call(&api, "DeregisterStreamConsumer", &body), 200);
+        let body = format!(
+            r#"{{"StreamARN":"{}","ConsumerName":"by-name"}}"#,
+            by_name.stream_arn
+        );
+        assert_eq!(call(&api, "DeregisterStreamConsumer", &body), 200);
+        // The stream's remaining consumer gets fresh handles on its next subscription.
+        assert_eq!(metrics.consumers_held(), 0);
+        assert!(metrics.consumer("orders", "kept").is_some());
+        assert_eq!(metrics.consumers_held(), 1);
+
+        assert_eq!(
+            call(
+                &api,
+                "DeleteStream",
+                r#"{"StreamName":"orders","EnforceConsumerDeletion":true}"#
+            ),
+            200
+        );
+        assert_eq!(metrics.consumers_held(), 0);
     }
 
     #[test]

@@ -296,15 +296,23 @@ impl Engine {
     pub(crate) fn stream(&self, name: &str) -> Result<Arc<Stream>> {
         let stream = self.inner.streams.read().get(name).cloned();
         let stream = stream.ok_or_else(|| self.not_found(name))?;
-        let gone = {
+        // One look at the state decides both: a deletion that has settled, and a reshard that
+        // is due (settled under the write lock, which looks again).
+        let (gone, reshard_due) = {
             let st = stream.state.read();
-            st.status == StreamStatus::Deleting && self.now_ms() >= st.settles_at_ms
+            let settled = self.now_ms() >= st.settles_at_ms;
+            (
+                settled && st.status == StreamStatus::Deleting,
+                settled && st.pending_reshard.is_some(),
+            )
         };
         if gone {
             self.finish_deletion(name, stream.created_ms)?;
             return Err(self.not_found(name));
         }
-        self.settle_reshard(&stream)?;
+        if reshard_due {
+            self.settle_reshard(&stream)?;
+        }
         Ok(stream)
     }
 

@@ -26,7 +26,7 @@ pub(crate) fn run(
     engine: &Engine,
     input: Input<'_>,
     _w: &mut Writer,
-    _obs: &mut Observed,
+    obs: &mut Observed,
 ) -> ApiResult {
     let stream = arn_stream(&input);
     engine.deregister_consumer(
@@ -34,5 +34,11 @@ pub(crate) fn run(
         input.str("ConsumerName"),
         input.str("ConsumerARN"),
     )?;
+    // The stream the consumer read, so its consumer-level series handles are let go.
+    obs.stream = stream.or_else(|| {
+        let arn = input.str("ConsumerARN")?;
+        let (stream_part, _) = arn.rsplit_once("/consumer/")?;
+        Some(stream_part.rsplit('/').next()?.to_owned())
+    });
     Ok(())
 }

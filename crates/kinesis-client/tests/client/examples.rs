@@ -1,8 +1,11 @@
 //! Runs the examples in `examples/` as child processes and checks what they print.
 //!
-//! The examples are built once per test run with `cargo build --examples` into this test
-//! binary's own target directory and profile (usually a no-op: `cargo test` builds them too),
-//! then their binaries are run directly, each against its own embedded Kinesis engine.
+//! `cargo test` builds the examples beside this test binary (`<target>/<profile>/examples`);
+//! when one is missing there (a run filtered with `--test client`) they are built once with
+//! `cargo build --examples` into the same target directory and profile. Always running that
+//! build cost minutes in CI: selecting one package unifies the dependencies' features
+//! differently from `cargo test --workspace`, so it recompiled them. Their binaries are run
+//! directly, each against its own embedded Kinesis engine.
 //!
 //! The Redis and DynamoDB examples, and the producer and consumer against kinesalite
 //! (through `KINESIS_ENDPOINT`), need the servers that `scripts/test.sh` starts and exports as
@@ -27,11 +30,32 @@ fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds every example of this package once; the directory holding their binaries.
+/// The example names of this package: the files of `examples/`.
+fn example_names() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let entries = std::fs::read_dir(&dir).expect("the examples directory");
+    entries
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().into_string().ok()?;
+            Some(name.strip_suffix(".rs")?.to_string())
+        })
+        .collect()
+}
+
+/// The directory holding this package's example binaries, built once if any is missing.
 fn examples_dir() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
         let profile_dir = profile_dir();
+        let examples = profile_dir.join("examples");
+        let missing = example_names().iter().any(|name| {
+            !examples
+                .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+                .exists()
+        });
+        if !missing {
+            return examples;
+        }
         let target_dir = profile_dir.parent().expect("target directory");
         let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
             Some("debug") => "dev".to_string(),
@@ -54,7 +78,7 @@ fn examples_dir() -> &'static Path {
             .status()
             .expect("run cargo build --examples");
         assert!(status.success(), "cargo build --examples failed: {status}");
-        profile_dir.join("examples")
+        examples
     })
 }
 
