@@ -15,6 +15,12 @@ cd "$(dirname "$0")/.."
 # pip checks each pinned requirement and downloads only what is missing or at another version.
 .venv/bin/pip install --quiet --disable-pip-version-check -r tests/peers/requirements.txt
 
+# botocore 1.34.89, the last release whose SQS model speaks the query protocol, for the test
+# of that protocol (tests/peers/botocore_sqs_query.py); beside the current one, not over it.
+[[ -f .venv/botocore-sqs-query/botocore/__init__.py ]] ||
+  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps \
+    --target .venv/botocore-sqs-query botocore==1.34.89
+
 [[ -d bench/node_modules/kinesalite ]] || npm ci --prefix bench --silent --no-audit --no-fund
 # The AWS SDK for JavaScript v3, for the HTTP/2 SubscribeToShard test (crates/streamwatch/tests/peers.rs),
 # and esbuild, which bundles it for the CORS browser test (crates/streamwatch/tests/pipeline/cors_browser.rs).

@@ -140,7 +140,7 @@ const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
 
 /// Appends `text` escaped for element content or an attribute value (see the module
 /// documentation).
-pub(crate) fn escape(buf: &mut Vec<u8>, text: &str) {
+pub fn escape(buf: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     buf.reserve(bytes.len());
     let mut start = 0;

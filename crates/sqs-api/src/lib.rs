@@ -16,7 +16,8 @@
 //! the `x-amzn-query-error` header, the query protocol's code
 //! (`AWS.SimpleQueueService.NonExistentQueue;Sender`), which SDKs built for the query
 //! protocol match on; `errors.rs` maps each [`SqsError`] to both and to its HTTP status. The
-//! older query protocol (form bodies) is not served. Authentication, the content type and
+//! older query protocol (form bodies answered in XML, for SDKs from before SQS moved to
+//! JSON) runs the same operations through `query.rs`. Authentication, the content type and
 //! body limits are the server's business, checked before [`handle`] is called.
 //!
 //! ```
@@ -50,12 +51,14 @@
 
 mod actions;
 mod errors;
+mod query;
 mod shapes;
 
 use aws_wire::{Encoding, Reply, Request, WireError, Writer};
 use sqs_engine::{SqsEngine, SqsError};
 
 pub use actions::Operation;
+pub use query::{XML_CONTENT_TYPE, XML_NAMESPACE};
 
 use errors::error_reply;
 
@@ -125,10 +128,14 @@ impl Context<'_> {
     }
 }
 
-/// Answers one SQS request. ReceiveMessage may wait (long polling) up to 20 seconds. The
+/// Answers one SQS request, in the query protocol when its body is a form (`query.rs`), else
+/// in JSON. ReceiveMessage may wait (long polling) up to 20 seconds. The
 /// request's `X-Amzn-Trace-Id` becomes the `AWSTraceHeader` of the messages it sends (an
 /// explicit `AWSTraceHeader` system attribute wins). Never panics, whatever the bytes.
 pub async fn handle(engine: &SqsEngine, req: &Request<'_>) -> Reply {
+    if query::is_query(req) {
+        return query::handle(engine, req).await;
+    }
     let target = aws_wire::target_operation(req, TARGET_PREFIX);
     let Some(operation) = target.and_then(Operation::from_name) else {
         let name = target.unwrap_or_else(|| req.header("x-amz-target").unwrap_or_default());

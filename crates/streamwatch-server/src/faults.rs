@@ -55,7 +55,8 @@ pub(crate) fn action_of(
             .and_then(|q| q.action.map(|a| a.into_owned()))
     };
     let found = match service {
-        Service::Kinesis | Service::Sqs | Service::Logs => target_op(),
+        Service::Kinesis | Service::Logs => target_op(),
+        Service::Sqs => target_op().or_else(|| query_action(body)),
         Service::CloudWatch => match crate::cloudwatch_route(uri, headers) {
             Some((Protocol::Query, _)) => query_action(body),
             Some((_, op)) => op.map(str::to_owned),
@@ -97,6 +98,18 @@ pub(crate) fn error_reply(
             };
             cloudwatch.error_reply(protocol, &e, request_id)
         }
+        Service::Sqs if crate::front_door::is_form(headers) => Reply::new(
+            code.status,
+            sqs_api::XML_CONTENT_TYPE,
+            aws_wire::query_error(
+                sqs_api::XML_NAMESPACE,
+                code.sender,
+                code.query_code,
+                message,
+                request_id,
+            ),
+        )
+        .with_error_code(code.code),
         Service::Sqs => {
             let (body, header) = aws_wire::query_compatible_error(
                 Encoding::Json,

@@ -76,7 +76,8 @@ pub(crate) enum Service {
     CloudWatch,
     /// Lambda's REST API (`/2015-03-31/...` and its dated siblings).
     Lambda,
-    /// SQS in AWS JSON 1.0 (`AmazonSQS.*`).
+    /// SQS in AWS JSON 1.0 (`AmazonSQS.*`), or in the query protocol (a form body signed
+    /// for `sqs`).
     Sqs,
     /// CloudWatch Logs in AWS JSON 1.1 (`Logs_20140328.*`).
     Logs,
@@ -203,6 +204,9 @@ pub(crate) fn service_of(uri: &Uri, headers: &HeaderMap) -> Service {
             return Service::Sqs;
         }
     }
+    if is_sqs_query(uri, headers) {
+        return Service::Sqs;
+    }
     if is_sns(uri, headers) {
         return Service::Sns;
     }
@@ -305,6 +309,26 @@ fn is_lambda_path(path: &str) -> bool {
 /// Whether a request is SNS's by what the front door sees: a SigV4 credential scoped to the
 /// `sns` service (in the `Authorization` header or presigned), or a GET whose query string
 /// is an SNS request (the SubscribeURL of a confirmation message).
+/// Whether a request is SQS in the query protocol (older SDKs): a form body signed for the
+/// `sqs` service, in the Authorization header or presigned.
+pub(crate) fn is_sqs_query(uri: &Uri, headers: &HeaderMap) -> bool {
+    const SCOPE: &str = "/sqs/aws4_request";
+    is_form(headers)
+        && (header_str(headers, "authorization").is_some_and(|a| a.contains(SCOPE))
+            || uri.query().is_some_and(|q| {
+                q.contains("X-Amz-Credential=") && q.contains("%2Fsqs%2Faws4_request")
+            }))
+}
+
+/// Whether the body is a form (`application/x-www-form-urlencoded`): the query protocol.
+pub(crate) fn is_form(headers: &HeaderMap) -> bool {
+    header_str(headers, "content-type").is_some_and(|c| {
+        c.trim_start()
+            .to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
+    })
+}
+
 pub(crate) fn is_sns(uri: &Uri, headers: &HeaderMap) -> bool {
     const SCOPE: &str = "/sns/aws4_request";
     let query = uri.query().unwrap_or_default();
@@ -392,6 +416,9 @@ pub(crate) fn auth_refusal(
             }
             _ => query_reply(cloudwatch_api::XML_NAMESPACE, "text/xml"),
         },
+        Service::Sqs if is_form(headers) => {
+            query_reply(sqs_api::XML_NAMESPACE, sqs_api::XML_CONTENT_TYPE)
+        }
         Service::Sqs => aws_wire::error_reply(
             Encoding::Json,
             sqs_api::CONTENT_TYPE,
@@ -490,6 +517,8 @@ fn check(service: Service, uri: &Uri, headers: &HeaderMap) -> Option<Reply> {
                 return Some(lambda_api::unsupported_media_reply(m));
             }
         }
+        // SQS's query protocol (`is_sqs_query`) is signed by construction.
+        Service::Sqs if is_form(headers) => {}
         Service::Sqs | Service::Logs => {
             // The JSON front ends read the protocol from the content type first.
             let expected = if service == Service::Sqs {

@@ -208,6 +208,43 @@ async fn boto3_cloudwatch_query_protocol() {
     assert!(out.contains("boto3 cloudwatch query ok"));
 }
 
+/// SQS in the query protocol (issue 20), as SDKs from before SQS moved to JSON send it:
+/// botocore 1.34.89's own serializer and XML parser, with flattened attributes, tags,
+/// message attributes and batches, and the query error codes. The JSON SDK then reads what
+/// the query client sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn botocore_sqs_query_protocol() {
+    let s = server().await;
+    let script = workspace().join("tests/peers/botocore_sqs_query.py");
+    let botocore = workspace().join(".venv/botocore-sqs-query");
+    let endpoint = s.endpoint();
+    let out = tokio::task::spawn_blocking(move || {
+        run(
+            Command::new(python())
+                .arg(script)
+                .arg(endpoint)
+                .arg(botocore),
+            "botocore SQS query script",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("botocore sqs query ok"), "{out}");
+    let sqs = testkit::sqs_client(&s.endpoint());
+    let url = sqs
+        .get_queue_url()
+        .queue_name("legacy")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let got = sqs.receive_message().queue_url(&url).send().await.unwrap();
+    let bodies: Vec<_> = got.messages().iter().filter_map(|m| m.body()).collect();
+    assert_eq!(bodies, ["for the JSON client"]);
+    s.shutdown().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn aws_cli() {
     let s = server().await;

@@ -44,10 +44,22 @@ macro_rules! operations {
             } else {
                 aws_wire::decode(Encoding::Json, body)?
             };
+            run_value(op, ctx, value, Encoding::Json, w).await
+        }
+
+        /// Checks `value` (decoded from a body in `encoding`, with the JSON protocol's member
+        /// names) against the operation's schema and runs it, writing its output into `w`.
+        pub(crate) async fn run_value(
+            op: Operation,
+            ctx: &Context<'_>,
+            value: Value<'_>,
+            encoding: Encoding,
+            w: &mut Writer,
+        ) -> Result<(), ApiError> {
             if let Some(name) = aws_wire::first_missing(&value, op.schema()) {
                 return Err(SqsError::MissingParameter(name.to_string()).into());
             }
-            let input = aws_wire::validate(value, op.schema(), Encoding::Json)?;
+            let input = aws_wire::validate(value, op.schema(), encoding)?;
             match op {
                 $(Operation::$variant => $module::run(ctx, input, w).await?,)*
             }
