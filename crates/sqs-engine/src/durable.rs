@@ -10,8 +10,12 @@
 //! handle still deletes it, FIFO groups keep their order and their deduplication ids.
 //!
 //! What is not kept: messages past their retention period (dropped when the engine opens,
-//! by its clock), the message move tasks (a running one is not resumed; what it moved
-//! stays moved) and the counters of refused sends. Disk is bounded by what the queues hold
+//! by its clock and the queue's retention then: a message that expired before its queue's
+//! retention was raised comes back), the message move tasks (a running one is not resumed;
+//! what it moved stays moved), ReceiveRequestAttemptIds (a retry after a restart is a new
+//! receive) and the counters of refused sends. A change that cannot be written is refused
+//! ([`SqsError::Storage`]); only a receive's or a move's record is let go, as losing it
+//! makes a message visible again or puts it back where it was, never loses it. Disk is bounded by what the queues hold
 //! ([`SqsConfig::max_held_bytes`](crate::SqsConfig)) plus a journal that
 //! [`SqsEngine::maintain_journal`] folds into a new snapshot once it outgrows it.
 
