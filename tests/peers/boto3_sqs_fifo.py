@@ -83,6 +83,11 @@ while True:
         assert a["SequenceNumber"] == sent[m["Body"]]["SequenceNumber"], a
         assert a["ApproximateReceiveCount"] == "1", a
         order.append(m["Body"])
+    # A retry of the same attempt gets the same messages and receipt handles.
+    retry = client.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30, ReceiveRequestAttemptId="attempt-1"
+    ).get("Messages", [])
+    assert [m["ReceiptHandle"] for m in retry] == [m["ReceiptHandle"] for m in got], retry
     # While a group's messages are in flight, nothing more of it comes out.
     again = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
     assert not again, again

@@ -316,6 +316,8 @@ catalogue! {
         EMPTY_RECEIVES: "NumberOfEmptyReceives", Count, [["QueueName"]],
             collect [Sum],
             "ReceiveMessage calls that returned no message.";
+        DEDUPLICATED_SENT: "NumberOfDeduplicatedSentMessages", Count, [["QueueName"]],
+            "FIFO queues: sends accepted but not stored because their deduplication id was seen within the last five minutes; read with Sum.";
         SENT_MESSAGE_SIZE: "SentMessageSize", Bytes, [["QueueName"]],
             collect [Average],
             "Size of one message added to the queue.";

@@ -87,6 +87,8 @@ pub(crate) fn codes(e: &SqsError) -> Codes {
         ),
         // Not in the query model's list: 400, its shape name as the query code.
         SqsError::RequestThrottled { .. } => ("RequestThrottled", 400, "RequestThrottled"),
+        // The data directory failed: a server fault, which SDKs retry.
+        SqsError::Storage(_) => ("InternalError", 500, "InternalError"),
     };
     Codes {
         code,

@@ -12,7 +12,7 @@ use crate::{MAX_MESSAGE_BYTES, MAX_WAIT_SECS, SqsError};
 pub const MAX_VISIBILITY_SECS: u32 = 43_200;
 
 /// A queue's settable attributes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Settings {
     pub(crate) delay_seconds: u32,
     pub(crate) maximum_message_size: u32,

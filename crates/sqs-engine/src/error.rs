@@ -5,6 +5,11 @@
 /// belong to the wire and are chosen by `sqs-api`.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum SqsError {
+    /// The change could not be written to the data directory, so it was not made (or, for
+    /// a receive's bookkeeping, may not survive a restart); holds the reason. A server
+    /// error: the request may be retried.
+    #[error("We encountered an internal error. Please try again. ({0})")]
+    Storage(String),
     /// No queue of that name, URL or ARN.
     #[error("The specified queue does not exist.")]
     QueueDoesNotExist,

@@ -26,7 +26,7 @@ const MAX_TOKEN_LEN: usize = 128;
 const FIRST_SEQUENCE: u128 = 18_000_000_000_000_000_000;
 
 /// Where deduplication ids are told apart (`DeduplicationScope`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) enum DeduplicationScope {
     /// Across the whole queue (`queue`, the default).
     #[default]
@@ -54,7 +54,7 @@ impl DeduplicationScope {
 
 /// Which throughput quota applies (`FifoThroughputLimit`); kept and reported, the engine
 /// enforces no quota.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) enum ThroughputLimit {
     /// `perQueue`, the default.
     #[default]
@@ -81,7 +81,7 @@ impl ThroughputLimit {
 }
 
 /// A FIFO queue's settings, as its [`Settings`](crate::attributes::Settings) hold them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct FifoSettings {
     pub(crate) content_based_deduplication: bool,
     pub(crate) deduplication_scope: DeduplicationScope,
@@ -153,19 +153,21 @@ pub(crate) fn no_deduplication_id() -> SqsError {
 }
 
 /// The first send of a deduplication id: what a duplicate is answered with.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct FirstSend {
     pub(crate) message_id: String,
     pub(crate) sequence_number: String,
 }
 
-/// A FIFO queue's memory of deduplication ids and its sequence counter.
-#[derive(Debug)]
+/// A FIFO queue's memory of deduplication ids and its sequence counter. Kept on disk as
+/// the counter and the remembered first sends, oldest first ([`FifoRecord`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "FifoRecord", into = "FifoRecord")]
 pub(crate) struct FifoState {
     next_sequence: u128,
-    seen: HashMap<(Option<String>, String), FirstSend>,
+    seen: HashMap<DedupKey, FirstSend>,
     /// The keys of `seen` by first send time, oldest first, to forget them in order.
-    order: VecDeque<(u64, (Option<String>, String))>,
+    order: VecDeque<(u64, DedupKey)>,
 }
 
 impl Default for FifoState {
@@ -178,13 +180,50 @@ impl Default for FifoState {
     }
 }
 
+/// A deduplication id's key: its group (under `DeduplicationScope=messageGroup`) and id.
+pub(crate) type DedupKey = (Option<String>, String);
+
+/// [`FifoState`] as the snapshot holds it: the sequence counter as text (it is a 20-digit
+/// number) and each remembered first send with its time and key, oldest first.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) struct FifoRecord {
+    next_sequence: String,
+    remembered: Vec<(u64, DedupKey, FirstSend)>,
+}
+
+impl From<FifoState> for FifoRecord {
+    fn from(mut s: FifoState) -> FifoRecord {
+        let remembered = s
+            .order
+            .drain(..)
+            .filter_map(|(at, key)| {
+                let first = s.seen.get(&key)?.clone();
+                Some((at, key, first))
+            })
+            .collect();
+        FifoRecord {
+            next_sequence: s.next_sequence.to_string(),
+            remembered,
+        }
+    }
+}
+
+impl From<FifoRecord> for FifoState {
+    fn from(r: FifoRecord) -> FifoState {
+        let mut s = FifoState {
+            next_sequence: r.next_sequence.parse().unwrap_or(FIRST_SEQUENCE),
+            ..FifoState::default()
+        };
+        for (at, key, first) in r.remembered {
+            s.remember_key(at, key, first);
+        }
+        s
+    }
+}
+
 impl FifoState {
     /// The key of a deduplication id under `scope`.
-    fn key(
-        scope: DeduplicationScope,
-        group_id: &str,
-        deduplication_id: &str,
-    ) -> (Option<String>, String) {
+    fn key(scope: DeduplicationScope, group_id: &str, deduplication_id: &str) -> DedupKey {
         let group = (scope == DeduplicationScope::MessageGroup).then(|| group_id.to_string());
         (group, deduplication_id.to_string())
     }
@@ -222,24 +261,97 @@ impl FifoState {
         format!("{n:020}")
     }
 
-    /// Remembers a first send of `deduplication_id` at `now`.
-    pub(crate) fn remember(
-        &mut self,
-        now: u64,
+    /// Remembers a first send under `key` ([`FifoState::key_of`]) at `now`, as a send
+    /// does and its replay does again. Ids older than five minutes before `now` are
+    /// forgotten first, so a long replay holds no more than the queue did.
+    pub(crate) fn remember_key(&mut self, now: u64, key: DedupKey, first: FirstSend) {
+        self.expire(now);
+        self.order.push_back((now, key.clone()));
+        self.seen.insert(key, first);
+    }
+
+    /// The key `deduplication_id` of group `group_id` has under `scope`.
+    pub(crate) fn key_of(
         scope: DeduplicationScope,
         group_id: &str,
         deduplication_id: &str,
-        first: FirstSend,
-    ) {
-        let key = Self::key(scope, group_id, deduplication_id);
-        self.order.push_back((now, key.clone()));
-        self.seen.insert(key, first);
+    ) -> DedupKey {
+        Self::key(scope, group_id, deduplication_id)
+    }
+
+    /// Keeps the next sequence number above `sequence_number`, one handed out already.
+    pub(crate) fn after_sequence(&mut self, sequence_number: &str) {
+        if let Ok(n) = sequence_number.parse::<u128>() {
+            self.next_sequence = self.next_sequence.max(n + 1);
+        }
     }
 
     /// Forgets every deduplication id (PurgeQueue).
     pub(crate) fn forget(&mut self) {
         self.seen.clear();
         self.order.clear();
+    }
+}
+
+/// Most ReceiveRequestAttemptIds a queue remembers at once; past it the oldest is forgotten
+/// (a retry with it is then a new receive).
+const MAX_ATTEMPTS: usize = 10_000;
+
+/// What one ReceiveMessage with a ReceiveRequestAttemptId handed out.
+#[derive(Debug, Clone)]
+pub(crate) struct Attempt {
+    /// When it was first made, epoch ms: it is honoured five minutes from then.
+    at_ms: u64,
+    /// Each message handed out: its place, its receipt handle and the visibility deadline
+    /// it was given. A message whose handle or deadline changed since was modified.
+    pub(crate) handed: Vec<(u64, String, u64)>,
+}
+
+/// A FIFO queue's ReceiveRequestAttemptIds of the last five minutes, at most
+/// [`MAX_ATTEMPTS`]. Not kept on disk: after a restart a retry is a new receive.
+#[derive(Debug, Default)]
+pub(crate) struct Attempts {
+    by_id: HashMap<String, Attempt>,
+    /// Ids by first use, oldest first, to forget them in order.
+    order: VecDeque<(u64, String)>,
+}
+
+impl Attempts {
+    fn expire(&mut self, now: u64) {
+        while let Some((at, _)) = self.order.front() {
+            if at + DEDUPLICATION_WINDOW_MS > now && self.order.len() <= MAX_ATTEMPTS {
+                break;
+            }
+            if let Some((at, id)) = self.order.pop_front()
+                && self.by_id.get(&id).is_some_and(|a| a.at_ms == at)
+            {
+                self.by_id.remove(&id);
+            }
+        }
+    }
+
+    /// The attempt `id` made within five minutes before `now`, if there was one.
+    pub(crate) fn get(&mut self, now: u64, id: &str) -> Option<Attempt> {
+        self.expire(now);
+        self.by_id.get(id).cloned()
+    }
+
+    /// Remembers that attempt `id` handed out `handed` at `now`, or, for a retry, keeps
+    /// its first time and takes the new deadlines.
+    pub(crate) fn remember(&mut self, now: u64, id: &str, handed: Vec<(u64, String, u64)>) {
+        if let Some(a) = self.by_id.get_mut(id) {
+            a.handed = handed;
+            return;
+        }
+        self.order.push_back((now, id.to_string()));
+        self.by_id
+            .insert(id.to_string(), Attempt { at_ms: now, handed });
+        self.expire(now);
+    }
+
+    /// Forgets attempt `id` (its messages were modified: a retry is a new receive).
+    pub(crate) fn forget(&mut self, id: &str) {
+        self.by_id.remove(id);
     }
 }
 
@@ -272,7 +384,11 @@ mod tests {
             sequence_number: s.next_sequence(),
         };
         assert_eq!(first.sequence_number, "18000000000000000000");
-        s.remember(0, DeduplicationScope::Queue, "g", "d", first);
+        s.remember_key(
+            0,
+            FifoState::key_of(DeduplicationScope::Queue, "g", "d"),
+            first,
+        );
         assert!(
             s.duplicate(1, DeduplicationScope::Queue, "other", "d")
                 .is_some()
@@ -290,11 +406,9 @@ mod tests {
             s.duplicate(DEDUPLICATION_WINDOW_MS, DeduplicationScope::Queue, "g", "d")
                 .is_none()
         );
-        s.remember(
+        s.remember_key(
             0,
-            DeduplicationScope::MessageGroup,
-            "g",
-            "d",
+            FifoState::key_of(DeduplicationScope::MessageGroup, "g", "d"),
             FirstSend {
                 message_id: "m".into(),
                 sequence_number: s.next_sequence.to_string(),
@@ -311,7 +425,7 @@ mod tests {
 mod queue_tests {
     use std::collections::BTreeMap;
 
-    use crate::testing::engine;
+    use crate::testing::{engine, sum};
     use crate::{Outgoing, SqsEngine, SqsError};
 
     fn attrs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -468,6 +582,7 @@ mod queue_tests {
             ..Outgoing::default()
         };
         let first = e.send(&url, body("same")).unwrap();
+        assert_eq!(sum(&e, "NumberOfDeduplicatedSentMessages", "q.fifo"), 0.0);
         let got = e.receive(&url, 10, None, Some(0)).await.unwrap();
         e.delete(&url, &got[0].receipt_handle).unwrap();
         clock.advance(super::DEDUPLICATION_WINDOW_MS - 1);
@@ -480,6 +595,10 @@ mod queue_tests {
         let mut explicit = body("other");
         explicit.deduplication_id = Some(super::content_id("same"));
         assert_eq!(e.send(&url, explicit).unwrap().message_id, first.message_id);
+        // Each duplicate counts in NumberOfDeduplicatedSentMessages, not in
+        // NumberOfMessagesSent.
+        assert_eq!(sum(&e, "NumberOfDeduplicatedSentMessages", "q.fifo"), 2.0);
+        assert_eq!(sum(&e, "NumberOfMessagesSent", "q.fifo"), 1.0);
         clock.advance(1);
         let later = e.send(&url, body("same")).unwrap();
         assert_ne!(later.message_id, first.message_id);
@@ -495,6 +614,72 @@ mod queue_tests {
         assert_eq!(
             &attributes["SequenceNumber"],
             later.sequence_number.as_ref().unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_retried_receive_attempt_gets_the_same_messages_until_one_is_modified() {
+        let (e, clock) = engine();
+        let url = fifo_queue(&e, "q.fifo", &[]);
+        for (i, group) in ["a", "b", "a"].iter().enumerate() {
+            e.send(
+                &url,
+                in_group(&format!("{group}{i}"), group, &i.to_string()),
+            )
+            .unwrap();
+        }
+        let bodies =
+            |got: &[crate::Received]| got.iter().map(|m| m.body.clone()).collect::<Vec<_>>();
+        let attempt = |id: &'static str| {
+            let (e, url) = (e.clone(), url.clone());
+            async move {
+                e.receive_attempt(&url, 10, Some(30), Some(0), Some(id))
+                    .await
+                    .unwrap()
+            }
+        };
+        let first = attempt("try-1").await;
+        assert_eq!(bodies(&first), ["a0", "b1", "a2"]);
+        clock.advance(20_000);
+        // The retry gets the same messages, handles and counts, and a new 30 s timeout.
+        assert_eq!(attempt("try-1").await, first);
+        clock.advance(29_999);
+        assert!(e.receive(&url, 10, None, Some(0)).await.unwrap().is_empty());
+        // Another id is another receive.
+        assert!(attempt("try-2").await.is_empty());
+        // Once one of its messages is deleted the id receives anew: a0 and a2 are still in
+        // flight.
+        e.delete(&url, &first[1].receipt_handle).unwrap();
+        assert!(attempt("try-1").await.is_empty());
+        clock.advance(1);
+        let fresh = attempt("try-1").await;
+        assert_eq!(bodies(&fresh), ["a0", "a2"]);
+        assert_eq!(fresh[0].receive_count, 2);
+        assert_ne!(fresh[0].receipt_handle, first[0].receipt_handle);
+        // Five minutes after its first use the id is forgotten.
+        clock.advance(super::DEDUPLICATION_WINDOW_MS - 1);
+        assert_eq!(attempt("try-1").await, fresh);
+        // Past five minutes, and past the timeout that retry started again.
+        clock.advance(30_000);
+        let later = attempt("try-1").await;
+        assert_eq!(bodies(&later), ["a0", "a2"]);
+        assert_ne!(later[0].receipt_handle, fresh[0].receipt_handle);
+        assert_eq!(
+            e.receive_attempt(&url, 1, None, Some(0), Some("no spaces"))
+                .await
+                .unwrap_err()
+                .to_string(),
+            "Value no spaces for parameter ReceiveRequestAttemptId is invalid. Reason: ReceiveRequestAttemptId can only include alphanumeric and punctuation characters. 1 to 128 in length."
+        );
+        // A standard queue ignores the id.
+        let standard = e
+            .create_queue("s", &BTreeMap::new(), &BTreeMap::new())
+            .unwrap();
+        assert!(
+            e.receive_attempt(&standard, 1, None, Some(0), Some("no spaces"))
+                .await
+                .unwrap()
+                .is_empty()
         );
     }
 

@@ -1,4 +1,5 @@
-//! A minimal Amazon SQS: standard queues held in memory.
+//! A minimal Amazon SQS: standard and FIFO queues held in memory, and kept on disk with a
+//! data directory.
 //!
 //! It is what a pipeline needs beside its stream: a place for Lambda's failed events (an event
 //! source mapping's on-failure destination, an asynchronous invocation's destination or
@@ -25,6 +26,12 @@
 //! [`SqsError::RequestThrottled`] and nothing is stored, so an acknowledged message is never
 //! dropped to make room. [`SqsEngine::held_bytes`] and [`SqsEngine::sends_refused`] say how
 //! close the bound is and how often it was reached.
+//!
+//! With a data directory ([`SqsEngine::open`], `durable.rs`) every change (a queue created,
+//! a message sent, received, deleted, moved...) is appended to a `state-journal` journal
+//! before it is acknowledged, so queues and messages, in flight or not, survive a restart
+//! or a kill; [`SqsEngine::maintain_journal`] syncs it and folds it into a snapshot. Without
+//! one nothing is written and the journal costs nothing.
 //!
 //! FIFO queues (`fifo.rs`) keep each message group in order, hand out none of a group
 //! while one of its messages is in flight, and deduplicate sends within five minutes.
@@ -59,6 +66,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod attributes;
+mod durable;
 mod error;
 mod fifo;
 mod md5;
@@ -87,6 +95,7 @@ pub use message::{
 };
 pub use move_task::{MoveTask, MoveTaskStatus};
 pub use queue::{Depth, valid_batch_id};
+pub use state_journal::JournalError;
 
 use queue::Queue;
 
@@ -141,6 +150,10 @@ struct Inner {
     move_tasks: parking_lot::Mutex<Vec<move_task::MoveTask>>,
     /// How many of them are running, so that receives skip looking when none is.
     running_moves: std::sync::atomic::AtomicUsize,
+    /// Where changes are journaled, with a data directory ([`SqsEngine::open`]).
+    journal: Option<state_journal::Journal<durable::Change>>,
+    /// Held shared while a change is made and journaled, exclusively while compacting.
+    gate: RwLock<()>,
 }
 
 /// The engine: cheap to clone, clones share every queue.
@@ -165,6 +178,15 @@ impl SqsEngine {
 
     /// An engine with no queues whose time is `clock`, recording metrics into `metrics`.
     pub fn with_clock(config: SqsConfig, metrics: Arc<Store>, clock: Arc<dyn Clock>) -> SqsEngine {
+        SqsEngine::build(config, metrics, clock, None)
+    }
+
+    fn build(
+        config: SqsConfig,
+        metrics: Arc<Store>,
+        clock: Arc<dyn Clock>,
+        journal: Option<state_journal::Journal<durable::Change>>,
+    ) -> SqsEngine {
         SqsEngine {
             inner: Arc::new(Inner {
                 held: Arc::new(message::Held::new(config.max_held_bytes)),
@@ -174,6 +196,8 @@ impl SqsEngine {
                 clock,
                 move_tasks: parking_lot::Mutex::new(Vec::new()),
                 running_moves: std::sync::atomic::AtomicUsize::new(0),
+                journal,
+                gate: RwLock::new(()),
             }),
         }
     }
@@ -199,6 +223,16 @@ impl SqsEngine {
         format!(
             "arn:aws:sqs:{}:{}:{name}",
             self.inner.config.region, self.inner.config.account_id
+        )
+    }
+
+    /// The URL of queue `name`: `<endpoint>/<account>/<name>`.
+    fn url_of(&self, name: &str) -> String {
+        let config = &self.inner.config;
+        format!(
+            "{}/{}/{name}",
+            config.endpoint_url.trim_end_matches('/'),
+            config.account_id
         )
     }
 

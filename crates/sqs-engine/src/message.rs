@@ -16,7 +16,7 @@ pub const MAX_ATTRIBUTES: usize = 10;
 
 /// One message attribute (String, Number or Binary, optionally with a custom suffix such as
 /// `Number.int`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AttributeValue {
     /// `String`, `Number`, `Binary`, or one of them followed by `.` and a custom label.
     pub data_type: String,
@@ -122,7 +122,7 @@ impl Received {
 }
 
 /// A message as its queue holds it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Message {
     pub(crate) id: String,
     pub(crate) body: String,
@@ -244,6 +244,11 @@ impl Held {
             })
     }
 
+    /// Takes `bytes` whatever the bound: messages restored from disk were acknowledged.
+    pub(crate) fn force(&self, bytes: u64) {
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
     fn release(&self, bytes: u64) {
         // Never below zero, even if a count went wrong.
         let _ = self
@@ -266,10 +271,15 @@ pub(crate) struct Messages {
     pub(crate) receipts: HashMap<String, u64>,
     /// A FIFO queue's deduplication ids and sequence counter (unused by standard queues).
     pub(crate) fifo: crate::fifo::FifoState,
+    /// A FIFO queue's recent ReceiveRequestAttemptIds (unused by standard queues).
+    pub(crate) attempts: crate::fifo::Attempts,
     /// The engine's count of held bytes.
     held: Arc<Held>,
     /// What this queue's messages hold of it.
     bytes: u64,
+    /// Set when the queue is deleted: a send that found the queue before then stores
+    /// nothing.
+    pub(crate) closed: bool,
 }
 
 impl Drop for Messages {
@@ -286,21 +296,29 @@ impl Messages {
             by_seq: BTreeMap::new(),
             receipts: HashMap::new(),
             fifo: crate::fifo::FifoState::default(),
+            attempts: crate::fifo::Attempts::default(),
             held,
             bytes: 0,
+            closed: false,
         }
     }
 
+    /// Counts `bytes` of a message taken back from disk, without a check against the bound.
+    pub(crate) fn force_count(&mut self, bytes: u64) {
+        self.held.force(bytes);
+        self.bytes += bytes;
+    }
+
     /// Stores `message` as the newest, if the engine's bound leaves room for it
-    /// ([`SqsError::RequestThrottled`] otherwise, and nothing is stored).
-    pub(crate) fn push(&mut self, message: Message) -> Result<(), SqsError> {
+    /// ([`SqsError::RequestThrottled`] otherwise, and nothing is stored). Returns its place.
+    pub(crate) fn push(&mut self, message: Message) -> Result<u64, SqsError> {
         let size = message.held_bytes();
         self.held.reserve(size)?;
         self.bytes += size;
         let seq = self.next_seq;
         self.next_seq += 1;
         self.by_seq.insert(seq, message);
-        Ok(())
+        Ok(seq)
     }
 
     /// Drops the messages sent `retention_ms` or longer before `now`.

@@ -201,6 +201,7 @@ impl SqsEngine {
     /// Returns how many moved, whether some had nowhere to go (they stay in the source),
     /// and whether the source ran out of visible messages.
     fn move_oldest(&self, task: &MoveTask, limit: usize, now: u64) -> (u64, bool, bool) {
+        let _gate = self.change_gate();
         let Ok(source) = self.queue_by_arn(&task.source_arn) else {
             return (0, false, true);
         };
@@ -208,7 +209,7 @@ impl SqsEngine {
             .destination_arn
             .as_deref()
             .and_then(|arn| self.queue_by_arn(arn).ok());
-        let taken: Vec<Message> = {
+        let taken: Vec<(u64, Message)> = {
             let mut messages = source.messages.lock();
             messages.expire(now, source.retention_ms());
             let visible: Vec<u64> = messages
@@ -220,13 +221,13 @@ impl SqsEngine {
                 .collect();
             visible
                 .into_iter()
-                .filter_map(|seq| messages.remove(seq))
+                .filter_map(|seq| messages.remove(seq).map(|m| (seq, m)))
                 .collect()
         };
         let exhausted = taken.len() < limit;
         let mut moved = 0u64;
-        let mut stranded: Vec<Message> = Vec::new();
-        for mut m in taken {
+        let mut stranded: Vec<(u64, Message)> = Vec::new();
+        for (from_seq, mut m) in taken {
             let target = match &destination {
                 Some(q) => Some(q.clone()),
                 None => m
@@ -235,7 +236,7 @@ impl SqsEngine {
                     .and_then(|arn| self.queue_by_arn(arn).ok()),
             };
             let Some(target) = target else {
-                stranded.push(m);
+                stranded.push((from_seq, m));
                 continue;
             };
             m.receive_count = 0;
@@ -243,20 +244,25 @@ impl SqsEngine {
             m.receipt = None;
             m.visible_at_ms = now;
             m.dead_letter_source = None;
-            let pushed = target.messages.lock().push(m.clone());
-            if pushed.is_ok() {
-                moved += 1;
-                target.arrived.notify_waiters();
-            } else {
-                stranded.push(m);
+            let mut messages = target.messages.lock();
+            match messages.push(m.clone()) {
+                Ok(to_seq) => {
+                    self.journal_move(&source, from_seq, &target, to_seq, &m);
+                    drop(messages);
+                    moved += 1;
+                    target.arrived.notify_waiters();
+                }
+                Err(_) => stranded.push((from_seq, m)),
             }
         }
         // What could not go anywhere stays where it was.
         let failed = !stranded.is_empty();
         if failed {
             let mut messages = source.messages.lock();
-            for m in stranded {
-                let _ = messages.push(m);
+            for (from_seq, m) in stranded {
+                if let Ok(to_seq) = messages.push(m.clone()) {
+                    self.journal_move(&source, from_seq, &source, to_seq, &m);
+                }
             }
         }
         (moved, failed, exhausted)

@@ -6,6 +6,7 @@ use std::time::Duration;
 use metric_store::catalog;
 
 use crate::attributes::MAX_VISIBILITY_SECS;
+use crate::durable::{Change, Taken};
 use crate::md5::{md5_hex, md5_of_attributes};
 use crate::message::{self, Message, Outgoing, Received, Sent, clean_body, message_size};
 use crate::queue::Queue;
@@ -112,6 +113,7 @@ impl SqsEngine {
             }
         };
         let now = self.now_ms();
+        let message_group = message.group_id.clone();
         // `check` held the delay to 0..=900.
         let delay = message
             .delay_seconds
@@ -125,19 +127,25 @@ impl SqsEngine {
             sequence_number: None,
         };
         {
+            let _gate = self.change_gate();
             let mut messages = q.messages.lock();
+            if messages.closed {
+                return Err(SqsError::QueueDoesNotExist);
+            }
             if let (Some(settings), Some(dedup)) = (&fifo, &deduplication_id) {
                 let group = message.group_id.as_deref().unwrap_or_default();
                 let scope = settings.deduplication_scope;
                 // A duplicate is accepted and answered as the first send was, and not stored.
                 if let Some(first) = messages.fifo.duplicate(now, scope, group, dedup) {
+                    drop(messages);
                     sent.message_id = first.message_id;
                     sent.sequence_number = Some(first.sequence_number);
+                    self.record(&q.name, &catalog::sqs::DEDUPLICATED_SENT, 1.0);
                     return Ok(sent);
                 }
                 sent.sequence_number = Some(messages.fifo.next_sequence());
             }
-            messages.push(Message {
+            let message = Message {
                 id: sent.message_id.clone(),
                 body,
                 md5_of_body: sent.md5_of_body.clone(),
@@ -150,18 +158,39 @@ impl SqsEngine {
                 receipt: None,
                 trace_header: message.trace_header,
                 dead_letter_source: None,
-                group_id: message.group_id.clone(),
+                group_id: message_group.clone(),
                 deduplication_id: deduplication_id.clone(),
                 sequence_number: sent.sequence_number.clone(),
-            })?;
-            if let (Some(settings), Some(dedup), Some(sequence_number)) =
-                (&fifo, &deduplication_id, &sent.sequence_number)
-            {
-                messages.fifo.remember(
+            };
+            let copy = self.journaled().then(|| message.clone());
+            let seq = messages.push(message)?;
+            let dedup = fifo
+                .as_ref()
+                .zip(deduplication_id.as_deref())
+                .map(|(s, d)| {
+                    fifo::FifoState::key_of(
+                        s.deduplication_scope,
+                        message_group.as_deref().unwrap_or_default(),
+                        d,
+                    )
+                });
+            if let Some(message) = copy {
+                let change = Change::Send {
+                    queue: q.name.clone(),
+                    seq,
+                    message,
+                    dedup: dedup.clone(),
+                };
+                // Not journaled, not acknowledged: the message is taken back.
+                if let Err(e) = self.journal(|| change) {
+                    messages.remove(seq);
+                    return Err(e);
+                }
+            }
+            if let (Some(key), Some(sequence_number)) = (dedup, &sent.sequence_number) {
+                messages.fifo.remember_key(
                     now,
-                    settings.deduplication_scope,
-                    message.group_id.as_deref().unwrap_or_default(),
-                    dedup,
+                    key,
                     fifo::FirstSend {
                         message_id: sent.message_id.clone(),
                         sequence_number: sequence_number.clone(),
@@ -186,7 +215,28 @@ impl SqsEngine {
         visibility: Option<i64>,
         wait: Option<i64>,
     ) -> Result<Vec<Received>, SqsError> {
+        self.receive_attempt(queue_url, max, visibility, wait, None)
+            .await
+    }
+
+    /// [`SqsEngine::receive`] with a FIFO queue's `ReceiveRequestAttemptId`: retried within
+    /// five minutes of the first call, while none of the messages it handed out was
+    /// deleted, received by another call or had its visibility changed, it returns the
+    /// same messages with the same receipt handles (and receive counts) and starts their
+    /// visibility timeout again. Ignored on a standard queue, as SQS does.
+    pub async fn receive_attempt(
+        &self,
+        queue_url: &str,
+        max: i64,
+        visibility: Option<i64>,
+        wait: Option<i64>,
+        attempt_id: Option<&str>,
+    ) -> Result<Vec<Received>, SqsError> {
         let q = self.queue(queue_url)?;
+        let attempt_id = attempt_id.filter(|_| q.settings.read().fifo.is_some());
+        if let Some(id) = attempt_id {
+            fifo::check_token("ReceiveRequestAttemptId", id)?;
+        }
         if !(1..=MAX_BATCH as i64).contains(&max) {
             return Err(SqsError::InvalidParameterValue(format!(
                 "Value {max} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided."
@@ -216,7 +266,7 @@ impl SqsEngine {
             arrived.as_mut().enable();
             // A running move task may owe this queue messages by now.
             self.progress_move_tasks();
-            let got = self.take(&q, max as usize, visibility_ms);
+            let got = self.take(&q, max as usize, visibility_ms, attempt_id);
             if !got.is_empty() {
                 self.record(&q.name, &catalog::sqs::MESSAGES_RECEIVED, got.len() as f64);
                 return Ok(got);
@@ -231,8 +281,16 @@ impl SqsEngine {
         }
     }
 
-    /// Hands out up to `max` visible messages, hiding each for `visibility_ms`.
-    fn take(&self, q: &Queue, max: usize, visibility_ms: u64) -> Vec<Received> {
+    /// Hands out up to `max` visible messages, hiding each for `visibility_ms`; with a
+    /// FIFO `attempt` id seen within five minutes and unmodified since, the same ones again.
+    fn take(
+        &self,
+        q: &Queue,
+        max: usize,
+        visibility_ms: u64,
+        attempt: Option<&str>,
+    ) -> Vec<Received> {
+        let _gate = self.change_gate();
         let now = self.now_ms();
         let retention = q.retention_ms();
         // With a RedrivePolicy, a message already received maxReceiveCount times goes to the
@@ -241,9 +299,22 @@ impl SqsEngine {
             let dlq = self.queue_by_arn(&p.dead_letter_target_arn).ok()?;
             (!std::ptr::eq(dlq.as_ref(), q)).then_some((p.max_receive_count, dlq))
         });
-        let mut moved: Vec<Message> = Vec::new();
+        // Messages leaving for the dead-letter queue, with their place here.
+        let mut moved: Vec<(u64, Message)> = Vec::new();
         let mut messages = q.messages.lock();
         messages.expire(now, retention);
+        if let Some(id) = attempt
+            && let Some(again) = retry(&mut messages, id, now + visibility_ms, now)
+        {
+            if !again.1.is_empty() {
+                let _ = self.journal(|| Change::Receive {
+                    queue: q.name.clone(),
+                    taken: again.1,
+                });
+            }
+            return again.0;
+        }
+        let mut handed = Vec::new();
         let mut ready: Vec<u64> = Vec::new();
         // Visible messages in order, as many as are still wanted at a time: a message moved
         // to the dead-letter queue does not count, so the scan goes on past it.
@@ -296,11 +367,12 @@ impl SqsEngine {
                     m.receipt = None;
                     m.visible_at_ms = now;
                     m.dead_letter_source = Some(q.arn.clone());
-                    moved.push(m);
+                    moved.push((seq, m));
                 }
             }
         }
         let mut out = Vec::with_capacity(ready.len());
+        let mut taken = Vec::new();
         for seq in ready {
             let handle = receipt::issue(&q.name, seq);
             let Some(m) = messages.by_seq.get_mut(&seq) else {
@@ -313,11 +385,36 @@ impl SqsEngine {
                 m.first_receive_ms = now;
             }
             let received = m.received(handle.clone());
+            if attempt.is_some() {
+                handed.push((seq, handle.clone(), m.visible_at_ms));
+            }
+            if self.journaled() {
+                taken.push(Taken {
+                    seq,
+                    receipt: handle.clone(),
+                    visible_at_ms: m.visible_at_ms,
+                    receive_count: m.receive_count,
+                    first_receive_ms: m.first_receive_ms,
+                });
+            }
             if let Some(old) = old {
                 messages.receipts.remove(&old);
             }
             messages.receipts.insert(handle, seq);
             out.push(received);
+        }
+        if let Some(id) = attempt
+            && !handed.is_empty()
+        {
+            messages.attempts.remember(now, id, handed);
+        }
+        if !taken.is_empty() {
+            // A receive that cannot be journaled still hands its messages out: after a
+            // restart they would only be visible again sooner, never lost.
+            let _ = self.journal(|| Change::Receive {
+                queue: q.name.clone(),
+                taken,
+            });
         }
         drop(messages);
         if let Some((_, dlq)) = redrive
@@ -325,19 +422,22 @@ impl SqsEngine {
         {
             let mut dead = dlq.messages.lock();
             let mut kept = Vec::new();
-            for m in moved {
+            for (from_seq, m) in moved {
                 // Over the engine's memory bound the message stays in its queue rather than
                 // be lost: its bytes were just released there, so it fits back.
-                if dead.push(m.clone()).is_err() {
-                    kept.push(m);
+                match dead.push(m.clone()) {
+                    Ok(to_seq) => self.journal_move(q, from_seq, &dlq, to_seq, &m),
+                    Err(_) => kept.push((from_seq, m)),
                 }
             }
             drop(dead);
             dlq.arrived.notify_waiters();
             if !kept.is_empty() {
                 let mut messages = q.messages.lock();
-                for m in kept {
-                    let _ = messages.push(m);
+                for (from_seq, m) in kept {
+                    if let Ok(to_seq) = messages.push(m.clone()) {
+                        self.journal_move(q, from_seq, q, to_seq, &m);
+                    }
                 }
             }
         }
@@ -351,7 +451,7 @@ impl SqsEngine {
         let q = self.queue_by_arn(arn)?;
         self.progress_move_tasks();
         let visibility = u64::from(q.settings.read().visibility_timeout) * 1000;
-        let got = self.take(&q, max.clamp(1, MAX_BATCH), visibility);
+        let got = self.take(&q, max.clamp(1, MAX_BATCH), visibility, None);
         let metric = if got.is_empty() {
             (&catalog::sqs::EMPTY_RECEIVES, 1.0)
         } else {
@@ -376,6 +476,7 @@ impl SqsEngine {
         let is_fifo = q.settings.read().fifo.is_some();
         let now = self.now_ms();
         let deleted = {
+            let _gate = self.change_gate();
             let mut messages = q.messages.lock();
             match messages.receipts.get(receipt).copied() {
                 // A FIFO message visible again may already be another consumer's to take in
@@ -391,7 +492,13 @@ impl SqsEngine {
                         "Value {receipt} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
                     )));
                 }
-                Some(seq) => messages.remove(seq).is_some(),
+                Some(seq) => {
+                    self.journal(|| Change::Delete {
+                        queue: q.name.clone(),
+                        seq,
+                    })?;
+                    messages.remove(seq).is_some()
+                }
                 None => false,
             }
         };
@@ -416,6 +523,7 @@ impl SqsEngine {
             )));
         }
         let now = self.now_ms();
+        let _gate = self.change_gate();
         let mut messages = q.messages.lock();
         let seq = messages
             .receipts
@@ -427,13 +535,60 @@ impl SqsEngine {
             .get_mut(&seq)
             .filter(|m| m.visible_at_ms > now)
             .ok_or_else(|| SqsError::MessageNotInflight(receipt.to_string()))?;
-        m.visible_at_ms = now + timeout_secs as u64 * 1000;
+        let visible_at_ms = now + timeout_secs as u64 * 1000;
+        self.journal(|| Change::Visibility {
+            queue: q.name.clone(),
+            seq,
+            visible_at_ms,
+        })?;
+        m.visible_at_ms = visible_at_ms;
         drop(messages);
         if timeout_secs == 0 {
             q.arrived.notify_waiters();
         }
         Ok(())
     }
+}
+
+/// The messages attempt `id` handed out, again with their handles and the new `deadline`,
+/// if it was made within five minutes and none of them was modified since (else the
+/// attempt is forgotten and `None` says to receive anew); with what to journal.
+fn retry(
+    messages: &mut crate::message::Messages,
+    id: &str,
+    deadline: u64,
+    now: u64,
+) -> Option<(Vec<Received>, Vec<Taken>)> {
+    let previous = messages.attempts.get(now, id)?;
+    let unchanged = previous.handed.iter().all(|(seq, receipt, until)| {
+        messages
+            .by_seq
+            .get(seq)
+            .is_some_and(|m| m.receipt.as_deref() == Some(receipt) && m.visible_at_ms == *until)
+    });
+    if !unchanged {
+        messages.attempts.forget(id);
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut taken = Vec::new();
+    let mut handed = Vec::new();
+    for (seq, receipt, _) in &previous.handed {
+        if let Some(m) = messages.by_seq.get_mut(seq) {
+            m.visible_at_ms = deadline;
+            out.push(m.received(receipt.clone()));
+            taken.push(Taken {
+                seq: *seq,
+                receipt: receipt.clone(),
+                visible_at_ms: deadline,
+                receive_count: m.receive_count,
+                first_receive_ms: m.first_receive_ms,
+            });
+            handed.push((*seq, receipt.clone(), deadline));
+        }
+    }
+    messages.attempts.remember(now, id, handed);
+    Some((out, taken))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::attributes::{self, Settings};
+use crate::durable::Change;
 use crate::queue::{Depth, Queue, valid_queue_name};
 use crate::redrive;
 use crate::{PURGE_INTERVAL, SqsEngine, SqsError, fifo};
@@ -33,6 +34,7 @@ impl SqsEngine {
         settings.apply(attributes)?;
         self.check_redrive(&settings, &self.queue_arn(name), attributes)?;
         check_tags(name, &BTreeMap::new(), tags)?;
+        let _gate = self.change_gate();
         let mut queues = self.inner.queues.write();
         if let Some(q) = queues.get(name) {
             if let Some(attribute) = q.settings.read().conflict(attributes) {
@@ -40,12 +42,7 @@ impl SqsEngine {
             }
             return Ok(q.url.clone());
         }
-        let config = &self.inner.config;
-        let url = format!(
-            "{}/{}/{name}",
-            config.endpoint_url.trim_end_matches('/'),
-            config.account_id
-        );
+        let url = self.url_of(name);
         let queue = Queue::new(
             name,
             url.clone(),
@@ -55,6 +52,13 @@ impl SqsEngine {
             self.now_ms(),
             self.inner.held.clone(),
         );
+        self.journal(|| Change::CreateQueue {
+            name: name.to_string(),
+            arn: queue.arn.clone(),
+            created_secs: queue.created_secs,
+            settings: queue.settings.read().clone(),
+            tags: tags.clone(),
+        })?;
         queues.insert(name.to_string(), Arc::new(queue));
         Ok(url)
     }
@@ -88,10 +92,23 @@ impl SqsEngine {
     /// Deletes a queue and its messages; its long polls return empty.
     pub fn delete_queue(&self, queue_url: &str) -> Result<(), SqsError> {
         let q = self.queue(queue_url)?;
-        self.inner.queues.write().remove(&q.name);
-        // Its bytes are no longer held (a send racing the delete gives its message back
-        // when the last reference to the queue goes).
-        q.messages.lock().clear();
+        {
+            let _gate = self.change_gate();
+            let mut queues = self.inner.queues.write();
+            // The queue found, not one created since under its name.
+            if !queues.get(&q.name).is_some_and(|now| Arc::ptr_eq(now, &q)) {
+                return Err(SqsError::QueueDoesNotExist);
+            }
+            let mut messages = q.messages.lock();
+            self.journal(|| Change::DeleteQueue {
+                queue: q.name.clone(),
+            })?;
+            queues.remove(&q.name);
+            // Its bytes are no longer held, and a send that found the queue before it
+            // went stores nothing.
+            messages.closed = true;
+            messages.clear();
+        }
         q.arrived.notify_waiters();
         Ok(())
     }
@@ -101,15 +118,18 @@ impl SqsEngine {
     pub fn purge(&self, queue_url: &str) -> Result<(), SqsError> {
         let q = self.queue(queue_url)?;
         let now = self.now_ms();
-        {
-            let mut last = q.last_purge_ms.lock();
-            let interval = PURGE_INTERVAL.as_millis() as u64;
-            if last.is_some_and(|at| now.saturating_sub(at) < interval) {
-                return Err(SqsError::PurgeQueueInProgress(q.arn.clone()));
-            }
-            *last = Some(now);
+        let _gate = self.change_gate();
+        let mut last = q.last_purge_ms.lock();
+        let interval = PURGE_INTERVAL.as_millis() as u64;
+        if last.is_some_and(|at| now.saturating_sub(at) < interval) {
+            return Err(SqsError::PurgeQueueInProgress(q.arn.clone()));
         }
         let mut messages = q.messages.lock();
+        self.journal(|| Change::Purge {
+            queue: q.name.clone(),
+            at_ms: now,
+        })?;
+        *last = Some(now);
         messages.clear();
         // SQS forgets a FIFO queue's deduplication ids on purge, so the same ids can be sent
         // again at once.
@@ -170,8 +190,16 @@ impl SqsEngine {
         let mut settings = q.settings.read().clone();
         settings.apply(attributes)?;
         self.check_redrive(&settings, &q.arn, attributes)?;
-        *q.settings.write() = settings;
-        *q.last_modified_secs.lock() = self.now_ms() / 1000;
+        let _gate = self.change_gate();
+        let mut current = q.settings.write();
+        let modified_secs = self.now_ms() / 1000;
+        self.journal(|| Change::SetAttributes {
+            queue: q.name.clone(),
+            settings: settings.clone(),
+            modified_secs,
+        })?;
+        *current = settings;
+        *q.last_modified_secs.lock() = modified_secs;
         Ok(())
     }
 
@@ -181,8 +209,13 @@ impl SqsEngine {
         if tags.is_empty() {
             return Err(SqsError::MissingParameter("Tags".into()));
         }
+        let _gate = self.change_gate();
         let mut current = q.tags.write();
         check_tags(&q.name, &current, tags)?;
+        self.journal(|| Change::Tag {
+            queue: q.name.clone(),
+            tags: tags.clone(),
+        })?;
         current.extend(tags.clone());
         Ok(())
     }
@@ -190,7 +223,12 @@ impl SqsEngine {
     /// Removes queue tags.
     pub fn untag(&self, queue_url: &str, keys: &[String]) -> Result<(), SqsError> {
         let q = self.queue(queue_url)?;
+        let _gate = self.change_gate();
         let mut tags = q.tags.write();
+        self.journal(|| Change::Untag {
+            queue: q.name.clone(),
+            keys: keys.to_vec(),
+        })?;
         for k in keys {
             tags.remove(k);
         }

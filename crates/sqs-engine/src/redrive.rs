@@ -14,7 +14,7 @@ use crate::SqsError;
 pub const MAX_RECEIVE_COUNT: u32 = 1000;
 
 /// A parsed RedrivePolicy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RedrivePolicy {
     pub(crate) dead_letter_target_arn: String,
     pub(crate) max_receive_count: u32,

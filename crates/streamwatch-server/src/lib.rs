@@ -110,6 +110,9 @@ pub enum ServerError {
     /// The dashboards kept in the data directory could not be loaded.
     #[error("dashboards: {0}")]
     Dashboards(#[from] dashboards::DashboardError),
+    /// The SQS queues kept in the data directory could not be restored.
+    #[error("restoring SQS queues: {0}")]
+    Sqs(#[from] sqs_engine::JournalError),
 }
 
 /// The bounds on what grows with traffic in the services beside Kinesis, each a flag of
@@ -859,16 +862,23 @@ fn services_with_keys(
     let config = engine.config();
     // SQS reads the engine's clock, so tests that move a manual clock move its visibility
     // timeouts and FIFO deduplication windows too.
-    let sqs = SqsEngine::with_clock(
-        SqsConfig {
-            account_id: config.account_id.clone(),
-            region: config.region.clone(),
-            endpoint_url: format!("http://{addr}"),
-            max_held_bytes: bounds.max_queue_bytes,
-        },
-        metrics.clone(),
-        engine.clock(),
-    );
+    let sqs_config = SqsConfig {
+        account_id: config.account_id.clone(),
+        region: config.region.clone(),
+        endpoint_url: format!("http://{addr}"),
+        max_held_bytes: bounds.max_queue_bytes,
+    };
+    // With a data directory the queues and their messages are journaled under `sqs/`
+    // (another account and region's directory is its own, so its queues are too).
+    let sqs = match &config.data_dir {
+        Some(dir) => SqsEngine::open(
+            sqs_config,
+            metrics.clone(),
+            engine.clock(),
+            &dir.join("sqs"),
+        )?,
+        None => SqsEngine::with_clock(sqs_config, metrics.clone(), engine.clock()),
+    };
     let kinesis = KinesisApi::with_metrics(
         engine.clone(),
         Arc::new(KinesisMetrics::new(metrics.clone())),
@@ -1154,6 +1164,9 @@ pub async fn serve_with_tls(
     housekeeping.abort();
     alarms.abort();
     tenants.shutdown();
+    if let Err(e) = tenants.own().sqs.maintain_journal() {
+        tracing::error!(error = %e, "final SQS journal sync failed");
+    }
     result
 }
 
@@ -1171,7 +1184,16 @@ async fn maintain(engine: Engine, metrics: Arc<Store>, sqs: SqsEngine) {
             sqs.sample();
         }
         let e = engine.clone();
-        match tokio::task::spawn_blocking(move || e.maintain()).await {
+        let queues = sqs.clone();
+        match tokio::task::spawn_blocking(move || {
+            // SQS's journal is synced (and compacted when grown) with the engine's.
+            if let Err(err) = queues.maintain_journal() {
+                tracing::error!(error = %err, "SQS journal housekeeping failed");
+            }
+            e.maintain()
+        })
+        .await
+        {
             Ok(Err(err)) => tracing::error!(error = %err, "housekeeping failed"),
             Err(err) => tracing::error!(error = %err, "housekeeping task failed"),
             Ok(Ok(())) => {}

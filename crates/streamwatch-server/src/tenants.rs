@@ -232,6 +232,9 @@ impl Tenants {
             if let Err(e) = tenant.engine.sync() {
                 tracing::error!(error = %e, "final journal sync failed");
             }
+            if let Err(e) = tenant.sqs.maintain_journal() {
+                tracing::error!(error = %e, "final SQS journal sync failed");
+            }
         }
     }
 }

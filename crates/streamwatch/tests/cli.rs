@@ -215,6 +215,136 @@ async fn other_accounts_and_regions_survive_a_restart() {
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }
 
+/// SQS under `--data-dir` keeps its queues and every acknowledged message through a
+/// SIGKILL: no shutdown runs, so only what was journaled before each answer is there.
+#[tokio::test(flavor = "multi_thread")]
+async fn sqs_queues_and_messages_survive_a_kill() {
+    use aws_sdk_sqs::types::QueueAttributeName as Name;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port().to_string();
+    let common = ["--port", &port, "--data-dir", dir.path().to_str().unwrap()];
+    let (mut child, endpoint) = serve(&common);
+    let home = testkit::clients_for(&endpoint, "us-east-1", "AKIDTEST").sqs;
+    let west = testkit::clients_for(&endpoint, "eu-west-1", "AKIDTEST").sqs;
+    let url = home
+        .create_queue()
+        .queue_name("jobs")
+        .attributes(Name::VisibilityTimeout, "600")
+        .tags("team", "a")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    for body in ["one", "two", "three"] {
+        home.send_message()
+            .queue_url(&url)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+    let in_flight = home
+        .receive_message()
+        .queue_url(&url)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap();
+    assert_eq!(in_flight.len(), 1);
+    let west_url = west
+        .create_queue()
+        .queue_name("west")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    west.send_message()
+        .queue_url(&west_url)
+        .message_body("hello west")
+        .send()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut child, endpoint) = serve(&common);
+    let home = testkit::clients_for(&endpoint, "us-east-1", "AKIDTEST").sqs;
+    let west = testkit::clients_for(&endpoint, "eu-west-1", "AKIDTEST").sqs;
+    let listed = home.list_queues().send().await.unwrap().queue_urls.unwrap();
+    assert_eq!(listed, std::slice::from_ref(&url));
+    let attributes = home
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(Name::All)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    assert_eq!(attributes[&Name::VisibilityTimeout], "600");
+    assert_eq!(attributes[&Name::ApproximateNumberOfMessages], "2");
+    assert_eq!(
+        attributes[&Name::ApproximateNumberOfMessagesNotVisible],
+        "1"
+    );
+    let tags = home
+        .list_queue_tags()
+        .queue_url(&url)
+        .send()
+        .await
+        .unwrap()
+        .tags
+        .unwrap();
+    assert_eq!(tags["team"], "a");
+    // The message in flight stays hidden; the two never received come out.
+    let got = home
+        .receive_message()
+        .queue_url(&url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap();
+    let mut bodies: Vec<_> = got.iter().filter_map(|m| m.body.clone()).collect();
+    bodies.sort();
+    assert_eq!(bodies, ["three", "two"]);
+    // The receipt handle from before the kill still deletes its message.
+    home.delete_message()
+        .queue_url(&url)
+        .receipt_handle(in_flight[0].receipt_handle.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let attributes = home
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(Name::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    assert_eq!(
+        attributes[&Name::ApproximateNumberOfMessagesNotVisible],
+        "2"
+    );
+    let west_got = west
+        .receive_message()
+        .queue_url(&west_url)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap();
+    assert_eq!(west_got[0].body.as_deref(), Some("hello west"));
+    interrupt(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}
+
 #[test]
 fn help_lists_the_serve_flags() {
     let out = Command::new(env!("CARGO_BIN_EXE_streamwatch"))

@@ -18,7 +18,7 @@ pub(crate) static INPUT: [Member; 8] = [
     Member::optional("MaxNumberOfMessages", &Shape::INTEGER),
     Member::optional("VisibilityTimeout", &Shape::INTEGER),
     Member::optional("WaitTimeSeconds", &Shape::INTEGER),
-    // FIFO only: accepted; a retried receive gets fresh messages rather than the same ones.
+    // FIFO only: a retry within five minutes gets the same messages and receipt handles.
     Member::optional("ReceiveRequestAttemptId", &Shape::STRING),
 ];
 
@@ -29,11 +29,12 @@ pub(crate) async fn run(
 ) -> Result<(), SqsError> {
     let messages = ctx
         .engine
-        .receive(
+        .receive_attempt(
             required(&input, "QueueUrl"),
             input.int("MaxNumberOfMessages").unwrap_or(1),
             input.int("VisibilityTimeout"),
             input.int("WaitTimeSeconds"),
+            input.str("ReceiveRequestAttemptId"),
         )
         .await?;
     w.begin_map(None);

@@ -36,6 +36,10 @@ pub struct SqsFifoBenchArgs {
     /// Rounds; each measures both kinds, alternating which goes first.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
+    /// Keep the queues under this directory, as `serve --data-dir` does, so every change is
+    /// journaled: run with and without it to see what the journal costs.
+    #[arg(long)]
+    data_dir: Option<std::path::PathBuf>,
 }
 
 /// The FIFO / standard ratio issue 20 asks for at least.
@@ -58,13 +62,14 @@ pub async fn run(args: SqsFifoBenchArgs) -> anyhow::Result<()> {
     let engine = kinesis_engine::Engine::open(kinesis_engine::EngineConfig {
         transition_delay: Duration::ZERO,
         shard_limits: false,
+        data_dir: args.data_dir.clone(),
         ..kinesis_engine::EngineConfig::default()
     })?;
     let server = streamwatch_server::start("127.0.0.1:0".parse()?, engine).await?;
     let shared = crate::sdk::sdk_config("us-east-1", Some(&server.endpoint())).await;
     let sqs = aws_sdk_sqs::Client::new(&shared);
     println!(
-        "bench sqs-fifo: {} messages of {} bytes per queue and round, {} senders and {} consumers, {} FIFO groups, {} rounds ({} build)",
+        "bench sqs-fifo: {} messages of {} bytes per queue and round, {} senders and {} consumers, {} FIFO groups, {} rounds ({} build, {})",
         args.messages,
         args.body_bytes,
         args.concurrency,
@@ -75,6 +80,10 @@ pub async fn run(args: SqsFifoBenchArgs) -> anyhow::Result<()> {
             "debug"
         } else {
             "release"
+        },
+        match &args.data_dir {
+            Some(dir) => format!("journaled in {}", dir.display()),
+            None => "in memory".to_string(),
         }
     );
     println!(

@@ -55,12 +55,20 @@ async fn send(c: &Stack, url: &str, body: &str, group: &str) -> (String, String)
     )
 }
 
+/// Up to ten messages, each call a new attempt (a retried attempt gets the same messages).
 async fn receive(c: &Stack, url: &str) -> Vec<aws_sdk_sqs::types::Message> {
+    static ATTEMPTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = ATTEMPTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    receive_attempt(c, url, &format!("attempt-{n}")).await
+}
+
+/// Up to ten messages, as ReceiveRequestAttemptId `attempt`.
+async fn receive_attempt(c: &Stack, url: &str, attempt: &str) -> Vec<aws_sdk_sqs::types::Message> {
     c.sqs
         .receive_message()
         .queue_url(url)
         .max_number_of_messages(10)
-        .receive_request_attempt_id("attempt")
+        .receive_request_attempt_id(attempt)
         .message_system_attribute_names(MessageSystemAttributeName::All)
         .send()
         .await
@@ -168,8 +176,18 @@ async fn fifo_queues_keep_group_order_and_deduplicate_for_five_minutes() {
     // A duplicate is answered as the first send was, and not stored.
     assert_eq!(send(&c, &url, "a1", "a").await, a1);
 
-    let got = receive(&c, &url).await;
+    let got = receive_attempt(&c, &url, "first").await;
     assert_eq!(bodies(&got), ["a1", "a2", "b1"]);
+    // A retry of the attempt gets the same messages with the same receipt handles.
+    let handles = |got: &[aws_sdk_sqs::types::Message]| {
+        got.iter()
+            .map(|m| m.receipt_handle().unwrap_or_default().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        handles(&receive_attempt(&c, &url, "first").await),
+        handles(&got)
+    );
     let attributes = got[0].attributes().unwrap();
     assert_eq!(attributes[&MessageSystemAttributeName::MessageGroupId], "a");
     assert_eq!(
