@@ -45,6 +45,11 @@ pub enum LogsError {
     /// [`crate::MAX_STREAMS_PER_GROUP`]).
     #[error("Resource limit exceeded.")]
     LimitExceeded,
+    /// DeleteLogGroup of a group with deletion protection enabled.
+    #[error(
+        "Cannot delete log group with deletion protection enabled. Disable deletion protection first."
+    )]
+    DeletionProtected,
     /// The change could not be written to the engine's journal (its detail, for the log),
     /// so it was not made.
     #[error("The service cannot complete the request.")]
@@ -67,6 +72,7 @@ impl LogsError {
             LogsError::TooManyTags(_) => "TooManyTagsException",
             LogsError::LimitExceeded => "LimitExceededException",
             LogsError::Storage(_) => "ServiceUnavailableException",
+            LogsError::DeletionProtected => "ValidationException",
             LogsError::NameTooLong
             | LogsError::InvalidRetention
             | LogsError::NotChronological

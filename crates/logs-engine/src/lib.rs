@@ -207,7 +207,7 @@ pub struct GroupOptions {
     pub class: Option<String>,
     /// A KMS key, kept and shown.
     pub kms_key_id: Option<String>,
-    /// Deletion protection, kept and shown (not enforced).
+    /// Deletion protection: DeleteLogGroup is refused while it is on.
     pub deletion_protection: bool,
 }
 
@@ -387,11 +387,13 @@ impl LogsEngine {
         self.commit(&mut state, change)
     }
 
-    /// Deletes log group `name` with its streams and events.
+    /// Deletes log group `name` with its streams and events, unless its deletion
+    /// protection is on ([`LogsError::DeletionProtected`]).
     pub fn delete_group(&self, name: &str) -> Result<(), LogsError> {
         let mut state = self.inner.state.lock();
-        if !state.groups.contains_key(name) {
-            return Err(LogsError::GroupNotFound);
+        let g = state.groups.get(name).ok_or(LogsError::GroupNotFound)?;
+        if g.deletion_protection {
+            return Err(LogsError::DeletionProtected);
         }
         let change = Change::DeleteGroup {
             name: name.to_string(),
@@ -546,6 +548,19 @@ impl LogsEngine {
             group: group.to_string(),
             at: now,
             days,
+        };
+        self.commit(&mut state, change)
+    }
+
+    /// Turns group `group`'s deletion protection on or off (PutLogGroupDeletionProtection).
+    pub fn set_deletion_protection(&self, group: &str, enabled: bool) -> Result<(), LogsError> {
+        let mut state = self.inner.state.lock();
+        if !state.groups.contains_key(group) {
+            return Err(LogsError::GroupNotFound);
+        }
+        let change = Change::DeletionProtection {
+            group: group.to_string(),
+            enabled,
         };
         self.commit(&mut state, change)
     }

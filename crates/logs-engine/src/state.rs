@@ -163,6 +163,8 @@ pub(crate) enum Change {
     },
     /// UntagLogGroup / UntagResource.
     Untag { group: String, keys: Vec<String> },
+    /// PutLogGroupDeletionProtection.
+    DeletionProtection { group: String, enabled: bool },
 }
 
 /// Applies `change` to `state`, each group keeping at most `max_events` events. The engine
@@ -268,6 +270,11 @@ pub(crate) fn apply(state: &mut State, change: Change, max_events: usize) {
                 for k in keys {
                     g.tags.remove(&k);
                 }
+            }
+        }
+        Change::DeletionProtection { group, enabled } => {
+            if let Some(g) = state.groups.get_mut(&group) {
+                g.deletion_protection = enabled;
             }
         }
     }

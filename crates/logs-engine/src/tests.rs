@@ -452,3 +452,27 @@ fn expiry_by_reads_and_replay_agree_across_a_retention_change() {
     let (logs, _) = open_at(dir.path(), &clock, 100);
     assert_eq!(everything(&logs), live);
 }
+
+#[test]
+fn deletion_protection_refuses_deletion_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(NOW));
+    let (logs, _) = open_at(dir.path(), &clock, 100);
+    logs.create_group("g", &[]).unwrap();
+    logs.set_deletion_protection("g", true).unwrap();
+    assert_eq!(logs.delete_group("g"), Err(LogsError::DeletionProtected));
+    assert_eq!(LogsError::DeletionProtected.code(), "ValidationException");
+    assert_eq!(
+        logs.set_deletion_protection("missing", true),
+        Err(LogsError::GroupNotFound)
+    );
+    drop(logs);
+    let (logs, _) = open_at(dir.path(), &clock, 100);
+    assert!(logs.group("g").unwrap().deletion_protection);
+    assert_eq!(logs.delete_group("g"), Err(LogsError::DeletionProtected));
+    logs.set_deletion_protection("g", false).unwrap();
+    logs.delete_group("g").unwrap();
+    drop(logs);
+    let (logs, _) = open_at(dir.path(), &clock, 100);
+    assert!(!logs.has_group("g"));
+}
