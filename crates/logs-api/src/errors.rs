@@ -66,13 +66,21 @@ impl From<logs_engine::LogsError> for ApiError {
 }
 
 impl ApiError {
-    /// The reply: every error is the caller's (400). CloudWatch Logs sends Coral's
-    /// constraint errors ("1 validation error detected: ...") as InvalidParameterException.
+    /// The reply: every error is the caller's (400) but the engine's failure to keep a
+    /// change (500). CloudWatch Logs sends Coral's constraint errors ("1 validation error
+    /// detected: ...") as InvalidParameterException.
     pub(crate) fn reply(&self) -> Reply {
         let reply = |code, message: Option<&str>| {
             aws_wire::error_reply(Encoding::Json, CONTENT_TYPE, 400, code, message)
         };
         match self {
+            ApiError::Logs(LogsError::Ingested(e)) if e.is_server_fault() => aws_wire::error_reply(
+                Encoding::Json,
+                CONTENT_TYPE,
+                500,
+                e.code(),
+                Some(&e.to_string()),
+            ),
             ApiError::Wire(WireError::Validation(m)) => reply("InvalidParameterException", Some(m)),
             ApiError::Wire(e) => reply(e.code(), e.message()),
             ApiError::Logs(e) => reply(e.code(), Some(&e.to_string())),

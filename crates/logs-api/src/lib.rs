@@ -10,7 +10,8 @@
 //! patterns of plain terms, all of which must appear, and quoted phrases; the JSON and
 //! space-delimited pattern syntaxes are refused with InvalidParameterException); with the
 //! ingested groups also CreateLogGroup, CreateLogStream, PutLogEvents (EMF documents become
-//! metrics), DeleteLogGroup, DeleteLogStream, Put/DeleteRetentionPolicy, TagLogGroup,
+//! metrics), DeleteLogGroup (refused while the group's deletion protection is on),
+//! PutLogGroupDeletionProtection, DeleteLogStream, Put/DeleteRetentionPolicy, TagLogGroup,
 //! UntagLogGroup, ListTagsLogGroup, TagResource, UntagResource and ListTagsForResource.
 //!
 //! [`handle`] takes the server's [`aws_wire::Request`] and returns an [`aws_wire::Reply`].

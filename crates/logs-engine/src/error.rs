@@ -45,9 +45,23 @@ pub enum LogsError {
     /// [`crate::MAX_STREAMS_PER_GROUP`]).
     #[error("Resource limit exceeded.")]
     LimitExceeded,
+    /// DeleteLogGroup of a group with deletion protection enabled.
+    #[error(
+        "Cannot delete log group with deletion protection enabled. Disable deletion protection first."
+    )]
+    DeletionProtected,
+    /// The change could not be written to the engine's journal (its detail, for the log),
+    /// so it was not made.
+    #[error("The service cannot complete the request.")]
+    Storage(String),
 }
 
 impl LogsError {
+    /// Whether the fault is the service's (HTTP 500) rather than the caller's (400).
+    pub fn is_server_fault(&self) -> bool {
+        matches!(self, LogsError::Storage(_))
+    }
+
     /// The AWS error code (`__type`).
     pub fn code(&self) -> &'static str {
         match self {
@@ -57,6 +71,8 @@ impl LogsError {
             }
             LogsError::TooManyTags(_) => "TooManyTagsException",
             LogsError::LimitExceeded => "LimitExceededException",
+            LogsError::Storage(_) => "ServiceUnavailableException",
+            LogsError::DeletionProtected => "ValidationException",
             LogsError::NameTooLong
             | LogsError::InvalidRetention
             | LogsError::NotChronological

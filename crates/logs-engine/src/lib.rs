@@ -17,6 +17,15 @@
 //! A group keeps at most [`LogsConfig::max_events_per_group`] events; past it the oldest go
 //! first and are counted in [`LogsEngine::dropped_events`].
 //!
+//! [`LogsEngine::open`] keeps the engine in a directory through `state-journal`
+//! (`logs.snapshot.json` plus `logs.journal`): every change (group or stream created or
+//! deleted, a batch's accepted events, retention, tags) is one journal line written before
+//! the call returns, so what was acknowledged survives the process being killed, and a
+//! restart replays it to the same groups, streams, events, tokens and counters.
+//! [`LogsEngine::maintain`] (housekeeping) makes it durable against power loss and folds
+//! the journal into a new snapshot once it outgrows it. On disk, as in memory, the engine
+//! is bounded by its groups, streams and events per group.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use logs_engine::{InputEvent, LogsConfig, LogsEngine};
@@ -39,14 +48,18 @@
 
 pub mod emf;
 mod error;
+mod state;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::path::Path;
 use std::sync::Arc;
 
 use metric_store::Store;
 use metric_store::catalog::logs as logs_metrics;
 use parking_lot::Mutex;
+use state_journal::Journal;
 use time_source::Clock;
+
+use crate::state::{Change, DAY_MS, Group, State};
 
 pub use error::LogsError;
 
@@ -76,7 +89,8 @@ pub const MAX_LOG_GROUPS: usize = 1_000;
 /// Log streams one group keeps (streamwatch's bound; AWS sets none).
 pub const MAX_STREAMS_PER_GROUP: usize = 10_000;
 
-const DAY_MS: i64 = 86_400_000;
+/// The name of the engine's files in its directory (`logs.snapshot.json`, `logs.journal`).
+const JOURNAL_NAME: &str = "logs";
 
 /// Where the engine is and what it keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,82 +207,8 @@ pub struct GroupOptions {
     pub class: Option<String>,
     /// A KMS key, kept and shown.
     pub kms_key_id: Option<String>,
-    /// Deletion protection, kept and shown (not enforced).
+    /// Deletion protection: DeleteLogGroup is refused while it is on.
     pub deletion_protection: bool,
-}
-
-#[derive(Debug)]
-struct Stream {
-    created_ms: i64,
-    /// Sorted by (timestamp, seq).
-    events: VecDeque<StoredEvent>,
-    last_ingestion_ms: i64,
-    uploads: u64,
-}
-
-#[derive(Debug)]
-struct Group {
-    created_ms: i64,
-    retention_days: Option<u32>,
-    tags: BTreeMap<String, String>,
-    class: String,
-    kms_key_id: Option<String>,
-    deletion_protection: bool,
-    streams: BTreeMap<String, Stream>,
-    events: usize,
-}
-
-impl Group {
-    fn stored_bytes(&self) -> u64 {
-        self.streams
-            .values()
-            .flat_map(|s| s.events.iter())
-            .map(|e| e.message.len() as u64)
-            .sum()
-    }
-
-    /// Drops the events older than the retention at `now`.
-    fn expire(&mut self, now: i64) {
-        let Some(days) = self.retention_days else {
-            return;
-        };
-        let oldest = now - i64::from(days) * DAY_MS;
-        let mut dropped = 0;
-        for stream in self.streams.values_mut() {
-            while stream
-                .events
-                .front()
-                .is_some_and(|e| e.timestamp_ms < oldest)
-            {
-                stream.events.pop_front();
-                dropped += 1;
-            }
-        }
-        self.events -= dropped;
-    }
-
-    /// Drops the oldest event of the group; false when it has none.
-    fn drop_oldest(&mut self) -> bool {
-        let oldest = self
-            .streams
-            .values_mut()
-            .filter(|s| !s.events.is_empty())
-            .min_by_key(|s| s.events.front().map(|e| (e.timestamp_ms, e.seq)));
-        match oldest.and_then(|s| s.events.pop_front()) {
-            Some(_) => {
-                self.events -= 1;
-                true
-            }
-            None => false,
-        }
-    }
-}
-
-#[derive(Debug, Default)]
-struct State {
-    groups: BTreeMap<String, Group>,
-    next_seq: u64,
-    dropped: u64,
 }
 
 struct Inner {
@@ -276,6 +216,8 @@ struct Inner {
     store: Arc<Store>,
     clock: Option<Arc<dyn Clock>>,
     state: Mutex<State>,
+    /// Where changes are kept, with a data directory.
+    journal: Option<Journal<Change>>,
 }
 
 /// The log groups, streams and events users create. Cheap to clone.
@@ -301,6 +243,7 @@ impl LogsEngine {
                 store,
                 clock: None,
                 state: Mutex::new(State::default()),
+                journal: None,
             }),
         }
     }
@@ -313,8 +256,67 @@ impl LogsEngine {
                 store,
                 clock: Some(clock),
                 state: Mutex::new(State::default()),
+                journal: None,
             }),
         }
+    }
+
+    /// The engine kept in `dir` (created if missing), on `clock`: its groups, streams,
+    /// events, retention, tags and counters as they were when it last ran, every change
+    /// acknowledged then included. From here on each change is journaled there before it
+    /// is acknowledged; call [`LogsEngine::maintain`] from housekeeping. A group holding
+    /// more events than `config` now allows loses its oldest.
+    pub fn open(
+        config: LogsConfig,
+        store: Arc<Store>,
+        clock: Arc<dyn Clock>,
+        dir: &Path,
+    ) -> Result<LogsEngine, LogsError> {
+        let max = config.max_events_per_group;
+        let (mut state, journal) = Journal::open(dir, JOURNAL_NAME, |s: &mut State, c| {
+            state::apply(s, c, max);
+        })
+        .map_err(|e| LogsError::Storage(e.to_string()))?;
+        let names: Vec<String> = state.groups.keys().cloned().collect();
+        for name in names {
+            state.bound(&name, max);
+        }
+        Ok(LogsEngine {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                clock: Some(clock),
+                state: Mutex::new(state),
+                journal: Some(journal),
+            }),
+        })
+    }
+
+    /// Housekeeping with a data directory: makes the journal durable (fsync) and, once it
+    /// has outgrown the snapshot, writes a new snapshot and empties it (holding the state's
+    /// lock meanwhile, so no change falls between). Without one, nothing.
+    pub fn maintain(&self) -> Result<(), LogsError> {
+        let Some(journal) = &self.inner.journal else {
+            return Ok(());
+        };
+        let storage = |e: state_journal::JournalError| LogsError::Storage(e.to_string());
+        if journal.wants_compaction() {
+            let state = self.inner.state.lock();
+            journal.compact(&*state).map_err(storage)?;
+        }
+        journal.sync().map_err(storage)
+    }
+
+    /// Journals `change` (with a data directory) and applies it; the caller holds the
+    /// state's lock, so the journal's order is the order of the changes.
+    fn commit(&self, state: &mut State, change: Change) -> Result<(), LogsError> {
+        if let Some(journal) = &self.inner.journal {
+            journal
+                .append(&change)
+                .map_err(|e| LogsError::Storage(e.to_string()))?;
+        }
+        state::apply(state, change, self.inner.config.max_events_per_group);
+        Ok(())
     }
 
     /// Its configuration.
@@ -371,33 +373,32 @@ impl LogsEngine {
         if state.groups.len() >= MAX_LOG_GROUPS {
             return Err(LogsError::LimitExceeded);
         }
-        state.groups.insert(
-            name.to_string(),
-            Group {
-                created_ms: now,
-                retention_days: None,
-                tags: tags
-                    .iter()
-                    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-                    .collect(),
-                class: options.class.unwrap_or_else(|| "STANDARD".into()),
-                kms_key_id: options.kms_key_id,
-                deletion_protection: options.deletion_protection,
-                streams: BTreeMap::new(),
-                events: 0,
-            },
-        );
-        Ok(())
+        let change = Change::CreateGroup {
+            name: name.to_string(),
+            at: now,
+            tags: tags
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
+            class: options.class.unwrap_or_else(|| "STANDARD".into()),
+            kms_key_id: options.kms_key_id,
+            deletion_protection: options.deletion_protection,
+        };
+        self.commit(&mut state, change)
     }
 
-    /// Deletes log group `name` with its streams and events.
+    /// Deletes log group `name` with its streams and events, unless its deletion
+    /// protection is on ([`LogsError::DeletionProtected`]).
     pub fn delete_group(&self, name: &str) -> Result<(), LogsError> {
         let mut state = self.inner.state.lock();
-        state
-            .groups
-            .remove(name)
-            .map(|_| ())
-            .ok_or(LogsError::GroupNotFound)
+        let g = state.groups.get(name).ok_or(LogsError::GroupNotFound)?;
+        if g.deletion_protection {
+            return Err(LogsError::DeletionProtected);
+        }
+        let change = Change::DeleteGroup {
+            name: name.to_string(),
+        };
+        self.commit(&mut state, change)
     }
 
     /// Whether log group `name` exists.
@@ -445,28 +446,26 @@ impl LogsEngine {
         if g.streams.len() >= MAX_STREAMS_PER_GROUP {
             return Err(LogsError::LimitExceeded);
         }
-        g.streams.insert(
-            stream.to_string(),
-            Stream {
-                created_ms: now,
-                events: VecDeque::new(),
-                last_ingestion_ms: 0,
-                uploads: 0,
-            },
-        );
-        Ok(())
+        let change = Change::CreateStream {
+            group: group.to_string(),
+            stream: stream.to_string(),
+            at: now,
+        };
+        self.commit(&mut state, change)
     }
 
     /// Deletes stream `stream` of group `group` with its events.
     pub fn delete_stream(&self, group: &str, stream: &str) -> Result<(), LogsError> {
         let mut state = self.inner.state.lock();
-        let g = state
-            .groups
-            .get_mut(group)
-            .ok_or(LogsError::GroupNotFound)?;
-        let s = g.streams.remove(stream).ok_or(LogsError::StreamNotFound)?;
-        g.events -= s.events.len();
-        Ok(())
+        let g = state.groups.get(group).ok_or(LogsError::GroupNotFound)?;
+        if !g.streams.contains_key(stream) {
+            return Err(LogsError::StreamNotFound);
+        }
+        let change = Change::DeleteStream {
+            group: group.to_string(),
+            stream: stream.to_string(),
+        };
+        self.commit(&mut state, change)
     }
 
     /// The streams of group `group`, in name order.
@@ -504,15 +503,22 @@ impl LogsEngine {
             .get_mut(group)
             .ok_or(LogsError::GroupNotFound)?;
         g.expire(now);
+        let stored = |name: &str, e: &state::Event| StoredEvent {
+            stream: name.to_string(),
+            timestamp_ms: e.timestamp_ms,
+            ingestion_ms: e.ingestion_ms,
+            seq: e.seq,
+            message: e.message.clone(),
+        };
         let mut events: Vec<StoredEvent> = match stream {
             Some(name) => {
                 let s = g.streams.get(name).ok_or(LogsError::StreamNotFound)?;
-                s.events.iter().cloned().collect()
+                s.events.iter().map(|e| stored(name, e)).collect()
             }
             None => g
                 .streams
-                .values()
-                .flat_map(|s| s.events.iter().cloned())
+                .iter()
+                .flat_map(|(name, s)| s.events.iter().map(move |e| stored(name, e)))
                 .collect(),
         };
         if stream.is_none() {
@@ -527,55 +533,73 @@ impl LogsEngine {
             .ok()
             .filter(|d| RETENTION_DAYS.contains(d))
             .ok_or(LogsError::InvalidRetention)?;
+        self.set_retention(group, Some(days))
+    }
+
+    /// Sets or removes group `group`'s retention. Events already past the old retention
+    /// stay gone under the new one.
+    fn set_retention(&self, group: &str, days: Option<u32>) -> Result<(), LogsError> {
+        let now = self.now_ms();
         let mut state = self.inner.state.lock();
-        let g = state
-            .groups
-            .get_mut(group)
-            .ok_or(LogsError::GroupNotFound)?;
-        g.retention_days = Some(days);
-        Ok(())
+        if !state.groups.contains_key(group) {
+            return Err(LogsError::GroupNotFound);
+        }
+        let change = Change::Retention {
+            group: group.to_string(),
+            at: now,
+            days,
+        };
+        self.commit(&mut state, change)
+    }
+
+    /// Turns group `group`'s deletion protection on or off (PutLogGroupDeletionProtection).
+    pub fn set_deletion_protection(&self, group: &str, enabled: bool) -> Result<(), LogsError> {
+        let mut state = self.inner.state.lock();
+        if !state.groups.contains_key(group) {
+            return Err(LogsError::GroupNotFound);
+        }
+        let change = Change::DeletionProtection {
+            group: group.to_string(),
+            enabled,
+        };
+        self.commit(&mut state, change)
     }
 
     /// Removes group `group`'s retention: its events are kept forever.
     pub fn delete_retention(&self, group: &str) -> Result<(), LogsError> {
-        let mut state = self.inner.state.lock();
-        let g = state
-            .groups
-            .get_mut(group)
-            .ok_or(LogsError::GroupNotFound)?;
-        g.retention_days = None;
-        Ok(())
+        self.set_retention(group, None)
     }
 
     /// Adds or replaces tags of group `group`; a group holds at most 50.
     pub fn tag_group(&self, group: &str, tags: &[(&str, &str)]) -> Result<(), LogsError> {
         let mut state = self.inner.state.lock();
-        let g = state
-            .groups
-            .get_mut(group)
-            .ok_or(LogsError::GroupNotFound)?;
-        let mut merged = g.tags.clone();
-        for (k, v) in tags {
-            merged.insert((*k).to_string(), (*v).to_string());
-        }
-        if merged.len() > 50 {
+        let g = state.groups.get(group).ok_or(LogsError::GroupNotFound)?;
+        let added = tags.iter().filter(|(k, _)| !g.tags.contains_key(*k));
+        let added: std::collections::BTreeSet<&str> = added.map(|(k, _)| *k).collect();
+        if g.tags.len() + added.len() > 50 {
             return Err(LogsError::TooManyTags(self.group_arn(group)));
         }
-        g.tags = merged;
-        Ok(())
+        let change = Change::Tag {
+            group: group.to_string(),
+            tags: tags
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
+        };
+        self.commit(&mut state, change)
     }
 
     /// Removes tags `keys` of group `group` (keys it lacks are ignored).
     pub fn untag_group(&self, group: &str, keys: &[&str]) -> Result<(), LogsError> {
         let mut state = self.inner.state.lock();
-        let g = state
-            .groups
-            .get_mut(group)
-            .ok_or(LogsError::GroupNotFound)?;
-        for k in keys {
-            g.tags.remove(*k);
+        if !state.groups.contains_key(group) {
+            return Err(LogsError::GroupNotFound);
         }
-        Ok(())
+        let change = Change::Untag {
+            group: group.to_string(),
+            keys: keys.iter().map(|k| (*k).to_string()).collect(),
+        };
+        self.commit(&mut state, change)
     }
 
     /// The tags of group `group`, in key order.
@@ -614,10 +638,7 @@ impl LogsEngine {
         let now = self.now_ms();
         let mut guard = self.inner.state.lock();
         let state = &mut *guard;
-        let g = state
-            .groups
-            .get_mut(group)
-            .ok_or(LogsError::GroupNotFound)?;
+        let g = state.groups.get(group).ok_or(LogsError::GroupNotFound)?;
         if !g.streams.contains_key(stream) {
             return Err(LogsError::StreamNotFound);
         }
@@ -644,37 +665,23 @@ impl LogsEngine {
         {
             return Err(LogsError::SpanTooLong);
         }
-        g.expire(now);
-        let Some(s) = g.streams.get_mut(stream) else {
-            return Err(LogsError::StreamNotFound);
+        let bytes: u64 = accepted.iter().map(|e| e.message.len() as u64).sum();
+        let change = Change::PutEvents {
+            group: group.to_string(),
+            stream: stream.to_string(),
+            at: now,
+            events: accepted
+                .iter()
+                .map(|e| (e.timestamp_ms, e.message.clone()))
+                .collect(),
         };
-        s.uploads += 1;
-        let token = sequence_token(s.uploads);
-        let mut bytes = 0u64;
-        for e in &accepted {
-            let stored = StoredEvent {
-                stream: stream.to_string(),
-                timestamp_ms: e.timestamp_ms,
-                ingestion_ms: now,
-                seq: state.next_seq,
-                message: e.message.clone(),
-            };
-            state.next_seq += 1;
-            bytes += e.message.len() as u64;
-            // Batches arrive in order within themselves, not always after earlier ones.
-            let at = s
-                .events
-                .partition_point(|x| (x.timestamp_ms, x.seq) <= (stored.timestamp_ms, stored.seq));
-            s.events.insert(at, stored);
-        }
-        if !accepted.is_empty() {
-            s.last_ingestion_ms = now;
-        }
-        g.events += accepted.len();
-        let max = self.inner.config.max_events_per_group.max(1);
-        while g.events > max && g.drop_oldest() {
-            state.dropped += 1;
-        }
+        self.commit(state, change)?;
+        let uploads = state
+            .groups
+            .get(group)
+            .and_then(|g| g.streams.get(stream))
+            .map_or(0, |s| s.uploads);
+        let token = sequence_token(uploads);
         // Metrics are recorded outside the lock.
         drop(guard);
         let mut emf_values = 0;

@@ -252,3 +252,227 @@ fn groups_and_streams_stop_at_the_engines_bounds() {
         "LimitExceededException"
     );
 }
+
+fn open_at(
+    dir: &std::path::Path,
+    clock: &Arc<ManualClock>,
+    max: usize,
+) -> (LogsEngine, Arc<Store>) {
+    let store = Arc::new(Store::with_clock(clock.clone()));
+    let config = LogsConfig {
+        max_events_per_group: max,
+        ..LogsConfig::default()
+    };
+    let logs = LogsEngine::open(config, store.clone(), clock.clone(), dir).unwrap();
+    (logs, store)
+}
+
+/// Everything a reader sees of an engine, to compare two of them.
+fn everything(logs: &LogsEngine) -> Vec<String> {
+    let mut out = vec![format!("dropped {}", logs.dropped_events())];
+    for g in logs.groups() {
+        out.push(format!("{g:?} tags {:?}", logs.tags(&g.name).unwrap()));
+        for s in logs.streams(&g.name).unwrap() {
+            out.push(format!("  {s:?}"));
+        }
+        for e in logs.events(&g.name, None).unwrap() {
+            out.push(format!("    {e:?}"));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_reopened_engine_holds_what_it_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(NOW));
+    let now = NOW as i64;
+    let (logs, _) = open_at(dir.path(), &clock, 3);
+    logs.create_group_with(
+        "app",
+        &[("team", "a"), ("env", "dev")],
+        GroupOptions {
+            class: Some("INFREQUENT_ACCESS".into()),
+            kms_key_id: Some("arn:aws:kms:us-east-1:000000000000:key/k".into()),
+            deletion_protection: true,
+        },
+    )
+    .unwrap();
+    logs.create_group("gone", &[]).unwrap();
+    logs.create_stream("app", "web-1").unwrap();
+    logs.create_stream("app", "web-2").unwrap();
+    logs.create_stream("app", "dropped").unwrap();
+    clock.advance(1000);
+    logs.put_events(
+        "app",
+        "web-1",
+        &[ev(now - 500, "one"), ev(now + 200, "two")],
+    )
+    .unwrap();
+    logs.put_events("app", "web-2", &[ev(now - 100, "three")])
+        .unwrap();
+    // Past the bound of 3: the oldest goes and is counted.
+    clock.advance(1000);
+    logs.put_events("app", "web-1", &[ev(now + 1500, "four")])
+        .unwrap();
+    // An upload whose events were all left out still moves the token.
+    logs.put_events("app", "web-2", &[ev(now - 15 * DAY_MS, "old")])
+        .unwrap();
+    logs.put_retention("app", 30).unwrap();
+    logs.tag_group("app", &[("team", "b")]).unwrap();
+    logs.untag_group("app", &["env"]).unwrap();
+    logs.delete_stream("app", "dropped").unwrap();
+    logs.delete_group("gone").unwrap();
+    let before = everything(&logs);
+    assert_eq!(logs.dropped_events(), 1);
+    assert!(before.iter().any(|l| l.contains("INFREQUENT_ACCESS")));
+    drop(logs);
+
+    let (logs, _) = open_at(dir.path(), &clock, 3);
+    assert_eq!(everything(&logs), before);
+    assert_eq!(logs.tags("app").unwrap(), [("team".into(), "b".into())]);
+    assert_eq!(logs.group("app").unwrap().retention_days, Some(30));
+    assert!(!logs.has_group("gone"));
+    let web2 = &logs.streams("app").unwrap()[1];
+    assert_eq!(web2.upload_sequence_token, sequence_token(2));
+    // New events take sequence numbers after the old ones.
+    logs.put_events("app", "web-2", &[ev(now + 2000, "five")])
+        .unwrap();
+    let seqs: Vec<u64> = logs
+        .events("app", None)
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(seqs, [1, 3, 4]);
+    assert_eq!(logs.dropped_events(), 2);
+    // Retention keeps working on the engine's clock after the restart.
+    clock.advance(30 * DAY_MS as u64);
+    assert_eq!(logs.events("app", None).unwrap().len(), 1);
+}
+
+#[test]
+fn a_journal_line_cut_short_loses_only_that_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(NOW));
+    let now = NOW as i64;
+    let (logs, _) = open_at(dir.path(), &clock, 100);
+    logs.create_group("g", &[]).unwrap();
+    logs.create_stream("g", "s").unwrap();
+    logs.put_events("g", "s", &[ev(now, "kept")]).unwrap();
+    logs.put_events("g", "s", &[ev(now, "cut")]).unwrap();
+    drop(logs);
+    // A crash in the middle of the last line: only part of it reached the file.
+    let path = dir.path().join("logs.journal");
+    let bytes = std::fs::read(&path).unwrap();
+    let last_start = bytes[..bytes.len() - 1]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .unwrap()
+        + 1;
+    std::fs::write(&path, &bytes[..last_start + (bytes.len() - last_start) / 2]).unwrap();
+    let (logs, _) = open_at(dir.path(), &clock, 100);
+    let messages: Vec<String> = logs
+        .events("g", Some("s"))
+        .unwrap()
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    assert_eq!(messages, ["kept"]);
+}
+
+#[test]
+fn compaction_keeps_the_same_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(NOW));
+    let now = NOW as i64;
+    let (logs, _) = open_at(dir.path(), &clock, 100_000);
+    logs.create_group("g", &[("k", "v")]).unwrap();
+    logs.create_stream("g", "s").unwrap();
+    // About 5 MiB of journal: past the point where it asks to be compacted.
+    let message = "x".repeat(1000);
+    for i in 0..5_300 {
+        let batch = [ev(now + i, &message)];
+        logs.put_events("g", "s", &batch).unwrap();
+    }
+    let journal = dir.path().join("logs.journal");
+    assert!(std::fs::metadata(&journal).unwrap().len() > 4 << 20);
+    logs.maintain().unwrap();
+    assert_eq!(std::fs::metadata(&journal).unwrap().len(), 0);
+    logs.put_events("g", "s", &[ev(now + 6000, "after")])
+        .unwrap();
+    logs.maintain().unwrap();
+    let before = everything(&logs);
+    drop(logs);
+    let (logs, _) = open_at(dir.path(), &clock, 100_000);
+    assert_eq!(everything(&logs), before);
+    assert_eq!(logs.events("g", Some("s")).unwrap().len(), 5_301);
+}
+
+#[test]
+fn a_smaller_bound_at_open_drops_the_oldest() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(NOW));
+    let now = NOW as i64;
+    let (logs, _) = open_at(dir.path(), &clock, 10);
+    logs.create_group("g", &[]).unwrap();
+    logs.create_stream("g", "s").unwrap();
+    let batch: Vec<InputEvent> = (0..5).map(|i| ev(now + i, &i.to_string())).collect();
+    logs.put_events("g", "s", &batch).unwrap();
+    drop(logs);
+    let (logs, _) = open_at(dir.path(), &clock, 2);
+    let kept: Vec<String> = logs
+        .events("g", None)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    assert_eq!(kept, ["3", "4"]);
+    assert_eq!(logs.dropped_events(), 3);
+}
+
+#[test]
+fn expiry_by_reads_and_replay_agree_across_a_retention_change() {
+    // Events that expired under a short retention stay gone when it is lengthened, both
+    // live and after a replay that never saw the reads.
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(NOW));
+    let now = NOW as i64;
+    let (logs, _) = open_at(dir.path(), &clock, 100);
+    logs.create_group("g", &[]).unwrap();
+    logs.create_stream("g", "s").unwrap();
+    logs.put_events("g", "s", &[ev(now, "early")]).unwrap();
+    logs.put_retention("g", 1).unwrap();
+    clock.advance(2 * DAY_MS as u64);
+    assert!(logs.events("g", None).unwrap().is_empty());
+    logs.put_retention("g", 30).unwrap();
+    let live = everything(&logs);
+    assert!(logs.events("g", None).unwrap().is_empty());
+    drop(logs);
+    let (logs, _) = open_at(dir.path(), &clock, 100);
+    assert_eq!(everything(&logs), live);
+}
+
+#[test]
+fn deletion_protection_refuses_deletion_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(NOW));
+    let (logs, _) = open_at(dir.path(), &clock, 100);
+    logs.create_group("g", &[]).unwrap();
+    logs.set_deletion_protection("g", true).unwrap();
+    assert_eq!(logs.delete_group("g"), Err(LogsError::DeletionProtected));
+    assert_eq!(LogsError::DeletionProtected.code(), "ValidationException");
+    assert_eq!(
+        logs.set_deletion_protection("missing", true),
+        Err(LogsError::GroupNotFound)
+    );
+    drop(logs);
+    let (logs, _) = open_at(dir.path(), &clock, 100);
+    assert!(logs.group("g").unwrap().deletion_protection);
+    assert_eq!(logs.delete_group("g"), Err(LogsError::DeletionProtected));
+    logs.set_deletion_protection("g", false).unwrap();
+    logs.delete_group("g").unwrap();
+    drop(logs);
+    let (logs, _) = open_at(dir.path(), &clock, 100);
+    assert!(!logs.has_group("g"));
+}

@@ -148,23 +148,31 @@ impl fmt::Display for Statistic {
 }
 
 /// How an aggregate answers percentiles.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 enum Distribution {
     /// Every value recorded equals `min` (== `max`), or nothing was recorded.
+    #[serde(rename = "u")]
     Uniform,
     /// The values recorded, sketched.
+    #[serde(rename = "s")]
     Sketched(Box<Sketch>),
     /// Some data came as a statistic set with Minimum < Maximum: no percentiles.
+    #[serde(rename = "x")]
     Unavailable,
 }
 
 /// Count, sum, extremes and (for recorded values) a quantile sketch of some values.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Aggregate {
+    #[serde(rename = "n")]
     sample_count: f64,
+    #[serde(rename = "s")]
     sum: f64,
+    #[serde(rename = "lo")]
     min: f64,
+    #[serde(rename = "hi")]
     max: f64,
+    #[serde(rename = "d")]
     distribution: Distribution,
 }
 

@@ -11,6 +11,9 @@
 //!   configured ([`Store::with_max_series`]), bounded memory. The engine records
 //!   through a [`SeriesHandle`]; the CloudWatch API calls [`Store::put`], [`Store::list`] and
 //!   [`Store::query`]; housekeeping calls [`Store::maintain`].
+//! - `snapshot`: the store on disk ([`Store::save_snapshot`], [`Store::load_snapshot`]), one
+//!   CBOR file written whole by housekeeping once a minute and at shutdown; a hard kill loses
+//!   the datapoints recorded since the last one.
 //!
 //! ```
 //! use metric_store::{Datum, ManualClock, MetricKey, Statistic, StorageResolution, Store, Unit};
@@ -39,6 +42,7 @@ mod error;
 mod key;
 mod series;
 mod sketch;
+mod snapshot;
 mod store;
 mod unit;
 
@@ -47,6 +51,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::Error;
 pub use key::{DimensionFilter, ListFilter, MAX_DIMENSIONS, MetricKey};
 pub use sketch::{MAX_BUCKETS, RELATIVE_ACCURACY, Sketch};
+pub use snapshot::{Loaded, SnapshotError};
 pub use store::{
     DEFAULT_MAX_SERIES, Datapoint, Datum, MAX_VALUE, MAX_VALUES, SeriesHandle, StorageResolution,
     Store,

@@ -12,10 +12,12 @@ pub(crate) const SECONDS_KEPT: u64 = 3 * 60 * 60;
 pub(crate) const MINUTES_KEPT: u64 = 15 * 24 * 60;
 
 /// One second's or one minute's aggregate.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Slot {
     /// Epoch second (in `seconds`) or epoch minute (in `minutes`).
+    #[serde(rename = "t")]
     pub(crate) at: u64,
+    #[serde(rename = "a")]
     pub(crate) agg: Aggregate,
 }
 
@@ -35,21 +37,31 @@ pub(crate) enum Source {
 }
 
 /// A series' mutable state, behind the series' mutex.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SeriesData {
+    #[serde(rename = "u")]
     pub(crate) unit: Unit,
     /// Seconds that have data, ascending, all within `SECONDS_KEPT` of `newest_second`.
+    #[serde(rename = "s")]
     pub(crate) seconds: VecDeque<Slot>,
     /// Minutes that have data, ascending, all within `MINUTES_KEPT` of `newest_second`.
+    #[serde(rename = "m")]
     pub(crate) minutes: VecDeque<Slot>,
     /// The newest second ever recorded: the series' own idea of "now" for retention.
+    #[serde(rename = "ns")]
     pub(crate) newest_second: u64,
     /// When data last arrived (epoch ms), for ListMetrics' RecentlyActive.
+    #[serde(rename = "la")]
     pub(crate) last_active_ms: u64,
     /// The same data split by the unit each datum came with, once the series has data in
     /// more than one unit (CloudWatch keeps them apart: a query with a unit sees only that
     /// unit's); empty while every datum had `unit`. Never nested.
+    #[serde(rename = "b")]
     pub(crate) by_unit: Vec<SeriesData>,
+    /// How many times data was recorded into the series (wrapping): what tells the store
+    /// that a snapshot is out of date. Not kept in the snapshot.
+    #[serde(skip)]
+    pub(crate) changes: u64,
 }
 
 /// Applies `f` to the aggregate at `at`, inserting an empty one in order if needed.
@@ -117,6 +129,7 @@ impl SeriesData {
         now_ms: Option<u64>,
         f: impl Fn(&mut Aggregate),
     ) {
+        self.changes = self.changes.wrapping_add(1);
         if self.by_unit.is_empty() && unit != self.unit && !self.is_empty() {
             self.by_unit.push(SeriesData {
                 unit: self.unit,
@@ -125,6 +138,7 @@ impl SeriesData {
                 newest_second: self.newest_second,
                 last_active_ms: self.last_active_ms,
                 by_unit: Vec::new(),
+                changes: 0,
             });
         }
         if !self.by_unit.is_empty() {

@@ -79,11 +79,15 @@ fn value_of(key: i32) -> f64 {
 /// Most weights are small integers (a second rarely puts more than 255 values in one 1%
 /// bucket), so a store starts with one byte per bucket and widens (to u16, u32, then f64)
 /// only when a weight outgrows its type or is fractional. Widening is one-way.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum Counts {
+    #[serde(rename = "1")]
     U8(Vec<u8>),
+    #[serde(rename = "2")]
     U16(Vec<u16>),
+    #[serde(rename = "4")]
     U32(Vec<u32>),
+    #[serde(rename = "8")]
     F64(Vec<f64>),
 }
 
@@ -214,11 +218,13 @@ impl Counts {
 const SPAN: i32 = MAX_BUCKETS as i32 - 1;
 
 /// Dense weights for keys `offset .. offset + counts.len()`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Dense {
     /// Key of weight 0; meaningless while `counts` is empty.
+    #[serde(rename = "o")]
     offset: i32,
     /// Weights, never more than [`MAX_BUCKETS`]. The first and last are non-zero.
+    #[serde(rename = "c")]
     counts: Counts,
 }
 
@@ -328,9 +334,11 @@ fn sparse_add(v: &mut Vec<(i32, u32)>, key: i32, count: f64) -> bool {
 /// a store goes dense (for good) once it has at least [`DENSE_AFTER`] buckets and dense would
 /// be no larger. Both keep exactly the same weights: the representation never changes a
 /// result.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum Buckets {
+    #[serde(rename = "s")]
     Sparse(Vec<(i32, u32)>),
+    #[serde(rename = "d")]
     Dense(Dense),
 }
 
@@ -497,11 +505,15 @@ impl Buckets {
 /// let p50 = a.quantile(0.5).unwrap();
 /// assert!((p50 - 505.0).abs() <= 5.05);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Sketch {
+    #[serde(rename = "p")]
     positive: Buckets,
+    #[serde(rename = "n")]
     negative: Buckets,
+    #[serde(rename = "z")]
     zero: f64,
+    #[serde(rename = "c")]
     count: f64,
 }
 

@@ -249,11 +249,11 @@ pub struct Datapoint {
 
 /// A series: its key and its data.
 pub(crate) struct Series {
-    key: MetricKey,
+    pub(crate) key: MetricKey,
     /// Creation order in the store: tells a re-created key from the one a candidate named,
     /// and breaks ties between equally old series.
-    seq: u64,
-    data: Mutex<SeriesData>,
+    pub(crate) seq: u64,
+    pub(crate) data: Mutex<SeriesData>,
 }
 
 /// A cheap, clonable handle on one series for recording on the hot path.
@@ -344,14 +344,19 @@ impl SeriesHandle {
 /// assert_eq!(total, 400.0);
 /// ```
 pub struct Store {
-    series: RwLock<HashMap<MetricKey, Arc<Series>>>,
-    clock: Arc<dyn Clock>,
+    pub(crate) series: RwLock<HashMap<MetricKey, Arc<Series>>>,
+    pub(crate) clock: Arc<dyn Clock>,
     /// How many series before a new one evicts one.
-    max_series: usize,
+    pub(crate) max_series: usize,
     /// Series created so far: the next series' `seq`.
-    created: AtomicU64,
+    pub(crate) created: AtomicU64,
     /// Series evicted to make room.
     evicted: AtomicU64,
+    /// The changes counted by series the store has since removed, so that
+    /// [`Store::changes`] never goes back.
+    pub(crate) retired_changes: AtomicU64,
+    /// Held while a snapshot is written, so two never write the same temporary file.
+    pub(crate) saving: Mutex<()>,
     /// Taken only under the map's write lock.
     eviction: Mutex<Eviction>,
 }
@@ -396,6 +401,8 @@ impl Store {
             max_series: DEFAULT_MAX_SERIES,
             created: AtomicU64::new(0),
             evicted: AtomicU64::new(0),
+            retired_changes: AtomicU64::new(0),
+            saving: Mutex::new(()),
             eviction: Mutex::new(Eviction::default()),
         }
     }
@@ -462,7 +469,9 @@ impl Store {
                         && s.data.lock().last_active_ms == active
                 });
                 if evictable {
-                    map.remove(&key);
+                    if let Some(gone) = map.remove(&key) {
+                        self.retire(&gone);
+                    }
                     self.evicted.fetch_add(1, Ordering::Relaxed);
                     return;
                 }
@@ -668,8 +677,8 @@ impl Store {
             let idle = map
                 .get(&key)
                 .is_some_and(|s| Arc::strong_count(s) == 1 && s.data.lock().is_empty());
-            if idle {
-                map.remove(&key);
+            if idle && let Some(gone) = map.remove(&key) {
+                self.retire(&gone);
                 removed += 1;
             }
         }

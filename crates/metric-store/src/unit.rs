@@ -8,7 +8,7 @@ use crate::error::Error;
 macro_rules! units {
     ($($variant:ident => $aws:literal,)*) => {
         /// A CloudWatch StandardUnit; [`Unit::as_str`] and [`Unit::parse`] use AWS's spelling.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         pub enum Unit {
             $(
                 #[doc = concat!("`", $aws, "`")]

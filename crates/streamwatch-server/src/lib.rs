@@ -113,6 +113,48 @@ pub enum ServerError {
     /// The SQS queues kept in the data directory could not be restored.
     #[error("restoring SQS queues: {0}")]
     Sqs(#[from] sqs_engine::JournalError),
+    /// The log groups kept in the data directory could not be restored.
+    #[error("restoring log groups: {0}")]
+    Logs(#[from] logs_engine::LogsError),
+    /// The metric store's snapshot in the data directory could not be read.
+    #[error("restoring metrics: {0}")]
+    Metrics(#[from] metric_store::SnapshotError),
+}
+
+/// How often housekeeping writes the metric store's snapshot, when data arrived since the
+/// last: what a hard kill may lose of the metrics.
+const METRICS_SNAPSHOT_EVERY: Duration = Duration::from_secs(60);
+
+/// Where a pair's metric store keeps its snapshot under its data directory.
+fn metrics_snapshot(data_dir: &std::path::Path) -> std::path::PathBuf {
+    data_dir.join("cloudwatch").join("metrics.cbor")
+}
+
+/// Writes `metrics`' snapshot under `engine`'s data directory (none: nothing), logging a
+/// failure; returns the [`Store::changes`] it saved.
+fn save_metrics(engine: &Engine, metrics: &Store) -> Option<u64> {
+    let dir = engine.config().data_dir.as_ref()?;
+    let changes = metrics.changes();
+    let started = std::time::Instant::now();
+    match metrics.save_snapshot(&metrics_snapshot(dir)) {
+        Ok(bytes) => {
+            tracing::debug!(bytes, series = metrics.len(), took = ?started.elapsed(), "metric store saved");
+            Some(changes)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "saving the metric store failed");
+            None
+        }
+    }
+}
+
+/// What a graceful shutdown keeps of a pair beside the Kinesis journal: the metric store's
+/// snapshot and the log groups' journal, synced.
+fn keep_at_shutdown(engine: &Engine, metrics: &Store, logs: &LogsEngine) {
+    save_metrics(engine, metrics);
+    if let Err(e) = logs.maintain() {
+        tracing::error!(error = %e, "final log group journal sync failed");
+    }
 }
 
 /// The bounds on what grows with traffic in the services beside Kinesis, each a flag of
@@ -860,6 +902,17 @@ fn services_with_keys(
     function_keys: Option<(String, String)>,
 ) -> Result<Services, ServerError> {
     let config = engine.config();
+    // Before anything records, so the restored series are the ones recorded into.
+    if let Some(dir) = &config.data_dir {
+        let loaded = metrics.load_snapshot(&metrics_snapshot(dir))?;
+        if loaded.series > 0 {
+            tracing::info!(
+                series = loaded.series,
+                left_out = loaded.skipped,
+                "restored metrics"
+            );
+        }
+    }
     // SQS reads the engine's clock, so tests that move a manual clock move its visibility
     // timeouts and FIFO deduplication windows too.
     let sqs_config = SqsConfig {
@@ -929,15 +982,20 @@ fn services_with_keys(
         engine.clock(),
     );
     sns.set_deliveries(deliveries);
-    let logs = LogsEngine::with_clock(
-        LogsConfig {
-            account_id: config.account_id.clone(),
-            region: config.region.clone(),
-            max_events_per_group: bounds.max_log_group_events,
-        },
-        metrics.clone(),
-        engine.clock(),
-    );
+    let logs_config = LogsConfig {
+        account_id: config.account_id.clone(),
+        region: config.region.clone(),
+        max_events_per_group: bounds.max_log_group_events,
+    };
+    let logs = match &config.data_dir {
+        Some(dir) => LogsEngine::open(
+            logs_config,
+            metrics.clone(),
+            engine.clock(),
+            &dir.join("logs"),
+        )?,
+        None => LogsEngine::with_clock(logs_config, metrics.clone(), engine.clock()),
+    };
     Ok(Services {
         lambda,
         sqs,
@@ -1117,7 +1175,9 @@ pub async fn serve_with_tls(
         engine.clone(),
         metrics.clone(),
         services.sqs.clone(),
+        services.logs.clone(),
     ));
+    let kept = (engine.clone(), metrics.clone(), services.logs.clone());
     let alarms = tokio::spawn(alarm_actions::evaluate(
         services.alarms.clone(),
         services.lambda.clone(),
@@ -1163,19 +1223,49 @@ pub async fn serve_with_tls(
     };
     housekeeping.abort();
     alarms.abort();
-    tenants.shutdown();
-    if let Err(e) = tenants.own().sqs.maintain_journal() {
-        tracing::error!(error = %e, "final SQS journal sync failed");
-    }
+    let (engine, metrics, logs) = kept;
+    let own_sqs = tenants.own().sqs.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        keep_at_shutdown(&engine, &metrics, &logs);
+        if let Err(e) = own_sqs.maintain_journal() {
+            tracing::error!(error = %e, "final SQS journal sync failed");
+        }
+        tenants.shutdown();
+    })
+    .await;
     result
 }
 
-async fn maintain(engine: Engine, metrics: Arc<Store>, sqs: SqsEngine) {
+/// A pair's housekeeping, every [`MAINTENANCE_EVERY`]: metric retention, SQS's gauges, the
+/// Kinesis journal and the log groups' journal (sync, compaction), and with a data
+/// directory the metric store's snapshot every [`METRICS_SNAPSHOT_EVERY`] when it changed.
+async fn maintain(engine: Engine, metrics: Arc<Store>, sqs: SqsEngine, logs: LogsEngine) {
     let mut tick = tokio::time::interval(MAINTENANCE_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut sampled_minute = None;
+    let mut saved_changes = None;
+    let mut saved_at = tokio::time::Instant::now();
     loop {
         tick.tick().await;
+        let l = logs.clone();
+        match tokio::task::spawn_blocking(move || l.maintain()).await {
+            Ok(Err(err)) => tracing::error!(error = %err, "log group journal housekeeping failed"),
+            Err(err) => tracing::error!(error = %err, "housekeeping task failed"),
+            Ok(Ok(())) => {}
+        }
+        if engine.config().data_dir.is_some() && saved_at.elapsed() >= METRICS_SNAPSHOT_EVERY {
+            saved_at = tokio::time::Instant::now();
+            let (e, m) = (engine.clone(), metrics.clone());
+            let previous = saved_changes;
+            saved_changes = tokio::task::spawn_blocking(move || {
+                if previous == Some(m.changes()) {
+                    return previous;
+                }
+                save_metrics(&e, &m)
+            })
+            .await
+            .unwrap_or(None);
+        }
         metrics.maintain(engine.now_ms());
         // SQS publishes its queue-depth gauges once a minute.
         let minute = engine.now_ms() / 60_000;

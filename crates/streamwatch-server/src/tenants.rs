@@ -39,6 +39,8 @@ pub(crate) struct Tenant {
     pub(crate) sqs: SqsEngine,
     pub(crate) sns: SnsEngine,
     pub(crate) logs: logs_engine::LogsEngine,
+    /// The pair's metric store, saved at shutdown.
+    pub(crate) metrics: Arc<Store>,
 }
 
 /// Why a request could not be given its account and region.
@@ -100,6 +102,7 @@ impl Tenants {
                 sqs: services.sqs.clone(),
                 sns: services.sns.clone(),
                 logs: services.logs.clone(),
+                metrics: metrics.clone(),
             }),
             others: Mutex::new(HashMap::new()),
             tasks: Mutex::new(Vec::new()),
@@ -203,6 +206,7 @@ impl Tenants {
             engine.clone(),
             metrics.clone(),
             services.sqs.clone(),
+            services.logs.clone(),
         )));
         tasks.push(tokio::spawn(crate::alarm_actions::evaluate(
             services.alarms.clone(),
@@ -218,10 +222,12 @@ impl Tenants {
             sqs: services.sqs,
             sns: services.sns,
             logs: services.logs,
+            metrics,
         })
     }
 
-    /// Stops the other pairs: their tasks, their functions, and a last journal sync.
+    /// Stops the other pairs: their tasks, their functions, a last journal sync and their
+    /// metric stores' snapshots.
     pub(crate) fn shutdown(&self) {
         for task in lock(&self.tasks).drain(..) {
             task.abort();
@@ -235,6 +241,7 @@ impl Tenants {
             if let Err(e) = tenant.sqs.maintain_journal() {
                 tracing::error!(error = %e, "final SQS journal sync failed");
             }
+            crate::keep_at_shutdown(&tenant.engine, &tenant.metrics, &tenant.logs);
         }
     }
 }

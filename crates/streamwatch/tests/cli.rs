@@ -16,6 +16,8 @@ mod cost;
 mod dashboard;
 #[path = "cli/dropin.rs"]
 mod dropin;
+#[path = "cli/durable_logs.rs"]
+mod durable_logs;
 #[path = "cli/faults.rs"]
 mod faults;
 #[path = "cli/prometheus_rules.rs"]

@@ -17,6 +17,7 @@ mod get_log_events;
 mod list_tags_for_resource;
 mod list_tags_log_group;
 mod put_log_events;
+mod put_log_group_deletion_protection;
 mod put_retention_policy;
 mod tag_log_group;
 mod tag_resource;
@@ -63,6 +64,7 @@ operations! {
     ListTagsForResource => list_tags_for_resource;
     ListTagsLogGroup => list_tags_log_group;
     PutLogEvents => put_log_events;
+    PutLogGroupDeletionProtection => put_log_group_deletion_protection;
     PutRetentionPolicy => put_retention_policy;
     TagLogGroup => tag_log_group;
     TagResource => tag_resource;

@@ -603,3 +603,74 @@ async fn a_group_keeps_its_bound_and_metrics_count_the_dropped() {
         "{page}"
     );
 }
+
+/// Deletion protection, set at creation or with PutLogGroupDeletionProtection, refuses
+/// DeleteLogGroup with AWS's ValidationException until it is turned off.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_protected_group_is_not_deleted() {
+    let h = Harness::start().await;
+    let logs = &h.logs;
+    logs.create_log_group()
+        .log_group_name("guarded")
+        .deletion_protection_enabled(true)
+        .send()
+        .await
+        .unwrap();
+    let refused = |err| {
+        assert_eq!(code(&err), "ValidationException");
+        assert_eq!(
+            message(&err),
+            "Cannot delete log group with deletion protection enabled. Disable deletion protection first."
+        );
+    };
+    refused(
+        logs.delete_log_group()
+            .log_group_name("guarded")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    let described = logs.describe_log_groups().send().await.unwrap();
+    assert_eq!(
+        described.log_groups()[0].deletion_protection_enabled(),
+        Some(true)
+    );
+    logs.put_log_group_deletion_protection()
+        .log_group_identifier("guarded")
+        .deletion_protection_enabled(false)
+        .send()
+        .await
+        .unwrap();
+    logs.delete_log_group()
+        .log_group_name("guarded")
+        .send()
+        .await
+        .unwrap();
+    // Turned on later, by ARN, it guards as well.
+    logs.create_log_group()
+        .log_group_name("later")
+        .send()
+        .await
+        .unwrap();
+    logs.put_log_group_deletion_protection()
+        .log_group_identifier("arn:aws:logs:us-east-1:000000000000:log-group:later")
+        .deletion_protection_enabled(true)
+        .send()
+        .await
+        .unwrap();
+    refused(
+        logs.delete_log_group()
+            .log_group_name("later")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    let err = logs
+        .put_log_group_deletion_protection()
+        .log_group_identifier("missing")
+        .deletion_protection_enabled(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "ResourceNotFoundException");
+}
