@@ -103,7 +103,10 @@ pub use schema::{Member, Pattern, Shape};
 pub use validate::{Input, Item, parse, validate};
 pub use value::{MAX_DEPTH, Value, decode};
 pub use writer::{QUERY_ERROR_HEADER, Writer, error_body, query_compatible_error};
-pub use xml::{escape as xml_escape, query_error, query_response};
+pub use xml::{
+    close_tag as xml_close_tag, escape as xml_escape, open_tag as xml_open_tag, query_error,
+    query_response,
+};
 
 /// Declares an API crate's `Operation` enum from `Variant => module;` pairs: the variants,
 /// `ALL`, `name` (the variant's name, as the wire spells the operation), `from_name` and

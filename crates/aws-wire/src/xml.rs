@@ -124,13 +124,15 @@ impl XmlState {
     }
 }
 
-fn open_tag(buf: &mut Vec<u8>, name: &str) {
+/// Appends `<name>`; names come from schemas, so they are written as given.
+pub fn open_tag(buf: &mut Vec<u8>, name: &str) {
     buf.push(b'<');
     buf.extend_from_slice(name.as_bytes());
     buf.push(b'>');
 }
 
-fn close_tag(buf: &mut Vec<u8>, name: &str) {
+/// Appends `</name>`.
+pub fn close_tag(buf: &mut Vec<u8>, name: &str) {
     buf.extend_from_slice(b"</");
     buf.extend_from_slice(name.as_bytes());
     buf.push(b'>');

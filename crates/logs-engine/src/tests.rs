@@ -21,6 +21,15 @@ fn ev(ts: i64, m: &str) -> InputEvent {
     }
 }
 
+/// The messages of `group` (of one stream, or all of them), in the order a read returns.
+fn messages(logs: &LogsEngine, group: &str, stream: Option<&str>) -> Vec<String> {
+    logs.events(group, stream)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.message)
+        .collect()
+}
+
 fn sum(store: &Store, ns: &str, name: &str, dims: &[(&str, &str)]) -> f64 {
     let key = MetricKey::new(ns, name, dims.iter().copied()).unwrap();
     let now = store.now_ms();
@@ -132,21 +141,14 @@ fn events_read_back_in_time_order_and_expire_with_retention() {
         .unwrap();
     logs.put_events("g", "b", &[ev(now - 2000, "b2")]).unwrap();
     logs.put_events("g", "a", &[ev(now - 2500, "a2")]).unwrap();
-    let messages = |stream| -> Vec<String> {
-        logs.events("g", stream)
-            .unwrap()
-            .into_iter()
-            .map(|e| e.message)
-            .collect()
-    };
-    assert_eq!(messages(None), ["a1", "a2", "b2", "a3"]);
-    assert_eq!(messages(Some("a")), ["a1", "a2", "a3"]);
+    assert_eq!(messages(&logs, "g", None), ["a1", "a2", "b2", "a3"]);
+    assert_eq!(messages(&logs, "g", Some("a")), ["a1", "a2", "a3"]);
     assert_eq!(logs.group("g").unwrap().stored_bytes, 8);
     let a = &logs.streams("g").unwrap()[0];
     assert_eq!(a.events, Some((now - 3000, now - 1000, now)));
     logs.put_retention("g", 1).unwrap();
     clock.advance(DAY_MS as u64 - 1500);
-    assert_eq!(messages(None), ["a3"]);
+    assert_eq!(messages(&logs, "g", None), ["a3"]);
 }
 
 #[test]
@@ -170,12 +172,7 @@ fn a_group_keeps_its_bound_dropping_the_oldest() {
         &[ev(now - 2, "1"), ev(now - 1, "2"), ev(now, "3")],
     )
     .unwrap();
-    let kept: Vec<String> = logs
-        .events("g", None)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.message)
-        .collect();
+    let kept = messages(&logs, "g", None);
     assert_eq!(kept, ["2", "3"]);
     assert_eq!(logs.dropped_events(), 1);
 }
@@ -372,13 +369,7 @@ fn a_journal_line_cut_short_loses_only_that_change() {
         + 1;
     std::fs::write(&path, &bytes[..last_start + (bytes.len() - last_start) / 2]).unwrap();
     let (logs, _) = open_at(dir.path(), &clock, 100);
-    let messages: Vec<String> = logs
-        .events("g", Some("s"))
-        .unwrap()
-        .into_iter()
-        .map(|e| e.message)
-        .collect();
-    assert_eq!(messages, ["kept"]);
+    assert_eq!(messages(&logs, "g", Some("s")), ["kept"]);
 }
 
 #[test]
@@ -421,12 +412,7 @@ fn a_smaller_bound_at_open_drops_the_oldest() {
     logs.put_events("g", "s", &batch).unwrap();
     drop(logs);
     let (logs, _) = open_at(dir.path(), &clock, 2);
-    let kept: Vec<String> = logs
-        .events("g", None)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.message)
-        .collect();
+    let kept = messages(&logs, "g", None);
     assert_eq!(kept, ["3", "4"]);
     assert_eq!(logs.dropped_events(), 3);
 }

@@ -23,7 +23,10 @@
 
 use std::borrow::Cow;
 
-use aws_wire::{Encoding, Reply, Request, Value, WireError, Writer};
+use aws_wire::{
+    Encoding, Reply, Request, Value, WireError, Writer, xml_close_tag as close,
+    xml_open_tag as open,
+};
 use sqs_engine::{SqsEngine, SqsError};
 
 use crate::actions::{self, Operation};
@@ -306,18 +309,6 @@ fn write_element(op: Operation, name: &str, value: &Value<'_>, buf: &mut Vec<u8>
     open(buf, name);
     aws_wire::xml_escape(buf, &text);
     close(buf, name);
-}
-
-fn open(buf: &mut Vec<u8>, name: &str) {
-    buf.push(b'<');
-    buf.extend_from_slice(name.as_bytes());
-    buf.push(b'>');
-}
-
-fn close(buf: &mut Vec<u8>, name: &str) {
-    buf.extend_from_slice(b"</");
-    buf.extend_from_slice(name.as_bytes());
-    buf.push(b'>');
 }
 
 fn error(status: u16, code: &'static str, message: &str, request_id: &str) -> Reply {
