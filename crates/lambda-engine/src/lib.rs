@@ -376,10 +376,7 @@ impl LambdaEngine {
             running: AtomicU32::new(0),
             reserved: RwLock::new(None),
             tags: RwLock::new(tags),
-            logs: Arc::new(logs::LogStore::new(
-                self.inner.time.clone(),
-                self.inner.config.max_log_events,
-            )),
+            logs: Arc::new(self.function_log(&config.name)),
             event_invoke: RwLock::new(None),
             versions: Mutex::new(BTreeMap::new()),
             aliases: Mutex::new(BTreeMap::new()),

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::async_invoke::EventInvokeConfig;
 use crate::esm::{Mapping, Running};
+use crate::logs::LogStore;
 use crate::{FunctionConfig, LambdaConfig, LambdaEngine, LambdaError};
 
 #[derive(Serialize, Deserialize)]
@@ -73,13 +74,32 @@ impl LambdaEngine {
         }
     }
 
-    /// Removes a deleted function's files.
+    /// Removes a deleted function's files, its log's included.
     pub(crate) fn forget_function(&self, name: &str) {
         for ext in ["json", "zip"] {
             if let Some(path) = self.state_path("functions", &format!("{name}.{ext}")) {
                 let _ = std::fs::remove_file(path);
             }
         }
+        for file in [format!("{name}.journal"), format!("{name}.snapshot.json")] {
+            if let Some(path) = self.state_path("logs", &file) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
+    /// The log of function `name`: journaled under `logs/` with a state directory (the
+    /// lines kept before a restart read back), else in memory only. A journal that cannot
+    /// be opened is logged and the log kept in memory.
+    pub(crate) fn function_log(&self, name: &str) -> LogStore {
+        let (time, max) = (self.inner.time.clone(), self.inner.config.max_log_events);
+        let Some(dir) = self.inner.config.state_dir.as_ref().map(|d| d.join("logs")) else {
+            return LogStore::new(time, max);
+        };
+        LogStore::open(time.clone(), max, &dir, name).unwrap_or_else(|e| {
+            tracing::error!(function = name, error = %e, "opening the function's log failed");
+            LogStore::new(time, max)
+        })
     }
 
     /// Saves a mapping and its checkpoints.
