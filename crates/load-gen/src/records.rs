@@ -178,15 +178,9 @@ impl KeyPicker {
 /// A JSON object the payloads are made from. String values `{{seq}}`, `{{timestamp}}`
 /// (epoch ms), `{{random_int}}` and `{{random_string}}` (16 letters and digits) are replaced
 /// per record; other values are sent as they are.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PayloadTemplate {
     fields: Map<String, Value>,
-}
-
-impl Default for PayloadTemplate {
-    fn default() -> Self {
-        PayloadTemplate { fields: Map::new() }
-    }
 }
 
 impl PayloadTemplate {
