@@ -57,9 +57,29 @@ impl Encoding {
     }
 }
 
+/// Whether a `Content-Type` value is a form (`application/x-www-form-urlencoded`, in any
+/// case, parameters allowed): the query protocol's requests. Allocates nothing.
+pub fn is_form_content_type(value: &str) -> bool {
+    const FORM: &str = "application/x-www-form-urlencoded";
+    value
+        .trim_start()
+        .get(..FORM.len())
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(FORM))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn form_content_types_are_told_in_any_case() {
+        assert!(is_form_content_type("application/x-www-form-urlencoded"));
+        assert!(is_form_content_type(
+            " Application/X-WWW-Form-Urlencoded; charset=utf-8"
+        ));
+        assert!(!is_form_content_type("application/x-amz-json-1.0"));
+        assert!(!is_form_content_type("application/x-www"));
+    }
 
     #[test]
     fn content_types() {

@@ -90,7 +90,7 @@ mod value;
 mod writer;
 mod xml;
 
-pub use encoding::Encoding;
+pub use encoding::{Encoding, is_form_content_type};
 pub use error::{WireError, violation_text};
 pub use exchange::{Reply, Request};
 pub use query::{INVALID_QUERY_VALUE, QueryRequest, decode_query};

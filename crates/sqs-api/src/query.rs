@@ -117,11 +117,8 @@ fn has_result(op: Operation) -> bool {
 
 /// Whether `req` is a query-protocol request: a form body.
 pub(crate) fn is_query(req: &Request<'_>) -> bool {
-    req.header("content-type").is_some_and(|c| {
-        c.trim_start()
-            .to_ascii_lowercase()
-            .starts_with("application/x-www-form-urlencoded")
-    })
+    req.header("content-type")
+        .is_some_and(aws_wire::is_form_content_type)
 }
 
 /// Answers a query-protocol request.

@@ -322,11 +322,7 @@ pub(crate) fn is_sqs_query(uri: &Uri, headers: &HeaderMap) -> bool {
 
 /// Whether the body is a form (`application/x-www-form-urlencoded`): the query protocol.
 pub(crate) fn is_form(headers: &HeaderMap) -> bool {
-    header_str(headers, "content-type").is_some_and(|c| {
-        c.trim_start()
-            .to_ascii_lowercase()
-            .starts_with("application/x-www-form-urlencoded")
-    })
+    header_str(headers, "content-type").is_some_and(aws_wire::is_form_content_type)
 }
 
 pub(crate) fn is_sns(uri: &Uri, headers: &HeaderMap) -> bool {
